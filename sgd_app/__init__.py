@@ -1,0 +1,1 @@
+"""Trámite Digital: Mesa de Partes Virtual + Sistema de Gestión Documental."""

@@ -1,0 +1,53 @@
+"""Command line: ``python -m sgd_app init | audit verify``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _init(_args: argparse.Namespace) -> int:
+    from sgd_app import db, seed, settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    for d in (settings.files_dir(), settings.staging_dir()):
+        d.mkdir(parents=True, exist_ok=True)
+    db.create_schema()
+    with db.write_session() as s:
+        seed.seed_catalogue(s)
+    with db.write_session() as s:
+        creds = seed.seed_demo_staff(s, settings.DATA_DIR / "credenciales-demo.txt")
+    where = settings.DATABASE_URL.split("@")[-1]
+    print(f"Base de datos lista: {where}")
+    print("Cuentas de demostración (usuario / contraseña):")
+    for user, pw in creds.items():
+        print(f"  {user:<16} {pw}")
+    return 0
+
+
+def _audit_verify(_args: argparse.Namespace) -> int:
+    from sgd_app import db
+    from sgd_app.domain import audit
+
+    with db.session() as s:
+        report = audit.verify(s)
+    if report.ok:
+        print(f"Cadena de auditoría íntegra: {report.checked} eventos verificados.")
+        return 0
+    print(f"Cadena de auditoría ROTA en el evento {report.first_broken_seq}: {report.reason} "
+          f"({report.checked} eventos correctos antes).")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sgd_app")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the database, the catalogue and the demo accounts").set_defaults(fn=_init)
+    audit_p = sub.add_parser("audit", help="audit trail tools")
+    audit_sub = audit_p.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(fn=_audit_verify)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

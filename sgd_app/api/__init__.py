@@ -1,0 +1,161 @@
+"""HTTP routes under /api/v1 (FastAPI, mounted into Reflex's backend) and the body-size guard."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from sgd_app import db, receipts, settings
+from sgd_app.domain import auth
+from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
+
+api = FastAPI(title="Trámite Digital API", version="1", openapi_url="/api/v1/openapi.json",
+              docs_url="/api/v1/docs", redoc_url=None)
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+@api.get("/api/v1/health")
+def health() -> JSONResponse:
+    try:
+        with db.session() as s:
+            s.exec(text("SELECT 1"))
+        return JSONResponse({"status": "ok", "database": "ok"})
+    except Exception as exc:  # noqa: BLE001 — health reports, never raises
+        return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
+
+
+@api.get("/api/v1/cargo/{number}.pdf")
+async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
+    """The filing receipt, for whoever holds the signed link (given with the number and key)
+    or a signed-in staff member of the case's unit."""
+    allowed = bool(t) and receipts.token_ok(number, t)
+    if not allowed:
+        token = request.cookies.get(settings.SESSION_COOKIE, "")
+        try:
+            with db.session() as s:
+                who = auth.resolve(s, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
+                from sqlmodel import select
+
+                from sgd_app.domain.models import Expediente
+
+                case = s.exec(select(Expediente).where(Expediente.number == number)).first()
+                allowed = case is not None and case.current_unit_id in who.unit_ids
+        except NotAuthenticated:
+            allowed = False
+    if not allowed:
+        return JSONResponse({"detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez en "
+                                       "Seguimiento para obtener un enlace nuevo."}, status_code=403,
+                            headers=_NO_STORE)
+    pdf = await asyncio.to_thread(receipts.render, number)
+    if pdf is None:
+        return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
+    return Response(pdf, media_type="application/pdf", headers={
+        **_NO_STORE, "Content-Disposition": f'attachment; filename="cargo-{number}.pdf"'})
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer") or ""
+    if not origin:
+        return True  # non-browser clients send none; the cookie is SameSite=Lax anyway
+    parts = urlsplit(origin)
+    base = f"{parts.scheme}://{parts.netloc}"
+    host = request.headers.get("host", "")
+    return base in settings.ALLOWED_ORIGINS or parts.netloc == host
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@api.post("/api/v1/sesion")
+def login(request: Request, usuario: str = Form(""), clave: str = Form("")) -> Response:
+    if not _same_origin(request):
+        return RedirectResponse("/ingresar?motivo=origen", status_code=303)
+    try:
+        with db.write_session() as s:
+            token = auth.login(s, username=usuario[:60], password=clave[:200], ip=_client_ip(request),
+                               absolute_hours=settings.SESSION_ABSOLUTE_HOURS)
+    except TooManyAttempts as exc:
+        code = "limite" if "conexión" in exc.message else "bloqueada"
+        return RedirectResponse(f"/ingresar?motivo={code}", status_code=303)
+    except NotAuthenticated:
+        return RedirectResponse("/ingresar?motivo=credenciales", status_code=303)
+    resp = RedirectResponse("/bandeja", status_code=303)
+    resp.set_cookie(settings.SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
+                    secure=settings.SECURE_COOKIES, max_age=settings.SESSION_ABSOLUTE_HOURS * 3600)
+    return resp
+
+
+@api.post("/api/v1/sesion/salir")
+def logout(request: Request) -> Response:
+    with db.write_session() as s:
+        auth.logout(s, request.cookies.get(settings.SESSION_COOKIE, ""))
+    resp = RedirectResponse("/ingresar?motivo=salio", status_code=303)
+    resp.delete_cookie(settings.SESSION_COOKIE, path="/")
+    return resp
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over the limit with 413, by Content-Length up
+    front and by counting streamed bytes (chunked uploads) as they arrive."""
+
+    def __init__(self, app, *, upload_limit: int = settings.MAX_UPLOAD_BODY,
+                 default_limit: int = settings.MAX_API_BODY):
+        self.app = app
+        self.upload_limit = upload_limit
+        self.default_limit = default_limit
+
+    def _limit(self, path: str) -> int:
+        return self.upload_limit if path.startswith("/_upload") else self.default_limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        limit = self._limit(scope.get("path", ""))
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    if int(value) > limit:
+                        return await _too_large(send, limit)
+                except ValueError:
+                    return await _too_large(send, limit)
+        seen = 0
+        started = False
+
+        async def guarded_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, guarded_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _too_large(send, limit)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send, limit: int) -> None:
+    mb = limit / (1024 * 1024)
+    body = ('{"detail":"El archivo es demasiado grande: el máximo es %.0f MB."}' % mb).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,167 @@
+"""Shared UI pieces: the page shell, buttons with accessible contrast, labelled fields."""
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+BRAND = "#8a1538"  # institutional maroon; white text on it: contrast 9.6:1
+BRAND_DARK = "#6b0f2b"
+INK = "#1f2328"
+MUTED = "#505a64"  # 7:1 on white
+ERROR = "#b42318"  # 6.1:1 on white
+OK = "#146c2e"
+SURFACE = "#f6f7f9"
+
+
+def primary_button(text: Any, **props) -> rx.Component:
+    style = {
+        "background_color": BRAND,
+        "color": "white",
+        "min_height": "48px",
+        "font_size": "1.05rem",
+        "padding_x": "1.25rem",
+        "cursor": "pointer",
+        "_hover": {"background_color": BRAND_DARK},
+        "_disabled": {"background_color": "#9aa1a9", "color": "white", "cursor": "not-allowed"},
+    }
+    style.update(props.pop("style", {}))
+    return rx.button(text, style=style, size="3", **props)
+
+
+def secondary_button(text: Any, **props) -> rx.Component:
+    style = {
+        "background_color": "white",
+        "color": BRAND,
+        "border": f"2px solid {BRAND}",
+        "min_height": "48px",
+        "font_size": "1.05rem",
+        "padding_x": "1.25rem",
+        "cursor": "pointer",
+        "box_shadow": "none",
+    }
+    style.update(props.pop("style", {}))
+    return rx.button(text, style=style, size="3", variant="outline", **props)
+
+
+def link_button(*children, href, primary: bool = True, **props) -> rx.Component:
+    """A link that looks like a button (a link inside a button would be nested interactive)."""
+    style = {
+        "display": "flex", "align_items": "center", "justify_content": "center", "gap": "0.5rem",
+        "min_height": "48px", "padding": "0 1.25rem", "border_radius": "10px", "font_size": "1.05rem",
+        "font_weight": "500", "text_decoration": "none", "width": "100%",
+        "background_color": BRAND if primary else "white", "color": "white" if primary else BRAND,
+        "border": f"2px solid {BRAND}",
+    }
+    style.update(props.pop("style", {}))
+    return rx.link(*children, href=href, style=style, underline="none", **props)
+
+
+def error_text(message: Any, *, field_id: str) -> rx.Component:
+    """A Spanish message next to its field; announced to screen readers."""
+    return rx.cond(
+        message != "",
+        rx.text(rx.icon("circle-alert", size=16, aria_hidden="true"), " ", message,
+                id=f"{field_id}-error", color=ERROR, size="2", role="alert",
+                style={"display": "flex", "gap": "0.35rem", "align_items": "center"}),
+    )
+
+
+def labelled(label: str, control: rx.Component, *, field_id: str, error: Any = "",
+             help_text: str = "", required: bool = False) -> rx.Component:
+    return rx.box(
+        rx.el.label(
+            label, rx.cond(required, rx.text.span(" *", color=ERROR, aria_hidden="true")),
+            html_for=field_id,
+            style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem", "color": INK},
+        ),
+        control,
+        rx.cond(help_text != "", rx.text(help_text, size="2", color=MUTED, margin_top="0.2rem")),
+        error_text(error, field_id=field_id),
+        width="100%",
+        margin_bottom="1rem",
+    )
+
+
+def text_field(label: str, *, field_id: str, value: Any, on_change: Any, error: Any = "",
+               help_text: str = "", required: bool = False, **props) -> rx.Component:
+    return labelled(
+        label,
+        rx.input(id=field_id, name=field_id, value=value, on_change=on_change, size="3",
+                 width="100%", aria_invalid=rx.cond(error != "", "true", "false"),
+                 aria_describedby=f"{field_id}-error", required=required, **props),
+        field_id=field_id, error=error, help_text=help_text, required=required,
+    )
+
+
+def card(*children, **props) -> rx.Component:
+    style = {"background": "white", "border": "1px solid #d8dde3", "border_radius": "12px",
+             "padding": "1rem", "width": "100%"}
+    style.update(props.pop("style", {}))
+    return rx.box(*children, style=style, **props)
+
+
+def info_row(label: str, value: Any, **props) -> rx.Component:
+    return rx.box(
+        rx.text(label, size="2", color=MUTED),
+        rx.text(value, size="3", weight="medium", style={"overflow_wrap": "anywhere"}, **props),
+        padding_y="0.4rem",
+        border_bottom="1px solid #eceff2",
+        width="100%",
+    )
+
+
+def _nav_link(text: str, href: str) -> rx.Component:
+    return rx.link(text, href=href, color="white", size="3", weight="medium",
+                   style={"padding": "0.5rem 0.25rem", "text_decoration": "underline",
+                          "text_underline_offset": "3px"})
+
+
+def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
+    """Header, main column and footer shared by every page."""
+    return rx.box(
+        rx.el.a("Saltar al contenido", href="#contenido",
+                style={"position": "absolute", "left": "-999px", "_focus": {"left": "0.5rem", "top": "0.5rem",
+                       "background": "white", "padding": "0.5rem", "z_index": "10"}}),
+        rx.el.header(
+            rx.flex(
+                rx.link(
+                    rx.flex(
+                        rx.box("JNE", style={"background": "white", "color": BRAND, "font_weight": "800",
+                                             "padding": "0.15rem 0.45rem", "border_radius": "6px"}),
+                        rx.text("Trámite Digital", color="white", weight="bold", size="4"),
+                        gap="0.5rem", align="center",
+                    ),
+                    href="/", underline="none", aria_label="Trámite Digital — inicio",
+                ),
+                rx.el.nav(
+                    rx.flex(
+                        _nav_link("Mesa de Partes", "/mesa-de-partes"),
+                        _nav_link("Seguimiento", "/seguimiento"),
+                        _nav_link("Ingresar", "/ingresar"),
+                        gap="0.75rem", wrap="wrap",
+                    ),
+                    aria_label="Principal",
+                    display=["none", "none", "block"],
+                ),
+                justify="between", align="center", max_width="1100px", margin_x="auto", width="100%",
+            ),
+            style={"background": BRAND, "padding": "0.75rem 1rem"},
+        ),
+        rx.el.main(
+            rx.cond(title != "", rx.heading(title, as_="h1", size="7", margin_bottom="1rem", color=INK)),
+            *children,
+            id="contenido",
+            style={"max_width": "1100px" if wide else "720px", "margin": "0 auto",
+                   "padding": "1.25rem 1rem 3rem", "width": "100%"},
+        ),
+        rx.el.footer(
+            rx.text(
+                "Jurado Nacional de Elecciones · Mesa de Partes Virtual abierta las 24 horas. "
+                "Lo presentado en día inhábil se considera presentado el siguiente día hábil (Ley N° 31465).",
+                size="2", color=MUTED, text_align="center",
+            ),
+            style={"padding": "1.5rem 1rem", "border_top": "1px solid #e3e6ea", "background": SURFACE},
+        ),
+        style={"min_height": "100vh", "background": SURFACE, "color": INK, "overflow_x": "hidden"},
+    )

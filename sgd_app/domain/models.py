@@ -1,0 +1,206 @@
+"""Database tables (SQLModel). Plain Python: no reflex import here or anywhere in domain/.
+
+Times are stored as timezone-aware UTC datetimes; legal dates (filing day, due day) are plain
+dates in the institution's calendar (America/Lima).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- organisation and staff
+class Unit(SQLModel, table=True):
+    """Organisational unit: dirección, oficina, órgano desconcentrado (OD) or temporary unit."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="oficina", max_length=20)  # direccion / oficina / od / temporal
+    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    place: str = Field(default="Lima", max_length=80)
+    active: bool = True
+
+
+class User(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=60)
+    full_name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=200)
+    password_hash: str = Field(default="", max_length=200)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in a unit. A user can belong to several units."""
+
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: str = Field(max_length=20)  # clerk / officer / head / manager / admin
+
+
+class StaffSession(SQLModel, table=True):
+    """Server-side session. Only the SHA-256 of the opaque token is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: Optional[datetime] = None
+    ip: str = Field(default="", max_length=64)
+
+
+class Throttle(SQLModel, table=True):
+    """Failure counter for rate limits (login, tracking), keyed by e.g. 'track-ip:1.2.3.4'."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    failures: int = 0
+    window_start: datetime = Field(default_factory=utcnow)
+    last_failure_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- catalogue and calendar
+class Procedure(SQLModel, table=True):
+    """A procedure of the catalogue (TUPA / services)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=20)
+    name: str = Field(max_length=300)
+    description: str = Field(default="", max_length=2000)
+    category: str = Field(max_length=20)  # administrativo / jurisdiccional
+    unit_id: int = Field(foreign_key="unit.id")
+    deadline_days: int = 30
+    # [{"name": "expediente_jurisdiccional", "label": "...", "required": true, "help": "..."}]
+    fields: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    # Labels of the annexes the filer must attach besides the main document.
+    required_annexes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    public: bool = True
+    active: bool = True
+
+
+class NonWorkingDay(SQLModel, table=True):
+    """Institution non-working day (on top of national holidays)."""
+
+    day: date = Field(primary_key=True)
+    reason: str = Field(default="", max_length=200)
+
+
+# ---------------------------------------------------------------- cases
+class Party(SQLModel, table=True):
+    """A filer: person or organisation, identified by document type and number."""
+
+    __table_args__ = (UniqueConstraint("doc_type", "doc_number"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    doc_type: str = Field(max_length=10)  # DNI / CE / RUC / PAS
+    doc_number: str = Field(max_length=20, index=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=30)  # ciudadano / organizacion_politica / entidad_estado / otra
+    email: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=300)
+
+
+class CaseCounter(SQLModel, table=True):
+    """One numbering authority: the last number given per year (incremented in the filing's
+    own transaction, so a rolled-back filing gives its number back: no gaps)."""
+
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Expediente(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("year", "seq"),
+        Index("ix_expediente_unit_status_due", "current_unit_id", "status", "due_on"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(index=True, unique=True, max_length=20)  # "2026-0000123"
+    year: int
+    seq: int
+    procedure_id: int = Field(foreign_key="procedure.id", index=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    subject: str = Field(max_length=500)
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    channel: str = Field(default="virtual", max_length=20)  # virtual / presencial / interoperabilidad
+    status: str = Field(default="registrado", max_length=20)
+    priority: str = Field(default="normal", max_length=10)  # normal / urgente
+    received_at: datetime  # the real moment the filing arrived (UTC)
+    filed_on: date  # legal filing day (Ley 31465: next business day when not a business day)
+    due_on: date  # deadline, in business days from filed_on
+    current_unit_id: int = Field(foreign_key="unit.id")
+    current_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    access_key_hash: str = Field(max_length=64)
+    folios: int = 0
+    registered_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    kind: str = Field(max_length=20)  # solicitud / anexo / escrito / memorando / ... / cargo
+    role: str = Field(default="principal", max_length=20)  # principal / anexo
+    label: str = Field(default="", max_length=200)  # what the filer said it is
+    filename: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    pages: int
+    mime: str = Field(default="application/pdf", max_length=100)
+    number: str = Field(default="", max_length=80)  # internal documents only
+    author_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    signed: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Movement(SQLModel, table=True):
+    """One step of the route (hoja de ruta)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    action: str = Field(max_length=20)  # registrar / derivar / copia / devolver / observar / ...
+    from_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    to_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
+    to_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    actor_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    instructions: str = Field(default="", max_length=2000)
+    priority: str = Field(default="normal", max_length=10)
+    due_on: Optional[date] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    received_at: Optional[datetime] = None
+
+
+# ---------------------------------------------------------------- audit
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained trail. UPDATE and DELETE are refused by database triggers."""
+
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=100)  # "user:12", "ciudadano", "sistema"
+    action: str = Field(max_length=40)
+    object_type: str = Field(max_length=30)
+    object_id: str = Field(max_length=40, index=True)
+    data: str = ""  # canonical JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """Single row holding the chain head; updating it serialises writers on every database."""
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = Field(default="0" * 64, max_length=64)

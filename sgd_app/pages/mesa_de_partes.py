@@ -1,0 +1,379 @@
+"""/mesa-de-partes — the citizen's filing wizard, phone-first."""
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.components.ui import (
+    BRAND,
+    ERROR,
+    INK,
+    MUTED,
+    OK,
+    card,
+    error_text,
+    info_row,
+    labelled,
+    link_button,
+    primary_button,
+    secondary_button,
+    shell,
+)
+from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
+from sgd_app.state.intake import STEPS, IntakeState as S
+
+MAX_MAIN = 20 * 1024 * 1024
+MAX_ANNEX = 10 * 1024 * 1024
+
+
+def _err(key: str):
+    return S.errors[key]
+
+
+def _input(label: str, field: str, *, help_text: str = "", required: bool = True,
+           input_type: str = "text", **props) -> rx.Component:
+    return labelled(
+        label,
+        rx.input(
+            id=field, name=field, default_value=getattr(S, field),
+            on_blur=lambda v: S.set_value(field, v), size="3", width="100%", type=input_type,
+            aria_invalid=rx.cond(_err(field) != "", "true", "false"),
+            aria_describedby=f"{field}-error", **props,
+        ),
+        field_id=field, error=_err(field), help_text=help_text, required=required,
+    )
+
+
+def _stepper() -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.text("Paso ", S.step + 1, " de ", len(STEPS), size="2", color=MUTED),
+            rx.text(S.step_title, size="2", weight="bold", color=INK),
+            justify="between",
+        ),
+        rx.progress(value=S.progress_pct, max=100, color_scheme="ruby", size="2",
+                    aria_label="Avance del formulario", margin_top="0.35rem"),
+        margin_bottom="1rem",
+    )
+
+
+def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
+    return rx.flex(
+        secondary_button("Atrás", on_click=S.go(back_to), type="button"),
+        primary_button(next_label, on_click=S.next, type="button", id="continuar", flex="1"),
+        gap="0.75rem", width="100%", margin_top="0.5rem",
+    )
+
+
+# ---------------------------------------------------------------- step 0: procedure
+def _procedure_card(p: rx.Var) -> rx.Component:
+    return rx.el.button(
+        rx.flex(
+            rx.badge(p["category"], color_scheme=rx.cond(p["category"] == "Jurisdiccional", "indigo", "gray"),
+                     variant="soft", size="2"),
+            rx.text(p["name"], weight="bold", size="4", color=INK, text_align="left"),
+            rx.text(p["description"], size="2", color=MUTED, text_align="left"),
+            rx.text("Plazo de atención: ", p["deadline"], size="2", color=INK, weight="medium"),
+            direction="column", gap="0.35rem", align="start",
+        ),
+        on_click=S.choose(p["code"]),
+        type="button",
+        data_code=p["code"],
+        style={"width": "100%", "text_align": "left", "background": "white", "border": "1px solid #d0d5db",
+               "border_radius": "12px", "padding": "1rem", "cursor": "pointer", "min_height": "48px",
+               "_hover": {"border_color": BRAND}, "_focus_visible": {"outline": f"3px solid {BRAND}"}},
+    )
+
+
+def _step_procedure() -> rx.Component:
+    return rx.box(
+        rx.text("Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
+                color=MUTED, margin_bottom="1rem"),
+        error_text(_err("general"), field_id="general"),
+        rx.flex(rx.foreach(S.procedures, _procedure_card), direction="column", gap="0.75rem"),
+    )
+
+
+# ---------------------------------------------------------------- step 1: filer
+def _kind_option(value: str, label: str) -> rx.Component:
+    return rx.el.label(
+        rx.el.input(type="radio", name="kind", value=value, checked=S.kind == value,
+                    on_change=lambda _v: S.set_value("kind", value),
+                    style={"width": "20px", "height": "20px", "accent_color": BRAND}),
+        rx.text(label, size="3"),
+        style={"display": "flex", "gap": "0.6rem", "align_items": "center", "padding": "0.75rem",
+               "border": "1px solid #d0d5db", "border_radius": "10px", "background": "white",
+               "min_height": "48px", "cursor": "pointer"},
+    )
+
+
+def _step_filer() -> rx.Component:
+    return rx.box(
+        rx.el.fieldset(
+            rx.el.legend("¿Quién presenta el documento?", style={"font_weight": "600", "margin_bottom": "0.4rem"}),
+            rx.grid(*[_kind_option(v, l) for v, l in PARTY_KINDS.items()], columns=rx.breakpoints(initial="1", sm="2"),
+                    gap="0.5rem"),
+            error_text(_err("kind"), field_id="kind"),
+            style={"border": "none", "padding": "0", "margin": "0 0 1rem 0"},
+        ),
+        labelled(
+            "Tipo de documento",
+            rx.el.select(
+                *[rx.el.option(label, value=code) for code, label in DOC_TYPES.items()],
+                id="doc_type", name="doc_type", value=S.doc_type,
+                on_change=lambda v: S.set_value("doc_type", v),
+                style={"width": "100%", "min_height": "48px", "font_size": "1rem", "padding": "0 0.6rem",
+                       "border": "1px solid #b9c0c8", "border_radius": "8px", "background": "white"},
+            ),
+            field_id="doc_type", error=_err("doc_type"), required=True,
+        ),
+        _input(S.doc_number_label, "doc_number", input_mode="text", auto_complete="off"),
+        _input(S.name_label, "name", auto_complete="name"),
+        _input("Correo electrónico", "email", input_type="email", auto_complete="email",
+               help_text="Le enviaremos el cargo y las notificaciones a este correo."),
+        _input("Celular o teléfono", "phone", input_type="tel", auto_complete="tel",
+               help_text="Por ejemplo: 987 654 321"),
+        _input("Dirección (opcional)", "address", required=False, auto_complete="street-address"),
+        _nav(0),
+    )
+
+
+# ---------------------------------------------------------------- step 2: what
+def _proc_field(f: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.el.label(f["label"], rx.cond(f["required"] != "", rx.text.span(" *", color=ERROR)),
+                    html_for="campo-" + f["name"].to(str),
+                    style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"}),
+        rx.input(id="campo-" + f["name"].to(str), default_value=f["value"], size="3", width="100%",
+                 on_blur=lambda v: S.set_proc_field(f["name"], v),
+                 aria_describedby="campo-" + f["name"].to(str) + "-error"),
+        rx.cond(f["help"] != "", rx.text(f["help"], size="2", color=MUTED, margin_top="0.2rem")),
+        rx.cond(f["error"] != "",
+                rx.text(f["error"], color=ERROR, size="2", role="alert",
+                        id="campo-" + f["name"].to(str) + "-error")),
+        margin_bottom="1rem",
+    )
+
+
+def _step_details() -> rx.Component:
+    return rx.box(
+        card(rx.text("Trámite", size="2", color=MUTED), rx.text(S.proc_name, weight="bold"),
+             rx.text("Plazo: ", S.proc_deadline, " · Lo atiende: ", S.proc_unit, size="2", color=MUTED),
+             margin_bottom="1rem"),
+        labelled(
+            "Asunto: ¿qué solicita?",
+            rx.text_area(id="subject", name="subject", default_value=S.subject, rows="4", size="3",
+                         width="100%", on_blur=lambda v: S.set_value("subject", v),
+                         aria_describedby="subject-error",
+                         aria_invalid=rx.cond(_err("subject") != "", "true", "false")),
+            field_id="subject", error=_err("subject"), required=True,
+            help_text="Escriba en pocas palabras lo que pide. Máximo 500 caracteres.",
+        ),
+        rx.foreach(S.proc_fields, _proc_field),
+        _nav(1),
+    )
+
+
+# ---------------------------------------------------------------- step 3: files
+def _file_card(a: rx.Var) -> rx.Component:
+    return card(
+        rx.flex(
+            rx.icon("file-text", size=28, color=BRAND, aria_hidden="true"),
+            rx.box(
+                rx.text(a["label"], size="2", color=MUTED),
+                rx.text(a["filename"], weight="bold", style={"overflow_wrap": "anywhere"}),
+                rx.text(a["pages"], " página(s) · ", a["size"], size="2", color=INK),
+                flex="1", min_width="0",
+            ),
+            rx.button(rx.icon("trash-2", size=18, aria_hidden="true"), "Quitar",
+                      on_click=S.remove_attachment(a["id"]), variant="ghost", color_scheme="gray",
+                      size="3", type="button", aria_label="Quitar " + a["filename"].to(str),
+                      style={"min_height": "44px", "color": INK}),
+            gap="0.75rem", align="center",
+        ),
+        style={"margin_bottom": "0.5rem"},
+    )
+
+
+def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: int,
+              uploading, progress) -> rx.Component:
+    return rx.box(
+        rx.el.label(
+            rx.upload(
+                rx.flex(
+                    rx.icon("upload", size=28, color=BRAND, aria_hidden="true"),
+                    rx.text(title, weight="bold", color=INK),
+                    rx.text("Toque para elegir un PDF (máx. ", max_size // (1024 * 1024), " MB)", size="2", color=MUTED),
+                    direction="column", align="center", gap="0.3rem",
+                ),
+                id=upload_id,
+                accept={"application/pdf": [".pdf"]},
+                multiple=False,
+                max_files=1,
+                max_size=max_size,
+                on_drop=handler(rx.upload_files(upload_id=upload_id, on_upload_progress=progress_handler)),
+                on_drop_rejected=S.upload_rejected,
+                style={"border": f"2px dashed {BRAND}", "border_radius": "12px", "padding": "1.25rem",
+                       "background": "white", "cursor": "pointer", "min_height": "96px"},
+            ),
+            style={"display": "block"},
+        ),
+        rx.cond(
+            uploading,
+            rx.box(
+                rx.text("Subiendo… ", progress, " %", size="2", color=INK, role="status"),
+                rx.progress(value=progress, max=100, color_scheme="ruby", aria_label="Avance de la carga"),
+                margin_top="0.5rem",
+            ),
+        ),
+        margin_bottom="0.75rem",
+    )
+
+
+def _step_files() -> rx.Component:
+    return rx.box(
+        rx.text("Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5).",
+                color=MUTED, margin_bottom="1rem"),
+        rx.heading("Documento principal *", as_="h2", size="4", margin_bottom="0.5rem"),
+        rx.foreach(S.main_file, _file_card),
+        rx.cond(
+            S.main_file.length() == 0,
+            _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
+                      MAX_MAIN, S.uploading_main, S.main_progress),
+        ),
+        error_text(_err("principal"), field_id="principal"),
+        rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
+        rx.foreach(S.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
+        rx.foreach(S.annex_files, _file_card),
+        rx.cond(
+            S.can_add_annex,
+            _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
+                      MAX_ANNEX, S.uploading_annex, S.annex_progress),
+        ),
+        error_text(_err("anexos"), field_id="anexos"),
+        _nav(2),
+    )
+
+
+# ---------------------------------------------------------------- step 4: review
+def _edit_link(step: int) -> rx.Component:
+    return rx.button("Editar", on_click=S.go(step), variant="ghost", size="2", type="button",
+                     style={"color": BRAND, "min_height": "40px"})
+
+
+def _section(title: str, step: int, *rows) -> rx.Component:
+    return card(
+        rx.flex(rx.heading(title, as_="h2", size="4"), _edit_link(step), justify="between", align="center"),
+        *rows,
+        style={"margin_bottom": "0.75rem"},
+    )
+
+
+def _step_review() -> rx.Component:
+    return rx.box(
+        rx.text("Revise sus datos antes de enviar.", color=MUTED, margin_bottom="1rem"),
+        _section("Trámite", 0, info_row("Procedimiento", S.proc_name), info_row("Plazo", S.proc_deadline)),
+        _section("Sus datos", 1,
+                 info_row("Presenta", S.kind_label),
+                 info_row("Documento", S.filer_doc),
+                 info_row("Nombre", S.name),
+                 info_row("Correo", S.email),
+                 info_row("Teléfono", S.phone),
+                 rx.cond(S.address != "", info_row("Dirección", S.address))),
+        _section("Su pedido", 2, info_row("Asunto", S.subject),
+                 rx.foreach(S.proc_fields, lambda f: info_row(f["label"], f["value"]))),
+        _section("Archivos", 3, rx.foreach(
+            S.attachments, lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág.")),
+        ),
+        rx.el.label(
+            rx.el.input(type="checkbox", id="declaracion", checked=S.declaration,
+                        on_change=S.set_declaration,
+                        style={"width": "22px", "height": "22px", "accent_color": BRAND, "flex_shrink": "0"}),
+            rx.text("Declaro que la información y los documentos que presento son verdaderos.", size="3"),
+            html_for="declaracion",
+            style={"display": "flex", "gap": "0.6rem", "align_items": "flex-start", "padding": "0.75rem 0",
+                   "cursor": "pointer"},
+        ),
+        error_text(_err("declaration"), field_id="declaration"),
+        error_text(_err("general"), field_id="general"),
+        rx.flex(
+            secondary_button("Atrás", on_click=S.go(3), type="button"),
+            primary_button(rx.cond(S.submitting, "Enviando…", "Enviar"), on_click=S.submit, id="enviar",
+                           disabled=S.submitting, type="button", flex="1"),
+            gap="0.75rem", width="100%",
+        ),
+    )
+
+
+# ---------------------------------------------------------------- receipt
+def _receipt() -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.icon("circle-check", size=36, color=OK, aria_hidden="true"),
+            rx.heading("Su documento fue recibido", as_="h2", size="6", color=OK),
+            gap="0.6rem", align="center", margin_bottom="0.75rem", role="status",
+        ),
+        card(
+            rx.text("Número de expediente", size="2", color=MUTED),
+            rx.text(S.r_number, id="numero-expediente", size="8", weight="bold", color=INK,
+                    style={"letter_spacing": "0.02em", "overflow_wrap": "anywhere"}),
+            rx.box(
+                rx.text("Clave de acceso", size="2", color=MUTED, margin_top="0.75rem"),
+                rx.flex(
+                    rx.code(S.r_key, id="clave-acceso", size="6", variant="ghost",
+                            style={"color": INK, "font_weight": "700"}),
+                    rx.button(rx.icon("copy", size=18, aria_hidden="true"), "Copiar clave",
+                              on_click=[rx.set_clipboard(S.r_key), rx.toast.success("Clave copiada")],
+                              variant="outline", size="3", type="button",
+                              style={"color": BRAND, "border_color": BRAND, "min_height": "44px"}),
+                    gap="0.75rem", align="center", wrap="wrap",
+                ),
+                rx.callout("Guarde su número y su clave: con ellos consulta su trámite. La clave no se "
+                           "volverá a mostrar.", icon="triangle-alert", color_scheme="amber", size="1",
+                           margin_top="0.5rem"),
+            ),
+            style={"margin_bottom": "0.75rem", "border": f"2px solid {OK}"},
+        ),
+        card(
+            rx.heading("Cargo de recepción", as_="h2", size="4", margin_bottom="0.25rem"),
+            info_row("Fecha y hora de recepción", S.r_received),
+            info_row("Fecha legal de presentación", S.r_filed),
+            rx.cond(S.r_filed_note != "", rx.text(S.r_filed_note, size="2", color=INK, padding_y="0.3rem")),
+            info_row("Lugar", S.r_place),
+            info_row("Trámite", S.r_procedure),
+            info_row("Unidad que lo atiende", S.r_unit),
+            info_row("Plazo de atención hasta", S.r_due),
+            info_row("Remitente", S.r_filer),
+            info_row("Folios", S.r_folios),
+            rx.heading("Archivos recibidos", as_="h3", size="3", margin_top="0.75rem"),
+            rx.foreach(S.r_files, lambda f: rx.box(
+                rx.text(f["label"], ": ", f["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
+                rx.text(f["pages"], " página(s) · ", f["size"], size="2", color=MUTED),
+                rx.text("SHA-256: ", rx.code(f["sha256"], size="1", variant="ghost", style={"color": INK}),
+                        size="1", style={"overflow_wrap": "anywhere", "word_break": "break-all"}),
+                padding_y="0.4rem", border_bottom="1px solid #eceff2",
+            )),
+            style={"margin_bottom": "0.75rem"},
+        ),
+        rx.flex(
+            link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
+                        href=S.r_download, id="descargar-cargo"),
+            link_button("Ver seguimiento", href="/seguimiento?numero=" + S.r_number, primary=False),
+            secondary_button("Presentar otro documento", on_click=S.restart, width="100%", type="button"),
+            direction="column", gap="0.6rem",
+        ),
+    )
+
+
+def mesa_de_partes() -> rx.Component:
+    return shell(
+        rx.match(
+            S.step,
+            (0, rx.fragment(_stepper(), _step_procedure())),
+            (1, rx.fragment(_stepper(), _step_filer())),
+            (2, rx.fragment(_stepper(), _step_details())),
+            (3, rx.fragment(_stepper(), _step_files())),
+            (4, rx.fragment(_stepper(), _step_review())),
+            _receipt(),
+        ),
+        title="Mesa de Partes Virtual",
+    )

@@ -1,0 +1,78 @@
+"""Every setting of the application, read from the environment in this one place."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+PORT: int = _int("PORT", 3000)
+DATA_DIR: Path = Path(os.environ.get("SGD_DATA_DIR", "./data")).resolve()
+# PostgreSQL in production (postgresql://user@host/db); SQLite file under DATA_DIR otherwise.
+DATABASE_URL: str = os.environ.get("DATABASE_URL", "") or f"sqlite:///{DATA_DIR / 'sgd.db'}"
+REDIS_URL: str = os.environ.get("REFLEX_REDIS_URL", "")
+SMTP_URL: str = os.environ.get("SMTP_URL", "")
+PUBLIC_URL: str = os.environ.get("SGD_PUBLIC_URL", f"http://localhost:{PORT}").rstrip("/")
+ALLOWED_ORIGINS: list[str] = [
+    o.strip()
+    for o in os.environ.get(
+        "SGD_ALLOWED_ORIGINS",
+        f"{PUBLIC_URL},http://localhost:{PORT},http://127.0.0.1:{PORT}",
+    ).split(",")
+    if o.strip()
+]
+# Cookies get the Secure flag when the public URL is https.
+SECURE_COOKIES: bool = PUBLIC_URL.startswith("https://")
+
+# Institution shown on receipts and pages.
+INSTITUTION_NAME: str = os.environ.get("SGD_INSTITUTION", "Jurado Nacional de Elecciones")
+INSTITUTION_SHORT: str = os.environ.get("SGD_INSTITUTION_SHORT", "JNE")
+FILING_PLACE: str = os.environ.get("SGD_FILING_PLACE", "Mesa de Partes Virtual — Lima, Perú")
+TIMEZONE: str = "America/Lima"
+
+# Front-desk limits (also enforced server-side).
+MAX_MAIN_BYTES: int = 20 * 1024 * 1024
+MAX_ANNEX_BYTES: int = 10 * 1024 * 1024
+MAX_ANNEXES: int = 5
+# Largest request body accepted by the upload endpoint (one file per request + multipart overhead).
+MAX_UPLOAD_BODY: int = MAX_MAIN_BYTES + 512 * 1024
+MAX_API_BODY: int = 64 * 1024
+
+# Staff sessions.
+SESSION_IDLE_MINUTES: int = _int("SGD_SESSION_IDLE_MINUTES", 60)
+SESSION_ABSOLUTE_HOURS: int = _int("SGD_SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE: str = "sgd_sesion"
+
+# Tests point this at PostgreSQL to run the database tests there too.
+TEST_DATABASE_URL: str = os.environ.get("SGD_TEST_DATABASE_URL", "")
+
+
+def files_dir() -> Path:
+    return DATA_DIR / "files"
+
+
+def staging_dir() -> Path:
+    return DATA_DIR / "staging"
+
+
+def secret_key() -> bytes:
+    """The installation's secret (signed links), created on first use under DATA_DIR."""
+    import os
+    import secrets
+
+    path = DATA_DIR / "secret.key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first writer wins
+        except FileExistsError:
+            pass
+        tmp.unlink(missing_ok=True)
+    return bytes.fromhex(path.read_text().strip())

@@ -1,0 +1,32 @@
+"""Builds the Reflex app: pages, API routes, upload guard, start-up. Nothing else."""
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.api import BodyLimit, api
+from sgd_app.pages.home import home
+from sgd_app.pages.mesa_de_partes import mesa_de_partes
+from sgd_app.pages.public_info import mirador, verificar
+from sgd_app.pages.seguimiento import seguimiento
+from sgd_app.pages.staff import bandeja, ingresar
+from sgd_app.state.intake import IntakeState
+from sgd_app.state.login import LoginState
+from sgd_app.state.staff import InboxState
+from sgd_app.state.tracking import TrackingState
+
+app = rx.App(
+    theme=rx.theme(accent_color="ruby", gray_color="slate", radius="large", appearance="light"),
+    html_lang="es",
+    api_transformer=[api, BodyLimit],
+    head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
+)
+
+_SITE = "Trámite Digital — JNE"
+app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y seguimiento de trámites")
+app.add_page(mesa_de_partes, route="/mesa-de-partes", title=f"Mesa de Partes Virtual — {_SITE}",
+             on_load=IntakeState.load)
+app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=TrackingState.load)
+app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}")
+app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
+app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
+app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=InboxState.load)

@@ -1,0 +1,404 @@
+"""Mesa de Partes Virtual: the filing wizard. Thin: every rule is in domain/intake.py."""
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+import reflex as rx
+
+from sgd_app import db, settings
+from sgd_app import receipts
+from sgd_app.domain import intake
+from sgd_app.domain.calendar import format_date_es, format_datetime_es
+from sgd_app.domain.documents import FileStore, screen_pdf
+from sgd_app.domain.errors import InvalidInput, InvalidInputs
+from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS, format_document
+from sgd_app.domain.receipt import format_size
+
+STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
+FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
+ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "declaration", "general")
+_STEP_OF_FIELD = {**{f: 1 for f in FILER_FIELDS}, "subject": 2, "principal": 3, "anexos": 3}
+
+
+def _blank_errors() -> dict[str, str]:
+    return {k: "" for k in ERROR_KEYS}
+
+
+class IntakeState(rx.State):
+    step: int = 0
+    procedures: list[dict[str, str]] = []
+    proc_code: str = ""
+    proc_name: str = ""
+    proc_unit: str = ""
+    proc_deadline: str = ""
+    proc_annexes: list[str] = []
+    # procedure-specific fields: [{"name","label","required","help","value","error"}]
+    proc_fields: list[dict[str, str]] = []
+
+    kind: str = "ciudadano"
+    doc_type: str = "DNI"
+    doc_number: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    subject: str = ""
+    declaration: bool = False
+
+    attachments: list[dict[str, str]] = []
+    main_progress: int = 0
+    annex_progress: int = 0
+    uploading_main: bool = False
+    uploading_annex: bool = False
+    submitting: bool = False
+    errors: dict[str, str] = _blank_errors()
+
+    # receipt (after sending)
+    r_number: str = ""
+    r_received: str = ""
+    r_filed: str = ""
+    r_filed_note: str = ""
+    r_due: str = ""
+    r_place: str = ""
+    r_procedure: str = ""
+    r_unit: str = ""
+    r_filer: str = ""
+    r_folios: str = ""
+    r_key: str = ""
+    r_files: list[dict[str, str]] = []
+    r_download: str = ""
+
+    _staged: dict[str, str] = {}  # attachment id -> staged file path (server only)
+
+    # ------------------------------------------------------------ computed
+    @rx.var
+    def step_title(self) -> str:
+        return STEPS[min(self.step, len(STEPS) - 1)]
+
+    @rx.var
+    def progress_pct(self) -> int:
+        return int(100 * (min(self.step, 4) + 1) / len(STEPS))
+
+    @rx.var
+    def main_file(self) -> list[dict[str, str]]:
+        return [a for a in self.attachments if a["role"] == "principal"]
+
+    @rx.var
+    def annex_files(self) -> list[dict[str, str]]:
+        return [a for a in self.attachments if a["role"] == "anexo"]
+
+    @rx.var
+    def can_add_annex(self) -> bool:
+        return len([a for a in self.attachments if a["role"] == "anexo"]) < intake.MAX_ANNEXES
+
+    @rx.var
+    def next_annex_label(self) -> str:
+        n = len([a for a in self.attachments if a["role"] == "anexo"])
+        if n < len(self.proc_annexes):
+            return f"Anexo requerido: {self.proc_annexes[n]}"
+        return "Anexo (opcional)"
+
+    @rx.var
+    def kind_label(self) -> str:
+        return PARTY_KINDS.get(self.kind, "")
+
+    @rx.var
+    def filer_doc(self) -> str:
+        return format_document(self.doc_type, self.doc_number)
+
+    @rx.var
+    def doc_number_label(self) -> str:
+        return {"DNI": "Número de DNI (8 dígitos)", "RUC": "Número de RUC (11 dígitos)",
+                "CE": "Número de carné de extranjería (9 dígitos)",
+                "PAS": "Número de pasaporte"}.get(self.doc_type, "Número de documento")
+
+    @rx.var
+    def name_label(self) -> str:
+        return "Nombres y apellidos" if self.kind == "ciudadano" else "Nombre de la organización o entidad"
+
+    # ------------------------------------------------------------ loading
+    @rx.event
+    def load(self):
+        with db.session() as s:
+            self.procedures = [
+                {"code": p.code, "name": p.name, "description": p.description,
+                 "category": p.category.capitalize(), "deadline": f"{p.deadline_days} días hábiles"}
+                for p in intake.public_procedures(s)
+            ]
+
+    @rx.event
+    def choose(self, code: str):
+        with db.session() as s:
+            try:
+                proc = intake.get_procedure(s, code)
+            except InvalidInput as exc:
+                self.errors = {**_blank_errors(), "general": exc.message}
+                return
+            from sgd_app.domain.models import Unit
+
+            unit = s.get(Unit, proc.unit_id)
+            if self.proc_code != proc.code:
+                old = {f["name"]: f["value"] for f in self.proc_fields}
+                self.proc_fields = [
+                    {"name": f["name"], "label": f["label"], "required": "1" if f.get("required") else "",
+                     "help": f.get("help", ""), "value": old.get(f["name"], ""), "error": ""}
+                    for f in (proc.fields or [])
+                ]
+            self.proc_code = proc.code
+            self.proc_name = proc.name
+            self.proc_unit = unit.name if unit else ""
+            self.proc_deadline = f"{proc.deadline_days} días hábiles"
+            self.proc_annexes = list(proc.required_annexes or [])
+        self.errors = _blank_errors()
+        self.step = 1
+        return rx.call_script("window.scrollTo(0,0)")
+
+    # ------------------------------------------------------------ editing
+    @rx.event
+    def set_value(self, field: str, value: str):
+        if field in FILER_FIELDS or field == "subject":
+            setattr(self, field, str(value)[:600])
+            if self.errors.get(field):
+                self.errors = {**self.errors, field: ""}
+
+    @rx.event
+    def set_proc_field(self, name: str, value: str):
+        self.proc_fields = [
+            {**f, "value": str(value)[:600], "error": ""} if f["name"] == name else f
+            for f in self.proc_fields
+        ]
+
+    @rx.event
+    def set_declaration(self, value: bool):
+        self.declaration = bool(value)
+        self.errors = {**self.errors, "declaration": ""}
+
+    @rx.event
+    def go(self, step: int):
+        """Go back to an earlier step (forward only through ``next``)."""
+        if 0 <= step < self.step and self.r_number == "":
+            self.step = step
+            self.errors = _blank_errors()
+            return rx.call_script("window.scrollTo(0,0)")
+
+    def _filer(self) -> intake.FilerInput:
+        return intake.FilerInput(doc_type=self.doc_type, doc_number=self.doc_number, name=self.name,
+                                 kind=self.kind, email=self.email, phone=self.phone, address=self.address)
+
+    def _show(self, errors: dict[str, str]) -> None:
+        merged = _blank_errors()
+        for key, msg in errors.items():
+            if key.startswith("field_"):
+                name = key[len("field_"):]
+                self.proc_fields = [{**f, "error": msg} if f["name"] == name else f for f in self.proc_fields]
+            elif key in merged:
+                merged[key] = msg
+            else:
+                merged["general"] = msg
+        self.errors = merged
+
+    def _step_errors(self, step: int) -> dict[str, str]:
+        if step == 1:
+            clean, errors = intake.validate_filer(self._filer())
+            if not errors:
+                self.doc_number, self.name, self.email, self.phone, self.address = (
+                    clean.doc_number, clean.name, clean.email, clean.phone, clean.address)
+            return errors
+        if step == 2:
+            with db.session() as s:
+                proc = intake.get_procedure(s, self.proc_code)
+            _, _, errors = intake.validate_details(
+                proc, self.subject, {f["name"]: f["value"] for f in self.proc_fields})
+            return errors
+        if step == 3:
+            with db.session() as s:
+                proc = intake.get_procedure(s, self.proc_code)
+            fake = [intake.IncomingFile(a["filename"], b"", a["role"]) for a in self.attachments]
+            return intake.validate_file_counts(proc, fake)
+        return {}
+
+    @rx.event
+    def next(self):
+        if self.uploading_main or self.uploading_annex:
+            self._show({"anexos" if self.uploading_annex else "principal": "Espere a que termine la carga del archivo."})
+            return
+        errors = self._step_errors(self.step)
+        if errors:
+            self._show(errors)
+            return
+        self.errors = _blank_errors()
+        self.step = min(self.step + 1, 4)
+        return rx.call_script("window.scrollTo(0,0)")
+
+    # ------------------------------------------------------------ uploads
+    @rx.event
+    def main_upload_progress(self, progress: dict):
+        self.uploading_main = True
+        self.main_progress = int(100 * float(progress.get("progress", 0) or 0))
+
+    @rx.event
+    def annex_upload_progress(self, progress: dict):
+        self.uploading_annex = True
+        self.annex_progress = int(100 * float(progress.get("progress", 0) or 0))
+
+    @rx.event
+    async def upload_main(self, files: list[rx.UploadFile]):
+        await self._receive(files, role="principal")
+
+    @rx.event
+    async def upload_annex(self, files: list[rx.UploadFile]):
+        await self._receive(files, role="anexo")
+
+    async def _receive(self, files: list[rx.UploadFile], *, role: str) -> None:
+        err_key = "principal" if role == "principal" else "anexos"
+        try:
+            if len(files) != 1:
+                raise InvalidInput(err_key, "Suba un archivo a la vez.")
+            if role == "anexo" and not self.can_add_annex:
+                raise InvalidInput(err_key, f"Puede adjuntar como máximo {intake.MAX_ANNEXES} anexos.")
+            upload = files[0]
+            limit = intake.MAX_MAIN_BYTES if role == "principal" else intake.MAX_ANNEX_BYTES
+            data = await upload.read(limit + 1)
+            screened = await asyncio.to_thread(screen_pdf, data, max_bytes=limit, field=err_key)
+            att_id = secrets.token_hex(8)
+            staged = settings.staging_dir() / f"{att_id}.pdf"
+            await asyncio.to_thread(_write_staged, staged, data)
+        except InvalidInput as exc:
+            self.errors = {**self.errors, err_key: exc.message}
+            return
+        finally:
+            if role == "principal":
+                self.uploading_main, self.main_progress = False, 0
+            else:
+                self.uploading_annex, self.annex_progress = False, 0
+        if role == "principal":
+            for old in [a for a in self.attachments if a["role"] == "principal"]:
+                self._unstage(old["id"])
+            self.attachments = [a for a in self.attachments if a["role"] != "principal"]
+            label = "Documento principal"
+        else:
+            n = len(self.annex_files)
+            label = f"Anexo {n + 1}" + (f": {self.proc_annexes[n]}" if n < len(self.proc_annexes) else "")
+        self._staged[att_id] = str(staged)
+        self.attachments = self.attachments + [{
+            "id": att_id, "role": role, "label": label,
+            "filename": intake._safe_filename(upload.name or "documento.pdf"),
+            "size": format_size(screened.size), "pages": str(screened.pages),
+            "sha256": screened.sha256,
+        }]
+        self.errors = {**self.errors, err_key: ""}
+
+    def _unstage(self, att_id: str) -> None:
+        path = self._staged.pop(att_id, None)
+        if path:
+            Path(path).unlink(missing_ok=True)
+
+    @rx.event
+    def remove_attachment(self, att_id: str):
+        self._unstage(att_id)
+        kept = [a for a in self.attachments if a["id"] != att_id]
+        # Re-label annexes so that the required ones keep their names in order.
+        n = 0
+        for a in kept:
+            if a["role"] == "anexo":
+                a["label"] = f"Anexo {n + 1}" + (f": {self.proc_annexes[n]}" if n < len(self.proc_annexes) else "")
+                n += 1
+        self.attachments = kept
+
+    @rx.event
+    def upload_rejected(self, rejections: list[dict]):
+        msg = "Solo se aceptan archivos PDF."
+        for r in rejections or []:
+            for e in r.get("errors", []) or []:
+                if e.get("code") == "file-too-large":
+                    msg = "El archivo supera el tamaño máximo permitido."
+                elif e.get("code") == "too-many-files":
+                    msg = "Suba un archivo a la vez."
+        self.errors = {**self.errors, "principal" if self.step == 3 and not self.main_file else "anexos": msg}
+
+    # ------------------------------------------------------------ sending
+    @rx.event
+    async def submit(self):
+        if self.submitting or self.r_number:
+            return
+        if not self.declaration:
+            self._show({"declaration": "Marque la declaración para poder enviar."})
+            return
+        self.submitting = True
+        yield
+        try:
+            files = []
+            for a in self.attachments:
+                path = self._staged.get(a["id"])
+                if not path or not Path(path).exists():
+                    raise InvalidInputs({"principal" if a["role"] == "principal" else "anexos":
+                                         "Vuelva a adjuntar este archivo: la carga expiró."})
+                files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
+            result = await asyncio.to_thread(
+                _file, self.proc_code, self._filer(), self.subject,
+                {f["name"]: f["value"] for f in self.proc_fields}, files)
+        except InvalidInputs as exc:
+            self.submitting = False
+            self._show(exc.errors)
+            steps = [_STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
+            self.step = min(steps) if steps else 4
+            return
+        except InvalidInput as exc:
+            self.submitting = False
+            self._show({exc.field: exc.message})
+            return
+        case, key, docs, unit_name = result
+        for att_id in list(self._staged):
+            self._unstage(att_id)
+        self.r_number = case.number
+        self.r_received = format_datetime_es(case.received_at) + " (hora de Lima)"
+        self.r_filed = format_date_es(case.filed_on, weekday=True)
+        self.r_filed_note = (
+            "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
+            if case.filed_on != case.received_at.astimezone(_lima()).date() else "")
+        self.r_due = format_date_es(case.due_on, weekday=True)
+        self.r_place = settings.FILING_PLACE
+        self.r_procedure = self.proc_name
+        self.r_unit = unit_name
+        self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
+        self.r_folios = str(case.folios)
+        self.r_key = key
+        self.r_files = [{"label": d.label, "filename": d.filename, "pages": str(d.pages),
+                         "size": format_size(d.size), "sha256": d.sha256} for d in docs]
+        self.r_download = receipts.download_url(case.number)
+        self.attachments = []
+        self.submitting = False
+        self.step = 5
+        yield rx.call_script("window.scrollTo(0,0)")
+
+    @rx.event
+    def restart(self):
+        for att_id in list(self._staged):
+            self._unstage(att_id)
+        self.reset()
+        return IntakeState.load
+
+
+def _lima():
+    from sgd_app.domain.calendar import LIMA
+
+    return LIMA
+
+
+def _write_staged(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _file(code: str, filer: intake.FilerInput, subject: str, fields: dict[str, str],
+          files: list[intake.IncomingFile]):
+    from sgd_app.domain.models import Unit
+
+    store = FileStore(settings.files_dir())
+    with db.write_session() as s:
+        result = intake.file_case(s, store, procedure_code=code, filer=filer, subject=subject,
+                                  fields=fields, files=files, channel="virtual")
+        unit = s.get(Unit, result.case.current_unit_id)
+        return result.case, result.access_key, result.documents, unit.name if unit else ""

@@ -1,0 +1,33 @@
+"""/ingresar: the login form posts to /api/v1/sesion (an HTTP route that sets an HttpOnly
+cookie); this state only shows the outcome and sends a signed-in user to the inbox."""
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.domain.errors import NotAuthenticated
+from sgd_app.state.staff import current_principal
+
+NOTICES = {
+    "credenciales": "Usuario o contraseña incorrectos.",
+    "bloqueada": "Demasiados intentos fallidos: la cuenta está bloqueada por 15 minutos.",
+    "limite": "Demasiados intentos desde su conexión. Espere unos minutos.",
+    "sesion": "Su sesión terminó o no ha ingresado. Ingrese de nuevo.",
+    "salio": "Cerró su sesión.",
+    "origen": "La solicitud no vino de esta página. Vuelva a intentarlo.",
+}
+
+
+class LoginState(rx.State):
+    notice: str = ""
+    is_error: bool = False
+
+    @rx.event
+    def load(self):
+        code = self.router.url.query_parameters.get("motivo", "")
+        self.notice = NOTICES.get(code, "")
+        self.is_error = code not in ("", "salio")
+        try:
+            current_principal(self)
+        except NotAuthenticated:
+            return None
+        return rx.redirect("/bandeja")

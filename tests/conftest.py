@@ -1,0 +1,75 @@
+"""Shared fixtures: a fresh database per test (SQLite file; PostgreSQL too when
+SGD_TEST_DATABASE_URL is set), the catalogue seeded, a file store in a temp dir."""
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+from sqlalchemy import text
+
+from sgd_app import db, seed
+from sgd_app.domain.documents import FileStore
+
+PG_URL = os.environ.get("SGD_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def make_pdf(pages: int = 1, text_: str = "Solicitud de prueba - año 2026, señor Núñez") -> bytes:
+    pdf = FPDF()
+    for i in range(pages):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.cell(0, 10, f"{text_} (página {i + 1})")
+    return bytes(pdf.output())
+
+
+@pytest.fixture
+def pdf_bytes() -> bytes:
+    return make_pdf()
+
+
+def _fresh_engine(backend: str, tmp_path: Path):
+    if backend == "sqlite":
+        eng = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        db.create_schema(eng)
+        return eng, None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = db.make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    db.create_schema(eng)
+    return eng, (admin, schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path):
+    eng, cleanup = _fresh_engine(request.param, tmp_path)
+    yield eng
+    eng.dispose()
+    if cleanup:
+        admin, schema = cleanup
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def seeded(engine, tmp_path):
+    """Engine with units, procedures and demo staff (password 'clave-demo-123')."""
+    os.environ["SGD_DEMO_PASSWORD"] = "clave-demo-123"
+    with db.write_session(engine) as s:
+        seed.seed_catalogue(s)
+    with db.write_session(engine) as s:
+        seed.seed_demo_staff(s, tmp_path / "creds.txt")
+    return engine
+
+
+@pytest.fixture
+def store(tmp_path) -> FileStore:
+    return FileStore(tmp_path / "files")
