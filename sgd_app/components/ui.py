@@ -44,8 +44,9 @@ def secondary_button(text: Any, **props) -> rx.Component:
     return rx.button(text, style=style, size="3", variant="outline", **props)
 
 
-def link_button(*children, href, primary: bool = True, **props) -> rx.Component:
-    """A link that looks like a button (a link inside a button would be nested interactive)."""
+def link_button(*children, href, primary: bool = True, download: bool = False, **props) -> rx.Component:
+    """A link that looks like a button (a link inside a button would be nested interactive).
+    ``download=True`` makes it a plain anchor fetched over HTTP (files from /api/v1/...)."""
     style = {
         "display": "flex", "align_items": "center", "justify_content": "center", "gap": "0.5rem",
         "min_height": "48px", "padding": "0 1.25rem", "border_radius": "10px", "font_size": "1.05rem",
@@ -54,6 +55,8 @@ def link_button(*children, href, primary: bool = True, **props) -> rx.Component:
         "border": f"2px solid {BRAND}",
     }
     style.update(props.pop("style", {}))
+    if download:
+        return rx.el.a(*children, href=href, download="", reload_document=True, style=style, **props)
     return rx.link(*children, href=href, style=style, underline="none", **props)
 
 
@@ -132,7 +135,7 @@ def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
                         rx.text("Trámite Digital", color="white", weight="bold", size="4"),
                         gap="0.5rem", align="center",
                     ),
-                    href="/", underline="none", aria_label="Trámite Digital — inicio",
+                    href="/", underline="none",
                 ),
                 rx.el.nav(
                     rx.flex(

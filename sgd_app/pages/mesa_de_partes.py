@@ -96,7 +96,7 @@ def _step_procedure() -> rx.Component:
 # ---------------------------------------------------------------- step 1: filer
 def _kind_option(value: str, label: str) -> rx.Component:
     return rx.el.label(
-        rx.el.input(type="radio", name="kind", value=value, checked=S.kind == value,
+        rx.el.input(type="radio", name="kind", value=value, default_checked=S.kind == value,
                     on_change=lambda _v: S.set_value("kind", value),
                     style={"width": "20px", "height": "20px", "accent_color": BRAND}),
         rx.text(label, size="3"),
@@ -284,14 +284,13 @@ def _step_review() -> rx.Component:
         _section("Archivos", 3, rx.foreach(
             S.attachments, lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág.")),
         ),
-        rx.el.label(
-            rx.el.input(type="checkbox", id="declaracion", checked=S.declaration,
-                        on_change=S.set_declaration,
-                        style={"width": "22px", "height": "22px", "accent_color": BRAND, "flex_shrink": "0"}),
-            rx.text("Declaro que la información y los documentos que presento son verdaderos.", size="3"),
-            html_for="declaracion",
-            style={"display": "flex", "gap": "0.6rem", "align_items": "flex-start", "padding": "0.75rem 0",
-                   "cursor": "pointer"},
+        rx.box(
+            rx.checkbox(
+                "Declaro que la información y los documentos que presento son verdaderos.",
+                id="declaracion", default_checked=S.declaration, on_change=S.set_declaration, size="3",
+                color_scheme="ruby",
+            ),
+            padding_y="0.75rem",
         ),
         error_text(_err("declaration"), field_id="declaration"),
         error_text(_err("general"), field_id="general"),
@@ -356,7 +355,7 @@ def _receipt() -> rx.Component:
         ),
         rx.flex(
             link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
-                        href=S.r_download, id="descargar-cargo"),
+                        href=S.r_download, id="descargar-cargo", download=True),
             link_button("Ver seguimiento", href="/seguimiento?numero=" + S.r_number, primary=False),
             secondary_button("Presentar otro documento", on_click=S.restart, width="100%", type="button"),
             direction="column", gap="0.6rem",

@@ -83,7 +83,7 @@ def _result() -> rx.Component:
         ),
         rx.flex(
             link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
-                        href=T.t_download),
+                        href=T.t_download, download=True),
             secondary_button("Consultar otro expediente", on_click=T.new_search, width="100%", type="button"),
             direction="column", gap="0.6rem",
         ),

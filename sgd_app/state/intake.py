@@ -50,8 +50,6 @@ class IntakeState(rx.State):
     attachments: list[dict[str, str]] = []
     main_progress: int = 0
     annex_progress: int = 0
-    uploading_main: bool = False
-    uploading_annex: bool = False
     submitting: bool = False
     errors: dict[str, str] = _blank_errors()
 
@@ -233,14 +231,22 @@ class IntakeState(rx.State):
         return rx.call_script("window.scrollTo(0,0)")
 
     # ------------------------------------------------------------ uploads
+    # Progress events may arrive after the upload handler has finished; a bar is shown only
+    # while 0 < progress < 100, so a late final event (100) cannot leave it stuck on screen.
+    @rx.var
+    def uploading_main(self) -> bool:
+        return 0 < self.main_progress < 100
+
+    @rx.var
+    def uploading_annex(self) -> bool:
+        return 0 < self.annex_progress < 100
+
     @rx.event
     def main_upload_progress(self, progress: dict):
-        self.uploading_main = True
         self.main_progress = int(100 * float(progress.get("progress", 0) or 0))
 
     @rx.event
     def annex_upload_progress(self, progress: dict):
-        self.uploading_annex = True
         self.annex_progress = int(100 * float(progress.get("progress", 0) or 0))
 
     @rx.event
@@ -270,9 +276,9 @@ class IntakeState(rx.State):
             return
         finally:
             if role == "principal":
-                self.uploading_main, self.main_progress = False, 0
+                self.main_progress = 100
             else:
-                self.uploading_annex, self.annex_progress = False, 0
+                self.annex_progress = 100
         if role == "principal":
             for old in [a for a in self.attachments if a["role"] == "principal"]:
                 self._unstage(old["id"])

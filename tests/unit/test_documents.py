@@ -314,11 +314,29 @@ def test_wrong_stream_length_needs_repair_and_is_refused():
 
 
 def test_damage_in_an_object_read_only_by_the_walk_is_refused():
-    # A 3-page file; break the /Length of the *last* content stream.
-    data = fpdf_bytes(3)
-    lengths = list(re.finditer(rb"/Length (\d+)", data))
-    m = lengths[-1]
-    data = data[: m.start(1)] + str(int(m.group(1)) + 3).encode() + data[m.end(1) :]
+    # A stream that qpdf does not touch when opening (only referenced from the catalog): its
+    # broken /Length only shows up as a warning once the object walk has read it.
+    data = modified(lambda pdf: setattr(pdf.Root, "Extras", pikepdf.Stream(pdf, b"hola " * 40)))
+    m = list(re.finditer(rb"/Length (\d+)", data[: data.index(b"hola hola")]))[-1]
+    data = data[: m.start(1)] + str(int(m.group(1)) + 4).encode() + data[m.end(1) :]
+    with pikepdf.Pdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+        assert pdf.get_warnings() == []  # nothing to see right after opening
+        assert len(pdf.pages) == 1
+    assert refusal(data).message == DAMAGED
+
+
+def test_damage_found_at_open_is_refused_before_walking(monkeypatch):
+    start = GOOD.rindex(b"\nxref\n") + 1
+    entries = re.findall(rb"(\d{10}) 00000 n", GOOD[start:])
+    victim = entries[2]
+    data = GOOD[:start] + GOOD[start:].replace(
+        victim + b" 00000 n", b"%010d 00000 n" % (int(victim) + 7), 1
+    )
+
+    def must_not_walk(pdf):
+        raise AssertionError("walked a damaged file")
+
+    monkeypatch.setattr(documents, "_check_objects", must_not_walk)
     assert refusal(data).message == DAMAGED
 
 
@@ -403,6 +421,20 @@ def _aa_on_form_field(pdf):
     pdf.Root.AcroForm = Dictionary(Fields=Array([first_page(pdf).Annots[0]]))
 
 
+def _js_key_without_action_type(pdf):
+    add_annotation(
+        pdf, Dictionary(Subtype=Name.Link, A=Dictionary(JS=String("app.alert(1)")))
+    )
+
+
+def _javascript_action_without_code(pdf):
+    add_annotation(pdf, Dictionary(Subtype=Name.Link, A=Dictionary(S=Name.JavaScript)))
+
+
+def _empty_js_name_tree(pdf):
+    pdf.Root.Names = Dictionary(JavaScript=Dictionary(Names=Array([])))
+
+
 def _xfa_form(pdf):
     xfa = pikepdf.Stream(pdf, b"<xdp:xdp><script>app.alert(1)</script></xdp:xdp>")
     pdf.Root.AcroForm = Dictionary(Fields=Array([]), XFA=xfa)
@@ -436,6 +468,9 @@ def _action_in_annotation(kind: str):
         _js_as_stream,
         _js_in_outline,
         _js_name_tree,
+        _empty_js_name_tree,
+        _js_key_without_action_type,
+        _javascript_action_without_code,
         _aa_on_form_field,
         _xfa_form,
         _action_in_annotation("/SubmitForm"),
@@ -475,6 +510,10 @@ def _filespec_with_ef_hidden_anywhere(pdf):
     )
 
 
+def _empty_embedded_files_name_tree(pdf):
+    pdf.Root.Names = Dictionary(EmbeddedFiles=Dictionary(Names=Array([])))
+
+
 def _bare_embedded_file_stream(pdf):
     stream = pikepdf.Stream(pdf, b"secreto")
     stream.Type = Name.EmbeddedFile
@@ -489,6 +528,7 @@ def _bare_embedded_file_stream(pdf):
         _file_attachment_annotation_without_ef,
         _filespec_with_ef_hidden_anywhere,
         _bare_embedded_file_stream,
+        _empty_embedded_files_name_tree,
     ],
     ids=lambda f: f.__name__.strip("_"),
 )
@@ -613,6 +653,19 @@ def test_put_is_idempotent_and_never_rewrites(tmp_path):
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert store.read(sha) == GOOD
     assert _no_temp_files(tmp_path)
+
+
+def test_publish_never_overwrites_an_original_written_meanwhile(tmp_path):
+    # Another request stored the same content between our exists() check and our rename.
+    store = FileStore(tmp_path)
+    sha, _ = store.put(GOOD)
+    final = store.path(sha)
+    before = final.stat().st_ino
+    tmp = final.parent / ".tmp-ours"
+    tmp.write_bytes(b"something else entirely")
+    assert FileStore._publish(tmp, final) is False  # not created by us...
+    assert final.stat().st_ino == before  # ...and left exactly as it was
+    assert store.read(sha) == GOOD
 
 
 def test_originals_are_not_writable(tmp_path):

@@ -1,0 +1,127 @@
+"""Browser tests: the production build served by `reflex run --env prod` on a free port, with
+its own data dir, driven by Playwright on Debian's Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "tests/e2e/node_modules/axe-core/axe.min.js"
+DEMO_PASSWORD = "clave-demo-e2e-2026"
+PHONE = {"width": 390, "height": 844}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 420) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 — not up yet
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the app did not start in {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
+    data = tmp_path_factory.mktemp("data")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SGD_DATA_DIR": str(data),
+        "PORT": str(port),
+        "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "SGD_DEMO_PASSWORD": DEMO_PASSWORD,
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    log = data / "app.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(port), "--backend-port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(f"{base}/api/v1/health", proc, log)
+        _wait(f"{base}/", proc, log)
+        yield {"base": base, "data": data, "env": env}
+    finally:
+        os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser):
+    ctx = browser.new_context(viewport=PHONE, locale="es-PE", is_mobile=True, has_touch=True,
+                              accept_downloads=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    ctx.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-PE", accept_downloads=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    ctx.close()
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core (npm package, injected into the page) and return serious/critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=1)
