@@ -11,8 +11,14 @@ import pytest
 from fpdf import FPDF
 from sqlalchemy import text
 
+from argon2 import PasswordHasher
+
 from sgd_app import db, seed
+from sgd_app.domain import auth
 from sgd_app.domain.documents import FileStore
+
+# Same algorithm (argon2id), cheaper parameters: the suite creates many accounts.
+auth._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 PG_URL = os.environ.get("SGD_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -31,7 +31,7 @@ def ruc_check_digit(first_ten: str) -> int:
 def is_valid_ruc(ruc: str) -> bool:
     return (
         len(ruc) == 11
-        and ruc.isdigit()
+        and ruc.isascii() and ruc.isdigit()
         and ruc[:2] in _RUC_PREFIXES
         and ruc_check_digit(ruc[:10]) == int(ruc[10])
     )
@@ -45,15 +45,15 @@ def normalize_document(doc_type: str, number: str) -> str:
     if not raw:
         raise ValueError("Escriba el número de documento.")
     if doc_type == "DNI":
-        if not re.fullmatch(r"\d{8}", raw):
+        if not re.fullmatch(r"[0-9]{8}", raw):
             raise ValueError("El DNI debe tener 8 dígitos.")
     elif doc_type == "RUC":
-        if not re.fullmatch(r"\d{11}", raw):
+        if not re.fullmatch(r"[0-9]{11}", raw):
             raise ValueError("El RUC debe tener 11 dígitos.")
         if not is_valid_ruc(raw):
             raise ValueError("El RUC no es válido: revise los dígitos (el último es de verificación).")
     elif doc_type == "CE":
-        if not re.fullmatch(r"\d{9}", raw):
+        if not re.fullmatch(r"[0-9]{9}", raw):
             raise ValueError("El carné de extranjería debe tener 9 dígitos.")
     elif doc_type == "PAS":
         if not re.fullmatch(r"[A-Z0-9]{6,12}", raw):
@@ -80,10 +80,10 @@ def normalize_phone(phone: str) -> str:
     if raw.startswith("+51"):
         raw = raw[3:]
     elif raw.startswith("+"):
-        if re.fullmatch(r"\+\d{8,15}", raw):
+        if re.fullmatch(r"\+[0-9]{8,15}", raw):
             return raw
         raise ValueError("El teléfono internacional debe tener entre 8 y 15 dígitos.")
-    if re.fullmatch(r"9\d{8}", raw) or re.fullmatch(r"0?\d{7,8}", raw):
+    if re.fullmatch(r"9[0-9]{8}", raw) or re.fullmatch(r"0?[0-9]{7,8}", raw):
         return raw
     raise ValueError("El celular debe tener 9 dígitos y empezar con 9 (o un teléfono fijo con código de ciudad).")
 

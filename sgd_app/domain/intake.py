@@ -274,22 +274,27 @@ def file_case(
         raise InvalidInputs(errors)
 
     created: list[str] = []
+    reused: list[IncomingFile] = []
     try:
         for f in files:
             sha, was_created = store.put(f.data)
-            if was_created:
-                created.append(sha)
+            (created.append(sha) if was_created else reused.append(f))
         result = _write_filing(
             session, procedure=procedure, filer=clean_filer, subject=subject, fields=clean_fields,
             files=files, screened=screened, channel=channel, received_at=received_at,
             registered_by_id=registered_by_id, calendar=calendar,
         )
         session.commit()
-        return result
     except BaseException:
         session.rollback()
         _remove_unreferenced(session, store, created)
         raise
+    # A concurrent filing of the same bytes that failed may have removed a file this one found
+    # already stored (it saw no committed reference yet): put it back. Now that this filing is
+    # committed, no failing filing can remove it any more.
+    for f in reused:
+        store.put(f.data)
+    return result
 
 
 def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, subject: str,
