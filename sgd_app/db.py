@@ -53,8 +53,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=None)
+_override: Engine | None = None
+
+
+def use_engine(eng: Engine | None) -> None:
+    """Tests: make :func:`engine` return ``eng`` (None goes back to the configured database)."""
+    global _override
+    _override = eng
+
+
 def engine() -> Engine:
+    return _override or _configured_engine()
+
+
+@lru_cache(maxsize=None)
+def _configured_engine() -> Engine:
     from sgd_app import settings
 
     return make_engine(settings.DATABASE_URL)

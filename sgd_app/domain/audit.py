@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from sgd_app.domain.models import AuditEvent, AuditHead, utcnow
@@ -30,25 +29,36 @@ def event_hash(*, prev_hash: str, seq: int, at: datetime, actor: str, action: st
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+_head = AuditHead.__table__
+_HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
+_INSERT = AuditEvent.__table__.insert()
+_MOVE_HEAD = _head.update().where(_head.c.id == 1)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    seq: int
+    hash: str
+
+
 def record(session: Session, *, actor: str, action: str, object_type: str, object_id: Any,
-           data: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEvent:
+           data: dict[str, Any] | None = None, at: datetime | None = None) -> Recorded:
     """Append one event to the chain, inside the caller's transaction.
 
     The chain head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite write transactions
     already hold the database's write lock), so concurrent writers append one after another.
     """
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    conn = session.connection()
+    head_seq, head_hash = conn.execute(_HEAD).one()
     at = at or utcnow()
-    seq = head.seq + 1
+    seq = head_seq + 1
     payload = canonical(data or {})
-    h = event_hash(prev_hash=head.hash, seq=seq, at=at, actor=actor, action=action,
+    h = event_hash(prev_hash=head_hash, seq=seq, at=at, actor=actor, action=action,
                    object_type=object_type, object_id=str(object_id), data=payload)
-    event = AuditEvent(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-                       object_id=str(object_id), data=payload, prev_hash=head.hash, hash=h)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=h))
-    session.expire(head)
-    return event
+    conn.execute(_INSERT, dict(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
+                               object_id=str(object_id), data=payload, prev_hash=head_hash, hash=h))
+    conn.execute(_MOVE_HEAD, {"seq": seq, "hash": h})
+    return Recorded(seq, h)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Plain Python: no reflex import here or anywhere in domain/.
 ``screen_pdf`` accepts only a safe, well-formed PDF and tells how many pages (folios) it has;
 every refusal is an ``InvalidInput`` with a Spanish message for the citizen.
 
-``FileStore`` keeps the originals content-addressed (``root/ab/cd/<sha256>``): each original is
+``FileStore`` keeps the originals content-addressed (``root/ab/<sha256>``): each original is
 written once, byte-for-byte, atomically, and never rewritten.
 """
 from __future__ import annotations
@@ -298,7 +298,7 @@ _DIR_MODE = 0o750
 
 
 class FileStore:
-    """Content-addressed store of originals on disk: root/ab/cd/<sha256>. Originals are
+    """Content-addressed store of originals on disk: root/ab/<sha256>. Originals are
     written once, byte-for-byte, never rewritten."""
 
     def __init__(self, root: Path):
@@ -307,7 +307,7 @@ class FileStore:
     def path(self, sha256: str) -> Path:
         if not isinstance(sha256, str) or not _SHA_RE.fullmatch(sha256):
             raise ValueError(f"sha256 inválido: {sha256!r}")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()

@@ -635,7 +635,7 @@ def test_put_writes_byte_for_byte_under_a_sharded_path(tmp_path):
     store = FileStore(tmp_path)
     sha, created = store.put(GOOD)
     assert (sha, created) == (_sha(GOOD), True)
-    on_disk = tmp_path / sha[:2] / sha[2:4] / sha
+    on_disk = tmp_path / sha[:2] / sha
     assert store.path(sha) == on_disk
     assert on_disk.read_bytes() == GOOD
     assert _sha(on_disk.read_bytes()) == on_disk.name

@@ -1,0 +1,121 @@
+"""Front-desk intake: the real service (validation, PDF screening, content-addressed store,
+one transaction with number, party, case, document, route step and audit event) against the
+raw floor (plain sqlite3 inserts of the same rows, no checks)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fpdf import FPDF
+
+from sgd_app import db, seed
+from sgd_app.domain import intake
+from sgd_app.domain.documents import FileStore
+
+N = 1000
+
+
+def _pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Solicitud de constancia de afiliación. " * 20)
+    return bytes(pdf.output())
+
+
+def _p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[94]
+
+
+def run_service(tmp: Path, pdf: bytes) -> dict[str, float]:
+    eng = db.make_engine(f"sqlite:///{tmp / 'svc.db'}")
+    db.create_schema(eng)
+    with db.write_session(eng) as s:
+        seed.seed_catalogue(s)
+    store = FileStore(tmp / "files")
+    cal = None
+    with db.session(eng) as s:
+        from sgd_app.domain.calendar import load_calendar
+
+        cal = load_calendar(s)
+    samples = []
+    t0 = time.perf_counter()
+    for i in range(N):
+        filer = intake.FilerInput(doc_type="DNI", doc_number=f"{40000000 + i:08d}", name=f"Ciudadana {i}",
+                                  kind="ciudadano", email=f"c{i}@example.pe", phone="987654321")
+        # A distinct 1-page PDF per filing (a trailing comment changes the bytes, hence the hash).
+        data = pdf + f"\n%{i}\n".encode()
+        t = time.perf_counter()
+        with db.write_session(eng) as s:
+            intake.file_case(s, store, procedure_code="CONST-AF", filer=filer, subject=f"Constancia {i}",
+                             files=[intake.IncomingFile("s.pdf", data, "principal")], calendar=cal)
+        samples.append(time.perf_counter() - t)
+    total = time.perf_counter() - t0
+    eng.dispose()
+    return {"intake_per_s": N / total, "intake_p95_ms": 1000 * _p95(samples),
+            "intake_median_ms": 1000 * statistics.median(samples)}
+
+
+def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
+    """The same rows with plain sqlite3, one transaction per filing, no validation or files."""
+    eng = db.make_engine(f"sqlite:///{tmp / 'floor.db'}")
+    db.create_schema(eng)
+    with db.write_session(eng) as s:
+        seed.seed_catalogue(s)
+    eng.dispose()
+    conn = sqlite3.connect(tmp / "floor.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    sha = hashlib.sha256(pdf).hexdigest()
+    now = datetime.now(timezone.utc).isoformat()
+    conn.execute("INSERT OR IGNORE INTO casecounter (year, last) VALUES (2026, 0)")
+    t0 = time.perf_counter()
+    for i in range(N):
+        conn.execute("BEGIN IMMEDIATE")
+        seq = conn.execute("UPDATE casecounter SET last = last + 1 WHERE year = 2026 RETURNING last").fetchone()[0]
+        party = conn.execute(
+            "INSERT INTO party (doc_type, doc_number, name, kind, email, phone, address) VALUES "
+            "('DNI', ?, ?, 'ciudadano', ?, '987654321', '')",
+            (f"{40000000 + i:08d}", f"Ciudadana {i}", f"c{i}@example.pe")).lastrowid
+        case = conn.execute(
+            "INSERT INTO expediente (number, year, seq, procedure_id, party_id, subject, fields, channel, status, "
+            "priority, received_at, filed_on, due_on, current_unit_id, access_key_hash, folios, created_at) "
+            "VALUES (?, 2026, ?, 1, ?, ?, '{}', 'virtual', 'registrado', 'normal', ?, '2026-11-30', "
+            "'2026-12-03', 1, ?, 1, ?)",
+            (f"EXP-2026-{seq:06d}", seq, party, f"Constancia {i}", now, "k" * 64, now)).lastrowid
+        conn.execute("INSERT INTO document (expediente_id, kind, role, label, filename, sha256, size, pages, "
+                     "mime, number, signed, created_at) VALUES (?, 'solicitud', 'principal', 'Documento principal', "
+                     "'s.pdf', ?, ?, 1, 'application/pdf', '', 0, ?)", (case, sha, len(pdf), now))
+        conn.execute("INSERT INTO movement (expediente_id, action, to_unit_id, instructions, priority, created_at) "
+                     "VALUES (?, 'derivar', 1, '', 'normal', ?)", (case, now))
+        head = conn.execute("SELECT seq, hash FROM audithead WHERE id = 1").fetchone()
+        h = hashlib.sha256((head[1] + json.dumps([head[0] + 1, now, case])).encode()).hexdigest()
+        conn.execute("INSERT INTO auditevent (seq, at, actor, action, object_type, object_id, data, prev_hash, hash) "
+                     "VALUES (?, ?, 'ciudadano', 'registrar', 'expediente', ?, '{}', ?, ?)",
+                     (head[0] + 1, now, f"EXP-2026-{seq:06d}", head[1], h))
+        conn.execute("UPDATE audithead SET seq = ?, hash = ? WHERE id = 1", (head[0] + 1, h))
+        conn.execute("COMMIT")
+    total = time.perf_counter() - t0
+    conn.close()
+    return {"intake_floor_per_s": N / total}
+
+
+def main() -> list[tuple[str, float, str]]:
+    pdf = _pdf()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        svc = run_service(tmp, pdf)
+        floor = run_floor(tmp, pdf)
+    return [
+        ("intake_per_s", svc["intake_per_s"], "filings/s"),
+        ("intake_p95_ms", svc["intake_p95_ms"], "ms"),
+        ("intake_median_ms", svc["intake_median_ms"], "ms"),
+        ("intake_floor_per_s", floor["intake_floor_per_s"], "filings/s"),
+        ("intake_floor_ratio", floor["intake_floor_per_s"] / svc["intake_per_s"], "x"),
+    ]
