@@ -1,0 +1,155 @@
+"""State handlers called the way a hostile client could (every public handler is a remote
+call): they check the session themselves and never expose another filer's data."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from sqlmodel import func, select
+
+from sgd_app import db, settings
+from sgd_app.domain import auth, intake
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.models import Expediente, Throttle
+from sgd_app.state.intake import IntakeState
+from sgd_app.state.staff import InboxState
+from sgd_app.state.tracking import NOT_FOUND, TrackingState
+from tests.conftest import make_pdf
+
+
+def _state(cls, *, cookie: str = "", ip: str = "10.0.0.7"):
+    root = rx.State(_reflex_internal_init=True)
+    root.router_data = {"headers": {"cookie": cookie}, "ip": ip, "pathname": "/"}
+    root.router = RouterData.from_router_data(root.router_data)
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def _run(result):
+    """Drive a handler result (plain value, coroutine or async generator) to the end."""
+    async def go():
+        if hasattr(result, "__anext__"):
+            out = []
+            async for item in result:
+                out.append(item)
+            return out
+        if asyncio.iscoroutine(result):
+            return await result
+        return result
+    return asyncio.run(go())
+
+
+def _file_case(number_of_files: int = 1):
+    store = FileStore(settings.files_dir())
+    with db.write_session() as s:
+        return intake.file_case(
+            s, store, procedure_code="CONST-AF",
+            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano",
+                                    email="rosa@example.pe", phone="987654321"),
+            subject="Constancia de afiliación", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")])
+
+
+def _login(username: str) -> str:
+    with db.write_session() as s:
+        return auth.login(s, username=username, password="clave-demo-123")
+
+
+def test_inbox_without_a_session_redirects_and_shows_nothing(app_db):
+    _file_case()
+    for cookie in ("", "sgd_sesion=forjada-por-el-cliente", "sgd_sesion=; other=1", "garbage\x00"):
+        st = _state(InboxState, cookie=cookie)
+        result = InboxState.load.fn(st)
+        assert "ingresar" in str(result)
+        assert st.rows == [] and st.total == 0 and st.user_name == ""
+
+
+def test_inbox_lists_only_the_users_units(app_db):
+    case = _file_case().case
+    rop = _state(InboxState, cookie=f"sgd_sesion={_login('rop')}")
+    InboxState.load.fn(rop)
+    assert [r["number"] for r in rop.rows] == [case.number]
+    assert rop.user_name == "Patricia Chávez León"
+    tes = _state(InboxState, cookie=f"sgd_sesion={_login('tesoreria')}")
+    InboxState.load.fn(tes)
+    assert tes.rows == [] and tes.total == 0
+
+
+def test_inbox_refuses_a_revoked_session(app_db):
+    _file_case()
+    token = _login("rop")
+    with db.write_session() as s:
+        auth.logout(s, token)
+    st = _state(InboxState, cookie=f"sgd_sesion={token}")
+    assert "ingresar" in str(InboxState.load.fn(st))
+    assert st.rows == []
+    # Paging handlers re-check the session too.
+    st.page = 3
+    InboxState.next_page.fn(st)
+    assert st.rows == []
+
+
+def test_intake_submit_called_directly_validates_everything_and_writes_nothing(app_db):
+    st = _state(IntakeState)
+    IntakeState.choose.fn(st, "CONST-AF")
+    # A hostile client skips the steps and submits with bad data and no files.
+    IntakeState.set_value.fn(st, "doc_number", "12")
+    IntakeState.set_value.fn(st, "email", "x")
+    IntakeState.set_declaration.fn(st, True)
+    _run(IntakeState.submit.fn(st))
+    assert st.r_number == ""
+    assert st.errors["doc_number"] and st.errors["principal"]
+    assert st.step == 1  # sent back to the first step with errors
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(Expediente)).one() == 0
+
+
+def test_intake_handlers_only_set_whitelisted_fields(app_db):
+    st = _state(IntakeState)
+    IntakeState.set_value.fn(st, "r_number", "EXP-2026-000001")
+    IntakeState.set_value.fn(st, "_staged", "/etc/passwd")
+    IntakeState.set_value.fn(st, "step", "4")
+    assert st.r_number == "" and st.step == 0
+    IntakeState.choose.fn(st, "NO-EXISTE")
+    assert st.step == 0 and "Elija un trámite" in st.errors["general"]
+    # Jumping forward with go() is refused; only going back is allowed.
+    IntakeState.go.fn(st, 4)
+    assert st.step == 0
+
+
+def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
+    secret = tmp_path / "secreto.pdf"
+    secret.write_bytes(make_pdf(1, "No es del ciudadano"))
+    st = _state(IntakeState)
+    IntakeState.choose.fn(st, "CONST-AF")
+    # The attachment list is public and could be forged; staged paths are server-side only.
+    st.attachments = [{"id": "x", "role": "principal", "label": "Documento principal",
+                       "filename": str(secret), "size": "1 KB", "pages": "1", "sha256": "0" * 64}]
+    for field, value in (("doc_number", "45678912"), ("name", "Ana Pérez"), ("email", "ana@example.pe"),
+                         ("phone", "987654321"), ("subject", "Constancia por favor")):
+        IntakeState.set_value.fn(st, field, value)
+    IntakeState.set_declaration.fn(st, True)
+    _run(IntakeState.submit.fn(st))
+    assert st.r_number == ""
+    assert "Vuelva a adjuntar" in st.errors["principal"]
+
+
+def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
+    result = _file_case()
+    number, key = result.case.number, result.access_key
+    st = _state(TrackingState, ip="203.0.113.9")
+    for attempt in ("AAAA-BBBB-CCCC", "DDDD-EEEE-FFFF", "GGGG-HHHH-JJJJ"):
+        _run(TrackingState.search.fn(st, {"numero": number, "clave": attempt}))
+        assert st.error == NOT_FOUND and not st.found and st.t_subject == ""
+    _run(TrackingState.search.fn(st, {"numero": "EXP-2026-999999", "clave": key}))
+    assert st.error == NOT_FOUND
+    with db.session() as s:
+        ip_row = s.get(Throttle, "track-ip:203.0.113.9")
+        assert ip_row.failures == 4
+        assert auth.throttle_delay(s, "track-ip:203.0.113.9") == 2.0
+        assert auth.throttle_delay(s, f"track-num:{number}") == 1.0  # 3 failures: slowing starts
+    # The right pair still works (after the delay), from the same client.
+    _run(TrackingState.search.fn(st, {"numero": number, "clave": key}))
+    assert st.found and st.t_number == number and st.error == ""
+    assert st.key == ""  # the key is not kept in the browser-visible state
