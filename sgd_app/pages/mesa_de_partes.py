@@ -212,8 +212,9 @@ def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: i
                 max_size=max_size,
                 on_drop=handler(rx.upload_files(upload_id=upload_id, on_upload_progress=progress_handler)),
                 on_drop_rejected=S.upload_rejected,
-                style={"border": f"2px dashed {BRAND}", "border_radius": "12px", "padding": "1.25rem",
-                       "background": "white", "cursor": "pointer", "min_height": "96px"},
+                # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
+                border=f"2px dashed {BRAND}", border_radius="12px", padding="1.25rem",
+                background="white", cursor="pointer", min_height="96px",
             ),
             style={"display": "block"},
         ),
@@ -313,7 +314,7 @@ def _receipt() -> rx.Component:
         ),
         card(
             rx.text("Número de expediente", size="2", color=MUTED),
-            rx.text(S.r_number, id="numero-expediente", size="8", weight="bold", color=INK,
+            rx.text(S.r_number, id="numero-expediente", size=rx.breakpoints(initial="7", sm="8"), weight="bold", color=INK,
                     style={"letter_spacing": "0.02em", "overflow_wrap": "anywhere"}),
             rx.box(
                 rx.text("Clave de acceso", size="2", color=MUTED, margin_top="0.75rem"),
