@@ -11,4 +11,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     telemetry_enabled=False,
     disable_plugins=[rx.plugins.SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="ruby", gray_color="slate", radius="large", appearance="light")
+        ),
+    ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app.api import BodyLimit, api
+from sgd_app.components.ui import connection_banner
 from sgd_app.pages.home import home
 from sgd_app.pages.mesa_de_partes import mesa_de_partes
 from sgd_app.pages.public_info import mirador, verificar
@@ -15,10 +16,10 @@ from sgd_app.state.staff import InboxState
 from sgd_app.state.tracking import TrackingState
 
 app = rx.App(
-    theme=rx.theme(accent_color="ruby", gray_color="slate", radius="large", appearance="light"),
     html_lang="es",
     api_transformer=[api, BodyLimit],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
+    overlay_component=connection_banner(),
 )
 
 _SITE = "Trámite Digital — JNE"

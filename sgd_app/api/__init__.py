@@ -110,7 +110,7 @@ class BodyLimit:
         self.default_limit = default_limit
 
     def _limit(self, path: str) -> int:
-        return self.upload_limit if True else self.default_limit
+        return self.upload_limit if path.startswith("/_upload") else self.default_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):

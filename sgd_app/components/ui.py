@@ -168,3 +168,19 @@ def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
         ),
         style={"min_height": "100vh", "background": SURFACE, "color": INK, "overflow_x": "hidden"},
     )
+
+
+def connection_banner() -> rx.Component:
+    """Replaces Reflex's English "Cannot connect to server" toast with a Spanish banner."""
+    from reflex_components_core.core.banner import has_too_many_connection_errors
+
+    return rx.cond(
+        has_too_many_connection_errors,
+        rx.box(
+            rx.text("Sin conexión con el servidor. Reintentando… Lo que ya escribió no se pierde.",
+                    weight="medium", color="white", text_align="center"),
+            role="alert",
+            style={"position": "fixed", "bottom": "0", "left": "0", "right": "0", "z_index": "1000",
+                   "background": "#7a2e0e", "padding": "0.75rem 1rem"},
+        ),
+    )
