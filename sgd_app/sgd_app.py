@@ -19,8 +19,9 @@ app = rx.App(
     html_lang="es",
     api_transformer=[api, BodyLimit],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
-    overlay_component=connection_banner(),
 )
+# Reflex's own overlay shows an English "Cannot connect to server" toast: use a Spanish banner.
+app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
 
 _SITE = "Trámite Digital — JNE"
 app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y seguimiento de trámites")

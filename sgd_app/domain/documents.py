@@ -149,7 +149,7 @@ def _check_objects(pdf: pikepdf.Pdf) -> None:
     array = pikepdf.ObjectType.array
     stream = pikepdf.ObjectType.stream
     for obj in pdf.objects:
-        kind = obj._type_code
+        kind = _kind(obj)  # scalars come back as plain Python values (or None for null)
         if kind == stream:
             _check_dict(obj)
             _walk_direct(obj, dictionary, array, stream)
