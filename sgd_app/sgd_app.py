@@ -32,3 +32,17 @@ app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}")
 app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=InboxState.load)
+
+
+async def _sweep_staging():
+    """Uploads of wizards that were never sent are removed after a day (hourly sweep)."""
+    import asyncio
+
+    from sgd_app.state.intake import sweep_staging
+
+    while True:
+        await asyncio.to_thread(sweep_staging)
+        await asyncio.sleep(3600)
+
+
+app.register_lifespan_task(_sweep_staging)

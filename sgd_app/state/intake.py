@@ -393,6 +393,22 @@ def _lima():
     return LIMA
 
 
+def sweep_staging(max_age_hours: float = 24) -> int:
+    """Delete staged uploads older than ``max_age_hours`` (wizards never sent)."""
+    import time
+
+    cutoff = time.time() - max_age_hours * 3600
+    removed = 0
+    for path in settings.staging_dir().glob("*.pdf"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def _write_staged(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -196,3 +196,18 @@ def test_citizen_pages_pass_axe(app_server, phone, tmp_path):
     if found := axe_violations(page):
         problems["mesa-de-partes paso 4"] = found
     assert not problems, dump(problems)
+
+
+def test_running_app_refuses_oversized_uploads_with_413(app_server):
+    """The body cap is wired into the production server, before Reflex reads the upload."""
+    import httpx
+
+    base = app_server["base"]
+    big = b"0" * (21 * 1024 * 1024)
+    r = httpx.post(f"{base}/_upload", content=big, headers={"content-type": "application/octet-stream"},
+                   timeout=60)
+    assert r.status_code == 413
+    assert "demasiado grande" in r.json()["detail"]
+    r = httpx.post(f"{base}/api/v1/sesion", content=b"x" * (200 * 1024), timeout=30)
+    assert r.status_code == 413
+    assert httpx.get(f"{base}/api/v1/health", timeout=10).json()["status"] == "ok"

@@ -153,3 +153,20 @@ def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
     _run(TrackingState.search.fn(st, {"numero": number, "clave": key}))
     assert st.found and st.t_number == number and st.error == ""
     assert st.key == ""  # the key is not kept in the browser-visible state
+
+
+def test_abandoned_staged_uploads_are_swept(app_db):
+    import os
+    import time
+
+    from sgd_app.state.intake import sweep_staging
+
+    staging = settings.staging_dir()
+    staging.mkdir(parents=True, exist_ok=True)
+    old, fresh = staging / "viejo.pdf", staging / "nuevo.pdf"
+    old.write_bytes(b"%PDF-1.4 old")
+    fresh.write_bytes(b"%PDF-1.4 new")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert sweep_staging() == 1
+    assert not old.exists() and fresh.exists()
