@@ -18,7 +18,7 @@ from sgd_app import db, seed
 from sgd_app.domain import intake
 from sgd_app.domain.documents import FileStore
 
-N = 1000
+N = int(__import__("os").environ.get("BENCH_N", "1000"))
 
 
 def _pdf() -> bytes:
@@ -85,9 +85,10 @@ def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
             (f"{40000000 + i:08d}", f"Ciudadana {i}", f"c{i}@example.pe")).lastrowid
         case = conn.execute(
             "INSERT INTO expediente (number, year, seq, procedure_id, party_id, subject, fields, channel, status, "
-            "priority, received_at, filed_on, due_on, current_unit_id, access_key_hash, folios, created_at) "
+            "priority, received_at, filed_on, due_on, current_due_on, current_unit_id, awaiting_receipt, version, "
+            "access_key_hash, folios, created_at) "
             "VALUES (?, 2026, ?, 1, ?, ?, '{}', 'virtual', 'registrado', 'normal', ?, '2026-11-30', "
-            "'2026-12-03', 1, ?, 1, ?)",
+            "'2026-12-03', '2026-12-03', 1, 1, 1, ?, 1, ?)",
             (f"EXP-2026-{seq:06d}", seq, party, f"Constancia {i}", now, "k" * 64, now)).lastrowid
         conn.execute("INSERT INTO document (expediente_id, kind, role, label, filename, sha256, size, pages, "
                      "mime, number, signed, created_at) VALUES (?, 'solicitud', 'principal', 'Documento principal', "

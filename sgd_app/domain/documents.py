@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
+from pikepdf import settings as qpdf_settings
 
 from sgd_app.domain.errors import InvalidInput
 
@@ -40,6 +41,14 @@ MAX_TOTAL_DECODED = 200 * 1024 * 1024  # across every Flate stream of the file
 MAX_STREAM_RATIO = 1000  # a single stream may not expand more than this ...
 STREAM_RATIO_FLOOR = 10 * 1024 * 1024  # ... once it has gone past this many decoded bytes
 _CHUNK = 1024 * 1024  # decoded bytes produced per zlib call; output is counted, then dropped
+
+# qpdf itself inflates some streams while *opening* a file (cross-reference streams and object
+# streams), before any check of ours can run: without a limit a 1 MB object-stream bomb costs
+# about 1 GB of RAM inside qpdf. qpdf's own per-stream memory limits stop that. They are
+# process-wide, so they are only ever tightened here (never loosened), down to the budget the
+# screen enforces anyway, so nothing the screen accepts can trip them later.
+_QPDF_MEMORY_LIMITS = ("flate_max_memory", "run_length_max_memory")
+_QPDF_LIMIT_HIT = "memory limit exceeded"  # how qpdf reports it (warning or exception text)
 
 # Action types (/S) that run code, touch the user's machine or the network, or pull or push
 # data: never acceptable in a document filed with the institution.
@@ -98,34 +107,58 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
     if b"%PDF-" not in data[:HEADER_WINDOW]:
         raise InvalidInput(field, MSG_NOT_PDF)
 
+    _ensure_qpdf_limits()
     try:
         pdf = pikepdf.Pdf.open(io.BytesIO(data), attempt_recovery=False)
     except pikepdf.PasswordError:
         raise InvalidInput(field, MSG_ENCRYPTED) from None
-    except Exception:  # pikepdf.PdfError and friends: not parseable without repair
+    except Exception as exc:  # pikepdf.PdfError and friends: not parseable without repair
+        if _QPDF_LIMIT_HIT in str(exc):  # e.g. a cross-reference stream bomb
+            raise InvalidInput(field, MSG_BOMB) from None
         raise InvalidInput(field, _unparseable_message(data)) from None
 
     try:
         with pdf:
             if pdf.is_encrypted:  # e.g. only an owner password, opens with an empty one
                 raise _Refused(MSG_ENCRYPTED)
-            if pdf.get_warnings():  # qpdf fixed something up while opening
-                raise _Refused(MSG_DAMAGED)
+            _check_warnings(pdf)  # qpdf fixed something up while opening
             try:
                 pages = len(pdf.pages)
                 _check_objects(pdf)
             except _Refused:
                 raise
-            except Exception:  # broken object, dangling structure, bad page tree...
-                raise _Refused(MSG_DAMAGED) from None
-            if pdf.get_warnings():  # qpdf fixed something up while we were reading
-                raise _Refused(MSG_DAMAGED)
+            except Exception as exc:  # broken object, dangling structure, bad page tree...
+                _check_warnings(pdf)
+                raise _Refused(MSG_BOMB if _QPDF_LIMIT_HIT in str(exc) else MSG_DAMAGED) from None
+            _check_warnings(pdf)  # qpdf fixed something up while we were reading
     except _Refused as refused:
         raise InvalidInput(field, refused.message) from None
 
     if pages == 0:
         raise InvalidInput(field, MSG_NO_PAGES)
     return ScreenedPdf(sha256=hashlib.sha256(data).hexdigest(), size=size, pages=pages)
+
+
+def _ensure_qpdf_limits() -> None:
+    """Make sure qpdf will not inflate more than our budget for any single stream."""
+    current = qpdf_settings.get_qpdf_limits()
+    tighter = {
+        name: MAX_TOTAL_DECODED
+        for name in _QPDF_MEMORY_LIMITS
+        if not 0 < current[name] <= MAX_TOTAL_DECODED  # 0 means "no limit"
+    }
+    if tighter:
+        qpdf_settings.set_qpdf_limits(**tighter)
+
+
+def _check_warnings(pdf: pikepdf.Pdf) -> None:
+    """qpdf warns when it repairs something or gives up decoding; either way, refuse.
+    (get_warnings() returns the warnings issued since the previous call.)"""
+    warnings = pdf.get_warnings()
+    if warnings:
+        if any(_QPDF_LIMIT_HIT in str(w) for w in warnings):
+            raise _Refused(MSG_BOMB)
+        raise _Refused(MSG_DAMAGED)
 
 
 def _unparseable_message(data: bytes) -> str:
@@ -289,6 +322,9 @@ def _inflate_count(raw: bytes, layers: int, limit: int) -> int:
 
     feed(0, raw)
     return produced
+
+
+_ensure_qpdf_limits()  # at import ("startup"), and again on every screen in case of changes
 
 
 # ---------------------------------------------------------------- store of originals

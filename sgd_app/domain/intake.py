@@ -345,9 +345,9 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
     documents = [Document(**row) for row in doc_rows]
     conn.execute(_INSERT_MOVEMENT, dict(
         expediente_id=case_id, action="derivar", from_unit_id=conn.execute(_DESK_UNIT).scalar(),
-        to_unit_id=procedure.unit_id, to_user_id=None, actor_id=registered_by_id,
+        to_unit_id=procedure.unit_id, to_user_id=None, actor_id=registered_by_id, on_behalf_of_id=None,
         instructions="Ingreso por " + CHANNELS[channel], priority="normal", due_on=due_on,
-        created_at=received_at, received_at=None))
+        created_at=received_at, received_at=None, received_by_id=None))
     audit.record(session, actor=f"user:{registered_by_id}" if registered_by_id else "ciudadano",
                  action="registrar", object_type="expediente", object_id=case.number,
                  data={"procedimiento": procedure.code, "canal": channel,

@@ -27,6 +27,9 @@ class Unit(SQLModel, table=True):
     parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
     place: str = Field(default="Lima", max_length=80)
     active: bool = True
+    # Temporary units (e.g. a special electoral jury) exist only for a date range.
+    valid_from: Optional[date] = None
+    valid_to: Optional[date] = None
 
 
 class User(SQLModel, table=True):
@@ -125,7 +128,7 @@ class CaseCounter(SQLModel, table=True):
 class Expediente(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("year", "seq"),
-        Index("ix_expediente_unit_status_due", "current_unit_id", "status", "due_on"),
+        Index("ix_expediente_unit_status_due", "current_unit_id", "status", "current_due_on"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=20)  # "2026-0000123"
@@ -140,9 +143,17 @@ class Expediente(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=10)  # normal / urgente
     received_at: datetime  # the real moment the filing arrived (UTC)
     filed_on: date  # legal filing day (Ley 31465: next business day when not a business day)
-    due_on: date  # deadline, in business days from filed_on
+    due_on: date  # legal deadline, in business days from filed_on
+    # Deadline of the current step (a derivation may set a shorter one): min(step, legal).
+    current_due_on: Optional[date] = None
     current_unit_id: int = Field(foreign_key="unit.id")
     current_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    # True from a derivation until the destination acknowledges receipt (recibir).
+    awaiting_receipt: bool = True
+    # Optimistic concurrency: every action bumps it; an action on a stale version is refused.
+    version: int = 1
+    accumulated_into_id: Optional[int] = Field(default=None, foreign_key="expediente.id")
+    closed_at: Optional[datetime] = None
     access_key_hash: str = Field(max_length=64)
     folios: int = 0
     registered_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
@@ -176,11 +187,38 @@ class Movement(SQLModel, table=True):
     to_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
     to_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
     actor_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")  # delegation
     instructions: str = Field(default="", max_length=2000)
     priority: str = Field(default="normal", max_length=10)
     due_on: Optional[date] = None
     created_at: datetime = Field(default_factory=utcnow)
     received_at: Optional[datetime] = None
+    received_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+
+
+class Note(SQLModel, table=True):
+    """A note (anotación) on a case, visible to whoever can see the case."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delegation(SQLModel, table=True):
+    """Subrogación: a head lets another official act for them in a unit for a date range."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    from_user_id: int = Field(foreign_key="user.id", index=True)
+    to_user_id: int = Field(foreign_key="user.id", index=True)
+    starts_on: date
+    ends_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: Optional[datetime] = None
 
 
 # ---------------------------------------------------------------- audit
