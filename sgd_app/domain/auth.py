@@ -51,10 +51,19 @@ class Principal:
     user: User
     session_id: int
     memberships: list[tuple[Unit, str]] = field(default_factory=list)
+    # Subrogación in force today: unit id -> id of the head this user acts for there.
+    delegated: dict[int, int] = field(default_factory=dict)
 
     @property
     def unit_ids(self) -> set[int]:
         return {u.id for u, _ in self.memberships if u.id is not None}
+
+    def roles_in(self, unit_id: int) -> set[str]:
+        """Roles in one unit, a delegated head's role included."""
+        roles = {r for u, r in self.memberships if u.id == unit_id}
+        if unit_id in self.delegated:
+            roles.add("head")
+        return roles
 
     @property
     def roles(self) -> set[str]:
@@ -180,7 +189,24 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60,
         .where(Membership.user_id == user.id, Unit.active == True)  # noqa: E712
         .order_by(Unit.name)
     ).all()
-    return Principal(user=user, session_id=row.id, memberships=[(u, r) for u, r in pairs])
+    return Principal(user=user, session_id=row.id, memberships=[(u, r) for u, r in pairs],
+                     delegated=delegations_in_force(session, user.id))
+
+
+def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int, int]:
+    """Units where ``user_id`` acts for a head today (the head must still be head there)."""
+    from sgd_app.domain.calendar import LIMA
+    from sgd_app.domain.models import Delegation
+
+    today = today or utcnow().astimezone(LIMA).date()
+    rows = session.exec(
+        select(Delegation.unit_id, Delegation.from_user_id)
+        .join(Membership, (Membership.user_id == Delegation.from_user_id)
+              & (Membership.unit_id == Delegation.unit_id) & (Membership.role == "head"))
+        .where(Delegation.to_user_id == user_id, Delegation.revoked_at == None,  # noqa: E711
+               Delegation.starts_on <= today, Delegation.ends_on >= today)
+    ).all()
+    return {unit_id: from_id for unit_id, from_id in rows}
 
 
 def logout(session: Session, token: str | None) -> None:

@@ -113,9 +113,7 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
     except pikepdf.PasswordError:
         raise InvalidInput(field, MSG_ENCRYPTED) from None
     except Exception as exc:  # pikepdf.PdfError and friends: not parseable without repair
-        if _QPDF_LIMIT_HIT in str(exc):  # e.g. a cross-reference stream bomb
-            raise InvalidInput(field, MSG_BOMB) from None
-        raise InvalidInput(field, _unparseable_message(data)) from None
+        raise InvalidInput(field, _unparseable_message(data, str(exc))) from None
 
     try:
         with pdf:
@@ -161,11 +159,18 @@ def _check_warnings(pdf: pikepdf.Pdf) -> None:
         raise _Refused(MSG_DAMAGED)
 
 
-def _unparseable_message(data: bytes) -> str:
+def _unparseable_message(data: bytes, error: str) -> str:
     """The strict parse failed: say "damaged" if qpdf could repair it, else "not a PDF".
 
     Only runs on the refusal path, so the (slower) recovery costs nothing for good files.
     """
+    if _QPDF_LIMIT_HIT in error:
+        return MSG_BOMB
+    if "unfilterable stream" in error:
+        # A stream the file's structure depends on (e.g. the cross-reference stream) could
+        # not be decoded: corrupt data, or over qpdf's memory limit (a bomb, which qpdf only
+        # reports as a warning). Trying to recover would just decode it all over again.
+        return MSG_DAMAGED
     try:
         with pikepdf.Pdf.open(io.BytesIO(data), attempt_recovery=True) as recovered:
             len(recovered.pages)

@@ -47,6 +47,7 @@ STATUSES = {
     "en_tramite": "En trámite",
     "atendido": "Atendido",
     "archivado": "Archivado",
+    "acumulado": "Acumulado",
     "no_presentado": "No presentado",
 }
 
@@ -324,8 +325,9 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
     case_values = dict(
         number=format_number(year, seq), year=year, seq=seq, procedure_id=procedure.id,
         party_id=party_id, subject=subject, fields=fields, channel=channel, status="registrado",
-        priority="normal", received_at=received_at, filed_on=filed_on, due_on=due_on,
-        current_unit_id=procedure.unit_id, current_user_id=None, access_key_hash=access_key_hash(key),
+        priority="normal", received_at=received_at, filed_on=filed_on, due_on=due_on, current_due_on=due_on,
+        current_unit_id=procedure.unit_id, current_user_id=None, awaiting_receipt=True, version=1,
+        accumulated_into_id=None, closed_at=None, access_key_hash=access_key_hash(key),
         folios=sum(s.pages for s in screened), registered_by_id=registered_by_id, created_at=received_at,
     )
     conn = session.connection()
