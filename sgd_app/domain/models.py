@@ -140,7 +140,7 @@ class Expediente(SQLModel, table=True):
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     channel: str = Field(default="virtual", max_length=20)  # virtual / presencial / interoperabilidad
     status: str = Field(default="registrado", max_length=20)
-    priority: str = Field(default="normal", max_length=10)  # normal / urgente
+    priority: str = Field(default="normal", max_length=12)  # normal / urgente
     received_at: datetime  # the real moment the filing arrived (UTC)
     filed_on: date  # legal filing day (Ley 31465: next business day when not a business day)
     due_on: date  # legal deadline, in business days from filed_on
@@ -189,7 +189,7 @@ class Movement(SQLModel, table=True):
     actor_id: Optional[int] = Field(default=None, foreign_key="user.id")
     on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")  # delegation
     instructions: str = Field(default="", max_length=2000)
-    priority: str = Field(default="normal", max_length=10)
+    priority: str = Field(default="normal", max_length=12)
     due_on: Optional[date] = None
     created_at: datetime = Field(default_factory=utcnow)
     received_at: Optional[datetime] = None

@@ -11,12 +11,16 @@ import io
 import random
 import re
 import stat
+import struct
+import subprocess
+import sys
 import time
 import tracemalloc
 import zlib
 from pathlib import Path
 
 import pikepdf
+import pikepdf.settings
 import pytest
 from fpdf import FPDF
 from PIL import Image
@@ -138,6 +142,60 @@ def with_streams(streams_raw: list[tuple[bytes, int]]) -> bytes:
     return data
 
 
+def hand_made_pdf(
+    *, objstm_padding: int = 0, xref_padding: int = 0, objstm_layers: int = 1
+) -> bytes:
+    """A minimal PDF 1.5 written by hand: its page lives in an object stream (/ObjStm) and its
+    cross-reference table is a Flate stream (/XRef). qpdf itself inflates both while opening
+    the file, before any check of ours; the paddings (decoded bytes, added at the end of each
+    stream's data) turn them into bombs."""
+
+    def deflate(prefix: bytes, padding: int, pad: bytes) -> bytes:
+        comp = zlib.compressobj(9)
+        parts = [comp.compress(prefix)]
+        chunk = pad * MB
+        while padding:
+            n = min(MB, padding)
+            parts.append(comp.compress(chunk[:n]))
+            padding -= n
+        parts.append(comp.flush())
+        return b"".join(parts)
+
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+
+    def obj(num: int, body: bytes) -> None:
+        offsets[num] = len(out)
+        out.extend(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    head = b"3 0 "
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>"
+    data = deflate(head + page, objstm_padding, b" ")  # spaces after the object are legal
+    for _ in range(objstm_layers - 1):
+        data = zlib.compress(data, 9)
+    flt = b"[" + b" /FlateDecode" * objstm_layers + b" ]"
+    obj(
+        4,
+        b"<< /Type /ObjStm /N 1 /First %d /Filter %s /Length %d >>\nstream\n"
+        % (len(head), flt, len(data))
+        + data
+        + b"\nendstream",
+    )
+    xref_at = len(out)
+    rows = [(0, 0, 65535), (1, offsets[1], 0), (1, offsets[2], 0), (2, 4, 0),
+            (1, offsets[4], 0), (1, xref_at, 0)]  # fmt: skip
+    table = deflate(b"".join(struct.pack(">BIH", *r) for r in rows), xref_padding, b"\0")
+    out.extend(
+        b"5 0 obj\n<< /Type /XRef /W [1 4 2] /Size 6 /Root 1 0 R /Filter /FlateDecode"
+        b" /Length %d >>\nstream\n" % len(table)
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    )
+    return bytes(out)
+
+
 # ---------------------------------------------------------------- good files
 def test_good_one_page_pdf_is_accepted_with_hash_size_and_pages():
     result = screen_pdf(GOOD, max_bytes=LIMIT)
@@ -191,6 +249,14 @@ def test_pdf_with_flate_image_made_by_fpdf2_is_accepted():
     pdf.image(img, x=10, y=10, w=100)
     data = bytes(pdf.output())
     assert b"/FlateDecode" in data
+    assert screen_pdf(data, max_bytes=LIMIT).pages == 1
+
+
+def test_pdf_with_object_and_xref_streams_is_accepted():
+    # The unpadded hand-made file is clean: the bomb tests below only differ by their padding.
+    data = hand_made_pdf()
+    with pikepdf.Pdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+        assert len(pdf.pages) == 1 and pdf.get_warnings() == []
     assert screen_pdf(data, max_bytes=LIMIT).pages == 1
 
 
@@ -581,6 +647,74 @@ def test_nested_flate_bomb_is_refused(zeros_300mb):
     raw = zlib.compress(zeros_300mb, 9)
     assert len(raw) < 2000
     assert refusal(with_streams([(raw, 2)])).message == BOMB
+
+
+def test_object_stream_bomb_inflated_by_qpdf_while_opening_is_refused():
+    data = hand_made_pdf(objstm_padding=250 * MB)  # over qpdf's limit, set by the module
+    assert len(data) < 300_000
+    assert refusal(data).message == BOMB
+
+
+def test_nested_object_stream_bomb_is_refused():
+    data = hand_made_pdf(objstm_padding=20 * MB, objstm_layers=2)
+    assert len(data) < 2000
+    assert refusal(data).message == BOMB
+
+
+def test_cross_reference_stream_bomb_is_refused():
+    # qpdf gives up decoding the cross-reference stream at its memory limit and only reports
+    # that the file's structure could not be read: refused as damaged.
+    data = hand_made_pdf(xref_padding=250 * MB)
+    assert refusal(data).message == DAMAGED
+
+
+_RSS_PROBE = """
+import resource, sys
+sys.path.insert(0, sys.argv[1])
+import test_documents as t
+data = t.hand_made_pdf(objstm_padding=600 * t.MB)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    t.screen_pdf(data, max_bytes=t.LIMIT)
+    print("accepted")
+except t.InvalidInput as exc:
+    print(exc.message)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_object_stream_bomb_never_reaches_qpdf_unbounded():
+    # In a fresh process (qpdf memory is invisible to tracemalloc): a 600 MB object stream
+    # would need at least 600 MB of RSS to inflate; the screen must stay well under that.
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE, str(Path(__file__).parent)],
+        capture_output=True, text=True, timeout=120, cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    message, grown_mb = proc.stdout.split("\n")[:2]
+    assert message == BOMB
+    assert int(grown_mb) < 350, f"RSS grew by {grown_mb} MB"
+
+
+def test_qpdf_memory_limits_are_set_and_only_ever_tightened():
+    saved = pikepdf.settings.get_qpdf_limits()
+    try:
+        limit = saved["flate_max_memory"]
+        assert 0 < limit <= documents.MAX_TOTAL_DECODED  # set on import
+        assert 0 < saved["run_length_max_memory"] <= documents.MAX_TOTAL_DECODED
+        pikepdf.settings.set_qpdf_limits(flate_max_memory=0)  # someone lifted it...
+        screen_pdf(GOOD, max_bytes=LIMIT)
+        assert pikepdf.settings.get_qpdf_limits()["flate_max_memory"] == limit  # ...restored
+        pikepdf.settings.set_qpdf_limits(flate_max_memory=50 * MB)  # stricter elsewhere...
+        screen_pdf(GOOD, max_bytes=LIMIT)
+        assert pikepdf.settings.get_qpdf_limits()["flate_max_memory"] == 50 * MB  # ...kept
+    finally:
+        pikepdf.settings.set_qpdf_limits(
+            flate_max_memory=saved["flate_max_memory"],
+            run_length_max_memory=saved["run_length_max_memory"],
+        )
 
 
 def test_bomb_under_another_filter_is_not_decoded():
