@@ -32,6 +32,7 @@ def render(number: str) -> bytes | None:
         case = s.exec(select(Expediente).where(Expediente.number == number)).first()
         if case is None:
             return None
-        data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME,
-                                   place=settings.FILING_PLACE, tracking_url=tracking_url(number))
+        place = settings.DESK_PLACE if case.channel == "presencial" else settings.FILING_PLACE
+        data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
+                                   tracking_url=tracking_url(number))
     return render_receipt_pdf(data)

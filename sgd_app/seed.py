@@ -77,6 +77,7 @@ DEMO_STAFF = [
     ("logistica", "Luis Mamani Condori", "LOG", ["officer"]),
     ("jefe.logistica", "Ana Torres Delgado", "LOG", ["head"]),
     ("tesoreria", "Miguel Flores Rojas", "TES", ["officer"]),
+    ("contabilidad", "Sonia Huamán Vargas", "CONT", ["officer"]),
     ("rop", "Patricia Chávez León", "ROP", ["officer"]),
     ("dnfpe", "Raúl Gutiérrez Soto", "DNFPE", ["officer"]),
     ("enec", "Lucía Campos Ñahui", "ENEC", ["officer"]),

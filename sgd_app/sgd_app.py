@@ -5,11 +5,15 @@ import reflex as rx
 
 from sgd_app.api import BodyLimit, api
 from sgd_app.components.ui import connection_banner
+from sgd_app.pages.admin import admin
 from sgd_app.pages.home import home
-from sgd_app.pages.mesa_de_partes import mesa_de_partes
+from sgd_app.pages.case import expediente
+from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.public_info import mirador, verificar
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
+from sgd_app.state.admin import AdminState
+from sgd_app.state.case import CaseState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
 from sgd_app.state.staff import InboxState
@@ -32,6 +36,9 @@ app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}")
 app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=InboxState.load)
+app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=CaseState.load)
+app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=IntakeState.load_desk)
+app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=AdminState.load)
 
 
 async def _sweep_staging():

@@ -5,7 +5,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
 from sgd_app import db, receipts, settings
@@ -55,6 +55,34 @@ async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
         return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
     return Response(pdf, media_type="application/pdf", headers={
         **_NO_STORE, "Content-Disposition": f'attachment; filename="cargo-{number}.pdf"'})
+
+
+@api.get("/api/v1/documentos/{document_id}")
+async def document_file(document_id: int, request: Request, descargar: int = 0) -> Response:
+    """A case's original, for a signed-in staff member who may see the case (inline for the
+    in-browser viewer, or as a download)."""
+    from sgd_app.domain import routing
+    from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.errors import NotFound
+
+    token = request.cookies.get(settings.SESSION_COOKIE, "")
+    try:
+        with db.session() as s:
+            who = auth.resolve(s, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
+            doc = routing.document_for(s, who, document_id)
+    except NotAuthenticated:
+        return JSONResponse({"detail": "Inicie sesión para ver documentos."}, status_code=401, headers=_NO_STORE)
+    except NotFound:
+        return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
+    path = FileStore(settings.files_dir()).path(doc.sha256)
+    if not path.is_file():
+        return JSONResponse({"detail": "El archivo original no está disponible."}, status_code=410,
+                            headers=_NO_STORE)
+    disposition = "attachment" if descargar else "inline"
+    safe_name = "".join(c for c in doc.filename if c.isalnum() or c in "._- ") or "documento.pdf"
+    return FileResponse(path, media_type="application/pdf", headers={
+        **_NO_STORE, "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+        "X-Frame-Options": "SAMEORIGIN"})
 
 
 def _same_origin(request: Request) -> bool:

@@ -82,8 +82,9 @@ class FilingResult:
 
 
 # ---------------------------------------------------------------- validation (one place)
-def validate_filer(filer: FilerInput) -> tuple[FilerInput, dict[str, str]]:
-    """Normalised filer data and the errors per field (empty dict when all is right)."""
+def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[FilerInput, dict[str, str]]:
+    """Normalised filer data and the errors per field (empty dict when all is right).
+    The e-mail is required online (the receipt and notices go there); at the desk it is optional."""
     errors: dict[str, str] = {}
     clean = FilerInput(**vars(filer))
     if filer.kind not in identity.PARTY_KINDS:
@@ -105,7 +106,10 @@ def validate_filer(filer: FilerInput) -> tuple[FilerInput, dict[str, str]]:
         errors["name"] = "El nombre es demasiado largo (máximo 300 caracteres)."
     clean.name = name
     try:
-        clean.email = identity.normalize_email(filer.email)
+        if require_email or (filer.email or "").strip():
+            clean.email = identity.normalize_email(filer.email)
+        else:
+            clean.email = ""
     except ValueError as exc:
         errors["email"] = str(exc)
     try:
@@ -270,7 +274,7 @@ def file_case(
     if channel not in CHANNELS:
         raise InvalidInput("channel", "Canal de recepción desconocido.")
     procedure = get_procedure(session, procedure_code, public_only=channel == "virtual")
-    clean_filer, errors = validate_filer(filer)
+    clean_filer, errors = validate_filer(filer, require_email=channel == "virtual")
     subject, clean_fields, detail_errors = validate_details(procedure, subject, fields or {})
     errors.update(detail_errors)
     errors.update(validate_file_counts(procedure, files))

@@ -128,7 +128,8 @@ def _step_filer() -> rx.Component:
         ),
         _input(S.doc_number_label, "doc_number", input_mode="text", auto_complete="off"),
         _input(S.name_label, "name", auto_complete="name"),
-        _input("Correo electrónico", "email", input_type="email", auto_complete="email",
+        _input(rx.cond(S.desk_mode, "Correo electrónico (opcional)", "Correo electrónico"), "email",
+               input_type="email", auto_complete="email", required=~S.desk_mode,
                help_text="Le enviaremos el cargo y las notificaciones a este correo."),
         _input("Celular o teléfono", "phone", input_type="tel", auto_complete="tel",
                help_text="Por ejemplo: 987 654 321"),
@@ -358,22 +359,45 @@ def _receipt() -> rx.Component:
             link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
                         href=S.r_download, id="descargar-cargo", download=True),
             link_button("Ver seguimiento", href="/seguimiento?numero=" + S.r_number, primary=False),
-            secondary_button("Presentar otro documento", on_click=S.restart, width="100%", type="button"),
+            secondary_button(rx.cond(S.desk_mode, "Registrar otro documento", "Presentar otro documento"),
+                             on_click=S.restart, width="100%", type="button"),
             direction="column", gap="0.6rem",
         ),
     )
 
 
+def _wizard() -> rx.Component:
+    return rx.match(
+        S.step,
+        (0, rx.fragment(_stepper(), _step_procedure())),
+        (1, rx.fragment(_stepper(), _step_filer())),
+        (2, rx.fragment(_stepper(), _step_details())),
+        (3, rx.fragment(_stepper(), _step_files())),
+        (4, rx.fragment(_stepper(), _step_review())),
+        _receipt(),
+    )
+
+
 def mesa_de_partes() -> rx.Component:
+    return shell(_wizard(), title="Mesa de Partes Virtual")
+
+
+def registrar() -> rx.Component:
+    """/registrar — a clerk registers a filing that arrived on paper (channel "presencial")."""
+    from sgd_app.pages.staff import staff_bar
+
     return shell(
-        rx.match(
-            S.step,
-            (0, rx.fragment(_stepper(), _step_procedure())),
-            (1, rx.fragment(_stepper(), _step_filer())),
-            (2, rx.fragment(_stepper(), _step_details())),
-            (3, rx.fragment(_stepper(), _step_files())),
-            (4, rx.fragment(_stepper(), _step_review())),
-            _receipt(),
+        staff_bar(),
+        rx.cond(
+            S.desk_mode,
+            rx.box(
+                rx.callout("Registro de un documento presentado en papel: suba el PDF escaneado. El cargo "
+                           "se imprime desde la pantalla final.", icon="info", color_scheme="gray",
+                           margin_bottom="1rem"),
+                _wizard(),
+            ),
+            card(rx.text(rx.cond(S.errors["general"] != "", S.errors["general"], "Cargando…"),
+                         id="sin-permiso")),
         ),
-        title="Mesa de Partes Virtual",
+        title="Registrar documento (mesa de partes presencial)",
     )

@@ -52,6 +52,9 @@ class IntakeState(rx.State):
     annex_progress: int = 0
     submitting: bool = False
     errors: dict[str, str] = _blank_errors()
+    # Desk mode (/registrar): a clerk registers paper that arrived in person. Display only: the
+    # submit handler re-checks the clerk's session itself before using the "presencial" channel.
+    desk_mode: bool = False
 
     # receipt (after sending)
     r_number: str = ""
@@ -119,18 +122,57 @@ class IntakeState(rx.State):
     # ------------------------------------------------------------ loading
     @rx.event
     def load(self):
+        if self.desk_mode:
+            self._clear_all()
+        self.desk_mode = False
+        self._load_procedures(public_only=True)
+
+    @rx.event
+    def load_desk(self):
+        from sgd_app.domain.errors import NotAuthenticated
+        from sgd_app.state.staff import current_principal
+
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            return rx.redirect("/ingresar?motivo=sesion")
+        if not who.has_role("clerk"):
+            self.desk_mode = False
+            self.procedures = []
+            self.errors = {**_blank_errors(), "general": "Solo el personal de mesa de partes registra documentos "
+                                                         "presentados en papel."}
+            return None
+        if not self.desk_mode:
+            self._clear_all()
+        self.desk_mode = True
+        self._load_procedures(public_only=False)
+        return None
+
+    def _clear_all(self) -> None:
+        for att_id in list(self._staged):
+            self._unstage(att_id)
+        self.reset()
+
+    def _load_procedures(self, *, public_only: bool) -> None:
+        from sqlmodel import select
+
+        from sgd_app.domain.models import Procedure
+
         with db.session() as s:
+            procs = (intake.public_procedures(s) if public_only else list(s.exec(
+                select(Procedure).where(Procedure.active == True)  # noqa: E712
+                .order_by(Procedure.category, Procedure.name)).all()))
             self.procedures = [
                 {"code": p.code, "name": p.name, "description": p.description,
                  "category": p.category.capitalize(), "deadline": f"{p.deadline_days} días hábiles"}
-                for p in intake.public_procedures(s)
+                for p in procs
             ]
 
     @rx.event
     def choose(self, code: str):
         with db.session() as s:
             try:
-                proc = intake.get_procedure(s, code)
+                proc = intake.get_procedure(s, code, public_only=not self.desk_mode)
             except InvalidInput as exc:
                 self.errors = {**_blank_errors(), "general": exc.message}
                 return
@@ -199,20 +241,20 @@ class IntakeState(rx.State):
 
     def _step_errors(self, step: int) -> dict[str, str]:
         if step == 1:
-            clean, errors = intake.validate_filer(self._filer())
+            clean, errors = intake.validate_filer(self._filer(), require_email=not self.desk_mode)
             if not errors:
                 self.doc_number, self.name, self.email, self.phone, self.address = (
                     clean.doc_number, clean.name, clean.email, clean.phone, clean.address)
             return errors
         if step == 2:
             with db.session() as s:
-                proc = intake.get_procedure(s, self.proc_code)
+                proc = intake.get_procedure(s, self.proc_code, public_only=not self.desk_mode)
             _, _, errors = intake.validate_details(
                 proc, self.subject, {f["name"]: f["value"] for f in self.proc_fields})
             return errors
         if step == 3:
             with db.session() as s:
-                proc = intake.get_procedure(s, self.proc_code)
+                proc = intake.get_procedure(s, self.proc_code, public_only=not self.desk_mode)
             fake = [intake.IncomingFile(a["filename"], b"", a["role"]) for a in self.attachments]
             return intake.validate_file_counts(proc, fake)
         return {}
@@ -332,6 +374,20 @@ class IntakeState(rx.State):
         if not self.declaration:
             self._show({"declaration": "Marque la declaración para poder enviar."})
             return
+        clerk_id = None
+        if self.desk_mode:
+            from sgd_app.domain.errors import NotAuthenticated
+            from sgd_app.state.staff import current_principal
+
+            try:
+                who = current_principal(self)
+            except NotAuthenticated:
+                yield rx.redirect("/ingresar?motivo=sesion")
+                return
+            if not who.has_role("clerk"):
+                self._show({"general": "Solo el personal de mesa de partes registra documentos en papel."})
+                return
+            clerk_id = who.user.id
         self.submitting = True
         yield
         try:
@@ -344,7 +400,7 @@ class IntakeState(rx.State):
                 files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
             result = await asyncio.to_thread(
                 _file, self.proc_code, self._filer(), self.subject,
-                {f["name"]: f["value"] for f in self.proc_fields}, files)
+                {f["name"]: f["value"] for f in self.proc_fields}, files, clerk_id)
         except InvalidInputs as exc:
             self.submitting = False
             self._show(exc.errors)
@@ -365,7 +421,7 @@ class IntakeState(rx.State):
             "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
             if case.filed_on != case.received_at.astimezone(_lima()).date() else "")
         self.r_due = format_date_es(case.due_on, weekday=True)
-        self.r_place = settings.FILING_PLACE
+        self.r_place = settings.DESK_PLACE if clerk_id else settings.FILING_PLACE
         self.r_procedure = self.proc_name
         self.r_unit = unit_name
         self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
@@ -381,10 +437,11 @@ class IntakeState(rx.State):
 
     @rx.event
     def restart(self):
+        desk = self.desk_mode
         for att_id in list(self._staged):
             self._unstage(att_id)
         self.reset()
-        return IntakeState.load
+        return IntakeState.load_desk if desk else IntakeState.load
 
 
 def _lima():
@@ -415,12 +472,13 @@ def _write_staged(path: Path, data: bytes) -> None:
 
 
 def _file(code: str, filer: intake.FilerInput, subject: str, fields: dict[str, str],
-          files: list[intake.IncomingFile]):
+          files: list[intake.IncomingFile], clerk_id: int | None = None):
     from sgd_app.domain.models import Unit
 
     store = FileStore(settings.files_dir())
     with db.write_session() as s:
         result = intake.file_case(s, store, procedure_code=code, filer=filer, subject=subject,
-                                  fields=fields, files=files, channel="virtual")
+                                  fields=fields, files=files,
+                                  channel="presencial" if clerk_id else "virtual", registered_by_id=clerk_id)
         unit = s.get(Unit, result.case.current_unit_id)
         return result.case, result.access_key, result.documents, unit.name if unit else ""

@@ -1,0 +1,547 @@
+"""/admin: units, users and roles, the procedure catalogue, non-working days.
+
+Thin: every rule is in domain/admin.py. Every public handler is a remote call anyone can make with
+any arguments, so each one resolves the session from the HttpOnly cookie and checks the admin
+role itself (``_admin``) before reading or writing anything; a refusal wipes what the state shows.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from sgd_app import db
+from sgd_app.domain import admin
+from sgd_app.domain.auth import ROLES, Principal
+from sgd_app.domain.calendar import WEEKDAYS_ES, format_date_es
+from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, NotAuthenticated
+from sgd_app.state.staff import current_principal
+
+NBSP = "\u00a0"
+TABS = ("unidades", "usuarios", "tramites", "dias")
+NO_PERMISSION = "No tiene permiso para administrar el sistema. Esta página es solo para administradores."
+
+# form prefix -> the field keys of that form (errors always holds every key of every form)
+FORMS: dict[str, tuple[str, ...]] = {
+    "unit": ("code", "name", "kind", "parent_id", "place", "valid_from", "valid_to", "general"),
+    "user": ("username", "full_name", "email", "password", "memberships", "role", "general"),
+    "pwd": ("password", "confirm", "general"),
+    "mem": ("memberships", "role", "general"),
+    "proc": ("code", "name", "description", "category", "unit_id", "deadline_days", "fields",
+             "required_annexes", "general"),
+    "day": ("day", "reason", "general"),
+    "units": ("general",),
+    "users": ("general",),
+}
+ERROR_KEYS = tuple(f"{prefix}_{key}" for prefix, keys in FORMS.items() for key in keys)
+
+
+def _blank_errors() -> dict[str, str]:
+    return {k: "" for k in ERROR_KEYS}
+
+
+def _s(value: Any, limit: int = 2000) -> str:
+    """Form values arrive from the browser: any type, any size."""
+    return ("" if value is None else str(value))[:limit]
+
+
+def _form(form: Any) -> dict[str, Any]:
+    return form if isinstance(form, dict) else {}
+
+
+def _d(day) -> str:
+    return format_date_es(day) if day else ""
+
+
+class AdminState(rx.State):
+    # who may see the page
+    signed_in: bool = False
+    allowed: bool = False
+    denied: bool = False
+    admin_name: str = ""
+    tab: str = "unidades"
+
+    # rows shown (plain strings)
+    units: list[dict[str, str]] = []
+    unit_options: list[dict[str, str]] = []  # active units, for selects
+    parent_options: list[dict[str, str]] = []  # all units except the one edited and its subtree
+    users: list[dict[str, str]] = []
+    procedures: list[dict[str, str]] = []
+    days: list[dict[str, str]] = []
+
+    # which form is open: "" / unit / user / pwd / mem / proc
+    form: str = ""
+    form_key: int = 0  # bumped whenever a form opens, so uncontrolled inputs take new defaults
+    edit_id: str = ""  # id of the unit / user / procedure edited ("" = new)
+    edit_title: str = ""
+
+    # defaults of the open form's fields
+    f_code: str = ""
+    f_name: str = ""
+    f_kind: str = "oficina"
+    f_parent: str = ""
+    f_place: str = "Lima"
+    f_from: str = ""
+    f_to: str = ""
+    f_description: str = ""
+    f_email: str = ""
+    f_category: str = "administrativo"
+    f_unit: str = ""
+    f_deadline: str = "10"
+    f_public: bool = True
+    f_active: bool = True
+    f_fields: str = ""
+    f_annexes: str = ""
+
+    # memberships being edited for one user: [{"unit_id","unit","role","role_label"}]
+    m_rows: list[dict[str, str]] = []
+
+    errors: dict[str, str] = _blank_errors()
+
+    # ------------------------------------------------------------ access
+    def _wipe(self) -> None:
+        self.reset()
+        self.errors = _blank_errors()
+
+    def _admin(self) -> Principal | None:
+        """The signed-in admin, or None (and everything the page shows is wiped)."""
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            self._wipe()
+            return None
+        if not who.has_role("admin"):
+            self._wipe()
+            self.signed_in = True
+            self.denied = True
+            return None
+        self.signed_in = True
+        self.allowed = True
+        self.denied = False
+        self.admin_name = who.user.full_name
+        return who
+
+    def _refused(self):
+        if not self.signed_in:
+            return rx.redirect("/ingresar?motivo=sesion")
+        return rx.toast.error(NO_PERMISSION)
+
+    # ------------------------------------------------------------ loading
+    def _refresh(self) -> None:
+        with db.session() as s:
+            tree = admin.list_units_tree(s)
+            names = {u.id: u.name for u, _ in tree}
+            self.units = [
+                {"id": str(u.id), "code": u.code, "name": u.name, "kind": u.kind,
+                 "kind_label": admin.KINDS.get(u.kind, u.kind), "place": u.place,
+                 "depth": str(depth), "indent": f"{min(depth, 4) * 1.25}rem",
+                 "parent": names.get(u.parent_id, ""),
+                 "dates": (f"{_d(u.valid_from) or '…'} – {_d(u.valid_to) or '…'}"
+                           if (u.kind == "temporal" or u.valid_from or u.valid_to) else ""),
+                 "active": "1" if u.active else "", "status": "Activa" if u.active else "Cerrada"}
+                for u, depth in tree
+            ]
+            self.unit_options = [
+                {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"}
+                for u, d in tree if u.active
+            ]
+            self.users = [
+                {"id": str(r.user.id), "username": r.user.username, "full_name": r.user.full_name,
+                 "email": r.user.email,
+                 "roles": "; ".join(f"{ROLES.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
+                                    for unit, role in r.memberships) or "Sin roles",
+                 "active": "1" if r.user.active else "", "status": "Activo" if r.user.active else "Inactivo"}
+                for r in admin.list_users(s)
+            ]
+            self.procedures = [
+                {"id": str(p.id), "code": p.code, "name": p.name,
+                 "category": admin.CATEGORIES.get(p.category, p.category),
+                 "unit": unit.name if unit else "", "deadline": f"{p.deadline_days} días hábiles",
+                 "public": "Sí" if p.public else "No", "active": "1" if p.active else "",
+                 "status": "Activo" if p.active else "Inactivo",
+                 "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)"}
+                for p, unit in admin.list_procedures(s)
+            ]
+            self.days = [
+                {"day": d.day.isoformat(), "label": f"{WEEKDAYS_ES[d.day.weekday()].capitalize()} "
+                                                    f"{format_date_es(d.day)}", "reason": d.reason}
+                for d in admin.list_non_working_days(s)
+            ]
+
+    @rx.event
+    def load(self):
+        who = self._admin()
+        if who is None:
+            return self._refused() if not self.signed_in else None
+        self.form = ""
+        self.errors = _blank_errors()
+        self._refresh()
+
+    @rx.event
+    def set_tab(self, tab: str):
+        if self._admin() is None:
+            return self._refused()
+        if tab in TABS:
+            self.tab = tab
+            self.form = ""
+            self.errors = _blank_errors()
+
+    @rx.event
+    def cancel_form(self):
+        if self._admin() is None:
+            return self._refused()
+        self.form = ""
+        self.errors = _blank_errors()
+
+    # ------------------------------------------------------------ helpers
+    def _open(self, form: str, edit_id: str = "", title: str = "") -> None:
+        self.form = form
+        self.edit_id = edit_id
+        self.edit_title = title
+        self.form_key += 1
+        self.errors = _blank_errors()
+
+    def _show(self, prefix: str, exc: DomainError) -> None:
+        """A domain refusal as messages next to the fields of form ``prefix``."""
+        errors = _blank_errors()
+        if isinstance(exc, InvalidInputs):
+            items = exc.errors.items()
+        elif isinstance(exc, InvalidInput):
+            items = [(exc.field, exc.message)]
+        else:
+            items = [("general", exc.message)]
+        for field, msg in items:
+            key = f"{prefix}_{field}"
+            errors[key if key in errors else f"{prefix}_general"] = msg
+        self.errors = errors
+
+    def _done(self, message: str):
+        self.form = ""
+        self.errors = _blank_errors()
+        self._refresh()
+        return rx.toast.success(message)
+
+    # ------------------------------------------------------------ units
+    @rx.event
+    def new_unit(self):
+        if self._admin() is None:
+            return self._refused()
+        self.f_code, self.f_name, self.f_kind, self.f_parent = "", "", "oficina", ""
+        self.f_place, self.f_from, self.f_to = "Lima", "", ""
+        self.parent_options = [{"id": o["id"], "label": o["label"]} for o in self.unit_options]
+        self._open("unit", "", "Nueva unidad")
+        return rx.scroll_to("form-unidad")
+
+    @rx.event
+    def edit_unit(self, unit_id: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        with db.session() as s:
+            try:
+                unit = admin.get_unit(s, unit_id)
+            except DomainError as exc:
+                return rx.toast.error(exc.message)
+            below = admin._descendant_ids(s, unit.id) | {unit.id}
+            tree = admin.list_units_tree(s)
+        self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
+        self.f_parent = str(unit.parent_id or "")
+        self.f_place = unit.place
+        self.f_from = unit.valid_from.isoformat() if unit.valid_from else ""
+        self.f_to = unit.valid_to.isoformat() if unit.valid_to else ""
+        self.parent_options = [
+            {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"}
+            for u, d in tree if u.id not in below and (u.active or u.id == unit.parent_id)
+        ]
+        self._open("unit", str(unit.id), f"Editar unidad {unit.code}")
+        return rx.scroll_to("form-unidad")
+
+    @rx.event
+    def save_unit(self, form: dict):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        form = _form(form)
+        values = dict(name=_s(form.get("name"), 300), kind=_s(form.get("kind"), 20),
+                      parent_id=_s(form.get("parent_id"), 20) or None, place=_s(form.get("place"), 100),
+                      valid_from=_s(form.get("valid_from"), 20) or None,
+                      valid_to=_s(form.get("valid_to"), 20) or None)
+        # keep what was typed, so a refused form shows it again
+        self.f_name, self.f_kind, self.f_parent = values["name"], values["kind"], values["parent_id"] or ""
+        self.f_place, self.f_from, self.f_to = values["place"], values["valid_from"] or "", values["valid_to"] or ""
+        try:
+            with db.write_session() as s:
+                if self.edit_id:
+                    unit = admin.update_unit(s, actor=who, unit_id=self.edit_id, **values)
+                else:
+                    self.f_code = _s(form.get("code"), 40)
+                    unit = admin.create_unit(s, actor=who, code=self.f_code, **values)
+                name = unit.name
+        except DomainError as exc:
+            self._show("unit", exc)
+            return
+        return self._done(f"Unidad «{name}» {'actualizada' if self.edit_id else 'creada'}.")
+
+    @rx.event
+    def close_unit(self, unit_id: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        try:
+            with db.write_session() as s:
+                name = admin.close_unit(s, actor=who, unit_id=unit_id).name
+        except DomainError as exc:
+            self._show("units", exc)
+            return rx.toast.error(exc.message)
+        return self._done(f"Unidad «{name}» cerrada.")
+
+    @rx.event
+    def reopen_unit(self, unit_id: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        try:
+            with db.write_session() as s:
+                name = admin.reopen_unit(s, actor=who, unit_id=unit_id).name
+        except DomainError as exc:
+            self._show("units", exc)
+            return rx.toast.error(exc.message)
+        return self._done(f"Unidad «{name}» reabierta.")
+
+    # ------------------------------------------------------------ users
+    @rx.event
+    def new_user(self):
+        if self._admin() is None:
+            return self._refused()
+        self.f_code = self.f_name = self.f_email = ""
+        self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
+        self._open("user", "", "Nuevo usuario")
+        return rx.scroll_to("form-usuario")
+
+    @rx.event
+    def save_user(self, form: dict):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        form = _form(form)
+        username, full_name, email = _s(form.get("username"), 80), _s(form.get("full_name"), 300), \
+            _s(form.get("email"), 300)
+        unit_id, role = _s(form.get("unit_id"), 20), _s(form.get("role"), 20)
+        self.f_code, self.f_name, self.f_email, self.f_unit = username, full_name, email, unit_id
+        try:
+            with db.write_session() as s:
+                user = admin.create_user(s, actor=who, username=username, full_name=full_name, email=email,
+                                         password=_s(form.get("password"), 300),
+                                         memberships=[(unit_id, role)] if unit_id or role else [])
+                uname = user.username
+        except DomainError as exc:
+            self._show("user", exc)
+            return
+        return self._done(f"Usuario «{uname}» creado. Entréguele su contraseña inicial por un medio seguro.")
+
+    @rx.event
+    def set_user_active(self, user_id: str, active: bool):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        try:
+            with db.write_session() as s:
+                active = active is True or str(active).strip().lower() in ("true", "1")
+                user = admin.set_active(s, actor=who, user_id=user_id, active=active)
+                uname = user.username
+        except DomainError as exc:
+            self._show("users", exc)
+            return rx.toast.error(exc.message)
+        return self._done(f"Usuario «{uname}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}.")
+
+    @rx.event
+    def open_password(self, user_id: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        with db.session() as s:
+            try:
+                user = admin.get_user(s, user_id)
+            except DomainError as exc:
+                return rx.toast.error(exc.message)
+        self._open("pwd", str(user.id), f"Nueva contraseña para {user.full_name} ({user.username})")
+        return rx.scroll_to("form-usuario")
+
+    @rx.event
+    def save_password(self, form: dict):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        form = _form(form)
+        try:
+            with db.write_session() as s:
+                user = admin.reset_password(s, actor=who, user_id=self.edit_id,
+                                            password=_s(form.get("password"), 300),
+                                            confirm=_s(form.get("confirm"), 300))
+                uname = user.username
+        except DomainError as exc:
+            self._show("pwd", exc)
+            return
+        return self._done(f"Contraseña de «{uname}» restablecida; sus otras sesiones se cerraron.")
+
+    @rx.event
+    def open_memberships(self, user_id: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        with db.session() as s:
+            try:
+                user = admin.get_user(s, user_id)
+            except DomainError as exc:
+                return rx.toast.error(exc.message)
+            rows = next((r.memberships for r in admin.list_users(s) if r.user.id == user.id), [])
+        self.m_rows = [{"unit_id": str(u.id), "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
+                        "role": role, "role_label": ROLES.get(role, role)} for u, role in rows]
+        self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
+        self._open("mem", str(user.id), f"Unidades y roles de {user.full_name} ({user.username})")
+        return rx.scroll_to("form-usuario")
+
+    @rx.event
+    def add_membership_row(self, form: dict):
+        if self._admin() is None:
+            return self._refused()
+        if self.form != "mem":
+            return
+        form = _form(form)
+        unit_id, role = _s(form.get("unit_id"), 20), _s(form.get("role"), 20)
+        label = next((o["label"].strip() for o in self.unit_options if o["id"] == unit_id), "")
+        if not label or role not in ROLES:
+            self.errors = {**_blank_errors(), "mem_memberships": "Elija una unidad activa y un rol."}
+            return
+        if any(r["unit_id"] == unit_id and r["role"] == role for r in self.m_rows):
+            self.errors = {**_blank_errors(), "mem_memberships": "Esa unidad y rol ya están en la lista."}
+            return
+        if len(self.m_rows) >= 30:
+            return
+        self.f_unit = unit_id
+        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role,
+                                      "role_label": ROLES[role]}]
+        self.errors = _blank_errors()
+
+    @rx.event
+    def remove_membership_row(self, index: int):
+        if self._admin() is None:
+            return self._refused()
+        try:
+            i = int(index)
+        except (TypeError, ValueError):
+            return
+        if 0 <= i < len(self.m_rows):
+            self.m_rows = self.m_rows[:i] + self.m_rows[i + 1:]
+
+    @rx.event
+    def save_memberships(self):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        if self.form != "mem":
+            return
+        try:
+            with db.write_session() as s:
+                admin.set_memberships(s, actor=who, user_id=self.edit_id,
+                                      memberships=[(r["unit_id"], r["role"]) for r in self.m_rows])
+        except DomainError as exc:
+            self._show("mem", exc)
+            return
+        result = self._done("Unidades y roles actualizados.")
+        self.m_rows = []
+        return result
+
+    # ------------------------------------------------------------ procedures
+    @rx.event
+    def new_procedure(self):
+        if self._admin() is None:
+            return self._refused()
+        self.f_code = self.f_name = self.f_description = self.f_fields = self.f_annexes = ""
+        self.f_category, self.f_deadline, self.f_public, self.f_active = "administrativo", "10", True, True
+        self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
+        self._open("proc", "", "Nuevo trámite")
+        return rx.scroll_to("form-tramite")
+
+    @rx.event
+    def edit_procedure(self, procedure_id: str):
+        if self._admin() is None:
+            return self._refused()
+        with db.session() as s:
+            try:
+                p = admin.get_procedure(s, procedure_id)
+            except DomainError as exc:
+                return rx.toast.error(exc.message)
+        self.f_code, self.f_name, self.f_description = p.code, p.name, p.description
+        self.f_category, self.f_unit, self.f_deadline = p.category, str(p.unit_id), str(p.deadline_days)
+        self.f_public, self.f_active = p.public, p.active
+        self.f_fields = admin.format_field_lines(p.fields or [])
+        self.f_annexes = "\n".join(p.required_annexes or [])
+        self._open("proc", str(p.id), f"Editar trámite {p.code}")
+        return rx.scroll_to("form-tramite")
+
+    @rx.event
+    def save_procedure(self, form: dict):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        form = _form(form)
+        self.f_name, self.f_description = _s(form.get("name"), 400), _s(form.get("description"), 2500)
+        self.f_category, self.f_unit = _s(form.get("category"), 20), _s(form.get("unit_id"), 20)
+        self.f_deadline = _s(form.get("deadline_days"), 10)
+        self.f_public, self.f_active = "public" in form, "active" in form
+        self.f_fields, self.f_annexes = _s(form.get("fields"), 20000), _s(form.get("required_annexes"), 5000)
+        try:
+            fields = admin.parse_field_lines(self.f_fields)
+            values = dict(name=self.f_name, description=self.f_description, category=self.f_category,
+                          unit_id=self.f_unit, deadline_days=self.f_deadline, public=self.f_public,
+                          active=self.f_active, fields=fields,
+                          required_annexes=admin.parse_annex_lines(self.f_annexes))
+            with db.write_session() as s:
+                if self.edit_id:
+                    p = admin.update_procedure(s, actor=who, procedure_id=self.edit_id, **values)
+                else:
+                    self.f_code = _s(form.get("code"), 40)
+                    p = admin.create_procedure(s, actor=who, code=self.f_code, **values)
+                code = p.code
+        except DomainError as exc:
+            self._show("proc", exc)
+            return
+        return self._done(f"Trámite {code} {'actualizado' if self.edit_id else 'creado'}.")
+
+    # ------------------------------------------------------------ non-working days
+    @rx.event
+    def add_day(self, form: dict):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        form = _form(form)
+        self.f_from, self.f_description = _s(form.get("day"), 20), _s(form.get("reason"), 300)
+        try:
+            with db.write_session() as s:
+                row = admin.add_non_working_day(s, actor=who, day=self.f_from, reason=self.f_description)
+                label = format_date_es(row.day)
+        except DomainError as exc:
+            self._show("day", exc)
+            return
+        self.f_from = self.f_description = ""
+        self.form_key += 1  # clear the add form
+        return self._done(f"Día no laborable {label} registrado.")
+
+    @rx.event
+    def remove_day(self, day: str):
+        who = self._admin()
+        if who is None:
+            return self._refused()
+        try:
+            with db.write_session() as s:
+                admin.remove_non_working_day(s, actor=who, day=_s(day, 20))
+        except DomainError as exc:
+            self._show("day", exc)
+            return rx.toast.error(exc.message)
+        try:
+            label = format_date_es(date.fromisoformat(_s(day, 20)))
+        except ValueError:
+            label = _s(day, 20)
+        return self._done(f"Se quitó el día no laborable {label}.")

@@ -1,0 +1,245 @@
+"""/expedientes/[numero]: the case page. Every action re-resolves the session and calls the
+domain, which re-checks unit, role, status and the version the page was showing."""
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from sgd_app import db, settings
+from sgd_app.domain import routing
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.calendar import format_date_es, format_datetime_es
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotAuthenticated, NotFound
+from sgd_app.domain.identity import PARTY_KINDS  # noqa: F401  (kept for future filer details)
+from sgd_app.domain.intake import CHANNELS
+from sgd_app.domain.receipt import format_size
+from sgd_app.state.staff import current_principal
+
+FORM_KEYS = ("to_unit", "to_user", "copies", "instructions", "priority", "due_days", "reason", "summary",
+             "into_number", "note", "annex", "general")
+
+
+def _blank() -> dict[str, str]:
+    return {k: "" for k in FORM_KEYS}
+
+
+class CaseState(rx.State):
+    found: bool = False
+    missing: str = ""
+    number: str = ""
+    version: int = 0
+    h: dict[str, str] = {}
+    documents: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    actions: list[str] = []
+    panel: str = ""  # which action form is open
+    errors: dict[str, str] = _blank()
+    message: str = ""
+    viewer_url: str = ""
+    viewer_name: str = ""
+    unit_options: list[list[str]] = []
+    user_options: list[list[str]] = []
+    chosen_unit: str = ""
+
+    @rx.var
+    def can(self) -> dict[str, bool]:
+        return {a: a in self.actions for a in ("recibir", "derivar", "devolver", "archivar", "atender",
+                                                 "acumular", "prioridad", "nota", "anexo")}
+
+    def _who(self) -> Principal | None:
+        try:
+            return current_principal(self)
+        except NotAuthenticated:
+            return None
+
+    def _show(self, who: Principal, number: str) -> None:
+        try:
+            with db.session() as s:
+                v = routing.case_view(s, who, number)
+                if not self.unit_options:
+                    self.unit_options = [[str(u.id), u.name] for u in routing.active_units(s)]
+        except NotFound as exc:
+            self.found = False
+            self.missing = exc.message
+            self.h, self.documents, self.timeline, self.notes, self.actions = {}, [], [], [], []
+            return
+        c = v.case
+        self.found = True
+        self.missing = ""
+        self.number = c.number
+        self.version = c.version
+        self.h = {
+            "number": c.number, "procedure": v.procedure, "category": v.category.capitalize(),
+            "filer": v.filer.get("name", ""), "filer_doc": v.filer.get("doc", ""),
+            "filer_contact": " · ".join(x for x in (v.filer.get("email", ""), v.filer.get("phone", "")) if x),
+            "subject": c.subject, "status": c.status, "status_label": routing.STATUSES.get(c.status, c.status),
+            "priority": routing.PRIORITIES.get(c.priority, c.priority), "priority_code": c.priority,
+            "received": format_datetime_es(c.received_at), "filed": format_date_es(c.filed_on, weekday=True),
+            "due": format_date_es(c.due_on, weekday=True),
+            "step_due": format_date_es(c.current_due_on, weekday=True) if c.current_due_on else "—",
+            "days_left": "" if v.days_left is None else str(v.days_left),
+            "light": v.light, "light_label": v.light_label, "unit": v.unit, "assigned": v.assigned_to,
+            "channel": CHANNELS.get(c.channel, c.channel), "folios": str(c.folios),
+            "awaiting": "1" if c.awaiting_receipt else "", "accumulated_into": v.accumulated_into,
+            "fields": " · ".join(f"{k}: {val}" for k, val in (c.fields or {}).items() if val),
+        }
+        self.documents = [
+            {"id": str(d["id"]), "label": d["label"], "filename": d["filename"], "pages": str(d["pages"]),
+             "size": format_size(d["size"]), "sha256": d["sha256"], "author": d["author"],
+             "at": format_datetime_es(d["created_at"])} for d in v.documents]
+        self.timeline = [
+            {"title": t["title"], "action": t["action"], "at": format_datetime_es(t["at"]), "from": t["from"],
+             "to": t["to"], "by": t["by"], "text": t["text"],
+             "due": format_date_es(t["due_on"]) if t["due_on"] else "",
+             "received": (f"Recibido {format_datetime_es(t['received_at'])}"
+                          + (f" por {t['received_by']}" if t["received_by"] else "")) if t["received_at"] else ""}
+            for t in reversed(v.timeline)]
+        self.notes = [{"by": n["by"], "unit": n["unit"], "text": n["text"], "at": format_datetime_es(n["at"])}
+                      for n in reversed(v.notes)]
+        self.actions = sorted(v.actions)
+
+    @rx.event
+    def load(self):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        number = str(self.router.page.params.get("numero", "")).upper()[:40]
+        self.panel = ""
+        self.errors = _blank()
+        self.message = ""
+        self.viewer_url = ""
+        self.user_options = []
+        self.chosen_unit = ""
+        self._show(who, number)
+
+    @rx.event
+    def open_panel(self, panel: str):
+        self.panel = panel if panel in self.actions or panel == "" else ""
+        self.errors = _blank()
+        self.message = ""
+
+    @rx.event
+    def view_document(self, doc_id: str, name: str):
+        if doc_id.isdigit():
+            self.viewer_url = f"/api/v1/documentos/{doc_id}"
+            self.viewer_name = name
+
+    @rx.event
+    def choose_unit(self, unit_id: str):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        self.chosen_unit = unit_id if unit_id.isdigit() else ""
+        with db.session() as s:
+            self.user_options = ([[str(uid), name] for uid, name in routing.unit_members(s, int(unit_id))]
+                                 if unit_id.isdigit() else [])
+
+    def _run(self, fn, **kwargs):
+        """Run one domain action in a write transaction and turn refusals into messages."""
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        try:
+            with db.write_session() as s:
+                fn(s, who=who, number=self.number, version=self.version, **kwargs)
+        except Conflict as exc:
+            self._show(who, self.number)
+            self.panel = ""
+            self.message = exc.message
+            return rx.toast.warning(exc.message)
+        except InvalidInputs as exc:
+            self.errors = {**_blank(), **{k: v for k, v in exc.errors.items() if k in FORM_KEYS}}
+            return None
+        except InvalidInput as exc:
+            self.errors = {**_blank(), (exc.field if exc.field in FORM_KEYS else "general"): exc.message}
+            return None
+        except DomainError as exc:
+            self._show(who, self.number)
+            self.errors = {**_blank(), "general": exc.message}
+            return None
+        self.panel = ""
+        self.errors = _blank()
+        self.message = ""
+        self._show(who, self.number)
+        return rx.toast.success("Listo: se registró en la hoja de ruta.")
+
+    @rx.event
+    def receive(self):
+        return self._run(routing.receive)
+
+    @rx.event
+    def derive(self, form: dict):
+        unit = str(form.get("to_unit", ""))
+        user = str(form.get("to_user", ""))
+        copies = [int(k.split("_", 1)[1]) for k, v in form.items()
+                  if k.startswith("copia_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")]
+        due = str(form.get("due_days", "")).strip()
+        if due and not due.isdigit():
+            self.errors = {**_blank(), "due_days": "Escriba el plazo en días hábiles (número)."}
+            return None
+        return self._run(routing.derive, to_unit_id=int(unit) if unit.isdigit() else None,
+                         to_user_id=int(user) if user.isdigit() else None, copies=copies,
+                         instructions=str(form.get("instructions", "")),
+                         priority=str(form.get("priority", "")) or None, due_days=int(due) if due else None)
+
+    @rx.event
+    def return_case(self, form: dict):
+        return self._run(routing.return_case, reason=str(form.get("reason", "")))
+
+    @rx.event
+    def archive(self, form: dict):
+        return self._run(routing.archive, reason=str(form.get("reason", "")))
+
+    @rx.event
+    def attend(self, form: dict):
+        return self._run(routing.attend, summary=str(form.get("summary", "")))
+
+    @rx.event
+    def accumulate(self, form: dict):
+        return self._run(routing.accumulate, into_number=str(form.get("into_number", "")))
+
+    @rx.event
+    def set_priority(self, form: dict):
+        return self._run(routing.set_priority, priority=str(form.get("priority", "")))
+
+    @rx.event
+    def add_note(self, form: dict):
+        return self._run(routing.add_note, text=str(form.get("note", "")))
+
+    @rx.event
+    async def upload_annex(self, files: list[rx.UploadFile]):
+        who = self._who()
+        if who is None:
+            yield rx.redirect("/ingresar?motivo=sesion")
+            return
+        if len(files) != 1:
+            self.errors = {**_blank(), "annex": "Suba un archivo a la vez."}
+            return
+        data = await files[0].read(routing.MAX_ANNEX_BYTES + 1)
+        name = files[0].name or "anexo.pdf"
+        number, version = self.number, self.version
+
+        def work():
+            with db.write_session() as s:
+                routing.add_annex(s, FileStore(settings.files_dir()), who=who, number=number, version=version,
+                                  filename=name, data=data, label="Anexo")
+
+        try:
+            await asyncio.to_thread(work)
+        except Conflict as exc:
+            self._show(who, self.number)
+            self.message = exc.message
+            return
+        except InvalidInput as exc:
+            self.errors = {**_blank(), "annex": exc.message}
+            return
+        except DomainError as exc:
+            self.errors = {**_blank(), "annex": exc.message}
+            return
+        self.panel = ""
+        self.errors = _blank()
+        self._show(who, self.number)
+        yield rx.toast.success("Anexo agregado.")

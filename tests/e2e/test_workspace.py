@@ -1,0 +1,112 @@
+"""Staff workspace in the browser: paper at the desk, receive, derive with a copy, the other
+unit's head sees it with its traffic light, the copy recipient can only read."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import make_pdf
+from tests.e2e.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def _login(browser, base, username, *, phone=False):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+                              locale="es-PE", is_mobile=phone, has_touch=phone, accept_downloads=True)
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    page.goto(f"{base}/ingresar")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page).to_have_url(re.compile(r"/bandeja"))
+    return ctx, page
+
+
+def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people(app_server, browser, tmp_path):
+    base = app_server["base"]
+
+    # 1. The clerk registers a paper filing (no e-mail: the filer came in person).
+    ctx, page = _login(browser, base, "mesa")
+    page.get_by_role("link", name="Registrar documento").click()
+    page.get_by_role("button", name=re.compile("Suspensión de cobranza coactiva")).click()
+    page.get_by_label("Número de DNI (8 dígitos)").fill("10293847")
+    page.get_by_label("Nombres y apellidos").fill("Juan Quispe Mamani")
+    page.get_by_label("Celular o teléfono").fill("984 112 233")
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Asunto: ¿qué solicita?").fill("Suspensión de cobranza por multa ya pagada")
+    page.get_by_label(re.compile("Número de la multa")).fill("MULTA-2026-00077")
+    page.get_by_role("button", name="Continuar").click()
+    scan = tmp_path / "escaneo.pdf"
+    scan.write_bytes(make_pdf(3, "Escaneo de solicitud en papel"))
+    page.locator("#principal input[type=file]").set_input_files(str(scan))
+    expect(page.get_by_text("escaneo.pdf")).to_be_visible()
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_text("Declaro que la información").click()
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_text("Su documento fue recibido")).to_be_visible()
+    number = page.locator("#numero-expediente").inner_text()
+    expect(page.get_by_text("Mesa de Partes presencial — Lima, Perú")).to_be_visible()
+    with page.expect_download() as dl:
+        page.get_by_role("link", name=re.compile("Descargar cargo")).click()
+    assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    ctx.close()
+
+    # 2. Tesorería's officer receives it and derives it to Logística with a copy to Contabilidad.
+    ctx, page = _login(browser, base, "tesoreria")
+    expect(page.locator("#pestana-por_recibir")).to_contain_text("1")
+    page.get_by_role("link", name=re.compile(number)).click()
+    expect(page.locator("#numero-expediente")).to_have_text(number)
+    expect(page.locator("#estado-expediente")).to_have_text("Registrado")
+    page.locator("#accion-recibir").click()
+    expect(page.locator("#estado-expediente")).to_have_text("En trámite")
+    page.locator("#accion-derivar").click()
+    page.get_by_label("Unidad de destino").select_option(label="Logística")
+    page.get_by_label("Contabilidad").check()
+    page.get_by_label("Proveído (instrucciones)").fill("Verificar el pago en el sistema y emitir informe")
+    page.get_by_label("Plazo (días hábiles)").fill("2")
+    page.locator("#confirmar").click()
+    expect(page.locator("#solo-lectura")).to_be_visible()
+    expect(page.locator("#hoja-de-ruta")).to_contain_text("Verificar el pago en el sistema")
+    expect(page.locator("#hoja-de-ruta")).to_contain_text("Copia para conocimiento")
+    ctx.close()
+
+    # 3. The head of Logística sees it waiting, with the amber light of a 2-day step deadline.
+    ctx, page = _login(browser, base, "jefe.logistica")
+    row = page.locator("#lista-bandeja li", has_text=number)
+    expect(row).to_be_visible()
+    expect(row).to_contain_text(re.compile(r"Vence (hoy|en \d día\(s\) hábil\(es\))"))
+    page.get_by_role("link", name=re.compile(number)).click()
+    expect(page.locator("#semaforo")).to_contain_text(re.compile("Vence"))
+    expect(page.locator("#accion-recibir")).to_be_visible()
+    ctx.close()
+
+    # 4. Contabilidad sees it under Copias and cannot act on it.
+    ctx, page = _login(browser, base, "contabilidad", phone=True)
+    expect(page.locator("#pestana-copias")).to_contain_text("1")
+    page.locator("#pestana-copias").click()
+    row = page.locator("#lista-bandeja li", has_text=number)
+    expect(row).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    row.get_by_role("link").click()
+    expect(page.locator("#numero-expediente")).to_have_text(number)
+    expect(page.locator("#solo-lectura")).to_be_visible()
+    expect(page.locator("#accion-recibir")).to_have_count(0)
+    expect(page.locator("#accion-derivar")).to_have_count(0)
+    ctx.close()
+
+    # 5. An officer of an unrelated unit gets "not found" for the same URL.
+    ctx, page = _login(browser, base, "enec")
+    page.goto(f"{base}/expedientes/{number}")
+    expect(page.locator("#sin-acceso")).to_contain_text("no encontrado")
+    expect(page.get_by_text("Juan Quispe Mamani")).to_have_count(0)
+    ctx.close()
+
+
+def test_citizen_cannot_use_the_desk_page(app_server, phone):
+    page = phone
+    page.goto(f"{app_server['base']}/registrar")
+    expect(page).to_have_url(re.compile(r"/ingresar"))
