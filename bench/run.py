@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import intake
+from bench import intake, workspace
 
 
 def main() -> int:
@@ -11,6 +11,9 @@ def main() -> int:
     for name, value, unit in intake.main():
         print(f"{name}: {value:.1f} {unit}")
     sys.stdout.flush()
+    print(f"# workspace: {workspace.N_CASES} generated cases, SQLite, first inbox page with tab counts, case page")
+    for name, value, unit in workspace.main():
+        print(f"{name}: {value:.1f} {unit}")
     return 0
 
 

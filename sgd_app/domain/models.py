@@ -128,7 +128,8 @@ class CaseCounter(SQLModel, table=True):
 class Expediente(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("year", "seq"),
-        Index("ix_expediente_unit_status_due", "current_unit_id", "status", "current_due_on"),
+        # The inbox tabs: (unit, status, waiting for receipt) ranges ordered by the step deadline.
+        Index("ix_expediente_inbox", "current_unit_id", "status", "awaiting_receipt", "current_due_on"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=20)  # "2026-0000123"
@@ -179,6 +180,11 @@ class Document(SQLModel, table=True):
 
 class Movement(SQLModel, table=True):
     """One step of the route (hoja de ruta)."""
+
+    __table_args__ = (
+        Index("ix_movement_to_action", "to_unit_id", "action", "created_at"),  # Copias
+        Index("ix_movement_from_action", "from_unit_id", "action", "created_at"),  # Enviados
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)

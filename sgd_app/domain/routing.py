@@ -563,9 +563,11 @@ def inbox(session: Session, who: Principal, *, tab: str = "por_recibir", filters
             kind, clauses = where_of(t)
             if kind == "case":
                 q = select(func.count()).select_from(Expediente).where(*clauses)
-            else:
+            elif extra:
                 q = (select(func.count()).select_from(Movement)
                      .join(Expediente, Expediente.id == Movement.expediente_id).where(*clauses))
+            else:  # no case filter: count the route steps alone, straight from their index
+                q = select(func.count()).select_from(Movement).where(*clauses)
             counts[t] = int(session.exec(q).one())
     kind, clauses = where_of(tab)
     cols = (Expediente.number, Procedure.name, Procedure.category, Party.name, Expediente.subject,
