@@ -170,3 +170,74 @@ def test_abandoned_staged_uploads_are_swept(app_db):
     os.utime(old, (two_days_ago, two_days_ago))
     assert sweep_staging() == 1
     assert not old.exists() and fresh.exists()
+
+
+# ---------------------------------------------------------------- the case page
+from sgd_app.domain.models import Movement, Unit  # noqa: E402
+from sgd_app.state.case import CaseState  # noqa: E402
+
+
+def _case_state(cookie: str, number: str) -> CaseState:
+    st = _state(CaseState, cookie=cookie)
+    st.router_data = {"headers": {"cookie": cookie}, "ip": "10.0.0.8", "pathname": f"/expedientes/{number}"}
+    return st
+
+
+def _unit_id(code: str) -> int:
+    with db.session() as s:
+        return s.exec(select(Unit.id).where(Unit.code == code)).one()
+
+
+def test_case_handlers_refuse_other_units_even_with_a_forged_view(app_db):
+    number = _file_case().case.number
+    tes = _case_state(f"sgd_sesion={_login('tesoreria')}", number)
+    # A hostile client does not load the page: it sets the number and version and calls handlers.
+    tes.number, tes.version = number, 1
+    tes.found = True
+    tes.actions = ["recibir", "derivar", "archivar"]
+    CaseState.receive.fn(tes)
+    CaseState.derive.fn(tes, {"to_unit": str(_unit_id("TES"))})
+    CaseState.archive.fn(tes, {"reason": "Archivo hostil del expediente"})
+    CaseState.add_note.fn(tes, {"note": "nota hostil"})
+    with db.session() as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+        assert case.version == 1 and case.status == "registrado" and case.awaiting_receipt
+        assert len(s.exec(select(Movement).where(Movement.expediente_id == case.id)).all()) == 1
+    assert tes.found is False and tes.h == {}  # the refresh shows nothing of the case
+    # Without any session the handlers do nothing either.
+    anon = _case_state("", number)
+    anon.number, anon.version = number, 1
+    assert "ingresar" in str(CaseState.receive.fn(anon))
+
+
+def test_case_page_two_officials_at_once_one_wins_the_other_is_refreshed(app_db):
+    number = _file_case().case.number
+    token = _login("rop")
+    a, b = _case_state(f"sgd_sesion={token}", number), _case_state(f"sgd_sesion={_login('rop')}", number)
+    with db.session() as s:
+        who = auth.resolve(s, token)
+    for st in (a, b):  # both officials have the page open at version 1
+        st._show(who, number)
+    assert a.version == b.version == 1 and "recibir" in a.actions
+    CaseState.receive.fn(a)
+    assert a.h["status"] == "en_tramite" and a.version == 2
+    CaseState.receive.fn(b)
+    assert "Otro usuario acaba de modificar" in b.message
+    assert b.version == 2 and b.h["status"] == "en_tramite"  # refreshed view
+    assert "recibir" not in b.actions and "derivar" in b.actions
+
+
+def test_case_page_derive_validation_messages_next_to_fields(app_db):
+    number = _file_case().case.number
+    cookie = f"sgd_sesion={_login('rop')}"
+    st = _case_state(cookie, number)
+    with db.session() as s:
+        st._show(auth.resolve(s, cookie.split("=", 1)[1]), number)
+    CaseState.receive.fn(st)
+    CaseState.derive.fn(st, {"to_unit": "", "due_days": "abc"})
+    assert st.errors["due_days"] == "Escriba el plazo en días hábiles (número)."
+    CaseState.derive.fn(st, {"to_unit": "", "due_days": "2"})
+    assert st.errors["to_unit"] == "Elija una unidad activa."
+    CaseState.derive.fn(st, {"to_unit": str(_unit_id("LOG")), "copia_" + str(_unit_id("TES")): "on",
+                             "instructions": "Atender", "due_days": "2", "priority": "urgente"})
+    assert st.errors["to_unit"] == "" and st.h["unit"] == "Logística" and st.h["priority"] == "Urgente"
