@@ -79,3 +79,13 @@ def seeded(engine, tmp_path):
 @pytest.fixture
 def store(tmp_path) -> FileStore:
     return FileStore(tmp_path / "files")
+
+
+def run_async(coro):
+    """Run a coroutine to the end on a fresh event loop in its own thread (the browser tests'
+    Playwright keeps an event loop running in the main thread)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

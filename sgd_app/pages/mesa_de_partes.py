@@ -89,7 +89,9 @@ def _step_procedure() -> rx.Component:
         rx.text("Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
                 color=MUTED, margin_bottom="1rem"),
         error_text(_err("general"), field_id="general"),
+        rx.cond(S.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
         rx.flex(rx.foreach(S.procedures, _procedure_card), direction="column", gap="0.75rem"),
+        on_mount=S.ensure_loaded,
     )
 
 

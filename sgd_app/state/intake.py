@@ -128,6 +128,12 @@ class IntakeState(rx.State):
         self._load_procedures(public_only=True)
 
     @rx.event
+    def ensure_loaded(self):
+        """Safety net when the page's on_load event was lost on a fast reconnect (reflex #6345)."""
+        if not self.procedures and not self.desk_mode:
+            self._load_procedures(public_only=True)
+
+    @rx.event
     def load_desk(self):
         from sgd_app.domain.errors import NotAuthenticated
         from sgd_app.state.staff import current_principal

@@ -22,7 +22,7 @@ from sgd_app.domain import auth, intake
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import StaffSession, User
-from tests.conftest import make_pdf
+from tests.conftest import run_async, make_pdf
 
 PASSWORD = "clave-demo-123"
 FILER = intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
@@ -339,14 +339,14 @@ def test_body_limit_counts_bytes_across_many_chunks():
     import asyncio
 
     app = BodyLimit(_inner_app(), upload_limit=1000, default_limit=100)
-    sent = asyncio.run(_call(app, "/_upload/x", [b"e" * 100] * 15,
+    sent = run_async(_call(app, "/_upload/x", [b"e" * 100] * 15,
                              headers=[(b"transfer-encoding", b"chunked")]))
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert [m["status"] for m in starts] == [413]
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert "demasiado grande" in json.loads(body)["detail"]
 
-    sent = asyncio.run(_call(app, "/_upload/x", [b"e" * 100] * 10))
+    sent = run_async(_call(app, "/_upload/x", [b"e" * 100] * 10))
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert [m["status"] for m in starts] == [200]
 
@@ -364,13 +364,13 @@ def test_body_limit_message_states_the_limit():
     import asyncio
 
     app = BodyLimit(_inner_app(), upload_limit=settings.MAX_UPLOAD_BODY, default_limit=100)
-    sent = asyncio.run(_call(app, "/_upload/x", [b""],
+    sent = run_async(_call(app, "/_upload/x", [b""],
                              headers=[(b"content-length", str(settings.MAX_UPLOAD_BODY + 1).encode())]))
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert json.loads(body)["detail"] == "El archivo es demasiado grande: el máximo es 20 MB."
     # The API limit (64 KiB) is stated in KB, not as "0 MB".
     app = BodyLimit(_inner_app())
-    sent = asyncio.run(_call(app, "/api/v1/echo", [b""],
+    sent = run_async(_call(app, "/api/v1/echo", [b""],
                              headers=[(b"content-length", str(settings.MAX_API_BODY + 1).encode())]))
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert json.loads(body)["detail"] == "El archivo es demasiado grande: el máximo es 64 KB."

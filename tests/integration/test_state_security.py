@@ -17,7 +17,7 @@ from sgd_app.domain.models import Expediente, Throttle
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.staff import InboxState
 from sgd_app.state.tracking import NOT_FOUND, TrackingState
-from tests.conftest import make_pdf
+from tests.conftest import make_pdf, run_async
 
 
 def _state(cls, *, cookie: str = "", ip: str = "10.0.0.7"):
@@ -38,7 +38,7 @@ def _run(result):
         if asyncio.iscoroutine(result):
             return await result
         return result
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def _file_case(number_of_files: int = 1):
