@@ -16,7 +16,7 @@ from sgd_app.state.admin import AdminState
 from sgd_app.state.case import CaseState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
-from sgd_app.state.staff import InboxState
+from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tracking import TrackingState
 
 app = rx.App(
@@ -35,10 +35,10 @@ app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}"
 app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}")
 app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
-app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=InboxState.load)
-app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=CaseState.load)
-app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=IntakeState.load_desk)
-app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=AdminState.load)
+app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
+app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
+app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=[StaffNav.load, IntakeState.load_desk])
+app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
 
 
 async def _sweep_staging():

@@ -7,6 +7,7 @@ from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, OK, card, primary_bu
 from sgd_app.domain.routing import PRIORITIES, TABS
 from sgd_app.state.login import LoginState as L
 from sgd_app.state.staff import InboxState as I
+from sgd_app.state.staff import StaffNav as N
 
 _INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.05rem", "padding": "0 0.75rem",
           "border": "1px solid #b9c0c8", "border_radius": "8px", "background": "white", "color": INK}
@@ -19,8 +20,8 @@ def staff_bar() -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.link("Bandeja", href="/bandeja", weight="medium", color=BRAND),
-            rx.link("Registrar documento", href="/registrar", weight="medium", color=BRAND),
-            rx.link("Administración", href="/admin", weight="medium", color=BRAND),
+            rx.cond(N.is_clerk, rx.link("Registrar documento", href="/registrar", weight="medium", color=BRAND)),
+            rx.cond(N.is_admin, rx.link("Administración", href="/admin", weight="medium", color=BRAND)),
             gap="1rem", wrap="wrap", align="center",
         ),
         rx.el.form(

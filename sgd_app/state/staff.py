@@ -216,3 +216,22 @@ class InboxState(rx.State):
             return
         self._refresh(who)
         return rx.toast.success("Delegación revocada.")
+
+
+class StaffNav(rx.State):
+    """What the staff navigation shows (display only: every handler checks roles itself)."""
+
+    user_name: str = ""
+    is_clerk: bool = False
+    is_admin: bool = False
+
+    @rx.event
+    def load(self):
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            self.reset()
+            return
+        self.user_name = who.user.full_name
+        self.is_clerk = who.has_role("clerk")
+        self.is_admin = who.has_role("admin")
