@@ -193,8 +193,10 @@ def _validate_unit(session: Session, *, unit: Unit | None, code: Any, name: Any,
     if kind_s not in KINDS:
         errors["kind"] = "Elija el tipo de unidad: dirección, oficina, oficina desconcentrada o temporal."
     clean["kind"] = kind_s
-    place_s = _text(place) or "Lima"
-    if len(place_s) > 80:
+    place_s = _text(place)
+    if not place_s:
+        errors["place"] = "Escriba la sede (ciudad) de la unidad."
+    elif len(place_s) > 80:
         errors["place"] = "La sede puede tener como máximo 80 caracteres."
     clean["place"] = place_s
     parent: Unit | None = None
@@ -256,8 +258,9 @@ def update_unit(session: Session, *, actor: Principal, unit_id: int, name: str, 
     session.add(unit)
     session.flush()
     after = _unit_data(unit)
-    _record(session, actor, "editar_unidad", "unit", unit.code,
-            {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:  # saving an unchanged form is not an event
+        _record(session, actor, "editar_unidad", "unit", unit.code, changes)
     return unit
 
 
@@ -447,6 +450,9 @@ def set_memberships(session: Session, *, actor: Principal, user_id: int,
         raise InvalidInput("memberships", "No puede quitar este rol de administrador: es el único "
                                           "administrador activo del sistema.")
     before = sorted([session.get(Unit, m.unit_id).code, m.role] for m in old)
+    after = sorted([u.code, r] for u, r in pairs)
+    if before == after:
+        return pairs
     for m in old:
         session.delete(m)
     session.flush()
@@ -454,7 +460,7 @@ def set_memberships(session: Session, *, actor: Principal, user_id: int,
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     session.flush()
     _record(session, actor, "cambiar_roles", "user", user.id,
-            {"usuario": user.username, "antes": before, "despues": sorted([u.code, r] for u, r in pairs)})
+            {"usuario": user.username, "antes": before, "despues": after})
     return pairs
 
 
@@ -703,8 +709,9 @@ def update_procedure(session: Session, *, actor: Principal, procedure_id: int, n
     session.add(proc)
     session.flush()
     after = _procedure_data(proc)
-    _record(session, actor, "editar_procedimiento", "procedure", proc.code,
-            {k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if changes:
+        _record(session, actor, "editar_procedimiento", "procedure", proc.code, changes)
     return proc
 
 

@@ -346,7 +346,7 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
         doc_rows.append(dict(expediente_id=case_id, kind="solicitud" if f.role == "principal" else "anexo",
                              role=f.role, label=label[:200], filename=_safe_filename(f.filename),
                              sha256=s.sha256, size=s.size, pages=s.pages, mime="application/pdf", number="",
-                             author_id=None, signed=False, created_at=received_at))
+                             author_id=None, signed=False, verify_code=None, created_at=received_at))
     conn.execute(_INSERT_DOCUMENT, doc_rows)
     documents = [Document(**row) for row in doc_rows]
     conn.execute(_INSERT_MOVEMENT, dict(

@@ -175,6 +175,8 @@ class Document(SQLModel, table=True):
     number: str = Field(default="", max_length=80)  # internal documents only
     author_id: Optional[int] = Field(default=None, foreign_key="user.id")
     signed: bool = False
+    # Code printed in the QR of a signed document or sealed receipt (public verification).
+    verify_code: Optional[str] = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -248,3 +250,72 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = Field(default="0" * 64, max_length=64)
+
+
+# ---------------------------------------------------------------- internal documents and signatures
+class InternalDocument(SQLModel, table=True):
+    """A document the institution issues inside a case (memorando, informe, oficio, carta,
+    resolución). Drafted, then signed: vistos buenos first, the firma last. Its number is given
+    at the first signature (the content freezes then) and never reused; once signed it is never
+    edited — a correction is a new document that references it."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "doc_type", "year", "seq"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    doc_type: str = Field(max_length=20)  # memorando / informe / oficio / carta / resolucion
+    status: str = Field(default="borrador", max_length=20)  # borrador / en_firma / firmado / rechazado
+    subject: str = Field(max_length=500)
+    body: str = ""
+    recipients: str = Field(default="", max_length=1000)  # "Para" block, one per line
+    reference: str = Field(default="", max_length=500)
+    author_id: int = Field(foreign_key="user.id")
+    replaces_id: Optional[int] = Field(default=None, foreign_key="internaldocument.id")
+    year: Optional[int] = None
+    seq: Optional[int] = None
+    number: str = Field(default="", max_length=80, index=True)
+    verify_code: str = Field(default="", max_length=32, index=True)  # for the QR / verification page
+    current_sha256: str = Field(default="", max_length=64)  # latest revision (frozen, then signed)
+    document_id: Optional[int] = Field(default=None, foreign_key="document.id")  # when fully signed
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    signed_at: Optional[datetime] = None
+
+
+class SignatureStep(SQLModel, table=True):
+    """One signature a document needs: a visto bueno or the firma, in order."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    internal_document_id: int = Field(foreign_key="internaldocument.id", index=True)
+    signer_id: int = Field(foreign_key="user.id", index=True)
+    role: str = Field(max_length=12)  # visto_bueno / firma
+    position: int = 0  # steps with the same position may sign in any order (parallel)
+    status: str = Field(default="pendiente", max_length=12)  # pendiente / firmado / rechazado
+    comment: str = Field(default="", max_length=1000)
+    signed_at: Optional[datetime] = None
+    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")
+
+
+class DocCounter(SQLModel, table=True):
+    """Numbering of issued documents per unit, type and year (gap-free)."""
+
+    unit_id: int = Field(primary_key=True, foreign_key="unit.id")
+    doc_type: str = Field(primary_key=True, max_length=20)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class Signature(SQLModel, table=True):
+    """Who signed what, when, with which certificate and level (also for sealed receipts)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    sha256_after: str = Field(max_length=64, index=True)  # the file that carries this signature
+    internal_document_id: Optional[int] = Field(default=None, foreign_key="internaldocument.id")
+    expediente_id: Optional[int] = Field(default=None, foreign_key="expediente.id", index=True)
+    signer_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    signer_name: str = Field(max_length=200)
+    role: str = Field(max_length=12)  # visto_bueno / firma / sello
+    level: str = Field(max_length=8)
+    certificate_serial: str = Field(default="", max_length=80)
+    signed_at: datetime = Field(default_factory=utcnow)

@@ -17,7 +17,7 @@ _TEXTAREA = {**_INPUT, "padding": "0.6rem 0.75rem", "min_height": "7rem", "font_
              "line_height": "1.45"}
 _LABEL = {"font_weight": "600", "display": "block", "margin_bottom": "0.3rem", "color": INK}
 _SMALL_BTN = {"min_height": "44px", "font_size": "0.95rem", "padding_x": "0.9rem"}
-_TWO_COLS = {"display": "grid", "grid_template_columns": "repeat(auto-fit, minmax(min(100%, 16rem), 1fr))",
+_TWO_COLS = {"display": "grid", "grid_template_columns": ["minmax(0,1fr)", "minmax(0,1fr)", "repeat(2, minmax(0,1fr))"],
              "column_gap": "1rem"}
 
 
@@ -518,12 +518,13 @@ def _content() -> rx.Component:
 def _denied() -> rx.Component:
     return card(
         rx.flex(
-            rx.icon("lock", size=22, color=ERROR, aria_hidden="true"),
+            rx.icon("lock", size=24, color=ERROR, aria_hidden="true", flex_shrink="0"),
             rx.text("No tiene permiso para administrar el sistema. Esta página es solo para administradores.",
                     weight="medium", id="sin-permiso", role="alert"),
             gap="0.6rem", align="center",
         ),
-        rx.box(link_button("Ir a mi bandeja", href="/bandeja", primary=False, style={"width": "auto"}),
+        rx.box(link_button("Ir a mi bandeja", href="/bandeja", primary=False,
+                           style={"width": "auto", "display": "inline-flex"}),
                margin_top="1rem"),
         style={"max_width": "640px"},
     )

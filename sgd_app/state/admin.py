@@ -50,6 +50,19 @@ def _form(form: Any) -> dict[str, Any]:
     return form if isinstance(form, dict) else {}
 
 
+# Sonner's "rich colours" (green/red text on pale green/red) fall under 4.5:1: dark text on white,
+# with a coloured edge, instead.
+_TOAST = {"background": "white", "color": "#1f2328", "border": "1px solid #c5ccd3", "font_size": "0.95rem"}
+
+
+def _ok(message: str):
+    return rx.toast.success(message, style={**_TOAST, "border_left": "6px solid #146c2e"}, duration=6000)
+
+
+def _fail(message: str):
+    return rx.toast.error(message, style={**_TOAST, "border_left": "6px solid #b42318"}, duration=9000)
+
+
 def _d(day) -> str:
     return format_date_es(day) if day else ""
 
@@ -125,7 +138,7 @@ class AdminState(rx.State):
     def _refused(self):
         if not self.signed_in:
             return rx.redirect("/ingresar?motivo=sesion")
-        return rx.toast.error(NO_PERMISSION)
+        return _fail(NO_PERMISSION)
 
     # ------------------------------------------------------------ loading
     def _refresh(self) -> None:
@@ -220,7 +233,7 @@ class AdminState(rx.State):
         self.form = ""
         self.errors = _blank_errors()
         self._refresh()
-        return rx.toast.success(message)
+        return _ok(message)
 
     # ------------------------------------------------------------ units
     @rx.event
@@ -242,7 +255,7 @@ class AdminState(rx.State):
             try:
                 unit = admin.get_unit(s, unit_id)
             except DomainError as exc:
-                return rx.toast.error(exc.message)
+                return _fail(exc.message)
             below = admin._descendant_ids(s, unit.id) | {unit.id}
             tree = admin.list_units_tree(s)
         self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
@@ -262,6 +275,8 @@ class AdminState(rx.State):
         who = self._admin()
         if who is None:
             return self._refused()
+        if self.form != "unit":
+            return  # only the open form can be saved (and only once)
         form = _form(form)
         values = dict(name=_s(form.get("name"), 300), kind=_s(form.get("kind"), 20),
                       parent_id=_s(form.get("parent_id"), 20) or None, place=_s(form.get("place"), 100),
@@ -293,7 +308,7 @@ class AdminState(rx.State):
                 name = admin.close_unit(s, actor=who, unit_id=unit_id).name
         except DomainError as exc:
             self._show("units", exc)
-            return rx.toast.error(exc.message)
+            return _fail(exc.message)
         return self._done(f"Unidad «{name}» cerrada.")
 
     @rx.event
@@ -306,7 +321,7 @@ class AdminState(rx.State):
                 name = admin.reopen_unit(s, actor=who, unit_id=unit_id).name
         except DomainError as exc:
             self._show("units", exc)
-            return rx.toast.error(exc.message)
+            return _fail(exc.message)
         return self._done(f"Unidad «{name}» reabierta.")
 
     # ------------------------------------------------------------ users
@@ -324,6 +339,8 @@ class AdminState(rx.State):
         who = self._admin()
         if who is None:
             return self._refused()
+        if self.form != "user":
+            return  # only the open form can be saved (and only once)
         form = _form(form)
         username, full_name, email = _s(form.get("username"), 80), _s(form.get("full_name"), 300), \
             _s(form.get("email"), 300)
@@ -352,7 +369,7 @@ class AdminState(rx.State):
                 uname = user.username
         except DomainError as exc:
             self._show("users", exc)
-            return rx.toast.error(exc.message)
+            return _fail(exc.message)
         return self._done(f"Usuario «{uname}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}.")
 
     @rx.event
@@ -364,7 +381,7 @@ class AdminState(rx.State):
             try:
                 user = admin.get_user(s, user_id)
             except DomainError as exc:
-                return rx.toast.error(exc.message)
+                return _fail(exc.message)
         self._open("pwd", str(user.id), f"Nueva contraseña para {user.full_name} ({user.username})")
         return rx.scroll_to("form-usuario")
 
@@ -373,6 +390,8 @@ class AdminState(rx.State):
         who = self._admin()
         if who is None:
             return self._refused()
+        if self.form != "pwd":
+            return  # only the open form can be saved (and only once)
         form = _form(form)
         try:
             with db.write_session() as s:
@@ -394,7 +413,7 @@ class AdminState(rx.State):
             try:
                 user = admin.get_user(s, user_id)
             except DomainError as exc:
-                return rx.toast.error(exc.message)
+                return _fail(exc.message)
             rows = next((r.memberships for r in admin.list_users(s) if r.user.id == user.id), [])
         self.m_rows = [{"unit_id": str(u.id), "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
                         "role": role, "role_label": ROLES.get(role, role)} for u, role in rows]
@@ -472,7 +491,7 @@ class AdminState(rx.State):
             try:
                 p = admin.get_procedure(s, procedure_id)
             except DomainError as exc:
-                return rx.toast.error(exc.message)
+                return _fail(exc.message)
         self.f_code, self.f_name, self.f_description = p.code, p.name, p.description
         self.f_category, self.f_unit, self.f_deadline = p.category, str(p.unit_id), str(p.deadline_days)
         self.f_public, self.f_active = p.public, p.active
@@ -486,6 +505,8 @@ class AdminState(rx.State):
         who = self._admin()
         if who is None:
             return self._refused()
+        if self.form != "proc":
+            return  # only the open form can be saved (and only once)
         form = _form(form)
         self.f_name, self.f_description = _s(form.get("name"), 400), _s(form.get("description"), 2500)
         self.f_category, self.f_unit = _s(form.get("category"), 20), _s(form.get("unit_id"), 20)
@@ -539,7 +560,7 @@ class AdminState(rx.State):
                 admin.remove_non_working_day(s, actor=who, day=_s(day, 20))
         except DomainError as exc:
             self._show("day", exc)
-            return rx.toast.error(exc.message)
+            return _fail(exc.message)
         try:
             label = format_date_es(date.fromisoformat(_s(day, 20)))
         except ValueError:

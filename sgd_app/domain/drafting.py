@@ -1,0 +1,373 @@
+"""Documents the institution issues (memorando, informe, oficio, carta, resolución): templates
+rendered to PDF with an embedded Unicode font (Source Sans Pro, SIL OFL, from the
+``font-source-sans-pro`` package), their numbering, and their way to the signature.
+
+Rules kept here:
+- A draft is edited only by its author while it is a draft.
+- The number (``MEMORANDO N° 0012-2026-DGRS/JNE``) is given, gap-free per unit, type and year,
+  at the document's FIRST signature: that act freezes the content, so the number must be in it.
+  A document rejected after that keeps its number, marked rejected (never reused).
+- Signatures go in order: every visto bueno of a position before the next position; the firma
+  (a head of the issuing unit) last. Signed content is never edited: a correction is a new
+  document that references the old one (``replaces_id``).
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Sequence
+
+from fpdf import FPDF
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from sgd_app.domain import audit, routing
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.calendar import LIMA
+from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
+from sgd_app.domain.models import (DocCounter, Expediente, InternalDocument, Membership, SignatureStep, Unit, User,
+                                   utcnow)
+
+DOC_TYPES = {
+    "memorando": "Memorando",
+    "informe": "Informe",
+    "oficio": "Oficio",
+    "carta": "Carta",
+    "resolucion": "Resolución",
+}
+STATUS_LABELS = {"borrador": "Borrador", "en_firma": "En firma", "firmado": "Firmado", "rechazado": "Rechazado"}
+MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+             "noviembre", "diciembre")
+# Bottom band of the last page kept free for the signature stamps (mm).
+STAMP_BAND_MM = 62
+
+
+@lru_cache(maxsize=1)
+def _fonts() -> dict[str, str]:
+    import font_source_sans_pro as f
+
+    files = f.font_files_ttf
+    return {"": files["SourceSansPro"], "B": files["SourceSansProBold"], "I": files["SourceSansProIt"]}
+
+
+def date_long_es(day: date, place: str = "Lima") -> str:
+    return f"{place}, {day.day} de {MONTHS_ES[day.month - 1]} de {day.year}"
+
+
+def format_doc_number(doc_type: str, seq: int, year: int, unit_code: str, institution_short: str) -> str:
+    return f"{DOC_TYPES[doc_type].upper()} N° {seq:04d}-{year}-{unit_code}/{institution_short}"
+
+
+@dataclass(frozen=True)
+class RenderData:
+    institution: str
+    unit: str
+    title: str  # "MEMORANDO N° 0012-2026-DGRS/JNE" or the draft's placeholder
+    recipients: str
+    sender: str
+    subject: str
+    reference: str
+    date_text: str
+    body: str
+    draft: bool = False
+
+
+class _DocPDF(FPDF):
+    def __init__(self, data: RenderData):
+        super().__init__(format="A4")
+        self.data = data
+        for style, path in _fonts().items():
+            self.add_font("Source", style, path)
+        self.set_margins(25, 20, 25)
+        self.set_auto_page_break(True, margin=22)
+        self.set_title(data.title)
+        self.set_author(data.institution)
+        self.set_lang("es-PE")
+        self.set_creator("Trámite Digital")
+
+    def header(self) -> None:
+        self.set_font("Source", "B", 11)
+        self.set_text_color(138, 21, 56)
+        self.cell(0, 6, self.data.institution.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_font("Source", "", 9.5)
+        self.set_text_color(60, 60, 60)
+        self.cell(0, 5, self.data.unit, align="C", new_x="LMARGIN", new_y="NEXT")
+        self.set_draw_color(138, 21, 56)
+        self.line(25, self.get_y() + 1.5, 185, self.get_y() + 1.5)
+        self.ln(6)
+        if self.data.draft:
+            with self.local_context(text_color=(225, 225, 225)):
+                self.set_font("Source", "B", 60)
+                with self.rotation(35, 105, 160):
+                    self.text(40, 190, "BORRADOR")
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("Source", "", 8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, f"{self.data.title} — página {self.page_no()} de {{nb}}", align="C")
+
+
+def render(data: RenderData) -> bytes:
+    """The document as PDF (A4), leaving the bottom of the last page free for the stamps."""
+    pdf = _DocPDF(data)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font("Source", "B", 14)
+    pdf.multi_cell(0, 7, data.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    label_w = 30
+    for label, value in (("A", data.recipients), ("DE", data.sender), ("ASUNTO", data.subject),
+                         ("REFERENCIA", data.reference), ("FECHA", data.date_text)):
+        if not value:
+            continue
+        pdf.set_font("Source", "B", 10.5)
+        y = pdf.get_y()
+        pdf.cell(label_w, 6, f"{label}:")
+        pdf.set_xy(25 + label_w, y)
+        pdf.set_font("Source", "", 10.5)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+    pdf.set_draw_color(180, 180, 180)
+    pdf.line(25, pdf.get_y() + 1, 185, pdf.get_y() + 1)
+    pdf.ln(5)
+    pdf.set_font("Source", "", 11)
+    for para in [p.strip() for p in (data.body or "").replace("\r\n", "\n").split("\n\n")]:
+        if para:
+            pdf.multi_cell(0, 6, para.replace("\n", " "), align="J", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    pdf.ln(2)
+    pdf.set_font("Source", "", 11)
+    pdf.cell(0, 6, "Atentamente,", new_x="LMARGIN", new_y="NEXT")
+    # Keep the stamp band free on the last page.
+    if pdf.get_y() > pdf.h - 22 - STAMP_BAND_MM:
+        pdf.add_page()
+    pdf.set_creation_date(datetime(2000, 1, 1, tzinfo=LIMA))
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------- drafts
+def _case_for_drafting(session: Session, who: Principal, number: str) -> Expediente:
+    case = routing.get_case(session, who, number)
+    roles = routing.acting_roles(who, case)
+    if not roles & {"officer", "head"}:
+        raise Forbidden("Solo el personal de la unidad que tiene el expediente puede redactar documentos en él.")
+    if case.status not in routing.OPEN:
+        raise Forbidden("El expediente ya no está en trámite.")
+    if case.awaiting_receipt:
+        raise Forbidden("Primero reciba el expediente.")
+    return case
+
+
+def _validate(doc_type: str, subject: str, body: str, recipients: str) -> dict[str, str]:
+    errors = {}
+    if doc_type not in DOC_TYPES:
+        errors["doc_type"] = "Elija el tipo de documento."
+    if len(" ".join((subject or "").split())) < 5:
+        errors["subject"] = "Escriba el asunto (mínimo 5 caracteres)."
+    elif len(subject) > 500:
+        errors["subject"] = "El asunto es demasiado largo (máximo 500 caracteres)."
+    if len((body or "").strip()) < 10:
+        errors["body"] = "Escriba el contenido del documento."
+    elif len(body) > 20000:
+        errors["body"] = "El contenido es demasiado largo (máximo 20 000 caracteres)."
+    if doc_type != "resolucion" and len((recipients or "").strip()) < 3:
+        errors["recipients"] = "Indique a quién va dirigido."
+    return errors
+
+
+def create_draft(session: Session, *, who: Principal, case_number: str, doc_type: str, subject: str, body: str,
+                 recipients: str = "", reference: str = "", replaces_id: int | None = None) -> InternalDocument:
+    case = _case_for_drafting(session, who, case_number)
+    errors = _validate(doc_type, subject, body, recipients)
+    if replaces_id is not None:
+        old = session.get(InternalDocument, replaces_id)
+        if old is None or old.expediente_id != case.id:
+            errors["replaces"] = "El documento que se corrige no pertenece a este expediente."
+        elif old.number:
+            reference = (reference + "; " if reference else "") + f"Corrige {old.number}"
+    if errors:
+        raise InvalidInputs(errors)
+    doc = InternalDocument(expediente_id=case.id, unit_id=case.current_unit_id, doc_type=doc_type,
+                           subject=" ".join(subject.split()), body=body.strip(), recipients=recipients.strip(),
+                           reference=reference.strip()[:500], author_id=who.user.id, replaces_id=replaces_id,
+                           verify_code=secrets.token_hex(8).upper())
+    session.add(doc)
+    session.flush()
+    audit.record(session, actor=who.actor, action="redactar", object_type="documento", object_id=doc.id,
+                 data={"expediente": case.number, "tipo": doc_type, "asunto": doc.subject[:200]})
+    return doc
+
+
+def update_draft(session: Session, *, who: Principal, doc_id: int, version: int, subject: str, body: str,
+                 recipients: str = "", reference: str = "") -> InternalDocument:
+    doc = _own_draft(session, who, doc_id)
+    errors = _validate(doc.doc_type, subject, body, recipients)
+    if errors:
+        raise InvalidInputs(errors)
+    _bump(session, doc, version, subject=" ".join(subject.split()), body=body.strip(), recipients=recipients.strip(),
+          reference=reference.strip()[:500], updated_at=utcnow())
+    audit.record(session, actor=who.actor, action="editar_borrador", object_type="documento", object_id=doc.id)
+    return doc
+
+
+def _own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument:
+    doc = session.get(InternalDocument, doc_id)
+    if doc is None:
+        raise NotFound("Documento no encontrado.")
+    if doc.author_id != who.user.id:
+        raise Forbidden("Solo quien redactó el documento puede modificarlo.")
+    if doc.status != "borrador":
+        raise Forbidden("El documento ya no es un borrador: no se puede modificar. Para corregirlo, redacte uno "
+                        "nuevo que lo reemplace.")
+    return doc
+
+
+def _bump(session: Session, doc: InternalDocument, version: int, **values) -> None:
+    result = session.execute(
+        update(InternalDocument).where(InternalDocument.id == doc.id, InternalDocument.version == version)
+        .values(version=InternalDocument.version + 1, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict("El documento cambió mientras lo revisaba. Se actualizó la vista.")
+    session.expire(doc)
+
+
+def render_data(session: Session, doc: InternalDocument, *, institution: str, institution_short: str,
+                draft: bool) -> RenderData:
+    unit = session.get(Unit, doc.unit_id)
+    author = session.get(User, doc.author_id)
+    case = session.get(Expediente, doc.expediente_id)
+    title = doc.number or f"{DOC_TYPES[doc.doc_type].upper()} N° (se asigna al firmar)-{unit.code}/{institution_short}"
+    day = (doc.signed_at or utcnow()).astimezone(LIMA).date()
+    reference = "; ".join(x for x in (f"Expediente {case.number}" if case else "", doc.reference) if x)
+    return RenderData(institution=institution, unit=unit.name if unit else "", title=title,
+                      recipients=doc.recipients, sender=f"{author.full_name} — {unit.name}" if author and unit else "",
+                      subject=doc.subject, reference=reference, date_text=date_long_es(day, unit.place if unit else "Lima"),
+                      body=doc.body, draft=draft)
+
+
+# ---------------------------------------------------------------- the way to the signature
+def send_to_sign(session: Session, *, who: Principal, doc_id: int, version: int, vistos: Sequence[int],
+                 firmante_id: int, parallel: bool = False) -> None:
+    """Ask for vistos buenos (in order, or all at once when ``parallel``) and then the firma."""
+    doc = _own_draft(session, who, doc_id)
+    errors = {}
+    heads = {uid for (uid,) in session.exec(
+        select(Membership.user_id).where(Membership.unit_id == doc.unit_id, Membership.role == "head")).all()}
+    if firmante_id not in heads:
+        errors["firmante"] = "Firma el documento un jefe de la unidad que lo emite."
+    active = {u.id for u in session.exec(select(User).where(User.active == True)).all()}  # noqa: E712
+    vistos = list(dict.fromkeys(vistos))
+    if any(v not in active for v in vistos):
+        errors["vistos"] = "Una de las personas elegidas para el visto bueno no está activa."
+    if firmante_id in vistos:
+        errors["vistos"] = "Quien firma no necesita dar también visto bueno."
+    if errors:
+        raise InvalidInputs(errors)
+    for i, uid in enumerate(vistos):
+        session.add(SignatureStep(internal_document_id=doc.id, signer_id=uid, role="visto_bueno",
+                                  position=0 if parallel else i))
+    session.add(SignatureStep(internal_document_id=doc.id, signer_id=firmante_id, role="firma",
+                              position=1 if parallel and vistos else len(vistos)))
+    _bump(session, doc, version, status="en_firma", updated_at=utcnow())
+    audit.record(session, actor=who.actor, action="enviar_a_firma", object_type="documento", object_id=doc.id,
+                 data={"vistos": vistos, "firma": firmante_id, "paralelo": parallel})
+
+
+def steps_of(session: Session, doc_id: int) -> list[SignatureStep]:
+    return list(session.exec(select(SignatureStep).where(SignatureStep.internal_document_id == doc_id)
+                             .order_by(SignatureStep.position, SignatureStep.id)).all())
+
+
+def is_turn(steps: Sequence[SignatureStep], step: SignatureStep) -> bool:
+    """A step may sign when every step of an earlier position has signed."""
+    return step.status == "pendiente" and all(s.status == "firmado" for s in steps if s.position < step.position)
+
+
+def pending_for(session: Session, who: Principal) -> list[tuple[SignatureStep, InternalDocument]]:
+    """The signatures waiting for ``who`` now (their turn has come), oldest first."""
+    rows = session.exec(
+        select(SignatureStep, InternalDocument)
+        .join(InternalDocument, InternalDocument.id == SignatureStep.internal_document_id)
+        .where(SignatureStep.signer_id == who.user.id, SignatureStep.status == "pendiente",
+               InternalDocument.status == "en_firma")
+        .order_by(InternalDocument.updated_at)
+    ).all()
+    out = []
+    for step, doc in rows:
+        if is_turn(steps_of(session, doc.id), step):
+            out.append((step, doc))
+    return out
+
+
+def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[SignatureStep, InternalDocument]:
+    step = session.get(SignatureStep, step_id)
+    if step is None or step.signer_id != who.user.id:
+        raise NotFound("No tiene esa firma pendiente.")
+    doc = session.get(InternalDocument, step.internal_document_id)
+    if doc is None or doc.status != "en_firma":
+        raise Conflict("El documento ya no está en firma.")
+    if step.status != "pendiente":
+        raise Conflict("Esta firma ya se registró.")
+    if not is_turn(steps_of(session, doc.id), step):
+        raise Forbidden("Aún faltan vistos buenos anteriores.")
+    return step, doc
+
+
+def assign_number(session: Session, doc: InternalDocument, institution_short: str) -> str:
+    """Give the document its number (first signature), gap-free per unit, type and year."""
+    year = utcnow().astimezone(LIMA).year
+    table = DocCounter.__table__
+    conn = session.connection()
+    row = conn.execute(table.update().where(table.c.unit_id == doc.unit_id, table.c.doc_type == doc.doc_type,
+                                            table.c.year == year).values(last=table.c.last + 1)
+                       .returning(table.c.last)).first()
+    if row is None:
+        nested = session.begin_nested()
+        try:
+            conn.execute(table.insert().values(unit_id=doc.unit_id, doc_type=doc.doc_type, year=year, last=0))
+            nested.commit()
+        except Exception:  # noqa: BLE001 — created concurrently
+            nested.rollback()
+        return assign_number(session, doc, institution_short)
+    seq = int(row[0])
+    unit = session.get(Unit, doc.unit_id)
+    number = format_doc_number(doc.doc_type, seq, year, unit.code, institution_short)
+    doc.year, doc.seq, doc.number = year, seq, number
+    doc.signed_at = utcnow()
+    session.add(doc)
+    return number
+
+
+def reject(session: Session, *, who: Principal, step_id: int, comment: str) -> None:
+    step, doc = check_can_sign(session, who, step_id)
+    comment = " ".join((comment or "").split())
+    if len(comment) < 5:
+        raise InvalidInput("comment", "Explique qué debe corregirse.")
+    step.status, step.comment, step.signed_at = "rechazado", comment[:1000], utcnow()
+    session.add(step)
+    doc.status = "rechazado"
+    doc.updated_at = utcnow()
+    doc.version += 1
+    session.add(doc)
+    audit.record(session, actor=who.actor, action="rechazar_firma", object_type="documento", object_id=doc.id,
+                 data={"paso": step.id, "comentario": comment[:200], "numero": doc.number})
+
+
+def documents_of_case(session: Session, case_id: int) -> list[InternalDocument]:
+    return list(session.exec(select(InternalDocument).where(InternalDocument.expediente_id == case_id)
+                             .order_by(InternalDocument.id)).all())
+
+
+def document_by_code(session: Session, code: str) -> InternalDocument | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return session.exec(select(InternalDocument).where(InternalDocument.verify_code == code)).first()
+
+
+def today() -> date:
+    return datetime.now(LIMA).date()
