@@ -255,8 +255,8 @@ def send_to_sign(session: Session, *, who: Principal, doc_id: int, version: int,
     """Ask for vistos buenos (in order, or all at once when ``parallel``) and then the firma."""
     doc = _own_draft(session, who, doc_id)
     errors = {}
-    heads = {uid for (uid,) in session.exec(
-        select(Membership.user_id).where(Membership.unit_id == doc.unit_id, Membership.role == "head")).all()}
+    heads = set(session.exec(
+        select(Membership.user_id).where(Membership.unit_id == doc.unit_id, Membership.role == "head")).all())
     if firmante_id not in heads:
         errors["firmante"] = "Firma el documento un jefe de la unidad que lo emite."
     active = {u.id for u in session.exec(select(User).where(User.active == True)).all()}  # noqa: E712
@@ -371,3 +371,85 @@ def document_by_code(session: Session, code: str) -> InternalDocument | None:
 
 def today() -> date:
     return datetime.now(LIMA).date()
+
+
+# ---------------------------------------------------------------- signing a step
+@dataclass(frozen=True)
+class SigningContext:
+    """What signing needs from the installation (keys, TSA, URLs), passed in by the caller."""
+
+    signer_for: object  # callable(user) -> pyhanko Signer (cached by the caller)
+    timestamper: object | None
+    verify_url_for: object  # callable(code) -> str
+    institution: str
+    institution_short: str
+    level: str = "B-T"
+
+
+def sign_step(session: Session, store, *, who: Principal, step_id: int, ctx: SigningContext) -> InternalDocument:
+    """Apply one signature (visto bueno or firma) to the document, in the caller's transaction.
+
+    The first signature numbers the document and freezes its content (rendered without the draft
+    mark); every signature is an incremental PAdES update of the previous revision, so earlier
+    signatures stay valid. The firma files the signed PDF into the case.
+    """
+    import pikepdf
+
+    from sgd_app.domain.models import Document, Movement, Signature
+    from sgd_app.domain.signing import sign_pdf
+
+    step, doc = check_can_sign(session, who, step_id)
+    created: list[str] = []
+    try:
+        if not doc.number:
+            assign_number(session, doc, ctx.institution_short)
+            frozen = render(render_data(session, doc, institution=ctx.institution,
+                                        institution_short=ctx.institution_short, draft=False))
+            sha, was_created = store.put(frozen)
+            if was_created:
+                created.append(sha)
+            doc.current_sha256 = sha
+        data = store.read(doc.current_sha256)
+        reason = ("Visto bueno" if step.role == "visto_bueno" else "Firma") + f" — {doc.number}"
+        signer = ctx.signer_for(who.user)
+        signed = sign_pdf(data, signer=signer, timestamper=ctx.timestamper, level=ctx.level, reason=reason,
+                          signer_name=who.user.full_name, verify_url=ctx.verify_url_for(doc.verify_code),
+                          role=step.role)
+        sha, was_created = store.put(signed)
+        if was_created:
+            created.append(sha)
+        now = utcnow()
+        step.status, step.signed_at = "firmado", now
+        session.add(step)
+        doc.current_sha256 = sha
+        doc.updated_at = now
+        doc.version += 1
+        cert = getattr(signer, "signing_cert", None)
+        session.add(Signature(sha256_after=sha, internal_document_id=doc.id, expediente_id=doc.expediente_id,
+                              signer_id=who.user.id, signer_name=who.user.full_name, role=step.role,
+                              level=ctx.level, certificate_serial=str(cert.serial_number) if cert else "",
+                              signed_at=now))
+        if step.role == "firma":
+            doc.status = "firmado"
+            with pikepdf.open(__import__("io").BytesIO(signed)) as pdf:
+                pages = len(pdf.pages)
+            filed = Document(expediente_id=doc.expediente_id, kind=doc.doc_type, role="emitido", label=doc.number,
+                             filename=f"{doc.number.replace('/', '-').replace(' ', '_')}.pdf", sha256=sha,
+                             size=len(signed), pages=pages, number=doc.number, author_id=doc.author_id, signed=True,
+                             verify_code=doc.verify_code, created_at=now)
+            session.add(filed)
+            session.flush()
+            doc.document_id = filed.id
+            session.add(Movement(expediente_id=doc.expediente_id, action="documento", from_unit_id=doc.unit_id,
+                                 actor_id=who.user.id, instructions=f"{doc.number}: {doc.subject}"[:2000],
+                                 created_at=now))
+        session.add(doc)
+        session.flush()
+        audit.record(session, actor=who.actor, action="firmar" if step.role == "firma" else "visto_bueno",
+                     object_type="documento", object_id=doc.id,
+                     data={"numero": doc.number, "sha256": sha, "nivel": ctx.level})
+    except BaseException:
+        for sha in created:
+            store.remove(sha)
+        raise
+    return doc
