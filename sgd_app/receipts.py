@@ -23,15 +23,54 @@ def token_ok(number: str, token: str) -> bool:
     return auth.check_token(settings.secret_key(), "cargo", number, token)
 
 
+def seal_and_file(number: str) -> bytes:
+    """Render the receipt, seal it with the institution's seal (PAdES B-T) and file it in the
+    case; returns the sealed PDF. Called right after the filing is committed."""
+    from sqlmodel import select
+
+    from sgd_app import signatures
+    from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.models import Expediente
+
+    with db.session() as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+        place = settings.DESK_PLACE if case.channel == "presencial" else settings.FILING_PLACE
+        data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
+                                   tracking_url=tracking_url(number))
+    pdf = render_receipt_pdf(data)
+    code = signatures.new_code()
+    sealed = signatures.seal(pdf, code=code, reason=f"Cargo de recepción — {number}")
+    with db.write_session() as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+        pages = _pages(sealed)
+        intake.attach_receipt(s, FileStore(settings.files_dir()), case=case, sealed_pdf=sealed, verify_code=code,
+                              pages=pages)
+    return sealed
+
+
+def _pages(pdf: bytes) -> int:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return len(doc.pages)
+
+
 def render(number: str) -> bytes | None:
     from sqlmodel import select
 
     from sgd_app.domain.models import Expediente
 
+    from sgd_app.domain.documents import FileStore
+
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).first()
         if case is None:
             return None
+        sealed = intake.sealed_receipt(s, case.id)
+        if sealed is not None:  # the sealed original, byte for byte
+            return FileStore(settings.files_dir()).read(sealed.sha256)
         place = settings.DESK_PLACE if case.channel == "presencial" else settings.FILING_PLACE
         data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
                                    tracking_url=tracking_url(number))

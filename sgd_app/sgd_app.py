@@ -6,6 +6,7 @@ import reflex as rx
 from sgd_app.api import BodyLimit, api
 from sgd_app.components.ui import connection_banner
 from sgd_app.pages.admin import admin
+from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
 from sgd_app.pages.case import expediente
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
@@ -14,10 +15,12 @@ from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
 from sgd_app.state.admin import AdminState
 from sgd_app.state.case import CaseState
+from sgd_app.state.firma import FirmaState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tracking import TrackingState
+from sgd_app.state.verify import VerifyState
 
 app = rx.App(
     html_lang="es",
@@ -32,12 +35,13 @@ app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y
 app.add_page(mesa_de_partes, route="/mesa-de-partes", title=f"Mesa de Partes Virtual — {_SITE}",
              on_load=IntakeState.load)
 app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=TrackingState.load)
-app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}")
+app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}", on_load=VerifyState.load)
 app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
 app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
 app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=[StaffNav.load, IntakeState.load_desk])
+app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
 
 

@@ -85,6 +85,37 @@ async def document_file(document_id: int, request: Request, descargar: int = 0) 
         "X-Frame-Options": "SAMEORIGIN"})
 
 
+@api.get("/api/v1/borradores/{doc_id}.pdf")
+async def internal_document_pdf(doc_id: int, request: Request) -> Response:
+    """An internal document for staff who may see its case: the draft rendered with the BORRADOR
+    mark, or the current (frozen / partly signed / signed) revision byte for byte."""
+    from sgd_app.domain import drafting, routing
+    from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.errors import NotFound
+    from sgd_app.domain.models import Expediente, InternalDocument
+
+    token = request.cookies.get(settings.SESSION_COOKIE, "")
+    try:
+        with db.session() as s:
+            who = auth.resolve(s, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
+            doc = s.get(InternalDocument, doc_id)
+            case = s.get(Expediente, doc.expediente_id) if doc else None
+            if doc is None or case is None or not routing.can_view(s, who, case):
+                raise NotFound("Documento no encontrado.")
+            if doc.current_sha256:
+                pdf = FileStore(settings.files_dir()).read(doc.current_sha256)
+            else:
+                data = drafting.render_data(s, doc, institution=settings.INSTITUTION_NAME,
+                                            institution_short=settings.INSTITUTION_SHORT, draft=True)
+                pdf = await asyncio.to_thread(drafting.render, data)
+    except NotAuthenticated:
+        return JSONResponse({"detail": "Inicie sesión para ver documentos."}, status_code=401, headers=_NO_STORE)
+    except NotFound:
+        return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
+    return Response(pdf, media_type="application/pdf", headers={
+        **_NO_STORE, "Content-Disposition": f'inline; filename="documento-{doc_id}.pdf"'})
+
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin") or request.headers.get("referer") or ""
     if not origin:

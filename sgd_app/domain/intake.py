@@ -436,7 +436,7 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
         filer_name=party.name if party else "", received_at=case.received_at, filed_on=case.filed_on,
         due_on=case.due_on, unit=unit.name if unit else "", folios=case.folios, channel=case.channel,
         documents=[{"label": d.label, "filename": d.filename, "pages": d.pages, "size": d.size,
-                    "sha256": d.sha256} for d in docs],
+                    "sha256": d.sha256, "kind": d.kind, "verify_code": d.verify_code or ""} for d in docs],
         timeline=timeline,
     )
 
@@ -459,6 +459,31 @@ def receipt_data(session: Session, case: Expediente, *, institution: str, place:
         filer_kind=identity.PARTY_KINDS.get(party.kind, "") if party else "",
         subject=case.subject, folios=case.folios, due_on=case.due_on,
         files=tuple(ReceiptFile(label=d["label"], filename=d["filename"], pages=d["pages"],
-                                size=d["size"], sha256=d["sha256"]) for d in view.documents),
+                                size=d["size"], sha256=d["sha256"]) for d in view.documents
+                    if d["kind"] in ("solicitud", "anexo")),
         tracking_url=tracking_url,
     )
+
+
+def attach_receipt(session: Session, store: FileStore, *, case: Expediente, sealed_pdf: bytes, verify_code: str,
+                   pages: int) -> Document:
+    """File the sealed receipt (cargo) into the case, in the caller's transaction."""
+    sha, created = store.put(sealed_pdf)
+    try:
+        doc = Document(expediente_id=case.id, kind="cargo", role="cargo", label="Cargo de recepción",
+                       filename=f"cargo-{case.number}.pdf", sha256=sha, size=len(sealed_pdf), pages=pages,
+                       signed=True, verify_code=verify_code, created_at=utcnow())
+        session.add(doc)
+        session.flush()
+        audit.record(session, actor="sistema", action="sellar_cargo", object_type="expediente",
+                     object_id=case.number, data={"sha256": sha})
+    except BaseException:
+        if created:
+            store.remove(sha)
+        raise
+    return doc
+
+
+def sealed_receipt(session: Session, case_id: int) -> Document | None:
+    return session.exec(select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo")
+                        .order_by(Document.id.desc())).first()

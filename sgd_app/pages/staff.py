@@ -20,6 +20,7 @@ def staff_bar() -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.link("Bandeja", href="/bandeja", weight="medium", color=BRAND),
+            rx.link("Firma", href="/firma", weight="medium", color=BRAND),
             rx.cond(N.is_clerk, rx.link("Registrar documento", href="/registrar", weight="medium", color=BRAND)),
             rx.cond(N.is_admin, rx.link("Administración", href="/admin", weight="medium", color=BRAND)),
             gap="1rem", wrap="wrap", align="center",

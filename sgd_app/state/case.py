@@ -18,7 +18,8 @@ from sgd_app.domain.receipt import format_size
 from sgd_app.state.staff import current_principal
 
 FORM_KEYS = ("to_unit", "to_user", "copies", "instructions", "priority", "due_days", "reason", "summary",
-             "into_number", "note", "annex", "general")
+             "into_number", "note", "annex", "general", "doc_type", "subject", "body", "recipients", "firmante",
+             "vistos", "replaces")
 
 
 def _blank() -> dict[str, str]:
@@ -43,6 +44,10 @@ class CaseState(rx.State):
     unit_options: list[list[str]] = []
     user_options: list[list[str]] = []
     chosen_unit: str = ""
+    internal_docs: list[dict[str, str]] = []
+    staff_options: list[list[str]] = []
+    head_options: list[list[str]] = []
+    send_doc_id: str = ""
 
     @rx.var
     def can(self) -> dict[str, bool]:
@@ -100,6 +105,31 @@ class CaseState(rx.State):
         self.notes = [{"by": n["by"], "unit": n["unit"], "text": n["text"], "at": format_datetime_es(n["at"])}
                       for n in reversed(v.notes)]
         self.actions = sorted(v.actions)
+        self._load_internal(who, c)
+
+    def _load_internal(self, who: Principal, case) -> None:
+        from sqlmodel import select
+
+        from sgd_app.domain import drafting
+        from sgd_app.domain.models import Membership, User
+
+        with db.session() as s:
+            docs = drafting.documents_of_case(s, case.id)
+            names = dict(s.exec(select(User.id, User.full_name)).all())
+            self.internal_docs = [
+                {"id": str(d.id), "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
+                 "subject": d.subject, "status": d.status, "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
+                 "author": names.get(d.author_id, ""),
+                 "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else ""}
+                for d in docs]
+            if "atender" in self.actions and not self.staff_options:
+                self.staff_options = [[str(u.id), u.full_name] for u in
+                                      s.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
+                                      if u.id != who.user.id]
+            heads = s.exec(select(User.id, User.full_name).join(Membership, Membership.user_id == User.id)
+                           .where(Membership.unit_id == case.current_unit_id, Membership.role == "head",
+                                  User.active == True)).all()  # noqa: E712
+            self.head_options = [[str(uid), name] for uid, name in heads]
 
     @rx.event
     def load(self):
@@ -117,7 +147,8 @@ class CaseState(rx.State):
 
     @rx.event
     def open_panel(self, panel: str):
-        self.panel = panel if panel in self.actions or panel == "" else ""
+        allowed = set(self.actions) | ({"documento"} if "atender" in self.actions else set())
+        self.panel = panel if panel in allowed or panel == "" else ""
         self.errors = _blank()
         self.message = ""
 
@@ -165,6 +196,58 @@ class CaseState(rx.State):
         self.message = ""
         self._show(who, self.number)
         return rx.toast.success("Listo: se registró en la hoja de ruta.")
+
+    @rx.event
+    def open_send(self, doc_id: str):
+        self.send_doc_id = doc_id if doc_id.isdigit() else ""
+        self.panel = "enviar" if self.send_doc_id else ""
+        self.errors = _blank()
+
+    def _doc_action(self, fn):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        try:
+            with db.write_session() as s:
+                fn(s, who)
+        except InvalidInputs as exc:
+            self.errors = {**_blank(), **{k: v for k, v in exc.errors.items() if k in FORM_KEYS}}
+            return None
+        except DomainError as exc:
+            self.errors = {**_blank(), "general": exc.message}
+            return None
+        self.panel = ""
+        self.errors = _blank()
+        self._show(who, self.number)
+        return rx.toast.success("Documento guardado.")
+
+    @rx.event
+    def create_draft(self, form: dict):
+        from sgd_app.domain import drafting
+
+        return self._doc_action(lambda s, who: drafting.create_draft(
+            s, who=who, case_number=self.number, doc_type=str(form.get("doc_type", "")),
+            subject=str(form.get("subject", "")), body=str(form.get("body", "")),
+            recipients=str(form.get("recipients", "")), reference=str(form.get("reference", ""))))
+
+    @rx.event
+    def send_to_sign(self, form: dict):
+        from sgd_app.domain import drafting
+        from sgd_app.domain.models import InternalDocument
+
+        vistos = [int(k.split("_", 1)[1]) for k, v in form.items()
+                  if k.startswith("vb_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")]
+        firmante = str(form.get("firmante", ""))
+        doc_id = int(self.send_doc_id or 0)
+
+        def run(s, who):
+            doc = s.get(InternalDocument, doc_id)
+            if doc is None:
+                raise InvalidInput("general", "Documento no encontrado.")
+            drafting.send_to_sign(s, who=who, doc_id=doc_id, version=doc.version, vistos=vistos,
+                                  firmante_id=int(firmante) if firmante.isdigit() else 0,
+                                  parallel=form.get("paralelo") in (True, "on", "true"))
+        return self._doc_action(run)
 
     @rx.event
     def receive(self):

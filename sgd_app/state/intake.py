@@ -420,6 +420,12 @@ class IntakeState(rx.State):
         case, key, docs, unit_name = result
         for att_id in list(self._staged):
             self._unstage(att_id)
+        try:  # the sealed receipt (PAdES B-T with the institution's seal); the filing stands without it
+            await asyncio.to_thread(receipts.seal_and_file, case.number)
+        except Exception:  # noqa: BLE001 — logged; the download then renders an unsealed copy
+            import logging
+
+            logging.getLogger(__name__).exception("No se pudo sellar el cargo de %s", case.number)
         self.r_number = case.number
         self.r_received = format_datetime_es(case.received_at) + " (hora de Lima)"
         self.r_filed = format_date_es(case.filed_on, weekday=True)

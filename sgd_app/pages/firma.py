@@ -1,0 +1,103 @@
+"""/firma — the signing queue: view each PDF, sign one or many with one confirmation."""
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, OK, card, primary_button, secondary_button, shell
+from sgd_app.pages.staff import staff_bar
+from sgd_app.state.firma import FirmaState as F
+
+_AREA = {"width": "100%", "min_height": "80px", "padding": "0.5rem", "border": "1px solid #b9c0c8",
+         "border_radius": "8px"}
+
+
+def _row(r: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.checkbox(checked=F.selected.contains(r["step"]), on_change=lambda v: F.toggle(r["step"], v),
+                        size="3", color_scheme="ruby", aria_label="Seleccionar " + r["title"].to(str)),
+            rx.box(
+                rx.flex(rx.text(r["title"], weight="bold"), rx.badge(r["role"], color_scheme="ruby"), gap="0.5rem",
+                        wrap="wrap", align="center"),
+                rx.text(r["subject"], size="2"),
+                rx.text("Expediente ", r["case"], " · redactó ", r["author"], size="1", color=MUTED),
+                flex="1", min_width="0",
+            ),
+            rx.flex(
+                rx.button("Ver", on_click=F.view(r["doc"]), variant="soft", size="2", type="button",
+                          style={"min_height": "40px"}),
+                rx.button("Devolver", on_click=F.open_reject(r["step"]), variant="ghost", size="2", type="button",
+                          style={"min_height": "40px", "color": BRAND}),
+                gap="0.25rem", flex_shrink="0",
+            ),
+            gap="0.75rem", align="center",
+        ),
+        rx.cond(F.reject_id == r["step"], rx.form(
+            rx.el.label("Qué debe corregirse", html_for="comentario-" + r["step"].to(str),
+                        style={"font_weight": "600", "display": "block", "margin_top": "0.5rem"}),
+            rx.el.textarea(id="comentario-" + r["step"].to(str), name="comment", style=_AREA),
+            secondary_button("Devolver al autor", type="submit", margin_top="0.5rem", style={"min_height": "44px"}),
+            on_submit=F.reject, reset_on_submit=True,
+        )),
+        padding_y="0.75rem", border_bottom="1px solid #eceff2",
+    )
+
+
+def firma() -> rx.Component:
+    return shell(
+        staff_bar(),
+        rx.cond(
+            F.rows.length() == 0,
+            card(rx.text("No tiene documentos pendientes de firma.", color=MUTED, id="sin-pendientes")),
+            card(
+                rx.flex(
+                    rx.text(F.rows.length(), " documento(s) esperan su firma o visto bueno", weight="medium"),
+                    rx.button("Seleccionar todos", on_click=F.select_all, variant="ghost", type="button",
+                              style={"color": BRAND, "min_height": "40px"}),
+                    justify="between", align="center", wrap="wrap",
+                ),
+                rx.box(rx.foreach(F.rows, _row), id="pendientes"),
+                rx.cond(F.error != "", rx.text(F.error, color=ERROR, role="alert", margin_top="0.5rem")),
+                rx.cond(
+                    F.confirming,
+                    rx.box(
+                        rx.text("Va a firmar digitalmente ", F.selected.length(), " documento(s) con su certificado "
+                                "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
+                                weight="medium"),
+                        rx.flex(
+                            primary_button("Confirmar y firmar", on_click=F.sign_selected, type="button",
+                                           id="confirmar-firma", style={"min_height": "44px"}),
+                            secondary_button("Cancelar", on_click=F.cancel, type="button",
+                                             style={"min_height": "44px"}),
+                            gap="0.75rem", margin_top="0.5rem",
+                        ),
+                        role="alertdialog", aria_label="Confirmar firma",
+                        style={"border": f"2px solid {BRAND}", "border_radius": "10px", "padding": "0.75rem",
+                               "margin_top": "0.75rem", "background": "#fbf7f8"},
+                    ),
+                    primary_button(rx.text.span("Firmar seleccionados (", F.selected.length(), ")"), on_click=F.ask_confirm,
+                                   type="button", disabled=F.signing, id="firmar-seleccionados",
+                                   margin_top="0.75rem", style={"min_height": "48px"}),
+                ),
+            ),
+        ),
+        rx.cond(F.signing | (F.results.length() > 0), card(
+            rx.text(rx.cond(F.signing, "Firmando…", "Resultado"), weight="bold", role="status"),
+            rx.progress(value=F.progress, max=100, color_scheme="ruby", aria_label="Avance de la firma"),
+            rx.foreach(F.results, lambda x: rx.flex(
+                rx.icon(rx.cond(x["ok"] != "", "circle-check", "circle-x"), size=18,
+                        color=rx.cond(x["ok"] != "", OK, ERROR), aria_hidden="true"),
+                rx.text(x["title"], ": ", x["message"], size="2"),
+                gap="0.4rem", align="center", padding_y="0.2rem")),
+            id="resultado-firma", style={"margin_top": "1rem"},
+        )),
+        rx.cond(F.viewer_url != "", card(
+            rx.el.iframe(src=F.viewer_url, title="Documento por firmar",
+                         style={"width": "100%", "height": "75vh", "border": "none"}),
+            rx.el.a("Abrir el PDF en otra pestaña", href=F.viewer_url, target="_blank", rel="noopener",
+                    style={"color": BRAND}),
+            style={"margin_top": "1rem"},
+        )),
+        title="Firma digital",
+        wide=True,
+    )

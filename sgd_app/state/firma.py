@@ -1,0 +1,150 @@
+"""/firma: the signatures waiting for the signed-in official; batch signing with progress."""
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from sgd_app import db, settings, signatures
+from sgd_app.domain import drafting
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import DomainError, NotAuthenticated
+from sgd_app.domain.models import Expediente, User
+from sgd_app.state.staff import current_principal
+
+
+def _sign_one(who, step_id: int) -> str:
+    with db.write_session() as s:
+        doc = drafting.sign_step(s, FileStore(settings.files_dir()), who=who, step_id=step_id,
+                                 ctx=signatures.context())
+        return doc.number
+
+
+class FirmaState(rx.State):
+    rows: list[dict[str, str]] = []
+    selected: list[str] = []
+    confirming: bool = False
+    signing: bool = False
+    progress: int = 0
+    results: list[dict[str, str]] = []
+    viewer_url: str = ""
+    reject_id: str = ""
+    error: str = ""
+
+    def _refresh(self, who) -> None:
+        with db.session() as s:
+            pending = drafting.pending_for(s, who)
+            names = {}
+            rows = []
+            for step, doc in pending:
+                case = s.get(Expediente, doc.expediente_id)
+                if doc.author_id not in names:
+                    author = s.get(User, doc.author_id)
+                    names[doc.author_id] = author.full_name if author else ""
+                rows.append({
+                    "step": str(step.id), "doc": str(doc.id),
+                    "title": doc.number or f"{drafting.DOC_TYPES[doc.doc_type]} (número al firmar)",
+                    "subject": doc.subject, "case": case.number if case else "",
+                    "role": "Visto bueno" if step.role == "visto_bueno" else "Firma",
+                    "author": names[doc.author_id]})
+        self.rows = rows
+        self.selected = [r for r in self.selected if any(x["step"] == r for x in rows)]
+
+    @rx.event
+    def load(self):
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            return rx.redirect("/ingresar?motivo=sesion")
+        self.results = []
+        self.confirming = False
+        self.progress = 0
+        self._refresh(who)
+        return None
+
+    @rx.event
+    def toggle(self, step_id: str, checked: bool):
+        if checked and step_id not in self.selected:
+            self.selected = self.selected + [step_id]
+        elif not checked:
+            self.selected = [s for s in self.selected if s != step_id]
+
+    @rx.event
+    def select_all(self):
+        self.selected = [r["step"] for r in self.rows]
+
+    @rx.event
+    def view(self, doc_id: str):
+        if doc_id.isdigit():
+            self.viewer_url = f"/api/v1/borradores/{doc_id}.pdf"
+
+    @rx.event
+    def ask_confirm(self):
+        self.error = ""
+        if not self.selected:
+            self.error = "Marque al menos un documento."
+            return
+        self.confirming = True
+
+    @rx.event
+    def cancel(self):
+        self.confirming = False
+
+    @rx.event(background=True)
+    async def sign_selected(self):
+        who = None
+        async with self:
+            if self.signing:
+                return
+            try:
+                who = current_principal(self)
+            except NotAuthenticated:
+                who = None
+            todo = [(r["step"], r["title"]) for r in self.rows if r["step"] in self.selected]
+            if who is not None:
+                self.signing, self.confirming, self.progress, self.results = True, False, 0, []
+        if who is None:
+            yield rx.redirect("/ingresar?motivo=sesion")
+            return
+        results = []
+        for i, (step_id, title) in enumerate(todo, start=1):
+            try:
+                number = await asyncio.to_thread(_sign_one, who, int(step_id))
+                results.append({"title": number, "ok": "1", "message": "Firmado"})
+            except DomainError as exc:  # one failure does not stop the others
+                results.append({"title": title, "ok": "", "message": exc.message})
+            except Exception:  # noqa: BLE001 — reported to the user, logged for the operator
+                import logging
+
+                logging.getLogger(__name__).exception("Fallo al firmar el paso %s", step_id)
+                results.append({"title": title, "ok": "", "message": "No se pudo firmar: error interno."})
+            async with self:
+                self.progress = int(100 * i / len(todo))
+                self.results = list(results)
+        async with self:
+            self.signing = False
+            self.selected = []
+            self._refresh(who)
+        ok = sum(1 for r in results if r["ok"])
+        yield rx.toast.success(f"{ok} de {len(results)} documento(s) firmados.")
+
+    @rx.event
+    def open_reject(self, step_id: str):
+        self.reject_id = step_id
+
+    @rx.event
+    def reject(self, form: dict):
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            return rx.redirect("/ingresar?motivo=sesion")
+        try:
+            with db.write_session() as s:
+                drafting.reject(s, who=who, step_id=int(self.reject_id or 0), comment=str(form.get("comment", "")))
+        except DomainError as exc:
+            self.error = exc.message
+            return None
+        self.reject_id = ""
+        self.error = ""
+        self._refresh(who)
+        return rx.toast.success("Documento devuelto a su autor con sus observaciones.")
