@@ -20,6 +20,22 @@ def _sign_one(who, step_id: int) -> str:
         return doc.number
 
 
+def sign_batch(who, todo: list[tuple[str, str]]):
+    """Sign each (step id, title) in its own transaction; yields one result per document. One
+    failure does not stop the others: it is reported with its reason."""
+    for step_id, title in todo:
+        try:
+            number = _sign_one(who, int(step_id))
+            yield {"title": number, "ok": "1", "message": "Firmado"}
+        except DomainError as exc:
+            yield {"title": title, "ok": "", "message": exc.message}
+        except Exception:  # noqa: BLE001 — reported to the user, logged for the operator
+            import logging
+
+            logging.getLogger(__name__).exception("Fallo al firmar el paso %s", step_id)
+            yield {"title": title, "ok": "", "message": "No se pudo firmar: error interno."}
+
+
 class FirmaState(rx.State):
     rows: list[dict[str, str]] = []
     selected: list[str] = []
@@ -107,17 +123,9 @@ class FirmaState(rx.State):
             yield rx.redirect("/ingresar?motivo=sesion")
             return
         results = []
-        for i, (step_id, title) in enumerate(todo, start=1):
-            try:
-                number = await asyncio.to_thread(_sign_one, who, int(step_id))
-                results.append({"title": number, "ok": "1", "message": "Firmado"})
-            except DomainError as exc:  # one failure does not stop the others
-                results.append({"title": title, "ok": "", "message": exc.message})
-            except Exception:  # noqa: BLE001 — reported to the user, logged for the operator
-                import logging
-
-                logging.getLogger(__name__).exception("Fallo al firmar el paso %s", step_id)
-                results.append({"title": title, "ok": "", "message": "No se pudo firmar: error interno."})
+        batch = sign_batch(who, todo)
+        for i in range(1, len(todo) + 1):
+            results.append(await asyncio.to_thread(next, batch))  # CPU work off the event loop
             async with self:
                 self.progress = int(100 * i / len(todo))
                 self.results = list(results)

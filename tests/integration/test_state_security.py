@@ -241,3 +241,53 @@ def test_case_page_derive_validation_messages_next_to_fields(app_db):
     CaseState.derive.fn(st, {"to_unit": str(_unit_id("LOG")), "copia_" + str(_unit_id("TES")): "on",
                              "instructions": "Atender", "due_days": "2", "priority": "urgente"})
     assert st.errors["to_unit"] == "" and st.h["unit"] == "Logística" and st.h["priority"] == "Urgente"
+
+
+# ---------------------------------------------------------------- signing queue
+def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_others(app_db):
+    from sgd_app.domain import drafting, routing as rt
+    from sgd_app.domain.models import InternalDocument, SignatureStep
+    from sgd_app.state.firma import FirmaState, sign_batch
+
+    number = _file_case().case.number
+    with db.session() as s:
+        rop = auth.resolve(s, _login("rop"))
+    for fn, kw in ((rt.receive, {}), (rt.derive, {"to_unit_id": _unit_id("LOG")})):
+        with db.write_session() as s:
+            case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+            fn(s, who=rop, number=number, version=case.version, **kw)
+    with db.session() as s:
+        log = auth.resolve(s, _login("logistica"))
+    with db.write_session() as s:
+        rt.receive(s, who=log, number=number, version=3)
+    jefe_token = _login("jefe.logistica")
+    with db.session() as s:
+        jefe = auth.resolve(s, jefe_token)
+    ids = []
+    for subject in ("Primer memorando del lote", "Segundo memorando del lote", "Tercer memorando del lote"):
+        with db.write_session() as s:
+            d = drafting.create_draft(s, who=log, case_number=number, doc_type="memorando", subject=subject,
+                                      body="Contenido del memorando de prueba.", recipients="Tesorería")
+            drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
+            ids.append(d.id)
+    st = _state(FirmaState, cookie=f"sgd_sesion={jefe_token}")
+    FirmaState.load.fn(st)
+    assert len(st.rows) == 3
+    # The second document is rejected elsewhere just before the batch runs.
+    with db.write_session() as s:
+        step2 = s.exec(select(SignatureStep).where(SignatureStep.internal_document_id == ids[1])).one()
+        drafting.reject(s, who=jefe, step_id=step2.id, comment="Lo devuelvo desde otra pestaña")
+    results = list(sign_batch(jefe, [(r["step"], r["title"]) for r in st.rows]))
+    assert [r["ok"] for r in results] == ["1", "", "1"]
+    assert "ya no está en firma" in results[1]["message"]
+    assert results[0]["title"].startswith("MEMORANDO N° 0001-2026-LOG/JNE")
+    assert results[2]["title"].startswith("MEMORANDO N° 0002-2026-LOG/JNE")
+    with db.session() as s:
+        statuses = [s.get(InternalDocument, i).status for i in ids]
+    assert statuses == ["firmado", "rechazado", "firmado"]
+    # Someone else's session cannot sign the head's steps.
+    with db.session() as s:
+        tes = auth.resolve(s, _login("tesoreria"))
+    with db.session() as s:
+        other = s.exec(select(SignatureStep.id)).first()
+    assert list(sign_batch(tes, [(str(other), "x")]))[0]["ok"] == ""
