@@ -48,6 +48,15 @@ SESSION_IDLE_MINUTES: int = _int("SGD_SESSION_IDLE_MINUTES", 60)
 SESSION_ABSOLUTE_HOURS: int = _int("SGD_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE: str = "sgd_sesion"
 
+# Digital signatures. "dev": a development PKI generated under DATA_DIR/pki (demos, tests).
+# "pkcs12": each official uploads their own PKCS#12 certificate once; its passphrase is asked at
+# every signing session and never stored. The seal, trust roots and TSA come from the files below.
+SIGNING_MODE: str = os.environ.get("SGD_SIGNING_MODE", "dev")
+SEAL_P12: str = os.environ.get("SGD_SEAL_P12", "")  # path to the institution seal's PKCS#12
+SEAL_P12_PASSWORD_FILE: str = os.environ.get("SGD_SEAL_P12_PASSWORD_FILE", "")  # a 0600 file
+TRUST_ROOTS: str = os.environ.get("SGD_TRUST_ROOTS", "")  # PEM file with the trusted root CAs
+TSA_URL: str = os.environ.get("SGD_TSA_URL", "")  # external RFC 3161 timestamp authority
+
 # Tests point this at PostgreSQL to run the database tests there too.
 TEST_DATABASE_URL: str = os.environ.get("SGD_TEST_DATABASE_URL", "")
 

@@ -1,20 +1,30 @@
-"""Wiring of digital signatures to this installation: the development PKI under the data dir
-(cached once per process: keys are decrypted once), verification URLs, sealing receipts and
-validating files for the public verifier."""
+"""Wiring of digital signatures to this installation.
+
+Development (``SGD_SIGNING_MODE=dev``, the default): a PKI generated under the data dir, cached
+once per process (keys are decrypted once). Production (``pkcs12``): each official's own PKCS#12
+certificate, uploaded once and stored as the encrypted file it is; its passphrase is asked when
+signing and kept only in memory for that signing batch. The institution seal, the trust roots and
+an external TSA come from settings (see docs/signing-keys.md).
+"""
 from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from sgd_app import settings
 from sgd_app.domain import signing
 from sgd_app.domain.drafting import SigningContext
-from sgd_app.domain.pki import DevPKI
+from sgd_app.domain.pki import DevPKI, http_timestamper, load_certificates, load_pkcs12_signer
 
 
 @lru_cache(maxsize=1)
 def pki() -> DevPKI:
     return DevPKI.ensure(settings.DATA_DIR / "pki", institution=settings.INSTITUTION_NAME)
+
+
+def production() -> bool:
+    return settings.SIGNING_MODE == "pkcs12"
 
 
 def verify_url(code: str) -> str:
@@ -25,24 +35,79 @@ def new_code() -> str:
     return secrets.token_hex(8).upper()
 
 
-def staff_signer(user):
-    return pki().staff_signer(user.username, user.full_name)
+@lru_cache(maxsize=1)
+def _timestamper():
+    if settings.TSA_URL:
+        return http_timestamper(settings.TSA_URL)
+    return pki().timestamper()
 
 
-def context(level: str = "B-T") -> SigningContext:
-    return SigningContext(signer_for=staff_signer, timestamper=pki().timestamper(), verify_url_for=verify_url,
+@lru_cache(maxsize=1)
+def _seal_signer():
+    if settings.SEAL_P12:
+        password = Path(settings.SEAL_P12_PASSWORD_FILE).read_bytes().strip() if settings.SEAL_P12_PASSWORD_FILE else b""
+        return load_pkcs12_signer(Path(settings.SEAL_P12).read_bytes(), password)
+    return pki().seal_signer()
+
+
+def trust_roots() -> list:
+    roots = list(pki().trust_roots()) if not production() else []
+    if settings.TRUST_ROOTS:
+        roots += load_certificates(Path(settings.TRUST_ROOTS).read_bytes())
+    return roots
+
+
+def crls() -> list:
+    return pki().crls() if not production() else []
+
+
+# ---------------------------------------------------------------- officials' certificates
+def _p12_path(user_id: int) -> Path:
+    return settings.DATA_DIR / "pki" / "usuarios" / f"{int(user_id)}.p12"
+
+
+def has_certificate(user_id: int) -> bool:
+    return _p12_path(user_id).is_file()
+
+
+def store_certificate(user_id: int, data: bytes) -> None:
+    """Keep an official's PKCS#12 as the encrypted file it is (its passphrase is asked at signing
+    time and never stored). ValueError with a Spanish message when it cannot be a PKCS#12."""
+    if not data or len(data) > 100_000 or data[0] != 0x30:
+        raise ValueError("El archivo no parece un certificado PKCS#12 (.p12 o .pfx).")
+    path = _p12_path(user_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(data)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def staff_signer(user, passphrase: str | None = None):
+    """The signer of an official: the dev PKI's, or their own PKCS#12 opened with ``passphrase``."""
+    if not production():
+        return pki().staff_signer(user.username, user.full_name)
+    path = _p12_path(user.id)
+    if not path.is_file():
+        raise ValueError("Primero cargue su certificado digital (archivo .p12 o .pfx).")
+    return load_pkcs12_signer(path.read_bytes(), (passphrase or "").encode())
+
+
+def context(level: str = "B-T", signer=None) -> SigningContext:
+    """Signing context; ``signer`` (production) is the official's signer opened for this batch."""
+    fixed = signer
+    return SigningContext(signer_for=(lambda user: fixed) if fixed is not None else staff_signer,
+                          timestamper=_timestamper(), verify_url_for=verify_url,
                           institution=settings.INSTITUTION_NAME, institution_short=settings.INSTITUTION_SHORT,
                           level=level)
 
 
 def seal(data: bytes, *, code: str, reason: str) -> bytes:
     """Seal a PDF with the institution's seal (PAdES B-T, visible stamp with the QR)."""
-    p = pki()
-    return signing.sign_pdf(data, signer=p.seal_signer(), timestamper=p.timestamper(), level="B-T",
+    return signing.sign_pdf(data, signer=_seal_signer(), timestamper=_timestamper(), level="B-T",
                             reason=reason, signer_name=f"Sello electrónico — {settings.INSTITUTION_NAME}",
                             verify_url=verify_url(code), role="firma")
 
 
 def validate(data: bytes) -> signing.VerificationReport:
-    p = pki()
-    return signing.validate_pdf(data, trust_roots=p.trust_roots(), crls=p.crls())
+    return signing.validate_pdf(data, trust_roots=trust_roots(), crls=crls())

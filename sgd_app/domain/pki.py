@@ -14,16 +14,19 @@ Layout on disk (directory mode 0700, every ``*.key.pem`` and ``passphrase`` mode
       passphrase                    0600, random (secrets.token_urlsafe(32)); decrypts every key below
       manifest.json                 written last: its presence means "PKI complete"
       root-ca.cert.pem              root CA (self-signed, 20 years, pathLen 1)
-      root-ca.key.pem               PKCS#8 encrypted (PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC)
+      root-ca.key.pem               PKCS#8 encrypted (PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC; the
+                                    passphrase carries 256 random bits, so the KDF's 2048 rounds suffice)
       root-ca.crl                   DER CRL of the root (covers the institution CA)
       institution-ca.cert.pem       institution CA (issued by the root, 10 years, pathLen 0)
       institution-ca.key.pem
       institution-ca.crl            DER CRL of the institution CA (staff, seal, TSA); reissued by revoke()
       seal.cert.pem / seal.key.pem  "Sello electrónico — <institution>" (the institution's e-seal)
       tsa.cert.pem / tsa.key.pem    local time-stamping authority (EKU timeStamping, critical)
-      staff/<username>.cert.pem     one per staff member, issued on demand (CN = full name, UID = username)
+      staff/<username>.cert.pem     one per staff member, issued on demand (CN = full name, UID = username;
+                                    file name = username lower-cased, [A-Za-z0-9._@-] only)
       staff/<username>.key.pem
       staff/revoked/<username>.<serial>.cert.pem   certificates moved away by revoke() (key deleted)
+      staff/expired/<username>.<serial>.cert.pem   certificates retired at renewal (key deleted)
 
 Every issued certificate carries a CRL distribution point ``<crl_base_url>/<issuer>.crl`` (default
 ``http://localhost:8000/pki``): pyhanko-certvalidator only checks revocation for certificates that
@@ -45,13 +48,15 @@ API::
     DevPKI.ensure(directory: Path, institution: str = "Jurado Nacional de Elecciones", *,
                   crl_base_url: str = "http://localhost:8000/pki") -> DevPKI
     DevPKI.staff_signer(username: str, full_name: str) -> CachedKeySigner
-        # issues the certificate on first use; after revoke(username) the next call issues a new one.
-        # An existing certificate is reused as is (full_name is only used at issuance).
+        # issues the certificate on first use; after revoke(username), or a day before it expires
+        # (validity 2 years), the next call issues a new one. An existing certificate is reused as is
+        # (full_name is only used at issuance).
     DevPKI.seal_signer() -> CachedKeySigner
     DevPKI.timestamper() -> LocalTimeStamper            # in-process RFC 3161 TSA
     DevPKI.trust_roots() -> list[asn1crypto.x509.Certificate]   # [dev root]
     DevPKI.crls() -> list[bytes]                         # DER: root CRL + institution CRL (fresh)
     DevPKI.revoke(username: str, reason: str = "cessation_of_operation") -> None
+    DevPKI.revoked_serials() -> set[int]                  # serials listed in the institution CRL
     DevPKI.staff_cert_path(username) / .key_path(name) / .passphrase_path   # for tools and tests
 
 Production::
@@ -107,6 +112,7 @@ DEV_TSA_POLICY = "2.25.96456183983054150458360313676406877911"
 CRL_VALIDITY = timedelta(days=30)
 CRL_REFRESH_MARGIN = timedelta(days=7)
 _CLOCK_SKEW = timedelta(minutes=5)
+_RENEW_BEFORE = timedelta(days=1)  # staff certificates (2 years) are reissued when this close to expiry
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,12 +269,12 @@ def _now() -> datetime:
 
 def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    # created with the final mode (0600 for secrets) so the content is never readable by others
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     os.chmod(tmp, mode)
     os.replace(tmp, path)
 
@@ -308,7 +314,7 @@ class DevPKI:
         self._passphrase: bytes | None = None
         self._root: _Identity | None = None
         self._ica: _Identity | None = None
-        self._staff: dict[str, tuple[tuple, CachedKeySigner]] = {}
+        self._staff: dict[str, tuple[tuple, CachedKeySigner, datetime]] = {}  # (file stat, signer, renew at)
         self._seal: CachedKeySigner | None = None
         self._tsa: LocalTimeStamper | None = None
 
@@ -380,7 +386,7 @@ class DevPKI:
             self._refresh_crls_locked(force=False)
 
     def _create(self) -> None:
-        # the passphrase first: O_EXCL so two creators can't race (we hold the lock anyway)
+        # the passphrase first (kept if a previous, interrupted creation left one)
         if not self.passphrase_path.exists():
             _write_atomic(self.passphrase_path, secrets.token_urlsafe(32).encode(), 0o600)
         self._passphrase = self.passphrase_path.read_bytes().strip()
@@ -527,12 +533,20 @@ class DevPKI:
         if cached is not None:
             try:
                 st = cert_path.stat()
-                if (st.st_ino, st.st_mtime_ns) == cached[0]:
+                if (st.st_ino, st.st_mtime_ns) == cached[0] and cached[2] > _now():
                     return cached[1]
             except FileNotFoundError:
                 pass
         with self._locked():
             staff_dir = self.directory / "staff"
+            if cert_path.exists():
+                current = x509.load_pem_x509_certificate(cert_path.read_bytes())
+                if current.not_valid_after_utc - _now() < _RENEW_BEFORE:  # expiring: retire it, issue anew
+                    old_dir = staff_dir / "expired"
+                    old_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    os.replace(cert_path, old_dir / f"{safe}.{current.serial_number:x}.cert.pem")
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(self.staff_key_path(username))
             if not cert_path.exists():
                 if not full_name.strip():
                     raise ValueError("Se requiere el nombre completo para emitir el certificado")
@@ -543,7 +557,7 @@ class DevPKI:
                 self._save_identity(safe, _Identity(cert, key), directory=staff_dir)
             ident = self._load_identity(safe, directory=staff_dir)
             signer = CachedKeySigner(ident.asn1, ident.key, self._chain())
-            self._staff[safe] = (ident.stat, signer)
+            self._staff[safe] = (ident.stat, signer, ident.cert.not_valid_after_utc - _RENEW_BEFORE)
             return signer
 
     def seal_signer(self) -> CachedKeySigner:

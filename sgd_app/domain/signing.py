@@ -64,10 +64,21 @@ TOTAL-PASSED → "VÁLIDO", TOTAL-FAILED → "NO VÁLIDO", INDETERMINATE → "IN
   A certificate revoked or expired *after* the trusted signature timestamp is re-validated at the
   timestamp time and, if it passes, stays VÁLIDO with a warning.
 
+* A signature pyhanko cannot even parse → NO VÁLIDO, "La firma digital está dañada o no se puede leer".
+
 File verdict: NO VÁLIDO if any signature is NO VÁLIDO, else INDETERMINADO if any is, else VÁLIDO;
 ``reasons`` collects the signatures' reasons. Level reached per signature: "B-B" (no timestamp),
 "B-T" (signature timestamp), "B-LT" (+ DSS holding revocation data from the signer's issuer),
 "B-LTA" (+ a valid document timestamp after the signature).
+
+``VerificationReport``: verdict, reasons (tuple, Spanish; ``.reason`` = the first), signatures
+(tuple of ``SignatureReport``), document_timestamps (count), sha256 (of the file), validated_at,
+``.valid``. ``SignatureReport``: field_name, signer_name (certificate CN), signer_subject, issuer,
+serial (hex), verdict, reasons, warnings, level, signing_time (timestamp time when trusted, else the
+signer's claim), claimed_time, timestamp_time, has_timestamp, timestamp_trusted, intact,
+modified_after, modification_level / coverage (pyhanko enum names), trusted, revoked, expired,
+declared_reason (the signature's /Reason), summary (pyhanko's one-line status, for logs).
+The reason strings are module constants (``R_MODIFIED``, ``R_UNTRUSTED``, ``R_REVOKED``, ...).
 """
 from __future__ import annotations
 
@@ -197,7 +208,7 @@ def _qr_xobject(writer, url: str):
     return writer.add_object(xobj), size
 
 
-_QR_MASK = 2
+_QR_MASK = 0
 
 
 class _SignatureStamp(BaseStamp):
@@ -429,7 +440,9 @@ async def async_sign_pdf(
         field_name=name, reason=reason, name=display_name, location=location,
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         embed_validation_info=level in ("B-LT", "B-LTA"), use_pades_lta=level == "B-LTA",
-        validation_context=vc, signer_key_usage={"non_repudiation"},
+        # key usage is judged by the validator (digitalSignature or nonRepudiation); the pre-sign
+        # check is about the chain and revocation
+        validation_context=vc, signer_key_usage=set(),
     )
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=None if level == "B-B" else timestamper, stamp_style=_STYLES[role],
@@ -587,8 +600,8 @@ def _is_modified(status, sig_field_names: set[str]) -> bool:
     return True
 
 
-def _dss_revinfo_issuers(reader: PdfFileReader) -> tuple[set[bytes], bool, list, list]:
-    """(issuer-name hashes of the DSS CRLs, any OCSP response present, DSS certs, DSS CRLs)."""
+def _dss_content(reader: PdfFileReader) -> tuple[list, list]:
+    """(certificates, CRLs) of the document's DSS, to feed the validation context."""
     from pyhanko.pdf_utils.decode_limits import DecodePurpose
     from pyhanko.sign.validation.errors import NoDSSFoundError
 
@@ -597,12 +610,45 @@ def _dss_revinfo_issuers(reader: PdfFileReader) -> tuple[set[bytes], bool, list,
         certs = list(dss.load_certs())
         crls = [asn1_crl.CertificateList.load(ref.get_object().read_data(DecodePurpose.CRL)) for ref in dss.crls]
     except NoDSSFoundError:
-        return set(), False, [], []
-    except Exception:  # unreadable DSS: ignore it (the level just stays B-T)
+        return [], []
+    except Exception:  # unreadable DSS: ignore it (levels just stay at B-T)
         logger.info("unreadable DSS", exc_info=True)
-        return set(), False, [], []
-    issuers = {c["tbs_cert_list"]["issuer"].sha256 for c in crls}
-    return issuers, bool(dss.ocsps), certs, crls
+        return [], []
+    return certs, crls
+
+
+def _dss_revinfo(root) -> set[tuple[str, bytes]]:
+    """Revocation entries of the DSS in a (historical) document root: ("crl", issuer-name hash)
+    per CRL and ("ocsp", digest) per OCSP response."""
+    from pyhanko.pdf_utils.decode_limits import DecodePurpose
+
+    out: set[tuple[str, bytes]] = set()
+    try:
+        dss = root["/DSS"]
+        for ref in dss.get("/CRLs", ()):
+            der = ref.get_object().read_data(DecodePurpose.CRL)
+            out.add(("crl", asn1_crl.CertificateList.load(der)["tbs_cert_list"]["issuer"].sha256
+                     + hashlib.sha256(der).digest()))
+        for ref in dss.get("/OCSPs", ()):
+            out.add(("ocsp", hashlib.sha256(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)).digest()))
+    except KeyError:
+        pass
+    except Exception:
+        logger.info("unreadable DSS", exc_info=True)
+    return out
+
+
+def _reaches_lt(reader: PdfFileReader, sig, issuer_hash: bytes, final_revinfo: set) -> bool:
+    """B-LT: revocation data for the signer's issuer was added to the DSS *after* the signature
+    (CRLs that were already there, e.g. from an earlier signature's archive step, don't count)."""
+    try:
+        before = _dss_revinfo(reader.get_historical_root(sig.signed_revision))
+    except Exception:
+        before = set()
+    for kind, value in final_revinfo - before:
+        if kind == "ocsp" or value[:32] == issuer_hash:
+            return True
+    return False
 
 
 async def _past_validation_ok(status, sig, when: datetime, roots, crls, allow_fetching) -> bool:
@@ -637,7 +683,8 @@ async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterab
         return _file_report(data, INDETERMINADO, [R_NO_SIGNATURES], n_ts=len(doc_timestamps))
 
     roots = _as_certs(trust_roots)
-    dss_issuers, dss_has_ocsp, dss_certs, dss_crls = _dss_revinfo_issuers(reader)
+    dss_certs, dss_crls = _dss_content(reader)
+    final_revinfo = _dss_revinfo(reader.root)
     all_crls = _as_crls(crls) + dss_crls
 
     def new_vc() -> ValidationContext:
@@ -658,7 +705,7 @@ async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterab
     reports = []
     for sig in regular:
         reports.append(await _validate_one(sig, new_vc(), roots, all_crls, allow_fetching, require_timestamp,
-                                           sig_field_names, dss_issuers, dss_has_ocsp, good_doc_ts_revisions))
+                                           sig_field_names, reader, final_revinfo, good_doc_ts_revisions))
     verdicts = [r.verdict for r in reports]
     overall = NO_VALIDO if NO_VALIDO in verdicts else INDETERMINADO if INDETERMINADO in verdicts else VALIDO
     reasons = [reason for r in reports if r.verdict == overall for reason in r.reasons]
@@ -666,7 +713,7 @@ async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterab
 
 
 async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp, sig_field_names,
-                        dss_issuers, dss_has_ocsp, good_doc_ts_revisions) -> SignatureReport:
+                        reader, final_revinfo, good_doc_ts_revisions) -> SignatureReport:
     field_name = sig.field_name or ""
     try:
         cert = sig.signer_cert
@@ -740,7 +787,7 @@ async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp,
     # level reached
     issuer_hash = cert.issuer.sha256
     level = "B-T" if ts_trusted else "B-B"
-    if ts_trusted and (issuer_hash in dss_issuers or dss_has_ocsp):
+    if ts_trusted and _reaches_lt(reader, sig, issuer_hash, final_revinfo):
         level = "B-LT"
         if any(rev > sig.signed_revision for rev in good_doc_ts_revisions):
             level = "B-LTA"

@@ -43,9 +43,31 @@ def _row(r: rx.Var) -> rx.Component:
     )
 
 
+def _certificate() -> rx.Component:
+    return card(
+        rx.heading("Mi certificado digital", as_="h2", size="4"),
+        rx.text(rx.cond(F.has_certificate, "Su certificado está cargado. Puede reemplazarlo.",
+                        "Cargue su certificado digital (.p12 o .pfx) para firmar. Se guarda cifrado tal como "
+                        "está; su contraseña se pide en cada firma y nunca se guarda."), size="2"),
+        rx.el.label(
+            rx.upload(
+                rx.text("Toque para elegir su archivo .p12 / .pfx", weight="medium"),
+                id="certificado", accept={"application/x-pkcs12": [".p12", ".pfx"]}, multiple=False, max_files=1,
+                max_size=100_000, on_drop=F.upload_certificate(rx.upload_files(upload_id="certificado")),
+                border=f"2px dashed {BRAND}", border_radius="12px", padding="1rem", background="white",
+                cursor="pointer", min_height="56px", text_align="center",
+            ),
+            style={"display": "block", "margin_top": "0.5rem"},
+        ),
+        rx.cond(F.cert_message != "", rx.text(F.cert_message, size="2", role="status", margin_top="0.4rem")),
+        style={"margin_bottom": "1rem"},
+    )
+
+
 def firma() -> rx.Component:
     return shell(
         staff_bar(),
+        rx.cond(F.needs_passphrase, _certificate()),
         rx.cond(
             F.rows.length() == 0,
             card(rx.text("No tiene documentos pendientes de firma.", color=MUTED, id="sin-pendientes")),
@@ -64,12 +86,33 @@ def firma() -> rx.Component:
                         rx.text("Va a firmar digitalmente ", F.selected.length(), " documento(s) con su certificado "
                                 "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
                                 weight="medium"),
-                        rx.flex(
-                            primary_button("Confirmar y firmar", on_click=F.sign_selected, type="button",
-                                           id="confirmar-firma", style={"min_height": "44px"}),
-                            secondary_button("Cancelar", on_click=F.cancel, type="button",
-                                             style={"min_height": "44px"}),
-                            gap="0.75rem", margin_top="0.5rem",
+                        rx.cond(
+                            F.needs_passphrase,
+                            rx.form(
+                                rx.el.label("Contraseña de su certificado digital", html_for="clave_certificado",
+                                            style={"font_weight": "600", "display": "block",
+                                                   "margin_top": "0.5rem"}),
+                                rx.el.input(id="clave_certificado", name="clave_certificado", type="password",
+                                            auto_complete="off", required=True,
+                                            style={"width": "100%", "min_height": "44px", "padding": "0 0.6rem",
+                                                   "border": "1px solid #b9c0c8", "border_radius": "8px"}),
+                                rx.text("No se guarda: solo se usa para esta firma.", size="1", color=MUTED),
+                                rx.flex(
+                                    primary_button("Confirmar y firmar", type="submit", id="confirmar-firma",
+                                                   style={"min_height": "44px"}),
+                                    secondary_button("Cancelar", on_click=F.cancel, type="button",
+                                                     style={"min_height": "44px"}),
+                                    gap="0.75rem", margin_top="0.5rem",
+                                ),
+                                on_submit=F.sign_selected, reset_on_submit=True,
+                            ),
+                            rx.flex(
+                                primary_button("Confirmar y firmar", on_click=F.sign_selected, type="button",
+                                               id="confirmar-firma", style={"min_height": "44px"}),
+                                secondary_button("Cancelar", on_click=F.cancel, type="button",
+                                                 style={"min_height": "44px"}),
+                                gap="0.75rem", margin_top="0.5rem",
+                            ),
                         ),
                         role="alertdialog", aria_label="Confirmar firma",
                         style={"border": f"2px solid {BRAND}", "border_radius": "10px", "padding": "0.75rem",

@@ -13,19 +13,26 @@ from sgd_app.domain.models import Expediente, User
 from sgd_app.state.staff import current_principal
 
 
-def _sign_one(who, step_id: int) -> str:
+def _sign_one(who, step_id: int, ctx) -> str:
     with db.write_session() as s:
-        doc = drafting.sign_step(s, FileStore(settings.files_dir()), who=who, step_id=step_id,
-                                 ctx=signatures.context())
+        doc = drafting.sign_step(s, FileStore(settings.files_dir()), who=who, step_id=step_id, ctx=ctx)
         return doc.number
 
 
-def sign_batch(who, todo: list[tuple[str, str]]):
+def sign_batch(who, todo: list[tuple[str, str]], passphrase: str | None = None):
     """Sign each (step id, title) in its own transaction; yields one result per document. One
-    failure does not stop the others: it is reported with its reason."""
+    failure does not stop the others: it is reported with its reason. In production mode the
+    official's PKCS#12 is opened once for the batch with ``passphrase`` (kept only here)."""
+    try:
+        ctx = signatures.context(signer=signatures.staff_signer(who.user, passphrase)
+                                 if signatures.production() else None)
+    except ValueError as exc:
+        for _step_id, title in todo:
+            yield {"title": title, "ok": "", "message": str(exc)}
+        return
     for step_id, title in todo:
         try:
-            number = _sign_one(who, int(step_id))
+            number = _sign_one(who, int(step_id), ctx)
             yield {"title": number, "ok": "1", "message": "Firmado"}
         except DomainError as exc:
             yield {"title": title, "ok": "", "message": exc.message}
@@ -46,6 +53,9 @@ class FirmaState(rx.State):
     viewer_url: str = ""
     reject_id: str = ""
     error: str = ""
+    needs_passphrase: bool = False  # production: the official's own PKCS#12
+    has_certificate: bool = False
+    cert_message: str = ""
 
     def _refresh(self, who) -> None:
         with db.session() as s:
@@ -72,6 +82,8 @@ class FirmaState(rx.State):
             who = current_principal(self)
         except NotAuthenticated:
             return rx.redirect("/ingresar?motivo=sesion")
+        self.needs_passphrase = signatures.production()
+        self.has_certificate = signatures.has_certificate(who.user.id) if self.needs_passphrase else True
         self.results = []
         self.confirming = False
         self.progress = 0
@@ -103,11 +115,33 @@ class FirmaState(rx.State):
         self.confirming = True
 
     @rx.event
+    async def upload_certificate(self, files: list[rx.UploadFile]):
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            self.cert_message = "Inicie sesión."
+            return
+        if len(files) != 1:
+            self.cert_message = "Suba un solo archivo .p12 o .pfx."
+            return
+        data = await files[0].read(100_001)
+        try:
+            await asyncio.to_thread(signatures.store_certificate, who.user.id, data)
+        except ValueError as exc:
+            self.cert_message = str(exc)
+            return
+        self.has_certificate = True
+        self.cert_message = "Certificado cargado. Su contraseña se le pedirá al firmar."
+
+    @rx.event
     def cancel(self):
         self.confirming = False
 
     @rx.event(background=True)
-    async def sign_selected(self):
+    async def sign_selected(self, form: dict | None = None):
+        # Production: the passphrase of the official's own certificate arrives with the confirmation
+        # and lives only in this task (never in the state, the database or Redis).
+        passphrase = str((form or {}).get("clave_certificado", ""))[:200]
         who = None
         async with self:
             if self.signing:
@@ -123,7 +157,7 @@ class FirmaState(rx.State):
             yield rx.redirect("/ingresar?motivo=sesion")
             return
         results = []
-        batch = sign_batch(who, todo)
+        batch = sign_batch(who, todo, passphrase)
         for i in range(1, len(todo) + 1):
             results.append(await asyncio.to_thread(next, batch))  # CPU work off the event loop
             async with self:

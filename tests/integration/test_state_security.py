@@ -291,3 +291,73 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
     with db.session() as s:
         other = s.exec(select(SignatureStep.id)).first()
     assert list(sign_batch(tes, [(str(other), "x")]))[0]["ok"] == ""
+
+
+def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_its_passphrase(app_db, monkeypatch):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    from sgd_app import signatures
+    from sgd_app.domain import drafting, routing as rt
+    from sgd_app.domain.models import InternalDocument
+    from sgd_app.state.firma import sign_batch
+
+    monkeypatch.setattr(settings, "SIGNING_MODE", "pkcs12")
+    secret = "clave-de-mi-certificado-9731"
+    key = rsa.generate_private_key(65537, 2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ana Torres Delgado")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    p12 = pkcs12.serialize_key_and_certificates(b"ana", key, cert, None,
+                                                serialization.BestAvailableEncryption(secret.encode()))
+    number = _file_case().case.number
+    with db.session() as s:
+        rop = auth.resolve(s, _login("rop"))
+    for fn, kw in ((rt.receive, {}), (rt.derive, {"to_unit_id": _unit_id("LOG")})):
+        with db.write_session() as s:
+            case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+            fn(s, who=rop, number=number, version=case.version, **kw)
+    log_token, jefe_token = _login("logistica"), _login("jefe.logistica")
+    with db.session() as s:
+        log = auth.resolve(s, log_token)
+        jefe = auth.resolve(s, jefe_token)
+    with db.write_session() as s:
+        rt.receive(s, who=log, number=number, version=3)
+        d = drafting.create_draft(s, who=log, case_number=number, doc_type="informe", subject="Informe técnico",
+                                  body="Contenido del informe técnico.", recipients="Jefatura")
+        drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
+        doc_id = d.id
+    with db.session() as s:
+        step = drafting.pending_for(s, jefe)[0][0].id
+    todo = [(str(step), "Informe")]
+    assert "cargue su certificado" in list(sign_batch(jefe, todo, secret))[0]["message"]
+    with pytest.raises(ValueError):
+        signatures.store_certificate(jefe.user.id, b"no es un p12")
+    signatures.store_certificate(jefe.user.id, p12)
+    wrong = list(sign_batch(jefe, todo, "otra-clave"))
+    assert wrong[0]["ok"] == "" and "contraseña incorrectos" in wrong[0]["message"]
+    ok = list(sign_batch(jefe, todo, secret))
+    assert ok[0]["ok"] == "1" and ok[0]["title"].startswith("INFORME N° 0001-2026-LOG/JNE")
+    with db.session() as s:
+        doc = s.get(InternalDocument, doc_id)
+        assert doc.status == "firmado"
+    signed = FileStore(settings.files_dir()).read(doc.current_sha256)
+    report = signatures.validate(signed)
+    assert report.signatures[0].signer_name == "Ana Torres Delgado"
+    # The passphrase is nowhere on disk: not in the data dir, not in the database.
+    for path in settings.DATA_DIR.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+    with db.session() as s:
+        from sqlalchemy import text
+
+        for table in ("auditevent", "signature", "internaldocument", "signaturestep"):
+            rows = s.exec(text(f"SELECT * FROM {table}")).all()
+            assert secret not in repr(rows)
