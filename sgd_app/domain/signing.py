@@ -496,7 +496,8 @@ async def async_extend_to_lta(data: bytes, *, timestamper: TimeStamper, trust_ro
         for sig in writer.prev.embedded_signatures:
             paths.extend(await collect_validation_info(sig, vc))
     except (PathBuildingError, PathValidationError, ValidationError) as exc:
-        raise SigningRefused(f"No se puede archivar: {R_UNTRUSTED if isinstance(exc, PathBuildingError) else exc}") from exc
+        why = R_UNTRUSTED if isinstance(exc, PathBuildingError) else R_REVOKED if "revoked" in str(exc) else exc
+        raise SigningRefused(f"No se puede archivar: {why}") from exc
     DocumentSecurityStore.supply_dss_in_writer(writer, None, paths=paths, validation_context=vc)
     out = io.BytesIO()
     await signers.PdfTimeStamper(timestamper).async_timestamp_pdf(writer, "sha256", vc, output=out)

@@ -49,7 +49,8 @@ def pdf_bytes() -> bytes:
     return make_pdf()
 
 
-def make_pdf(pages: int = 1, text: str = "Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso.") -> bytes:
+def make_pdf(pages: int = 1,
+             text: str = "Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso.") -> bytes:
     pdf = FPDF()
     pdf.set_compression(False)  # so the test can flip a byte of visible text
     for _ in range(pages):
@@ -82,6 +83,8 @@ def pdfsig(tmp_path: Path, data: bytes) -> list[dict[str, str]]:
         elif line.startswith("  - ") and sigs and ":" in line:
             key, _, value = line[4:].partition(":")
             sigs[-1][key.strip()] = value.strip()
+        elif line.startswith("  - ") and sigs:  # "Total document signed" / "Not total document signed"
+            sigs[-1]["coverage"] = line[4:].strip()
     return sigs
 
 
@@ -223,7 +226,7 @@ def test_incremental_edit_after_signing_is_not_valid(pki, pdf_bytes, tmp_path, e
     if HAVE_PDFSIG:  # poppler only checks the byte range: it can't see this
         (psig,) = pdfsig(tmp_path, edited)
         assert psig["Signature Validation"] == "Signature is Valid."
-        assert psig["Total document signed"] if "Total document signed" in psig else True
+        assert psig["coverage"] == "Not total document signed"
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,6 +274,15 @@ def test_archive_extends_every_signature_to_b_lta(pki, pdf_bytes, tmp_path):
     assert report.signatures[1].signer_name == "Sello electrónico — Jurado Nacional de Elecciones"
     assert report.document_timestamps == 1
     assert_pdfsig_valid(tmp_path, archived, 2)
+
+    # renewing the archive timestamp chain, then one more signature: all still valid
+    renewed = signing.extend_to_lta(archived, timestamper=pki.timestamper(), **trust(pki))
+    later = sign(pki, renewed, reason="Firma posterior al archivo")
+    report = signing.validate_pdf(later, **trust(pki))
+    assert report.verdict == VALIDO, report
+    assert report.document_timestamps == 2
+    assert [s.level for s in report.signatures] == ["B-LTA", "B-LTA", "B-T"]  # DSS data predating it doesn't count
+    assert_pdfsig_valid(tmp_path, later, 3)
 
 
 def test_explicit_box_and_field_name(pki, pdf_bytes):
@@ -439,6 +451,24 @@ def test_signer_objects_are_cached(pki):
     assert pki.seal_signer() is pki.seal_signer()
     assert pki.timestamper() is pki.timestamper()
     assert DevPKI.ensure(pki.directory) is pki
+
+
+def test_revocation_by_another_process_and_renewal_before_expiry(pki):
+    first = pki.staff_signer("rotacion", "Rita Rotación")
+    other = DevPKI(pki.directory, pki.institution)  # what another worker process would hold
+    other._create_or_load()
+    other.revoke("rotacion")
+    second = pki.staff_signer("rotacion", "Rita Rotación")  # sees the file change, issues anew
+    assert second.signing_cert.serial_number != first.signing_cert.serial_number
+    # a certificate about to expire is retired and reissued (simulated with a 0-day certificate)
+    key = rsa.generate_private_key(65537, 2048)
+    short = pki._issue(pki._ica, key.public_key(), "institution-ca",
+                       x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rita Rotación")]), days=0)
+    pki.staff_cert_path("rotacion").write_bytes(short.public_bytes(serialization.Encoding.PEM))
+    third = pki.staff_signer("rotacion", "Rita Rotación")
+    assert third.signing_cert.serial_number not in (second.signing_cert.serial_number, short.serial_number)
+    assert third.signing_cert.not_valid_after > datetime.now(timezone.utc) + timedelta(days=700)
+    assert list((pki.directory / "staff" / "expired").glob("rotacion.*.cert.pem"))
 
 
 def _ensure_in_child(directory: str, queue) -> None:
