@@ -15,7 +15,7 @@ def _verdict_box(verdict, reason) -> rx.Component:
     fg = rx.match(verdict, *[(k, v[0]) for k, v in VERDICT_COLORS.items()], "#1f2328")
     bg = rx.match(verdict, *[(k, v[1]) for k, v in VERDICT_COLORS.items()], "white")
     return rx.box(
-        rx.text(verdict, size="8", weight="bold", color=fg, id="veredicto"),
+        rx.text(verdict, size=rx.breakpoints(initial="6", sm="8"), weight="bold", color=fg, id="veredicto"),
         rx.text(reason, size="3", color=INK, id="motivo"),
         role="status",
         style={"border": "3px solid", "border_color": fg, "background": bg, "border_radius": "12px",
