@@ -319,3 +319,79 @@ class Signature(SQLModel, table=True):
     level: str = Field(max_length=8)
     certificate_serial: str = Field(default="", max_length=80)
     signed_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- notices, casilla, e-mail, jobs
+class Observation(SQLModel, table=True):
+    """Art. 136 TUO Ley 27444: all observations of a filing in one act; 2 business days to fix."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    items: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    made_by_id: int = Field(foreign_key="user.id")
+    made_at: datetime = Field(default_factory=utcnow)
+    observed_on: date  # legal date of the notification (clock stops from here)
+    deadline_on: date  # last business day to fix
+    status: str = Field(default="abierta", max_length=12, index=True)  # abierta / subsanada / vencida
+    fixed_at: Optional[datetime] = None
+    fix_note: str = Field(default="", max_length=2000)
+
+
+class CasillaAccount(SQLModel, table=True):
+    """A filer's electronic mailbox (casilla electrónica), opened with their document number and
+    a one-time code sent to their verified e-mail."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="party.id", unique=True)
+    email: str = Field(max_length=200)
+    email_verified_at: Optional[datetime] = None
+    code_hash: str = Field(default="", max_length=64)
+    code_expires_at: Optional[datetime] = None
+    failed_codes: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notice(SQLModel, table=True):
+    """A notice deposited in a filer's casilla: legally notified when deposited (rule 9)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    expediente_id: Optional[int] = Field(default=None, foreign_key="expediente.id", index=True)
+    kind: str = Field(max_length=20)  # observacion / respuesta / no_presentado / aviso
+    title: str = Field(max_length=300)
+    body: str = ""
+    document_id: Optional[int] = Field(default=None, foreign_key="document.id")
+    deposited_at: datetime = Field(default_factory=utcnow)
+    read_at: Optional[datetime] = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Outgoing e-mail, written in the same transaction as the change that causes it; a job
+    delivers it with retries, so nothing is lost while the SMTP server is down."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    to_addr: str = Field(max_length=200)
+    subject: str = Field(max_length=300)
+    body: str = ""
+    dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+    status: str = Field(default="pendiente", max_length=12, index=True)  # pendiente / enviando / enviado
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: Optional[datetime] = None
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: Optional[datetime] = None
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job for one period (e.g. the digest of 2026-11-30): the unique key
+    makes a restart neither miss nor repeat it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    job: str = Field(max_length=60)
+    period: str = Field(max_length=60)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None
+    detail: str = Field(default="", max_length=2000)
+
+    __table_args__ = (UniqueConstraint("job", "period"),)
