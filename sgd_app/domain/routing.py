@@ -31,7 +31,8 @@ ACTING_ROLES = ("clerk", "officer", "head")
 ACTION_LABELS = {
     "derivar": "Derivado", "copia": "Copia para conocimiento", "recibir": "Recibido", "devolver": "Devuelto",
     "archivar": "Archivado", "atender": "Atendido", "acumular": "Acumulado", "prioridad": "Prioridad cambiada",
-    "observar": "Observado", "anexo": "Anexo agregado",
+    "observar": "Observado", "anexo": "Anexo agregado", "subsanar": "Subsanado por el administrado",
+    "no_presentado": "No presentado", "documento": "Documento emitido",
 }
 DEFAULT_STEP_DAYS = 3  # "mere processing" maximum when a derivation sets no deadline (TUO 27444)
 NOT_FOUND = "Expediente no encontrado o sin acceso."
@@ -100,7 +101,7 @@ def allowed_actions(who: Principal, case: Expediente) -> set[str]:
         return {"recibir", "nota"}
     actions = {"derivar", "devolver", "prioridad", "nota", "anexo"}
     if roles & {"officer", "head"}:
-        actions |= {"atender"}
+        actions |= {"atender", "observar"}
     if "head" in roles:
         actions |= {"archivar", "acumular"}
     return actions
@@ -526,8 +527,9 @@ def _tab_where(tab: str, units: list[int], limit_due: date):
     here = Expediente.current_unit_id.in_(units)
     if tab == "por_recibir":
         return "case", [here, Expediente.status.in_(OPEN), Expediente.awaiting_receipt == True]  # noqa: E712
-    if tab == "en_tramite":
-        return "case", [here, Expediente.status.in_(OPEN), Expediente.awaiting_receipt == False]  # noqa: E712
+    if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
+        return "case", [here, Expediente.status.in_(OPEN + ("observado",)),
+                        Expediente.awaiting_receipt == False]  # noqa: E712
     if tab == "por_vencer":
         return "case", [here, Expediente.status.in_(OPEN), Expediente.current_due_on <= limit_due]
     if tab == "archivados":
@@ -590,7 +592,10 @@ def inbox(session: Session, who: Principal, *, tab: str = "por_recibir", filters
     rows = []
     for (number, proc, category, filer, subject, received, due, status, priority, channel, unit,
          moved_at, note) in session.exec(q).all():
-        light, label = traffic_light(cal, today, due) if status in OPEN else ("gray", STATUSES.get(status, status))
+        if status == "observado":
+            light, label = "gray", "Observado: plazo detenido"
+        else:
+            light, label = traffic_light(cal, today, due) if status in OPEN else ("gray", STATUSES.get(status, status))
         rows.append(InboxRow(number=number, procedure=proc, category=category, filer=filer, subject=subject,
                              received_at=received, due_on=due, status=status,
                              status_label=STATUSES.get(status, status), priority=priority, channel=channel,
