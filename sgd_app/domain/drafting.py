@@ -325,13 +325,10 @@ def assign_number(session: Session, doc: InternalDocument, institution_short: st
     row = conn.execute(table.update().where(table.c.unit_id == doc.unit_id, table.c.doc_type == doc.doc_type,
                                             table.c.year == year).values(last=table.c.last + 1)
                        .returning(table.c.last)).first()
-    if row is None:
-        nested = session.begin_nested()
-        try:
-            conn.execute(table.insert().values(unit_id=doc.unit_id, doc_type=doc.doc_type, year=year, last=0))
-            nested.commit()
-        except Exception:  # noqa: BLE001 — created concurrently
-            nested.rollback()
+    if row is None:  # first document of its kind this year: create the counter row
+        from sgd_app.domain.intake import insert_if_absent
+
+        insert_if_absent(session, table, {"unit_id": doc.unit_id, "doc_type": doc.doc_type, "year": year, "last": 0})
         return assign_number(session, doc, institution_short)
     seq = int(row[0])
     unit = session.get(Unit, doc.unit_id)

@@ -193,7 +193,16 @@ def parse_number(text: str) -> str | None:
 _counter = CaseCounter.__table__
 _NEXT_NUMBER = (_counter.update().where(_counter.c.year == bindparam("k_year"))
                 .values(last=_counter.c.last + 1).returning(_counter.c.last))
-_NEW_COUNTER = _counter.insert()
+
+
+def insert_if_absent(session: Session, table, values: dict) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike (no failed statement, so
+    the surrounding transaction stays usable when a concurrent writer created the row first)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.connection().execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
 
 
 def next_number(session: Session, year: int) -> int:
@@ -204,16 +213,10 @@ def next_number(session: Session, year: int) -> int:
     """
     conn = session.connection()
     result = conn.execute(_NEXT_NUMBER, {"k_year": year}).first()
-    if result is not None:
-        return int(result[0])
-    # First filing of the year: create the row, tolerating a concurrent creator.
-    nested = session.begin_nested()
-    try:
-        conn.execute(_NEW_COUNTER, {"year": year, "last": 0})
-        nested.commit()
-    except Exception:  # noqa: BLE001 — unique violation: another filing created it first
-        nested.rollback()
-    return next_number(session, year)
+    if result is None:  # first filing of the year: create the row (or find it created meanwhile)
+        insert_if_absent(session, _counter, {"year": year, "last": 0})
+        result = conn.execute(_NEXT_NUMBER, {"k_year": year}).first()
+    return int(result[0])
 
 
 _party = Party.__table__

@@ -519,8 +519,13 @@ def _run(coro):
     except RuntimeError:
         pass
     else:
-        coro.close()
-        raise RuntimeError("sign_pdf/validate_pdf are blocking: use the async_* variant or asyncio.to_thread")
+        # Called from a thread whose loop is running (a blocking call from async code, or a test
+        # harness that keeps a loop open): run on a helper thread instead of failing. Async code
+        # should still prefer asyncio.to_thread so that the loop is not blocked meanwhile.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(_run, coro).result()
     loop = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
         loop = _local.loop = asyncio.new_event_loop()
