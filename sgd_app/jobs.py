@@ -198,7 +198,7 @@ def run_due(engine: Engine, jobs: Iterable[Job], now: datetime | None = None) ->
 JOBS: list[Job] = []
 """Registry: other modules append their jobs here (see the module docstring)."""
 
-EMAIL_EVERY = timedelta(seconds=30)
+EMAIL_EVERY = timedelta(seconds=settings.EMAIL_EVERY_SECONDS)
 _EMAIL_BUDGET_SECONDS = 20.0
 
 
@@ -226,7 +226,7 @@ def default_jobs() -> list[Job]:
     return jobs
 
 
-async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float = 20) -> None:
+async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float = settings.JOBS_TICK_SECONDS) -> None:
     """Run forever: every ``tick_seconds`` call :func:`run_due` in a thread.
 
     With ``jobs`` None the list is :func:`default_jobs`, read again at every tick (jobs appended
@@ -245,3 +245,34 @@ async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float 
         except Exception:  # noqa: BLE001 — keep ticking whatever happens
             log.exception("Error en el planificador de tareas")
         await asyncio.sleep(tick_seconds)
+
+
+# ---------------------------------------------------------------- the application's jobs
+def expire_observations(engine: Engine, now: datetime) -> str:
+    """Observations not fixed in time: the filing is "no presentado" (art. 136)."""
+    from sgd_app.domain import observations
+
+    with db.write_session(engine) as s:
+        done = observations.expire_overdue(s, casilla_url=f"{settings.PUBLIC_URL}/casilla", now=now)
+    return ", ".join(done)
+
+
+def staff_digest(engine: Engine, now: datetime) -> str:
+    """Daily e-mail to each official with the cases of their units that expire within one
+    business day (the in-app badge shows the same list)."""
+    from sgd_app.domain import notify, routing
+
+    sent = 0
+    with db.write_session(engine) as s:
+        for user, rows in routing.expiring_soon_by_user(s, now=now):
+            if not user.email or not rows:
+                continue
+            subject, body = notify.staff_digest(user.full_name, rows, f"{settings.PUBLIC_URL}/bandeja?pestana=por_vencer")
+            day = now.astimezone(LIMA).date().isoformat()
+            if notify.enqueue(s, to=user.email, subject=subject, body=body, dedupe_key=f"resumen:{day}:{user.id}"):
+                sent += 1
+    return f"{sent} resumen(es)"
+
+
+JOBS.append(Job("observaciones", timedelta(minutes=1), expire_observations))
+JOBS.append(Job("resumen", f"daily@{settings.DIGEST_AT}", staff_digest))

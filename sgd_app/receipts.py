@@ -19,6 +19,16 @@ def download_url(number: str) -> str:
     return f"/api/v1/cargo/{quote(number)}.pdf?t={token}"
 
 
+def answer_url(number: str) -> str:
+    token = auth.sign_token(settings.secret_key(), "respuesta", number, ttl_seconds=LINK_TTL)
+    return f"/api/v1/respuesta/{quote(number)}.pdf?t={token}"
+
+
+def notice_url(notice_id: int) -> str:
+    token = auth.sign_token(settings.secret_key(), "aviso", str(notice_id), ttl_seconds=3600)
+    return f"/api/v1/avisos/{int(notice_id)}.pdf?t={token}"
+
+
 def token_ok(number: str, token: str) -> bool:
     return auth.check_token(settings.secret_key(), "cargo", number, token)
 

@@ -79,6 +79,7 @@ DEMO_STAFF = [
     ("tesoreria", "Miguel Flores Rojas", "TES", ["officer"]),
     ("contabilidad", "Sonia Huamán Vargas", "CONT", ["officer"]),
     ("rop", "Patricia Chávez León", "ROP", ["officer"]),
+    ("jefe.rop", "Óscar Villanueva Paz", "ROP", ["head"]),
     ("dnfpe", "Raúl Gutiérrez Soto", "DNFPE", ["officer"]),
     ("enec", "Lucía Campos Ñahui", "ENEC", ["officer"]),
     ("cusco", "Wilber Ccori Huallpa", "ODCUS", ["officer", "head"]),

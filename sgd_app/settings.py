@@ -57,6 +57,11 @@ SEAL_P12_PASSWORD_FILE: str = os.environ.get("SGD_SEAL_P12_PASSWORD_FILE", "")  
 TRUST_ROOTS: str = os.environ.get("SGD_TRUST_ROOTS", "")  # PEM file with the trusted root CAs
 TSA_URL: str = os.environ.get("SGD_TSA_URL", "")  # external RFC 3161 timestamp authority
 
+# Scheduled jobs (e-mail delivery, observation expiry, daily digest) run inside the app.
+JOBS_TICK_SECONDS: float = float(os.environ.get("SGD_JOBS_TICK_SECONDS", "20"))
+EMAIL_EVERY_SECONDS: float = float(os.environ.get("SGD_EMAIL_EVERY_SECONDS", "30"))
+DIGEST_AT: str = os.environ.get("SGD_DIGEST_AT", "07:00")  # Lima time
+
 # Tests point this at PostgreSQL to run the database tests there too.
 TEST_DATABASE_URL: str = os.environ.get("SGD_TEST_DATABASE_URL", "")
 

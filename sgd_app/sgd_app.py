@@ -8,6 +8,7 @@ from sgd_app.components.ui import connection_banner
 from sgd_app.pages.admin import admin
 from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
+from sgd_app.pages.casilla import casilla
 from sgd_app.pages.case import expediente
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.public_info import mirador, verificar
@@ -37,6 +38,7 @@ app.add_page(mesa_de_partes, route="/mesa-de-partes", title=f"Mesa de Partes Vir
 app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=TrackingState.load)
 app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}", on_load=VerifyState.load)
 app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
+app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}")
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
 app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
@@ -57,3 +59,13 @@ async def _sweep_staging():
 
 
 app.register_lifespan_task(_sweep_staging)
+
+
+async def _jobs():
+    """E-mail delivery, expiry of observations, the daily digest (restart-safe: see jobs.py)."""
+    from sgd_app import jobs
+
+    await jobs.scheduler_loop()
+
+
+app.register_lifespan_task(_jobs)

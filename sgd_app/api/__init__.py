@@ -116,6 +116,47 @@ async def internal_document_pdf(doc_id: int, request: Request) -> Response:
         **_NO_STORE, "Content-Disposition": f'inline; filename="documento-{doc_id}.pdf"'})
 
 
+@api.get("/api/v1/respuesta/{number}.pdf")
+async def answer_pdf(number: str, t: str = "") -> Response:
+    """The signed answer of a case, for whoever holds the link given after number + access key
+    (tracking) or in the casilla."""
+    from sgd_app.domain import observations
+    from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.models import Expediente
+    from sqlmodel import select
+
+    if not (t and auth.check_token(settings.secret_key(), "respuesta", number, t)):
+        return JSONResponse({"detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez."},
+                            status_code=403, headers=_NO_STORE)
+    with db.session() as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).first()
+        doc = observations.answer_document(s, case.id) if case else None
+    if doc is None:
+        return JSONResponse({"detail": "Este expediente aún no tiene respuesta."}, status_code=404, headers=_NO_STORE)
+    pdf = FileStore(settings.files_dir()).read(doc.sha256)
+    return Response(pdf, media_type="application/pdf", headers={
+        **_NO_STORE, "Content-Disposition": f'attachment; filename="respuesta-{number}.pdf"'})
+
+
+@api.get("/api/v1/avisos/{notice_id}.pdf")
+async def notice_pdf(notice_id: int, t: str = "") -> Response:
+    """The document attached to a casilla notice (signed link issued to the opened casilla)."""
+    from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.models import Document, Notice
+
+    if not (t and auth.check_token(settings.secret_key(), "aviso", str(notice_id), t)):
+        return JSONResponse({"detail": "Enlace vencido o no autorizado. Vuelva a abrir su casilla."},
+                            status_code=403, headers=_NO_STORE)
+    with db.session() as s:
+        notice = s.get(Notice, notice_id)
+        doc = s.get(Document, notice.document_id) if notice and notice.document_id else None
+    if doc is None:
+        return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
+    pdf = FileStore(settings.files_dir()).read(doc.sha256)
+    return Response(pdf, media_type="application/pdf", headers={
+        **_NO_STORE, "Content-Disposition": f'attachment; filename="{doc.filename}"'})
+
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin") or request.headers.get("referer") or ""
     if not origin:

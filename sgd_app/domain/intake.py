@@ -271,6 +271,7 @@ def file_case(
     received_at: datetime | None = None,
     registered_by_id: int | None = None,
     calendar: BusinessCalendar | None = None,
+    tracking_url: str | None = None,
 ) -> FilingResult:
     """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong."""
     received_at = received_at or utcnow()
@@ -304,6 +305,15 @@ def file_case(
             files=files, screened=screened, channel=channel, received_at=received_at,
             registered_by_id=registered_by_id, calendar=calendar,
         )
+        if tracking_url and clean_filer.email:  # the confirmation e-mail, queued in the same transaction
+            from sgd_app.domain import notify
+            from sgd_app.domain.calendar import format_date_es
+
+            subject, body = notify.filing_confirmation(
+                result.case.number, result.access_key, tracking_url, procedure.name,
+                format_date_es(result.case.filed_on, weekday=True))
+            notify.enqueue(session, to=clean_filer.email, subject=subject, body=body,
+                           dedupe_key=f"confirmacion:{result.case.number}")
         session.commit()
     except BaseException:
         session.rollback()
@@ -402,6 +412,13 @@ class TrackingView:
     timeline: list[dict[str, Any]]
 
 
+def find_case(session: Session, number: str) -> Expediente:
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    if case is None:
+        raise NotFound("Expediente no encontrado.")
+    return case
+
+
 def find_by_key(session: Session, number: str, key: str) -> Expediente:
     """The case with this number and access key; NotFound says the same whatever was wrong."""
     canonical = parse_number(number)
@@ -426,7 +443,10 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
         timeline.append({
             "at": m.created_at,
             "title": {"derivar": "Derivado", "copia": "Copia", "devolver": "Devuelto",
-                      "observar": "Observado", "atender": "Atendido", "archivar": "Archivado"}.get(m.action, m.action.capitalize()),
+                      "observar": "Observado", "atender": "Atendido", "archivar": "Archivado",
+                      "subsanar": "Subsanado", "no_presentado": "No presentado", "documento": "Documento emitido",
+                      "prioridad": "Prioridad actualizada", "anexo": "Anexo agregado",
+                      "acumular": "Acumulado"}.get(m.action, m.action.capitalize()),
             "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
         })
         if m.received_at:

@@ -697,3 +697,38 @@ def document_for(session: Session, who: Principal, document_id: int) -> Document
     if case is None or not can_view(session, who, case):
         raise NotFound("Documento no encontrado.")
     return doc
+
+
+def expiring_soon(session: Session, unit_ids: Sequence[int], *, today: date, calendar: BusinessCalendar,
+                  limit: int = 200) -> list[tuple[str, str, date]]:
+    """Open cases of ``unit_ids`` whose step deadline is within one business day (or past)."""
+    if not unit_ids:
+        return []
+    horizon = calendar.add_business_days(today, 1)
+    rows = session.exec(
+        select(Expediente.number, Procedure.name, Expediente.current_due_on)
+        .join(Procedure, Procedure.id == Expediente.procedure_id)
+        .where(Expediente.current_unit_id.in_(list(unit_ids)), Expediente.status.in_(OPEN),
+               Expediente.current_due_on <= horizon)
+        .order_by(Expediente.current_due_on).limit(limit)
+    ).all()
+    return [(n, p, d) for n, p, d in rows]
+
+
+def expiring_soon_by_user(session: Session, *, now: datetime | None = None):
+    """(user, [(number, procedure, due text)]) for every active official and head (daily digest)."""
+    from sgd_app.domain.calendar import format_date_es
+
+    now = now or utcnow()
+    today = now.astimezone(LIMA).date()
+    cal = load_calendar(session)
+    units_of: dict[int, set[int]] = {}
+    for uid, unit_id in session.exec(select(Membership.user_id, Membership.unit_id)
+                                     .where(Membership.role.in_(("officer", "head")))).all():
+        units_of.setdefault(uid, set()).add(unit_id)
+    out = []
+    for user in session.exec(select(User).where(User.active == True).order_by(User.id)).all():  # noqa: E712
+        rows = expiring_soon(session, sorted(units_of.get(user.id, ())), today=today, calendar=cal)
+        if rows:
+            out.append((user, [(n, p, format_date_es(d)) for n, p, d in rows]))
+    return out

@@ -77,7 +77,7 @@ def _actions() -> rx.Component:
                                                         id="accion-recibir", style={"min_height": "44px"})),
                 btn("derivar", "Derivar"), btn("devolver", "Devolver"), btn("atender", "Atender"),
                 btn("archivar", "Archivar"), btn("acumular", "Acumular"), btn("prioridad", "Prioridad"),
-                btn("nota", "Nota"), btn("anexo", "Anexo"),
+                btn("observar", "Observar"), btn("nota", "Nota"), btn("anexo", "Anexo"),
                 gap="0.5rem", wrap="wrap",
             ),
         ),
@@ -86,7 +86,16 @@ def _actions() -> rx.Component:
             ("derivar", _derive_form()),
             ("devolver", _text_form("Motivo de la devolución", "reason", C.return_case, "Devolver")),
             ("archivar", _text_form("Motivo del archivo", "reason", C.archive, "Archivar")),
-            ("atender", _text_form("Cómo se atendió", "summary", C.attend, "Marcar como atendido")),
+            ("atender", _attend_form()),
+            ("observar", _panel(
+                _label("Observaciones (una por línea; se formulan una sola vez)", "campo-items"),
+                rx.el.textarea(id="campo-items", name="items", style={**_AREA, "min_height": "140px"}),
+                rx.text("El expediente queda observado: su plazo se detiene y el administrado tiene 2 días "
+                        "hábiles para subsanar desde su casilla o la página de seguimiento.", size="1", color=MUTED),
+                _err("items"),
+                _submit_row("Observar"),
+                on_submit=C.observe,
+            )),
             ("acumular", _acumular_form()),
             ("prioridad", _priority_form()),
             ("nota", _text_form("Nota", "note", C.add_note, "Guardar nota")),
@@ -166,6 +175,22 @@ def _derive_form() -> rx.Component:
         ),
         _submit_row("Derivar"),
         on_submit=C.derive,
+    )
+
+
+def _attend_form() -> rx.Component:
+    return _panel(
+        _label("Cómo se atendió", "campo-summary"),
+        rx.el.textarea(id="campo-summary", name="summary", style=_AREA, max_length=2000),
+        _err("summary"),
+        _label("Respuesta firmada para el administrado (opcional)", "campo-answer"),
+        rx.el.select(rx.el.option("Sin respuesta documental", value=""),
+                     rx.foreach(C.signed_docs, lambda d: rx.el.option(d[1], value=d[0])),
+                     id="campo-answer", name="answer", style=_INPUT),
+        rx.text("Se deposita en su casilla electrónica y se le avisa por correo.", size="1", color=MUTED),
+        _err("answer"),
+        _submit_row("Marcar como atendido"),
+        on_submit=C.attend,
     )
 
 
@@ -277,6 +302,17 @@ def _notes() -> rx.Component:
     )
 
 
+def _observation() -> rx.Component:
+    return rx.cond(C.has_observation, card(
+        rx.heading("Observaciones (art. 136)", as_="h2", size="4"),
+        rx.text(C.observation["items"], size="2", style={"white_space": "pre-wrap"}),
+        rx.text("Plazo para subsanar: ", C.observation["deadline"], " · estado: ", C.observation["status"], size="2",
+                color=MUTED),
+        rx.cond(C.observation["fix_note"] != "", rx.text("Subsanación: ", C.observation["fix_note"], size="2")),
+        id="observaciones", style={"margin_bottom": "1rem"},
+    ))
+
+
 def _internal_docs() -> rx.Component:
     from sgd_app.domain.drafting import DOC_TYPES
 
@@ -365,6 +401,7 @@ def expediente() -> rx.Component:
             rx.box(
                 _header(),
                 _actions(),
+                _observation(),
                 _internal_docs(),
                 rx.grid(rx.box(_documents(), _notes()), _timeline(),
                         columns=rx.breakpoints(initial="1", lg="2"), gap="1rem"),

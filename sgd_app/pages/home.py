@@ -10,6 +10,8 @@ ENTRIES = [
      "Presente solicitudes, escritos y denuncias desde su celular, las 24 horas."),
     ("/seguimiento", "search", "Seguimiento de trámite",
      "Consulte el estado de su expediente con su número y clave."),
+    ("/casilla", "mail", "Casilla electrónica",
+     "Sus notificaciones: observaciones, respuestas y avisos de su trámite."),
     ("/verificar", "shield-check", "Verificar documento",
      "Compruebe que un cargo o documento firmado es auténtico."),
     ("/mirador", "chart-column", "Mirador",

@@ -37,6 +37,40 @@ def _form() -> rx.Component:
     )
 
 
+def _observations() -> rx.Component:
+    return rx.cond(T.can_fix, card(
+        rx.heading("Su expediente tiene observaciones", as_="h2", size="5", color=ERROR),
+        rx.el.ol(rx.foreach(T.t_observations, lambda o: rx.el.li(o, style={"margin_bottom": "0.3rem"})),
+                 style={"padding_left": "1.25rem"}, id="lista-observaciones"),
+        rx.text("Subsane hasta el ", rx.text.strong(T.t_obs_deadline),
+                ". Mientras tanto el plazo de atención está detenido; si no subsana a tiempo, el pedido se tiene "
+                "por no presentado (art. 136 de la Ley N° 27444).", size="2"),
+        rx.el.label("Explique cómo subsana (opcional si adjunta archivos)", html_for="nota-subsanacion",
+                    style={"font_weight": "600", "display": "block", "margin": "0.75rem 0 0.3rem"}),
+        rx.text_area(id="nota-subsanacion", default_value=T.fix_note, on_blur=T.set_fix_note, rows="3", size="3",
+                     width="100%"),
+        rx.el.label(
+            rx.upload(
+                rx.text("Toque para elegir los PDF que le pidieron (máx. 5, 10 MB cada uno)", weight="medium",
+                        text_align="center"),
+                rx.foreach(rx.selected_files("subsanacion"), lambda f: rx.text(f, size="2", color=INK)),
+                id="subsanacion", accept={"application/pdf": [".pdf"]}, multiple=True, max_files=5,
+                max_size=10 * 1024 * 1024, border=f"2px dashed {BRAND}", border_radius="12px", padding="1rem",
+                background="white", cursor="pointer", min_height="64px",
+            ),
+            style={"display": "block", "margin_top": "0.75rem"},
+        ),
+        rx.cond((T.fix_progress > 0) & (T.fix_progress < 100),
+                rx.progress(value=T.fix_progress, max=100, color_scheme="ruby", aria_label="Avance de la carga",
+                            margin_top="0.5rem")),
+        rx.cond(T.fix_error != "", rx.text(T.fix_error, color=ERROR, role="alert", id="error-subsanacion")),
+        primary_button("Enviar subsanación", type="button", width="100%", margin_top="0.75rem", id="enviar-subsanacion",
+                       on_click=T.submit_fix(rx.upload_files(upload_id="subsanacion",
+                                                             on_upload_progress=T.fix_upload_progress))),
+        style={"margin_bottom": "0.75rem", "border": f"2px solid {ERROR}"},
+    ))
+
+
 def _result() -> rx.Component:
     return rx.box(
         card(
@@ -46,6 +80,11 @@ def _result() -> rx.Component:
                                                          id="resultado-estado"), gap="0.5rem", align="center"),
             style={"margin_bottom": "0.75rem"},
         ),
+        _observations(),
+        rx.cond(T.t_answer_url != "", rx.box(
+            link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar la respuesta firmada",
+                        href=T.t_answer_url, download=True, id="descargar-respuesta"),
+            margin_bottom="0.75rem")),
         card(
             info_row("Trámite", T.t_procedure),
             info_row("Asunto", T.t_subject),

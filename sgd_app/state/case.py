@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from sqlmodel import select
 
 from sgd_app import db, settings
 from sgd_app.domain import routing
@@ -19,7 +20,7 @@ from sgd_app.state.staff import current_principal
 
 FORM_KEYS = ("to_unit", "to_user", "copies", "instructions", "priority", "due_days", "reason", "summary",
              "into_number", "note", "annex", "general", "doc_type", "subject", "body", "recipients", "firmante",
-             "vistos", "replaces")
+             "vistos", "replaces", "items", "answer")
 
 
 def _blank() -> dict[str, str]:
@@ -48,11 +49,17 @@ class CaseState(rx.State):
     staff_options: list[list[str]] = []
     head_options: list[list[str]] = []
     send_doc_id: str = ""
+    signed_docs: list[list[str]] = []  # signed internal documents: possible answers
+    observation: dict[str, str] = {}
+
+    @rx.var
+    def has_observation(self) -> bool:
+        return bool(self.observation)
 
     @rx.var
     def can(self) -> dict[str, bool]:
         return {a: a in self.actions for a in ("recibir", "derivar", "devolver", "archivar", "atender",
-                                                 "acumular", "prioridad", "nota", "anexo")}
+                                                 "acumular", "prioridad", "nota", "anexo", "observar")}
 
     def _who(self) -> Principal | None:
         try:
@@ -116,6 +123,14 @@ class CaseState(rx.State):
         with db.session() as s:
             docs = drafting.documents_of_case(s, case.id)
             names = dict(s.exec(select(User.id, User.full_name)).all())
+            self.signed_docs = [[str(d.document_id), d.number] for d in docs if d.status == "firmado" and d.document_id]
+            from sgd_app.domain import observations
+
+            obs = s.exec(select(observations.Observation).where(observations.Observation.expediente_id == case.id)
+                         .order_by(observations.Observation.id.desc())).first()
+            self.observation = ({"items": "\n".join(f"{i}. {t}" for i, t in enumerate(obs.items, 1)),
+                                 "deadline": format_date_es(obs.deadline_on, weekday=True),
+                                 "status": obs.status, "fix_note": obs.fix_note} if obs else {})
             self.internal_docs = [
                 {"id": str(d.id), "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
                  "subject": d.subject, "status": d.status, "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
@@ -278,7 +293,36 @@ class CaseState(rx.State):
 
     @rx.event
     def attend(self, form: dict):
-        return self._run(routing.attend, summary=str(form.get("summary", "")))
+        answer = str(form.get("answer", ""))
+
+        def attend_and_answer(s, *, who, number, version, summary):
+            routing.attend(s, who=who, number=number, version=version, summary=summary)
+            if answer.isdigit():
+                from sgd_app import receipts
+                from sgd_app.domain import observations
+                from sgd_app.domain.models import Document, Expediente, InternalDocument
+
+                case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+                doc = s.get(Document, int(answer))
+                signed = s.exec(select(InternalDocument).where(InternalDocument.document_id == int(answer))).first()
+                if doc is None or doc.expediente_id != case.id or not doc.signed or signed is None:
+                    raise InvalidInput("answer", "Elija un documento firmado de este expediente.")
+                observations.deliver_answer(s, case=case, document_id=doc.id,
+                                            casilla_url=f"{settings.PUBLIC_URL}/casilla",
+                                            download_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}")
+        return self._run(attend_and_answer, summary=str(form.get("summary", "")))
+
+    @rx.event
+    def observe(self, form: dict):
+        from sgd_app.domain import observations
+
+        items = [line for line in str(form.get("items", "")).splitlines() if line.strip()]
+
+        def run(s, *, who, number, version):
+            observations.observe(s, who=who, number=number, version=version, items=items,
+                                 casilla_url=f"{settings.PUBLIC_URL}/casilla",
+                                 fix_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}")
+        return self._run(run)
 
     @rx.event
     def accumulate(self, form: dict):

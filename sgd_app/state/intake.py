@@ -491,6 +491,7 @@ def _file(code: str, filer: intake.FilerInput, subject: str, fields: dict[str, s
     with db.write_session() as s:
         result = intake.file_case(s, store, procedure_code=code, filer=filer, subject=subject,
                                   fields=fields, files=files,
-                                  channel="presencial" if clerk_id else "virtual", registered_by_id=clerk_id)
+                                  channel="presencial" if clerk_id else "virtual", registered_by_id=clerk_id,
+                                  tracking_url=f"{settings.PUBLIC_URL}/seguimiento")
         unit = s.get(Unit, result.case.current_unit_id)
         return result.case, result.access_key, result.documents, unit.name if unit else ""

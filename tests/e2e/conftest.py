@@ -42,14 +42,55 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 420) -> 
     raise RuntimeError(f"the app did not start in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
+class _Mailbox:
+    """A real SMTP server (aiosmtpd) the app sends its e-mail to during the browser tests."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+        import email
+        from email import policy
+
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(msg["subject"]),
+                              "body": msg.get_body(preferencelist=("plain",)).get_content()})
+        return "250 OK"
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> dict:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for m in self.messages:
+                if predicate(m):
+                    return m
+            time.sleep(0.3)
+        raise AssertionError(f"no e-mail matched in {timeout}s; received: {[m['subject'] for m in self.messages]}")
+
+
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def mailbox():
+    from aiosmtpd.controller import Controller
+
+    box = _Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory, mailbox):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
     data = tmp_path_factory.mktemp("data")
     port = _free_port()
     env = {
         **os.environ,
+        "SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}?from=mesadepartes%40jne.example.pe",
+        "SGD_JOBS_TICK_SECONDS": "1",
+        "SGD_EMAIL_EVERY_SECONDS": "1",
         "SGD_DATA_DIR": str(data),
         "PORT": str(port),
         "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -72,7 +113,7 @@ def app_server(tmp_path_factory):
     try:
         _wait(f"{base}/api/v1/health", proc, log)
         _wait(f"{base}/", proc, log)
-        yield {"base": base, "data": data, "env": env}
+        yield {"base": base, "data": data, "env": env, "mail": mailbox}
     finally:
         os.killpg(proc.pid, 15)
         try:

@@ -1,0 +1,121 @@
+"""The whole conversation with a filer: file, observation, fix from the phone, signed answer in
+the casilla and by e-mail (a real SMTP server receives the app's mail)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import make_pdf
+from tests.e2e.test_mesa_de_partes import _fill_filer, _start, _upload_main
+from tests.e2e.test_workspace import _login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_path):
+    base, mail = app_server["base"], app_server["mail"]
+    page = phone
+    # 1. The citizen files from a phone and gets the confirmation e-mail with number and key.
+    _start(page, base)
+    _fill_filer(page)
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Asunto: ¿qué solicita?").fill("Constancia de no afiliación (expediente con observación)")
+    page.get_by_role("button", name="Continuar").click()
+    _upload_main(page, tmp_path, make_pdf(1))
+    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_text("Declaro que la información").click()
+    page.get_by_role("button", name="Enviar").click()
+    number = page.locator("#numero-expediente").inner_text()
+    key = page.locator("#clave-acceso").inner_text().strip()
+    confirmation = mail.wait_for(lambda m: number in m["subject"] and key in m["body"])
+    assert confirmation["to"] == ["maria.nahui@example.pe"] and "/seguimiento" in confirmation["body"]
+
+    # 2. The officer receives it and observes it (all observations in one act).
+    ctx, staff = _login(browser, base, "rop")
+    staff.goto(f"{base}/expedientes/{number}")
+    staff.locator("#accion-recibir").click()
+    staff.locator("#accion-observar").click()
+    staff.get_by_label(re.compile("Observaciones")).fill("Adjunte la copia de su DNI\nIndique su distrito")
+    staff.locator("#confirmar").click()
+    expect(staff.locator("#estado-expediente")).to_have_text("Observado")
+    mail.wait_for(lambda m: number in m["subject"] and "Adjunte la copia de su DNI" in m["body"])
+
+    # 3. The citizen sees the observations and fixes them from the phone.
+    page.goto(f"{base}/seguimiento?numero={number}")
+    expect(page.get_by_label("Número de expediente")).to_have_value(number)
+    page.get_by_label("Clave de acceso").fill(key)
+    page.get_by_role("button", name="Consultar").click()
+    expect(page.locator("#lista-observaciones")).to_contain_text("Adjunte la copia de su DNI")
+    page.get_by_label(re.compile("Explique cómo subsana")).fill("Adjunto mi DNI; vivo en Wanchaq, Cusco.")
+    dni = tmp_path / "dni.pdf"
+    dni.write_bytes(make_pdf(1, "Copia del DNI"))
+    page.locator("#subsanacion input[type=file]").set_input_files(str(dni))
+    expect(page.get_by_text("dni.pdf")).to_be_visible()
+    page.locator("#enviar-subsanacion").click()
+    expect(page.locator("#resultado-estado")).to_have_text("Subsanado")
+    expect(page.locator("#lista-observaciones")).to_have_count(0)
+
+    # 4. The officer drafts the answer, the head signs it, the officer attends with it.
+    staff.goto(f"{base}/expedientes/{number}")
+    expect(staff.locator("#estado-expediente")).to_have_text("Subsanado")
+    staff.locator("#accion-redactar").click()
+    staff.get_by_label("Tipo de documento").select_option(label="Carta")
+    staff.get_by_label("Dirigido a").fill("María Fernanda Ñahui Quispe")
+    staff.get_by_label("Asunto", exact=True).fill("Constancia del estado de afiliación")
+    staff.get_by_label("Contenido").fill("Se hace constar que usted no figura afiliada a ninguna organización política.")
+    staff.locator("#confirmar").click()
+    staff.get_by_role("button", name="Enviar a firma").click()
+    staff.get_by_label("Firma (jefe de la unidad)").select_option(label="Óscar Villanueva Paz")
+    staff.locator("#confirmar").click()
+    expect(staff.get_by_text("En firma")).to_be_visible()
+    hctx, head = _login(browser, base, "jefe.rop")
+    head.goto(f"{base}/firma")
+    head.get_by_role("button", name="Seleccionar todos").click()
+    head.locator("#firmar-seleccionados").click()
+    head.locator("#confirmar-firma").click()
+    expect(head.locator("#resultado-firma")).to_contain_text("Firmado")
+    hctx.close()
+    staff.goto(f"{base}/expedientes/{number}")
+    staff.locator("#accion-atender").click()
+    staff.get_by_label("Cómo se atendió").fill("Se emitió la constancia solicitada")
+    staff.get_by_label(re.compile("Respuesta firmada")).select_option(index=1)  # the signed carta
+    expect(staff.locator("#campo-answer")).to_contain_text("CARTA N°")
+    staff.locator("#confirmar").click()
+    expect(staff.locator("#estado-expediente")).to_have_text("Atendido")
+    ctx.close()
+    mail.wait_for(lambda m: number in m["subject"] and "casilla" in m["body"].lower() and "respuesta" in m["subject"].lower())
+
+    # 5. The citizen opens the casilla with a one-time code and downloads the signed answer.
+    page.goto(f"{base}/casilla")
+    page.wait_for_load_state("networkidle")
+    page.get_by_label("Número de documento").fill("45678912")
+    page.get_by_role("button", name="Enviarme un código").click()
+    expect(page.locator("#aviso-codigo")).to_be_visible()
+    code_mail = mail.wait_for(lambda m: "código" in m["subject"].lower())
+    code = re.search(r"\b(\d{6})\b", code_mail["body"]).group(1)
+    page.get_by_label("Código recibido (6 dígitos)").fill(code)
+    page.get_by_role("button", name="Abrir mi casilla").click()
+    expect(page.locator("#avisos")).to_contain_text("Observaciones a su expediente")
+    page.locator("#avisos").get_by_text(re.compile("Respuesta a su expediente")).click()
+    expect(page.locator("#cuerpo-aviso")).to_contain_text("atendió su pedido")
+    with page.expect_download() as dl:
+        page.locator("#descargar-aviso").click()
+    answer = open(dl.value.path(), "rb").read()
+    assert answer.startswith(b"%PDF") and b"/ByteRange" in answer
+    # ... which verifies as VÁLIDO.
+    signed = tmp_path / "respuesta.pdf"
+    signed.write_bytes(answer)
+    page.goto(f"{base}/verificar")
+    page.wait_for_load_state("networkidle")
+    page.locator("#verificar input[type=file]").set_input_files(str(signed))
+    expect(page.locator("#veredicto")).to_have_text("VÁLIDO", timeout=30000)
+    # Tracking shows "Atendido" and offers the signed answer too.
+    page.goto(f"{base}/seguimiento?numero={number}")
+    expect(page.get_by_label("Número de expediente")).to_have_value(number)
+    page.get_by_label("Clave de acceso").fill(key)
+    page.get_by_role("button", name="Consultar").click()
+    expect(page.locator("#resultado-estado")).to_have_text("Atendido")
+    expect(page.locator("#descargar-respuesta")).to_be_visible()
