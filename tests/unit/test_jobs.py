@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+
+from tests.conftest import run_async
 from sqlmodel import select
 
 from sgd_app import db, jobs
@@ -192,7 +194,7 @@ def test_scheduler_loop_ticks_in_a_thread(engine):
 
     db.use_engine(engine)
     try:
-        asyncio.run(main())
+        run_async(main())
     finally:
         db.use_engine(None)
     assert len(fn.calls) >= 1
