@@ -20,6 +20,11 @@ def staff_bar() -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.link("Bandeja", href="/bandeja", weight="medium", color=BRAND),
+            rx.cond(N.expiring > 0, rx.link(
+                rx.badge(rx.icon("alarm-clock", size=14, aria_hidden="true"), N.expiring, " vencen pronto",
+                         color_scheme="red", size="2"),
+                href="/bandeja?pestana=por_vencer", id="alerta-vencimientos",
+                aria_label=N.expiring.to(str) + " expedientes vencen en un día hábil o menos")),
             rx.link("Firma", href="/firma", weight="medium", color=BRAND),
             rx.cond(N.is_clerk, rx.link("Registrar documento", href="/registrar", weight="medium", color=BRAND)),
             rx.cond(N.is_admin, rx.link("Administración", href="/admin", weight="medium", color=BRAND)),

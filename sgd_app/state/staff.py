@@ -224,6 +224,7 @@ class StaffNav(rx.State):
     user_name: str = ""
     is_clerk: bool = False
     is_admin: bool = False
+    expiring: int = 0  # cases of the user's units due within one business day (or overdue)
 
     @rx.event
     def load(self):
@@ -235,3 +236,9 @@ class StaffNav(rx.State):
         self.user_name = who.user.full_name
         self.is_clerk = who.has_role("clerk")
         self.is_admin = who.has_role("admin")
+        from sgd_app.domain.calendar import load_calendar
+
+        with db.session() as s:
+            units = sorted(set(who.unit_ids) | set(who.delegated))
+            self.expiring = len(routing.expiring_soon(s, units, today=routing.today_lima(),
+                                                      calendar=load_calendar(s)))

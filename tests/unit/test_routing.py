@@ -317,3 +317,30 @@ def test_inbox_tabs_filters_and_ordering(world):
         assert routing.inbox(s, rop, tab="por_recibir", filters=f).total == 0
         with pytest.raises(InvalidInput):
             routing.inbox(s, rop, tab="todo")
+
+
+def test_daily_digest_lists_cases_expiring_within_one_business_day_once_per_day(world):
+    from datetime import datetime, timezone
+
+    from sgd_app import jobs
+    from sgd_app.domain.models import OutboxMessage
+
+    e, n = world["engine"], world["number"]
+    with db.write_session(e) as s:
+        c = s.exec(select(Expediente).where(Expediente.number == n)).one()
+        c.current_due_on = date(2026, 12, 1)  # Tuesday
+        s.add(c)
+    monday = datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc)
+    db.use_engine(e)
+    try:
+        assert jobs.staff_digest(e, monday) == "2 resumen(es)"  # the ROP officer and the ROP head
+        assert jobs.staff_digest(e, monday) == "0 resumen(es)"  # the same day: not twice
+    finally:
+        db.use_engine(None)
+    with db.session(e) as s:
+        mails = s.exec(select(OutboxMessage)).all()
+        assert sorted(m.to_addr for m in mails) == ["jefe_rop@demo.sgd.pe", "rop@demo.sgd.pe"]
+        assert n in mails[0].body and "01/12/2026" in mails[0].body
+        friday = routing.expiring_soon(s, [world["rop"].memberships[0][0].id], today=date(2026, 11, 25),
+                                       calendar=BusinessCalendar())
+        assert friday == []  # on Wed 25 Nov a Tue 1 Dec deadline is 4 business days away
