@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test test-unit test-e2e bench audit-verify clean
+.PHONY: setup run test test-unit test-e2e bench audit-verify lint clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,9 @@ test-unit: setup
 
 bench: setup
 	$(PY) -m bench.run
+
+lint: setup
+	$(VENV)/bin/ruff check --select F sgd_app tests bench
 
 audit-verify: setup
 	$(PY) -m sgd_app audit verify

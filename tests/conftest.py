@@ -2,7 +2,6 @@
 SGD_TEST_DATABASE_URL is set), the catalogue seeded, a file store in a temp dir."""
 from __future__ import annotations
 
-import io
 import os
 import uuid
 from pathlib import Path

@@ -5,7 +5,7 @@ from typing import Any
 
 import reflex as rx
 
-from sgd_app.components.ui import (BRAND, ERROR, INK, MUTED, OK, card, error_text, link_button, primary_button,
+from sgd_app.components.ui import (BRAND, ERROR, INK, MUTED, card, error_text, link_button, primary_button,
                                    secondary_button, shell)
 from sgd_app.domain.admin import CATEGORIES, KINDS
 from sgd_app.domain.auth import ROLES

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, OK, card, info_row, link_button, primary_button, \
+from sgd_app.components.ui import ERROR, INK, MUTED, card, info_row, link_button, primary_button, \
     secondary_button, shell
 from sgd_app.state.casilla import DOC_OPTIONS, CasillaState as K
 

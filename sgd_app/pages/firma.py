@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, OK, card, primary_button, secondary_button, shell
+from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button, shell
 from sgd_app.pages.staff import staff_bar
 from sgd_app.state.firma import FirmaState as F
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, link_button, secondary_button, shell
+from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, secondary_button, shell
 from sgd_app.state.verify import VerifyState as V
 
 

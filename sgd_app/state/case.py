@@ -298,7 +298,6 @@ class CaseState(rx.State):
         def attend_and_answer(s, *, who, number, version, summary):
             routing.attend(s, who=who, number=number, version=version, summary=summary)
             if answer.isdigit():
-                from sgd_app import receipts
                 from sgd_app.domain import observations
                 from sgd_app.domain.models import Document, Expediente, InternalDocument
 

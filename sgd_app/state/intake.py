@@ -13,7 +13,7 @@ from sgd_app.domain import intake
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, InvalidInputs
-from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS, format_document
+from sgd_app.domain.identity import PARTY_KINDS, format_document
 from sgd_app.domain.receipt import format_size
 
 STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
-from tests.e2e.test_mesa_de_partes import _fill_filer, _start, _upload_main
-from tests.e2e.test_workspace import _login
+from tests.e2e.steps import citizen_files
+from tests.e2e.steps import login as _login
 
 pytestmark = pytest.mark.e2e
 
@@ -18,18 +18,7 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     base, mail = app_server["base"], app_server["mail"]
     page = phone
     # 1. The citizen files from a phone and gets the confirmation e-mail with number and key.
-    _start(page, base)
-    _fill_filer(page)
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_label("Asunto: ¿qué solicita?").fill("Constancia de no afiliación (expediente con observación)")
-    page.get_by_role("button", name="Continuar").click()
-    _upload_main(page, tmp_path, make_pdf(1))
-    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_text("Declaro que la información").click()
-    page.get_by_role("button", name="Enviar").click()
-    number = page.locator("#numero-expediente").inner_text()
-    key = page.locator("#clave-acceso").inner_text().strip()
+    number, key = citizen_files(page, base, tmp_path, "Constancia de no afiliación (expediente con observación)")
     confirmation = mail.wait_for(lambda m: number in m["subject"] and key in m["body"])
     assert confirmation["to"] == ["maria.nahui@example.pe"] and "/seguimiento" in confirmation["body"]
 

@@ -11,6 +11,9 @@ from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
 from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, dump
+from tests.e2e.steps import fill_filer as _fill_filer
+from tests.e2e.steps import start_filing as _start
+from tests.e2e.steps import upload_main as _upload_main
 
 pytestmark = pytest.mark.e2e
 NUMBER_RE = re.compile(r"EXP-\d{4}-\d{6}")
@@ -19,25 +22,6 @@ NUMBER_RE = re.compile(r"EXP-\d{4}-\d{6}")
 def _count_cases(data) -> int:
     with sqlite3.connect(data / "sgd.db") as conn:
         return conn.execute("SELECT count(*) FROM expediente").fetchone()[0]
-
-
-def _start(page, base, procedure="Constancia del estado de afiliación"):
-    page.goto(f"{base}/mesa-de-partes")
-    page.get_by_role("button", name=re.compile(procedure)).click()
-    expect(page.get_by_text("Paso 2 de 5")).to_be_visible()
-
-
-def _fill_filer(page, dni="45678912", name="María Fernanda Ñahui Quispe"):
-    page.get_by_label("Número de DNI (8 dígitos)").fill(dni)
-    page.get_by_label("Nombres y apellidos").fill(name)
-    page.get_by_label("Correo electrónico").fill("maria.nahui@example.pe")
-    page.get_by_label("Celular o teléfono").fill("987 654 321")
-
-
-def _upload_main(page, tmp_path, data: bytes, name="solicitud.pdf"):
-    f = tmp_path / name
-    f.write_bytes(data)
-    page.locator("#principal input[type=file]").set_input_files(str(f))
 
 
 def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, browser):

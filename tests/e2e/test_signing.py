@@ -8,26 +8,14 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_pdf
-from tests.e2e.test_mesa_de_partes import _fill_filer, _start, _upload_main
-from tests.e2e.test_workspace import _login
+from tests.e2e.steps import citizen_files, clerk_registers_paper
+from tests.e2e.steps import login as _login
 
 pytestmark = pytest.mark.e2e
 
 
 def _file_and_download_receipt(page, base, tmp_path) -> tuple[str, bytes]:
-    _start(page, base)
-    _fill_filer(page)
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_label("Asunto: ¿qué solicita?").fill("Constancia de no afiliación para trámite")
-    page.get_by_role("button", name="Continuar").click()
-    _upload_main(page, tmp_path, make_pdf(1))
-    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_text("Declaro que la información").click()
-    page.get_by_role("button", name="Enviar").click()
-    expect(page.get_by_text("Su documento fue recibido")).to_be_visible()
-    number = page.locator("#numero-expediente").inner_text()
+    number, _key = citizen_files(page, base, tmp_path, "Constancia de no afiliación para trámite")
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile("Descargar cargo")).click()
     return number, open(dl.value.path(), "rb").read()
@@ -64,23 +52,8 @@ def test_official_drafts_a_memo_and_the_head_signs_it_in_the_browser(app_server,
     base = app_server["base"]
     # A citizen's filing reaches Logística through Tesorería (a suspension of coercive collection).
     ctx, page = _login(browser, base, "mesa")
-    page.get_by_role("link", name="Registrar documento").click()
-    page.get_by_role("button", name=re.compile("Suspensión de cobranza coactiva")).click()
-    page.get_by_label("Número de DNI (8 dígitos)").fill("10293848")
-    page.get_by_label("Nombres y apellidos").fill("Carmen Huallpa Ccori")
-    page.get_by_label("Celular o teléfono").fill("984 112 234")
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_label("Asunto: ¿qué solicita?").fill("Suspensión de cobranza por dispensa")
-    page.get_by_label(re.compile("Número de la multa")).fill("MULTA-2026-00078")
-    page.get_by_role("button", name="Continuar").click()
-    scan = tmp_path / "escaneo.pdf"
-    scan.write_bytes(make_pdf(1, "Escaneo"))
-    page.locator("#principal input[type=file]").set_input_files(str(scan))
-    expect(page.get_by_text("escaneo.pdf")).to_be_visible()
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_text("Declaro que la información").click()
-    page.get_by_role("button", name="Enviar").click()
-    number = page.locator("#numero-expediente").inner_text()
+    number = clerk_registers_paper(page, tmp_path, dni="10293848", name="Carmen Huallpa Ccori", phone="984 112 234",
+                                   subject="Suspensión de cobranza por dispensa", fine="MULTA-2026-00078")
     ctx.close()
 
     ctx, page = _login(browser, base, "tesoreria")

@@ -7,23 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import make_pdf
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.steps import clerk_registers_paper
+from tests.e2e.steps import login as _login
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(browser, base, username, *, phone=False):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
-                              locale="es-PE", is_mobile=phone, has_touch=phone, accept_downloads=True)
-    page = ctx.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{base}/ingresar")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/bandeja"))
-    return ctx, page
 
 
 def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people(app_server, browser, tmp_path):
@@ -31,24 +18,9 @@ def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people
 
     # 1. The clerk registers a paper filing (no e-mail: the filer came in person).
     ctx, page = _login(browser, base, "mesa")
-    page.get_by_role("link", name="Registrar documento").click()
-    page.get_by_role("button", name=re.compile("Suspensión de cobranza coactiva")).click()
-    page.get_by_label("Número de DNI (8 dígitos)").fill("10293847")
-    page.get_by_label("Nombres y apellidos").fill("Juan Quispe Mamani")
-    page.get_by_label("Celular o teléfono").fill("984 112 233")
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_label("Asunto: ¿qué solicita?").fill("Suspensión de cobranza por multa ya pagada")
-    page.get_by_label(re.compile("Número de la multa")).fill("MULTA-2026-00077")
-    page.get_by_role("button", name="Continuar").click()
-    scan = tmp_path / "escaneo.pdf"
-    scan.write_bytes(make_pdf(3, "Escaneo de solicitud en papel"))
-    page.locator("#principal input[type=file]").set_input_files(str(scan))
-    expect(page.get_by_text("escaneo.pdf")).to_be_visible()
-    page.get_by_role("button", name="Continuar").click()
-    page.get_by_text("Declaro que la información").click()
-    page.get_by_role("button", name="Enviar").click()
-    expect(page.get_by_text("Su documento fue recibido")).to_be_visible()
-    number = page.locator("#numero-expediente").inner_text()
+    number = clerk_registers_paper(page, tmp_path, dni="10293847", name="Juan Quispe Mamani", phone="984 112 233",
+                                   subject="Suspensión de cobranza por multa ya pagada", fine="MULTA-2026-00077",
+                                   pages=3)
     expect(page.get_by_text("Mesa de Partes presencial — Lima, Perú")).to_be_visible()
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile("Descargar cargo")).click()

@@ -336,7 +336,6 @@ async def _call(app, path: str, chunks: list[bytes], headers=()) -> list[dict]:
 
 
 def test_body_limit_counts_bytes_across_many_chunks():
-    import asyncio
 
     app = BodyLimit(_inner_app(), upload_limit=1000, default_limit=100)
     sent = run_async(_call(app, "/_upload/x", [b"e" * 100] * 15,
@@ -361,7 +360,6 @@ def test_body_limit_leaves_get_requests_alone(guarded):
 
 
 def test_body_limit_message_states_the_limit():
-    import asyncio
 
     app = BodyLimit(_inner_app(), upload_limit=settings.MAX_UPLOAD_BODY, default_limit=100)
     sent = run_async(_call(app, "/_upload/x", [b""],

@@ -3,7 +3,6 @@ call): they check the session themselves and never expose another filer's data."
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 import reflex as rx
@@ -243,11 +242,9 @@ def test_case_page_derive_validation_messages_next_to_fields(app_db):
     assert st.errors["to_unit"] == "" and st.h["unit"] == "Logística" and st.h["priority"] == "Urgente"
 
 
-# ---------------------------------------------------------------- signing queue
-def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_others(app_db):
-    from sgd_app.domain import drafting, routing as rt
-    from sgd_app.domain.models import InternalDocument, SignatureStep
-    from sgd_app.state.firma import FirmaState, sign_batch
+def _case_received_by_logistica():
+    """A filing routed ROP -> Logística and received there; returns (number, officer, head, head token)."""
+    from sgd_app.domain import routing as rt
 
     number = _file_case().case.number
     with db.session() as s:
@@ -256,13 +253,21 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
         with db.write_session() as s:
             case = s.exec(select(Expediente).where(Expediente.number == number)).one()
             fn(s, who=rop, number=number, version=case.version, **kw)
+    log_token, jefe_token = _login("logistica"), _login("jefe.logistica")
     with db.session() as s:
-        log = auth.resolve(s, _login("logistica"))
+        log, jefe = auth.resolve(s, log_token), auth.resolve(s, jefe_token)
     with db.write_session() as s:
         rt.receive(s, who=log, number=number, version=3)
-    jefe_token = _login("jefe.logistica")
-    with db.session() as s:
-        jefe = auth.resolve(s, jefe_token)
+    return number, log, jefe, jefe_token
+
+
+# ---------------------------------------------------------------- signing queue
+def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_others(app_db):
+    from sgd_app.domain import drafting
+    from sgd_app.domain.models import InternalDocument, SignatureStep
+    from sgd_app.state.firma import FirmaState, sign_batch
+
+    number, log, jefe, jefe_token = _case_received_by_logistica()
     ids = []
     for subject in ("Primer memorando del lote", "Segundo memorando del lote", "Tercer memorando del lote"):
         with db.write_session() as s:
@@ -303,7 +308,7 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
     from cryptography.x509.oid import NameOID
 
     from sgd_app import signatures
-    from sgd_app.domain import drafting, routing as rt
+    from sgd_app.domain import drafting
     from sgd_app.domain.models import InternalDocument
     from sgd_app.state.firma import sign_batch
 
@@ -317,19 +322,8 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
             .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
     p12 = pkcs12.serialize_key_and_certificates(b"ana", key, cert, None,
                                                 serialization.BestAvailableEncryption(secret.encode()))
-    number = _file_case().case.number
-    with db.session() as s:
-        rop = auth.resolve(s, _login("rop"))
-    for fn, kw in ((rt.receive, {}), (rt.derive, {"to_unit_id": _unit_id("LOG")})):
-        with db.write_session() as s:
-            case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-            fn(s, who=rop, number=number, version=case.version, **kw)
-    log_token, jefe_token = _login("logistica"), _login("jefe.logistica")
-    with db.session() as s:
-        log = auth.resolve(s, log_token)
-        jefe = auth.resolve(s, jefe_token)
+    number, log, jefe, _ = _case_received_by_logistica()
     with db.write_session() as s:
-        rt.receive(s, who=log, number=number, version=3)
         d = drafting.create_draft(s, who=log, case_number=number, doc_type="informe", subject="Informe técnico",
                                   body="Contenido del informe técnico.", recipients="Jefatura")
         drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)

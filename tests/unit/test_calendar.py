@@ -6,7 +6,7 @@ Fridays, Jueves/Viernes Santo 2026 fall on 2026-04-02/03.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import warnings
 from datetime import date, datetime, timezone
 from pathlib import Path

@@ -11,7 +11,7 @@ from sgd_app import db
 from sgd_app.domain import audit, auth, intake, routing
 from sgd_app.domain.calendar import BusinessCalendar
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.models import Delegation, Document, Expediente, Membership, Movement, Note, Unit, User
+from sgd_app.domain.models import Delegation, Document, Expediente, Movement, Note, Unit
 from tests.conftest import make_pdf
 
 PW = "clave-demo-123"
