@@ -161,7 +161,7 @@ def test_citizen_pages_pass_axe(app_server, phone, tmp_path):
     base = app_server["base"]
     page = phone
     problems = {}
-    for path in ("/", "/mesa-de-partes", "/seguimiento", "/ingresar", "/verificar", "/mirador"):
+    for path in ("/", "/mesa-de-partes", "/seguimiento", "/ingresar", "/verificar", "/mirador", "/casilla"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(500)
