@@ -80,12 +80,62 @@ def mailbox():
     controller.stop()
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory, mailbox):
+PG_URL = os.environ.get("SGD_TEST_DATABASE_URL", "")
+
+
+def db_rows(server: dict, sql: str, *params) -> list[tuple]:
+    """Rows of ``sql`` from the app's own database (SQLite or PostgreSQL), with dates as ISO
+    strings and booleans as 0/1 so assertions read the same on both."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from sgd_app import db
+
+    eng = db.make_engine(server["db_url"])
+    try:
+        with eng.connect() as conn:
+            sql_named = sql
+            for i in range(len(params)):
+                sql_named = sql_named.replace("?", f":p{i}", 1)
+            rows = conn.execute(text(sql_named), {f"p{i}": v for i, v in enumerate(params)}).all()
+    finally:
+        eng.dispose()
+
+    def norm(v):
+        if isinstance(v, bool):
+            return int(v)
+        if isinstance(v, (dt.date, dt.datetime)):
+            return v.isoformat()
+        return v
+
+    return [tuple(norm(v) for v in row) for row in rows]
+
+
+@pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def app_server(request, tmp_path_factory, mailbox):
+    """The production build on a free port, on SQLite — and, when SGD_TEST_DATABASE_URL is set,
+    once more on PostgreSQL (every browser test runs against both)."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
     data = tmp_path_factory.mktemp("data")
     port = _free_port()
+    schema = None
+    if request.param == "postgresql":
+        import uuid
+
+        from sqlalchemy import text
+
+        from sgd_app import db
+
+        schema = f"e2e_{uuid.uuid4().hex[:10]}"
+        admin = db.make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        db_url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    else:
+        db_url = f"sqlite:///{data / 'sgd.db'}"
     env = {
         **os.environ,
         "SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}?from=mesadepartes%40jne.example.pe",
@@ -100,6 +150,8 @@ def app_server(tmp_path_factory, mailbox):
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
     env.pop("DATABASE_URL", None)
+    if schema:
+        env["DATABASE_URL"] = db_url
     subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     log = data / "app.log"
@@ -110,16 +162,23 @@ def app_server(tmp_path_factory, mailbox):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
+    mailbox.messages.clear()  # each backend's run starts numbering again: never match old mail
     try:
         _wait(f"{base}/api/v1/health", proc, log)
         _wait(f"{base}/", proc, log)
-        yield {"base": base, "data": data, "env": env, "mail": mailbox}
+        yield {"base": base, "data": data, "env": env, "mail": mailbox, "db_url": db_url, "backend": request.param}
     finally:
-        os.killpg(proc.pid, 15)
         try:
+            os.killpg(proc.pid, 15)
             proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
 
 @pytest.fixture(scope="session")

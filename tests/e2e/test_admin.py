@@ -3,21 +3,19 @@ adds a non-working day; an officer gets the no-permission message. Phone and des
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, PHONE, axe_violations, dump
+from tests.e2e.conftest import DEMO_PASSWORD, PHONE, axe_violations, db_rows, dump
 
 pytestmark = pytest.mark.e2e
 JEE = "Jurado Electoral Especial de Lima Centro 1"
 SHOTS = "/tmp/sgd-admin-shots"
 
 
-def _db(data, sql, *args):
-    with sqlite3.connect(data / "sgd.db") as conn:
-        return conn.execute(sql, args).fetchall()
+def _db(server, sql, *args):
+    return db_rows(server, sql, *args)
 
 
 def _sign_in(page, base, username):
@@ -42,7 +40,7 @@ def _shot(page, name):
 
 
 def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(app_server, desktop):
-    base, data = app_server["base"], app_server["data"]
+    base = app_server["base"]
     page = desktop
     _sign_in(page, base, "admin")
     tree = page.locator("#arbol-unidades")
@@ -78,7 +76,7 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     expect(row).to_contain_text("Unidad temporal")
     expect(row).to_contain_text("15/01/2026 – 31/08/2026")
     expect(row).to_contain_text("Activa")
-    assert _db(data, "SELECT kind, active, valid_from, valid_to FROM unit WHERE code='JEE-LC1'") == [
+    assert _db(app_server, "SELECT kind, active, valid_from, valid_to FROM unit WHERE code='JEE-LC1'") == [
         ("temporal", 1, "2026-01-15", "2026-08-31")]
     assert _no_page_scroll(page)
     _shot(page, "desktop-unidades")
@@ -88,7 +86,7 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     expect(page.get_by_text(f"Unidad «{JEE}» cerrada.")).to_be_visible()
     expect(row).to_contain_text("Cerrada")
     expect(page.get_by_role("button", name=f"Reabrir {JEE}")).to_be_visible()
-    assert _db(data, "SELECT active FROM unit WHERE code='JEE-LC1'") == [(0,)]
+    assert _db(app_server, "SELECT active FROM unit WHERE code='JEE-LC1'") == [(0,)]
     # A unit with open cases or dependants is refused, with the reason shown.
     page.get_by_role("button", name="Cerrar Dirección General de Recursos y Servicios").click()
     expect(page.get_by_role("alert").filter(has_text="unidades dependientes activas").first).to_be_visible()
@@ -100,7 +98,7 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     page.get_by_role("button", name="Agregar día no laborable").click()
     expect(page.locator("#lista-dias")).to_contain_text("Lunes 27/07/2026")
     expect(page.locator("#lista-dias")).to_contain_text("compensable")
-    assert _db(data, "SELECT day FROM nonworkingday") == [("2026-07-27",)]
+    assert _db(app_server, "SELECT day FROM nonworkingday") == [("2026-07-27",)]
     page.get_by_role("button", name="Agregar día no laborable").click()  # the form was cleared: empty date
     expect(page.locator("#nd-day-error")).to_contain_text("Elija la fecha")
     if found := axe_violations(page):
@@ -124,7 +122,7 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     assert _no_page_scroll(page)
 
     # Every change is in the audit trail.
-    actions = {a for (a,) in _db(data, "SELECT action FROM auditevent")}
+    actions = {a for (a,) in _db(app_server, "SELECT action FROM auditevent")}
     assert {"crear_unidad", "cerrar_unidad", "agregar_dia_no_laborable"} <= actions
     assert not problems, dump(problems)
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import subprocess
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
-from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, dump
+from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, db_rows, dump
 from tests.e2e.steps import fill_filer as _fill_filer
 from tests.e2e.steps import start_filing as _start
 from tests.e2e.steps import upload_main as _upload_main
@@ -19,15 +18,14 @@ pytestmark = pytest.mark.e2e
 NUMBER_RE = re.compile(r"EXP-\d{4}-\d{6}")
 
 
-def _count_cases(data) -> int:
-    with sqlite3.connect(data / "sgd.db") as conn:
-        return conn.execute("SELECT count(*) FROM expediente").fetchone()[0]
+def _count_cases(server) -> int:
+    return db_rows(server, "SELECT count(*) FROM expediente")[0][0]
 
 
 def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, browser):
-    base, data = app_server["base"], app_server["data"]
+    base = app_server["base"]
     page = phone
-    before = _count_cases(data)
+    before = _count_cases(app_server)
     _start(page, base)
 
     # Step: who you are — a wrong DNI gets its Spanish message next to the field.
@@ -74,7 +72,7 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", key), key
     expect(page.get_by_text(hashlib.sha256(pdf).hexdigest())).to_be_visible()
     expect(page.get_by_text("Registro de Organizaciones Políticas")).to_be_visible()
-    assert _count_cases(data) == before + 1
+    assert _count_cases(app_server) == before + 1
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(tmp_path / "cargo-phone.png"), full_page=True)
 
@@ -141,7 +139,7 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
 def test_non_pdf_renamed_gets_spanish_error_and_creates_nothing(app_server, phone, tmp_path):
     base, data = app_server["base"], app_server["data"]
     page = phone
-    before = _count_cases(data)
+    before = _count_cases(app_server)
     _start(page, base)
     _fill_filer(page)
     page.get_by_role("button", name="Continuar").click()
@@ -152,7 +150,7 @@ def test_non_pdf_renamed_gets_spanish_error_and_creates_nothing(app_server, phon
     expect(page.get_by_text("foto.pdf")).to_have_count(0)
     page.get_by_role("button", name="Continuar").click()
     expect(page.locator("#principal-error")).to_have_text(re.compile("Adjunte el documento principal"))
-    assert _count_cases(data) == before
+    assert _count_cases(app_server) == before
     staging = list((data / "staging").glob("*")) if (data / "staging").exists() else []
     assert staging == []
 
