@@ -44,7 +44,7 @@ def seal_and_file(number: str) -> bytes:
 
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-        place = settings.DESK_PLACE if case.channel == "presencial" else settings.FILING_PLACE
+        place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
         data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
                                    tracking_url=tracking_url(number))
     pdf = render_receipt_pdf(data)
@@ -81,7 +81,7 @@ def render(number: str) -> bytes | None:
         sealed = intake.sealed_receipt(s, case.id)
         if sealed is not None:  # the sealed original, byte for byte
             return FileStore(settings.files_dir()).read(sealed.sha256)
-        place = settings.DESK_PLACE if case.channel == "presencial" else settings.FILING_PLACE
+        place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
         data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
                                    tracking_url=tracking_url(number))
     return render_receipt_pdf(data)

@@ -32,7 +32,6 @@ SECURE_COOKIES: bool = PUBLIC_URL.startswith("https://")
 INSTITUTION_NAME: str = os.environ.get("SGD_INSTITUTION", "Jurado Nacional de Elecciones")
 INSTITUTION_SHORT: str = os.environ.get("SGD_INSTITUTION_SHORT", "JNE")
 FILING_PLACE: str = os.environ.get("SGD_FILING_PLACE", "Mesa de Partes Virtual — Lima, Perú")
-DESK_PLACE: str = os.environ.get("SGD_DESK_PLACE", "Mesa de Partes presencial — Lima, Perú")
 TIMEZONE: str = "America/Lima"
 
 # Front-desk limits (also enforced server-side).

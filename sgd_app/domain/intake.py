@@ -465,6 +465,17 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
 
 
 # ---------------------------------------------------------------- receipt
+def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> str:
+    """Where a filing was received: the virtual desk, or the city of the clerk's desk."""
+    if case.channel != "presencial" or not case.registered_by_id:
+        return virtual_place
+    from sgd_app.domain.models import Membership
+
+    city = session.exec(select(Unit.place).join(Membership, Membership.unit_id == Unit.id)
+                        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")).first()
+    return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
+
+
 def receipt_data(session: Session, case: Expediente, *, institution: str, place: str,
                  tracking_url: str):
     """Everything the receipt (cargo) shows, read from the database."""

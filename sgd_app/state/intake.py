@@ -433,7 +433,8 @@ class IntakeState(rx.State):
             "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
             if case.filed_on != case.received_at.astimezone(_lima()).date() else "")
         self.r_due = format_date_es(case.due_on, weekday=True)
-        self.r_place = settings.DESK_PLACE if clerk_id else settings.FILING_PLACE
+        with db.session() as s:
+            self.r_place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
         self.r_procedure = self.proc_name
         self.r_unit = unit_name
         self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"

@@ -232,3 +232,25 @@ def test_access_keys_are_random_readable_and_hashed():
     k = next(iter(keys))
     assert intake.access_key_hash(k) == intake.access_key_hash(k.lower().replace("-", " "))
     assert intake.access_key_hash(k) != intake.access_key_hash(intake.new_access_key())
+
+
+def test_paper_filing_place_is_the_city_of_the_clerks_desk(seeded, store):
+    from sgd_app.domain import auth as a
+
+    with db.write_session(seeded) as s:
+        cusco = s.exec(select(Unit).where(Unit.code == "ODCUS")).one()
+        clerk = a.create_user(s, username="mesa.cusco", full_name="Yeni Huamán", password="clave-cusco-123",
+                              memberships=[(cusco, "clerk")])
+        s.flush()
+        clerk_id = clerk.id
+    case = _file(seeded, store, channel="presencial", filer=intake.FilerInput(
+        doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano", email="", phone="984112233")).case
+    with db.write_session(seeded) as s:
+        c = s.get(Expediente, case.id)
+        c.registered_by_id = clerk_id
+        s.add(c)
+    with db.session(seeded) as s:
+        c = s.get(Expediente, case.id)
+        assert intake.filing_place(s, c, virtual_place="Mesa de Partes Virtual") == "Mesa de Partes presencial — Cusco, Perú"
+        web = _file(seeded, store).case
+        assert intake.filing_place(s, web, virtual_place="Mesa de Partes Virtual") == "Mesa de Partes Virtual"
