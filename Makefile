@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test test-unit test-e2e bench audit-verify lint clean
+.PHONY: setup run test test-unit test-e2e bench audit-verify lint demo-data clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,12 @@ test-unit: setup
 
 bench: setup
 	$(PY) -m bench.run
+
+## A realistic year of cases for demos: make demo-data N=100000
+N ?= 10000
+demo-data: setup
+	$(PY) -m sgd_app init
+	$(PY) -m sgd_app demo-data --n $(N)
 
 lint: setup
 	$(VENV)/bin/ruff check --select F sgd_app tests bench

@@ -24,6 +24,18 @@ def _init(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_data(args: argparse.Namespace) -> int:
+    import time
+
+    from sgd_app import db, demo_data
+
+    db.create_schema()
+    t = time.perf_counter()
+    last = demo_data.generate(db.engine(), args.n, year=args.year)
+    print(f"{args.n} expedientes generados en {time.perf_counter() - t:.1f} s (último número del año: {last}).")
+    return 0
+
+
 def _audit_verify(_args: argparse.Namespace) -> int:
     from sgd_app import db
     from sgd_app.domain import audit
@@ -42,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sgd_app")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the database, the catalogue and the demo accounts").set_defaults(fn=_init)
+    demo = sub.add_parser("demo-data", help="generate a realistic year of cases (demos, benchmarks)")
+    demo.add_argument("--n", type=int, default=10000)
+    demo.add_argument("--year", type=int, default=2026)
+    demo.set_defaults(fn=_demo_data)
     audit_p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit_p.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(fn=_audit_verify)

@@ -107,17 +107,17 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
                                   to_user_id=None, actor_id=None, on_behalf_of_id=None, instructions="Ingreso",
                                   priority="normal", due_on=c["due_on"], created_at=received,
                                   received_at=received + timedelta(hours=2) if got else None,
-                                  received_by_id=rng.choice(users) if got else None))
+                                  received_by_id=(rng.choice(users) if users else None) if got else None))
                 if moved:
                     at = received + timedelta(days=1)
                     moves.append(dict(expediente_id=cid, action="derivar", from_unit_id=unit, to_unit_id=holder,
-                                      to_user_id=None, actor_id=rng.choice(users), on_behalf_of_id=None,
+                                      to_user_id=None, actor_id=(rng.choice(users) if users else None), on_behalf_of_id=None,
                                       instructions="Para su atención", priority="normal", due_on=c["due_on"],
                                       created_at=at, received_at=None if c["awaiting_receipt"] else at,
                                       received_by_id=None))
                     if rng.random() < 0.3:
                         moves.append(dict(expediente_id=cid, action="copia", from_unit_id=unit,
-                                          to_unit_id=rng.choice(units), to_user_id=None, actor_id=rng.choice(users),
+                                          to_unit_id=rng.choice(units), to_user_id=None, actor_id=(rng.choice(users) if users else None),
                                           on_behalf_of_id=None, instructions="Para conocimiento", priority="normal",
                                           due_on=None, created_at=at, received_at=None, received_by_id=None))
             conn.execute(insert(Document), docs)

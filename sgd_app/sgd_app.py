@@ -11,7 +11,9 @@ from sgd_app.pages.home import home
 from sgd_app.pages.casilla import casilla
 from sgd_app.pages.case import expediente
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
-from sgd_app.pages.public_info import mirador, verificar
+from sgd_app.pages.mirador import mirador
+from sgd_app.pages.public_info import verificar
+from sgd_app.pages.reports import reportes
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
 from sgd_app.state.admin import AdminState
@@ -19,6 +21,8 @@ from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
+from sgd_app.state.reports import ReportsState
+from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState
@@ -32,19 +36,23 @@ app = rx.App(
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
 
 _SITE = "Trámite Digital — JNE"
-app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y seguimiento de trámites")
+app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y seguimiento de trámites",
+             on_load=VisitState.count("inicio"))
 app.add_page(mesa_de_partes, route="/mesa-de-partes", title=f"Mesa de Partes Virtual — {_SITE}",
-             on_load=IntakeState.load)
-app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=TrackingState.load)
-app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}", on_load=VerifyState.load)
-app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}")
-app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}")
+             on_load=[VisitState.count("mesa-de-partes"), IntakeState.load])
+app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=[VisitState.count("seguimiento"), TrackingState.load])
+app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}", on_load=[VisitState.count("verificar"), VerifyState.load])
+app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}",
+             on_load=[VisitState.count("mirador"), MiradorState.load])
+app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}",
+             on_load=VisitState.count("casilla"))
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
 app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
 app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=[StaffNav.load, IntakeState.load_desk])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
+app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load=[StaffNav.load, ReportsState.load])
 
 
 async def _sweep_staging():

@@ -267,3 +267,6 @@ async def _too_large(send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+from sgd_app.api.reports import router as _reports_router; api.include_router(_reports_router)  # noqa: E402,E702 — /api/v1/reportes/*

@@ -395,3 +395,11 @@ class JobRun(SQLModel, table=True):
     detail: str = Field(default="", max_length=2000)
 
     __table_args__ = (UniqueConstraint("job", "period"),)
+
+
+class PageVisit(SQLModel, table=True):
+    """Visits to the public pages, counted per day and page — no IP, no cookie, no person."""
+
+    day: date = Field(primary_key=True)
+    path: str = Field(primary_key=True, max_length=40)
+    count: int = 0

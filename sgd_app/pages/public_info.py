@@ -89,14 +89,3 @@ def verificar() -> rx.Component:
                         _upload())),
         title="Verificar documento",
     )
-
-
-def mirador() -> rx.Component:
-    return shell(
-        card(
-            rx.text("El Mirador mostrará las cifras públicas del trámite digital: expedientes recibidos por "
-                    "tipo y mes, canal virtual y presencial, y el papel ahorrado.", size="3"),
-            rx.text("Disponible próximamente.", size="2", color=MUTED, margin_top="0.5rem"),
-        ),
-        title="Mirador",
-    )

@@ -22,9 +22,29 @@ PHONE = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port outside the kernel's ephemeral range (32768-60999 by default), free on IPv4 and
+    IPv6. A port picked with bind(0) is an ephemeral one: an outgoing connection (e.g. to
+    PostgreSQL during the set-up) can take it before the app binds it, and Reflex then exits
+    with "port already in use"."""
+    import random
+
+    import errno
+
+    for _ in range(200):
+        port = random.randint(20000, 30000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("", port))
+            try:
+                with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                    s.bind(("::", port))
+            except OSError as exc:
+                if exc.errno not in (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL):
+                    raise
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port in 20000-30000")
 
 
 def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 420) -> None:

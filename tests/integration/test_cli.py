@@ -40,3 +40,18 @@ def test_init_is_idempotent_and_audit_verify_finds_a_one_byte_change(tmp_path):
     bad = _cli(tmp_path, "audit", "verify")
     assert bad.returncode == 1
     assert f"ROTA en el evento {broken}" in bad.stdout
+
+
+def test_demo_data_generates_a_gap_free_year(tmp_path):
+    assert _cli(tmp_path, "init").returncode == 0
+    out = _cli(tmp_path, "demo-data", "--n", "500")
+    assert out.returncode == 0, out.stderr
+    assert "500 expedientes generados" in out.stdout
+    eng = db.make_engine(f"sqlite:///{tmp_path / 'sgd.db'}")
+    with eng.connect() as conn:
+        seqs = [r[0] for r in conn.execute(text("SELECT seq FROM expediente ORDER BY seq"))]
+        statuses = {r[0] for r in conn.execute(text("SELECT DISTINCT status FROM expediente"))}
+        last = conn.execute(text("SELECT last FROM casecounter WHERE year = 2026")).scalar()
+    eng.dispose()
+    assert seqs == list(range(1, 501)) and last == 500
+    assert {"registrado", "en_tramite", "atendido"} <= statuses

@@ -1,0 +1,269 @@
+"""Report exports for signed-in staff: the filtered cases as CSV (streamed) and XLSX, and a
+one-page PDF summary. Same filters as /reportes, as query parameters; same scope as the page
+(``reports.cases_query``)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from typing import Any, Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
+
+from sgd_app import db, settings
+from sgd_app.domain import auth, reports
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+
+router = APIRouter()
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> str:
+    from sgd_app.domain.routing import today_lima
+
+    return today_lima().isoformat()
+
+
+def _auth(request: Request) -> tuple[Principal, reports.ReportFilters] | JSONResponse:
+    token = request.cookies.get(settings.SESSION_COOKIE, "")
+    try:
+        with db.session() as s:
+            who = auth.resolve(s, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
+    except NotAuthenticated:
+        return JSONResponse({"detail": "Inicie sesión para descargar reportes."}, status_code=401,
+                            headers=_NO_STORE)
+    try:
+        filters = reports.parse_filters(request.query_params)
+    except InvalidInput as exc:
+        return JSONResponse({"detail": exc.message, "campo": exc.field}, status_code=400, headers=_NO_STORE)
+    return who, filters
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {**_NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+# ---------------------------------------------------------------- CSV (streamed)
+def csv_chunks(who: Principal, filters: reports.ReportFilters, *, batch: int = 2000) -> Iterator[bytes]:
+    """UTF-8 with BOM, ';' separated (Excel in Spanish opens it as is), ~``batch`` rows a chunk."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(reports.HEADERS)
+    yield ("\ufeff" + buf.getvalue()).encode("utf-8")
+    buf.seek(0)
+    buf.truncate()
+    with db.session() as s:
+        pending = 0
+        for row in reports.iter_rows(s, reports.cases_query(s, who, filters), batch=batch):
+            writer.writerow(row.as_text())
+            pending += 1
+            if pending >= 500:
+                yield buf.getvalue().encode("utf-8")
+                buf.seek(0)
+                buf.truncate()
+                pending = 0
+    if buf.tell():
+        yield buf.getvalue().encode("utf-8")
+
+
+@router.get("/api/v1/reportes/expedientes.csv")
+def export_csv(request: Request) -> Response:
+    got = _auth(request)
+    if isinstance(got, Response):
+        return got
+    who, filters = got
+    return StreamingResponse(csv_chunks(who, filters), media_type="text/csv; charset=utf-8",
+                             headers=_attachment(f"expedientes-{_today()}.csv"))
+
+
+# ---------------------------------------------------------------- XLSX
+def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters) -> None:
+    """Write-only workbook (rows streamed to disk): "Expedientes" and "Resumen"."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Expedientes")
+    ws.freeze_panes = "A2"
+    for i, width in enumerate((14, 13, 19, 40, 15, 12, 14, 30, 30, 16, 40, 12, 8)):
+        ws.column_dimensions[chr(ord("A") + i)].width = width
+    bold = Font(bold=True)
+
+    def head(value: Any) -> WriteOnlyCell:
+        c = WriteOnlyCell(ws, value=value)
+        c.font = bold
+        return c
+
+    def when(value, fmt: str) -> WriteOnlyCell | None:
+        if value is None:
+            return None
+        c = WriteOnlyCell(ws, value=value)
+        c.number_format = fmt
+        return c
+
+    ws.append([head(h) for h in reports.HEADERS])
+    with db.session() as s:
+        for r in reports.iter_rows(s, reports.cases_query(s, who, filters)):
+            ws.append([r.number, when(r.filed_on, "DD/MM/YYYY"),
+                       when(r.received_at.replace(tzinfo=None), "DD/MM/YYYY HH:MM:SS"), r.procedure, r.category,
+                       r.channel, r.status, r.unit, r.filer, r.filer_doc, r.subject, when(r.due_on, "DD/MM/YYYY"),
+                       r.folios])
+        agg = reports.aggregates(s, who, filters)
+        described = reports.describe_filters(s, filters)
+    summary = wb.create_sheet("Resumen")
+    summary.column_dimensions["A"].width = 50
+    summary.column_dimensions["B"].width = 14
+    summary.append([WriteOnlyCell(summary, value="Resumen de expedientes")])
+    for line in described:
+        summary.append([line])
+    summary.append([])
+    summary.append(["Expedientes", agg["total"]])
+    summary.append(["Atendidos", agg["attended"]])
+    summary.append(["Atendidos dentro del plazo", agg["attended_on_time"]])
+    summary.append(["Atendidos dentro del plazo (%)", agg["on_time_pct"]])
+    summary.append(["Promedio de días hábiles para atender", agg["avg_business_days"]])
+    for title, key in _TABLES:
+        summary.append([])
+        summary.append([WriteOnlyCell(summary, value=title), WriteOnlyCell(summary, value="Expedientes")])
+        for label, n in agg[key]:
+            summary.append([label, n])
+    wb.save(path)
+
+
+_TABLES = (("Por estado", "by_status"), ("Por unidad", "by_unit"), ("Por trámite", "by_procedure"),
+           ("Por categoría", "by_category"), ("Por canal", "by_channel"))
+
+
+@router.get("/api/v1/reportes/expedientes.xlsx")
+def export_xlsx(request: Request) -> Response:
+    got = _auth(request)
+    if isinstance(got, Response):
+        return got
+    who, filters = got
+    fd, path = tempfile.mkstemp(prefix="reporte-", suffix=".xlsx")
+    os.close(fd)
+    try:
+        write_xlsx(path, who, filters)  # sync route: FastAPI runs it in a worker thread
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=XLSX_MIME, headers=_attachment(f"expedientes-{_today()}.xlsx"),
+                        background=BackgroundTask(os.unlink, path))
+
+
+# ---------------------------------------------------------------- PDF summary
+def render_summary(agg: dict[str, Any], described: list[str], *, user: str, generated: str) -> bytes:
+    """One A4 page: title, filters, KPIs, and the aggregates as small tables."""
+    from fpdf import FPDF
+
+    from sgd_app.domain.drafting import _fonts
+
+    pdf = FPDF(format="A4")
+    for style, path in _fonts().items():
+        pdf.add_font("Source", style, path)
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(15, 15, 15)
+    pdf.set_title("Resumen de expedientes")
+    pdf.set_author(settings.INSTITUTION_NAME)
+    pdf.set_lang("es-PE")
+    pdf.set_creator("Trámite Digital")
+    pdf.add_page()
+    pdf.set_font("Source", "B", 10)
+    pdf.set_text_color(138, 21, 56)
+    pdf.cell(0, 5, settings.INSTITUTION_NAME.upper(), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Source", "B", 17)
+    pdf.set_text_color(31, 35, 40)
+    pdf.cell(0, 9, "Resumen de expedientes", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Source", "", 9)
+    pdf.set_text_color(80, 90, 100)
+    pdf.cell(0, 4.5, f"Generado el {generated} por {user}", new_x="LMARGIN", new_y="NEXT")
+    for line in described[:5]:
+        pdf.cell(0, 4.5, _fit(pdf, line, 180), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    # KPI boxes
+    y = pdf.get_y()
+    w = 43.5
+    for i, (label, value) in enumerate(reports.kpis(agg)):
+        x = 15 + i * (w + 2)
+        pdf.set_draw_color(216, 221, 227)
+        pdf.rect(x, y, w, 20)
+        pdf.set_xy(x + 2, y + 2)
+        pdf.set_font("Source", "B", 15)
+        pdf.set_text_color(138, 21, 56)
+        pdf.cell(w - 4, 8, value)
+        pdf.set_xy(x + 2, y + 10.5)
+        pdf.set_font("Source", "", 8)
+        pdf.set_text_color(80, 90, 100)
+        pdf.multi_cell(w - 4, 3.6, label, align="L")
+    pdf.set_y(y + 25)
+    # tables: two columns
+    top = pdf.get_y()
+    left = [("Por estado", agg["by_status"], 10), ("Por categoría", agg["by_category"], 4),
+            ("Por canal", agg["by_channel"], 4)]
+    right = [("Por unidad", agg["by_unit"], 14), ("Por trámite", agg["by_procedure"], 12)]
+    for col, tables in ((15, left), (107, right)):
+        pdf.set_y(top)
+        for title, rows, limit in tables:
+            _table(pdf, col, 88, title, rows, limit, agg["total"])
+    pdf.set_xy(15, 282)
+    pdf.set_font("Source", "", 7.5)
+    pdf.set_text_color(110, 110, 110)
+    pdf.cell(0, 4, "Trámite Digital · Documento de uso interno. Cifras según el estado de los expedientes al "
+             "momento de generarlo.", align="C")
+    return bytes(pdf.output())
+
+
+def _fit(pdf, text: str, width: float) -> str:
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def _table(pdf, x: float, width: float, title: str, rows: list, limit: int, total: int) -> None:
+    pdf.set_x(x)
+    pdf.set_font("Source", "B", 10)
+    pdf.set_text_color(31, 35, 40)
+    pdf.cell(width, 6, title, new_x="LEFT", new_y="NEXT")
+    pdf.set_draw_color(138, 21, 56)
+    pdf.line(x, pdf.get_y(), x + width, pdf.get_y())
+    pdf.set_font("Source", "", 8.5)
+    shown = rows[:limit]
+    if len(rows) > limit:
+        rest = sum(n for _, n in rows[limit - 1:])
+        shown = rows[:limit - 1] + [["Otros", rest]]
+    if not shown:
+        pdf.set_x(x)
+        pdf.cell(width, 5, "Sin expedientes", new_x="LEFT", new_y="NEXT")
+    for label, n in shown:
+        pdf.set_x(x)
+        pct = reports.format_pct(100.0 * n / total if total else None)
+        pdf.cell(width - 34, 4.8, _fit(pdf, str(label), width - 36))
+        pdf.cell(16, 4.8, reports.format_int(n), align="R")
+        pdf.cell(18, 4.8, pct, align="R", new_x="LEFT", new_y="NEXT")
+        pdf.set_x(x)
+    pdf.ln(3)
+
+
+@router.get("/api/v1/reportes/resumen.pdf")
+def summary_pdf(request: Request) -> Response:
+    got = _auth(request)
+    if isinstance(got, Response):
+        return got
+    who, filters = got
+    from sgd_app.domain.calendar import format_datetime_es
+    from sgd_app.domain.models import utcnow
+
+    with db.session() as s:
+        agg = reports.aggregates(s, who, filters)
+        described = reports.describe_filters(s, filters)
+    pdf = render_summary(agg, described, user=who.user.full_name, generated=format_datetime_es(utcnow()))
+    return Response(pdf, media_type="application/pdf", headers=_attachment(f"resumen-{_today()}.pdf"))

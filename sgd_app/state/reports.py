@@ -1,0 +1,114 @@
+"""/reportes: filters, aggregates and a preview of the first rows. Every handler resolves the
+session itself; rows come only from ``reports.cases_query`` (the user's visible units)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from sgd_app import db
+from sgd_app.domain import reports
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.domain.intake import STATUSES
+from sgd_app.state.staff import current_principal
+
+PREVIEW_ROWS = 50
+EMPTY = {k: "" for k in reports.FILTER_KEYS}
+
+
+def _table(rows: list, total: int) -> list[list[str]]:
+    return [[str(label), reports.format_int(n), reports.format_pct(100.0 * n / total if total else None)]
+            for label, n in rows]
+
+
+class ReportsState(rx.State):
+    filters: dict[str, str] = dict(EMPTY)
+    query_string: str = ""  # the applied filters, for the download links
+    unit_options: list[list[str]] = []
+    procedure_options: list[list[str]] = []
+    status_options: list[list[str]] = [[k, v] for k, v in STATUSES.items()]
+    kpis: list[list[str]] = []
+    by_status: list[list[str]] = []
+    by_unit: list[list[str]] = []
+    by_procedure: list[list[str]] = []
+    by_category: list[list[str]] = []
+    by_channel: list[list[str]] = []
+    described: list[str] = []
+    preview: list[list[str]] = []
+    total: int = 0
+    total_text: str = "0"
+    error: str = ""
+    loaded: bool = False
+    form_version: int = 0  # re-mounts the form (its inputs are uncontrolled) after "Limpiar"
+
+    @rx.var
+    def preview_note(self) -> str:
+        if self.total > PREVIEW_ROWS:
+            return f"Vista previa: los primeros {PREVIEW_ROWS} de {self.total_text} expedientes."
+        return ""
+
+    def _who(self) -> Principal | None:
+        try:
+            return current_principal(self)
+        except NotAuthenticated:
+            self.reset()
+            return None
+
+    def _refresh(self, who: Principal, f: reports.ReportFilters) -> None:
+        with db.session() as s:
+            self.unit_options = [[str(uid), name] for uid, name in reports.visible_units(s, who)]
+            if not self.procedure_options:
+                self.procedure_options = [[str(pid), name] for pid, name in reports.procedures(s)]
+            agg = reports.aggregates(s, who, f)
+            rows = list(reports.iter_rows(s, reports.cases_query(s, who, f), batch=PREVIEW_ROWS,
+                                          limit=PREVIEW_ROWS))
+            self.described = reports.describe_filters(s, f)
+        total = agg["total"]
+        self.total = total
+        self.total_text = reports.format_int(total)
+        self.kpis = [[label, value] for label, value in reports.kpis(agg)]
+        self.by_status = _table(agg["by_status"], total)
+        self.by_unit = _table(agg["by_unit"], total)
+        self.by_procedure = _table(agg["by_procedure"], total)
+        self.by_category = _table(agg["by_category"], total)
+        self.by_channel = _table(agg["by_channel"], total)
+        self.preview = [r.as_text() for r in rows]
+        params = f.as_query()
+        self.query_string = ("?" + urlencode(params)) if params else ""
+        self.error = ""
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        try:
+            f = reports.parse_filters(self.filters)
+        except InvalidInput:
+            self.filters = dict(EMPTY)
+            f = reports.ReportFilters()
+        self._refresh(who, f)
+
+    @rx.event
+    def apply_filters(self, form: dict):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        self.filters = {k: str(form.get(k, "") or "")[:40] for k in reports.FILTER_KEYS}
+        try:
+            f = reports.parse_filters(self.filters)
+        except InvalidInput as exc:
+            self.error = exc.message
+            return
+        self._refresh(who, f)
+
+    @rx.event
+    def clear_filters(self):
+        who = self._who()
+        if who is None:
+            return rx.redirect("/ingresar?motivo=sesion")
+        self.filters = dict(EMPTY)
+        self.form_version += 1
+        self._refresh(who, reports.ReportFilters())
