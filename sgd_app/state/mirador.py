@@ -45,8 +45,10 @@ class MiradorState(rx.State):
     by_channel: go.Figure = go.Figure()
 
     @rx.event
-    def load(self):
-        f = cached_figures()
+    async def load(self):
+        import asyncio
+
+        f = await asyncio.to_thread(cached_figures)  # aggregate queries off the event loop
         self.kpis = [
             {"label": "Trámites recibidos", "value": mirador.fmt_int(f.total)},
             {"label": "Por la Mesa de Partes Virtual", "value": mirador.fmt_int(f.virtual)},
