@@ -20,12 +20,16 @@ def staff_bar() -> rx.Component:
     return rx.flex(
         rx.flex(
             rx.link("Bandeja", href="/bandeja", weight="medium", color=BRAND),
-            rx.cond(N.expiring > 0, rx.link(
-                rx.badge(rx.icon("alarm-clock", size=14, aria_hidden="true"), N.expiring, " vencen pronto",
-                         color_scheme="red", size="2"),
+            rx.cond(N.expiring > 0, rx.el.a(
+                rx.icon("alarm-clock", size=14, aria_hidden="true"), N.expiring, " vencen pronto",
                 href="/bandeja?pestana=por_vencer", id="alerta-vencimientos",
-                aria_label=N.expiring.to(str) + " expedientes vencen en un día hábil o menos")),
+                title="Expedientes de sus unidades que vencen en un día hábil o menos",
+                style={"display": "inline-flex", "gap": "0.3rem", "align_items": "center", "background": ERROR,
+                       "color": "white", "border_radius": "999px", "padding": "0.2rem 0.7rem",
+                       "font_weight": "600", "font_size": "0.9rem", "text_decoration": "none",
+                       "min_height": "32px"})),
             rx.link("Firma", href="/firma", weight="medium", color=BRAND),
+            rx.link("Reportes", href="/reportes", weight="medium", color=BRAND),
             rx.cond(N.is_clerk, rx.link("Registrar documento", href="/registrar", weight="medium", color=BRAND)),
             rx.cond(N.is_admin, rx.link("Administración", href="/admin", weight="medium", color=BRAND)),
             gap="1rem", wrap="wrap", align="center",
