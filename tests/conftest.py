@@ -88,3 +88,25 @@ def run_async(coro):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+DEMO_PW = "clave-demo-123"
+
+
+def principal(engine, username: str, password: str = DEMO_PW):
+    """Sign a seeded demo user in and return their Principal (units, roles, delegations)."""
+    from sgd_app.domain import auth as _auth
+
+    with db.write_session(engine) as s:
+        token = _auth.login(s, username=username, password=password)
+    with db.session(engine) as s:
+        return _auth.resolve(s, token)
+
+
+def unit_by_code(engine, code: str):
+    from sqlmodel import select as _select
+
+    from sgd_app.domain.models import Unit
+
+    with db.session(engine) as s:
+        return s.exec(_select(Unit).where(Unit.code == code)).one()

@@ -9,13 +9,13 @@ import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import auth, drafting, intake, routing
+from sgd_app.domain import drafting, intake, routing
 from sgd_app.domain.drafting import SigningContext
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
 from sgd_app.domain.models import Document, InternalDocument, Signature, SignatureStep, Unit
 from sgd_app.domain.pki import DevPKI
 from sgd_app.domain.signing import validate_pdf
-from tests.conftest import make_pdf
+from tests.conftest import make_pdf, principal
 
 PW = "clave-demo-123"
 
@@ -35,11 +35,7 @@ def _ctx(pki) -> SigningContext:
                           institution="Jurado Nacional de Elecciones", institution_short="JNE")
 
 
-def _who(engine, username):
-    with db.write_session(engine) as s:
-        token = auth.login(s, username=username, password=PW)
-    with db.session(engine) as s:
-        return auth.resolve(s, token)
+_who = principal
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import auth, intake, observations, routing
+from sgd_app.domain import intake, observations, routing
 from sgd_app.domain.calendar import BusinessCalendar
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts
 from sgd_app.domain.models import AuditEvent, CasillaAccount, Expediente, Notice, Observation, OutboxMessage
-from tests.conftest import make_pdf
+from tests.conftest import make_pdf, principal
 
 PW = "clave-demo-123"
 CASILLA = "https://sgd.example.pe/casilla"
@@ -21,11 +21,7 @@ FIX = "https://sgd.example.pe/seguimiento"
 MON = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
 
 
-def _who(e, username):
-    with db.write_session(e) as s:
-        token = auth.login(s, username=username, password=PW)
-    with db.session(e) as s:
-        return auth.resolve(s, token)
+_who = principal
 
 
 def _case(e, number) -> Expediente:

@@ -14,22 +14,16 @@ from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Expediente, Unit
 from sgd_app.domain.reports import ReportFilters
-from tests.conftest import make_pdf
+from tests.conftest import make_pdf, principal, unit_by_code
 
 PW = "clave-demo-123"
 ROOTS = ("SG", "DGRS", "ROP", "DNFPE", "ENEC", "ODCUS")
 
 
-def _who(engine, username):
-    with db.write_session(engine) as s:
-        token = auth.login(s, username=username, password=PW)
-    with db.session(engine) as s:
-        return auth.resolve(s, token)
+_who = principal
 
 
-def _unit(engine, code) -> Unit:
-    with db.session(engine) as s:
-        return s.exec(select(Unit).where(Unit.code == code)).one()
+_unit = unit_by_code
 
 
 def _file(engine, store, code, subject, fields=None, channel="virtual", by=None):

@@ -12,21 +12,15 @@ from sgd_app.domain import audit, auth, intake, routing
 from sgd_app.domain.calendar import BusinessCalendar
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.models import Delegation, Document, Expediente, Movement, Note, Unit
-from tests.conftest import make_pdf
+from tests.conftest import make_pdf, principal, unit_by_code
 
 PW = "clave-demo-123"
 
 
-def _who(engine, username):
-    with db.write_session(engine) as s:
-        token = auth.login(s, username=username, password=PW)
-    with db.session(engine) as s:
-        return auth.resolve(s, token)
+_who = principal
 
 
-def _unit(engine, code) -> Unit:
-    with db.session(engine) as s:
-        return s.exec(select(Unit).where(Unit.code == code)).one()
+_unit = unit_by_code
 
 
 def _file(engine, store, code="CONST-AF", **kw):
