@@ -16,6 +16,7 @@ from sgd_app.pages.public_info import verificar
 from sgd_app.pages.reports import reportes
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
+from sgd_app.pages.tablero import tablero
 from sgd_app.state.admin import AdminState
 from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
@@ -24,6 +25,7 @@ from sgd_app.state.login import LoginState
 from sgd_app.state.reports import ReportsState
 from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.staff import InboxState, StaffNav
+from sgd_app.state.tablero import TableroState
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState
 
@@ -50,6 +52,8 @@ app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
 app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
 app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=[StaffNav.load, IntakeState.load_desk])
+app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}",
+             on_load=[StaffNav.load, TableroState.load])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
 app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load=[StaffNav.load, ReportsState.load])
