@@ -12,8 +12,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from fpdf import FPDF
-
+from bench.common import one_page_pdf, p95
 from sgd_app import db, seed
 from sgd_app.domain import intake
 from sgd_app.domain.documents import FileStore
@@ -22,15 +21,10 @@ N = int(__import__("os").environ.get("BENCH_N", "1000"))
 
 
 def _pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, "Solicitud de constancia de afiliación. " * 20)
-    return bytes(pdf.output())
+    return one_page_pdf("Solicitud de constancia de afiliación. " * 20)
 
 
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[94]
+_p95 = p95
 
 
 def run_service(tmp: Path, pdf: bytes) -> dict[str, float]:

@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from fpdf import FPDF
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
+from bench.common import one_page_pdf, p95
 from sgd_app.domain import signing
 from sgd_app.domain.pki import DevPKI
 
@@ -33,15 +33,10 @@ URL = "https://tramite.jne.gob.pe/verificar/EXP-2026-000123"
 
 
 def _pdf() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, "Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso. " * 12)
-    return bytes(pdf.output())
+    return one_page_pdf("Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso. " * 12)
 
 
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[94]
+_p95 = p95
 
 
 def run_service(pki: DevPKI, pdf: bytes) -> tuple[float, float, list[bytes]]:
