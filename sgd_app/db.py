@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from sgd_app.domain import models  # noqa: F401  (registers the tables)
+from sgd_app.domain import digitize, search  # noqa: F401  (their tables too)
 
 _IMMEDIATE = "sgd_immediate"
 

@@ -403,3 +403,17 @@ class PageVisit(SQLModel, table=True):
     day: date = Field(primary_key=True)
     path: str = Field(primary_key=True, max_length=40)
     count: int = 0
+
+
+# ---------------------------------------------------------------- digitisation and search
+class DocumentText(SQLModel, table=True):
+    """The searchable text of one document: extracted from a born-digital or signed PDF, or read
+    by OCR from a scan. The original file is never rewritten; an OCR'd copy with a text layer is
+    a separate file in the store (``searchable_sha256``)."""
+
+    document_id: int = Field(primary_key=True, foreign_key="document.id")
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    method: str = Field(max_length=10)  # texto / ocr / ninguno
+    text: str = ""
+    searchable_sha256: str = Field(default="", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)

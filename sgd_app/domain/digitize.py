@@ -1,0 +1,1 @@
+"""Digitisation: scans to PDF, OCR, text extraction, background queue (issue 7). To be written."""

@@ -1,0 +1,1 @@
+"""Full-text search over cases and documents (issue 7). To be written."""
