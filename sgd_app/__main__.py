@@ -1,4 +1,4 @@
-"""Command line: ``python -m sgd_app init | audit verify``."""
+"""Command line: ``python -m sgd_app init | demo-data | summaries rebuild | audit verify``."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,11 @@ def _init(_args: argparse.Namespace) -> int:
         seed.seed_catalogue(s)
     with db.write_session() as s:
         creds = seed.seed_demo_staff(s, settings.DATA_DIR / "credenciales-demo.txt")
+    from sgd_app.domain import summaries
+
+    if summaries.missing(db.engine()):
+        counts = summaries.rebuild(db.engine())
+        print(f"Resúmenes del tablero reconstruidos ({sum(counts.values())} filas).")
     where = settings.DATABASE_URL.split("@")[-1]
     print(f"Base de datos lista: {where}")
     print("Cuentas de demostración (usuario / contraseña):")
@@ -33,6 +38,19 @@ def _demo_data(args: argparse.Namespace) -> int:
     t = time.perf_counter()
     last = demo_data.generate(db.engine(), args.n, year=args.year)
     print(f"{args.n} expedientes generados en {time.perf_counter() - t:.1f} s (último número del año: {last}).")
+    return 0
+
+
+def _summaries_rebuild(_args: argparse.Namespace) -> int:
+    import time
+
+    from sgd_app import db
+    from sgd_app.domain import summaries
+
+    t = time.perf_counter()
+    counts = summaries.rebuild(db.engine())
+    print(f"Resúmenes del tablero reconstruidos en {time.perf_counter() - t:.1f} s: "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 
@@ -58,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--n", type=int, default=10000)
     demo.add_argument("--year", type=int, default=2026)
     demo.set_defaults(fn=_demo_data)
+    sums = sub.add_parser("summaries", help="dashboard summary tables")
+    sums_sub = sums.add_subparsers(dest="summaries_command", required=True)
+    sums_sub.add_parser("rebuild", help="recompute them from the cases").set_defaults(fn=_summaries_rebuild)
     audit_p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit_p.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(fn=_audit_verify)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from sgd_app.domain import summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar
 from sgd_app.domain.intake import access_key_hash, format_number
 from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, User
@@ -120,6 +121,13 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
                                           to_unit_id=rng.choice(units), to_user_id=None, actor_id=(rng.choice(users) if users else None),
                                           on_behalf_of_id=None, instructions="Para conocimiento", priority="normal",
                                           due_on=None, created_at=at, received_at=None, received_by_id=None))
+                if c["closed_at"] is not None:
+                    moves.append(dict(expediente_id=cid, action="atender" if status == "atendido" else "archivar",
+                                      from_unit_id=holder, to_unit_id=None, to_user_id=None,
+                                      actor_id=(rng.choice(users) if users else None), on_behalf_of_id=None,
+                                      instructions="Atendido" if status == "atendido" else "Archivado",
+                                      priority="normal", due_on=None, created_at=c["closed_at"], received_at=None,
+                                      received_by_id=None))
             conn.execute(insert(Document), docs)
             conn.execute(insert(Movement), moves)
         done += chunk
@@ -127,4 +135,5 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
         updated = conn.execute(CaseCounter.__table__.update().where(CaseCounter.year == year).values(last=seq))
         if updated.rowcount == 0:
             conn.execute(insert(CaseCounter).values(year=year, last=seq))
+    summaries.rebuild(engine)
     return seq

@@ -34,6 +34,7 @@ class BusinessCalendar:
         self._extra: dict[date, str] = (
             dict(non_working) if isinstance(non_working, dict) else {d: "" for d in non_working}
         )
+        self._business: dict[date, bool] = {}
 
     def holiday_name(self, day: date) -> str | None:
         """The reason ``day`` is not a business day, or None when it is one."""
@@ -47,7 +48,10 @@ class BusinessCalendar:
         return None
 
     def is_business_day(self, day: date) -> bool:
-        return self.holiday_name(day) is None
+        known = self._business.get(day)
+        if known is None:
+            known = self._business[day] = self.holiday_name(day) is None
+        return known
 
     def first_business_day_from(self, day: date) -> date:
         """``day`` itself when it is a business day, otherwise the next one."""

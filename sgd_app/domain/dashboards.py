@@ -1,93 +1,341 @@
 """Command dashboard (tablero de mando): KPIs and chart data as plain dicts, scoped to the units a
-head or manager may see (``routing.visible_unit_ids``), with the reports' filters.
+head or manager may see (``routing.visible_unit_ids``), with the reports' filters (the dashboard
+has no status filter: a status given is ignored).
 
-This first version computes from the case table with grouped queries (fine for tens of
-thousands of cases); summary tables maintained in the business transactions, and the push of
-every change to open dashboards, are the next step (see the README).
+:func:`compute` reads the summary tables that ``domain/summaries.py`` keeps in the same
+transactions as the changes (a few thousand rows, whatever the number of cases);
+:func:`compute_naive` computes the same dict from the cases and their route. Both must always
+agree (tests compare them on both databases); the benchmark times both.
 """
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
 from collections import Counter
-from datetime import date, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
 
-from sqlalchemy import case, func
+from sqlalchemy import false, func, select as sa_select, text
 from sqlmodel import Session, select
 
-from sgd_app.domain import reports, routing
+from sgd_app.domain import reports, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
-from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.models import (Expediente, Movement, Party, Procedure, SumAttended, SumFiled, SumHour, SumOpen,
+                                   SumStage, Unit)
 
-ACTIVE = routing.OPEN + ("observado",)
+ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+DAILY_DAYS = 30
+HEAT_MONTHS = 3  # the heatmap covers this month and the two before it
 
 
 def may_view(who: Principal) -> bool:
     return who.has_role("head", "manager") or bool(who.delegated)
 
 
+def scope_key(units: Iterable[int], filters: reports.ReportFilters) -> str:
+    """A name for one (scope, filters) pair: every viewer with the same pair shares one live
+    feed. Letters and digits only (Reflex link tokens cannot contain "_")."""
+    raw = json.dumps([sorted(units), replace(filters, status=None).as_query()], sort_keys=True)
+    return "tablero" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
 def dashboard(session: Session, who: Principal, filters: reports.ReportFilters = reports.ReportFilters(), *,
-              today: date, calendar: BusinessCalendar | None = None, days: int = 30) -> dict[str, Any]:
-    cal = calendar or load_calendar(session)
-    units = routing.visible_unit_ids(session, who)
-    where = reports._where(units, filters)
-    agg = reports.aggregates(session, who, filters)
-    week_start = today - timedelta(days=today.weekday())
-    amber_limit = cal.add_business_days(today, 2)
+              today: date, calendar: BusinessCalendar | None = None) -> dict[str, Any]:
+    """The dashboard of ``who`` (from the summary tables)."""
+    return compute(session, routing.visible_unit_ids(session, who), filters, today=today, calendar=calendar)
 
-    def count(*extra) -> int:
-        return int(session.exec(select(func.count()).select_from(Expediente).where(*where, *extra)).one())
 
-    kpis = {
-        "filed_today": count(Expediente.filed_on == today),
-        "filed_week": count(Expediente.filed_on >= week_start, Expediente.filed_on <= today),
-        "in_progress": count(Expediente.status.in_(ACTIVE)),
-        "overdue": count(Expediente.status.in_(routing.OPEN), Expediente.current_due_on < today),
-        "on_time_pct": agg["on_time_pct"],
-        "avg_business_days": agg["avg_business_days"],
-        "total": agg["total"],
-    }
-    since = max(filters.date_from or date.min, today - timedelta(days=days - 1))
-    daily: dict[str, dict[str, int]] = {}
-    for day, channel, n in session.exec(
-            select(Expediente.filed_on, Expediente.channel, func.count())
-            .where(*where, Expediente.filed_on >= since, Expediente.filed_on <= today)
-            .group_by(Expediente.filed_on, Expediente.channel)).all():
-        daily.setdefault(day.isoformat(), {})[channel] = n
-    bucket = case((Expediente.current_due_on < today, "rojo"), (Expediente.current_due_on <= amber_limit, "ambar"),
-                  else_="verde")
-    lights: dict[str, dict[str, int]] = {}
-    for unit, color, n in session.exec(
-            select(Unit.name, bucket, func.count()).join(Unit, Unit.id == Expediente.current_unit_id)
-            .where(*where, Expediente.status.in_(routing.OPEN)).group_by(Unit.name, bucket)).all():
-        lights.setdefault(unit, {"rojo": 0, "ambar": 0, "verde": 0})[color] = n
-    backlog = sorted(((u, sum(c.values())) for u, c in lights.items()), key=lambda x: -x[1])
-    heat = Counter()
-    heat_since = max(filters.date_from or date.min, today - timedelta(days=90))
-    for received in session.exec(select(Expediente.received_at)
-                                 .where(*where, Expediente.filed_on >= heat_since)).all():
-        local = received.astimezone(LIMA)
-        heat[(local.weekday(), local.hour)] += 1
-    overdue = [
-        {"number": n, "procedure": p, "unit": u, "filer": f, "due": d.isoformat(),
-         "late": cal.business_days_between(d, today)}
-        for n, p, u, f, d in session.exec(
-            select(Expediente.number, Procedure.name, Unit.name, Party.name, Expediente.current_due_on)
-            .join(Procedure, Procedure.id == Expediente.procedure_id)
-            .join(Unit, Unit.id == Expediente.current_unit_id)
-            .join(Party, Party.id == Expediente.party_id)
-            .where(*where, Expediente.status.in_(routing.OPEN), Expediente.current_due_on < today)
-            .order_by(Expediente.current_due_on, Expediente.id).limit(10)).all()
-    ]
+class _Ctx:
+    """What both paths share: scope, filters, dates, names."""
+
+    def __init__(self, session: Session, units: set[int], f: reports.ReportFilters, today: date,
+                 cal: BusinessCalendar | None):
+        self.s = session
+        self.f = replace(f, status=None)
+        self.units = set(units)
+        self.today = today
+        self.cal = cal or load_calendar(session)
+        self.empty = not units or (f.unit_id is not None and f.unit_id not in units)
+        self.scope = [f.unit_id] if f.unit_id is not None else sorted(units)
+        procs = session.exec(select(Procedure.id, Procedure.name, Procedure.category)).all()
+        self.proc_name = {p: n for p, n, _ in procs}
+        self.proc_cat = {p: c for p, _, c in procs}
+        self.procs: list[int] | None = None
+        if f.procedure_id is not None or f.category:
+            self.procs = [p for p, _, c in procs if (f.procedure_id is None or p == f.procedure_id)
+                          and (not f.category or c == f.category)]
+        self.unit_name = dict(session.exec(select(Unit.id, Unit.name)).all())
+        self.week_start = today - timedelta(days=today.weekday())
+        self.amber_limit = self.cal.add_business_days(today, 2)
+        self.since = max(f.date_from or date.min, today - timedelta(days=DAILY_DAYS - 1))
+        first = today.replace(day=1)
+        for _ in range(HEAT_MONTHS - 1):
+            first = (first - timedelta(days=1)).replace(day=1)
+        self.heat_since = max(f.date_from or date.min, first)
+
+    def where(self, day_col, unit_col, proc_col, lo: date | None = None, hi: date | None = None,
+              *, filters: bool = True) -> list:
+        """Scope, procedures and [lo, hi] (plus the filter's dates unless ``filters`` is False)."""
+        if self.empty or self.procs == []:
+            return [false()]
+        c = [unit_col.in_(self.scope)]
+        if self.procs is not None:
+            c.append(proc_col.in_(self.procs))
+        lo = max(lo or date.min, (self.f.date_from if filters else None) or date.min)
+        hi = min(hi or date.max, (self.f.date_to if filters else None) or date.max)
+        if lo > date.min:
+            c.append(day_col >= lo)
+        if hi < date.max:
+            c.append(day_col <= hi)
+        return c
+
+    def parts(self, t, lo: date | None = None) -> list[list]:
+        """WHERE clauses over a grained summary table ``t`` (its columns) for the filter's dates
+        from ``lo`` on: whole months from the month rows, partial edge months from the day rows."""
+        lo = max(lo or date.min, self.f.date_from or date.min)
+        hi = self.f.date_to or date.max
+        return [[t.grain == grain, *self.where(t.day, t.unit_id, t.procedure_id, a, b, filters=False)]
+                for grain, a, b in split_range(lo if lo > date.min else None, hi if hi < date.max else None)]
+
+    def light(self, due: date) -> str:
+        return "rojo" if due < self.today else ("ambar" if due <= self.amber_limit else "verde")
+
+
+def _assemble(ctx: _Ctx, *, total: int, filed_today: int, filed_week: int, in_progress: int, overdue_n: int,
+              attended: int, on_time: int, days_sum: int, daily: dict, lights: dict, by_proc: Counter,
+              heat: Counter, stages: dict, overdue: list) -> dict[str, Any]:
+    by_cat = Counter()
+    for p, n in by_proc.items():
+        by_cat[ctx.proc_cat.get(p, "")] += n
+    by_procedure = sorted(([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0]))
+    by_category = sorted(([reports.CATEGORIES.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0]))
+    lights = {u: c for u, c in lights.items() if sum(c.values())}
     return {
-        "kpis": kpis,
+        "kpis": {
+            "filed_today": filed_today, "filed_week": filed_week, "in_progress": in_progress, "overdue": overdue_n,
+            "on_time_pct": round(100.0 * on_time / attended, 1) if attended else None,
+            "avg_business_days": round(days_sum / attended, 1) if attended else None,
+            "total": total, "attended": attended,
+        },
         "daily": [{"day": d, "virtual": c.get("virtual", 0), "presencial": c.get("presencial", 0)}
-                  for d, c in sorted(daily.items())],
-        "backlog": [{"unit": u, "open": n} for u, n in backlog],
-        "lights": [{"unit": u, **c} for u, c in sorted(lights.items(), key=lambda x: -sum(x[1].values()))],
-        "by_procedure": [{"name": row[0], "count": row[1]} for row in agg["by_procedure"]],
-        "by_category": [{"name": row[0], "count": row[1]} for row in agg["by_category"]],
+                  for d, c in sorted(daily.items()) if sum(c.values())],
+        "backlog": [{"unit": u, "open": sum(c.values())}
+                    for u, c in sorted(lights.items(), key=lambda x: (-sum(x[1].values()), x[0]))],
+        "lights": [{"unit": u, **c} for u, c in sorted(lights.items(), key=lambda x: (-sum(x[1].values()), x[0]))],
+        "by_procedure": [{"name": n, "count": c} for n, c in by_procedure],
+        "by_category": [{"name": n, "count": c} for n, c in by_category],
         "heatmap": [[heat.get((wd, h), 0) for h in range(24)] for wd in range(7)],
+        "stages": [{"unit": u, "recepcion": round(v["recepcion"], 2), "tramite": round(v["tramite"], 2)}
+                   for u, v in sorted(stages.items(), key=lambda x: (-(x[1]["recepcion"] + x[1]["tramite"]), x[0]))],
         "overdue": overdue,
+        "today": ctx.today.isoformat(),
     }
+
+
+def _stage_days(acc: dict[tuple[str, str], list[int]]) -> dict[str, dict[str, float]]:
+    """{(unit name, stage): [n, seconds]} -> {unit: {stage: average days}}."""
+    out: dict[str, dict[str, float]] = {}
+    for (unit, stage), (n, secs) in acc.items():
+        if n:
+            out.setdefault(unit, {"recepcion": 0.0, "tramite": 0.0})[stage] = secs / n / 86400
+    return out
+
+
+def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
+    """The ``limit`` cases furthest past their step deadline: the first ``limit`` of each
+    (unit, status) pair read in deadline order from ix_expediente_due, merged (one statement;
+    written as SQL text because building dozens of subqueries costs more than running them)."""
+    if ctx.empty or ctx.procs == []:
+        return []
+    extra, params = "", {"today": ctx.today, "lim": limit}
+    if ctx.procs is not None:
+        extra += " AND procedure_id IN (%s)" % ", ".join(str(int(p)) for p in ctx.procs)
+    if ctx.f.date_from:
+        extra += " AND filed_on >= :dfrom"
+        params["dfrom"] = ctx.f.date_from
+    if ctx.f.date_to:
+        extra += " AND filed_on <= :dto"
+        params["dto"] = ctx.f.date_to
+    parts = []
+    for i, unit in enumerate(ctx.scope):
+        for j, status in enumerate(routing.OPEN):
+            params[f"u{i}"], params[f"s{j}"] = int(unit), status
+            parts.append(f"SELECT * FROM (SELECT current_due_on, id FROM expediente WHERE current_unit_id = :u{i} "
+                         f"AND status = :s{j} AND current_due_on < :today{extra} "
+                         f"ORDER BY current_due_on, id LIMIT :lim) AS p{i}_{j}")
+    best = [(due if isinstance(due, date) else date.fromisoformat(due), cid)
+            for due, cid in ctx.s.execute(text(" UNION ALL ".join(parts)), params).all()]
+    ids = [i for _, i in heapq.nsmallest(limit, best)]
+    return _overdue_rows(ctx, ids)
+
+
+def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    rows = {r[0]: r[1:] for r in ctx.s.exec(
+        select(Expediente.id, Expediente.number, Expediente.procedure_id, Expediente.current_unit_id, Party.name,
+               Expediente.current_due_on)
+        .join(Party, Party.id == Expediente.party_id).where(Expediente.id.in_(ids))).all()}
+    return [{"number": n, "procedure": ctx.proc_name.get(p, "?"), "unit": ctx.unit_name.get(u, "?"), "filer": f,
+             "due": d.isoformat(), "late": ctx.cal.business_days_between(d, ctx.today)}
+            for n, p, u, f, d in (rows[i] for i in ids)]
+
+
+def compute(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters(), *,
+            today: date, calendar: BusinessCalendar | None = None) -> dict[str, Any]:
+    """The dashboard of a scope (unit ids) from the summary tables."""
+    ctx = _Ctx(session, units, filters, today, calendar)
+    s = session
+    F, H, O, A, S = (t.__table__.c for t in (SumFiled, SumHour, SumOpen, SumAttended, SumStage))
+    total = 0
+    by_proc: Counter = Counter()
+    for where in ctx.parts(F):
+        for proc, n in s.execute(sa_select(F.procedure_id, func.sum(F.n)).where(*where)
+                                 .group_by(F.procedure_id)).all():
+            total += int(n)
+            by_proc[proc] += int(n)
+    # Day rows of the last 30 days: the chart by day and channel, today, this week.
+    week_from = max(ctx.week_start, ctx.f.date_from or date.min)
+    filed_today = filed_week = 0
+    daily: dict[str, dict[str, int]] = {}
+    for day, channel, n in s.execute(
+            sa_select(F.day, F.channel, func.sum(F.n))
+            .where(F.grain == "d", *ctx.where(F.day, F.unit_id, F.procedure_id, min(ctx.since, week_from), today))
+            .group_by(F.day, F.channel)).all():
+        n = int(n)
+        filed_today += n if day == today else 0
+        filed_week += n if week_from <= day <= today else 0
+        if day >= ctx.since:
+            daily.setdefault(day.isoformat(), {})[channel] = n
+    # Open cases: in progress, overdue, the traffic light by unit.
+    in_progress = overdue_n = 0
+    lights: dict[str, dict[str, int]] = {}
+    for unit, status, due, n in s.execute(
+            sa_select(O.unit_id, O.status, O.due_on, func.sum(O.n))
+            .where(*ctx.where(O.day, O.unit_id, O.procedure_id))
+            .group_by(O.unit_id, O.status, O.due_on)).all():
+        n = int(n)
+        in_progress += n
+        if status in routing.OPEN:
+            color = ctx.light(due)
+            overdue_n += n if color == "rojo" else 0
+            lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += n
+    attended = on_time = days_sum = 0
+    for where in ctx.parts(A):
+        a, o, b = (int(x or 0) for x in s.execute(
+            sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)).one())
+        attended, on_time, days_sum = attended + a, on_time + o, days_sum + b
+    heat: Counter = Counter()
+    for where in ctx.parts(H, ctx.heat_since):
+        for wd, hour, n in s.execute(sa_select(H.weekday, H.hour, func.sum(H.n)).where(*where)
+                                     .group_by(H.weekday, H.hour)).all():
+            heat[(wd, hour)] += int(n)
+    acc: dict[tuple[str, str], list[int]] = {}
+    for where in ctx.parts(S):
+        for unit, stage, n, secs in s.execute(
+                sa_select(S.unit_id, S.stage, func.sum(S.n), func.sum(S.seconds)).where(*where)
+                .group_by(S.unit_id, S.stage)).all():
+            slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
+            slot[0] += int(n)
+            slot[1] += int(secs)
+    return _assemble(ctx, total=total, filed_today=filed_today, filed_week=filed_week, in_progress=in_progress,
+                     overdue_n=overdue_n, attended=attended, on_time=on_time, days_sum=days_sum, daily=daily,
+                     lights=lights, by_proc=by_proc, heat=heat, stages=_stage_days(acc),
+                     overdue=_most_overdue(ctx))
+
+
+def compute_naive(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters(), *,
+                  today: date, calendar: BusinessCalendar | None = None, batch: int = 20000) -> dict[str, Any]:
+    """The same dashboard computed from the cases and the route (no summaries): the reference
+    the summaries are checked against, and the baseline of the benchmark."""
+    ctx = _Ctx(session, units, filters, today, calendar)
+    E = Expediente
+    where = ctx.where(E.filed_on, E.current_unit_id, E.procedure_id)
+    total = filed_today = filed_week = in_progress = overdue_n = 0
+    attended = on_time = days_sum = 0
+    by_proc: Counter = Counter()
+    daily: dict[str, dict[str, int]] = {}
+    lights: dict[str, dict[str, int]] = {}
+    heat: Counter = Counter()
+    week_from = max(ctx.week_start, ctx.f.date_from or date.min)
+    last = 0
+    while True:
+        rows = session.exec(select(E.id, E.filed_on, E.received_at, E.current_unit_id, E.procedure_id, E.channel,
+                                   E.status, E.due_on, E.current_due_on, E.closed_at)
+                            .where(*where, E.id > last).order_by(E.id).limit(batch)).all()
+        for cid, filed, received, unit, proc, channel, status, due, step_due, closed in rows:
+            last = cid
+            total += 1
+            by_proc[proc] += 1
+            filed_today += filed == today
+            filed_week += week_from <= filed <= today
+            if ctx.since <= filed <= today:
+                slot = daily.setdefault(filed.isoformat(), {})
+                slot[channel] = slot.get(channel, 0) + 1
+            if status in ACTIVE and step_due is not None:
+                in_progress += 1
+                if status in routing.OPEN:
+                    color = ctx.light(step_due)
+                    overdue_n += color == "rojo"
+                    lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += 1
+            if status == "atendido" and closed is not None:
+                day = summaries.lima_day(closed)
+                attended += 1
+                on_time += due is None or day <= due
+                days_sum += max(0, ctx.cal.business_days_between(filed, day))
+            if filed >= ctx.heat_since:
+                local = summaries._utc(received).astimezone(LIMA)
+                heat[(local.weekday(), local.hour)] += 1
+        if len(rows) < batch:
+            break
+        session.expunge_all()
+    # Stages: the route of every case of the procedures in the filter, replayed.
+    acc: dict[tuple[str, str], list[int]] = {}
+    if not (ctx.empty or ctx.procs == []):
+        mwhere = [] if ctx.procs is None else [E.procedure_id.in_(ctx.procs)]
+        rows = session.exec(select(Movement.expediente_id, Movement.action, Movement.from_unit_id, Movement.to_unit_id,
+                                   Movement.created_at, Movement.received_at, E.procedure_id)
+                            .join(E, E.id == Movement.expediente_id).where(*mwhere)
+                            .order_by(Movement.expediente_id, Movement.id)).all()
+        for unit, _proc, stage, start, end in summaries.replay_stages(rows):
+            day = summaries.lima_day(end)
+            if unit not in ctx.scope or (ctx.f.date_from and day < ctx.f.date_from) or (
+                    ctx.f.date_to and day > ctx.f.date_to):
+                continue
+            slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
+            slot[0] += 1
+            slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
+    overdue_ids = [] if ctx.empty or ctx.procs == [] else list(session.exec(
+        select(E.id).where(*where, E.status.in_(routing.OPEN), E.current_due_on < today)
+        .order_by(E.current_due_on, E.id).limit(10)).all())
+    return _assemble(ctx, total=total, filed_today=filed_today, filed_week=filed_week, in_progress=in_progress,
+                     overdue_n=overdue_n, attended=attended, on_time=on_time, days_sum=days_sum, daily=daily,
+                     lights=lights, by_proc=by_proc, heat=heat, stages=_stage_days(acc),
+                     overdue=_overdue_rows(ctx, overdue_ids))
+
+
+def split_range(lo: date | None, hi: date | None) -> list[tuple[str, date | None, date | None]]:
+    """[(grain, from, to)] covering [lo, hi] (None: open-ended): the whole months inside from the
+    month rows ("m"), the partial months at the edges from the day rows ("d")."""
+    def next_month(d: date) -> date:
+        return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+    m_lo = lo if lo is None or lo.day == 1 else next_month(lo)
+    m_end = None if hi is None else (hi + timedelta(days=1) if (hi + timedelta(days=1)).day == 1 else hi.replace(day=1))
+    if m_lo is not None and m_end is not None and m_lo >= m_end:
+        return [("d", lo, hi)]
+    parts: list[tuple[str, date | None, date | None]] = [("m", m_lo, None if m_end is None else m_end - timedelta(days=1))]
+    if lo is not None and lo < m_lo:
+        parts.append(("d", lo, m_lo - timedelta(days=1)))
+    if hi is not None and hi >= m_end:
+        parts.append(("d", m_end, hi))
+    return parts
+
+
+def now_text(now: datetime) -> str:
+    """'14:05:09' in Lima time (the dashboard's "updated at")."""
+    return now.astimezone(LIMA).strftime("%H:%M:%S")

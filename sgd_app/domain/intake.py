@@ -17,7 +17,7 @@ from typing import Any, Sequence
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit, identity
+from sgd_app.domain import audit, identity, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, InvalidInputs, NotFound
@@ -350,6 +350,7 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
     conn = session.connection()
     case_id = conn.execute(_INSERT_CASE, case_values).scalar_one()
     case = Expediente(id=case_id, **case_values)
+    summaries.apply(session, None, summaries.facts(case_values), calendar=cal)
     doc_rows = []
     annex_no = 0
     for f, s in zip(files, screened):
@@ -446,7 +447,7 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
                       "observar": "Observado", "atender": "Atendido", "archivar": "Archivado",
                       "subsanar": "Subsanado", "no_presentado": "No presentado", "documento": "Documento emitido",
                       "prioridad": "Prioridad actualizada", "anexo": "Anexo agregado",
-                      "acumular": "Acumulado"}.get(m.action, m.action.capitalize()),
+                      "acumular": "Acumulado", "acumulacion": "Se le acumuló otro expediente"}.get(m.action, m.action.capitalize()),
             "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
         })
         if m.received_at:

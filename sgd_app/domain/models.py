@@ -130,6 +130,8 @@ class Expediente(SQLModel, table=True):
         UniqueConstraint("year", "seq"),
         # The inbox tabs: (unit, status, waiting for receipt) ranges ordered by the step deadline.
         Index("ix_expediente_inbox", "current_unit_id", "status", "awaiting_receipt", "current_due_on"),
+        # The dashboard's most overdue cases: per (unit, status), in step-deadline order.
+        Index("ix_expediente_due", "current_unit_id", "status", "current_due_on"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=20)  # "2026-0000123"
@@ -417,3 +419,85 @@ class DocumentText(SQLModel, table=True):
     text: str = ""
     searchable_sha256: str = Field(default="", max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- dashboard summaries
+# Kept up to date by sgd_app/domain/summaries.py in the same transaction as every change of a
+# case, so that the command dashboard reads a few thousand rows instead of a million cases.
+# Tables with a day keep two grains: "d" rows per day and "m" rows per month (day = the 1st), so a
+# long range reads months and only its partial edge months read days. Clustered by their key
+# (WITHOUT ROWID in SQLite): a range of the key is one sequential read.
+_CLUSTERED = {"sqlite_with_rowid": False}
+
+
+class SumFiled(SQLModel, table=True):
+    """Cases by filing day (or month), current unit, procedure, channel and status."""
+
+    __tablename__ = "sum_filed"
+    __table_args__ = (Index("ix_sum_filed_unit", "grain", "unit_id", "day"), _CLUSTERED)
+    grain: str = Field(primary_key=True, max_length=1)
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    procedure_id: int = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    status: str = Field(primary_key=True, max_length=20)
+    n: int = 0
+
+
+class SumHour(SQLModel, table=True):
+    """Cases by filing day (or month), current unit, procedure and the Lima weekday and hour
+    they arrived."""
+
+    __tablename__ = "sum_hour"
+    __table_args__ = (_CLUSTERED,)
+    grain: str = Field(primary_key=True, max_length=1)
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    procedure_id: int = Field(primary_key=True)
+    weekday: int = Field(primary_key=True)
+    hour: int = Field(primary_key=True)
+    n: int = 0
+
+
+class SumOpen(SQLModel, table=True):
+    """Cases still in progress (or observed) by current unit, procedure, status, step deadline and
+    filing day: the traffic light is read from the deadline at query time."""
+
+    __tablename__ = "sum_open"
+    __table_args__ = (_CLUSTERED,)
+    unit_id: int = Field(primary_key=True)
+    procedure_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=20)
+    due_on: date = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    n: int = 0
+
+
+class SumAttended(SQLModel, table=True):
+    """Attended cases by filing day (or month), unit and procedure: how many, how many within
+    the legal deadline, and the business days they took (summed)."""
+
+    __tablename__ = "sum_attended"
+    __table_args__ = (_CLUSTERED,)
+    grain: str = Field(primary_key=True, max_length=1)
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    procedure_id: int = Field(primary_key=True)
+    n: int = 0
+    on_time: int = 0
+    business_days: int = 0
+
+
+class SumStage(SQLModel, table=True):
+    """Time spent per stage of the route: waiting to be received by a unit ("recepcion") and being
+    worked on in it ("tramite"), by the day (or month) the stage ended, unit and procedure."""
+
+    __tablename__ = "sum_stage"
+    __table_args__ = (_CLUSTERED,)
+    grain: str = Field(primary_key=True, max_length=1)
+    day: date = Field(primary_key=True)
+    unit_id: int = Field(primary_key=True)
+    procedure_id: int = Field(primary_key=True)
+    stage: str = Field(primary_key=True, max_length=12)
+    n: int = 0
+    seconds: int = 0

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit, notify, routing
+from sgd_app.domain import audit, notify, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
@@ -215,13 +215,15 @@ def fix(session: Session, store: FileStore, *, case: Expediente, note: str, file
         session.add(obs)
         new_due = cal.add_business_days(case.due_on, stopped)
         new_step = cal.add_business_days(case.current_due_on, stopped) if case.current_due_on else new_due
+        before = summaries.facts(case)
+        values = dict(status="subsanado", due_on=new_due, current_due_on=min(new_step, new_due))
         result = session.execute(
             update(Expediente).where(Expediente.id == case.id, Expediente.status == "observado")
-            .values(status="subsanado", due_on=new_due, current_due_on=min(new_step, new_due),
-                    folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
+            .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise Conflict("Este expediente no tiene observaciones pendientes.")
+        summaries.apply(session, before, summaries.changed(before, values), calendar=cal)
         session.add(Movement(expediente_id=case.id, action="subsanar", to_unit_id=case.current_unit_id,
                              instructions=(note or "Subsanación presentada")[:2000], created_at=now))
         session.flush()
@@ -250,9 +252,12 @@ def expire_overdue(session: Session, *, casilla_url: str, today: date | None = N
                   "presentado (art. 136 del TUO de la Ley N° 27444).")
         obs.status = "vencida"
         session.add(obs)
+        before = summaries.facts(case)
         session.execute(update(Expediente).where(Expediente.id == case.id, Expediente.status == "observado")
                         .values(status="no_presentado", closed_at=now, version=Expediente.version + 1)
                         .execution_options(synchronize_session=False))
+        summaries.apply(session, before, summaries.changed(before, {"status": "no_presentado", "closed_at": now}))
+        summaries.left(session, case, now)
         session.add(Movement(expediente_id=case.id, action="no_presentado", from_unit_id=case.current_unit_id,
                              instructions=reason, created_at=now))
         session.flush()

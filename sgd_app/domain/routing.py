@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from sqlalchemy import func, literal, null, or_, update
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit
+from sgd_app.domain import audit, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.documents import FileStore, screen_pdf
@@ -30,7 +30,7 @@ PRIORITIES = {"normal": "Normal", "urgente": "Urgente", "muy_urgente": "Muy urge
 ACTING_ROLES = ("clerk", "officer", "head")
 ACTION_LABELS = {
     "derivar": "Derivado", "copia": "Copia para conocimiento", "recibir": "Recibido", "devolver": "Devuelto",
-    "archivar": "Archivado", "atender": "Atendido", "acumular": "Acumulado", "prioridad": "Prioridad cambiada",
+    "archivar": "Archivado", "atender": "Atendido", "acumular": "Acumulado", "acumulacion": "Se le acumuló otro expediente", "prioridad": "Prioridad cambiada",
     "observar": "Observado", "anexo": "Anexo agregado", "subsanar": "Subsanado por el administrado",
     "no_presentado": "No presentado", "documento": "Documento emitido",
 }
@@ -126,7 +126,9 @@ def _ensure(who: Principal, case: Expediente, action: str) -> int | None:
 
 
 def _bump(session: Session, case: Expediente, version: int, **values: Any) -> None:
-    """Apply ``values`` if nobody changed the case since ``version`` was read; else Conflict."""
+    """Apply ``values`` if nobody changed the case since ``version`` was read; else Conflict.
+    The dashboard summaries move with the case in the same transaction."""
+    before = summaries.facts(case)
     result = session.execute(
         update(Expediente).where(Expediente.id == case.id, Expediente.version == version)
         .values(version=Expediente.version + 1, **values)
@@ -134,6 +136,7 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     )
     if result.rowcount != 1:
         raise Conflict(STALE)
+    summaries.apply(session, before, summaries.changed(before, values))
     session.expire(case)
 
 
@@ -175,6 +178,7 @@ def receive(session: Session, *, who: Principal, number: str, version: int) -> N
         .order_by(Movement.id.desc())
     ).first()
     if last is not None:
+        summaries.received(session, case, now)
         last.received_at = now
         last.received_by_id = who.user.id
         session.add(last)
@@ -231,6 +235,7 @@ def derive(session: Session, *, who: Principal, number: str, version: int, to_un
     priority = priority or case.priority
     now = utcnow()
     from_unit = case.current_unit_id
+    summaries.left(session, case, now)
     session.add(Movement(expediente_id=case.id, action="derivar", from_unit_id=from_unit,
                          to_unit_id=target_unit.id, to_user_id=to_user_id, actor_id=who.user.id,
                          on_behalf_of_id=on_behalf, instructions=instructions, priority=priority,
@@ -264,6 +269,7 @@ def return_case(session: Session, *, who: Principal, number: str, version: int, 
     if back_to is None or back_to == case.current_unit_id:
         raise Forbidden("No hay una unidad a la cual devolver este expediente.")
     now = utcnow()
+    summaries.left(session, case, now)
     session.add(Movement(expediente_id=case.id, action="devolver", from_unit_id=case.current_unit_id,
                          to_unit_id=back_to, actor_id=who.user.id, on_behalf_of_id=on_behalf,
                          instructions=reason, priority=case.priority, due_on=case.current_due_on, created_at=now))
@@ -278,6 +284,7 @@ def _close(session: Session, who: Principal, case: Expediente, version: int, act
     if len(text) < 5:
         raise InvalidInput(field, message)
     now = utcnow()
+    summaries.left(session, case, now)
     session.add(Movement(expediente_id=case.id, action=action, from_unit_id=case.current_unit_id,
                          actor_id=who.user.id, on_behalf_of_id=on_behalf, instructions=text[:2000],
                          priority=case.priority, created_at=now))
@@ -311,7 +318,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
         raise InvalidInput("into_number", "Solo puede acumular a un expediente en trámite de su misma unidad.")
     on_behalf = _close(session, who, case, version, "acumular", "acumulado", f"Acumulado a {target.number}",
                        "into_number", "", {"accumulated_into_id": target.id})
-    session.add(Movement(expediente_id=target.id, action="acumular", from_unit_id=case.current_unit_id,
+    session.add(Movement(expediente_id=target.id, action="acumulacion", from_unit_id=case.current_unit_id,
                          actor_id=who.user.id, on_behalf_of_id=on_behalf,
                          instructions=f"Se le acumuló {case.number}", created_at=utcnow()))
     session.execute(update(Expediente).where(Expediente.id == target.id)
