@@ -20,6 +20,31 @@ from sgd_app.domain import digitize, search  # noqa: F401  (their tables too)
 
 _IMMEDIATE = "sgd_immediate"
 
+# Called (no arguments) after the commit of a transaction that changed what the dashboards show
+# (the summaries mark the session); sgd_app.live installs its signal here.
+after_commit_hooks: list = []
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:  # noqa: ANN001
+    from sgd_app.domain.summaries import CHANGED
+
+    if session.info.pop(CHANGED, False):
+        for hook in list(after_commit_hooks):
+            try:
+                hook()
+            except Exception:  # a failed signal never fails the committed change
+                import logging
+
+                logging.getLogger(__name__).exception("after-commit hook failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session) -> None:  # noqa: ANN001
+    from sgd_app.domain.summaries import CHANGED
+
+    session.info.pop(CHANGED, None)
+
 
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` (tests make their own; the app uses :func:`engine`)."""

@@ -25,7 +25,8 @@ from sgd_app.state.login import LoginState
 from sgd_app.state.reports import ReportsState
 from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.staff import InboxState, StaffNav
-from sgd_app.state.tablero import TableroState
+from sgd_app import live
+from sgd_app.state.tablero import TableroState, feed_hub
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState
 
@@ -81,3 +82,7 @@ async def _jobs():
 
 
 app.register_lifespan_task(_jobs)
+
+# Live dashboards: every commit that changes the summaries signals the feed hub.
+live.install()
+app.register_lifespan_task(feed_hub)

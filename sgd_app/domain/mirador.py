@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select as sa_select, update
 from sqlmodel import Session, select
 
 from sgd_app.domain.intake import insert_if_absent
-from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, utcnow
+from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, SumFiled, utcnow
 
 SHEET_KG = 0.0625 * 80 / 1000  # kg per A4 sheet of 80 g/m²
 BASELINE_KG = 20298.56
@@ -50,33 +50,37 @@ class Figures:
 
 
 def figures(session: Session, *, year: int | None = None) -> Figures:
+    """The public figures; the counts come from the month rows of the filing summary."""
     f = Figures()
-    where = [Expediente.status != "no_presentado"]
+    F = SumFiled.__table__.c
+    where = [F.grain == "m", F.status != "no_presentado"]
     if year:
-        where.append(Expediente.year == year)
-    for channel, n in session.exec(select(Expediente.channel, func.count()).where(*where)
-                                   .group_by(Expediente.channel)).all():
+        where += [F.day >= date(year, 1, 1), F.day <= date(year, 12, 1)]
+    procs = {pid: (name, cat) for pid, name, cat in session.exec(select(Procedure.id, Procedure.name, Procedure.category))}
+    by_proc: dict[str, int] = {}
+    months: dict[tuple[int, int], list[int]] = {}
+    for day, channel, proc, n in session.execute(
+            sa_select(F.day, F.channel, F.procedure_id, func.sum(F.n)).where(*where)
+            .group_by(F.day, F.channel, F.procedure_id)).all():
+        n = int(n)
+        if not n:
+            continue
         f.total += n
-        if channel == "presencial":
+        paper = channel == "presencial"
+        if paper:
             f.paper += n
         else:
             f.virtual += n
-    for category, n in session.exec(select(Procedure.category, func.count())
-                                    .join(Expediente, Expediente.procedure_id == Procedure.id).where(*where)
-                                    .group_by(Procedure.category)).all():
-        f.by_category[category] = n
-    f.by_procedure = [(name, n) for name, n in session.exec(
-        select(Procedure.name, func.count()).join(Expediente, Expediente.procedure_id == Procedure.id)
-        .where(*where).group_by(Procedure.name).order_by(func.count().desc())).all()]
-    months: dict[tuple[int, int], list[int]] = {}
-    for y, m, channel, n in session.exec(
-            select(func.extract("year", Expediente.filed_on), func.extract("month", Expediente.filed_on),
-                   Expediente.channel, func.count()).where(*where)
-            .group_by(func.extract("year", Expediente.filed_on), func.extract("month", Expediente.filed_on),
-                      Expediente.channel)).all():
-        slot = months.setdefault((int(y), int(m)), [0, 0])
-        slot[1 if channel == "presencial" else 0] += n
+        name, category = procs.get(proc, ("?", "?"))
+        f.by_category[category] = f.by_category.get(category, 0) + n
+        by_proc[name] = by_proc.get(name, 0) + n
+        slot = months.setdefault((day.year, day.month), [0, 0])
+        slot[1 if paper else 0] += n
+    f.by_procedure = sorted(by_proc.items(), key=lambda x: (-x[1], x[0]))
     f.by_month = [(f"{MONTHS_SHORT[m - 1]} {y}", v, p) for (y, m), (v, p) in sorted(months.items())]
+    where = [Expediente.status != "no_presentado"]
+    if year:
+        where.append(Expediente.year == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.
     digital = session.exec(
         select(func.coalesce(func.sum(Document.pages), 0)).join(Expediente, Expediente.id == Document.expediente_id)

@@ -40,6 +40,7 @@ TABLES = (
     (SumAttended.__table__, ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
     (SumStage.__table__, ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
 )
+CHANGED = "sgd_dashboard_changed"  # session.info flag: the commit must tell the live dashboards
 GRAINED = {"sum_filed", "sum_hour", "sum_attended", "sum_stage"}
 _SPEC = {t.name: (t, keys, counters) for t, keys, counters in TABLES}
 
@@ -134,6 +135,7 @@ def _sort_key(key: tuple) -> tuple:
 
 
 def _flush(session: Session, deltas: Deltas) -> None:
+    session.info[CHANGED] = True
     dialect = session.get_bind().dialect.name
     make = sqlite_insert if dialect == "sqlite" else pg_insert
     for table, keys, counters, rows in deltas.nonzero():

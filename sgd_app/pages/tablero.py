@@ -5,7 +5,7 @@ import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, shell
 from sgd_app.pages.staff import staff_bar
-from sgd_app.state.tablero import TableroState as T
+from sgd_app.state.tablero import DashboardFeed as D, TableroState as T
 
 _IN = {"width": "100%", "min_height": "44px", "padding": "0 0.5rem", "border": "1px solid #b9c0c8",
        "border_radius": "8px", "background": "white"}
@@ -55,15 +55,21 @@ def tablero() -> rx.Component:
             T.allowed,
             rx.box(
                 _filters(),
-                rx.grid(rx.foreach(T.kpis, _kpi), columns=rx.breakpoints(initial="2", md="3", lg="6"), gap="0.75rem",
+                rx.flex(
+                    rx.box(class_name="live-dot", style={"width": "10px", "height": "10px", "border_radius": "50%",
+                                                         "background": "#146c2e", "flex_shrink": "0"}),
+                    rx.text("En vivo · ", D.updated, size="2", color=MUTED, id="tablero-actualizado"),
+                    align="center", gap="0.5rem", margin_bottom="0.5rem", aria_live="polite",
+                ),
+                rx.grid(rx.foreach(D.kpis, _kpi), columns=rx.breakpoints(initial="2", md="3", lg="6"), gap="0.75rem",
                         id="kpis", margin_bottom="1rem"),
-                rx.grid(_chart(T.daily), _chart(T.lights), _chart(T.procedures), _chart(T.categories),
+                rx.grid(_chart(D.daily), _chart(D.lights), _chart(D.procedures), _chart(D.categories),
+                        _chart(D.stages), _chart(D.heatmap),
                         columns=rx.breakpoints(initial="1", lg="2"), gap="1rem"),
-                rx.box(_chart(T.heatmap), margin_top="1rem"),
                 card(
                     rx.heading("Los más vencidos", as_="h2", size="4", margin_bottom="0.5rem"),
-                    rx.cond(T.overdue.length() == 0, rx.text("No hay expedientes vencidos.", color=MUTED)),
-                    rx.foreach(T.overdue, lambda o: rx.link(
+                    rx.cond(D.overdue.length() == 0, rx.text("No hay expedientes vencidos.", color=MUTED)),
+                    rx.foreach(D.overdue, lambda o: rx.link(
                         rx.flex(rx.text(o["number"], weight="bold", color=BRAND),
                                 rx.text(o["procedure"], " · ", o["unit"], size="2", color=INK, flex="1"),
                                 rx.text("vencido hace ", o["late"], " d. háb.", size="2", color=ERROR),

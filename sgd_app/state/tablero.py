@@ -1,20 +1,36 @@
-"""/tablero — command dashboard for heads and managers (scoped to their units)."""
+"""/tablero — command dashboard for heads and managers (scoped to their units), live.
+
+Every tab that shows the same scope and filters is linked to one :class:`DashboardFeed` (a Reflex
+shared state named by ``dashboards.scope_key``). The figures are computed once per change for all
+of them by :func:`feed_hub`, which runs in every worker but only acts in the worker holding the
+lead (Redis) or in the only worker (no Redis); Reflex then pushes the new figures to every linked
+tab, whichever worker its socket is on. Tabs never poll.
+"""
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import time
+import uuid
 
 import plotly.graph_objects as go
 import reflex as rx
 
-from sgd_app import db
-from sgd_app.domain import dashboards, reports
+from sgd_app import db, live
+from sgd_app.domain import dashboards, reports, routing
+from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.domain.models import utcnow
 from sgd_app.domain.routing import today_lima
 from sgd_app.state.staff import current_principal
 
+log = logging.getLogger(__name__)
 BRAND, GREY = "#8a1538", "#7b8794"
-LIGHTS = {"rojo": "#b42318", "ambar": "#d97706", "verde": "#146c2e"}
+LIGHTS = {"rojo": ("Vencidos", "#b42318"), "ambar": ("Por vencer", "#d97706"), "verde": ("En plazo", "#146c2e")}
 FILTER_KEYS = ("date_from", "date_to", "unit_id", "procedure_id", "category")
+COALESCE_S = 0.15  # changes arriving within this window are shown together
+STALE_S = 600  # a feed older than this is recomputed when a tab opens it (e.g. no leader for a while)
 
 
 def _layout(title: str, height: int = 300, **extra) -> dict:
@@ -30,19 +46,97 @@ def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-class TableroState(rx.State):
-    allowed: bool = False
-    message: str = ""
+def build(units: set[int], filters: reports.ReportFilters) -> dict:
+    """The feed's values for one scope: the dashboard from the summaries, as figures and text."""
+    with db.session() as s:
+        data = dashboards.compute(s, units, filters, today=today_lima(), calendar=load_calendar(s))
+    k = data["kpis"]
+    kpis = [
+        {"label": "Presentados hoy", "value": reports.format_int(k["filed_today"]), "alert": ""},
+        {"label": "Presentados esta semana", "value": reports.format_int(k["filed_week"]), "alert": ""},
+        {"label": "En trámite", "value": reports.format_int(k["in_progress"]), "alert": ""},
+        {"label": "Vencidos", "value": reports.format_int(k["overdue"]), "alert": "1" if k["overdue"] else ""},
+        {"label": "Atendidos dentro del plazo", "value": reports.format_pct(k["on_time_pct"]), "alert": ""},
+        {"label": "Días hábiles promedio para atender", "value": reports.format_decimal(k["avg_business_days"]),
+         "alert": ""},
+    ]
+    days = [d["day"][8:10] + "/" + d["day"][5:7] for d in data["daily"]]
+    units_l = [_short(r["unit"]) for r in data["lights"]][::-1]
+    stage_units = [_short(r["unit"]) for r in data["stages"]][::-1]
+    return {
+        "kpis": kpis,
+        "overdue": [{**o, "late": str(o["late"])} for o in data["overdue"]],
+        "daily": go.Figure(
+            data=[go.Bar(name="Virtual", x=days, y=[d["virtual"] for d in data["daily"]], marker_color=BRAND),
+                  go.Bar(name="Presencial", x=days, y=[d["presencial"] for d in data["daily"]], marker_color=GREY)],
+            layout=_layout("Presentaciones por día y canal (30 días)", barmode="stack")),
+        "lights": go.Figure(
+            data=[go.Bar(name=label, y=units_l, x=[r[name] for r in data["lights"]][::-1], orientation="h",
+                         marker_color=color) for name, (label, color) in LIGHTS.items()],
+            layout=_layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)), barmode="stack")),
+        "procedures": go.Figure(
+            data=[go.Bar(y=[_short(p["name"]) for p in data["by_procedure"]][::-1],
+                         x=[p["count"] for p in data["by_procedure"]][::-1], orientation="h", marker_color=BRAND)],
+            layout=_layout("Expedientes por trámite", 320)),
+        "categories": go.Figure(
+            data=[go.Pie(labels=[c["name"] for c in data["by_category"]], values=[c["count"] for c in data["by_category"]],
+                         hole=0.5, marker={"colors": [BRAND, GREY]})],
+            layout=_layout("Por categoría")),
+        "heatmap": go.Figure(
+            data=[go.Heatmap(z=data["heatmap"], x=[f"{h:02d}" for h in range(24)], y=list(dashboards.WEEKDAYS),
+                             colorscale=[[0, "#f6f7f9"], [1, BRAND]], showscale=False)],
+            layout=_layout("Presentaciones por día de la semana y hora (este mes y los dos anteriores)", 300,
+                           yaxis={"autorange": "reversed", "automargin": True})),
+        "stages": go.Figure(
+            data=[go.Bar(name="Espera de recepción", y=stage_units, x=[r["recepcion"] for r in data["stages"]][::-1],
+                         orientation="h", marker_color=GREY),
+                  go.Bar(name="En trámite en la unidad", y=stage_units, x=[r["tramite"] for r in data["stages"]][::-1],
+                         orientation="h", marker_color=BRAND)],
+            layout=_layout("Tiempo promedio por etapa (días)", max(260, 40 + 28 * len(stage_units)), barmode="stack",
+                           xaxis={"automargin": True, "ticksuffix": " d"})),
+        "updated": "Actualizado a las " + dashboards.now_text(utcnow()),
+        "total": k["total"],
+    }
+
+
+def _params_of(units: set[int], f: reports.ReportFilters) -> dict:
+    return {"units": sorted(units), "filters": f.as_query()}
+
+
+def _build_from_params(params: dict) -> dict:
+    return build(set(params["units"]), reports.parse_filters(params["filters"]))
+
+
+class DashboardFeed(rx.SharedState):
+    """The figures of one scope + filters, shared by every tab showing them. No event handlers:
+    only the server writes it (tabs are linked to it by TableroState after checking the session)."""
+
+    version: int = 0
+    updated: str = ""
+    total: int = 0
     kpis: list[dict[str, str]] = []
     overdue: list[dict[str, str]] = []
-    filters: dict[str, str] = {k: "" for k in FILTER_KEYS}
-    unit_options: list[list[str]] = []
-    procedure_options: list[list[str]] = []
     daily: go.Figure = go.Figure()
     lights: go.Figure = go.Figure()
     procedures: go.Figure = go.Figure()
     categories: go.Figure = go.Figure()
     heatmap: go.Figure = go.Figure()
+    stages: go.Figure = go.Figure()
+    _built_at: float = 0.0
+
+    def _apply(self, values: dict) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+        self.version += 1
+        self._built_at = time.time()
+
+
+class TableroState(rx.State):
+    allowed: bool = False
+    message: str = ""
+    filters: dict[str, str] = {k: "" for k in FILTER_KEYS}
+    unit_options: list[list[str]] = []
+    procedure_options: list[list[str]] = []
 
     async def _refresh(self):
         try:
@@ -59,49 +153,21 @@ class TableroState(rx.State):
             self.message = exc.message
             return None
 
-        def work():
+        def scope():
             with db.session() as s:
-                return (dashboards.dashboard(s, who, f, today=today_lima()), reports.visible_units(s, who),
-                        reports.procedures(s))
+                return routing.visible_unit_ids(s, who), reports.visible_units(s, who), reports.procedures(s)
 
-        data, units, procs = await asyncio.to_thread(work)
-        self.allowed, self.message = True, ""
-        self.unit_options = [[str(i), n] for i, n in units]
+        units, unit_names, procs = await asyncio.to_thread(scope)
+        self.unit_options = [[str(i), n] for i, n in unit_names]
         self.procedure_options = [[str(i), n] for i, n in procs]
-        k = data["kpis"]
-        self.kpis = [
-            {"label": "Presentados hoy", "value": reports.format_int(k["filed_today"])},
-            {"label": "Presentados esta semana", "value": reports.format_int(k["filed_week"])},
-            {"label": "En trámite", "value": reports.format_int(k["in_progress"])},
-            {"label": "Vencidos", "value": reports.format_int(k["overdue"]), "alert": "1" if k["overdue"] else ""},
-            {"label": "Atendidos dentro del plazo", "value": reports.format_pct(k["on_time_pct"])},
-            {"label": "Días hábiles promedio para atender", "value": reports.format_decimal(k["avg_business_days"])},
-        ]
-        self.overdue = [{**o, "late": str(o["late"])} for o in data["overdue"]]
-        days = [d["day"][8:10] + "/" + d["day"][5:7] for d in data["daily"]]
-        self.daily = go.Figure(
-            data=[go.Bar(name="Virtual", x=days, y=[d["virtual"] for d in data["daily"]], marker_color=BRAND),
-                  go.Bar(name="Presencial", x=days, y=[d["presencial"] for d in data["daily"]], marker_color=GREY)],
-            layout=_layout("Presentaciones por día y canal (30 días)", barmode="stack"))
-        units_l = [_short(r["unit"]) for r in data["lights"]][::-1]
-        self.lights = go.Figure(
-            data=[go.Bar(name=name.capitalize().replace("Ambar", "Por vencer").replace("Rojo", "Vencidos")
-                         .replace("Verde", "En plazo"), y=units_l, x=[r[name] for r in data["lights"]][::-1],
-                         orientation="h", marker_color=color) for name, color in LIGHTS.items()],
-            layout=_layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)), barmode="stack"))
-        self.procedures = go.Figure(
-            data=[go.Bar(y=[_short(p["name"]) for p in data["by_procedure"]][::-1],
-                         x=[p["count"] for p in data["by_procedure"]][::-1], orientation="h", marker_color=BRAND)],
-            layout=_layout("Expedientes por trámite", 320))
-        self.categories = go.Figure(
-            data=[go.Pie(labels=[c["name"] for c in data["by_category"]], values=[c["count"] for c in data["by_category"]],
-                         hole=0.5, marker={"colors": [BRAND, GREY]})],
-            layout=_layout("Por categoría"))
-        self.heatmap = go.Figure(
-            data=[go.Heatmap(z=data["heatmap"], x=[f"{h:02d}" for h in range(24)], y=list(dashboards.WEEKDAYS),
-                             colorscale=[[0, "#f6f7f9"], [1, BRAND]], showscale=False)],
-            layout=_layout("Presentaciones por día de la semana y hora (90 días)", 300,
-                           yaxis={"autorange": "reversed", "automargin": True}))
+        key = dashboards.scope_key(units, f)
+        params = _params_of(units, f)
+        await asyncio.to_thread(live.register_feed, key, params)
+        feed = await self.get_state(DashboardFeed)
+        feed = await feed._link_to(key)
+        if feed.version == 0 or time.time() - feed._built_at > STALE_S:
+            feed._apply(await asyncio.to_thread(build, units, f))
+        self.allowed, self.message = True, ""
         return None
 
     @rx.event
@@ -112,3 +178,99 @@ class TableroState(rx.State):
     async def apply(self, form: dict):
         self.filters = {k: str(form.get(k, "") or "")[:40] for k in FILTER_KEYS}
         return await self._refresh()
+
+
+# ---------------------------------------------------------------- the hub (one leader)
+async def refresh_feeds(app=None) -> int:
+    """Recompute every open feed once and push it to its tabs; returns how many were pushed.
+    Feeds whose tabs are all closed are dropped without computing."""
+    from reflex.istate.manager.token import BaseStateToken
+
+    if app is None:
+        from sgd_app.sgd_app import app
+    tokens = app.event_namespace._token_manager if app.event_namespace else None
+    pushed = 0
+    for key, params in (await asyncio.to_thread(live.feeds)).items():
+        token = BaseStateToken(ident=key, cls=DashboardFeed)
+        async with app.modify_state(token) as root:
+            feed = await root.get_state(DashboardFeed)
+            linked = set(feed._linked_from)
+        connected = False
+        for t in linked:
+            if tokens is None or await tokens.is_token_connected(t):
+                connected = True
+                break
+        if not connected:
+            await asyncio.to_thread(live.drop_feed, key)
+            continue
+        try:
+            values = await asyncio.to_thread(_build_from_params, params)
+        except Exception:
+            log.exception("No se pudo calcular el tablero %s", key)
+            continue
+        async with app.modify_state(token) as root:
+            feed = await root.get_state(DashboardFeed)
+            feed._apply(values)
+        pushed += 1
+    return pushed
+
+
+async def feed_hub() -> None:
+    """Lifespan task: wait for changes (in-process, or Redis pub/sub), coalesce them for
+    COALESCE_S, then refresh every open feed once. Also refreshes at the change of day (the
+    traffic light depends on the date). With Redis only the leader acts."""
+    pending = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    url = live.redis_url()
+    me = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    state = {"leader": not url, "day": today_lima()}
+
+    async def worker():
+        while True:
+            await pending.wait()
+            await asyncio.sleep(COALESCE_S)
+            pending.clear()
+            if state["leader"]:
+                try:
+                    await refresh_feeds()
+                except Exception:
+                    log.exception("Error al actualizar los tableros")
+
+    async def day_watch():
+        while True:
+            await asyncio.sleep(30)
+            today = today_lima()
+            if today != state["day"]:
+                state["day"] = today
+                pending.set()
+
+    tasks = [asyncio.create_task(worker()), asyncio.create_task(day_watch())]
+    try:
+        if not url:
+            live.on_change(lambda: loop.call_soon_threadsafe(pending.set))
+            await asyncio.Event().wait()
+        import redis.asyncio as aredis
+
+        r = aredis.Redis.from_url(url)
+        pubsub = r.pubsub()
+        await pubsub.subscribe(live.CHANNEL)
+        next_claim = 0.0
+        while True:
+            now = time.monotonic()
+            if now >= next_claim:
+                next_claim = now + 2.0
+                try:
+                    if (await r.get(live.LEADER) or b"").decode() == me:
+                        await r.pexpire(live.LEADER, 6000)
+                        state["leader"] = True
+                    else:
+                        state["leader"] = bool(await r.set(live.LEADER, me, nx=True, px=6000))
+                except Exception as exc:
+                    log.warning("Redis no responde (tablero): %s", exc)
+                    state["leader"] = False
+            msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if msg is not None:
+                pending.set()
+    finally:
+        for t in tasks:
+            t.cancel()

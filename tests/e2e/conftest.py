@@ -135,13 +135,22 @@ def db_rows(server: dict, sql: str, *params) -> list[tuple]:
 @pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def app_server(request, tmp_path_factory, mailbox):
     """The production build on a free port, on SQLite — and, when SGD_TEST_DATABASE_URL is set,
-    once more on PostgreSQL (every browser test runs against both)."""
+    once more on PostgreSQL (every browser test runs against both). A test may ask for
+    "redis" (indirect parametrization): two workers sharing state through Redis, on PostgreSQL
+    when it is available."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
     data = tmp_path_factory.mktemp("data")
     port = _free_port()
     schema = None
-    if request.param == "postgresql":
+    redis_env = {}
+    if request.param == "redis":
+        import redis
+
+        redis_url = os.environ.get("SGD_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+        redis.Redis.from_url(redis_url).flushdb()
+        redis_env = {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"}
+    if request.param == "postgresql" or (request.param == "redis" and PG_URL):
         import uuid
 
         from sqlalchemy import text
@@ -170,6 +179,8 @@ def app_server(request, tmp_path_factory, mailbox):
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("REFLEX_REDIS_URL", None)
+    env.update(redis_env)
     if schema:
         env["DATABASE_URL"] = db_url
     subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True,
