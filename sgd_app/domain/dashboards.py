@@ -248,6 +248,50 @@ def compute(session: Session, units: set[int], filters: reports.ReportFilters = 
                      overdue=_most_overdue(ctx))
 
 
+def aggregates(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters()
+               ) -> dict[str, Any]:
+    """The reports' aggregates (see ``reports.aggregates_naive``) from the summaries; unlike the
+    dashboard they honour the status filter."""
+    from sgd_app.domain.intake import STATUSES
+
+    ctx = _Ctx(session, units, filters, date.today(), BusinessCalendar())
+    status = filters.status
+    F, A = SumFiled.__table__.c, SumAttended.__table__.c
+    counts = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
+    total = 0
+    for where in ctx.parts(F):
+        if status:
+            where = [*where, F.status == status]
+        for st, unit, proc, channel, n in session.execute(
+                sa_select(F.status, F.unit_id, F.procedure_id, F.channel, func.sum(F.n)).where(*where)
+                .group_by(F.status, F.unit_id, F.procedure_id, F.channel)).all():
+            n = int(n)
+            total += n
+            counts["status"][STATUSES.get(st, st)] += n
+            counts["unit"][ctx.unit_name.get(unit, "?")] += n
+            counts["procedure"][ctx.proc_name.get(proc, "?")] += n
+            cat = ctx.proc_cat.get(proc, "")
+            counts["category"][reports.CATEGORIES.get(cat, cat)] += n
+            counts["channel"][reports.CHANNELS.get(channel, channel)] += n
+    attended = on_time = days_sum = 0
+    if status in (None, "", "atendido"):
+        for where in ctx.parts(A):
+            a, o, b = (int(x or 0) for x in session.execute(
+                sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)).one())
+            attended, on_time, days_sum = attended + a, on_time + o, days_sum + b
+
+    def rows(c: Counter) -> list[list[Any]]:
+        return sorted(([k, n] for k, n in c.items() if n), key=lambda r: (-r[1], str(r[0])))
+
+    return {
+        "total": total, "by_status": rows(counts["status"]), "by_unit": rows(counts["unit"]),
+        "by_procedure": rows(counts["procedure"]), "by_category": rows(counts["category"]),
+        "by_channel": rows(counts["channel"]), "attended": attended, "attended_on_time": on_time,
+        "on_time_pct": round(100.0 * on_time / attended, 1) if attended else None,
+        "avg_business_days": round(days_sum / attended, 1) if attended else None,
+    }
+
+
 def compute_naive(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters(), *,
                   today: date, calendar: BusinessCalendar | None = None, batch: int = 20000) -> dict[str, Any]:
     """The same dashboard computed from the cases and the route (no summaries): the reference

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from sgd_app import db, demo_data, settings
 from sgd_app.api import api
-from sgd_app.domain import auth, intake, reports, routing
+from sgd_app.domain import auth, intake, reports, routing, summaries
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Expediente, Unit
 from tests.conftest import make_pdf
@@ -65,6 +65,7 @@ def cases(app_db):
         s.execute(update(Expediente).values(filed_on=date(2026, 3, 2), due_on=date(2026, 3, 12)))
         s.execute(update(Expediente).where(Expediente.number == tes_cases[0])
                   .values(closed_at=datetime(2026, 3, 4, 20, 0, tzinfo=timezone.utc)))
+    summaries.rebuild(db.engine())  # dates set by hand: the summaries are recomputed from the cases
     return {"tes": tes_cases, "rop": rop_case}
 
 

@@ -153,6 +153,12 @@ def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
                     fast = dashboards.compute(s, units, f, today=today)
                     slow = dashboards.compute_naive(s, units, f, today=today)
                     assert fast == slow, (units, f, today)
+        for username in ("gerente", "jefe.rop", "jefe.logistica"):
+            who = principal(e, username)
+            for f in (reports.ReportFilters(), reports.ReportFilters(status="atendido"),
+                      reports.ReportFilters(status="en_tramite", category="jurisdiccional"),
+                      reports.ReportFilters(date_from=date(2026, 11, 3), date_to=date(2026, 12, 31))):
+                assert reports.aggregates(s, who, f) == reports.aggregates_naive(s, who, f), (username, f)
         d = dashboards.compute(s, everyone, today=date(2026, 12, 20))
     k = d["kpis"]
     assert k["total"] == len(numbers) and k["attended"] == 2

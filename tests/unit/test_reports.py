@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import auth, intake, reports, routing
+from sgd_app.domain import auth, intake, reports, routing, summaries
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Expediente, Unit
@@ -44,8 +44,12 @@ def _act(engine, fn, who, number, **kw):
 
 
 def _set(engine, number, **values):
+    """A hand-made state (dates in the past); the summaries move with it as in the domain."""
     with db.write_session(engine) as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
+        before = summaries.facts(case)
         s.execute(update(Expediente).where(Expediente.number == number).values(**values))
+        summaries.apply(s, before, summaries.changed(before, values))
 
 
 def _lima(*args) -> datetime:
