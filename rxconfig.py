@@ -1,11 +1,16 @@
 """Reflex configuration. Every value comes from sgd_app.settings (the environment)."""
+import sys
+
 import reflex as rx
 
 from sgd_app import settings
 
+# `reflex run --backend-only` (the push benchmark) refuses a frontend port.
+_BACKEND_ONLY = "--backend-only" in sys.argv
+
 config = rx.Config(
     app_name="sgd_app",
-    frontend_port=settings.PORT,
+    frontend_port=None if _BACKEND_ONLY else settings.PORT,
     backend_port=settings.PORT,
     cors_allowed_origins=settings.ALLOWED_ORIGINS,
     show_built_with_reflex=False,

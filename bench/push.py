@@ -32,6 +32,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 PASSWORD = "bench-password-123"
 HYDRATE = "reflex___state____state.hydrate_and_load"
 FEED = "dashboard_feed"
+NS = "/_event"  # Reflex's Socket.IO namespace
+ROUTER = {"pathname": "/tablero", "asPath": "/tablero"}
+DEBUG = bool(os.environ.get("BENCH_PUSH_DEBUG"))
 
 
 def _port() -> int:
@@ -67,11 +70,17 @@ class Tab:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.updates: list[float] = []
         self.ready = asyncio.Event()
-        self.sio.on("event", self._on_event)
+        self.sio.on("event", self._on_event, namespace=NS)
 
     async def _on_event(self, update):
         if isinstance(update, str):
             update = json.loads(update)
+        if DEBUG:
+            print("update", json.dumps(update)[:600], flush=True)
+        for event in update.get("events") or []:  # state events the page would send back
+            if str(event.get("name", "")).startswith("reflex___state"):
+                event.setdefault("router_data", ROUTER)
+                await self.sio.emit("event", event, namespace=NS)
         delta = update.get("delta") or {}
         for key, values in delta.items():
             if FEED in key and any(k.startswith("updated") and v for k, v in values.items()):
@@ -80,9 +89,10 @@ class Tab:
 
     async def open(self):
         token = str(uuid.uuid4())
-        event = {"name": HYDRATE, "payload": {}, "router_data": {"pathname": "/tablero", "asPath": "/tablero"}}
+        event = {"name": HYDRATE, "payload": {}, "router_data": ROUTER}
         await self.sio.connect(f"{self.base}?token={token}", socketio_path="/_event", transports=["websocket"],
-                               headers={"Cookie": self.cookie}, auth={"event": event}, wait_timeout=30)
+                               headers={"Cookie": self.cookie}, auth={"event": event}, namespaces=[NS],
+                               wait_timeout=30)
 
 
 async def _run(base: str, cookie: str, change) -> tuple[list[float], float]:
@@ -113,11 +123,12 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         data = Path(d)
         port = _port()
-        env = {**os.environ, "SGD_DATA_DIR": str(data), "PORT": str(port), "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        env = {**os.environ, "SGD_DATA_DIR": str(data), "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "SGD_DEMO_PASSWORD": PASSWORD, "REFLEX_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2",
                "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
                "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
         env.pop("DATABASE_URL", None)
+        env.pop("PORT", None)  # backend only: the port is given on the command line
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
@@ -162,7 +173,9 @@ def main():
             try:
                 os.killpg(proc.pid, 15)
                 proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, 9)
     yield "dashboard_push_clients", N_CLIENTS, "clients (2 workers, Redis)"
     yield "dashboard_push_connect_s", connect_s, "s (50 tabs hydrated and linked)"

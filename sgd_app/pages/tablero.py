@@ -1,6 +1,7 @@
 """/tablero — command dashboard (heads and managers)."""
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, shell
@@ -44,7 +45,8 @@ def _kpi(k: rx.Var) -> rx.Component:
 
 
 def _chart(fig) -> rx.Component:
-    return card(rx.plotly(data=fig, config=_CFG, use_resize_handler=True, style={"width": "100%"}),
+    # The feed holds plain dicts ({"data": [...], "layout": {...}}): typed as a figure for rx.plotly.
+    return card(rx.plotly(data=fig.to(go.Figure), config=_CFG, use_resize_handler=True, style={"width": "100%"}),
                 style={"padding": "0.5rem", "min_width": "0"})
 
 

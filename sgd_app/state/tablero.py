@@ -13,8 +13,8 @@ import logging
 import os
 import time
 import uuid
+from typing import Any
 
-import plotly.graph_objects as go
 import reflex as rx
 
 from sgd_app import db, live
@@ -63,37 +63,39 @@ def build(units: set[int], filters: reports.ReportFilters) -> dict:
     days = [d["day"][8:10] + "/" + d["day"][5:7] for d in data["daily"]]
     units_l = [_short(r["unit"]) for r in data["lights"]][::-1]
     stage_units = [_short(r["unit"]) for r in data["stages"]][::-1]
+
+    def bar(name, x, y, color, **extra):
+        return {"type": "bar", "name": name, "x": x, "y": y, "marker": {"color": color}, **extra}
+
+    # Plain dicts (not plotly objects): cheap to build, to store in the shared state and to send.
     return {
         "kpis": kpis,
         "overdue": [{**o, "late": str(o["late"])} for o in data["overdue"]],
-        "daily": go.Figure(
-            data=[go.Bar(name="Virtual", x=days, y=[d["virtual"] for d in data["daily"]], marker_color=BRAND),
-                  go.Bar(name="Presencial", x=days, y=[d["presencial"] for d in data["daily"]], marker_color=GREY)],
-            layout=_layout("Presentaciones por día y canal (30 días)", barmode="stack")),
-        "lights": go.Figure(
-            data=[go.Bar(name=label, y=units_l, x=[r[name] for r in data["lights"]][::-1], orientation="h",
-                         marker_color=color) for name, (label, color) in LIGHTS.items()],
-            layout=_layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)), barmode="stack")),
-        "procedures": go.Figure(
-            data=[go.Bar(y=[_short(p["name"]) for p in data["by_procedure"]][::-1],
-                         x=[p["count"] for p in data["by_procedure"]][::-1], orientation="h", marker_color=BRAND)],
-            layout=_layout("Expedientes por trámite", 320)),
-        "categories": go.Figure(
-            data=[go.Pie(labels=[c["name"] for c in data["by_category"]], values=[c["count"] for c in data["by_category"]],
-                         hole=0.5, marker={"colors": [BRAND, GREY]})],
-            layout=_layout("Por categoría")),
-        "heatmap": go.Figure(
-            data=[go.Heatmap(z=data["heatmap"], x=[f"{h:02d}" for h in range(24)], y=list(dashboards.WEEKDAYS),
-                             colorscale=[[0, "#f6f7f9"], [1, BRAND]], showscale=False)],
-            layout=_layout("Presentaciones por día de la semana y hora (este mes y los dos anteriores)", 300,
-                           yaxis={"autorange": "reversed", "automargin": True})),
-        "stages": go.Figure(
-            data=[go.Bar(name="Espera de recepción", y=stage_units, x=[r["recepcion"] for r in data["stages"]][::-1],
-                         orientation="h", marker_color=GREY),
-                  go.Bar(name="En trámite en la unidad", y=stage_units, x=[r["tramite"] for r in data["stages"]][::-1],
-                         orientation="h", marker_color=BRAND)],
-            layout=_layout("Tiempo promedio por etapa (días)", max(260, 40 + 28 * len(stage_units)), barmode="stack",
-                           xaxis={"automargin": True, "ticksuffix": " d"})),
+        "daily": {"data": [bar("Virtual", days, [d["virtual"] for d in data["daily"]], BRAND),
+                           bar("Presencial", days, [d["presencial"] for d in data["daily"]], GREY)],
+                  "layout": _layout("Presentaciones por día y canal (30 días)", barmode="stack")},
+        "lights": {"data": [bar(label, [r[name] for r in data["lights"]][::-1], units_l, color, orientation="h")
+                            for name, (label, color) in LIGHTS.items()],
+                   "layout": _layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)),
+                                     barmode="stack")},
+        "procedures": {"data": [bar("Expedientes", [p["count"] for p in data["by_procedure"]][::-1],
+                                    [_short(p["name"]) for p in data["by_procedure"]][::-1], BRAND, orientation="h")],
+                       "layout": _layout("Expedientes por trámite", 320, showlegend=False)},
+        "categories": {"data": [{"type": "pie", "labels": [c["name"] for c in data["by_category"]],
+                                 "values": [c["count"] for c in data["by_category"]], "hole": 0.5,
+                                 "marker": {"colors": [BRAND, GREY]}}],
+                       "layout": _layout("Por categoría")},
+        "heatmap": {"data": [{"type": "heatmap", "z": data["heatmap"], "x": [f"{h:02d}" for h in range(24)],
+                              "y": list(dashboards.WEEKDAYS), "colorscale": [[0, "#f6f7f9"], [1, BRAND]],
+                              "showscale": False}],
+                    "layout": _layout("Presentaciones por día de la semana y hora (este mes y los dos anteriores)",
+                                      300, yaxis={"autorange": "reversed", "automargin": True})},
+        "stages": {"data": [bar("Espera de recepción", [r["recepcion"] for r in data["stages"]][::-1], stage_units,
+                                GREY, orientation="h"),
+                            bar("En trámite en la unidad", [r["tramite"] for r in data["stages"]][::-1], stage_units,
+                                BRAND, orientation="h")],
+                   "layout": _layout("Tiempo promedio por etapa (días)", max(260, 40 + 28 * len(stage_units)),
+                                     barmode="stack", xaxis={"automargin": True, "ticksuffix": " d"})},
         "updated": "Actualizado a las " + dashboards.now_text(utcnow()),
         "total": k["total"],
     }
@@ -116,17 +118,18 @@ class DashboardFeed(rx.SharedState):
     total: int = 0
     kpis: list[dict[str, str]] = []
     overdue: list[dict[str, str]] = []
-    daily: go.Figure = go.Figure()
-    lights: go.Figure = go.Figure()
-    procedures: go.Figure = go.Figure()
-    categories: go.Figure = go.Figure()
-    heatmap: go.Figure = go.Figure()
-    stages: go.Figure = go.Figure()
+    daily: dict[str, Any] = {}
+    lights: dict[str, Any] = {}
+    procedures: dict[str, Any] = {}
+    categories: dict[str, Any] = {}
+    heatmap: dict[str, Any] = {}
+    stages: dict[str, Any] = {}
     _built_at: float = 0.0
 
     def _apply(self, values: dict) -> None:
         for name, value in values.items():
-            setattr(self, name, value)
+            if getattr(self, name) != value:  # only what changed is sent to the tabs
+                setattr(self, name, value)
         self.version += 1
         self._built_at = time.time()
 
