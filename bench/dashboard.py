@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bench.common import p95
 from sgd_app import db, demo_data, seed
-from sgd_app.domain import dashboards, reports, routing
+from sgd_app.domain import dashboards, reports
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.models import Unit
 from sgd_app.domain.routing import today_lima

@@ -3,21 +3,27 @@ from __future__ import annotations
 
 import sys
 
-from bench import intake, signing, workspace
+from bench import dashboard, intake, push, signing, workspace
+
+
+def _print(rows) -> None:
+    for name, value, unit in rows:
+        print(f"{name}: {value:.1f} {unit}", flush=True)
 
 
 def main() -> int:
     print(f"# intake: {intake.N} sequential filings of a 1-page PDF, SQLite (WAL), one process")
-    for name, value, unit in intake.main():
-        print(f"{name}: {value:.1f} {unit}")
-    sys.stdout.flush()
+    _print(intake.main())
     print("# signing: PAdES B-T, RSA-2048, local TSA, one process, 1-page PDF")
-    for name, value, unit in signing.main():
-        print(f"{name}: {value:.1f} {unit}")
-    sys.stdout.flush()
+    _print(signing.main())
     print(f"# workspace: {workspace.N_CASES} generated cases, SQLite, first inbox page with tab counts, case page")
-    for name, value, unit in workspace.main():
-        print(f"{name}: {value:.1f} {unit}")
+    _print(workspace.main())
+    print(f"# dashboard: {dashboard.N_CASES} generated cases, SQLite, full refresh from the summary tables "
+          "vs the same figures from the case table")
+    _print(dashboard.main())
+    print(f"# push: {push.N_CLIENTS} dashboard clients (Socket.IO, Reflex protocol), 2 workers + Redis, "
+          f"{push.N_CHANGES} filings, time from commit to each client's update")
+    _print(push.main())
     return 0
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
-from typing import Any, Iterator
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -83,8 +86,10 @@ def export_csv(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- XLSX
-def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters) -> None:
-    """Write-only workbook (rows streamed to disk): "Expedientes" and "Resumen"."""
+def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters,
+               progress: Callable[[int], None] | None = None) -> None:
+    """Write-only workbook (rows streamed to disk): "Expedientes" and "Resumen". ``progress`` is
+    told the number of rows written, every 1 000 rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -110,7 +115,9 @@ def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters) -> Non
 
     ws.append([head(h) for h in reports.HEADERS])
     with db.session() as s:
-        for r in reports.iter_rows(s, reports.cases_query(s, who, filters)):
+        for i, r in enumerate(reports.iter_rows(s, reports.cases_query(s, who, filters)), 1):
+            if progress is not None and i % 1000 == 0:
+                progress(i)
             ws.append([r.number, when(r.filed_on, "DD/MM/YYYY"),
                        when(r.received_at.replace(tzinfo=None), "DD/MM/YYYY HH:MM:SS"), r.procedure, r.category,
                        r.channel, r.status, r.unit, r.filer, r.filer_doc, r.subject, when(r.due_on, "DD/MM/YYYY"),
@@ -139,6 +146,35 @@ def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters) -> Non
 
 _TABLES = (("Por estado", "by_status"), ("Por unidad", "by_unit"), ("Por trámite", "by_procedure"),
            ("Por categoría", "by_category"), ("Por canal", "by_channel"))
+
+
+def export_path(user_id: int, token: str) -> Path:
+    """Where a prepared export waits for its owner (private data dir, never the upload dir)."""
+    return settings.DATA_DIR / "exports" / f"{int(user_id)}-{token}.xlsx"
+
+
+def sweep_exports(max_age_s: int = 3600) -> None:
+    folder = settings.DATA_DIR / "exports"
+    if folder.is_dir():
+        for f in folder.iterdir():
+            if time.time() - f.stat().st_mtime > max_age_s:
+                f.unlink(missing_ok=True)
+
+
+@router.get("/api/v1/reportes/descarga/{token}")
+def prepared_export(token: str, request: Request) -> Response:
+    """An Excel file prepared in the background for the signed-in user (theirs only, one hour)."""
+    got = _auth(request)
+    if isinstance(got, Response):
+        return got
+    who, _ = got
+    if not re.fullmatch(r"[0-9a-f]{32}", token):
+        return JSONResponse({"detail": "Enlace de descarga no válido."}, status_code=404, headers=_NO_STORE)
+    path = export_path(who.user.id, token)
+    if not path.is_file():
+        return JSONResponse({"detail": "El archivo ya no está disponible: vuelva a exportarlo."}, status_code=404,
+                            headers=_NO_STORE)
+    return FileResponse(path, media_type=XLSX_MIME, headers=_attachment(f"expedientes-{_today()}.xlsx"))
 
 
 @router.get("/api/v1/reportes/expedientes.xlsx")

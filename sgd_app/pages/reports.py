@@ -77,16 +77,39 @@ def _downloads() -> rx.Component:
     return card(
         rx.heading("Descargar", as_="h2", size="4", margin_bottom="0.25rem"),
         rx.text("Se exportarán ", rx.text.strong(R.total_text, id="filas-a-exportar"),
-                " expediente(s) con los filtros aplicados. Los archivos grandes se descargan por partes: "
-                "el navegador muestra el avance de la descarga.", size="2", color=MUTED, margin_bottom="0.75rem"),
+                " expediente(s) con los filtros aplicados. El CSV se descarga por partes (el navegador muestra "
+                "el avance); el Excel se prepara aquí, con una barra de avance, y luego se descarga.", size="2", color=MUTED, margin_bottom="0.75rem"),
         rx.flex(
             _download("Expedientes (CSV)", "file-text", "/expedientes.csv", "descargar-csv",
                       "Separado por punto y coma; se abre en Excel"),
-            _download("Expedientes (Excel)", "file-spreadsheet", "/expedientes.xlsx", "descargar-xlsx",
-                      "Hojas «Expedientes» y «Resumen»"),
+            rx.el.button(
+                rx.icon("file-spreadsheet", size=18, aria_hidden="true"),
+                rx.box(rx.text("Expedientes (Excel)", weight="bold"),
+                       rx.text("Hojas «Expedientes» y «Resumen»", size="1", color=MUTED), text_align="left"),
+                on_click=R.export_xlsx, disabled=R.export_running, id="preparar-xlsx", type="button",
+                style={"display": "flex", "align_items": "center", "gap": "0.6rem", "min_height": "52px",
+                       "padding": "0.4rem 1rem", "border": f"2px solid {BRAND}", "border_radius": "10px",
+                       "color": BRAND, "background": "white", "cursor": "pointer", "flex": "1 1 200px",
+                       "font": "inherit"},
+            ),
             _download("Resumen (PDF)", "file-chart-column", "/resumen.pdf", "descargar-pdf",
                       "Una página con las cifras"),
             gap="0.75rem", wrap="wrap",
+        ),
+        rx.cond(
+            (R.export_text != "") | (R.export_error != ""),
+            rx.box(
+                rx.text(R.export_text, size="2", id="avance-xlsx", aria_live="polite"),
+                rx.cond(R.export_running, rx.progress(value=R.export_pct, max=100, color_scheme="ruby",
+                                                      aria_label="Avance del Excel")),
+                rx.cond(R.export_url != "", rx.el.a("Descargar el Excel", href=R.export_url, download="",
+                                                    reload_document=True, id="descargar-xlsx",
+                                                    style={"font_weight": "bold", "color": BRAND,
+                                                           "display": "inline-block", "min_height": "44px",
+                                                           "padding_top": "0.6rem"})),
+                rx.cond(R.export_error != "", rx.text(R.export_error, color=ERROR, size="2")),
+                margin_top="0.75rem",
+            ),
         ),
         style={"margin_bottom": "1rem"},
     )

@@ -41,6 +41,25 @@ class ReportsState(rx.State):
     error: str = ""
     loaded: bool = False
     form_version: int = 0  # re-mounts the form (its inputs are uncontrolled) after "Limpiar"
+    # Excel prepared in the background, with progress (rows written of the total).
+    export_running: bool = False
+    export_done: int = 0
+    export_total: int = 0
+    export_url: str = ""
+    export_error: str = ""
+
+    @rx.var
+    def export_text(self) -> str:
+        if self.export_running:
+            return (f"Preparando el Excel: {reports.format_int(self.export_done)} de "
+                    f"{reports.format_int(self.export_total)} filas…")
+        if self.export_url:
+            return f"Excel listo: {reports.format_int(self.export_total)} filas."
+        return ""
+
+    @rx.var
+    def export_pct(self) -> int:
+        return int(100 * self.export_done / self.export_total) if self.export_total else 0
 
     @rx.var
     def preview_note(self) -> str:
@@ -103,6 +122,51 @@ class ReportsState(rx.State):
             self.error = exc.message
             return
         self._refresh(who, f)
+
+    @rx.event(background=True)
+    async def export_xlsx(self):
+        """Write the Excel file off the event loop, reporting progress, then offer its link."""
+        import asyncio
+        import secrets
+
+        from sgd_app.api.reports import export_path, sweep_exports, write_xlsx
+
+        async with self:
+            if self.export_running:
+                return
+            who = self._who()
+            if who is None:
+                return rx.redirect("/ingresar?motivo=sesion")
+            try:
+                f = reports.parse_filters(self.filters)
+            except InvalidInput as exc:
+                self.export_error = exc.message
+                return
+            self.export_running, self.export_done, self.export_url, self.export_error = True, 0, "", ""
+            self.export_total = self.total
+        token = secrets.token_hex(16)
+        path = export_path(who.user.id, token)
+        done = [0]
+
+        def work():
+            sweep_exports()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            write_xlsx(str(tmp), who, f, lambda n: done.__setitem__(0, n))
+            tmp.replace(path)
+
+        job = asyncio.ensure_future(asyncio.to_thread(work))
+        while not job.done():
+            await asyncio.sleep(0.4)
+            async with self:
+                self.export_done = done[0]
+        async with self:
+            self.export_running = False
+            if job.exception() is not None:
+                self.export_error = "No se pudo preparar el Excel. Intente de nuevo."
+            else:
+                self.export_done = self.export_total
+                self.export_url = f"/api/v1/reportes/descarga/{token}"
 
     @rx.event
     def clear_filters(self):

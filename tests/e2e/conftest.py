@@ -243,6 +243,14 @@ def desktop(browser):
     ctx.close()
 
 
+def shot(page, name: str) -> None:
+    """With SGD_SHOTS=<dir>, keep a full-page screenshot to look at (layout review)."""
+    folder = os.environ.get("SGD_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (npm package, injected into the page) and return serious/critical violations."""
     page.add_script_tag(path=str(AXE))

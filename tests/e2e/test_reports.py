@@ -53,6 +53,9 @@ def _insert_cases(db_url: str) -> None:
                     access_key_hash=access_key_hash(f"R{i}"), folios=2, registered_by_id=None, created_at=received))
             conn.execute(insert(Expediente), rows)
             conn.execute(insert(CaseCounter).values(year=YEAR, last=N_CASES))
+        from sgd_app.domain import summaries
+
+        summaries.rebuild(eng)  # bulk-loaded cases: the dashboard summaries are recomputed
     finally:
         eng.dispose()
 
@@ -98,6 +101,24 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     with page.expect_download() as dl:
         page.locator("#descargar-pdf").click()
     assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    # The Excel is prepared in the background with visible progress, then offered for download.
+    page.locator("#preparar-xlsx").click()
+    expect(page.locator("#avance-xlsx")).to_contain_text(re.compile(r"Preparando el Excel|Excel listo"))
+    expect(page.locator("#avance-xlsx")).to_have_text("Excel listo: 1 200 filas.", timeout=30000)
+    with page.expect_download() as dl:
+        page.locator("#descargar-xlsx").click()
+    assert re.fullmatch(r"expedientes-\d{4}-\d{2}-\d{2}\.xlsx", dl.value.suggested_filename)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()), read_only=True)
+    sheet = list(wb["Expedientes"].iter_rows(values_only=True))
+    assert sheet[0][0] == "Número" and len(sheet) == N_CASES + 1
+    assert {r[7] for r in sheet[1:]} == {"Dirección General de Recursos y Servicios"}
+    href = page.locator("#descargar-xlsx").get_attribute("href")
+    other, other_page = login(browser, base, "jefe.logistica")
+    got = other_page.request.get(base + href)
+    assert got.status == 404  # another user's prepared file is not theirs to take
+    other.close()
     ctx.close()
 
     ctx, page = login(browser, base, "gerente", phone=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_violations, dump
+from tests.e2e.conftest import axe_violations, dump, shot
 from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +23,7 @@ def test_manager_sees_the_dashboard(app_server, browser, phone):
     expect(page.locator(".js-plotly-plot").nth(4)).to_contain_text("Tiempo promedio por etapa")
     expect(page.locator("#tablero-actualizado")).to_contain_text("En vivo · Actualizado a las")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, f"tablero-{390 if phone else 1280}")
     if not phone:
         found = axe_violations(page)
         assert not found, dump(found)
