@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup run test test-unit test-e2e bench audit-verify lint demo-data clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint demo-data clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,21 +20,36 @@ tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json | $(VENV)/.st
 
 setup: $(VENV)/.stamp-req
 
+## Debian packages the app calls: OCR (tesseract + Spanish), pdftotext. Installed when missing (root).
+SYSDEPS := tesseract-ocr tesseract-ocr-spa poppler-utils
+sysdeps:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx spa \
+	    || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Instalando $(SYSDEPS)…"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null; \
+	  else echo "Faltan paquetes: sudo apt-get install $(SYSDEPS)"; exit 1; fi; \
+	fi
+
 ## Set everything up, create the database with demo data, and serve the production build.
-run: setup
+run: setup sysdeps
 	$(PY) -m sgd_app init
 	PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
 ## Set everything up and run every test (unit, integration, browser).
-test: setup tests/e2e/node_modules/axe-core/axe.min.js
+test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null || echo "chromium is missing: browser tests need Debian's chromium (apt-get install chromium)"
 	$(PY) -m pytest -q
 
 test-unit: setup
 	$(PY) -m pytest -q tests/unit tests/integration
 
-bench: setup
+bench: setup sysdeps
 	$(PY) -m bench.run
+
+## Search over a generated corpus (default 1,000,000 documents of ~2 KB; BENCH_SEARCH_DOCS=20000 for a quick run).
+bench-search: setup
+	$(PY) -m bench.search
 
 ## A realistic year of cases for demos: make demo-data N=100000
 N ?= 10000

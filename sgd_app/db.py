@@ -158,6 +158,7 @@ def create_schema(eng: Engine | None = None) -> None:
             conn.execute(text(sql))
         conn.execute(text("INSERT INTO audithead (id, seq, hash) SELECT 1, 0, :h WHERE NOT EXISTS "
                           "(SELECT 1 FROM audithead WHERE id = 1)"), {"h": "0" * 64})
+    search.ensure_schema(eng)
 
 
 def drop_schema(eng: Engine) -> None:

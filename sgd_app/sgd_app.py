@@ -9,6 +9,7 @@ from sgd_app.pages.admin import admin
 from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
 from sgd_app.pages.casilla import casilla
+from sgd_app.pages.buscar import buscar
 from sgd_app.pages.case import expediente
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.mirador import mirador
@@ -23,9 +24,11 @@ from sgd_app.state.firma import FirmaState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
 from sgd_app.state.reports import ReportsState
+from sgd_app.state.search import SearchState
 from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app import live
+from sgd_app.domain import digitize
 from sgd_app.state.tablero import TableroState, feed_hub
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState
@@ -57,6 +60,7 @@ app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}",
              on_load=[StaffNav.load, TableroState.load])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
+app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, SearchState.load])
 app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load=[StaffNav.load, ReportsState.load])
 
 
@@ -82,6 +86,9 @@ async def _jobs():
 
 
 app.register_lifespan_task(_jobs)
+
+# Digitisation: text extraction and OCR of stored documents, one job at a time per process.
+app.register_lifespan_task(digitize.worker_loop)
 
 # Live dashboards: every commit that changes the summaries signals the feed hub.
 live.install()

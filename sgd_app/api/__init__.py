@@ -270,3 +270,4 @@ async def _too_large(send, limit: int) -> None:
 
 
 from sgd_app.api.reports import router as _reports_router; api.include_router(_reports_router)  # noqa: E402,E702 — /api/v1/reportes/*
+from sgd_app.api.search import router as _search_router; api.include_router(_search_router)  # noqa: E402,E702 — /api/v1/buscar

@@ -436,6 +436,9 @@ def sign_step(session: Session, store, *, who: Principal, step_id: int, ctx: Sig
                              verify_code=doc.verify_code, created_at=now)
             session.add(filed)
             session.flush()
+            from sgd_app.domain import digitize
+
+            digitize.enqueue(session, filed.id)  # its text, for search (a signed PDF is never rewritten)
             doc.document_id = filed.id
             session.add(Movement(expediente_id=doc.expediente_id, action="documento", from_unit_id=doc.unit_id,
                                  actor_id=who.user.id, instructions=f"{doc.number}: {doc.subject}"[:2000],

@@ -314,6 +314,12 @@ def file_case(
                 format_date_es(result.case.filed_on, weekday=True))
             notify.enqueue(session, to=clean_filer.email, subject=subject, body=body,
                            dedupe_key=f"confirmacion:{result.case.number}")
+        from sgd_app.domain import digitize
+
+        digitize.enqueue_case(session, result.case.id)  # text extraction / OCR, in the background
+        from sgd_app.domain import search
+
+        search.index_case(session, result.case.id)  # number, subject and filer: searchable at once
         session.commit()
     except BaseException:
         session.rollback()

@@ -227,6 +227,9 @@ def fix(session: Session, store: FileStore, *, case: Expediente, note: str, file
         session.add(Movement(expediente_id=case.id, action="subsanar", to_unit_id=case.current_unit_id,
                              instructions=(note or "Subsanación presentada")[:2000], created_at=now))
         session.flush()
+        from sgd_app.domain import digitize
+
+        digitize.enqueue_case(session, case.id)  # the documents just added
         audit.record(session, actor="ciudadano", action="subsanar", object_type="expediente", object_id=case.number,
                      data={"archivos": [f.filename for f in files], "dias_suspendidos": stopped}, at=now)
     except BaseException:

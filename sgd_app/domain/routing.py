@@ -137,6 +137,10 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     if result.rowcount != 1:
         raise Conflict(STALE)
     summaries.apply(session, before, summaries.changed(before, values))
+    if "current_unit_id" in values:
+        from sgd_app.domain import search
+
+        search.index_case(session, case.id)  # the index carries the unit it filters on
     session.expire(case)
 
 
@@ -366,6 +370,10 @@ def add_annex(session: Session, store: FileStore, *, who: Principal, number: str
                        filename=_safe_filename(filename), sha256=sha, size=screened.size, pages=screened.pages,
                        author_id=who.user.id, created_at=utcnow())
         session.add(doc)
+        session.flush()
+        from sgd_app.domain import digitize
+
+        digitize.enqueue(session, doc.id)
         session.add(Movement(expediente_id=case.id, action="anexo", from_unit_id=case.current_unit_id,
                              actor_id=who.user.id, on_behalf_of_id=on_behalf,
                              instructions=f"{doc.filename} ({screened.pages} pág.)", created_at=utcnow()))

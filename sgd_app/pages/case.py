@@ -242,6 +242,10 @@ def _documents() -> rx.Component:
                 rx.text(d["pages"], " pág. · ", d["size"], " · ", d["at"],
                         rx.cond(d["author"] != "", " · " + d["author"], ""), size="1", color=MUTED),
                 rx.text("SHA-256 ", d["sha256"], size="1", color=MUTED, style={"word_break": "break-all"}),
+                rx.cond(d["text"] != "", rx.text(d["text"], size="1", color=INK, class_name="texto-documento")),
+                rx.cond(d["text_busy"] != "", rx.progress(value=d["text_pct"].to(int), max=100, color_scheme="ruby",
+                                                          aria_label="Avance de la lectura del texto",
+                                                          style={"max_width": "240px"})),
                 flex="1", min_width="0",
             ),
             rx.flex(

@@ -197,23 +197,33 @@ def _file_card(a: rx.Var) -> rx.Component:
     )
 
 
+SCAN_TYPES = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"],
+              "image/tiff": [".tif", ".tiff"]}
+
+
 def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: int,
-              uploading, progress) -> rx.Component:
+              uploading, progress, *, scans: bool = False) -> rx.Component:
+    """An upload box. ``scans`` (the desk): a PDF, or the scanned pages as images (several at
+    once), which are joined into one PDF."""
+    hint = (rx.text("Toque para elegir un PDF o las páginas escaneadas (JPG, PNG o TIFF; varias a la vez se "
+                    "unen en un PDF)", size="2", color=MUTED, text_align="center") if scans else
+            rx.text("Toque para elegir un PDF (máx. ", max_size // (1024 * 1024), " MB)", size="2", color=MUTED))
     return rx.box(
         rx.el.label(
             rx.upload(
                 rx.flex(
                     rx.icon("upload", size=28, color=BRAND, aria_hidden="true"),
                     rx.text(title, weight="bold", color=INK),
-                    rx.text("Toque para elegir un PDF (máx. ", max_size // (1024 * 1024), " MB)", size="2", color=MUTED),
+                    hint,
                     direction="column", align="center", gap="0.3rem",
                 ),
-                id=upload_id,
-                accept={"application/pdf": [".pdf"]},
-                multiple=False,
-                max_files=1,
+                id=upload_id + ("-escaneo" if scans else ""),
+                accept=SCAN_TYPES if scans else {"application/pdf": [".pdf"]},
+                multiple=scans,
+                max_files=60 if scans else 1,
                 max_size=max_size,
-                on_drop=handler(rx.upload_files(upload_id=upload_id, on_upload_progress=progress_handler)),
+                on_drop=handler(rx.upload_files(upload_id=upload_id + ("-escaneo" if scans else ""),
+                                                on_upload_progress=progress_handler)),
                 on_drop_rejected=S.upload_rejected,
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
                 border=f"2px dashed {BRAND}", border_radius="12px", padding="1.25rem",
@@ -241,8 +251,11 @@ def _step_files() -> rx.Component:
         rx.foreach(S.main_file, _file_card),
         rx.cond(
             S.main_file.length() == 0,
-            _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
-                      MAX_MAIN, S.uploading_main, S.main_progress),
+            rx.cond(S.desk_mode,
+                    _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
+                              MAX_MAIN, S.uploading_main, S.main_progress, scans=True),
+                    _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
+                              MAX_MAIN, S.uploading_main, S.main_progress)),
         ),
         error_text(_err("principal"), field_id="principal"),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
@@ -250,8 +263,11 @@ def _step_files() -> rx.Component:
         rx.foreach(S.annex_files, _file_card),
         rx.cond(
             S.can_add_annex,
-            _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
-                      MAX_ANNEX, S.uploading_annex, S.annex_progress),
+            rx.cond(S.desk_mode,
+                    _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
+                              MAX_ANNEX, S.uploading_annex, S.annex_progress, scans=True),
+                    _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
+                              MAX_ANNEX, S.uploading_annex, S.annex_progress)),
         ),
         error_text(_err("anexos"), field_id="anexos"),
         _nav(2),

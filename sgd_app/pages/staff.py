@@ -35,6 +35,7 @@ def staff_bar() -> rx.Component:
                        "color": "white", "border_radius": "999px", "padding": "0.2rem 0.7rem",
                        "font_weight": "600", "font_size": "0.9rem", "text_decoration": "none",
                        "min_height": "32px"})),
+            _nav("Buscar", "/buscar"),
             _nav("Firma", "/firma"),
             _nav("Reportes", "/reportes"),
             _nav("Tablero", "/tablero"),

@@ -8,7 +8,7 @@ import reflex as rx
 from sqlmodel import select
 
 from sgd_app import db, settings
-from sgd_app.domain import routing
+from sgd_app.domain import digitize, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
@@ -27,6 +27,24 @@ def _blank() -> dict[str, str]:
     return {k: "" for k in FORM_KEYS}
 
 
+def _text_status(p: dict | None) -> dict[str, str]:
+    """A document's text (search, OCR) in words, for the case page."""
+    if not p:
+        return {"text": "", "text_pct": "", "text_busy": ""}
+    status, pct = p["status"], int(p.get("percent") or 0)
+    if status == "listo":
+        text = {"ocr": "Texto reconocido (OCR): se puede buscar", "texto": "Texto extraído: se puede buscar"}.get(
+            p.get("method"), "Sin texto reconocible")
+    elif status == "error":
+        text = "No se pudo leer el texto: " + (p.get("error") or "error")
+    elif status == "procesando":
+        text = f"{p.get('stage') or 'Leyendo el documento'} ({pct} %)"
+    else:
+        text = "Texto: en cola para leerse"
+    busy = "1" if status in ("pendiente", "procesando") else ""
+    return {"text": text, "text_pct": str(pct), "text_busy": busy}
+
+
 class CaseState(rx.State):
     found: bool = False
     missing: str = ""
@@ -34,6 +52,8 @@ class CaseState(rx.State):
     version: int = 0
     h: dict[str, str] = {}
     documents: list[dict[str, str]] = []
+    text_busy: bool = False  # some document's text is being read (OCR progress shown)
+    _watching: bool = False
     timeline: list[dict[str, str]] = []
     notes: list[dict[str, str]] = []
     actions: list[str] = []
@@ -98,10 +118,13 @@ class CaseState(rx.State):
             "awaiting": "1" if c.awaiting_receipt else "", "accumulated_into": v.accumulated_into,
             "fields": " · ".join(f"{k}: {val}" for k, val in (c.fields or {}).items() if val),
         }
+        with db.session() as s:
+            texts = digitize.progress(s, [d["id"] for d in v.documents])
         self.documents = [
             {"id": str(d["id"]), "label": d["label"], "filename": d["filename"], "pages": str(d["pages"]),
              "size": format_size(d["size"]), "sha256": d["sha256"], "author": d["author"],
-             "at": format_datetime_es(d["created_at"])} for d in v.documents]
+             "at": format_datetime_es(d["created_at"]), **_text_status(texts.get(d["id"]))} for d in v.documents]
+        self.text_busy = any(t["status"] in ("pendiente", "procesando") for t in texts.values())
         self.timeline = [
             {"title": t["title"], "action": t["action"], "at": format_datetime_es(t["at"]), "from": t["from"],
              "to": t["to"], "by": t["by"], "text": t["text"],
@@ -146,6 +169,34 @@ class CaseState(rx.State):
                                   User.active == True)).all()  # noqa: E712
             self.head_options = [[str(uid), name] for uid, name in heads]
 
+    @rx.event(background=True)
+    async def watch_text(self):
+        """While documents of this case are being read (text extraction / OCR), show their
+        progress: one small query every 1.5 s, only while there is work in progress, for at most
+        ten minutes."""
+        import asyncio
+
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+        try:
+            for _ in range(400):
+                await asyncio.sleep(1.5)
+                async with self:
+                    who = self._who()
+                    if who is None or not self.text_busy or not self.found:
+                        return
+                    ids = [int(d["id"]) for d in self.documents]
+                with db.session() as s:
+                    texts = await asyncio.to_thread(digitize.progress, s, ids)
+                async with self:
+                    self.documents = [{**d, **_text_status(texts.get(int(d["id"])))} for d in self.documents]
+                    self.text_busy = any(t["status"] in ("pendiente", "procesando") for t in texts.values())
+        finally:
+            async with self:
+                self._watching = False
+
     @rx.event
     def load(self):
         who = self._who()
@@ -159,6 +210,8 @@ class CaseState(rx.State):
         self.user_options = []
         self.chosen_unit = ""
         self._show(who, number)
+        if self.text_busy:
+            return CaseState.watch_text
 
     @rx.event
     def open_panel(self, panel: str):

@@ -307,14 +307,29 @@ class IntakeState(rx.State):
 
     async def _receive(self, files: list[rx.UploadFile], *, role: str) -> None:
         err_key = "principal" if role == "principal" else "anexos"
+        name = ""
         try:
-            if len(files) != 1:
+            if not files or (len(files) != 1 and not self.desk_mode):
                 raise InvalidInput(err_key, "Suba un archivo a la vez.")
             if role == "anexo" and not self.can_add_annex:
                 raise InvalidInput(err_key, f"Puede adjuntar como máximo {intake.MAX_ANNEXES} anexos.")
             upload = files[0]
+            name = upload.name or "documento.pdf"
             limit = intake.MAX_MAIN_BYTES if role == "principal" else intake.MAX_ANNEX_BYTES
             data = await upload.read(limit + 1)
+            if self.desk_mode and (len(files) > 1 or not data.startswith(b"%PDF")):
+                # At the desk: scanned pages (JPG, PNG, TIFF) become one PDF; OCR comes later.
+                from sgd_app.domain import digitize
+                from sgd_app.domain.errors import NotAuthenticated
+                from sgd_app.state.staff import current_principal
+
+                try:
+                    current_principal(self)
+                except NotAuthenticated:
+                    raise InvalidInput(err_key, "Su sesión terminó: vuelva a ingresar para registrar.") from None
+                images = [data] + [await f.read(limit + 1) for f in files[1:]]
+                data = await asyncio.to_thread(digitize.assemble_pdf, images, max_bytes=limit, field=err_key)
+                name = "escaneo.pdf" if len(files) > 1 else Path(name).stem + ".pdf"
             screened = await asyncio.to_thread(screen_pdf, data, max_bytes=limit, field=err_key)
             att_id = secrets.token_hex(8)
             staged = settings.staging_dir() / f"{att_id}.pdf"
@@ -338,7 +353,7 @@ class IntakeState(rx.State):
         self._staged[att_id] = str(staged)
         self.attachments = self.attachments + [{
             "id": att_id, "role": role, "label": label,
-            "filename": intake._safe_filename(upload.name or "documento.pdf"),
+            "filename": intake._safe_filename(name),
             "size": format_size(screened.size), "pages": str(screened.pages),
             "sha256": screened.sha256,
         }]

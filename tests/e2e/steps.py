@@ -76,7 +76,7 @@ def clerk_registers_paper(page, tmp_path, *, dni: str, name: str, phone: str, su
     page.get_by_role("button", name="Continuar").click()
     scan = tmp_path / "escaneo.pdf"
     scan.write_bytes(make_pdf(pages, "Escaneo de solicitud en papel"))
-    page.locator("#principal input[type=file]").set_input_files(str(scan))
+    page.locator("#principal-escaneo input[type=file]").set_input_files(str(scan))
     expect(page.get_by_text("escaneo.pdf")).to_be_visible()
     page.get_by_role("button", name="Continuar").click()
     number, _key = send_filing(page)

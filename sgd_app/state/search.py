@@ -1,0 +1,105 @@
+"""/buscar — one box over everything a staff member may see (cases, filers, documents' text).
+Every handler resolves the session itself; results come only from ``search.search`` (scoped)."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+import reflex as rx
+
+from sgd_app import db
+from sgd_app.domain import reports, search
+from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.domain.intake import STATUSES
+from sgd_app.state.staff import current_principal
+
+FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "channel", "priority")
+PAGE_SIZE = 20
+
+
+class SearchState(rx.State):
+    query: str = ""
+    filters: dict[str, str] = {k: "" for k in FILTER_KEYS}
+    hits: list[dict[str, str]] = []
+    snippets: list[list[list[str]]] = []  # per hit: [text, "1" if it matched]
+    total_label: str = ""
+    order_label: str = ""
+    page: int = 0
+    has_next: bool = False
+    error: str = ""
+    searched: bool = False
+    elapsed: str = ""
+    unit_options: list[list[str]] = []
+    procedure_options: list[list[str]] = []
+    status_options: list[list[str]] = [[k, v] for k, v in STATUSES.items()]
+
+    async def _run(self):
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            return rx.redirect("/ingresar?motivo=sesion")
+        if not self.unit_options:
+            def options():
+                with db.session() as s:
+                    return reports.visible_units(s, who), reports.procedures(s)
+
+            units, procs = await asyncio.to_thread(options)
+            self.unit_options = [[str(i), n] for i, n in units]
+            self.procedure_options = [[str(i), n] for i, n in procs]
+        if not self.query.strip():
+            self.hits, self.snippets, self.total_label, self.searched, self.error = [], [], "", False, ""
+            return None
+        try:
+            f = search.parse_filters({k: v for k, v in self.filters.items() if v})
+
+            def work():
+                import time
+
+                t = time.perf_counter()
+                with db.session() as s:
+                    r = search.search(s, who, self.query, f, page=self.page, page_size=PAGE_SIZE)
+                return r, time.perf_counter() - t
+
+            result, secs = await asyncio.to_thread(work)
+        except InvalidInput as exc:
+            self.error, self.hits, self.snippets, self.total_label = exc.message, [], [], ""
+            self.searched = True
+            return None
+        self.error = ""
+        self.searched = True
+        if result.jump_to:
+            return rx.redirect(f"/expedientes/{quote(result.jump_to)}")
+        self.hits = [{"number": h.number, "subject": h.subject, "filer": h.filer, "status": h.status_label,
+                      "unit": h.unit, "procedure": h.procedure, "filed": h.filed_on.strftime("%d/%m/%Y"),
+                      "found_in": h.found_in, "priority": "Urgente" if h.priority == "urgente" else ""}
+                     for h in result.hits]
+        self.snippets = [[[text, "1" if hit else ""] for text, hit in h.snippet] for h in result.hits]
+        self.total_label = result.total_label
+        self.order_label = result.order_label if result.total else ""
+        self.has_next = result.has_next
+        self.elapsed = f"{secs * 1000:.0f} ms".replace(".", ",")
+        return None
+
+    @rx.event
+    async def load(self):
+        q = str(self.router.page.params.get("q", "") or "")[:200]
+        if q:
+            self.query, self.page = q, 0
+        return await self._run()
+
+    @rx.event
+    async def submit(self, form: dict):
+        self.query = str(form.get("q", "") or "")[:200]
+        self.filters = {k: str(form.get(k, "") or "")[:40] for k in FILTER_KEYS}
+        self.page = 0
+        return await self._run()
+
+    @rx.event
+    async def next_page(self):
+        self.page += 1
+        return await self._run()
+
+    @rx.event
+    async def previous_page(self):
+        self.page = max(0, self.page - 1)
+        return await self._run()
