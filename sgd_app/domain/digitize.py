@@ -721,30 +721,42 @@ def enqueue(session: Session, document_id: int) -> DigitizeJob | None:
     return job
 
 
+_ENQUEUE_CASE = []
+
+
+def _enqueue_case_stmt():
+    """INSERT ... SELECT of the jobs of a case's documents that have none (built once: this runs
+    in every filing)."""
+    if not _ENQUEUE_CASE:
+        from sqlalchemy import bindparam
+
+        def const(value, column):
+            return literal(value, type_=column.type)
+
+        now = bindparam("now", type_=_c.next_attempt_at.type)
+        missing = (
+            select(Document.id, const(PENDING, _c.status), const(0, _c.progress),
+                   const(STAGE_QUEUED, _c.stage), const("", _c.kind), const("", _c.method),
+                   const(0, _c.attempts), now, const("", _c.claim_token),
+                   const("", _c.last_error), now, now)
+            .where(Document.expediente_id == bindparam("case_id"))
+            .where(~select(_c.id).where(_c.document_id == Document.id).exists())
+            .order_by(Document.id)
+        )
+        columns = ["document_id", "status", "progress", "stage", "kind", "method", "attempts",
+                   "next_attempt_at", "claim_token", "last_error", "created_at", "updated_at"]
+        _ENQUEUE_CASE.append(insert(_t).from_select(columns, missing).execution_options(preserve_rowcount=True))
+    return _ENQUEUE_CASE[0]
+
+
 def enqueue_case(session: Session, expediente_id: int) -> int:
     """Queue, inside the caller's transaction, every document of a case that has no job yet (e.g.
     right after a filing, whose documents are inserted in bulk without ids coming back): one
     ``INSERT ... SELECT``; returns how many were queued."""
-    now = utcnow()
-
-    def const(value, column):
-        return literal(value, type_=column.type)
-
-    missing = (
-        select(Document.id, const(PENDING, _c.status), const(0, _c.progress),
-               const(STAGE_QUEUED, _c.stage), const("", _c.kind), const("", _c.method),
-               const(0, _c.attempts), const(now, _c.next_attempt_at), const("", _c.claim_token),
-               const("", _c.last_error), const(now, _c.created_at), const(now, _c.updated_at))
-        .where(Document.expediente_id == expediente_id)
-        .where(~select(_c.id).where(_c.document_id == Document.id).exists())
-        .order_by(Document.id)
-    )
-    columns = ["document_id", "status", "progress", "stage", "kind", "method", "attempts",
-               "next_attempt_at", "claim_token", "last_error", "created_at", "updated_at"]
+    params = {"case_id": expediente_id, "now": utcnow()}
     nested = session.begin_nested()
     try:
-        queued = session.connection().execute(
-            insert(_t).from_select(columns, missing).execution_options(preserve_rowcount=True)).rowcount
+        queued = session.connection().execute(_enqueue_case_stmt(), params).rowcount
         nested.commit()
         return max(0, queued or 0)
     except IntegrityError:  # a concurrent enqueue of one of them: go one by one

@@ -134,16 +134,27 @@ def _sort_key(key: tuple) -> tuple:
     return tuple(str(x) if isinstance(x, (date, datetime)) else x for x in key)
 
 
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(dialect: str, table, keys: tuple, counters: tuple):
+    """INSERT ... ON CONFLICT DO UPDATE SET counter = counter + excluded.counter (built once)."""
+    stmt = _UPSERTS.get((dialect, table.name))
+    if stmt is None:
+        ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+        stmt = _UPSERTS[(dialect, table.name)] = ins.on_conflict_do_update(
+            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in counters})
+    return stmt
+
+
 def _flush(session: Session, deltas: Deltas) -> None:
     session.info[CHANGED] = True
-    dialect = session.get_bind().dialect.name
-    make = sqlite_insert if dialect == "sqlite" else pg_insert
+    conn = session.connection()
+    dialect = conn.dialect.name
     for table, keys, counters, rows in deltas.nonzero():
-        ins = make(table)
-        stmt = ins.on_conflict_do_update(index_elements=list(keys),
-                                         set_={c: table.c[c] + ins.excluded[c] for c in counters})
+        stmt = _upsert(dialect, table, keys, counters)
         for row in rows:  # one statement per key, in key order (deadlock-free on PostgreSQL)
-            session.execute(stmt, row)
+            conn.execute(stmt, row)
 
 
 def apply(session: Session, before: Facts | None, after: Facts | None, *,
