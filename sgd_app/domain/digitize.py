@@ -749,11 +749,13 @@ def _enqueue_case_stmt():
     return _ENQUEUE_CASE[0]
 
 
-def enqueue_case(session: Session, expediente_id: int) -> int:
+def enqueue_case(session: Session, expediente_id: int, *, fresh: bool = False) -> int:
     """Queue, inside the caller's transaction, every document of a case that has no job yet (e.g.
     right after a filing, whose documents are inserted in bulk without ids coming back): one
     ``INSERT ... SELECT``; returns how many were queued."""
     params = {"case_id": expediente_id, "now": utcnow()}
+    if fresh:  # a case created in this very transaction: nobody else can have queued its documents
+        return max(0, session.connection().execute(_enqueue_case_stmt(), params).rowcount or 0)
     nested = session.begin_nested()
     try:
         queued = session.connection().execute(_enqueue_case_stmt(), params).rowcount

@@ -316,7 +316,7 @@ def file_case(
                            dedupe_key=f"confirmacion:{result.case.number}")
         from sgd_app.domain import digitize
 
-        digitize.enqueue_case(session, result.case.id)  # text extraction / OCR, in the background
+        digitize.enqueue_case(session, result.case.id, fresh=True)  # text extraction / OCR, in the background
         from sgd_app.domain import search
 
         search.index_case(session, result.case.id)  # number, subject and filer: searchable at once

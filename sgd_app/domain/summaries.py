@@ -152,9 +152,8 @@ def _flush(session: Session, deltas: Deltas) -> None:
     conn = session.connection()
     dialect = conn.dialect.name
     for table, keys, counters, rows in deltas.nonzero():
-        stmt = _upsert(dialect, table, keys, counters)
-        for row in rows:  # one statement per key, in key order (deadlock-free on PostgreSQL)
-            conn.execute(stmt, row)
+        # One executemany per table, rows in key order (deadlock-free on PostgreSQL).
+        conn.execute(_upsert(dialect, table, keys, counters), rows)
 
 
 def apply(session: Session, before: Facts | None, after: Facts | None, *,
