@@ -82,15 +82,19 @@ STATUSES = ["registrado", "en_tramite", "en_tramite", "atendido", "atendido", "a
 
 def _vocabulary(rng: random.Random, size: int = 60_000) -> list[str]:
     """Rank order: stop words, very common words, real words, then generated ones (some with accents/ñ)."""
-    seen = set(STOP) | set(COMMON)
-    real = [w for w in dict.fromkeys(WORDS) if w not in seen]
+    # Distinct once folded (as the index sees them): "ñaam" and "naám" would be one word.
+    seen = {search.fold(w) for w in STOP + COMMON}
+    real = []
+    for w in dict.fromkeys(WORDS):
+        if search.fold(w) not in seen:
+            seen.add(search.fold(w))
+            real.append(w)
     rng.shuffle(real)
-    seen |= set(real)
     generated = []
-    while len(generated) < size - len(seen):
+    while len(generated) + len(real) + len(STOP) + len(COMMON) < size:
         w = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((2, 3, 3, 4))))
-        if w not in seen:
-            seen.add(w)
+        if search.fold(w) not in seen:
+            seen.add(search.fold(w))
             generated.append(w)
     # Real words spread through the middle ranks, so "ordinary" queries are real words too.
     mid = generated[:]
@@ -266,7 +270,10 @@ def run(n_docs: int) -> list[tuple[str, float, str]]:
                 for i in rng.sample(ids, min(RUNS, len(ids)))]
         filters = search.SearchFilters(unit_id=unit)
         vocab = _vocabulary(random.Random(SEED))  # the generator's ranks
-        ordinary_words = {search.fold(w) for w in vocab[ORDINARY_FROM_RANK:] if len(w) > 3}
+        first_rank: dict[str, int] = {}
+        for rank, w in enumerate(vocab):
+            first_rank.setdefault(search.fold(w), rank)
+        ordinary_words = {w for w, rank in first_rank.items() if rank >= ORDINARY_FROM_RANK and len(w) > 3}
         typical, prefix = [], []
         for _, _, body in sample:
             words = [w.strip(".").lower() for w in body.split()]

@@ -34,7 +34,7 @@ def main():
         with db.write_session(eng) as s:
             seed.seed_demo_staff(s, Path(d) / "creds.txt")
         t = time.perf_counter()
-        demo_data.generate(eng, N_CASES)
+        demo_data.generate(eng, N_CASES, index=False)
         gen_s = time.perf_counter() - t
         with eng.begin() as conn:
             conn.execute(text("ANALYZE"))

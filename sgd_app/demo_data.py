@@ -33,8 +33,10 @@ def _peak_weight(day: date) -> float:
     return w * (0.25 if day.weekday() >= 5 else 1.0)
 
 
-def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, batch: int = 5000) -> int:
-    """Insert ``n_cases`` cases of ``year`` (continuing the year's numbering); returns the last number."""
+def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, batch: int = 5000,
+             index: bool = True) -> int:
+    """Insert ``n_cases`` cases of ``year`` (continuing the year's numbering); returns the last number.
+    The dashboard summaries are rebuilt, and the search index unless ``index`` is False."""
     rng = random.Random(seed)
     cal = BusinessCalendar()
     with engine.begin() as conn:
@@ -136,4 +138,8 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
         if updated.rowcount == 0:
             conn.execute(insert(CaseCounter).values(year=year, last=seq))
     summaries.rebuild(engine)
+    if index:
+        from sgd_app.domain import search
+
+        search.rebuild(engine)
     return seq

@@ -137,10 +137,7 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     if result.rowcount != 1:
         raise Conflict(STALE)
     summaries.apply(session, before, summaries.changed(before, values))
-    if "current_unit_id" in values:
-        from sgd_app.domain import search
-
-        search.index_case(session, case.id)  # the index carries the unit it filters on
+    # (The search index follows the unit by itself: a trigger on SQLite, a join on PostgreSQL.)
     session.expire(case)
 
 

@@ -63,6 +63,7 @@ MAX_TERMS = 12
 MIN_PREFIX = 3
 COUNT_CAP = 10_000  # counts stop here: "más de 10 000"
 RANK_MAX = 1_000  # above this many matching cases the answer is newest-first
+SMALL = 2_500  # SQLite: matching entries ranked in the first pass (beyond: counted, then ranked if few)
 PREFIX_TIME_LIMIT_S = 1.0
 PROGRESS_EVERY = 1000  # SQLite: the time limit is checked every this many virtual machine steps
 MAX_PAGE_SIZE = 100
@@ -242,7 +243,7 @@ def word_variants(word: str) -> tuple[str, ...]:
         out.append(word + "s")
     else:
         out.append(word + "es")
-    return tuple(dict.fromkeys(w for w in out if len(w) >= 3))
+    return tuple(dict.fromkeys(w for w in out if len(w) >= 4 and w not in STOPWORDS))
 
 
 # ---------------------------------------------------------------- results
@@ -500,10 +501,10 @@ def _ensure_pg(eng: Engine) -> None:
 
 # ---------------------------------------------------------------- keeping the index up to date
 def index_case(session: Session, case_id: int) -> None:
-    """(Re)index a case's own data (number, subject, filer, fields) and, on SQLite, the unit /
-    procedure / channel its entries carry; also indexes its documents that have text and are not
-    indexed yet. Idempotent and cheap when nothing changed: call it after a case is filed, after
-    every routing change and whenever its subject or filer changes."""
+    """(Re)index a case's own data (number, subject, filer, fields); also indexes its documents
+    that have text and are not indexed yet. Idempotent and cheap when nothing changed: call it after
+    a case is filed, whenever its subject or filer changes, and (harmless, though the unit already
+    follows by itself) after routing changes."""
     session.flush()
     conn = session.connection()
     if _dialect(conn) == "sqlite":
@@ -903,10 +904,12 @@ def _sqlite_where(plan: _Plan) -> tuple[str, list]:
 
 
 def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int, page_size: int):
-    """A first pass over the matches, newest first, counts the cases (up to COUNT_CAP) straight from
-    the index order (a case's entries come together). Up to RANK_MAX cases a second pass ranks them
-    (bm25); beyond, the page is the newest cases. The scope (unit), procedure and channel are facets
-    inside the index, kept equal to the case's by the trigger search_case_facets."""
+    """Cases are counted straight from the index order (a case's entries come together), at most
+    COUNT_CAP. Up to RANK_MAX cases the page is by rank (bm25), beyond it the newest cases. bm25
+    scans each word's whole list once per statement, so the first pass ranks up to SMALL entries in
+    the same reading: one statement for most searches. A prefix expands into one merged list held in
+    memory: it is read once, backwards. The scope (unit), procedure and channel are facets inside
+    the index, kept equal to the case's by the trigger search_case_facets."""
     raw = conn.connection.driver_connection
     f = plan.filters
     args = [_fts_query(parsed, plan)]
@@ -917,34 +920,79 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
         base = (f"FROM search_fts JOIN expediente e ON e.id = (search_fts.rowid >> {SLOT_BITS}) "
                 f"WHERE search_fts MATCH ? AND {where}")
         args += params
-    newest: dict[int, int] = {}  # case id -> its newest matching entry, newest cases first
-    capped = False
-    ranked: list[tuple[int, int]] = []
-    if parsed.has_prefix:
-        deadline = time.monotonic() + PREFIX_TIME_LIMIT_S
-        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_EVERY)
-    try:
-        cur = raw.execute(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args)
+    offset = page * page_size
+
+    def count(sql: str, sql_args: list, cases: dict[int, int], last: int = -1, upto: int = 0) -> bool:
+        """Add the cases of the rows of ``sql`` (case id -> an entry) until ``upto`` (COUNT_CAP)
+        cases; True if there were more."""
+        upto = upto or COUNT_CAP
+        cur = raw.execute(sql, sql_args)
         try:
-            last = -1
-            while not capped:
-                rows = cur.fetchmany(4000)
-                if not rows:
-                    break
-                for (entry,) in rows:
+            while True:
+                chunk = cur.fetchmany(4000)
+                if not chunk:
+                    return False
+                for (entry,) in chunk:
                     cid = entry >> SLOT_BITS
                     if cid != last:
-                        if len(newest) >= COUNT_CAP:
-                            capped = True
-                            break
-                        newest[cid] = entry
+                        if len(cases) >= upto:
+                            return True
                         last = cid
+                        cases[cid] = entry
         finally:
             cur.close()
-        if len(newest) <= RANK_MAX:
-            ranked = [(cid, entry) for cid, _, entry in raw.execute(
-                f"SELECT search_fts.rowid >> {SLOT_BITS} AS cid, min(search_fts.rank) AS r, search_fts.rowid "
-                f"{base} GROUP BY cid ORDER BY r, cid DESC LIMIT ? OFFSET ?", [*args, page_size, page * page_size])]
+
+    def by_rank() -> list[tuple[int, int]]:
+        return [(cid, entry) for cid, _, entry in raw.execute(
+            f"SELECT search_fts.rowid >> {SLOT_BITS} AS cid, min(search_fts.rank) AS r, search_fts.rowid "
+            f"{base} GROUP BY cid ORDER BY r, cid DESC LIMIT ? OFFSET ?", [*args, page_size, offset])]
+
+    def newest_page() -> list[tuple[int, int]]:
+        cases: dict[int, int] = {}
+        count(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args, cases,
+              upto=offset + page_size)
+        return list(cases.items())[offset:offset + page_size]
+
+    if parsed.has_prefix:
+        # FTS5 merges a prefix's lists between two checks of the handler: stop a little early so
+        # that the answer comes within the limit.
+        deadline = time.monotonic() + 0.9 * PREFIX_TIME_LIMIT_S
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_EVERY)
+    try:
+        if parsed.has_prefix:
+            cases: dict[int, int] = {}  # newest first
+            capped = count(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args, cases)
+            total = len(cases)
+            pairs = by_rank() if total <= RANK_MAX else list(cases.items())[offset:offset + page_size]
+        else:
+            # Pass 1, ranked, in the index's own order, at most SMALL entries.
+            rows = raw.execute(f"SELECT search_fts.rowid, search_fts.rank {base} ORDER BY search_fts.rowid "
+                               f"LIMIT {SMALL + 1}", args).fetchall()
+            cases = {}
+            best: dict[int, tuple[float, int]] = {}  # case id -> (best rank, its entry)
+            capped = False
+            for entry, rank in rows[:SMALL]:
+                cid = entry >> SLOT_BITS
+                if cid not in cases and len(cases) >= COUNT_CAP:
+                    capped = True
+                    break
+                cases[cid] = entry
+                if cid not in best or rank < best[cid][0]:
+                    best[cid] = (rank, entry)
+            complete = len(rows) <= SMALL
+            if not complete and not capped:  # many matches: go on counting from there, unranked
+                capped = count(f"SELECT search_fts.rowid {base} AND search_fts.rowid > ? ORDER BY search_fts.rowid",
+                               [*args, rows[SMALL - 1][0]], cases, last=rows[SMALL - 1][0] >> SLOT_BITS)
+            total = len(cases)
+            if total <= RANK_MAX and complete:
+                ordered = sorted(best, key=lambda c: (best[c][0], -c))[offset:offset + page_size]
+                pairs = [(cid, best[cid][1]) for cid in ordered]
+            elif total <= RANK_MAX:  # few cases with very many documents each
+                pairs = by_rank()
+            elif not capped:
+                pairs = sorted(cases.items(), reverse=True)[offset:offset + page_size]
+            else:  # more than COUNT_CAP: the newest, reading the index backwards until the page is full
+                pairs = newest_page()
     except sqlite3.OperationalError as exc:
         if parsed.has_prefix and "interrupt" in str(exc):
             raise _TooSlow() from exc
@@ -952,11 +1000,7 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
     finally:
         if parsed.has_prefix:
             raw.set_progress_handler(None, 0)
-    total = len(newest)
-    if total <= RANK_MAX:
-        mode, pairs = "relevancia", ranked
-    else:
-        mode, pairs = "recientes", list(newest.items())[page * page_size:(page + 1) * page_size]
+    mode = "relevancia" if total <= RANK_MAX else "recientes"
     ids = [cid for cid, _ in pairs]
     entries = dict(pairs)
     snippets: dict[int, tuple[Segment, ...]] = {}

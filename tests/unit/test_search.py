@@ -406,8 +406,10 @@ def test_ranking_prefers_case_data_then_more_matches(world, store):
     assert [h.number for h in r.hits] == [strong, weak] and r.order == "relevancia"
 
 
-def test_paging_and_the_newest_first_answer_for_common_words(world, store, monkeypatch):
+@pytest.mark.parametrize("small", [2500, 2])  # SQLite: all ranked in one pass, or counted on
+def test_paging_and_the_newest_first_answer_for_common_words(world, store, monkeypatch, small):
     e, rop = world["engine"], world["rop"]
+    monkeypatch.setattr(search, "SMALL", small)
     numbers = [_file(e, store, "CONST-AF", f"Solicitud número {i} de la golondrina") for i in range(7)]
     r0 = _find(e, rop, "golondrina", page_size=3)
     r1 = _find(e, rop, "golondrina", page=1, page_size=3)
@@ -425,6 +427,9 @@ def test_paging_and_the_newest_first_answer_for_common_words(world, store, monke
     monkeypatch.setattr(search, "COUNT_CAP", 5)
     r = _find(e, rop, "golondrina", page_size=4)
     assert (r.total, r.total_capped, r.total_label) == (5, True, "más de 5 resultados")
+    assert [h.number for h in r.hits] == numbers[::-1][:4]
+    r = _find(e, rop, "golondrina", page=1, page_size=4)
+    assert [h.number for h in r.hits] == numbers[::-1][4:]
     assert r.order_label.startswith("Muchas coincidencias")
 
 
