@@ -319,7 +319,7 @@ def file_case(
         digitize.enqueue_case(session, result.case.id, fresh=True)  # text extraction / OCR, in the background
         from sgd_app.domain import search
 
-        search.index_case(session, result.case.id)  # number, subject and filer: searchable at once
+        search.index_case(session, result.case.id, fresh=True)  # number, subject, filer: searchable at once
         session.commit()
     except BaseException:
         session.rollback()

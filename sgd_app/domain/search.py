@@ -346,6 +346,19 @@ _CASE_COLS = (Expediente.id, Expediente.number, Expediente.subject, Expediente.f
               Expediente.procedure_id, Expediente.channel, Party.name, Party.doc_type, Party.doc_number)
 
 
+_ONE_CASE: list = []
+
+
+def _case_row(conn: Connection, case_id: int):
+    """The indexed columns of one case (statement built once: this runs in every filing)."""
+    if not _ONE_CASE:
+        from sqlalchemy import bindparam
+
+        _ONE_CASE.append(select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id)
+                         .where(Expediente.id == bindparam("cid")))
+    return conn.execute(_ONE_CASE[0], {"cid": case_id}).all()
+
+
 def _case_rows(conn: Connection, where, limit: int | None = None):
     q = select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(where).order_by(Expediente.id)
     if limit:
@@ -500,18 +513,22 @@ def _ensure_pg(eng: Engine) -> None:
 
 
 # ---------------------------------------------------------------- keeping the index up to date
-def index_case(session: Session, case_id: int) -> None:
+def index_case(session: Session, case_id: int, *, fresh: bool = False) -> None:
     """(Re)index a case's own data (number, subject, filer, fields); also indexes its documents
     that have text and are not indexed yet. Idempotent and cheap when nothing changed: call it after
     a case is filed, whenever its subject or filer changes, and (harmless, though the unit already
-    follows by itself) after routing changes."""
+    follows by itself) after routing changes. ``fresh``: the case was created in this very
+    transaction (it has no indexed or recognised documents yet: only its own entry is written)."""
     session.flush()
     conn = session.connection()
     if _dialect(conn) == "sqlite":
-        _index_case_sqlite(conn, case_id)
+        _index_case_sqlite(conn, case_id, fresh=fresh)
     else:
-        _pg_lock_case(conn, case_id)
+        if not fresh:
+            _pg_lock_case(conn, case_id)
         _index_case_pg(conn, case_id)
+    if fresh:
+        return
     missing = conn.execute(text(
         "SELECT t.document_id FROM documenttext t JOIN document d ON d.id = t.document_id "
         "WHERE d.expediente_id = :c AND NOT EXISTS "
@@ -544,9 +561,9 @@ def _rebuild(conn: Connection) -> int:
     return _rebuild_sqlite(conn) if _dialect(conn) == "sqlite" else _rebuild_pg(conn)
 
 
-def _index_case_sqlite(conn: Connection, case_id: int) -> None:
+def _index_case_sqlite(conn: Connection, case_id: int, *, fresh: bool = False) -> None:
     lo, hi = case_id << SLOT_BITS, (case_id << SLOT_BITS) | SLOT_MASK
-    rows = _case_rows(conn, Expediente.id == case_id)
+    rows = _case_row(conn, case_id)
     if not rows:
         conn.execute(text("DELETE FROM search_entry WHERE entry_id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi})
         return
@@ -556,6 +573,8 @@ def _index_case_sqlite(conn: Connection, case_id: int) -> None:
         "ON CONFLICT (entry_id) DO UPDATE SET facets = excluded.facets, head = excluded.head "
         "WHERE search_entry.facets IS NOT excluded.facets OR search_entry.head IS NOT excluded.head"),
         {"lo": lo, "c": case_id, "f": facets, "h": head})
+    if fresh:
+        return
     # The unit moved (or the procedure changed): every document entry carries the new facets.
     conn.execute(text("UPDATE search_entry SET facets = :f WHERE entry_id BETWEEN :lo AND :hi "
                       "AND facets IS NOT :f"), {"f": facets, "lo": lo + 1, "hi": hi})
@@ -570,7 +589,7 @@ _PG_TSV_BODY = "setweight(to_tsvector('sgd_es', translate(left(coalesce({}, ''),
 
 
 def _index_case_pg(conn: Connection, case_id: int) -> None:
-    rows = _case_rows(conn, Expediente.id == case_id)
+    rows = _case_row(conn, case_id)
     if not rows:
         conn.execute(text("DELETE FROM search_entry WHERE case_id = :c"), {"c": case_id})
         return
