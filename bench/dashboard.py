@@ -8,11 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlmodel import select
 
-from bench.common import p95
-from sgd_app import db, demo_data, seed
+from bench.common import generated_db, p95
+from sgd_app import db
 from sgd_app.domain import dashboards, reports
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.models import Unit
@@ -24,18 +23,7 @@ RUNS = 30
 
 def main(data_dir: str | None = None):
     with tempfile.TemporaryDirectory(dir=data_dir) as d:
-        eng = db.make_engine(f"sqlite:///{Path(d) / 'dash.db'}")
-        db.create_schema(eng)
-        os.environ.setdefault("SGD_DEMO_PASSWORD", "bench-password-123")
-        with db.write_session(eng) as s:
-            seed.seed_catalogue(s)
-        with db.write_session(eng) as s:
-            seed.seed_demo_staff(s, Path(d) / "creds.txt")
-        t = time.perf_counter()
-        demo_data.generate(eng, N_CASES, index=False)  # the search index is benchmarked on its own
-        gen_s = time.perf_counter() - t
-        with eng.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        eng, gen_s = generated_db(Path(d), "dash.db", N_CASES)
         today = today_lima()
         with db.session(eng) as s:
             cal = load_calendar(s)

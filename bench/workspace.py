@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import select
 
-from sgd_app import db, demo_data, seed
+from bench.common import generated_db
+from sgd_app import db
 from sgd_app.domain import auth, routing
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.models import Expediente, Unit
@@ -26,18 +27,7 @@ def _p95(samples):
 
 def main():
     with tempfile.TemporaryDirectory() as d:
-        eng = db.make_engine(f"sqlite:///{Path(d) / 'ws.db'}")
-        db.create_schema(eng)
-        os.environ.setdefault("SGD_DEMO_PASSWORD", "bench-password-123")
-        with db.write_session(eng) as s:
-            seed.seed_catalogue(s)
-        with db.write_session(eng) as s:
-            seed.seed_demo_staff(s, Path(d) / "creds.txt")
-        t = time.perf_counter()
-        demo_data.generate(eng, N_CASES, index=False)
-        gen_s = time.perf_counter() - t
-        with eng.begin() as conn:
-            conn.execute(text("ANALYZE"))
+        eng, gen_s = generated_db(Path(d), "ws.db", N_CASES)
         with db.write_session(eng) as s:
             token = auth.login(s, username="rop", password=os.environ["SGD_DEMO_PASSWORD"])
         with db.session(eng) as s:

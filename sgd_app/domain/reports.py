@@ -50,13 +50,18 @@ class ReportFilters:
         return out
 
 
-def parse_filters(params: Mapping[str, Any]) -> ReportFilters:
-    """Filters from strings (query string or form); InvalidInput with a Spanish reason."""
-    def text(key: str) -> str:
-        return str(params.get(key, "") or "").strip()[:40]
+class FilterParser:
+    """Reads filter values from strings (query string or form), with Spanish reasons; shared by
+    the reports, the dashboard and the search."""
 
-    def day(key: str, label: str) -> date | None:
-        value = text(key)
+    def __init__(self, params: Mapping[str, Any]):
+        self.params = params
+
+    def text(self, key: str) -> str:
+        return str(self.params.get(key, "") or "").strip()[:40]
+
+    def day(self, key: str, label: str) -> date | None:
+        value = self.text(key)
         if not value:
             return None
         try:
@@ -64,26 +69,35 @@ def parse_filters(params: Mapping[str, Any]) -> ReportFilters:
         except ValueError:
             raise InvalidInput(key, f"La fecha «{label}» no es válida: use el formato AAAA-MM-DD.") from None
 
-    def ident(key: str, label: str) -> int | None:
-        value = text(key)
+    def ident(self, key: str, label: str) -> int | None:
+        value = self.text(key)
         if not value:
             return None
         if not value.isdigit() or len(value) > 9:
             raise InvalidInput(key, f"El valor de «{label}» no es válido.")
         return int(value)
 
-    date_from = day("date_from", "desde")
-    date_to = day("date_to", "hasta")
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput("date_to", "La fecha «hasta» no puede ser anterior a la fecha «desde».")
-    category = text("category") or None
-    if category is not None and category not in CATEGORIES:
-        raise InvalidInput("category", "La categoría no es válida.")
-    status = text("status") or None
-    if status is not None and status not in STATUSES:
-        raise InvalidInput("status", "El estado no es válido.")
-    return ReportFilters(date_from=date_from, date_to=date_to, unit_id=ident("unit_id", "unidad"),
-                         procedure_id=ident("procedure_id", "trámite"), category=category, status=status)
+    def choice(self, key: str, allowed: Mapping[str, str], message: str) -> str | None:
+        value = self.text(key) or None
+        if value is not None and value not in allowed:
+            raise InvalidInput(key, message)
+        return value
+
+    def date_range(self) -> tuple[date | None, date | None]:
+        date_from, date_to = self.day("date_from", "desde"), self.day("date_to", "hasta")
+        if date_from and date_to and date_to < date_from:
+            raise InvalidInput("date_to", "La fecha «hasta» no puede ser anterior a la fecha «desde».")
+        return date_from, date_to
+
+
+def parse_filters(params: Mapping[str, Any]) -> ReportFilters:
+    """Filters from strings (query string or form); InvalidInput with a Spanish reason."""
+    p = FilterParser(params)
+    date_from, date_to = p.date_range()
+    category = p.choice("category", CATEGORIES, "La categoría no es válida.")
+    status = p.choice("status", STATUSES, "El estado no es válido.")
+    return ReportFilters(date_from=date_from, date_to=date_to, unit_id=p.ident("unit_id", "unidad"),
+                         procedure_id=p.ident("procedure_id", "trámite"), category=category, status=status)
 
 
 def _where(units: set[int], f: ReportFilters) -> list:

@@ -120,43 +120,16 @@ FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "cha
 def parse_filters(params: Mapping[str, Any]) -> SearchFilters:
     """Filters from strings (query string or form); InvalidInput with a Spanish reason."""
     from sgd_app.domain.intake import CHANNELS, STATUSES
+    from sgd_app.domain.reports import FilterParser
     from sgd_app.domain.routing import PRIORITIES
 
-    def txt(key: str) -> str:
-        return str(params.get(key, "") or "").strip()[:40]
-
-    def day(key: str, label: str) -> date | None:
-        value = txt(key)
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(key, f"La fecha «{label}» no es válida: use el formato AAAA-MM-DD.") from None
-
-    def ident(key: str, label: str) -> int | None:
-        value = txt(key)
-        if not value:
-            return None
-        if not value.isdigit() or len(value) > 9:
-            raise InvalidInput(key, f"El valor de «{label}» no es válido.")
-        return int(value)
-
-    def choice(key: str, allowed: Mapping[str, str], message: str) -> str | None:
-        value = txt(key) or None
-        if value is not None and value not in allowed:
-            raise InvalidInput(key, message)
-        return value
-
-    date_from = day("date_from", "desde")
-    date_to = day("date_to", "hasta")
-    if date_from and date_to and date_to < date_from:
-        raise InvalidInput("date_to", "La fecha «hasta» no puede ser anterior a la fecha «desde».")
+    p = FilterParser(params)
+    date_from, date_to = p.date_range()
     return SearchFilters(
-        unit_id=ident("unit_id", "unidad"), procedure_id=ident("procedure_id", "trámite"),
-        status=choice("status", STATUSES, "El estado no es válido."), date_from=date_from, date_to=date_to,
-        channel=choice("channel", CHANNELS, "El canal no es válido."),
-        priority=choice("priority", PRIORITIES, "La prioridad no es válida."))
+        unit_id=p.ident("unit_id", "unidad"), procedure_id=p.ident("procedure_id", "trámite"),
+        status=p.choice("status", STATUSES, "El estado no es válido."), date_from=date_from, date_to=date_to,
+        channel=p.choice("channel", CHANNELS, "El canal no es válido."),
+        priority=p.choice("priority", PRIORITIES, "La prioridad no es válida."))
 
 
 # ---------------------------------------------------------------- the query
