@@ -245,7 +245,10 @@ def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: i
 
 def _step_files() -> rx.Component:
     return rx.box(
-        rx.text("Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5).",
+        rx.text(rx.cond(S.desk_mode,
+                        "Suba el documento escaneado: un PDF o las páginas como imágenes, todas a la vez. "
+                        "Los anexos, uno por uno (máximo 5).",
+                        "Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5)."),
                 color=MUTED, margin_bottom="1rem"),
         rx.heading("Documento principal *", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.foreach(S.main_file, _file_card),
@@ -409,8 +412,8 @@ def registrar() -> rx.Component:
         rx.cond(
             S.desk_mode,
             rx.box(
-                rx.callout("Registro de un documento presentado en papel: suba el PDF escaneado. El cargo "
-                           "se imprime desde la pantalla final.", icon="info", color_scheme="gray",
+                rx.callout("Registro de un documento presentado en papel: suba el escaneo (PDF o imágenes). "
+                           "El cargo se imprime desde la pantalla final; el texto se reconoce después.", icon="info", color_scheme="gray",
                            margin_bottom="1rem"),
                 _wizard(),
             ),
