@@ -1,4 +1,5 @@
 """Reflex configuration. Every value comes from sgd_app.settings (the environment)."""
+
 import sys
 
 import reflex as rx

@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks."""
+
 from __future__ import annotations
 
 import statistics

@@ -1,6 +1,7 @@
 """Command dashboard at scale: a full refresh (every KPI, chart and the most overdue list) from
 the summary tables, and the same figures computed from the cases (the naive path), server time,
 on a database with a generated year of cases."""
+
 from __future__ import annotations
 
 import os

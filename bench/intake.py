@@ -1,6 +1,7 @@
 """Front-desk intake: the real service (validation, PDF screening, content-addressed store,
 one transaction with number, party, case, document, route step and audit event) against the
 raw floor (plain sqlite3 inserts of the same rows, no checks)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,19 +42,35 @@ def run_service(tmp: Path, pdf: bytes) -> dict[str, float]:
     samples = []
     t0 = time.perf_counter()
     for i in range(N):
-        filer = intake.FilerInput(doc_type="DNI", doc_number=f"{40000000 + i:08d}", name=f"Ciudadana {i}",
-                                  kind="ciudadano", email=f"c{i}@example.pe", phone="987654321")
+        filer = intake.FilerInput(
+            doc_type="DNI",
+            doc_number=f"{40000000 + i:08d}",
+            name=f"Ciudadana {i}",
+            kind="ciudadano",
+            email=f"c{i}@example.pe",
+            phone="987654321",
+        )
         # A distinct 1-page PDF per filing (a trailing comment changes the bytes, hence the hash).
         data = pdf + f"\n%{i}\n".encode()
         t = time.perf_counter()
         with db.write_session(eng) as s:
-            intake.file_case(s, store, procedure_code="CONST-AF", filer=filer, subject=f"Constancia {i}",
-                             files=[intake.IncomingFile("s.pdf", data, "principal")], calendar=cal)
+            intake.file_case(
+                s,
+                store,
+                procedure_code="CONST-AF",
+                filer=filer,
+                subject=f"Constancia {i}",
+                files=[intake.IncomingFile("s.pdf", data, "principal")],
+                calendar=cal,
+            )
         samples.append(time.perf_counter() - t)
     total = time.perf_counter() - t0
     eng.dispose()
-    return {"intake_per_s": N / total, "intake_p95_ms": 1000 * _p95(samples),
-            "intake_median_ms": 1000 * statistics.median(samples)}
+    return {
+        "intake_per_s": N / total,
+        "intake_p95_ms": 1000 * _p95(samples),
+        "intake_median_ms": 1000 * statistics.median(samples),
+    }
 
 
 def run_sealed(tmp: Path, pdf: bytes, n: int = 200) -> dict[str, float]:
@@ -80,18 +97,42 @@ def run_sealed(tmp: Path, pdf: bytes, n: int = 200) -> dict[str, float]:
     samples = []
     t0 = time.perf_counter()
     for i in range(n):
-        filer = intake.FilerInput(doc_type="DNI", doc_number=f"{50000000 + i:08d}", name=f"Ciudadano {i}",
-                                  kind="ciudadano", email=f"s{i}@example.pe", phone="987654321")
+        filer = intake.FilerInput(
+            doc_type="DNI",
+            doc_number=f"{50000000 + i:08d}",
+            name=f"Ciudadano {i}",
+            kind="ciudadano",
+            email=f"s{i}@example.pe",
+            phone="987654321",
+        )
         t = time.perf_counter()
         with db.write_session(eng) as s:
-            result = intake.file_case(s, store, procedure_code="CONST-AF", filer=filer, subject=f"Constancia {i}",
-                                      files=[intake.IncomingFile("s.pdf", pdf + f"\n%s{i}\n".encode(), "principal")],
-                                      calendar=cal)
-            data = intake.receipt_data(s, result.case, institution="Jurado Nacional de Elecciones",
-                                       place="Mesa de Partes Virtual", tracking_url="https://sgd.example.pe/seguimiento")
-        sealed = sign_pdf(render_receipt_pdf(data), signer=seal, timestamper=tsa, level="B-T",
-                          reason=f"Cargo de recepción — {result.case.number}", signer_name="Sello electrónico",
-                          verify_url="https://sgd.example.pe/verificar?codigo=0123456789ABCDEF", role="firma")
+            result = intake.file_case(
+                s,
+                store,
+                procedure_code="CONST-AF",
+                filer=filer,
+                subject=f"Constancia {i}",
+                files=[intake.IncomingFile("s.pdf", pdf + f"\n%s{i}\n".encode(), "principal")],
+                calendar=cal,
+            )
+            data = intake.receipt_data(
+                s,
+                result.case,
+                institution="Jurado Nacional de Elecciones",
+                place="Mesa de Partes Virtual",
+                tracking_url="https://sgd.example.pe/seguimiento",
+            )
+        sealed = sign_pdf(
+            render_receipt_pdf(data),
+            signer=seal,
+            timestamper=tsa,
+            level="B-T",
+            reason=f"Cargo de recepción — {result.case.number}",
+            signer_name="Sello electrónico",
+            verify_url="https://sgd.example.pe/verificar?codigo=0123456789ABCDEF",
+            role="firma",
+        )
         with pikepdf.open(io.BytesIO(sealed)) as doc:
             pages = len(doc.pages)
         with db.write_session(eng) as s:
@@ -122,24 +163,34 @@ def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
         party = conn.execute(
             "INSERT INTO party (doc_type, doc_number, name, kind, email, phone, address) VALUES "
             "('DNI', ?, ?, 'ciudadano', ?, '987654321', '')",
-            (f"{40000000 + i:08d}", f"Ciudadana {i}", f"c{i}@example.pe")).lastrowid
+            (f"{40000000 + i:08d}", f"Ciudadana {i}", f"c{i}@example.pe"),
+        ).lastrowid
         case = conn.execute(
             "INSERT INTO expediente (number, year, seq, procedure_id, party_id, subject, fields, channel, status, "
             "priority, received_at, filed_on, due_on, current_due_on, current_unit_id, awaiting_receipt, version, "
             "access_key_hash, folios, created_at) "
             "VALUES (?, 2026, ?, 1, ?, ?, '{}', 'virtual', 'registrado', 'normal', ?, '2026-11-30', "
             "'2026-12-03', '2026-12-03', 1, 1, 1, ?, 1, ?)",
-            (f"EXP-2026-{seq:06d}", seq, party, f"Constancia {i}", now, "k" * 64, now)).lastrowid
-        conn.execute("INSERT INTO document (expediente_id, kind, role, label, filename, sha256, size, pages, "
-                     "mime, number, signed, created_at) VALUES (?, 'solicitud', 'principal', 'Documento principal', "
-                     "'s.pdf', ?, ?, 1, 'application/pdf', '', 0, ?)", (case, sha, len(pdf), now))
-        conn.execute("INSERT INTO movement (expediente_id, action, to_unit_id, instructions, priority, created_at) "
-                     "VALUES (?, 'derivar', 1, '', 'normal', ?)", (case, now))
+            (f"EXP-2026-{seq:06d}", seq, party, f"Constancia {i}", now, "k" * 64, now),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO document (expediente_id, kind, role, label, filename, sha256, size, pages, "
+            "mime, number, signed, created_at) VALUES (?, 'solicitud', 'principal', 'Documento principal', "
+            "'s.pdf', ?, ?, 1, 'application/pdf', '', 0, ?)",
+            (case, sha, len(pdf), now),
+        )
+        conn.execute(
+            "INSERT INTO movement (expediente_id, action, to_unit_id, instructions, priority, created_at) "
+            "VALUES (?, 'derivar', 1, '', 'normal', ?)",
+            (case, now),
+        )
         head = conn.execute("SELECT seq, hash FROM audithead WHERE id = 1").fetchone()
         h = hashlib.sha256((head[1] + json.dumps([head[0] + 1, now, case])).encode()).hexdigest()
-        conn.execute("INSERT INTO auditevent (seq, at, actor, action, object_type, object_id, data, prev_hash, hash) "
-                     "VALUES (?, ?, 'ciudadano', 'registrar', 'expediente', ?, '{}', ?, ?)",
-                     (head[0] + 1, now, f"EXP-2026-{seq:06d}", head[1], h))
+        conn.execute(
+            "INSERT INTO auditevent (seq, at, actor, action, object_type, object_id, data, prev_hash, hash) "
+            "VALUES (?, ?, 'ciudadano', 'registrar', 'expediente', ?, '{}', ?, ?)",
+            (head[0] + 1, now, f"EXP-2026-{seq:06d}", head[1], h),
+        )
         conn.execute("UPDATE audithead SET seq = ?, hash = ? WHERE id = 1", (head[0] + 1, h))
         conn.execute("COMMIT")
     total = time.perf_counter() - t0

@@ -6,6 +6,7 @@ The app runs as in production with Redis and two workers (`reflex run --env prod
 session cookie), as 50 open tabs would. This process then files cases through the domain and
 measures, per client, the time from the commit to the first update of the shared feed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -90,9 +91,15 @@ class Tab:
     async def open(self):
         token = str(uuid.uuid4())
         event = {"name": HYDRATE, "payload": {}, "router_data": ROUTER}
-        await self.sio.connect(f"{self.base}?token={token}", socketio_path="/_event", transports=["websocket"],
-                               headers={"Cookie": self.cookie}, auth={"event": event}, namespaces=[NS],
-                               wait_timeout=30)
+        await self.sio.connect(
+            f"{self.base}?token={token}",
+            socketio_path="/_event",
+            transports=["websocket"],
+            headers={"Cookie": self.cookie},
+            auth={"event": event},
+            namespaces=[NS],
+            wait_timeout=30,
+        )
 
 
 async def _run(base: str, cookie: str, change) -> tuple[list[float], float]:
@@ -123,28 +130,57 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         data = Path(d)
         port = _port()
-        env = {**os.environ, "SGD_DATA_DIR": str(data), "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
-               "SGD_DEMO_PASSWORD": PASSWORD, "REFLEX_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": "2",
-               "REFLEX_USE_NPM": "1", "REFLEX_TELEMETRY_ENABLED": "false",
-               "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+        env = {
+            **os.environ,
+            "SGD_DATA_DIR": str(data),
+            "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "SGD_DEMO_PASSWORD": PASSWORD,
+            "REFLEX_REDIS_URL": REDIS_URL,
+            "GRANIAN_WORKERS": "2",
+            "REFLEX_USE_NPM": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        }
         env.pop("DATABASE_URL", None)
         env.pop("PORT", None)  # backend only: the port is given on the command line
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
         subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([sys.executable, "-m", "sgd_app", "demo-data", "--n", str(N_CASES)], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "sgd_app", "demo-data", "--n", str(N_CASES)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         log = data / "app.log"
         with open(log, "w") as out:
-            proc = subprocess.Popen([str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--backend-only",
-                                     "--backend-port", str(port)], cwd=ROOT, env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+            proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "reflex"),
+                    "run",
+                    "--env",
+                    "prod",
+                    "--backend-only",
+                    "--backend-port",
+                    str(port),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(f"{base}/api/v1/health", proc, log)
-            resp = httpx.post(f"{base}/api/v1/sesion", data={"usuario": "jefe.rop", "clave": PASSWORD},
-                              headers={"Origin": base}, follow_redirects=False)
+            resp = httpx.post(
+                f"{base}/api/v1/sesion",
+                data={"usuario": "jefe.rop", "clave": PASSWORD},
+                headers={"Origin": base},
+                follow_redirects=False,
+            )
             cookie = "; ".join(f"{k}={v}" for k, v in resp.cookies.items())
             if "sgd_sesion" not in cookie:
                 raise RuntimeError(f"login failed: {resp.status_code} {resp.headers.get('location')}")
@@ -162,10 +198,20 @@ def main():
 
             def change() -> float:
                 with db.write_session() as s:
-                    intake.file_case(s, store, procedure_code="CONST-AF",
-                                     filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui",
-                                                             email="rosa@example.pe", phone="987654321"),
-                                     subject="Constancia (benchmark)", files=[intake.IncomingFile("s.pdf", pdf, "principal")])
+                    intake.file_case(
+                        s,
+                        store,
+                        procedure_code="CONST-AF",
+                        filer=intake.FilerInput(
+                            doc_type="DNI",
+                            doc_number="45678912",
+                            name="Rosa Ñahui",
+                            email="rosa@example.pe",
+                            phone="987654321",
+                        ),
+                        subject="Constancia (benchmark)",
+                        files=[intake.IncomingFile("s.pdf", pdf, "principal")],
+                    )
                 return time.time()
 
             samples, connect_s = asyncio.run(_run(base, cookie, change))

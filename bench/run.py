@@ -1,4 +1,5 @@
 """`make bench`: prints one `name: value unit` line per figure."""
+
 from __future__ import annotations
 
 import sys
@@ -18,11 +19,15 @@ def main() -> int:
     _print(signing.main())
     print(f"# workspace: {workspace.N_CASES} generated cases, SQLite, first inbox page with tab counts, case page")
     _print(workspace.main())
-    print(f"# dashboard: {dashboard.N_CASES} generated cases, SQLite, full refresh from the summary tables "
-          "vs the same figures from the case table")
+    print(
+        f"# dashboard: {dashboard.N_CASES} generated cases, SQLite, full refresh from the summary tables "
+        "vs the same figures from the case table"
+    )
     _print(dashboard.main())
-    print(f"# push: {push.N_CLIENTS} dashboard clients (Socket.IO, Reflex protocol), 2 workers + Redis, "
-          f"{push.N_CHANGES} filings, time from commit to each client's update")
+    print(
+        f"# push: {push.N_CLIENTS} dashboard clients (Socket.IO, Reflex protocol), 2 workers + Redis, "
+        f"{push.N_CHANGES} filings, time from commit to each client's update"
+    )
     _print(push.main())
     return 0
 

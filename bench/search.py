@@ -18,6 +18,7 @@ officer of one unit ("rop", whose unit holds ~1/11 of the documents):
 ``BENCH_SEARCH_DB=/path/file.db`` keeps the generated database there and reuses it on the next run
 (generation and build are then skipped and their figures come from the first run).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,10 +46,56 @@ ORDINARY_FROM_RANK = 300  # words of rank >= 300 are each in fewer than ~9 % of 
 RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "200"))
 PASSWORD = "bench-password-123"
 
-STOP = ["de", "la", "que", "el", "en", "y", "a", "los", "del", "se", "las", "por", "un", "para", "con", "no",
-        "una", "su", "al", "lo", "como", "más", "o", "sobre", "este", "ha", "entre", "sin", "sus", "le"]
-COMMON = ["expediente", "solicitud", "resolución", "señor", "documento", "trámite", "información", "presente",
-          "unidad", "plazo", "oficina", "electoral", "organización", "política", "nacional", "jurado"]
+STOP = [
+    "de",
+    "la",
+    "que",
+    "el",
+    "en",
+    "y",
+    "a",
+    "los",
+    "del",
+    "se",
+    "las",
+    "por",
+    "un",
+    "para",
+    "con",
+    "no",
+    "una",
+    "su",
+    "al",
+    "lo",
+    "como",
+    "más",
+    "o",
+    "sobre",
+    "este",
+    "ha",
+    "entre",
+    "sin",
+    "sus",
+    "le",
+]
+COMMON = [
+    "expediente",
+    "solicitud",
+    "resolución",
+    "señor",
+    "documento",
+    "trámite",
+    "información",
+    "presente",
+    "unidad",
+    "plazo",
+    "oficina",
+    "electoral",
+    "organización",
+    "política",
+    "nacional",
+    "jurado",
+]
 WORDS = """afiliación renuncia constancia certificado apelación denuncia candidato candidata elecciones
 proceso padrón inscripción comité partido movimiento regional provincial distrital alcalde regidor
 gobernador consejero congresista presidente vicepresidente declaración jurada hoja vida sentencia fallo
@@ -68,15 +115,129 @@ Ramírez Vásquez Jiménez Domínguez Hernández Álvarez Díaz Suárez Mendoza 
 año niño niña compañía señal diseño sueño montaña enseñanza pequeño dueño daño baño otoño cumpleaños
 órgano código público pública órden jurídico técnico económico análisis síntesis régimen depósito
 título capítulo artículo párrafo inciso numeral literal vigésimo décimo último único válido válida""".split()
-SYLLABLES = ["ba", "be", "ca", "co", "da", "de", "fa", "ga", "go", "la", "le", "li", "lo", "ma", "me", "mi", "mo",
-             "na", "ne", "no", "pa", "pe", "po", "ra", "re", "ri", "ro", "sa", "se", "si", "so", "ta", "te", "ti",
-             "to", "va", "ve", "vi", "za", "ña", "ño", "que", "qui", "che", "cha", "tro", "tra", "bre", "bra",
-             "cla", "cre", "pla", "pri", "dis", "con", "pre", "ción", "sión", "mén", "tú", "rí", "lló", "gué",
-             "cán", "ná", "ló", "bí", "sú", "ar", "en", "es", "or", "al", "in", "un", "ur", "am"]
-FIRST = ["María", "José", "Rosa", "Juan", "Luis", "Carmen", "Ana", "Jorge", "Elena", "Wilber", "Lucía", "Raúl",
-         "Ñusta", "Iñaki", "Begoña", "Martín", "Sofía", "Andrés", "Inés", "Óscar"]
-LAST = ["Quispe", "Mamani", "Huamán", "Flores", "Torres", "Chávez", "Ramos", "Ñahui", "Condori", "Rojas",
-        "Vargas", "Salas", "Paredes", "Ccori", "Gutiérrez", "León", "Núñez", "Peña", "Muñoz", "Ibáñez"]
+SYLLABLES = [
+    "ba",
+    "be",
+    "ca",
+    "co",
+    "da",
+    "de",
+    "fa",
+    "ga",
+    "go",
+    "la",
+    "le",
+    "li",
+    "lo",
+    "ma",
+    "me",
+    "mi",
+    "mo",
+    "na",
+    "ne",
+    "no",
+    "pa",
+    "pe",
+    "po",
+    "ra",
+    "re",
+    "ri",
+    "ro",
+    "sa",
+    "se",
+    "si",
+    "so",
+    "ta",
+    "te",
+    "ti",
+    "to",
+    "va",
+    "ve",
+    "vi",
+    "za",
+    "ña",
+    "ño",
+    "que",
+    "qui",
+    "che",
+    "cha",
+    "tro",
+    "tra",
+    "bre",
+    "bra",
+    "cla",
+    "cre",
+    "pla",
+    "pri",
+    "dis",
+    "con",
+    "pre",
+    "ción",
+    "sión",
+    "mén",
+    "tú",
+    "rí",
+    "lló",
+    "gué",
+    "cán",
+    "ná",
+    "ló",
+    "bí",
+    "sú",
+    "ar",
+    "en",
+    "es",
+    "or",
+    "al",
+    "in",
+    "un",
+    "ur",
+    "am",
+]
+FIRST = [
+    "María",
+    "José",
+    "Rosa",
+    "Juan",
+    "Luis",
+    "Carmen",
+    "Ana",
+    "Jorge",
+    "Elena",
+    "Wilber",
+    "Lucía",
+    "Raúl",
+    "Ñusta",
+    "Iñaki",
+    "Begoña",
+    "Martín",
+    "Sofía",
+    "Andrés",
+    "Inés",
+    "Óscar",
+]
+LAST = [
+    "Quispe",
+    "Mamani",
+    "Huamán",
+    "Flores",
+    "Torres",
+    "Chávez",
+    "Ramos",
+    "Ñahui",
+    "Condori",
+    "Rojas",
+    "Vargas",
+    "Salas",
+    "Paredes",
+    "Ccori",
+    "Gutiérrez",
+    "León",
+    "Núñez",
+    "Peña",
+    "Muñoz",
+    "Ibáñez",
+]
 STATUSES = ["registrado", "en_tramite", "en_tramite", "atendido", "atendido", "atendido", "archivado", "observado"]
 
 
@@ -148,8 +309,11 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
     conn.executemany(
         "INSERT INTO party (id, doc_type, doc_number, name, kind, email, phone, address) "
         "VALUES (?, 'DNI', ?, ?, 'ciudadano', '', '', '')",
-        ((i + 1, f"{10000000 + i:08d}", f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}")
-         for i in range(n_parties)))
+        (
+            (i + 1, f"{10000000 + i:08d}", f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}")
+            for i in range(n_parties)
+        ),
+    )
     conn.execute("COMMIT")
     key = hashlib.sha256(b"bench").hexdigest()
     start = datetime(2025, 1, 2, 13, 0, tzinfo=timezone.utc)
@@ -165,32 +329,64 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
             filed = received.date()
             status = rng.choice(STATUSES)
             subject = " ".join(rng.choice(pool).split()[:8]).rstrip(".")
-            cases.append((cid, f"EXP-2026-{cid:06d}", cid, pid, rng.randrange(n_parties) + 1, subject,
-                          rng.choice(("virtual", "virtual", "virtual", "presencial")), status,
-                          "urgente" if rng.random() < 0.08 else "normal", _ts(received), filed.isoformat(),
-                          (filed + timedelta(days=days + 2)).isoformat(), rng.choice(units),
-                          int(status == "registrado"), key, _ts(received)))
+            cases.append(
+                (
+                    cid,
+                    f"EXP-2026-{cid:06d}",
+                    cid,
+                    pid,
+                    rng.randrange(n_parties) + 1,
+                    subject,
+                    rng.choice(("virtual", "virtual", "virtual", "presencial")),
+                    status,
+                    "urgente" if rng.random() < 0.08 else "normal",
+                    _ts(received),
+                    filed.isoformat(),
+                    (filed + timedelta(days=days + 2)).isoformat(),
+                    rng.choice(units),
+                    int(status == "registrado"),
+                    key,
+                    _ts(received),
+                )
+            )
             # Documents n_docs * cid / n_cases .. : 2 or 3 per case, 2.5 on average.
             upto = n_docs * cid // n_cases
             for k in range(doc_id, upto):
                 doc_id = k + 1
                 body = " ".join(rng.choices(pool, k=per_doc))
                 text_bytes += len(body.encode())
-                docs.append((doc_id, cid, "solicitud" if k == upto - 1 else "anexo",
-                             "Documento principal" if k == upto - 1 else f"Anexo {k}", f"doc{doc_id}.pdf",
-                             key, 100_000, 2, _ts(received)))
+                docs.append(
+                    (
+                        doc_id,
+                        cid,
+                        "solicitud" if k == upto - 1 else "anexo",
+                        "Documento principal" if k == upto - 1 else f"Anexo {k}",
+                        f"doc{doc_id}.pdf",
+                        key,
+                        100_000,
+                        2,
+                        _ts(received),
+                    )
+                )
                 texts.append((doc_id, cid, "texto", body, _ts(received)))
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO expediente (id, number, year, seq, procedure_id, party_id, subject, fields, channel, status, "
             "priority, received_at, filed_on, due_on, current_due_on, current_unit_id, awaiting_receipt, version, "
             "access_key_hash, folios, created_at) VALUES (?, ?, 2026, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, NULL, ?, ?, "
-            "1, ?, 2, ?)", cases)
+            "1, ?, 2, ?)",
+            cases,
+        )
         conn.executemany(
             "INSERT INTO document (id, expediente_id, kind, role, label, filename, sha256, size, pages, mime, number, "
-            "signed, created_at) VALUES (?, ?, ?, 'principal', ?, ?, ?, ?, ?, 'application/pdf', '', 0, ?)", docs)
-        conn.executemany("INSERT INTO documenttext (document_id, expediente_id, method, text, searchable_sha256, "
-                         "updated_at) VALUES (?, ?, ?, ?, '', ?)", texts)
+            "signed, created_at) VALUES (?, ?, ?, 'principal', ?, ?, ?, ?, ?, 'application/pdf', '', 0, ?)",
+            docs,
+        )
+        conn.executemany(
+            "INSERT INTO documenttext (document_id, expediente_id, method, text, searchable_sha256, "
+            "updated_at) VALUES (?, ?, ?, ?, '', ?)",
+            texts,
+        )
         conn.execute("COMMIT")
     conn.execute("INSERT OR REPLACE INTO casecounter (year, last) VALUES (2026, ?)", (n_cases,))
     conn.execute("ANALYZE")
@@ -201,8 +397,15 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
     entries = search.rebuild(eng)
     build_s = time.perf_counter() - t0
     eng.dispose()
-    meta = {"docs": doc_id, "cases": n_cases, "text_mb": text_bytes / 2**20, "generate_s": gen_s,
-            "build_s": build_s, "entries": entries, "vocab": vocab[:400]}
+    meta = {
+        "docs": doc_id,
+        "cases": n_cases,
+        "text_mb": text_bytes / 2**20,
+        "generate_s": gen_s,
+        "build_s": build_s,
+        "entries": entries,
+        "vocab": vocab[:400],
+    }
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (k TEXT PRIMARY KEY, v TEXT)")
     conn.execute("INSERT OR REPLACE INTO bench_meta VALUES ('meta', ?)", (json.dumps(meta),))
@@ -261,13 +464,23 @@ def run(n_docs: int) -> list[tuple[str, float, str]]:
             who = auth.resolve(s, token)
             unit = s.execute(select(Unit.id).where(Unit.code == "ROP")).scalar()
             raw = s.connection().connection.driver_connection
-            ids = [i for (i,) in raw.execute("SELECT t.document_id FROM documenttext t JOIN expediente e "
-                                             "ON e.id = t.expediente_id WHERE e.current_unit_id = ?", (unit,))]
+            ids = [
+                i
+                for (i,) in raw.execute(
+                    "SELECT t.document_id FROM documenttext t JOIN expediente e "
+                    "ON e.id = t.expediente_id WHERE e.current_unit_id = ?",
+                    (unit,),
+                )
+            ]
             unit_docs = len(ids)
-            sample = [raw.execute(
-                "SELECT e.number, p.doc_number, t.text FROM documenttext t JOIN expediente e ON e.id = t.expediente_id "
-                "JOIN party p ON p.id = e.party_id WHERE t.document_id = ?", (i,)).fetchone()
-                for i in rng.sample(ids, min(RUNS, len(ids)))]
+            sample = [
+                raw.execute(
+                    "SELECT e.number, p.doc_number, t.text FROM documenttext t JOIN expediente e ON e.id = t.expediente_id "
+                    "JOIN party p ON p.id = e.party_id WHERE t.document_id = ?",
+                    (i,),
+                ).fetchone()
+                for i in rng.sample(ids, min(RUNS, len(ids)))
+            ]
         filters = search.SearchFilters(unit_id=unit)
         vocab = _vocabulary(random.Random(SEED))  # the generator's ranks
         first_rank: dict[str, int] = {}
@@ -281,7 +494,7 @@ def run(n_docs: int) -> list[tuple[str, float, str]]:
             picked = rng.sample(ordinary, rng.choice((1, 2, 3)))
             typical.append(" ".join(search.fold(w) if rng.random() < 0.5 else w for w in picked))
             stem = search.fold(rng.choice(ordinary))
-            prefix.append(stem[:rng.choice((3, 4, 5))] + "*")
+            prefix.append(stem[: rng.choice((3, 4, 5))] + "*")
         common = [rng.choice(COMMON) for _ in sample]
         exact = [number if i % 2 else dni for i, (number, dni, _) in enumerate(sample)]
         _timed(eng, who, typical[:20] + common[:5], filters)  # warm-up

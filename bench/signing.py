@@ -9,6 +9,7 @@
 * ``validate_p95_ms`` / ``validate_median_ms``: ``signing.validate_pdf`` on distinct B-T files
   (trust root + CRLs, difference analysis, timestamp check).
 """
+
 from __future__ import annotations
 
 import io
@@ -47,8 +48,9 @@ def run_service(pki: DevPKI, pdf: bytes) -> tuple[float, float, list[bytes]]:
     t0 = time.perf_counter()
     for i in range(N):
         t = time.perf_counter()
-        out = signing.sign_pdf(pdf, signer=signer, timestamper=tsa, level="B-T", reason=f"Firma {i}",
-                               verify_url=f"{URL}-{i}")
+        out = signing.sign_pdf(
+            pdf, signer=signer, timestamper=tsa, level="B-T", reason=f"Firma {i}", verify_url=f"{URL}-{i}"
+        )
         samples.append(time.perf_counter() - t)
         if len(outputs) < N_VALIDATE:
             outputs.append(out)
@@ -63,16 +65,21 @@ def run_default(pki: DevPKI, pdf: bytes) -> float:
     key_file, cert_file = str(pki.staff_key_path("bench")), str(pki.staff_cert_path("bench"))
     chain = [str(pki.cert_path("institution-ca")), str(pki.cert_path("root-ca"))]
     tsa_local = pki.timestamper()
-    tsa = DummyTimeStamper(tsa_cert=tsa_local.tsa_cert, tsa_key=tsa_local.tsa_key,
-                           certs_to_embed=tsa_local.certs_to_embed)
+    tsa = DummyTimeStamper(
+        tsa_cert=tsa_local.tsa_cert, tsa_key=tsa_local.tsa_key, certs_to_embed=tsa_local.certs_to_embed
+    )
     t0 = time.perf_counter()
     for i in range(N_DEFAULT):
         signer = signers.SimpleSigner.load(key_file, cert_file, ca_chain_files=chain, key_passphrase=passphrase)
-        meta = signers.PdfSignatureMetadata(field_name=f"Firma{i}", subfilter=fields.SigSeedSubFilter.PADES,
-                                            reason=f"Firma {i}")
-        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=tsa,
-                                       new_field_spec=fields.SigFieldSpec(f"Firma{i}", on_page=0,
-                                                                          box=(327, 18, 577, 102)))
+        meta = signers.PdfSignatureMetadata(
+            field_name=f"Firma{i}", subfilter=fields.SigSeedSubFilter.PADES, reason=f"Firma {i}"
+        )
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=signer,
+            timestamper=tsa,
+            new_field_spec=fields.SigFieldSpec(f"Firma{i}", on_page=0, box=(327, 18, 577, 102)),
+        )
         pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
     return N_DEFAULT / (time.perf_counter() - t0)
 

@@ -1,5 +1,6 @@
 """Staff workspace at scale: the first inbox page (with the six tab counts) and the case page,
 server time, on a database with a generated year of cases."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,7 @@ def main():
             who = auth.resolve(s, token)
             cal = load_calendar(s)
             rop = s.exec(select(Unit.id).where(Unit.code == "ROP")).one()
-            numbers = list(s.exec(select(Expediente.number).where(Expediente.current_unit_id == rop)
-                                   .limit(RUNS)).all())
+            numbers = list(s.exec(select(Expediente.number).where(Expediente.current_unit_id == rop).limit(RUNS)).all())
             unit_cases = s.exec(text(f"SELECT count(*) FROM expediente WHERE current_unit_id = {rop}")).one()[0]
         inbox_samples, case_samples = [], []
         for i in range(RUNS):

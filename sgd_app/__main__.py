@@ -1,4 +1,5 @@
 """Command line: ``python -m sgd_app init | demo-data | summaries rebuild | audit verify``."""
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ def _summaries_rebuild(_args: argparse.Namespace) -> int:
 
     t = time.perf_counter()
     counts = summaries.rebuild(db.engine())
-    print(f"Resúmenes del tablero reconstruidos en {time.perf_counter() - t:.1f} s: "
-          + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(
+        f"Resúmenes del tablero reconstruidos en {time.perf_counter() - t:.1f} s: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+    )
     return 0
 
 
@@ -63,8 +66,10 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     if report.ok:
         print(f"Cadena de auditoría íntegra: {report.checked} eventos verificados.")
         return 0
-    print(f"Cadena de auditoría ROTA en el evento {report.first_broken_seq}: {report.reason} "
-          f"({report.checked} eventos correctos antes).")
+    print(
+        f"Cadena de auditoría ROTA en el evento {report.first_broken_seq}: {report.reason} "
+        f"({report.checked} eventos correctos antes)."
+    )
     return 1
 
 

@@ -4,6 +4,7 @@ SQLite (the embedded default) runs in WAL mode with foreign keys on. Write trans
 SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``) so that concurrent filings queue up instead of
 failing with "database is locked" half-way. PostgreSQL is used when the URL says so.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -156,8 +157,13 @@ def create_schema(eng: Engine | None = None) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(715517)"))
         for sql in statements:
             conn.execute(text(sql))
-        conn.execute(text("INSERT INTO audithead (id, seq, hash) SELECT 1, 0, :h WHERE NOT EXISTS "
-                          "(SELECT 1 FROM audithead WHERE id = 1)"), {"h": "0" * 64})
+        conn.execute(
+            text(
+                "INSERT INTO audithead (id, seq, hash) SELECT 1, 0, :h WHERE NOT EXISTS "
+                "(SELECT 1 FROM audithead WHERE id = 1)"
+            ),
+            {"h": "0" * 64},
+        )
     search.ensure_schema(eng)
 
 

@@ -5,6 +5,7 @@ every unit that receives them), and over every status: waiting for receipt, in p
 derived on to another unit, some with copies), attended, archived. Numbers stay gap-free and the
 counter row is set to the last one, so real filings continue the sequence.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +21,33 @@ from sgd_app.domain.intake import access_key_hash, format_number
 from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, User
 
 FIRST = ["María", "José", "Rosa", "Juan", "Luis", "Carmen", "Ana", "Jorge", "Elena", "Wilber", "Lucía", "Raúl"]
-LAST = ["Quispe", "Mamani", "Huamán", "Flores", "Torres", "Chávez", "Ramos", "Ñahui", "Condori", "Rojas",
-        "Vargas", "Salas", "Paredes", "Ccori", "Gutiérrez", "León"]
-SUBJECTS = ["Solicito constancia", "Presento escrito de apelación", "Renuncia irrevocable", "Denuncia sobre hoja "
-            "de vida", "Solicito suspensión de cobranza", "Solicito certificado", "Adjunto documentos"]
+LAST = [
+    "Quispe",
+    "Mamani",
+    "Huamán",
+    "Flores",
+    "Torres",
+    "Chávez",
+    "Ramos",
+    "Ñahui",
+    "Condori",
+    "Rojas",
+    "Vargas",
+    "Salas",
+    "Paredes",
+    "Ccori",
+    "Gutiérrez",
+    "León",
+]
+SUBJECTS = [
+    "Solicito constancia",
+    "Presento escrito de apelación",
+    "Renuncia irrevocable",
+    "Denuncia sobre hoja de vida",
+    "Solicito suspensión de cobranza",
+    "Solicito certificado",
+    "Adjunto documentos",
+]
 
 
 def _peak_weight(day: date) -> float:
@@ -33,8 +57,9 @@ def _peak_weight(day: date) -> float:
     return w * (0.25 if day.weekday() >= 5 else 1.0)
 
 
-def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, batch: int = 5000,
-             index: bool = True) -> int:
+def generate(
+    engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, batch: int = 5000, index: bool = True
+) -> int:
     """Insert ``n_cases`` cases of ``year`` (continuing the year's numbering); returns the last number.
     The dashboard summaries are rebuilt, and the search index unless ``index`` is False."""
     rng = random.Random(seed)
@@ -54,9 +79,17 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
     with engine.begin() as conn:
         rows = []
         for i in range(n_parties):
-            rows.append(dict(doc_type="DNI", doc_number=f"{70000000 + first_party + i:08d}",
-                             name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}", kind="ciudadano",
-                             email=f"persona{first_party + i}@example.pe", phone="987654321", address=""))
+            rows.append(
+                dict(
+                    doc_type="DNI",
+                    doc_number=f"{70000000 + first_party + i:08d}",
+                    name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}",
+                    kind="ciudadano",
+                    email=f"persona{first_party + i}@example.pe",
+                    phone="987654321",
+                    address="",
+                )
+            )
             if len(rows) >= batch:
                 conn.execute(insert(Party), rows)
                 rows = []
@@ -73,7 +106,9 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
         for day in filed_days:
             seq += 1
             pid, unit, deadline = rng.choice(procs)
-            received = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), LIMA).astimezone(timezone.utc)
+            received = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), LIMA).astimezone(
+                timezone.utc
+            )
             filed = cal.first_business_day_from(day)
             due = cal.add_business_days(filed, deadline)
             age = (today - day).days
@@ -85,51 +120,138 @@ def generate(engine: Engine, n_cases: int, *, year: int = 2026, seed: int = 7, b
             moved = status != "registrado" and rng.random() < 0.35
             holder = rng.choice(units) if moved else unit
             closed = received + timedelta(days=rng.randint(1, 20)) if status in ("atendido", "archivado") else None
-            cases.append(dict(
-                number=format_number(year, seq), year=year, seq=seq, procedure_id=pid,
-                party_id=first_party + rng.randrange(n_parties), subject=f"{rng.choice(SUBJECTS)} {seq}", fields={},
-                channel="virtual" if rng.random() < 0.8 else "presencial", status=status,
-                priority="urgente" if rng.random() < 0.08 else "normal", received_at=received, filed_on=filed,
-                due_on=due, current_due_on=due, current_unit_id=holder, current_user_id=None,
-                awaiting_receipt=status == "registrado" or (moved and status == "en_tramite" and rng.random() < 0.3),
-                version=1, accumulated_into_id=None, closed_at=closed, access_key_hash=access_key_hash(str(seq)),
-                folios=rng.randint(1, 30), registered_by_id=None, created_at=received))
+            cases.append(
+                dict(
+                    number=format_number(year, seq),
+                    year=year,
+                    seq=seq,
+                    procedure_id=pid,
+                    party_id=first_party + rng.randrange(n_parties),
+                    subject=f"{rng.choice(SUBJECTS)} {seq}",
+                    fields={},
+                    channel="virtual" if rng.random() < 0.8 else "presencial",
+                    status=status,
+                    priority="urgente" if rng.random() < 0.08 else "normal",
+                    received_at=received,
+                    filed_on=filed,
+                    due_on=due,
+                    current_due_on=due,
+                    current_unit_id=holder,
+                    current_user_id=None,
+                    awaiting_receipt=status == "registrado"
+                    or (moved and status == "en_tramite" and rng.random() < 0.3),
+                    version=1,
+                    accumulated_into_id=None,
+                    closed_at=closed,
+                    access_key_hash=access_key_hash(str(seq)),
+                    folios=rng.randint(1, 30),
+                    registered_by_id=None,
+                    created_at=received,
+                )
+            )
             picks.append((unit, holder, received, moved, status))
         with engine.begin() as conn:
             conn.execute(insert(Expediente), cases)
-            ids = dict(conn.execute(select(Expediente.number, Expediente.id).where(
-                Expediente.year == year, Expediente.seq > seq - chunk, Expediente.seq <= seq)).all())
+            ids = dict(
+                conn.execute(
+                    select(Expediente.number, Expediente.id).where(
+                        Expediente.year == year, Expediente.seq > seq - chunk, Expediente.seq <= seq
+                    )
+                ).all()
+            )
             moves, docs = [], []
             for c, (unit, holder, received, moved, status) in zip(cases, picks):
                 cid = ids[c["number"]]
-                docs.append(dict(expediente_id=cid, kind="solicitud", role="principal", label="Documento principal",
-                                 filename="solicitud.pdf", sha256=sha, size=120_000, pages=c["folios"],
-                                 mime="application/pdf", number="", author_id=None, signed=False, created_at=received))
+                docs.append(
+                    dict(
+                        expediente_id=cid,
+                        kind="solicitud",
+                        role="principal",
+                        label="Documento principal",
+                        filename="solicitud.pdf",
+                        sha256=sha,
+                        size=120_000,
+                        pages=c["folios"],
+                        mime="application/pdf",
+                        number="",
+                        author_id=None,
+                        signed=False,
+                        created_at=received,
+                    )
+                )
                 got = status != "registrado"
-                moves.append(dict(expediente_id=cid, action="derivar", from_unit_id=desk, to_unit_id=unit,
-                                  to_user_id=None, actor_id=None, on_behalf_of_id=None, instructions="Ingreso",
-                                  priority="normal", due_on=c["due_on"], created_at=received,
-                                  received_at=received + timedelta(hours=2) if got else None,
-                                  received_by_id=(rng.choice(users) if users else None) if got else None))
+                moves.append(
+                    dict(
+                        expediente_id=cid,
+                        action="derivar",
+                        from_unit_id=desk,
+                        to_unit_id=unit,
+                        to_user_id=None,
+                        actor_id=None,
+                        on_behalf_of_id=None,
+                        instructions="Ingreso",
+                        priority="normal",
+                        due_on=c["due_on"],
+                        created_at=received,
+                        received_at=received + timedelta(hours=2) if got else None,
+                        received_by_id=(rng.choice(users) if users else None) if got else None,
+                    )
+                )
                 if moved:
                     at = received + timedelta(days=1)
-                    moves.append(dict(expediente_id=cid, action="derivar", from_unit_id=unit, to_unit_id=holder,
-                                      to_user_id=None, actor_id=(rng.choice(users) if users else None), on_behalf_of_id=None,
-                                      instructions="Para su atención", priority="normal", due_on=c["due_on"],
-                                      created_at=at, received_at=None if c["awaiting_receipt"] else at,
-                                      received_by_id=None))
+                    moves.append(
+                        dict(
+                            expediente_id=cid,
+                            action="derivar",
+                            from_unit_id=unit,
+                            to_unit_id=holder,
+                            to_user_id=None,
+                            actor_id=(rng.choice(users) if users else None),
+                            on_behalf_of_id=None,
+                            instructions="Para su atención",
+                            priority="normal",
+                            due_on=c["due_on"],
+                            created_at=at,
+                            received_at=None if c["awaiting_receipt"] else at,
+                            received_by_id=None,
+                        )
+                    )
                     if rng.random() < 0.3:
-                        moves.append(dict(expediente_id=cid, action="copia", from_unit_id=unit,
-                                          to_unit_id=rng.choice(units), to_user_id=None, actor_id=(rng.choice(users) if users else None),
-                                          on_behalf_of_id=None, instructions="Para conocimiento", priority="normal",
-                                          due_on=None, created_at=at, received_at=None, received_by_id=None))
+                        moves.append(
+                            dict(
+                                expediente_id=cid,
+                                action="copia",
+                                from_unit_id=unit,
+                                to_unit_id=rng.choice(units),
+                                to_user_id=None,
+                                actor_id=(rng.choice(users) if users else None),
+                                on_behalf_of_id=None,
+                                instructions="Para conocimiento",
+                                priority="normal",
+                                due_on=None,
+                                created_at=at,
+                                received_at=None,
+                                received_by_id=None,
+                            )
+                        )
                 if c["closed_at"] is not None:
-                    moves.append(dict(expediente_id=cid, action="atender" if status == "atendido" else "archivar",
-                                      from_unit_id=holder, to_unit_id=None, to_user_id=None,
-                                      actor_id=(rng.choice(users) if users else None), on_behalf_of_id=None,
-                                      instructions="Atendido" if status == "atendido" else "Archivado",
-                                      priority="normal", due_on=None, created_at=c["closed_at"], received_at=None,
-                                      received_by_id=None))
+                    moves.append(
+                        dict(
+                            expediente_id=cid,
+                            action="atender" if status == "atendido" else "archivar",
+                            from_unit_id=holder,
+                            to_unit_id=None,
+                            to_user_id=None,
+                            actor_id=(rng.choice(users) if users else None),
+                            on_behalf_of_id=None,
+                            instructions="Atendido" if status == "atendido" else "Archivado",
+                            priority="normal",
+                            due_on=None,
+                            created_at=c["closed_at"],
+                            received_at=None,
+                            received_by_id=None,
+                        )
+                    )
             conn.execute(insert(Document), docs)
             conn.execute(insert(Movement), moves)
         done += chunk

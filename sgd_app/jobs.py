@@ -23,6 +23,7 @@ Other modules add their jobs to :data:`JOBS`::
 A job's function is called as ``fn(engine, now)`` (``now`` aware UTC); whatever it returns is
 kept, as text, in ``JobRun.detail``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -117,14 +118,14 @@ def claim_run(engine: Engine, job: Job, period: str, now: datetime | None = None
     with db.write_session(engine) as s:
         conn = s.connection()
         row = conn.execute(
-            select(_rc.id, _rc.started_at, _rc.finished_at)
-            .where(_rc.job == job.name, _rc.period == period)
+            select(_rc.id, _rc.started_at, _rc.finished_at).where(_rc.job == job.name, _rc.period == period)
         ).first()
         if row is None:
             nested = s.begin_nested()
             try:
-                conn.execute(_runs.insert().values(job=job.name, period=period, started_at=now,
-                                                   finished_at=None, detail=""))
+                conn.execute(
+                    _runs.insert().values(job=job.name, period=period, started_at=now, finished_at=None, detail="")
+                )
                 nested.commit()
                 return True
             except IntegrityError:  # a concurrent worker claimed it first
@@ -133,8 +134,8 @@ def claim_run(engine: Engine, job: Job, period: str, now: datetime | None = None
         if row.finished_at is not None or _utc(row.started_at) > now - job.stale_after:
             return False
         taken = conn.execute(
-            update(_runs).where(_rc.id == row.id, _rc.finished_at.is_(None),
-                                _rc.started_at == row.started_at)
+            update(_runs)
+            .where(_rc.id == row.id, _rc.finished_at.is_(None), _rc.started_at == row.started_at)
             .values(started_at=now, detail="reintento tras una ejecución inconclusa")
         )
         return taken.rowcount == 1
@@ -144,7 +145,8 @@ def _finish(engine: Engine, job: Job, period: str, detail: str, now: datetime) -
     with db.write_session(engine) as s:
         conn = s.connection()
         conn.execute(
-            update(_runs).where(_rc.job == job.name, _rc.period == period)
+            update(_runs)
+            .where(_rc.job == job.name, _rc.period == period)
             .values(finished_at=utcnow(), detail=detail[:_MAX_DETAIL])
         )
         if job.daily_at is None:  # keep the table small: interval jobs make a row per period
@@ -207,13 +209,16 @@ def deliver_email(engine: Engine, now: datetime) -> str:
     started = time.monotonic()
     sent = failed = 0
     while True:
-        report = notify.deliver_due(engine, settings.SMTP_URL, now=now,
-                                    public_url=settings.PUBLIC_URL)
+        report = notify.deliver_due(engine, settings.SMTP_URL, now=now, public_url=settings.PUBLIC_URL)
         sent += report.sent
         failed += report.failed
         # Stop when the batch was not full, something failed (let the back-off work) or time's up.
-        if (report.sent < 50 or report.failed or report.pending == 0
-                or time.monotonic() - started > _EMAIL_BUDGET_SECONDS):
+        if (
+            report.sent < 50
+            or report.failed
+            or report.pending == 0
+            or time.monotonic() - started > _EMAIL_BUDGET_SECONDS
+        ):
             return f"enviados={sent} fallidos={failed} en_cola={report.pending}"
 
 
@@ -267,7 +272,9 @@ def staff_digest(engine: Engine, now: datetime) -> str:
         for user, rows in routing.expiring_soon_by_user(s, now=now):
             if not user.email or not rows:
                 continue
-            subject, body = notify.staff_digest(user.full_name, rows, f"{settings.PUBLIC_URL}/bandeja?pestana=por_vencer")
+            subject, body = notify.staff_digest(
+                user.full_name, rows, f"{settings.PUBLIC_URL}/bandeja?pestana=por_vencer"
+            )
             day = now.astimezone(LIMA).date().isoformat()
             if notify.enqueue(s, to=user.email, subject=subject, body=body, dedupe_key=f"resumen:{day}:{user.id}"):
                 sent += 1

@@ -11,6 +11,7 @@ when it commits, :func:`changed` runs:
 Also here: the registry of open feeds (scope + filters of every dashboard somebody watches),
 in Redis or in memory, so that the leader knows what to recompute.
 """
+
 from __future__ import annotations
 
 import json

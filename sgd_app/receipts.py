@@ -1,4 +1,5 @@
 """Wiring of the receipt (cargo) to this installation: signed download links and rendering."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -45,16 +46,18 @@ def seal_and_file(number: str) -> bytes:
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).one()
         place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
-        data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
-                                   tracking_url=tracking_url(number))
+        data = intake.receipt_data(
+            s, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(number)
+        )
     pdf = render_receipt_pdf(data)
     code = signatures.new_code()
     sealed = signatures.seal(pdf, code=code, reason=f"Cargo de recepción — {number}")
     with db.write_session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).one()
         pages = _pages(sealed)
-        intake.attach_receipt(s, FileStore(settings.files_dir()), case=case, sealed_pdf=sealed, verify_code=code,
-                              pages=pages)
+        intake.attach_receipt(
+            s, FileStore(settings.files_dir()), case=case, sealed_pdf=sealed, verify_code=code, pages=pages
+        )
     return sealed
 
 
@@ -82,6 +85,7 @@ def render(number: str) -> bytes | None:
         if sealed is not None:  # the sealed original, byte for byte
             return FileStore(settings.files_dir()).read(sealed.sha256)
         place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
-        data = intake.receipt_data(s, case, institution=settings.INSTITUTION_NAME, place=place,
-                                   tracking_url=tracking_url(number))
+        data = intake.receipt_data(
+            s, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(number)
+        )
     return render_receipt_pdf(data)

@@ -2,6 +2,7 @@
 
 Idempotent: running it again changes nothing and reuses the passwords already given.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,42 +32,124 @@ UNITS = [
 
 # code, name, description, category, unit, deadline (business days), fields, required annexes
 PROCEDURES = [
-    ("ESC-APE", "Escritos en expedientes jurisdiccionales de apelación en trámite",
-     "Presente escritos, alegatos o documentos para un expediente de apelación que ya está en trámite ante el Pleno.",
-     "jurisdiccional", "SG", 3,
-     [{"name": "expediente_jurisdiccional", "label": "Número del expediente jurisdiccional", "required": True,
-       "help": "Tal como figura en las notificaciones, por ejemplo EG.2026001234."}], []),
-    ("REN-OP", "Renuncia a organización política",
-     "Comunique su renuncia como afiliado(a) a un partido político u organización política regional.",
-     "administrativo", "ROP", 5,
-     [{"name": "organizacion", "label": "Organización política a la que renuncia", "required": True,
-       "help": "Nombre completo de la organización política."}], []),
-    ("CONST-AF", "Constancia del estado de afiliación",
-     "Solicite una constancia que indica si usted está o no afiliado(a) a una organización política.",
-     "administrativo", "ROP", 3, [], []),
-    ("DEN-HV", "Denuncias sobre declaraciones juradas de hojas de vida",
-     "Denuncie información falsa u omitida en la hoja de vida de un candidato(a) o autoridad.",
-     "jurisdiccional", "DNFPE", 7,
-     [{"name": "denunciado", "label": "Candidato(a) o autoridad denunciado(a)", "required": True,
-       "help": "Nombre completo de la persona."},
-      {"name": "proceso", "label": "Proceso electoral (si lo sabe)", "required": False,
-       "help": "Por ejemplo: Elecciones Generales 2026."}], []),
-    ("SUSP-MUL", "Suspensión de cobranza coactiva de multas electorales",
-     "Pida suspender la cobranza coactiva de una multa electoral (por pago, dispensa o error).",
-     "administrativo", "TES", 8,
-     [{"name": "multa", "label": "Número de la multa o de la resolución de ejecución coactiva",
-       "required": True, "help": "Figura en la notificación de cobranza."}], []),
-    ("INS-ENC", "Inscripción de empresas encuestadoras",
-     "Inscriba a su empresa en el Registro Electoral de Encuestadoras.",
-     "administrativo", "DNFPE", 10,
-     [{"name": "representante", "label": "Representante legal", "required": True,
-       "help": "Nombre completo de quien representa a la empresa."}],
-     ["Vigencia de poder del representante legal"]),
-    ("CERT-NOT", "Certificado de notas y de estudios",
-     "Solicite el certificado de notas o de estudios de un programa de la Escuela Electoral.",
-     "administrativo", "ENEC", 7,
-     [{"name": "programa", "label": "Curso o programa que llevó", "required": True,
-       "help": "Nombre y año del curso o programa."}], []),
+    (
+        "ESC-APE",
+        "Escritos en expedientes jurisdiccionales de apelación en trámite",
+        "Presente escritos, alegatos o documentos para un expediente de apelación que ya está en trámite ante el Pleno.",
+        "jurisdiccional",
+        "SG",
+        3,
+        [
+            {
+                "name": "expediente_jurisdiccional",
+                "label": "Número del expediente jurisdiccional",
+                "required": True,
+                "help": "Tal como figura en las notificaciones, por ejemplo EG.2026001234.",
+            }
+        ],
+        [],
+    ),
+    (
+        "REN-OP",
+        "Renuncia a organización política",
+        "Comunique su renuncia como afiliado(a) a un partido político u organización política regional.",
+        "administrativo",
+        "ROP",
+        5,
+        [
+            {
+                "name": "organizacion",
+                "label": "Organización política a la que renuncia",
+                "required": True,
+                "help": "Nombre completo de la organización política.",
+            }
+        ],
+        [],
+    ),
+    (
+        "CONST-AF",
+        "Constancia del estado de afiliación",
+        "Solicite una constancia que indica si usted está o no afiliado(a) a una organización política.",
+        "administrativo",
+        "ROP",
+        3,
+        [],
+        [],
+    ),
+    (
+        "DEN-HV",
+        "Denuncias sobre declaraciones juradas de hojas de vida",
+        "Denuncie información falsa u omitida en la hoja de vida de un candidato(a) o autoridad.",
+        "jurisdiccional",
+        "DNFPE",
+        7,
+        [
+            {
+                "name": "denunciado",
+                "label": "Candidato(a) o autoridad denunciado(a)",
+                "required": True,
+                "help": "Nombre completo de la persona.",
+            },
+            {
+                "name": "proceso",
+                "label": "Proceso electoral (si lo sabe)",
+                "required": False,
+                "help": "Por ejemplo: Elecciones Generales 2026.",
+            },
+        ],
+        [],
+    ),
+    (
+        "SUSP-MUL",
+        "Suspensión de cobranza coactiva de multas electorales",
+        "Pida suspender la cobranza coactiva de una multa electoral (por pago, dispensa o error).",
+        "administrativo",
+        "TES",
+        8,
+        [
+            {
+                "name": "multa",
+                "label": "Número de la multa o de la resolución de ejecución coactiva",
+                "required": True,
+                "help": "Figura en la notificación de cobranza.",
+            }
+        ],
+        [],
+    ),
+    (
+        "INS-ENC",
+        "Inscripción de empresas encuestadoras",
+        "Inscriba a su empresa en el Registro Electoral de Encuestadoras.",
+        "administrativo",
+        "DNFPE",
+        10,
+        [
+            {
+                "name": "representante",
+                "label": "Representante legal",
+                "required": True,
+                "help": "Nombre completo de quien representa a la empresa.",
+            }
+        ],
+        ["Vigencia de poder del representante legal"],
+    ),
+    (
+        "CERT-NOT",
+        "Certificado de notas y de estudios",
+        "Solicite el certificado de notas o de estudios de un programa de la Escuela Electoral.",
+        "administrativo",
+        "ENEC",
+        7,
+        [
+            {
+                "name": "programa",
+                "label": "Curso o programa que llevó",
+                "required": True,
+                "help": "Nombre y año del curso o programa.",
+            }
+        ],
+        [],
+    ),
 ]
 
 # username, full name, unit, roles
@@ -93,21 +176,41 @@ def seed_catalogue(session: Session) -> None:
     by_code = {u.code: u for u in session.exec(select(Unit)).all()}
     for code, name, kind, parent, place in UNITS:
         if code not in by_code:
-            unit = Unit(code=code, name=name, kind=kind, place=place,
-                        parent_id=by_code[parent].id if parent else None)
+            unit = Unit(code=code, name=name, kind=kind, place=place, parent_id=by_code[parent].id if parent else None)
             session.add(unit)
             session.flush()
             by_code[code] = unit
-            audit.record(session, actor="sistema", action="crear_unidad", object_type="unit",
-                         object_id=code, data={"nombre": name})
+            audit.record(
+                session,
+                actor="sistema",
+                action="crear_unidad",
+                object_type="unit",
+                object_id=code,
+                data={"nombre": name},
+            )
     existing = {p.code for p in session.exec(select(Procedure)).all()}
     for code, name, desc, category, unit, days, fields, annexes in PROCEDURES:
         if code not in existing:
-            session.add(Procedure(code=code, name=name, description=desc, category=category,
-                                  unit_id=by_code[unit].id, deadline_days=days, fields=fields,
-                                  required_annexes=annexes))
-            audit.record(session, actor="sistema", action="crear_procedimiento",
-                         object_type="procedure", object_id=code, data={"unidad": unit, "plazo": days})
+            session.add(
+                Procedure(
+                    code=code,
+                    name=name,
+                    description=desc,
+                    category=category,
+                    unit_id=by_code[unit].id,
+                    deadline_days=days,
+                    fields=fields,
+                    required_annexes=annexes,
+                )
+            )
+            audit.record(
+                session,
+                actor="sistema",
+                action="crear_procedimiento",
+                object_type="procedure",
+                object_id=code,
+                data={"unidad": unit, "plazo": days},
+            )
     session.commit()
 
 
@@ -126,9 +229,14 @@ def seed_demo_staff(session: Session, credentials_file: Path) -> dict[str, str]:
         if username in existing:
             continue
         password = fixed or known.get(username) or secrets.token_urlsafe(9)
-        auth.create_user(session, username=username, full_name=full_name, password=password,
-                         memberships=[(units[unit], r) for r in roles],
-                         email=f"{username.replace('.', '_')}@demo.sgd.pe")
+        auth.create_user(
+            session,
+            username=username,
+            full_name=full_name,
+            password=password,
+            memberships=[(units[unit], r) for r in roles],
+            email=f"{username.replace('.', '_')}@demo.sgd.pe",
+        )
         known[username] = password
     session.commit()
     credentials_file.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """Every setting of the application, read from the environment in this one place."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Builds the Reflex app: pages, API routes, upload guard, start-up. Nothing else."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -42,22 +43,47 @@ app = rx.App(
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
 
 _SITE = "Trámite Digital — JNE"
-app.add_page(home, route="/", title=_SITE, description="Mesa de Partes Virtual y seguimiento de trámites",
-             on_load=VisitState.count("inicio"))
-app.add_page(mesa_de_partes, route="/mesa-de-partes", title=f"Mesa de Partes Virtual — {_SITE}",
-             on_load=[VisitState.count("mesa-de-partes"), IntakeState.load])
-app.add_page(seguimiento, route="/seguimiento", title=f"Seguimiento — {_SITE}", on_load=[VisitState.count("seguimiento"), TrackingState.load])
-app.add_page(verificar, route="/verificar", title=f"Verificar — {_SITE}", on_load=[VisitState.count("verificar"), VerifyState.load])
-app.add_page(mirador, route="/mirador", title=f"Mirador — {_SITE}",
-             on_load=[VisitState.count("mirador"), MiradorState.load])
-app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}",
-             on_load=VisitState.count("casilla"))
+app.add_page(
+    home,
+    route="/",
+    title=_SITE,
+    description="Mesa de Partes Virtual y seguimiento de trámites",
+    on_load=VisitState.count("inicio"),
+)
+app.add_page(
+    mesa_de_partes,
+    route="/mesa-de-partes",
+    title=f"Mesa de Partes Virtual — {_SITE}",
+    on_load=[VisitState.count("mesa-de-partes"), IntakeState.load],
+)
+app.add_page(
+    seguimiento,
+    route="/seguimiento",
+    title=f"Seguimiento — {_SITE}",
+    on_load=[VisitState.count("seguimiento"), TrackingState.load],
+)
+app.add_page(
+    verificar,
+    route="/verificar",
+    title=f"Verificar — {_SITE}",
+    on_load=[VisitState.count("verificar"), VerifyState.load],
+)
+app.add_page(
+    mirador, route="/mirador", title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
+)
+app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
-app.add_page(expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load])
-app.add_page(registrar, route="/registrar", title=f"Registrar documento — {_SITE}", on_load=[StaffNav.load, IntakeState.load_desk])
-app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}",
-             on_load=[StaffNav.load, TableroState.load])
+app.add_page(
+    expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load]
+)
+app.add_page(
+    registrar,
+    route="/registrar",
+    title=f"Registrar documento — {_SITE}",
+    on_load=[StaffNav.load, IntakeState.load_desk],
+)
+app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}", on_load=[StaffNav.load, TableroState.load])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
 app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, SearchState.load])

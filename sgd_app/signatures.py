@@ -6,6 +6,7 @@ certificate, uploaded once and stored as the encrypted file it is; its passphras
 signing and kept only in memory for that signing batch. The institution seal, the trust roots and
 an external TSA come from settings (see docs/signing-keys.md).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -45,7 +46,9 @@ def _timestamper():
 @lru_cache(maxsize=1)
 def _seal_signer():
     if settings.SEAL_P12:
-        password = Path(settings.SEAL_P12_PASSWORD_FILE).read_bytes().strip() if settings.SEAL_P12_PASSWORD_FILE else b""
+        password = (
+            Path(settings.SEAL_P12_PASSWORD_FILE).read_bytes().strip() if settings.SEAL_P12_PASSWORD_FILE else b""
+        )
         return load_pkcs12_signer(Path(settings.SEAL_P12).read_bytes(), password)
     return pki().seal_signer()
 
@@ -96,17 +99,28 @@ def staff_signer(user, passphrase: str | None = None):
 def context(level: str = "B-T", signer=None) -> SigningContext:
     """Signing context; ``signer`` (production) is the official's signer opened for this batch."""
     fixed = signer
-    return SigningContext(signer_for=(lambda user: fixed) if fixed is not None else staff_signer,
-                          timestamper=_timestamper(), verify_url_for=verify_url,
-                          institution=settings.INSTITUTION_NAME, institution_short=settings.INSTITUTION_SHORT,
-                          level=level)
+    return SigningContext(
+        signer_for=(lambda user: fixed) if fixed is not None else staff_signer,
+        timestamper=_timestamper(),
+        verify_url_for=verify_url,
+        institution=settings.INSTITUTION_NAME,
+        institution_short=settings.INSTITUTION_SHORT,
+        level=level,
+    )
 
 
 def seal(data: bytes, *, code: str, reason: str) -> bytes:
     """Seal a PDF with the institution's seal (PAdES B-T, visible stamp with the QR)."""
-    return signing.sign_pdf(data, signer=_seal_signer(), timestamper=_timestamper(), level="B-T",
-                            reason=reason, signer_name=f"Sello electrónico — {settings.INSTITUTION_NAME}",
-                            verify_url=verify_url(code), role="firma")
+    return signing.sign_pdf(
+        data,
+        signer=_seal_signer(),
+        timestamper=_timestamper(),
+        level="B-T",
+        reason=reason,
+        signer_name=f"Sello electrónico — {settings.INSTITUTION_NAME}",
+        verify_url=verify_url(code),
+        role="firma",
+    )
 
 
 def validate(data: bytes) -> signing.VerificationReport:

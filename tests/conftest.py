@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh database per test (SQLite file; PostgreSQL too when
 SGD_TEST_DATABASE_URL is set), the catalogue seeded, a file store in a temp dir."""
+
 from __future__ import annotations
 
 import os

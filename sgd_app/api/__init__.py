@@ -1,4 +1,5 @@
 """HTTP routes under /api/v1 (FastAPI, mounted into Reflex's backend) and the body-size guard."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,13 @@ from sgd_app import db, receipts, settings
 from sgd_app.domain import auth
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
-api = FastAPI(title="Trámite Digital API", version="1", openapi_url="/api/v1/openapi.json",
-              docs_url="/api/v1/docs", redoc_url=None)
+api = FastAPI(
+    title="Trámite Digital API",
+    version="1",
+    openapi_url="/api/v1/openapi.json",
+    docs_url="/api/v1/docs",
+    redoc_url=None,
+)
 
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -47,14 +53,22 @@ async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
         except NotAuthenticated:
             allowed = False
     if not allowed:
-        return JSONResponse({"detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez en "
-                                       "Seguimiento para obtener un enlace nuevo."}, status_code=403,
-                            headers=_NO_STORE)
+        return JSONResponse(
+            {
+                "detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez en "
+                "Seguimiento para obtener un enlace nuevo."
+            },
+            status_code=403,
+            headers=_NO_STORE,
+        )
     pdf = await asyncio.to_thread(receipts.render, number)
     if pdf is None:
         return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
-    return Response(pdf, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'attachment; filename="cargo-{number}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="cargo-{number}.pdf"'},
+    )
 
 
 @api.get("/api/v1/documentos/{document_id}")
@@ -76,13 +90,18 @@ async def document_file(document_id: int, request: Request, descargar: int = 0) 
         return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
     path = FileStore(settings.files_dir()).path(doc.sha256)
     if not path.is_file():
-        return JSONResponse({"detail": "El archivo original no está disponible."}, status_code=410,
-                            headers=_NO_STORE)
+        return JSONResponse({"detail": "El archivo original no está disponible."}, status_code=410, headers=_NO_STORE)
     disposition = "attachment" if descargar else "inline"
     safe_name = "".join(c for c in doc.filename if c.isalnum() or c in "._- ") or "documento.pdf"
-    return FileResponse(path, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'{disposition}; filename="{safe_name}"',
-        "X-Frame-Options": "SAMEORIGIN"})
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        headers={
+            **_NO_STORE,
+            "Content-Disposition": f'{disposition}; filename="{safe_name}"',
+            "X-Frame-Options": "SAMEORIGIN",
+        },
+    )
 
 
 @api.get("/api/v1/borradores/{doc_id}.pdf")
@@ -105,15 +124,23 @@ async def internal_document_pdf(doc_id: int, request: Request) -> Response:
             if doc.current_sha256:
                 pdf = FileStore(settings.files_dir()).read(doc.current_sha256)
             else:
-                data = drafting.render_data(s, doc, institution=settings.INSTITUTION_NAME,
-                                            institution_short=settings.INSTITUTION_SHORT, draft=True)
+                data = drafting.render_data(
+                    s,
+                    doc,
+                    institution=settings.INSTITUTION_NAME,
+                    institution_short=settings.INSTITUTION_SHORT,
+                    draft=True,
+                )
                 pdf = await asyncio.to_thread(drafting.render, data)
     except NotAuthenticated:
         return JSONResponse({"detail": "Inicie sesión para ver documentos."}, status_code=401, headers=_NO_STORE)
     except NotFound:
         return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
-    return Response(pdf, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'inline; filename="documento-{doc_id}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**_NO_STORE, "Content-Disposition": f'inline; filename="documento-{doc_id}.pdf"'},
+    )
 
 
 @api.get("/api/v1/respuesta/{number}.pdf")
@@ -126,16 +153,22 @@ async def answer_pdf(number: str, t: str = "") -> Response:
     from sqlmodel import select
 
     if not (t and auth.check_token(settings.secret_key(), "respuesta", number, t)):
-        return JSONResponse({"detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez."},
-                            status_code=403, headers=_NO_STORE)
+        return JSONResponse(
+            {"detail": "Enlace vencido o no autorizado. Consulte su expediente otra vez."},
+            status_code=403,
+            headers=_NO_STORE,
+        )
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).first()
         doc = observations.answer_document(s, case.id) if case else None
     if doc is None:
         return JSONResponse({"detail": "Este expediente aún no tiene respuesta."}, status_code=404, headers=_NO_STORE)
     pdf = FileStore(settings.files_dir()).read(doc.sha256)
-    return Response(pdf, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'attachment; filename="respuesta-{number}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="respuesta-{number}.pdf"'},
+    )
 
 
 @api.get("/api/v1/avisos/{notice_id}.pdf")
@@ -145,16 +178,20 @@ async def notice_pdf(notice_id: int, t: str = "") -> Response:
     from sgd_app.domain.models import Document, Notice
 
     if not (t and auth.check_token(settings.secret_key(), "aviso", str(notice_id), t)):
-        return JSONResponse({"detail": "Enlace vencido o no autorizado. Vuelva a abrir su casilla."},
-                            status_code=403, headers=_NO_STORE)
+        return JSONResponse(
+            {"detail": "Enlace vencido o no autorizado. Vuelva a abrir su casilla."}, status_code=403, headers=_NO_STORE
+        )
     with db.session() as s:
         notice = s.get(Notice, notice_id)
         doc = s.get(Document, notice.document_id) if notice and notice.document_id else None
     if doc is None:
         return JSONResponse({"detail": "Documento no encontrado."}, status_code=404, headers=_NO_STORE)
     pdf = FileStore(settings.files_dir()).read(doc.sha256)
-    return Response(pdf, media_type="application/pdf", headers={
-        **_NO_STORE, "Content-Disposition": f'attachment; filename="{doc.filename}"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**_NO_STORE, "Content-Disposition": f'attachment; filename="{doc.filename}"'},
+    )
 
 
 def _same_origin(request: Request) -> bool:
@@ -177,16 +214,28 @@ def login(request: Request, usuario: str = Form(""), clave: str = Form("")) -> R
         return RedirectResponse("/ingresar?motivo=origen", status_code=303)
     try:
         with db.write_session() as s:
-            token = auth.login(s, username=usuario[:60], password=clave[:200], ip=_client_ip(request),
-                               absolute_hours=settings.SESSION_ABSOLUTE_HOURS)
+            token = auth.login(
+                s,
+                username=usuario[:60],
+                password=clave[:200],
+                ip=_client_ip(request),
+                absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
+            )
     except TooManyAttempts as exc:
         code = "limite" if "conexión" in exc.message else "bloqueada"
         return RedirectResponse(f"/ingresar?motivo={code}", status_code=303)
     except NotAuthenticated:
         return RedirectResponse("/ingresar?motivo=credenciales", status_code=303)
     resp = RedirectResponse("/bandeja", status_code=303)
-    resp.set_cookie(settings.SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
-                    secure=settings.SECURE_COOKIES, max_age=settings.SESSION_ABSOLUTE_HOURS * 3600)
+    resp.set_cookie(
+        settings.SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=settings.SECURE_COOKIES,
+        max_age=settings.SESSION_ABSOLUTE_HOURS * 3600,
+    )
     return resp
 
 
@@ -203,8 +252,9 @@ class BodyLimit:
     """ASGI middleware: refuse request bodies over the limit with 413, by Content-Length up
     front and by counting streamed bytes (chunked uploads) as they arrive."""
 
-    def __init__(self, app, *, upload_limit: int = settings.MAX_UPLOAD_BODY,
-                 default_limit: int = settings.MAX_API_BODY):
+    def __init__(
+        self, app, *, upload_limit: int = settings.MAX_UPLOAD_BODY, default_limit: int = settings.MAX_API_BODY
+    ):
         self.app = app
         self.upload_limit = upload_limit
         self.default_limit = default_limit
@@ -263,11 +313,22 @@ class _BodyTooLarge(Exception):
 async def _too_large(send, limit: int) -> None:
     size = "%.0f MB" % (limit / (1024 * 1024)) if limit >= 1024 * 1024 else "%.0f KB" % (limit / 1024)
     body = ('{"detail":"El archivo es demasiado grande: el máximo es %s."}' % size).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
-from sgd_app.api.reports import router as _reports_router; api.include_router(_reports_router)  # noqa: E402,E702 — /api/v1/reportes/*
-from sgd_app.api.search import router as _search_router; api.include_router(_search_router)  # noqa: E402,E702 — /api/v1/buscar
+from sgd_app.api.reports import router as _reports_router
+
+api.include_router(_reports_router)  # noqa: E402,E702 — /api/v1/reportes/*
+from sgd_app.api.search import router as _search_router
+
+api.include_router(_search_router)  # noqa: E402,E702 — /api/v1/buscar

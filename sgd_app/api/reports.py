@@ -1,6 +1,7 @@
 """Report exports for signed-in staff: the filtered cases as CSV (streamed) and XLSX, and a
 one-page PDF summary. Same filters as /reportes, as query parameters; same scope as the page
 (``reports.cases_query``)."""
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,7 @@ def _auth(request: Request) -> tuple[Principal, reports.ReportFilters] | JSONRes
         with db.session() as s:
             who = auth.resolve(s, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
     except NotAuthenticated:
-        return JSONResponse({"detail": "Inicie sesión para descargar reportes."}, status_code=401,
-                            headers=_NO_STORE)
+        return JSONResponse({"detail": "Inicie sesión para descargar reportes."}, status_code=401, headers=_NO_STORE)
     try:
         filters = reports.parse_filters(request.query_params)
     except InvalidInput as exc:
@@ -81,13 +81,17 @@ def export_csv(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     who, filters = got
-    return StreamingResponse(csv_chunks(who, filters), media_type="text/csv; charset=utf-8",
-                             headers=_attachment(f"expedientes-{_today()}.csv"))
+    return StreamingResponse(
+        csv_chunks(who, filters),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment(f"expedientes-{_today()}.csv"),
+    )
 
 
 # ---------------------------------------------------------------- XLSX
-def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters,
-               progress: Callable[[int], None] | None = None) -> None:
+def write_xlsx(
+    path: str, who: Principal, filters: reports.ReportFilters, progress: Callable[[int], None] | None = None
+) -> None:
     """Write-only workbook (rows streamed to disk): "Expedientes" and "Resumen". ``progress`` is
     told the number of rows written, every 1 000 rows."""
     from openpyxl import Workbook
@@ -118,10 +122,23 @@ def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters,
         for i, r in enumerate(reports.iter_rows(s, reports.cases_query(s, who, filters)), 1):
             if progress is not None and i % 1000 == 0:
                 progress(i)
-            ws.append([r.number, when(r.filed_on, "DD/MM/YYYY"),
-                       when(r.received_at.replace(tzinfo=None), "DD/MM/YYYY HH:MM:SS"), r.procedure, r.category,
-                       r.channel, r.status, r.unit, r.filer, r.filer_doc, r.subject, when(r.due_on, "DD/MM/YYYY"),
-                       r.folios])
+            ws.append(
+                [
+                    r.number,
+                    when(r.filed_on, "DD/MM/YYYY"),
+                    when(r.received_at.replace(tzinfo=None), "DD/MM/YYYY HH:MM:SS"),
+                    r.procedure,
+                    r.category,
+                    r.channel,
+                    r.status,
+                    r.unit,
+                    r.filer,
+                    r.filer_doc,
+                    r.subject,
+                    when(r.due_on, "DD/MM/YYYY"),
+                    r.folios,
+                ]
+            )
         agg = reports.aggregates(s, who, filters)
         described = reports.describe_filters(s, filters)
     summary = wb.create_sheet("Resumen")
@@ -144,8 +161,13 @@ def write_xlsx(path: str, who: Principal, filters: reports.ReportFilters,
     wb.save(path)
 
 
-_TABLES = (("Por estado", "by_status"), ("Por unidad", "by_unit"), ("Por trámite", "by_procedure"),
-           ("Por categoría", "by_category"), ("Por canal", "by_channel"))
+_TABLES = (
+    ("Por estado", "by_status"),
+    ("Por unidad", "by_unit"),
+    ("Por trámite", "by_procedure"),
+    ("Por categoría", "by_category"),
+    ("Por canal", "by_channel"),
+)
 
 
 def export_path(user_id: int, token: str) -> Path:
@@ -172,8 +194,9 @@ def prepared_export(token: str, request: Request) -> Response:
         return JSONResponse({"detail": "Enlace de descarga no válido."}, status_code=404, headers=_NO_STORE)
     path = export_path(who.user.id, token)
     if not path.is_file():
-        return JSONResponse({"detail": "El archivo ya no está disponible: vuelva a exportarlo."}, status_code=404,
-                            headers=_NO_STORE)
+        return JSONResponse(
+            {"detail": "El archivo ya no está disponible: vuelva a exportarlo."}, status_code=404, headers=_NO_STORE
+        )
     return FileResponse(path, media_type=XLSX_MIME, headers=_attachment(f"expedientes-{_today()}.xlsx"))
 
 
@@ -190,8 +213,12 @@ def export_xlsx(request: Request) -> Response:
     except BaseException:
         os.unlink(path)
         raise
-    return FileResponse(path, media_type=XLSX_MIME, headers=_attachment(f"expedientes-{_today()}.xlsx"),
-                        background=BackgroundTask(os.unlink, path))
+    return FileResponse(
+        path,
+        media_type=XLSX_MIME,
+        headers=_attachment(f"expedientes-{_today()}.xlsx"),
+        background=BackgroundTask(os.unlink, path),
+    )
 
 
 # ---------------------------------------------------------------- PDF summary
@@ -241,8 +268,11 @@ def render_summary(agg: dict[str, Any], described: list[str], *, user: str, gene
     pdf.set_y(y + 25)
     # tables: two columns
     top = pdf.get_y()
-    left = [("Por estado", agg["by_status"], 10), ("Por categoría", agg["by_category"], 4),
-            ("Por canal", agg["by_channel"], 4)]
+    left = [
+        ("Por estado", agg["by_status"], 10),
+        ("Por categoría", agg["by_category"], 4),
+        ("Por canal", agg["by_channel"], 4),
+    ]
     right = [("Por unidad", agg["by_unit"], 14), ("Por trámite", agg["by_procedure"], 12)]
     for col, tables in ((15, left), (107, right)):
         pdf.set_y(top)
@@ -251,8 +281,13 @@ def render_summary(agg: dict[str, Any], described: list[str], *, user: str, gene
     pdf.set_xy(15, 282)
     pdf.set_font("Source", "", 7.5)
     pdf.set_text_color(110, 110, 110)
-    pdf.cell(0, 4, "Trámite Digital · Documento de uso interno. Cifras según el estado de los expedientes al "
-             "momento de generarlo.", align="C")
+    pdf.cell(
+        0,
+        4,
+        "Trámite Digital · Documento de uso interno. Cifras según el estado de los expedientes al "
+        "momento de generarlo.",
+        align="C",
+    )
     return bytes(pdf.output())
 
 
@@ -274,8 +309,8 @@ def _table(pdf, x: float, width: float, title: str, rows: list, limit: int, tota
     pdf.set_font("Source", "", 8.5)
     shown = rows[:limit]
     if len(rows) > limit:
-        rest = sum(n for _, n in rows[limit - 1:])
-        shown = rows[:limit - 1] + [["Otros", rest]]
+        rest = sum(n for _, n in rows[limit - 1 :])
+        shown = rows[: limit - 1] + [["Otros", rest]]
     if not shown:
         pdf.set_x(x)
         pdf.cell(width, 5, "Sin expedientes", new_x="LEFT", new_y="NEXT")

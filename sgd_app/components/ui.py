@@ -1,4 +1,5 @@
 """Shared UI pieces: the page shell, buttons with accessible contrast, labelled fields."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,10 +49,19 @@ def link_button(*children, href, primary: bool = True, download: bool = False, *
     """A link that looks like a button (a link inside a button would be nested interactive).
     ``download=True`` makes it a plain anchor fetched over HTTP (files from /api/v1/...)."""
     style = {
-        "display": "flex", "align_items": "center", "justify_content": "center", "gap": "0.5rem",
-        "min_height": "48px", "padding": "0 1.25rem", "border_radius": "10px", "font_size": "1.05rem",
-        "font_weight": "500", "text_decoration": "none", "width": "100%",
-        "background_color": BRAND if primary else "white", "color": "white" if primary else BRAND,
+        "display": "flex",
+        "align_items": "center",
+        "justify_content": "center",
+        "gap": "0.5rem",
+        "min_height": "48px",
+        "padding": "0 1.25rem",
+        "border_radius": "10px",
+        "font_size": "1.05rem",
+        "font_weight": "500",
+        "text_decoration": "none",
+        "width": "100%",
+        "background_color": BRAND if primary else "white",
+        "color": "white" if primary else BRAND,
         "border": f"2px solid {BRAND}",
     }
     style.update(props.pop("style", {}))
@@ -64,17 +74,26 @@ def error_text(message: Any, *, field_id: str) -> rx.Component:
     """A Spanish message next to its field; announced to screen readers."""
     return rx.cond(
         message != "",
-        rx.text(rx.icon("circle-alert", size=16, aria_hidden="true"), " ", message,
-                id=f"{field_id}-error", color=ERROR, size="2", role="alert",
-                style={"display": "flex", "gap": "0.35rem", "align_items": "center"}),
+        rx.text(
+            rx.icon("circle-alert", size=16, aria_hidden="true"),
+            " ",
+            message,
+            id=f"{field_id}-error",
+            color=ERROR,
+            size="2",
+            role="alert",
+            style={"display": "flex", "gap": "0.35rem", "align_items": "center"},
+        ),
     )
 
 
-def labelled(label: str, control: rx.Component, *, field_id: str, error: Any = "",
-             help_text: str = "", required: bool = False) -> rx.Component:
+def labelled(
+    label: str, control: rx.Component, *, field_id: str, error: Any = "", help_text: str = "", required: bool = False
+) -> rx.Component:
     return rx.box(
         rx.el.label(
-            label, rx.cond(required, rx.text.span(" *", color=ERROR, aria_hidden="true")),
+            label,
+            rx.cond(required, rx.text.span(" *", color=ERROR, aria_hidden="true")),
             html_for=field_id,
             style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem", "color": INK},
         ),
@@ -86,20 +105,46 @@ def labelled(label: str, control: rx.Component, *, field_id: str, error: Any = "
     )
 
 
-def text_field(label: str, *, field_id: str, value: Any, on_change: Any, error: Any = "",
-               help_text: str = "", required: bool = False, **props) -> rx.Component:
+def text_field(
+    label: str,
+    *,
+    field_id: str,
+    value: Any,
+    on_change: Any,
+    error: Any = "",
+    help_text: str = "",
+    required: bool = False,
+    **props,
+) -> rx.Component:
     return labelled(
         label,
-        rx.input(id=field_id, name=field_id, value=value, on_change=on_change, size="3",
-                 width="100%", aria_invalid=rx.cond(error != "", "true", "false"),
-                 aria_describedby=f"{field_id}-error", required=required, **props),
-        field_id=field_id, error=error, help_text=help_text, required=required,
+        rx.input(
+            id=field_id,
+            name=field_id,
+            value=value,
+            on_change=on_change,
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            aria_describedby=f"{field_id}-error",
+            required=required,
+            **props,
+        ),
+        field_id=field_id,
+        error=error,
+        help_text=help_text,
+        required=required,
     )
 
 
 def card(*children, **props) -> rx.Component:
-    style = {"background": "white", "border": "1px solid #d8dde3", "border_radius": "12px",
-             "padding": "1rem", "width": "100%"}
+    style = {
+        "background": "white",
+        "border": "1px solid #d8dde3",
+        "border_radius": "12px",
+        "padding": "1rem",
+        "width": "100%",
+    }
     style.update(props.pop("style", {}))
     return rx.box(*children, style=style, **props)
 
@@ -115,39 +160,71 @@ def info_row(label: str, value: Any, **props) -> rx.Component:
 
 
 def _nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(text, href=href, color="white", size="3", weight="medium",
-                   style={"padding": "0.5rem 0.25rem", "text_decoration": "underline",
-                          "text_underline_offset": "3px"})
+    return rx.link(
+        text,
+        href=href,
+        color="white",
+        size="3",
+        weight="medium",
+        style={"padding": "0.5rem 0.25rem", "text_decoration": "underline", "text_underline_offset": "3px"},
+    )
 
 
 def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
     """Header, main column and footer shared by every page."""
     return rx.box(
-        rx.el.a("Saltar al contenido", href="#contenido",
-                style={"position": "absolute", "left": "-999px", "_focus": {"left": "0.5rem", "top": "0.5rem",
-                       "background": "white", "padding": "0.5rem", "z_index": "10"}}),
+        rx.el.a(
+            "Saltar al contenido",
+            href="#contenido",
+            style={
+                "position": "absolute",
+                "left": "-999px",
+                "_focus": {
+                    "left": "0.5rem",
+                    "top": "0.5rem",
+                    "background": "white",
+                    "padding": "0.5rem",
+                    "z_index": "10",
+                },
+            },
+        ),
         rx.el.header(
             rx.flex(
                 rx.link(
                     rx.flex(
-                        rx.box("JNE", style={"background": "white", "color": BRAND, "font_weight": "800",
-                                             "padding": "0.15rem 0.45rem", "border_radius": "6px"}),
+                        rx.box(
+                            "JNE",
+                            style={
+                                "background": "white",
+                                "color": BRAND,
+                                "font_weight": "800",
+                                "padding": "0.15rem 0.45rem",
+                                "border_radius": "6px",
+                            },
+                        ),
                         rx.text("Trámite Digital", color="white", weight="bold", size="4"),
-                        gap="0.5rem", align="center",
+                        gap="0.5rem",
+                        align="center",
                     ),
-                    href="/", underline="none",
+                    href="/",
+                    underline="none",
                 ),
                 rx.el.nav(
                     rx.flex(
                         _nav_link("Mesa de Partes", "/mesa-de-partes"),
                         _nav_link("Seguimiento", "/seguimiento"),
                         _nav_link("Ingresar", "/ingresar"),
-                        gap="0.75rem", wrap="wrap",
+                        gap="0.75rem",
+                        wrap="wrap",
                     ),
                     aria_label="Principal",
                     display=["none", "none", "block"],
                 ),
-                justify="between", align="center", max_width="1100px", margin_x="auto", width="100%",
+                justify="between",
+                align="center",
+                max_width="1100px",
+                margin_x="auto",
+                width="100%",
             ),
             style={"background": BRAND, "padding": "0.75rem 1rem"},
         ),
@@ -155,14 +232,20 @@ def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
             rx.cond(title != "", rx.heading(title, as_="h1", size="7", margin_bottom="1rem", color=INK)),
             *children,
             id="contenido",
-            style={"max_width": "1100px" if wide else "720px", "margin": "0 auto",
-                   "padding": "1.25rem 1rem 3rem", "width": "100%"},
+            style={
+                "max_width": "1100px" if wide else "720px",
+                "margin": "0 auto",
+                "padding": "1.25rem 1rem 3rem",
+                "width": "100%",
+            },
         ),
         rx.el.footer(
             rx.text(
                 "Jurado Nacional de Elecciones · Mesa de Partes Virtual abierta las 24 horas. "
                 "Lo presentado en día inhábil se considera presentado el siguiente día hábil (Ley N° 31465).",
-                size="2", color=MUTED, text_align="center",
+                size="2",
+                color=MUTED,
+                text_align="center",
             ),
             style={"padding": "1.5rem 1rem", "border_top": "1px solid #e3e6ea", "background": SURFACE},
         ),
@@ -177,10 +260,21 @@ def connection_banner() -> rx.Component:
     return rx.cond(
         has_too_many_connection_errors,
         rx.box(
-            rx.text("Sin conexión con el servidor. Reintentando… Lo que ya escribió no se pierde.",
-                    weight="medium", color="white", text_align="center"),
+            rx.text(
+                "Sin conexión con el servidor. Reintentando… Lo que ya escribió no se pierde.",
+                weight="medium",
+                color="white",
+                text_align="center",
+            ),
             role="alert",
-            style={"position": "fixed", "bottom": "0", "left": "0", "right": "0", "z_index": "1000",
-                   "background": "#7a2e0e", "padding": "0.75rem 1rem"},
+            style={
+                "position": "fixed",
+                "bottom": "0",
+                "left": "0",
+                "right": "0",
+                "z_index": "1000",
+                "background": "#7a2e0e",
+                "padding": "0.75rem 1rem",
+            },
         ),
     )

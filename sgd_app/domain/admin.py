@@ -5,6 +5,7 @@ Every function checks that the actor is an administrator, validates with Spanish
 field, writes, and records an audit event in the caller's transaction. Nothing here commits:
 the caller wraps the call in ``with db.write_session() as s:`` (which rolls back on any error).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,7 @@ from sgd_app.domain import audit, auth
 from sgd_app.domain.auth import ROLES, Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.models import (Expediente, Membership, NonWorkingDay, Procedure, StaffSession, Unit,
-                                   User, utcnow)
+from sgd_app.domain.models import Expediente, Membership, NonWorkingDay, Procedure, StaffSession, Unit, User, utcnow
 
 KINDS = {
     "direccion": "Dirección",
@@ -54,22 +54,22 @@ def ensure_admin(actor: Principal, doing: str = "administrar el sistema") -> Non
         raise Forbidden(f"Solo un administrador puede {doing}.")
 
 
-def _active_admin_ids(session: Session, *, except_user: int | None = None,
-                      except_unit: int | None = None) -> set[int]:
+def _active_admin_ids(session: Session, *, except_user: int | None = None, except_unit: int | None = None) -> set[int]:
     """Active users holding the admin role in an active unit (optionally ignoring one user, or
     the memberships in one unit) — to refuse changes that leave nobody able to administer."""
-    q = (select(Membership.user_id, Membership.unit_id)
-         .join(User, User.id == Membership.user_id)
-         .join(Unit, Unit.id == Membership.unit_id)
-         .where(Membership.role == "admin", User.active == True, Unit.active == True))  # noqa: E712
-    return {uid for uid, unit_id in session.exec(q).all()
-            if uid != except_user and unit_id != except_unit}
+    q = (
+        select(Membership.user_id, Membership.unit_id)
+        .join(User, User.id == Membership.user_id)
+        .join(Unit, Unit.id == Membership.unit_id)
+        .where(Membership.role == "admin", User.active == True, Unit.active == True)
+    )  # noqa: E712
+    return {uid for uid, unit_id in session.exec(q).all() if uid != except_user and unit_id != except_unit}
 
 
-def _record(session: Session, actor: Principal, action: str, object_type: str, object_id: Any,
-            data: dict[str, Any]) -> None:
-    audit.record(session, actor=actor.actor, action=action, object_type=object_type,
-                 object_id=object_id, data=data)
+def _record(
+    session: Session, actor: Principal, action: str, object_type: str, object_id: Any, data: dict[str, Any]
+) -> None:
+    audit.record(session, actor=actor.actor, action=action, object_type=object_type, object_id=object_id, data=data)
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -170,8 +170,18 @@ def _descendant_ids(session: Session, unit_id: int) -> set[int]:
     return found
 
 
-def _validate_unit(session: Session, *, unit: Unit | None, code: Any, name: Any, kind: Any,
-                   parent_id: Any, place: Any, valid_from: Any, valid_to: Any) -> dict[str, Any]:
+def _validate_unit(
+    session: Session,
+    *,
+    unit: Unit | None,
+    code: Any,
+    name: Any,
+    kind: Any,
+    parent_id: Any,
+    place: Any,
+    valid_from: Any,
+    valid_to: Any,
+) -> dict[str, Any]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     if unit is None:
@@ -225,17 +235,43 @@ def _validate_unit(session: Session, *, unit: Unit | None, code: Any, name: Any,
 
 
 def _unit_data(u: Unit) -> dict[str, Any]:
-    return {"codigo": u.code, "nombre": u.name, "tipo": u.kind, "superior": u.parent_id, "sede": u.place,
-            "desde": u.valid_from, "hasta": u.valid_to, "activa": u.active}
+    return {
+        "codigo": u.code,
+        "nombre": u.name,
+        "tipo": u.kind,
+        "superior": u.parent_id,
+        "sede": u.place,
+        "desde": u.valid_from,
+        "hasta": u.valid_to,
+        "activa": u.active,
+    }
 
 
-def create_unit(session: Session, *, actor: Principal, code: str, name: str, kind: str,
-                parent_id: int | None = None, place: str = "Lima", valid_from: date | str | None = None,
-                valid_to: date | str | None = None) -> Unit:
+def create_unit(
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    name: str,
+    kind: str,
+    parent_id: int | None = None,
+    place: str = "Lima",
+    valid_from: date | str | None = None,
+    valid_to: date | str | None = None,
+) -> Unit:
     """A new unit: dirección, oficina, oficina desconcentrada or temporal (with its dates)."""
     ensure_admin(actor, "crear unidades")
-    clean = _validate_unit(session, unit=None, code=code, name=name, kind=kind, parent_id=parent_id,
-                           place=place, valid_from=valid_from, valid_to=valid_to)
+    clean = _validate_unit(
+        session,
+        unit=None,
+        code=code,
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        place=place,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
     unit = Unit(**clean, active=True)
     session.add(unit)
     session.flush()
@@ -243,15 +279,33 @@ def create_unit(session: Session, *, actor: Principal, code: str, name: str, kin
     return unit
 
 
-def update_unit(session: Session, *, actor: Principal, unit_id: int, name: str, kind: str,
-                parent_id: int | None = None, place: str = "Lima", valid_from: date | str | None = None,
-                valid_to: date | str | None = None) -> Unit:
+def update_unit(
+    session: Session,
+    *,
+    actor: Principal,
+    unit_id: int,
+    name: str,
+    kind: str,
+    parent_id: int | None = None,
+    place: str = "Lima",
+    valid_from: date | str | None = None,
+    valid_to: date | str | None = None,
+) -> Unit:
     """Change a unit's name, kind, place, parent or dates. The code never changes: it is the
     unit's identifier in the audit trail and in the seed data."""
     ensure_admin(actor, "modificar unidades")
     unit = get_unit(session, unit_id)
-    clean = _validate_unit(session, unit=unit, code=unit.code, name=name, kind=kind, parent_id=parent_id,
-                           place=place, valid_from=valid_from, valid_to=valid_to)
+    clean = _validate_unit(
+        session,
+        unit=unit,
+        code=unit.code,
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        place=place,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
     before = _unit_data(unit)
     for key, value in clean.items():
         setattr(unit, key, value)
@@ -266,7 +320,8 @@ def update_unit(session: Session, *, actor: Principal, unit_id: int, name: str, 
 
 def open_cases_count(session: Session, unit_id: int) -> int:
     return session.exec(
-        select(func.count()).select_from(Expediente)
+        select(func.count())
+        .select_from(Expediente)
         .where(Expediente.current_unit_id == unit_id, Expediente.status.not_in(FINISHED_STATUSES))
     ).one()
 
@@ -280,20 +335,27 @@ def close_unit(session: Session, *, actor: Principal, unit_id: int, on: date | N
         raise Conflict(f"La unidad {unit.name} ya está cerrada.")
     n = open_cases_count(session, unit.id)
     if n:
-        raise Conflict(f"No se puede cerrar {unit.name}: tiene {n} expediente{'s' if n != 1 else ''} "
-                       f"abierto{'s' if n != 1 else ''}. Derívelos o concluya su atención antes de cerrarla.")
+        raise Conflict(
+            f"No se puede cerrar {unit.name}: tiene {n} expediente{'s' if n != 1 else ''} "
+            f"abierto{'s' if n != 1 else ''}. Derívelos o concluya su atención antes de cerrarla."
+        )
     kids = session.exec(select(Unit.name).where(Unit.parent_id == unit.id, Unit.active == True)).all()  # noqa: E712
     if kids:
-        raise Conflict(f"No se puede cerrar {unit.name}: primero cierre o reubique sus "
-                       f"{len(kids)} unidad{'es' if len(kids) != 1 else ''} dependiente{'s' if len(kids) != 1 else ''} "
-                       f"activa{'s' if len(kids) != 1 else ''} ({', '.join(sorted(kids))}).")
+        raise Conflict(
+            f"No se puede cerrar {unit.name}: primero cierre o reubique sus "
+            f"{len(kids)} unidad{'es' if len(kids) != 1 else ''} dependiente{'s' if len(kids) != 1 else ''} "
+            f"activa{'s' if len(kids) != 1 else ''} ({', '.join(sorted(kids))})."
+        )
     procs = session.exec(select(Procedure.code).where(Procedure.unit_id == unit.id, Procedure.active == True)).all()  # noqa: E712
     if procs:
-        raise Conflict(f"No se puede cerrar {unit.name}: los trámites {', '.join(sorted(procs))} se dirigen a "
-                       "esta unidad. Asígnelos a otra unidad o desactívelos primero.")
+        raise Conflict(
+            f"No se puede cerrar {unit.name}: los trámites {', '.join(sorted(procs))} se dirigen a "
+            "esta unidad. Asígnelos a otra unidad o desactívelos primero."
+        )
     if not _active_admin_ids(session, except_unit=unit.id):
-        raise Conflict("No se puede cerrar la única unidad con administradores: el sistema quedaría "
-                       "sin administrador activo.")
+        raise Conflict(
+            "No se puede cerrar la única unidad con administradores: el sistema quedaría sin administrador activo."
+        )
     unit.active = False
     if unit.valid_to is None:
         unit.valid_to = on or today()
@@ -343,7 +405,8 @@ def get_user(session: Session, user_id: Any) -> User:
 def list_users(session: Session) -> list[UserWithRoles]:
     users = session.exec(select(User).order_by(User.full_name)).all()
     pairs = session.exec(
-        select(Membership.user_id, Unit, Membership.role).join(Unit, Unit.id == Membership.unit_id)
+        select(Membership.user_id, Unit, Membership.role)
+        .join(Unit, Unit.id == Membership.unit_id)
         .order_by(Unit.name, Membership.role)
     ).all()
     by_user: dict[int, list[tuple[Unit, str]]] = {}
@@ -352,8 +415,7 @@ def list_users(session: Session) -> list[UserWithRoles]:
     return [UserWithRoles(u, by_user.get(u.id, [])) for u in users]
 
 
-def _validate_password(password: Any, errors: dict[str, str], *, username: str = "",
-                       field: str = "password") -> str:
+def _validate_password(password: Any, errors: dict[str, str], *, username: str = "", field: str = "password") -> str:
     pw = "" if password is None else str(password)
     if len(pw) < MIN_PASSWORD:
         errors[field] = f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres."
@@ -364,9 +426,13 @@ def _validate_password(password: Any, errors: dict[str, str], *, username: str =
     return pw
 
 
-def _validate_memberships(session: Session, memberships: Any, errors: dict[str, str],
-                          field: str = "memberships",
-                          kept: set[tuple[int, str]] = frozenset()) -> list[tuple[Unit, str]]:
+def _validate_memberships(
+    session: Session,
+    memberships: Any,
+    errors: dict[str, str],
+    field: str = "memberships",
+    kept: set[tuple[int, str]] = frozenset(),
+) -> list[tuple[Unit, str]]:
     """(unit_id, role) pairs -> (Unit, role). New roles need an active unit; a role the user
     already holds in a unit that has since closed may be kept (``kept``)."""
     out: list[tuple[Unit, str]] = []
@@ -393,7 +459,9 @@ def _validate_memberships(session: Session, memberships: Any, errors: dict[str, 
             errors[field] = f"La unidad {unit.name} está cerrada: elija una unidad activa."
             return []
         if role_s not in ROLES:
-            errors[field] = "Elija un rol válido: mesa de partes, servidor(a), jefe(a), directivo(a) o administrador(a)."
+            errors[field] = (
+                "Elija un rol válido: mesa de partes, servidor(a), jefe(a), directivo(a) o administrador(a)."
+            )
             return []
         if (unit.id, role_s) not in seen:
             seen.add((unit.id, role_s))
@@ -401,8 +469,16 @@ def _validate_memberships(session: Session, memberships: Any, errors: dict[str, 
     return out
 
 
-def create_user(session: Session, *, actor: Principal, username: str, full_name: str, email: str,
-                password: str, memberships: Sequence[tuple[int, str]]) -> User:
+def create_user(
+    session: Session,
+    *,
+    actor: Principal,
+    username: str,
+    full_name: str,
+    email: str,
+    password: str,
+    memberships: Sequence[tuple[int, str]],
+) -> User:
     """A staff account with its units/roles. ``memberships`` is a list of (unit_id, role)."""
     ensure_admin(actor, "crear usuarios")
     errors: dict[str, str] = {}
@@ -410,8 +486,10 @@ def create_user(session: Session, *, actor: Principal, username: str, full_name:
     if not uname:
         errors["username"] = "Escriba el nombre de usuario."
     elif not USERNAME_RE.fullmatch(uname):
-        errors["username"] = ("El usuario debe tener de 3 a 60 caracteres, empezar con una letra y usar solo "
-                              "minúsculas, números, punto, guion o guion bajo.")
+        errors["username"] = (
+            "El usuario debe tener de 3 a 60 caracteres, empezar con una letra y usar solo "
+            "minúsculas, números, punto, guion o guion bajo."
+        )
     elif session.exec(select(User).where(User.username == uname)).first() is not None:
         errors["username"] = f"El usuario {uname} ya existe."
     name = _text(full_name)
@@ -432,12 +510,14 @@ def create_user(session: Session, *, actor: Principal, username: str, full_name:
     pw = _validate_password(password, errors, username=uname)
     pairs = _validate_memberships(session, memberships, errors)
     _raise(errors)
-    return auth.create_user(session, username=uname, full_name=name, password=pw, memberships=pairs,
-                            email=mail, actor=actor.actor)
+    return auth.create_user(
+        session, username=uname, full_name=name, password=pw, memberships=pairs, email=mail, actor=actor.actor
+    )
 
 
-def set_memberships(session: Session, *, actor: Principal, user_id: int,
-                    memberships: Sequence[tuple[int, str]]) -> list[tuple[Unit, str]]:
+def set_memberships(
+    session: Session, *, actor: Principal, user_id: int, memberships: Sequence[tuple[int, str]]
+) -> list[tuple[Unit, str]]:
     """Replace a user's units/roles. Refused if the system would be left with no active admin."""
     ensure_admin(actor, "cambiar roles")
     user = get_user(session, user_id)
@@ -447,8 +527,9 @@ def set_memberships(session: Session, *, actor: Principal, user_id: int,
     _raise(errors)
     keeps_admin = user.active and any(role == "admin" and unit.active for unit, role in pairs)
     if not keeps_admin and not _active_admin_ids(session, except_user=user.id):
-        raise InvalidInput("memberships", "No puede quitar este rol de administrador: es el único "
-                                          "administrador activo del sistema.")
+        raise InvalidInput(
+            "memberships", "No puede quitar este rol de administrador: es el único administrador activo del sistema."
+        )
     before = sorted([session.get(Unit, m.unit_id).code, m.role] for m in old)
     after = sorted([u.code, r] for u, r in pairs)
     if before == after:
@@ -459,8 +540,9 @@ def set_memberships(session: Session, *, actor: Principal, user_id: int,
     for unit, role in pairs:
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     session.flush()
-    _record(session, actor, "cambiar_roles", "user", user.id,
-            {"usuario": user.username, "antes": before, "despues": after})
+    _record(
+        session, actor, "cambiar_roles", "user", user.id, {"usuario": user.username, "antes": before, "despues": after}
+    )
     return pairs
 
 
@@ -491,13 +573,20 @@ def set_active(session: Session, *, actor: Principal, user_id: int, active: bool
     user.active = active
     session.add(user)
     session.flush()
-    _record(session, actor, "activar_usuario" if active else "desactivar_usuario", "user", user.id,
-            {"usuario": user.username, "sesiones_cerradas": revoked})
+    _record(
+        session,
+        actor,
+        "activar_usuario" if active else "desactivar_usuario",
+        "user",
+        user.id,
+        {"usuario": user.username, "sesiones_cerradas": revoked},
+    )
     return user
 
 
-def reset_password(session: Session, *, actor: Principal, user_id: int, password: str,
-                   confirm: str | None = None) -> User:
+def reset_password(
+    session: Session, *, actor: Principal, user_id: int, password: str, confirm: str | None = None
+) -> User:
     """Give a user a new password chosen by the admin; their other sessions end and a lock-out
     from failed attempts is lifted."""
     ensure_admin(actor, "restablecer contraseñas")
@@ -513,8 +602,9 @@ def reset_password(session: Session, *, actor: Principal, user_id: int, password
     session.add(user)
     revoked = _revoke_sessions(session, user.id, keep=actor.session_id if user.id == actor.user.id else None)
     session.flush()
-    _record(session, actor, "restablecer_clave", "user", user.id,
-            {"usuario": user.username, "sesiones_cerradas": revoked})
+    _record(
+        session, actor, "restablecer_clave", "user", user.id, {"usuario": user.username, "sesiones_cerradas": revoked}
+    )
     return user
 
 
@@ -533,8 +623,17 @@ def get_procedure(session: Session, procedure_id: Any) -> Procedure:
     return proc
 
 
-_REQUIRED_WORDS = {"obligatorio": True, "requerido": True, "si": True, "sí": True, "1": True,
-                   "opcional": False, "no": False, "0": False, "": False}
+_REQUIRED_WORDS = {
+    "obligatorio": True,
+    "requerido": True,
+    "si": True,
+    "sí": True,
+    "1": True,
+    "opcional": False,
+    "no": False,
+    "0": False,
+    "": False,
+}
 
 
 def parse_field_lines(text: str) -> list[dict[str, Any]]:
@@ -551,8 +650,14 @@ def parse_field_lines(text: str) -> list[dict[str, Any]]:
         word = parts[2].lower() if len(parts) > 2 else ""
         if word not in _REQUIRED_WORDS:
             raise InvalidInput("fields", f"Línea {i}: el tercer dato debe ser «obligatorio» u «opcional».")
-        out.append({"name": parts[0], "label": parts[1], "required": _REQUIRED_WORDS[word],
-                    "help": " | ".join(parts[3:]).strip()})
+        out.append(
+            {
+                "name": parts[0],
+                "label": parts[1],
+                "required": _REQUIRED_WORDS[word],
+                "help": " | ".join(parts[3:]).strip(),
+            }
+        )
     return out
 
 
@@ -585,8 +690,10 @@ def _validate_fields(fields: Any, errors: dict[str, str]) -> list[dict[str, Any]
             return []
         name, label, help_ = _text(f.get("name")), _text(f.get("label")), _text(f.get("help"))
         if not SLUG_RE.fullmatch(name):
-            errors["fields"] = (f"Campo {i}: el nombre «{name[:40]}» debe empezar con una letra minúscula y usar "
-                                "solo minúsculas sin tildes, números y guion bajo (ejemplo: numero_resolucion).")
+            errors["fields"] = (
+                f"Campo {i}: el nombre «{name[:40]}» debe empezar con una letra minúscula y usar "
+                "solo minúsculas sin tildes, números y guion bajo (ejemplo: numero_resolucion)."
+            )
             return []
         if name in names:
             errors["fields"] = f"Campo {i}: el nombre «{name}» está repetido."
@@ -625,9 +732,18 @@ def _validate_annexes(annexes: Any, errors: dict[str, str]) -> list[str]:
     return out
 
 
-def _validate_procedure(session: Session, *, name: Any, description: Any, category: Any, unit_id: Any,
-                        deadline_days: Any, fields: Any, required_annexes: Any,
-                        errors: dict[str, str]) -> dict[str, Any]:
+def _validate_procedure(
+    session: Session,
+    *,
+    name: Any,
+    description: Any,
+    category: Any,
+    unit_id: Any,
+    deadline_days: Any,
+    fields: Any,
+    required_annexes: Any,
+    errors: dict[str, str],
+) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     name_s = _text(name)
     if not name_s:
@@ -660,15 +776,34 @@ def _validate_procedure(session: Session, *, name: Any, description: Any, catego
 
 
 def _procedure_data(p: Procedure) -> dict[str, Any]:
-    return {"nombre": p.name, "descripcion": p.description, "categoria": p.category, "unidad": p.unit_id,
-            "plazo": p.deadline_days, "publico": p.public, "activo": p.active, "campos": p.fields,
-            "anexos": p.required_annexes}
+    return {
+        "nombre": p.name,
+        "descripcion": p.description,
+        "categoria": p.category,
+        "unidad": p.unit_id,
+        "plazo": p.deadline_days,
+        "publico": p.public,
+        "activo": p.active,
+        "campos": p.fields,
+        "anexos": p.required_annexes,
+    }
 
 
-def create_procedure(session: Session, *, actor: Principal, code: str, name: str, description: str = "",
-                     category: str, unit_id: int, deadline_days: int, public: bool = True,
-                     active: bool = True, fields: Sequence[dict[str, Any]] = (),
-                     required_annexes: Sequence[str] = ()) -> Procedure:
+def create_procedure(
+    session: Session,
+    *,
+    actor: Principal,
+    code: str,
+    name: str,
+    description: str = "",
+    category: str,
+    unit_id: int,
+    deadline_days: int,
+    public: bool = True,
+    active: bool = True,
+    fields: Sequence[dict[str, Any]] = (),
+    required_annexes: Sequence[str] = (),
+) -> Procedure:
     """A new entry of the catalogue."""
     ensure_admin(actor, "crear trámites")
     errors: dict[str, str] = {}
@@ -677,10 +812,17 @@ def create_procedure(session: Session, *, actor: Principal, code: str, name: str
         errors["code"] = "El código debe tener de 2 a 20 caracteres: letras A-Z, números y guiones."
     elif session.exec(select(Procedure).where(Procedure.code == code_s)).first() is not None:
         errors["code"] = f"Ya existe un trámite con el código {code_s}."
-    clean = _validate_procedure(session, name=name, description=description, category=category, unit_id=unit_id,
-                                deadline_days=deadline_days, fields=list(fields) if isinstance(fields, tuple) else fields,
-                                required_annexes=list(required_annexes) if isinstance(required_annexes, tuple)
-                                else required_annexes, errors=errors)
+    clean = _validate_procedure(
+        session,
+        name=name,
+        description=description,
+        category=category,
+        unit_id=unit_id,
+        deadline_days=deadline_days,
+        fields=list(fields) if isinstance(fields, tuple) else fields,
+        required_annexes=list(required_annexes) if isinstance(required_annexes, tuple) else required_annexes,
+        errors=errors,
+    )
     _raise(errors)
     proc = Procedure(code=code_s, public=_as_bool(public), active=_as_bool(active), **clean)
     session.add(proc)
@@ -689,17 +831,36 @@ def create_procedure(session: Session, *, actor: Principal, code: str, name: str
     return proc
 
 
-def update_procedure(session: Session, *, actor: Principal, procedure_id: int, name: str, description: str,
-                     category: str, unit_id: int, deadline_days: int, public: bool, active: bool,
-                     fields: Sequence[dict[str, Any]], required_annexes: Sequence[str]) -> Procedure:
+def update_procedure(
+    session: Session,
+    *,
+    actor: Principal,
+    procedure_id: int,
+    name: str,
+    description: str,
+    category: str,
+    unit_id: int,
+    deadline_days: int,
+    public: bool,
+    active: bool,
+    fields: Sequence[dict[str, Any]],
+    required_annexes: Sequence[str],
+) -> Procedure:
     """Change a catalogue entry. Cases already filed keep their deadline and data."""
     ensure_admin(actor, "modificar trámites")
     proc = get_procedure(session, procedure_id)
     errors: dict[str, str] = {}
-    clean = _validate_procedure(session, name=name, description=description, category=category, unit_id=unit_id,
-                                deadline_days=deadline_days, fields=list(fields) if isinstance(fields, tuple) else fields,
-                                required_annexes=list(required_annexes) if isinstance(required_annexes, tuple)
-                                else required_annexes, errors=errors)
+    clean = _validate_procedure(
+        session,
+        name=name,
+        description=description,
+        category=category,
+        unit_id=unit_id,
+        deadline_days=deadline_days,
+        fields=list(fields) if isinstance(fields, tuple) else fields,
+        required_annexes=list(required_annexes) if isinstance(required_annexes, tuple) else required_annexes,
+        errors=errors,
+    )
     _raise(errors)
     before = _procedure_data(proc)
     for key, value in clean.items():

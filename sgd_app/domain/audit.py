@@ -1,5 +1,6 @@
 """Tamper-evident trail: every change writes one event in the same transaction; each event's
 hash covers its content and the previous event's hash. The database refuses UPDATE/DELETE."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_hash(*, prev_hash: str, seq: int, at: datetime, actor: str, action: str,
-               object_type: str, object_id: str, data: str) -> str:
+def event_hash(
+    *, prev_hash: str, seq: int, at: datetime, actor: str, action: str, object_type: str, object_id: str, data: str
+) -> str:
     body = canonical([seq, _stamp(at), actor, action, object_type, object_id, data])
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
@@ -41,8 +43,16 @@ class Recorded:
     hash: str
 
 
-def record(session: Session, *, actor: str, action: str, object_type: str, object_id: Any,
-           data: dict[str, Any] | None = None, at: datetime | None = None) -> Recorded:
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: Any,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Recorded:
     """Append one event to the chain, inside the caller's transaction.
 
     The chain head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite write transactions
@@ -53,10 +63,30 @@ def record(session: Session, *, actor: str, action: str, object_type: str, objec
     at = at or utcnow()
     seq = head_seq + 1
     payload = canonical(data or {})
-    h = event_hash(prev_hash=head_hash, seq=seq, at=at, actor=actor, action=action,
-                   object_type=object_type, object_id=str(object_id), data=payload)
-    conn.execute(_INSERT, dict(seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-                               object_id=str(object_id), data=payload, prev_hash=head_hash, hash=h))
+    h = event_hash(
+        prev_hash=head_hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        data=payload,
+    )
+    conn.execute(
+        _INSERT,
+        dict(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            data=payload,
+            prev_hash=head_hash,
+            hash=h,
+        ),
+    )
     conn.execute(_MOVE_HEAD, {"seq": seq, "hash": h})
     return Recorded(seq, h)
 
@@ -79,8 +109,16 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainReport:
             return ChainReport(False, checked, expected_seq, f"falta el evento {expected_seq}")
         if ev.prev_hash != prev:
             return ChainReport(False, checked, ev.seq, "el enlace con el evento anterior no coincide")
-        h = event_hash(prev_hash=prev, seq=ev.seq, at=ev.at, actor=ev.actor, action=ev.action,
-                       object_type=ev.object_type, object_id=ev.object_id, data=ev.data)
+        h = event_hash(
+            prev_hash=prev,
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            action=ev.action,
+            object_type=ev.object_type,
+            object_id=ev.object_id,
+            data=ev.data,
+        )
         if h != ev.hash:
             return ChainReport(False, checked, ev.seq, "el contenido del evento fue modificado")
         prev = ev.hash
@@ -105,6 +143,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
     if report.ok:
         head = session.get(AuditHead, 1)
         if head and head.seq != report.checked:
-            return ChainReport(False, report.checked, report.checked + 1,
-                               "la cabeza de la cadena no coincide con el último evento")
+            return ChainReport(
+                False, report.checked, report.checked + 1, "la cabeza de la cadena no coincide con el último evento"
+            )
     return report

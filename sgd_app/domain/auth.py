@@ -1,4 +1,5 @@
 """Staff accounts: argon2id passwords, server-side sessions, roles, throttling of guesses."""
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,9 @@ class Principal:
 
 
 # ---------------------------------------------------------------- throttling
-def throttle_delay(session: Session, key: str, *, free: int = 3, window_minutes: int = 15,
-                   max_delay: float = 30.0) -> float:
+def throttle_delay(
+    session: Session, key: str, *, free: int = 3, window_minutes: int = 15, max_delay: float = 30.0
+) -> float:
     """Seconds to wait before answering an attempt for ``key`` (0 while under ``free`` failures)."""
     row = session.get(Throttle, key)
     if row is None or utcnow() - _aware(row.window_start) > timedelta(minutes=window_minutes):
@@ -118,8 +120,9 @@ def _aware(dt: datetime) -> datetime:
 
 
 # ---------------------------------------------------------------- sessions
-def login(session: Session, *, username: str, password: str, ip: str = "",
-          idle_minutes: int = 60, absolute_hours: int = 12) -> str:
+def login(
+    session: Session, *, username: str, password: str, ip: str = "", idle_minutes: int = 60, absolute_hours: int = 12
+) -> str:
     """Check the password and open a session; returns the opaque token (only its hash is kept).
 
     Refusals never say whether the user exists. After MAX_FAILED_LOGINS failures the account is
@@ -146,8 +149,14 @@ def login(session: Session, *, username: str, password: str, ip: str = "",
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
                 user.failed_logins = 0
-                audit.record(session, actor="sistema", action="bloquear_cuenta", object_type="user",
-                             object_id=user.id, data={"ip": ip})
+                audit.record(
+                    session,
+                    actor="sistema",
+                    action="bloquear_cuenta",
+                    object_type="user",
+                    object_id=user.id,
+                    data={"ip": ip},
+                )
             session.add(user)
         session.commit()
         raise NotAuthenticated("Usuario o contraseña incorrectos.")
@@ -155,17 +164,24 @@ def login(session: Session, *, username: str, password: str, ip: str = "",
     user.locked_until = None
     session.add(user)
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                             last_seen_at=now, ip=ip[:64],
-                             expires_at=now + timedelta(hours=absolute_hours)))
-    audit.record(session, actor=f"user:{user.id}", action="ingresar", object_type="user",
-                 object_id=user.id, data={"ip": ip})
+    session.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip[:64],
+            expires_at=now + timedelta(hours=absolute_hours),
+        )
+    )
+    audit.record(
+        session, actor=f"user:{user.id}", action="ingresar", object_type="user", object_id=user.id, data={"ip": ip}
+    )
     session.commit()
     return token
 
 
-def resolve(session: Session, token: str | None, *, idle_minutes: int = 60,
-            touch: bool = True) -> Principal:
+def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touch: bool = True) -> Principal:
     """The principal behind a session token, or NotAuthenticated (missing, expired, revoked)."""
     if not token:
         raise NotAuthenticated("Inicie sesión para continuar.")
@@ -185,12 +201,17 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60,
         session.execute(update(StaffSession).where(StaffSession.id == row.id).values(last_seen_at=now))
         session.commit()
     pairs = session.exec(
-        select(Unit, Membership.role).join(Membership, Membership.unit_id == Unit.id)
+        select(Unit, Membership.role)
+        .join(Membership, Membership.unit_id == Unit.id)
         .where(Membership.user_id == user.id, Unit.active == True)  # noqa: E712
         .order_by(Unit.name)
     ).all()
-    return Principal(user=user, session_id=row.id, memberships=[(u, r) for u, r in pairs],
-                     delegated=delegations_in_force(session, user.id))
+    return Principal(
+        user=user,
+        session_id=row.id,
+        memberships=[(u, r) for u, r in pairs],
+        delegated=delegations_in_force(session, user.id),
+    )
 
 
 def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int, int]:
@@ -201,10 +222,18 @@ def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int
     today = today or utcnow().astimezone(LIMA).date()
     rows = session.exec(
         select(Delegation.unit_id, Delegation.from_user_id)
-        .join(Membership, (Membership.user_id == Delegation.from_user_id)
-              & (Membership.unit_id == Delegation.unit_id) & (Membership.role == "head"))
-        .where(Delegation.to_user_id == user_id, Delegation.revoked_at == None,  # noqa: E711
-               Delegation.starts_on <= today, Delegation.ends_on >= today)
+        .join(
+            Membership,
+            (Membership.user_id == Delegation.from_user_id)
+            & (Membership.unit_id == Delegation.unit_id)
+            & (Membership.role == "head"),
+        )
+        .where(
+            Delegation.to_user_id == user_id,
+            Delegation.revoked_at == None,  # noqa: E711
+            Delegation.starts_on <= today,
+            Delegation.ends_on >= today,
+        )
     ).all()
     return {unit_id: from_id for unit_id, from_id in rows}
 
@@ -216,23 +245,37 @@ def logout(session: Session, token: str | None) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
-        audit.record(session, actor=f"user:{row.user_id}", action="salir", object_type="user",
-                     object_id=row.user_id)
+        audit.record(session, actor=f"user:{row.user_id}", action="salir", object_type="user", object_id=row.user_id)
         session.commit()
 
 
-def create_user(session: Session, *, username: str, full_name: str, password: str,
-                memberships: list[tuple[Unit, str]], email: str = "", actor: str = "sistema") -> User:
-    user = User(username=username.strip().lower(), full_name=full_name, email=email,
-                password_hash=hash_password(password))
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    memberships: list[tuple[Unit, str]],
+    email: str = "",
+    actor: str = "sistema",
+) -> User:
+    user = User(
+        username=username.strip().lower(), full_name=full_name, email=email, password_hash=hash_password(password)
+    )
     session.add(user)
     session.flush()
     for unit, role in memberships:
         if role not in ROLES:
             raise ValueError(f"unknown role {role}")
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
-    audit.record(session, actor=actor, action="crear_usuario", object_type="user", object_id=user.id,
-                 data={"username": user.username, "roles": [[u.code, r] for u, r in memberships]})
+    audit.record(
+        session,
+        actor=actor,
+        action="crear_usuario",
+        object_type="user",
+        object_id=user.id,
+        data={"username": user.username, "roles": [[u.code, r] for u, r in memberships]},
+    )
     return user
 
 

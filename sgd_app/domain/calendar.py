@@ -6,6 +6,7 @@
   hour, and one received on a weekend or holiday counts as filed on the next business day
   (Ley 31465). The real reception moment is always kept as well.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

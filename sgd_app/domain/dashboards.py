@@ -7,6 +7,7 @@ transactions as the changes (a few thousand rows, whatever the number of cases);
 :func:`compute_naive` computes the same dict from the cases and their route. Both must always
 agree (tests compare them on both databases); the benchmark times both.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,18 @@ from sqlmodel import Session, select
 from sgd_app.domain import reports, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
-from sgd_app.domain.models import (Expediente, Movement, Party, Procedure, SumAttended, SumFiled, SumHour, SumOpen,
-                                   SumStage, Unit)
+from sgd_app.domain.models import (
+    Expediente,
+    Movement,
+    Party,
+    Procedure,
+    SumAttended,
+    SumFiled,
+    SumHour,
+    SumOpen,
+    SumStage,
+    Unit,
+)
 
 ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
@@ -43,8 +54,14 @@ def scope_key(units: Iterable[int], filters: reports.ReportFilters) -> str:
     return "tablero" + hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def dashboard(session: Session, who: Principal, filters: reports.ReportFilters = reports.ReportFilters(), *,
-              today: date, calendar: BusinessCalendar | None = None) -> dict[str, Any]:
+def dashboard(
+    session: Session,
+    who: Principal,
+    filters: reports.ReportFilters = reports.ReportFilters(),
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+) -> dict[str, Any]:
     """The dashboard of ``who`` (from the summary tables)."""
     return compute(session, routing.visible_unit_ids(session, who), filters, today=today, calendar=calendar)
 
@@ -52,8 +69,9 @@ def dashboard(session: Session, who: Principal, filters: reports.ReportFilters =
 class _Ctx:
     """What both paths share: scope, filters, dates, names."""
 
-    def __init__(self, session: Session, units: set[int], f: reports.ReportFilters, today: date,
-                 cal: BusinessCalendar | None):
+    def __init__(
+        self, session: Session, units: set[int], f: reports.ReportFilters, today: date, cal: BusinessCalendar | None
+    ):
         self.s = session
         self.f = replace(f, status=None)
         self.units = set(units)
@@ -66,8 +84,11 @@ class _Ctx:
         self.proc_cat = {p: c for p, _, c in procs}
         self.procs: list[int] | None = None
         if f.procedure_id is not None or f.category:
-            self.procs = [p for p, _, c in procs if (f.procedure_id is None or p == f.procedure_id)
-                          and (not f.category or c == f.category)]
+            self.procs = [
+                p
+                for p, _, c in procs
+                if (f.procedure_id is None or p == f.procedure_id) and (not f.category or c == f.category)
+            ]
         self.unit_name = dict(session.exec(select(Unit.id, Unit.name)).all())
         self.week_start = today - timedelta(days=today.weekday())
         self.amber_limit = self.cal.add_business_days(today, 2)
@@ -77,8 +98,9 @@ class _Ctx:
             first = (first - timedelta(days=1)).replace(day=1)
         self.heat_since = max(f.date_from or date.min, first)
 
-    def where(self, day_col, unit_col, proc_col, lo: date | None = None, hi: date | None = None,
-              *, filters: bool = True) -> list:
+    def where(
+        self, day_col, unit_col, proc_col, lo: date | None = None, hi: date | None = None, *, filters: bool = True
+    ) -> list:
         """Scope, procedures and [lo, hi] (plus the filter's dates unless ``filters`` is False)."""
         if self.empty or self.procs == []:
             return [false()]
@@ -98,39 +120,71 @@ class _Ctx:
         from ``lo`` on: whole months from the month rows, partial edge months from the day rows."""
         lo = max(lo or date.min, self.f.date_from or date.min)
         hi = self.f.date_to or date.max
-        return [[t.grain == grain, *self.where(t.day, t.unit_id, t.procedure_id, a, b, filters=False)]
-                for grain, a, b in split_range(lo if lo > date.min else None, hi if hi < date.max else None)]
+        return [
+            [t.grain == grain, *self.where(t.day, t.unit_id, t.procedure_id, a, b, filters=False)]
+            for grain, a, b in split_range(lo if lo > date.min else None, hi if hi < date.max else None)
+        ]
 
     def light(self, due: date) -> str:
         return "rojo" if due < self.today else ("ambar" if due <= self.amber_limit else "verde")
 
 
-def _assemble(ctx: _Ctx, *, total: int, filed_today: int, filed_week: int, in_progress: int, overdue_n: int,
-              attended: int, on_time: int, days_sum: int, daily: dict, lights: dict, by_proc: Counter,
-              heat: Counter, stages: dict, overdue: list) -> dict[str, Any]:
+def _assemble(
+    ctx: _Ctx,
+    *,
+    total: int,
+    filed_today: int,
+    filed_week: int,
+    in_progress: int,
+    overdue_n: int,
+    attended: int,
+    on_time: int,
+    days_sum: int,
+    daily: dict,
+    lights: dict,
+    by_proc: Counter,
+    heat: Counter,
+    stages: dict,
+    overdue: list,
+) -> dict[str, Any]:
     by_cat = Counter()
     for p, n in by_proc.items():
         by_cat[ctx.proc_cat.get(p, "")] += n
-    by_procedure = sorted(([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0]))
-    by_category = sorted(([reports.CATEGORIES.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0]))
+    by_procedure = sorted(
+        ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0])
+    )
+    by_category = sorted(
+        ([reports.CATEGORIES.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0])
+    )
     lights = {u: c for u, c in lights.items() if sum(c.values())}
     return {
         "kpis": {
-            "filed_today": filed_today, "filed_week": filed_week, "in_progress": in_progress, "overdue": overdue_n,
+            "filed_today": filed_today,
+            "filed_week": filed_week,
+            "in_progress": in_progress,
+            "overdue": overdue_n,
             "on_time_pct": round(100.0 * on_time / attended, 1) if attended else None,
             "avg_business_days": round(days_sum / attended, 1) if attended else None,
-            "total": total, "attended": attended,
+            "total": total,
+            "attended": attended,
         },
-        "daily": [{"day": d, "virtual": c.get("virtual", 0), "presencial": c.get("presencial", 0)}
-                  for d, c in sorted(daily.items()) if sum(c.values())],
-        "backlog": [{"unit": u, "open": sum(c.values())}
-                    for u, c in sorted(lights.items(), key=lambda x: (-sum(x[1].values()), x[0]))],
+        "daily": [
+            {"day": d, "virtual": c.get("virtual", 0), "presencial": c.get("presencial", 0)}
+            for d, c in sorted(daily.items())
+            if sum(c.values())
+        ],
+        "backlog": [
+            {"unit": u, "open": sum(c.values())}
+            for u, c in sorted(lights.items(), key=lambda x: (-sum(x[1].values()), x[0]))
+        ],
         "lights": [{"unit": u, **c} for u, c in sorted(lights.items(), key=lambda x: (-sum(x[1].values()), x[0]))],
         "by_procedure": [{"name": n, "count": c} for n, c in by_procedure],
         "by_category": [{"name": n, "count": c} for n, c in by_category],
         "heatmap": [[heat.get((wd, h), 0) for h in range(24)] for wd in range(7)],
-        "stages": [{"unit": u, "recepcion": round(v["recepcion"], 2), "tramite": round(v["tramite"], 2)}
-                   for u, v in sorted(stages.items(), key=lambda x: (-(x[1]["recepcion"] + x[1]["tramite"]), x[0]))],
+        "stages": [
+            {"unit": u, "recepcion": round(v["recepcion"], 2), "tramite": round(v["tramite"], 2)}
+            for u, v in sorted(stages.items(), key=lambda x: (-(x[1]["recepcion"] + x[1]["tramite"]), x[0]))
+        ],
         "overdue": overdue,
         "today": ctx.today.isoformat(),
     }
@@ -164,11 +218,15 @@ def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
     for i, unit in enumerate(ctx.scope):
         for j, status in enumerate(routing.OPEN):
             params[f"u{i}"], params[f"s{j}"] = int(unit), status
-            parts.append(f"SELECT * FROM (SELECT current_due_on, id FROM expediente WHERE current_unit_id = :u{i} "
-                         f"AND status = :s{j} AND current_due_on < :today{extra} "
-                         f"ORDER BY current_due_on, id LIMIT :lim) AS p{i}_{j}")
-    best = [(due if isinstance(due, date) else date.fromisoformat(due), cid)
-            for due, cid in ctx.s.execute(text(" UNION ALL ".join(parts)), params).all()]
+            parts.append(
+                f"SELECT * FROM (SELECT current_due_on, id FROM expediente WHERE current_unit_id = :u{i} "
+                f"AND status = :s{j} AND current_due_on < :today{extra} "
+                f"ORDER BY current_due_on, id LIMIT :lim) AS p{i}_{j}"
+            )
+    best = [
+        (due if isinstance(due, date) else date.fromisoformat(due), cid)
+        for due, cid in ctx.s.execute(text(" UNION ALL ".join(parts)), params).all()
+    ]
     ids = [i for _, i in heapq.nsmallest(limit, best)]
     return _overdue_rows(ctx, ids)
 
@@ -176,17 +234,42 @@ def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
 def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
-    rows = {r[0]: r[1:] for r in ctx.s.exec(
-        select(Expediente.id, Expediente.number, Expediente.procedure_id, Expediente.current_unit_id, Party.name,
-               Expediente.current_due_on)
-        .join(Party, Party.id == Expediente.party_id).where(Expediente.id.in_(ids))).all()}
-    return [{"number": n, "procedure": ctx.proc_name.get(p, "?"), "unit": ctx.unit_name.get(u, "?"), "filer": f,
-             "due": d.isoformat(), "late": ctx.cal.business_days_between(d, ctx.today)}
-            for n, p, u, f, d in (rows[i] for i in ids)]
+    rows = {
+        r[0]: r[1:]
+        for r in ctx.s.exec(
+            select(
+                Expediente.id,
+                Expediente.number,
+                Expediente.procedure_id,
+                Expediente.current_unit_id,
+                Party.name,
+                Expediente.current_due_on,
+            )
+            .join(Party, Party.id == Expediente.party_id)
+            .where(Expediente.id.in_(ids))
+        ).all()
+    }
+    return [
+        {
+            "number": n,
+            "procedure": ctx.proc_name.get(p, "?"),
+            "unit": ctx.unit_name.get(u, "?"),
+            "filer": f,
+            "due": d.isoformat(),
+            "late": ctx.cal.business_days_between(d, ctx.today),
+        }
+        for n, p, u, f, d in (rows[i] for i in ids)
+    ]
 
 
-def compute(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters(), *,
-            today: date, calendar: BusinessCalendar | None = None) -> dict[str, Any]:
+def compute(
+    session: Session,
+    units: set[int],
+    filters: reports.ReportFilters = reports.ReportFilters(),
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+) -> dict[str, Any]:
     """The dashboard of a scope (unit ids) from the summary tables."""
     ctx = _Ctx(session, units, filters, today, calendar)
     s = session
@@ -194,8 +277,7 @@ def compute(session: Session, units: set[int], filters: reports.ReportFilters = 
     total = 0
     by_proc: Counter = Counter()
     for where in ctx.parts(F):
-        for proc, n in s.execute(sa_select(F.procedure_id, func.sum(F.n)).where(*where)
-                                 .group_by(F.procedure_id)).all():
+        for proc, n in s.execute(sa_select(F.procedure_id, func.sum(F.n)).where(*where).group_by(F.procedure_id)).all():
             total += int(n)
             by_proc[proc] += int(n)
     # Day rows of the last 30 days: the chart by day and channel, today, this week.
@@ -203,9 +285,10 @@ def compute(session: Session, units: set[int], filters: reports.ReportFilters = 
     filed_today = filed_week = 0
     daily: dict[str, dict[str, int]] = {}
     for day, channel, n in s.execute(
-            sa_select(F.day, F.channel, func.sum(F.n))
-            .where(F.grain == "d", *ctx.where(F.day, F.unit_id, F.procedure_id, min(ctx.since, week_from), today))
-            .group_by(F.day, F.channel)).all():
+        sa_select(F.day, F.channel, func.sum(F.n))
+        .where(F.grain == "d", *ctx.where(F.day, F.unit_id, F.procedure_id, min(ctx.since, week_from), today))
+        .group_by(F.day, F.channel)
+    ).all():
         n = int(n)
         filed_today += n if day == today else 0
         filed_week += n if week_from <= day <= today else 0
@@ -215,9 +298,10 @@ def compute(session: Session, units: set[int], filters: reports.ReportFilters = 
     in_progress = overdue_n = 0
     lights: dict[str, dict[str, int]] = {}
     for unit, status, due, n in s.execute(
-            sa_select(O.unit_id, O.status, O.due_on, func.sum(O.n))
-            .where(*ctx.where(O.day, O.unit_id, O.procedure_id))
-            .group_by(O.unit_id, O.status, O.due_on)).all():
+        sa_select(O.unit_id, O.status, O.due_on, func.sum(O.n))
+        .where(*ctx.where(O.day, O.unit_id, O.procedure_id))
+        .group_by(O.unit_id, O.status, O.due_on)
+    ).all():
         n = int(n)
         in_progress += n
         if status in routing.OPEN:
@@ -226,30 +310,49 @@ def compute(session: Session, units: set[int], filters: reports.ReportFilters = 
             lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += n
     attended = on_time = days_sum = 0
     for where in ctx.parts(A):
-        a, o, b = (int(x or 0) for x in s.execute(
-            sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)).one())
+        a, o, b = (
+            int(x or 0)
+            for x in s.execute(
+                sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)
+            ).one()
+        )
         attended, on_time, days_sum = attended + a, on_time + o, days_sum + b
     heat: Counter = Counter()
     for where in ctx.parts(H, ctx.heat_since):
-        for wd, hour, n in s.execute(sa_select(H.weekday, H.hour, func.sum(H.n)).where(*where)
-                                     .group_by(H.weekday, H.hour)).all():
+        for wd, hour, n in s.execute(
+            sa_select(H.weekday, H.hour, func.sum(H.n)).where(*where).group_by(H.weekday, H.hour)
+        ).all():
             heat[(wd, hour)] += int(n)
     acc: dict[tuple[str, str], list[int]] = {}
     for where in ctx.parts(S):
         for unit, stage, n, secs in s.execute(
-                sa_select(S.unit_id, S.stage, func.sum(S.n), func.sum(S.seconds)).where(*where)
-                .group_by(S.unit_id, S.stage)).all():
+            sa_select(S.unit_id, S.stage, func.sum(S.n), func.sum(S.seconds)).where(*where).group_by(S.unit_id, S.stage)
+        ).all():
             slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
             slot[0] += int(n)
             slot[1] += int(secs)
-    return _assemble(ctx, total=total, filed_today=filed_today, filed_week=filed_week, in_progress=in_progress,
-                     overdue_n=overdue_n, attended=attended, on_time=on_time, days_sum=days_sum, daily=daily,
-                     lights=lights, by_proc=by_proc, heat=heat, stages=_stage_days(acc),
-                     overdue=_most_overdue(ctx))
+    return _assemble(
+        ctx,
+        total=total,
+        filed_today=filed_today,
+        filed_week=filed_week,
+        in_progress=in_progress,
+        overdue_n=overdue_n,
+        attended=attended,
+        on_time=on_time,
+        days_sum=days_sum,
+        daily=daily,
+        lights=lights,
+        by_proc=by_proc,
+        heat=heat,
+        stages=_stage_days(acc),
+        overdue=_most_overdue(ctx),
+    )
 
 
-def aggregates(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters()
-               ) -> dict[str, Any]:
+def aggregates(
+    session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters()
+) -> dict[str, Any]:
     """The reports' aggregates (see ``reports.aggregates_naive``) from the summaries; unlike the
     dashboard they honour the status filter."""
     from sgd_app.domain.intake import STATUSES
@@ -263,8 +366,10 @@ def aggregates(session: Session, units: set[int], filters: reports.ReportFilters
         if status:
             where = [*where, F.status == status]
         for st, unit, proc, channel, n in session.execute(
-                sa_select(F.status, F.unit_id, F.procedure_id, F.channel, func.sum(F.n)).where(*where)
-                .group_by(F.status, F.unit_id, F.procedure_id, F.channel)).all():
+            sa_select(F.status, F.unit_id, F.procedure_id, F.channel, func.sum(F.n))
+            .where(*where)
+            .group_by(F.status, F.unit_id, F.procedure_id, F.channel)
+        ).all():
             n = int(n)
             total += n
             counts["status"][STATUSES.get(st, st)] += n
@@ -276,24 +381,40 @@ def aggregates(session: Session, units: set[int], filters: reports.ReportFilters
     attended = on_time = days_sum = 0
     if status in (None, "", "atendido"):
         for where in ctx.parts(A):
-            a, o, b = (int(x or 0) for x in session.execute(
-                sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)).one())
+            a, o, b = (
+                int(x or 0)
+                for x in session.execute(
+                    sa_select(func.sum(A.n), func.sum(A.on_time), func.sum(A.business_days)).where(*where)
+                ).one()
+            )
             attended, on_time, days_sum = attended + a, on_time + o, days_sum + b
 
     def rows(c: Counter) -> list[list[Any]]:
         return sorted(([k, n] for k, n in c.items() if n), key=lambda r: (-r[1], str(r[0])))
 
     return {
-        "total": total, "by_status": rows(counts["status"]), "by_unit": rows(counts["unit"]),
-        "by_procedure": rows(counts["procedure"]), "by_category": rows(counts["category"]),
-        "by_channel": rows(counts["channel"]), "attended": attended, "attended_on_time": on_time,
+        "total": total,
+        "by_status": rows(counts["status"]),
+        "by_unit": rows(counts["unit"]),
+        "by_procedure": rows(counts["procedure"]),
+        "by_category": rows(counts["category"]),
+        "by_channel": rows(counts["channel"]),
+        "attended": attended,
+        "attended_on_time": on_time,
         "on_time_pct": round(100.0 * on_time / attended, 1) if attended else None,
         "avg_business_days": round(days_sum / attended, 1) if attended else None,
     }
 
 
-def compute_naive(session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters(), *,
-                  today: date, calendar: BusinessCalendar | None = None, batch: int = 20000) -> dict[str, Any]:
+def compute_naive(
+    session: Session,
+    units: set[int],
+    filters: reports.ReportFilters = reports.ReportFilters(),
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+    batch: int = 20000,
+) -> dict[str, Any]:
     """The same dashboard computed from the cases and the route (no summaries): the reference
     the summaries are checked against, and the baseline of the benchmark."""
     ctx = _Ctx(session, units, filters, today, calendar)
@@ -308,9 +429,23 @@ def compute_naive(session: Session, units: set[int], filters: reports.ReportFilt
     week_from = max(ctx.week_start, ctx.f.date_from or date.min)
     last = 0
     while True:
-        rows = session.exec(select(E.id, E.filed_on, E.received_at, E.current_unit_id, E.procedure_id, E.channel,
-                                   E.status, E.due_on, E.current_due_on, E.closed_at)
-                            .where(*where, E.id > last).order_by(E.id).limit(batch)).all()
+        rows = session.exec(
+            select(
+                E.id,
+                E.filed_on,
+                E.received_at,
+                E.current_unit_id,
+                E.procedure_id,
+                E.channel,
+                E.status,
+                E.due_on,
+                E.current_due_on,
+                E.closed_at,
+            )
+            .where(*where, E.id > last)
+            .order_by(E.id)
+            .limit(batch)
+        ).all()
         for cid, filed, received, unit, proc, channel, status, due, step_due, closed in rows:
             last = cid
             total += 1
@@ -341,30 +476,66 @@ def compute_naive(session: Session, units: set[int], filters: reports.ReportFilt
     acc: dict[tuple[str, str], list[int]] = {}
     if not (ctx.empty or ctx.procs == []):
         mwhere = [] if ctx.procs is None else [E.procedure_id.in_(ctx.procs)]
-        rows = session.exec(select(Movement.expediente_id, Movement.action, Movement.from_unit_id, Movement.to_unit_id,
-                                   Movement.created_at, Movement.received_at, E.procedure_id)
-                            .join(E, E.id == Movement.expediente_id).where(*mwhere)
-                            .order_by(Movement.expediente_id, Movement.id)).all()
+        rows = session.exec(
+            select(
+                Movement.expediente_id,
+                Movement.action,
+                Movement.from_unit_id,
+                Movement.to_unit_id,
+                Movement.created_at,
+                Movement.received_at,
+                E.procedure_id,
+            )
+            .join(E, E.id == Movement.expediente_id)
+            .where(*mwhere)
+            .order_by(Movement.expediente_id, Movement.id)
+        ).all()
         for unit, _proc, stage, start, end in summaries.replay_stages(rows):
             day = summaries.lima_day(end)
-            if unit not in ctx.scope or (ctx.f.date_from and day < ctx.f.date_from) or (
-                    ctx.f.date_to and day > ctx.f.date_to):
+            if (
+                unit not in ctx.scope
+                or (ctx.f.date_from and day < ctx.f.date_from)
+                or (ctx.f.date_to and day > ctx.f.date_to)
+            ):
                 continue
             slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
             slot[0] += 1
             slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
-    overdue_ids = [] if ctx.empty or ctx.procs == [] else list(session.exec(
-        select(E.id).where(*where, E.status.in_(routing.OPEN), E.current_due_on < today)
-        .order_by(E.current_due_on, E.id).limit(10)).all())
-    return _assemble(ctx, total=total, filed_today=filed_today, filed_week=filed_week, in_progress=in_progress,
-                     overdue_n=overdue_n, attended=attended, on_time=on_time, days_sum=days_sum, daily=daily,
-                     lights=lights, by_proc=by_proc, heat=heat, stages=_stage_days(acc),
-                     overdue=_overdue_rows(ctx, overdue_ids))
+    overdue_ids = (
+        []
+        if ctx.empty or ctx.procs == []
+        else list(
+            session.exec(
+                select(E.id)
+                .where(*where, E.status.in_(routing.OPEN), E.current_due_on < today)
+                .order_by(E.current_due_on, E.id)
+                .limit(10)
+            ).all()
+        )
+    )
+    return _assemble(
+        ctx,
+        total=total,
+        filed_today=filed_today,
+        filed_week=filed_week,
+        in_progress=in_progress,
+        overdue_n=overdue_n,
+        attended=attended,
+        on_time=on_time,
+        days_sum=days_sum,
+        daily=daily,
+        lights=lights,
+        by_proc=by_proc,
+        heat=heat,
+        stages=_stage_days(acc),
+        overdue=_overdue_rows(ctx, overdue_ids),
+    )
 
 
 def split_range(lo: date | None, hi: date | None) -> list[tuple[str, date | None, date | None]]:
     """[(grain, from, to)] covering [lo, hi] (None: open-ended): the whole months inside from the
     month rows ("m"), the partial months at the edges from the day rows ("d")."""
+
     def next_month(d: date) -> date:
         return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
@@ -372,7 +543,9 @@ def split_range(lo: date | None, hi: date | None) -> list[tuple[str, date | None
     m_end = None if hi is None else (hi + timedelta(days=1) if (hi + timedelta(days=1)).day == 1 else hi.replace(day=1))
     if m_lo is not None and m_end is not None and m_lo >= m_end:
         return [("d", lo, hi)]
-    parts: list[tuple[str, date | None, date | None]] = [("m", m_lo, None if m_end is None else m_end - timedelta(days=1))]
+    parts: list[tuple[str, date | None, date | None]] = [
+        ("m", m_lo, None if m_end is None else m_end - timedelta(days=1))
+    ]
     if lo is not None and lo < m_lo:
         parts.append(("d", lo, m_lo - timedelta(days=1)))
     if hi is not None and hi >= m_end:

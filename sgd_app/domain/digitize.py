@@ -48,6 +48,7 @@ One :class:`DigitizeJob` per document (unique), statuses ``pendiente`` → ``pro
 * ``worker_loop()`` is the background worker: register it once per app process with
   ``app.register_lifespan_task(digitize.worker_loop)``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -113,8 +114,9 @@ STAGE_ERROR = "No se pudo procesar"
 # ---------------------------------------------------------------- messages (es-PE)
 MSG_NO_IMAGES = "Adjunte al menos una imagen escaneada."
 MSG_NOT_IMAGE = "El archivo {n} no es una imagen JPG, PNG o TIFF."
-MSG_PDF_AMONG_IMAGES = ("El archivo {n} es un PDF: súbalo directamente como documento; aquí solo "
-                        "se reúnen imágenes JPG, PNG o TIFF.")
+MSG_PDF_AMONG_IMAGES = (
+    "El archivo {n} es un PDF: súbalo directamente como documento; aquí solo se reúnen imágenes JPG, PNG o TIFF."
+)
 MSG_BAD_IMAGE = "La imagen {n} está dañada o incompleta; vuelva a escanearla."
 MSG_IMAGE_TOO_LARGE = "La imagen {n} tiene demasiados píxeles ({mpx} megapíxeles); escanee a 300 ppp."
 MSG_TOO_MANY_PAGES = "Las imágenes suman más de {limit} páginas."
@@ -129,8 +131,10 @@ ERR_OCR_TIMEOUT = "El reconocimiento de texto (OCR) superó el tiempo máximo de
 ERR_OCR_FAILED = "El reconocimiento de texto (OCR) falló: {detail}"
 ERR_OCR_OUTPUT = "El reconocimiento de texto (OCR) produjo un PDF inválido."
 ERR_EXTRACT = "No se pudo extraer el texto del PDF: {detail}"
-ERR_TOOL = ("Falta un programa en el servidor ({detail}); instale tesseract-ocr, tesseract-ocr-spa, "
-            "ghostscript y poppler-utils.")
+ERR_TOOL = (
+    "Falta un programa en el servidor ({detail}); instale tesseract-ocr, tesseract-ocr-spa, "
+    "ghostscript y poppler-utils."
+)
 ERR_INTERRUPTED = "El procesamiento se interrumpió {n} veces (reinicio o falta de memoria del servidor)."
 ERR_UNEXPECTED = "Error inesperado al procesar el documento: {detail}"
 
@@ -234,8 +238,9 @@ def _layout(imgwidthpx: int, imgheightpx: int, ndpi: tuple[float, float]):
     return page_w, page_h, iw, ih
 
 
-def assemble_pdf(images: Sequence[bytes], *, max_bytes: int = MAX_SCAN_BYTES,
-                 max_pages: int | None = None, field: str = "archivo") -> bytes:
+def assemble_pdf(
+    images: Sequence[bytes], *, max_bytes: int = MAX_SCAN_BYTES, max_pages: int | None = None, field: str = "archivo"
+) -> bytes:
     """JPG / PNG / TIFF scans, in order, as one PDF (one page per image or TIFF frame).
 
     Raises ``InvalidInput(field, <Spanish message>)`` for anything else (the type is sniffed,
@@ -287,15 +292,15 @@ def assemble_pdf(images: Sequence[bytes], *, max_bytes: int = MAX_SCAN_BYTES,
         except InvalidInput:
             raise
         except Image.DecompressionBombError:
-            raise InvalidInput(field, MSG_IMAGE_TOO_LARGE.format(
-                n=n, mpx=f"más de {page_limit_px // 1_000_000}")) from None
+            raise InvalidInput(
+                field, MSG_IMAGE_TOO_LARGE.format(n=n, mpx=f"más de {page_limit_px // 1_000_000}")
+            ) from None
         except Exception:  # noqa: BLE001 — PIL raises many kinds for broken files
             raise InvalidInput(field, MSG_BAD_IMAGE.format(n=n)) from None
         pages += len(frames)
         direct = kind == "jpeg" and frames[0][2] in ("L", "RGB", "CMYK")
         if kind in ("png", "tiff"):
-            direct = all(mode in ("1", "L", "P", "RGB") and not transparent
-                         for _, _, mode, transparent in frames)
+            direct = all(mode in ("1", "L", "P", "RGB") and not transparent for _, _, mode, transparent in frames)
         converted = False
         if direct:
             try:  # validate this one image through img2pdf as it is (lossless embedding)
@@ -339,8 +344,11 @@ def _flatten_frames(data: bytes, kind: str) -> list[bytes]:
                 flat.paste(rgba, mask=rgba.getchannel("A"))
                 frame = flat
             elif frame.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-                frame = frame.convert("I").point(lambda v: v / 256).convert("L") if frame.mode != "F" \
+                frame = (
+                    frame.convert("I").point(lambda v: v / 256).convert("L")
+                    if frame.mode != "F"
                     else frame.convert("L")
+                )
             elif frame.mode not in ("1", "L", "RGB"):
                 frame = frame.convert("RGB")
             buf = io.BytesIO()
@@ -464,8 +472,12 @@ def _extract_pages(data: bytes, workdir: Path, *, pages: int | None = None) -> l
     src = workdir / f"texto-{secrets.token_hex(4)}.pdf"
     src.write_bytes(data)
     try:
-        proc = subprocess.run([exe, "-q", "-enc", "UTF-8", str(src), "-"], capture_output=True,
-                              timeout=EXTRACT_TIMEOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [exe, "-q", "-enc", "UTF-8", str(src), "-"],
+            capture_output=True,
+            timeout=EXTRACT_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         raise _Retryable(ERR_EXTRACT.format(detail=f"más de {int(EXTRACT_TIMEOUT)} s")) from None
     finally:
@@ -521,7 +533,7 @@ def _join_pages(pages: Iterable[str]) -> str:
 # =============================================================================================
 # The child both runs ocrmypdf and, loaded again by ocrmypdf as a plugin (by file name), gives
 # it a "progress bar" that prints one JSON line per update on stdout for the parent to read.
-_OCR_SCRIPT = r'''
+_OCR_SCRIPT = r"""
 import json, sys
 from ocrmypdf import hookimpl
 
@@ -571,7 +583,7 @@ def main():
 
 if __name__ == "__main__":
     main()
-'''
+"""
 
 _EOF = object()
 
@@ -601,8 +613,16 @@ def _ocr_timeout(pages: int) -> float:
     return min(OCR_TIMEOUT_MAX, OCR_TIMEOUT_BASE + OCR_TIMEOUT_PER_PAGE * max(1, pages))
 
 
-def _run_ocr(src: Path, dst: Path, *, mode: str, timeout: float, workdir: Path,
-             on_event: Callable[[dict], None], tick: Callable[[], None]) -> None:
+def _run_ocr(
+    src: Path,
+    dst: Path,
+    *,
+    mode: str,
+    timeout: float,
+    workdir: Path,
+    on_event: Callable[[dict], None],
+    tick: Callable[[], None],
+) -> None:
     """Run ocrmypdf on ``src`` into ``dst``; ``on_event`` gets each progress report, ``tick`` is
     called about every half second (heartbeat; it may raise to abort). Raises _Retryable."""
     script = workdir / "_sgd_ocr.py"
@@ -612,14 +632,16 @@ def _run_ocr(src: Path, dst: Path, *, mode: str, timeout: float, workdir: Path,
     failure: dict = {}
     with open(errors_path, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, str(script), str(src), str(dst), mode, OCR_LANGUAGE,
-             str(TESSERACT_PAGE_TIMEOUT)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, cwd=workdir, env=env,
+            [sys.executable, str(script), str(src), str(dst), mode, OCR_LANGUAGE, str(TESSERACT_PAGE_TIMEOUT)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            cwd=workdir,
+            env=env,
             start_new_session=True,
         )
         lines: queue.Queue = queue.Queue()
-        reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True,
-                                  name="sgd-ocr-progreso")
+        reader = threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True, name="sgd-ocr-progreso")
         reader.start()
         deadline = time.monotonic() + timeout
         try:
@@ -696,7 +718,7 @@ class _Abandon(Exception):
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt after ``attempts`` failed ones: 1, 2, 4 ... ≤ 30 minutes."""
     exponent = min(max(0, attempts - 1), 20)
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** exponent, BACKOFF_MAX_SECONDS))
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_MAX_SECONDS))
 
 
 def enqueue(session: Session, document_id: int) -> DigitizeJob | None:
@@ -708,8 +730,9 @@ def enqueue(session: Session, document_id: int) -> DigitizeJob | None:
     found = session.execute(select(_c.id).where(_c.document_id == document_id)).first()
     if found is not None:
         return None
-    job = DigitizeJob(document_id=document_id, status=PENDING, stage=STAGE_QUEUED, progress=0,
-                      attempts=0, next_attempt_at=utcnow())
+    job = DigitizeJob(
+        document_id=document_id, status=PENDING, stage=STAGE_QUEUED, progress=0, attempts=0, next_attempt_at=utcnow()
+    )
     nested = session.begin_nested()
     try:
         session.add(job)
@@ -735,16 +758,38 @@ def _enqueue_case_stmt():
 
         now = bindparam("now", type_=_c.next_attempt_at.type)
         missing = (
-            select(Document.id, const(PENDING, _c.status), const(0, _c.progress),
-                   const(STAGE_QUEUED, _c.stage), const("", _c.kind), const("", _c.method),
-                   const(0, _c.attempts), now, const("", _c.claim_token),
-                   const("", _c.last_error), now, now)
+            select(
+                Document.id,
+                const(PENDING, _c.status),
+                const(0, _c.progress),
+                const(STAGE_QUEUED, _c.stage),
+                const("", _c.kind),
+                const("", _c.method),
+                const(0, _c.attempts),
+                now,
+                const("", _c.claim_token),
+                const("", _c.last_error),
+                now,
+                now,
+            )
             .where(Document.expediente_id == bindparam("case_id"))
             .where(~select(_c.id).where(_c.document_id == Document.id).exists())
             .order_by(Document.id)
         )
-        columns = ["document_id", "status", "progress", "stage", "kind", "method", "attempts",
-                   "next_attempt_at", "claim_token", "last_error", "created_at", "updated_at"]
+        columns = [
+            "document_id",
+            "status",
+            "progress",
+            "stage",
+            "kind",
+            "method",
+            "attempts",
+            "next_attempt_at",
+            "claim_token",
+            "last_error",
+            "created_at",
+            "updated_at",
+        ]
         _ENQUEUE_CASE.append(insert(_t).from_select(columns, missing).execution_options(preserve_rowcount=True))
     return _ENQUEUE_CASE[0]
 
@@ -763,22 +808,32 @@ def enqueue_case(session: Session, expediente_id: int, *, fresh: bool = False) -
         return max(0, queued or 0)
     except IntegrityError:  # a concurrent enqueue of one of them: go one by one
         nested.rollback()
-    ids = session.execute(
-        select(Document.id).where(Document.expediente_id == expediente_id)
-        .where(~select(_c.id).where(_c.document_id == Document.id).exists())
-    ).scalars().all()
+    ids = (
+        session.execute(
+            select(Document.id)
+            .where(Document.expediente_id == expediente_id)
+            .where(~select(_c.id).where(_c.document_id == Document.id).exists())
+        )
+        .scalars()
+        .all()
+    )
     return sum(1 for doc_id in ids if enqueue(session, doc_id) is not None)
 
 
 def enqueue_missing(session: Session, *, limit: int = 500) -> int:
     """Queue documents that never had a job (documents stored before digitisation existed, or by
     a path that does not enqueue); at most ``limit`` per call; returns how many."""
-    ids = session.execute(
-        select(Document.id)
-        .where(~select(_c.id).where(_c.document_id == Document.id).exists())
-        .where(~select(DocumentText.document_id).where(DocumentText.document_id == Document.id).exists())
-        .order_by(Document.id).limit(limit)
-    ).scalars().all()
+    ids = (
+        session.execute(
+            select(Document.id)
+            .where(~select(_c.id).where(_c.document_id == Document.id).exists())
+            .where(~select(DocumentText.document_id).where(DocumentText.document_id == Document.id).exists())
+            .order_by(Document.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     return sum(1 for doc_id in ids if enqueue(session, doc_id) is not None)
 
 
@@ -786,9 +841,18 @@ def retry(session: Session, document_id: int) -> bool:
     """Give a job in ``error`` a fresh set of attempts (a "Reintentar" button); False when the
     document has no job in error."""
     result = session.execute(
-        update(_t).where(_c.document_id == document_id, _c.status == ERROR)
-        .values(status=PENDING, attempts=0, next_attempt_at=utcnow(), lease_until=None,
-                claim_token="", stage=STAGE_QUEUED, progress=0, updated_at=utcnow())
+        update(_t)
+        .where(_c.document_id == document_id, _c.status == ERROR)
+        .values(
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            lease_until=None,
+            claim_token="",
+            stage=STAGE_QUEUED,
+            progress=0,
+            updated_at=utcnow(),
+        )
     )
     return result.rowcount == 1
 
@@ -800,8 +864,9 @@ def progress(session: Session, document_ids: Iterable[int]) -> dict[int, dict]:
     out: dict[int, dict] = {}
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(_c.document_id, _c.status, _c.progress, _c.stage, _c.method, _c.last_error)
-            .where(_c.document_id.in_(ids[start:start + 500]))
+            select(_c.document_id, _c.status, _c.progress, _c.stage, _c.method, _c.last_error).where(
+                _c.document_id.in_(ids[start : start + 500])
+            )
         ).all()
         for r in rows:
             out[r.document_id] = {
@@ -829,34 +894,64 @@ def _claim(engine: Engine, now: datetime, lease_seconds: float) -> _Claimed | No
     """Take one due job: pendiente and due, or procesando with an expired lease (a crash)."""
     due = (
         select(_c.id, _c.document_id, _c.status, _c.attempts, _c.claim_token)
-        .where(or_(and_(_c.status == PENDING, _c.next_attempt_at <= now),
-                   and_(_c.status == PROCESSING, _c.lease_until < now)))
+        .where(
+            or_(
+                and_(_c.status == PENDING, _c.next_attempt_at <= now),
+                and_(_c.status == PROCESSING, _c.lease_until < now),
+            )
+        )
         .order_by(_c.next_attempt_at, _c.id)
         .limit(_CLAIM_SCAN)
     )
     with db.write_session(engine) as s:
         conn = s.connection()
         for r in conn.execute(due).all():
-            still = and_(_c.id == r.id, _c.status == r.status, _c.attempts == r.attempts,
-                         _c.claim_token == r.claim_token)
+            still = and_(
+                _c.id == r.id, _c.status == r.status, _c.attempts == r.attempts, _c.claim_token == r.claim_token
+            )
             if r.status == PROCESSING and r.attempts >= MAX_ATTEMPTS:
-                conn.execute(update(_t).where(still).values(
-                    status=ERROR, stage=STAGE_ERROR, lease_until=None, claim_token="",
-                    last_error=ERR_INTERRUPTED.format(n=r.attempts), finished_at=now, updated_at=now))
+                conn.execute(
+                    update(_t)
+                    .where(still)
+                    .values(
+                        status=ERROR,
+                        stage=STAGE_ERROR,
+                        lease_until=None,
+                        claim_token="",
+                        last_error=ERR_INTERRUPTED.format(n=r.attempts),
+                        finished_at=now,
+                        updated_at=now,
+                    )
+                )
                 continue
             token = secrets.token_hex(16)
-            taken = conn.execute(update(_t).where(still).values(
-                status=PROCESSING, attempts=r.attempts + 1, claim_token=token,
-                lease_until=now + timedelta(seconds=lease_seconds), stage=STAGE_READING, progress=0,
-                updated_at=now))
+            taken = conn.execute(
+                update(_t)
+                .where(still)
+                .values(
+                    status=PROCESSING,
+                    attempts=r.attempts + 1,
+                    claim_token=token,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    stage=STAGE_READING,
+                    progress=0,
+                    updated_at=now,
+                )
+            )
             if taken.rowcount != 1:
                 continue  # another worker got it first
             doc = conn.execute(
-                select(Document.expediente_id, Document.sha256, Document.signed)
-                .where(Document.id == r.document_id)
+                select(Document.expediente_id, Document.sha256, Document.signed).where(Document.id == r.document_id)
             ).first()
-            return _Claimed(id=r.id, document_id=r.document_id, token=token, attempts=r.attempts + 1,
-                            expediente_id=doc.expediente_id, sha256=doc.sha256, signed=bool(doc.signed))
+            return _Claimed(
+                id=r.id,
+                document_id=r.document_id,
+                token=token,
+                attempts=r.attempts + 1,
+                expediente_id=doc.expediente_id,
+                sha256=doc.sha256,
+                signed=bool(doc.signed),
+            )
     return None
 
 
@@ -875,8 +970,14 @@ class _Progress:
     """Writes stage and percentage (renewing the lease) when they change, and a heartbeat when
     nothing changed for a while; raises _Abandon when the lease is lost or on shutdown."""
 
-    def __init__(self, engine: Engine, job: _Claimed, clock: Callable[[], datetime],
-                 lease_seconds: float, stop: threading.Event | None):
+    def __init__(
+        self,
+        engine: Engine,
+        job: _Claimed,
+        clock: Callable[[], datetime],
+        lease_seconds: float,
+        stop: threading.Event | None,
+    ):
         self.engine, self.job, self.clock = engine, job, clock
         self.lease_seconds, self.stop = lease_seconds, stop
         self.last: tuple[str, int] = (STAGE_READING, 0)
@@ -924,8 +1025,7 @@ class _Result:
 def _ocr_mode(analysis: _Analysis) -> str:
     """--skip-text leaves pages that have text alone; when a page to OCR already carries some
     text (a scanner's stamp, a poor OCR layer), --redo-ocr replaces that layer instead."""
-    partial = any(need and _visible_chars(txt) > 0
-                  for need, txt in zip(analysis.needs_ocr, analysis.page_texts))
+    partial = any(need and _visible_chars(txt) > 0 for need, txt in zip(analysis.needs_ocr, analysis.page_texts))
     return "redo" if partial else "skip"
 
 
@@ -960,8 +1060,15 @@ def _process(job: _Claimed, data: bytes, store: FileStore, prog: _Progress, work
         elif desc and prog.last[1] >= 10:
             prog.report(STAGE_FINISHING_OCR, 92)
 
-    _run_ocr(src, dst, mode=_ocr_mode(analysis), timeout=_ocr_timeout(pages), workdir=workdir,
-             on_event=on_event, tick=prog.tick)
+    _run_ocr(
+        src,
+        dst,
+        mode=_ocr_mode(analysis),
+        timeout=_ocr_timeout(pages),
+        workdir=workdir,
+        on_event=on_event,
+        tick=prog.tick,
+    )
     derivative = dst.read_bytes()
     try:
         with pikepdf.Pdf.open(io.BytesIO(derivative)) as out:
@@ -984,8 +1091,7 @@ def _reuse(engine: Engine, job: _Claimed) -> _Result | None:
     """Same bytes already processed for another document (a file filed twice): reuse it."""
     with db.session(engine) as s:
         row = s.execute(
-            select(DocumentText.method, DocumentText.text, DocumentText.searchable_sha256,
-                   _c.kind)
+            select(DocumentText.method, DocumentText.text, DocumentText.searchable_sha256, _c.kind)
             .join(Document, Document.id == DocumentText.document_id)
             .join(_t, _c.document_id == Document.id, isouter=True)
             .where(Document.sha256 == job.sha256, Document.id != job.document_id)
@@ -1000,16 +1106,28 @@ def _save(engine: Engine, job: _Claimed, result: _Result, now: datetime) -> bool
     """The result and the job's end, in one short transaction; False when the lease was lost."""
     with db.write_session(engine) as s:
         conn = s.connection()
-        done = conn.execute(update(_t).where(_held(job)).values(
-            status=DONE, progress=100, stage=STAGE_DONE, kind=result.kind, method=result.method,
-            lease_until=None, claim_token="", last_error="", finished_at=now, updated_at=now))
+        done = conn.execute(
+            update(_t)
+            .where(_held(job))
+            .values(
+                status=DONE,
+                progress=100,
+                stage=STAGE_DONE,
+                kind=result.kind,
+                method=result.method,
+                lease_until=None,
+                claim_token="",
+                last_error="",
+                finished_at=now,
+                updated_at=now,
+            )
+        )
         if done.rowcount != 1:
             s.rollback()
             return False
         row = s.get(DocumentText, job.document_id)
         if row is None:
-            row = DocumentText(document_id=job.document_id, expediente_id=job.expediente_id,
-                               method=result.method)
+            row = DocumentText(document_id=job.document_id, expediente_id=job.expediente_id, method=result.method)
         row.method = result.method
         row.text = result.text
         row.searchable_sha256 = result.searchable_sha256
@@ -1029,21 +1147,42 @@ def _record_failure(engine: Engine, job: _Claimed, failure: _Failure, now: datet
     if final:
         values = dict(status=ERROR, stage=STAGE_ERROR, finished_at=now)
     else:
-        values = dict(status=PENDING, progress=0, next_attempt_at=now + backoff(job.attempts),
-                      stage=STAGE_RETRY.format(attempt=job.attempts + 1, attempts=MAX_ATTEMPTS))
+        values = dict(
+            status=PENDING,
+            progress=0,
+            next_attempt_at=now + backoff(job.attempts),
+            stage=STAGE_RETRY.format(attempt=job.attempts + 1, attempts=MAX_ATTEMPTS),
+        )
     values.update(lease_until=None, claim_token="", last_error=_one_line(failure.message), updated_at=now)
     _update_job(engine, job, values)
 
 
 def _give_back(engine: Engine, job: _Claimed, now: datetime) -> None:
     """Shutting down: the job goes back to the queue as it was (this attempt does not count)."""
-    _update_job(engine, job, dict(status=PENDING, attempts=job.attempts - 1, next_attempt_at=now,
-                                  lease_until=None, claim_token="", stage=STAGE_QUEUED, progress=0,
-                                  updated_at=now))
+    _update_job(
+        engine,
+        job,
+        dict(
+            status=PENDING,
+            attempts=job.attempts - 1,
+            next_attempt_at=now,
+            lease_until=None,
+            claim_token="",
+            stage=STAGE_QUEUED,
+            progress=0,
+            updated_at=now,
+        ),
+    )
 
 
-def run_next(engine: Engine, store: FileStore, now: datetime | None = None, *,
-             lease_seconds: float = LEASE_SECONDS, stop: threading.Event | None = None) -> bool:
+def run_next(
+    engine: Engine,
+    store: FileStore,
+    now: datetime | None = None,
+    *,
+    lease_seconds: float = LEASE_SECONDS,
+    stop: threading.Event | None = None,
+) -> bool:
     """Claim one due job and do it; False when nothing was due.
 
     ``now`` (aware UTC; tests move time with it) is the claim time; later writes add the time
@@ -1089,9 +1228,13 @@ def run_next(engine: Engine, store: FileStore, now: datetime | None = None, *,
     except Exception as exc:  # noqa: BLE001 — a bug or an odd file must not kill the worker
         _drop_derivative(store, result)
         log.exception("Error inesperado al procesar el documento %s", job.document_id)
-        _quietly(_record_failure, engine, job,
-                 _Retryable(ERR_UNEXPECTED.format(detail=_one_line(f"{type(exc).__name__}: {exc}", 200))),
-                 clock())
+        _quietly(
+            _record_failure,
+            engine,
+            job,
+            _Retryable(ERR_UNEXPECTED.format(detail=_one_line(f"{type(exc).__name__}: {exc}", 200))),
+            clock(),
+        )
     return True
 
 
@@ -1111,8 +1254,9 @@ def _quietly(fn, *args) -> None:
         log.exception("No se pudo registrar el estado del trabajo de digitalización")
 
 
-async def worker_loop(engine: Engine | None = None, store: FileStore | None = None, *,
-                      idle_seconds: float = IDLE_SECONDS) -> None:
+async def worker_loop(
+    engine: Engine | None = None, store: FileStore | None = None, *, idle_seconds: float = IDLE_SECONDS
+) -> None:
     """Run forever: process due jobs one at a time in a thread, pausing ``idle_seconds`` when the
     queue is empty. Register once per app process with
     ``app.register_lifespan_task(digitize.worker_loop)``; on cancellation (shutdown) the running
@@ -1139,8 +1283,27 @@ async def worker_loop(engine: Engine | None = None, store: FileStore | None = No
 
 
 __all__ = [
-    "DigitizeJob", "assemble_pdf", "classify", "extract_text", "enqueue", "enqueue_case",
-    "enqueue_missing", "retry", "progress", "run_next", "worker_loop", "backoff",
-    "PENDING", "PROCESSING", "DONE", "ERROR", "SIGNED", "DIGITAL", "SCANNED",
-    "METHOD_TEXT", "METHOD_OCR", "METHOD_NONE", "MAX_ATTEMPTS",
+    "DigitizeJob",
+    "assemble_pdf",
+    "classify",
+    "extract_text",
+    "enqueue",
+    "enqueue_case",
+    "enqueue_missing",
+    "retry",
+    "progress",
+    "run_next",
+    "worker_loop",
+    "backoff",
+    "PENDING",
+    "PROCESSING",
+    "DONE",
+    "ERROR",
+    "SIGNED",
+    "DIGITAL",
+    "SCANNED",
+    "METHOD_TEXT",
+    "METHOD_OCR",
+    "METHOD_NONE",
+    "MAX_ATTEMPTS",
 ]

@@ -8,6 +8,7 @@ every refusal is an ``InvalidInput`` with a Spanish message for the citizen.
 ``FileStore`` keeps the originals content-addressed (``root/ab/<sha256>``): each original is
 written once, byte-for-byte, atomically, and never rewritten.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -11,6 +11,7 @@ Rules kept here:
   (a head of the issuing unit) last. Signed content is never edited: a correction is a new
   document that references the old one (``replaces_id``).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -27,8 +28,16 @@ from sgd_app.domain import audit, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.models import (DocCounter, Expediente, InternalDocument, Membership, SignatureStep, Unit, User,
-                                   utcnow)
+from sgd_app.domain.models import (
+    DocCounter,
+    Expediente,
+    InternalDocument,
+    Membership,
+    SignatureStep,
+    Unit,
+    User,
+    utcnow,
+)
 
 DOC_TYPES = {
     "memorando": "Memorando",
@@ -38,8 +47,20 @@ DOC_TYPES = {
     "resolucion": "Resolución",
 }
 STATUS_LABELS = {"borrador": "Borrador", "en_firma": "En firma", "firmado": "Firmado", "rechazado": "Rechazado"}
-MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-             "noviembre", "diciembre")
+MONTHS_ES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
 # Bottom band of the last page kept free for the signature stamps (mm).
 STAMP_BAND_MM = 62
 
@@ -120,8 +141,13 @@ def render(data: RenderData) -> bytes:
     pdf.multi_cell(0, 7, data.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     label_w = 30
-    for label, value in (("A", data.recipients), ("DE", data.sender), ("ASUNTO", data.subject),
-                         ("REFERENCIA", data.reference), ("FECHA", data.date_text)):
+    for label, value in (
+        ("A", data.recipients),
+        ("DE", data.sender),
+        ("ASUNTO", data.subject),
+        ("REFERENCIA", data.reference),
+        ("FECHA", data.date_text),
+    ):
         if not value:
             continue
         pdf.set_font("Source", "B", 10.5)
@@ -179,8 +205,18 @@ def _validate(doc_type: str, subject: str, body: str, recipients: str) -> dict[s
     return errors
 
 
-def create_draft(session: Session, *, who: Principal, case_number: str, doc_type: str, subject: str, body: str,
-                 recipients: str = "", reference: str = "", replaces_id: int | None = None) -> InternalDocument:
+def create_draft(
+    session: Session,
+    *,
+    who: Principal,
+    case_number: str,
+    doc_type: str,
+    subject: str,
+    body: str,
+    recipients: str = "",
+    reference: str = "",
+    replaces_id: int | None = None,
+) -> InternalDocument:
     case = _case_for_drafting(session, who, case_number)
     errors = _validate(doc_type, subject, body, recipients)
     if replaces_id is not None:
@@ -191,25 +227,56 @@ def create_draft(session: Session, *, who: Principal, case_number: str, doc_type
             reference = (reference + "; " if reference else "") + f"Corrige {old.number}"
     if errors:
         raise InvalidInputs(errors)
-    doc = InternalDocument(expediente_id=case.id, unit_id=case.current_unit_id, doc_type=doc_type,
-                           subject=" ".join(subject.split()), body=body.strip(), recipients=recipients.strip(),
-                           reference=reference.strip()[:500], author_id=who.user.id, replaces_id=replaces_id,
-                           verify_code=secrets.token_hex(8).upper())
+    doc = InternalDocument(
+        expediente_id=case.id,
+        unit_id=case.current_unit_id,
+        doc_type=doc_type,
+        subject=" ".join(subject.split()),
+        body=body.strip(),
+        recipients=recipients.strip(),
+        reference=reference.strip()[:500],
+        author_id=who.user.id,
+        replaces_id=replaces_id,
+        verify_code=secrets.token_hex(8).upper(),
+    )
     session.add(doc)
     session.flush()
-    audit.record(session, actor=who.actor, action="redactar", object_type="documento", object_id=doc.id,
-                 data={"expediente": case.number, "tipo": doc_type, "asunto": doc.subject[:200]})
+    audit.record(
+        session,
+        actor=who.actor,
+        action="redactar",
+        object_type="documento",
+        object_id=doc.id,
+        data={"expediente": case.number, "tipo": doc_type, "asunto": doc.subject[:200]},
+    )
     return doc
 
 
-def update_draft(session: Session, *, who: Principal, doc_id: int, version: int, subject: str, body: str,
-                 recipients: str = "", reference: str = "") -> InternalDocument:
+def update_draft(
+    session: Session,
+    *,
+    who: Principal,
+    doc_id: int,
+    version: int,
+    subject: str,
+    body: str,
+    recipients: str = "",
+    reference: str = "",
+) -> InternalDocument:
     doc = _own_draft(session, who, doc_id)
     errors = _validate(doc.doc_type, subject, body, recipients)
     if errors:
         raise InvalidInputs(errors)
-    _bump(session, doc, version, subject=" ".join(subject.split()), body=body.strip(), recipients=recipients.strip(),
-          reference=reference.strip()[:500], updated_at=utcnow())
+    _bump(
+        session,
+        doc,
+        version,
+        subject=" ".join(subject.split()),
+        body=body.strip(),
+        recipients=recipients.strip(),
+        reference=reference.strip()[:500],
+        updated_at=utcnow(),
+    )
     audit.record(session, actor=who.actor, action="editar_borrador", object_type="documento", object_id=doc.id)
     return doc
 
@@ -221,42 +288,67 @@ def _own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocumen
     if doc.author_id != who.user.id:
         raise Forbidden("Solo quien redactó el documento puede modificarlo.")
     if doc.status != "borrador":
-        raise Forbidden("El documento ya no es un borrador: no se puede modificar. Para corregirlo, redacte uno "
-                        "nuevo que lo reemplace.")
+        raise Forbidden(
+            "El documento ya no es un borrador: no se puede modificar. Para corregirlo, redacte uno "
+            "nuevo que lo reemplace."
+        )
     return doc
 
 
 def _bump(session: Session, doc: InternalDocument, version: int, **values) -> None:
     result = session.execute(
-        update(InternalDocument).where(InternalDocument.id == doc.id, InternalDocument.version == version)
-        .values(version=InternalDocument.version + 1, **values).execution_options(synchronize_session=False))
+        update(InternalDocument)
+        .where(InternalDocument.id == doc.id, InternalDocument.version == version)
+        .values(version=InternalDocument.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         raise Conflict("El documento cambió mientras lo revisaba. Se actualizó la vista.")
     session.expire(doc)
 
 
-def render_data(session: Session, doc: InternalDocument, *, institution: str, institution_short: str,
-                draft: bool) -> RenderData:
+def render_data(
+    session: Session, doc: InternalDocument, *, institution: str, institution_short: str, draft: bool
+) -> RenderData:
     unit = session.get(Unit, doc.unit_id)
     author = session.get(User, doc.author_id)
     case = session.get(Expediente, doc.expediente_id)
     title = doc.number or f"{DOC_TYPES[doc.doc_type].upper()} N° (se asigna al firmar)-{unit.code}/{institution_short}"
     day = (doc.signed_at or utcnow()).astimezone(LIMA).date()
     reference = "; ".join(x for x in (f"Expediente {case.number}" if case else "", doc.reference) if x)
-    return RenderData(institution=institution, unit=unit.name if unit else "", title=title,
-                      recipients=doc.recipients, sender=f"{author.full_name} — {unit.name}" if author and unit else "",
-                      subject=doc.subject, reference=reference, date_text=date_long_es(day, unit.place if unit else "Lima"),
-                      body=doc.body, draft=draft)
+    return RenderData(
+        institution=institution,
+        unit=unit.name if unit else "",
+        title=title,
+        recipients=doc.recipients,
+        sender=f"{author.full_name} — {unit.name}" if author and unit else "",
+        subject=doc.subject,
+        reference=reference,
+        date_text=date_long_es(day, unit.place if unit else "Lima"),
+        body=doc.body,
+        draft=draft,
+    )
 
 
 # ---------------------------------------------------------------- the way to the signature
-def send_to_sign(session: Session, *, who: Principal, doc_id: int, version: int, vistos: Sequence[int],
-                 firmante_id: int, parallel: bool = False) -> None:
+def send_to_sign(
+    session: Session,
+    *,
+    who: Principal,
+    doc_id: int,
+    version: int,
+    vistos: Sequence[int],
+    firmante_id: int,
+    parallel: bool = False,
+) -> None:
     """Ask for vistos buenos (in order, or all at once when ``parallel``) and then the firma."""
     doc = _own_draft(session, who, doc_id)
     errors = {}
-    heads = set(session.exec(
-        select(Membership.user_id).where(Membership.unit_id == doc.unit_id, Membership.role == "head")).all())
+    heads = set(
+        session.exec(
+            select(Membership.user_id).where(Membership.unit_id == doc.unit_id, Membership.role == "head")
+        ).all()
+    )
     if firmante_id not in heads:
         errors["firmante"] = "Firma el documento un jefe de la unidad que lo emite."
     active = {u.id for u in session.exec(select(User).where(User.active == True)).all()}  # noqa: E712
@@ -268,18 +360,36 @@ def send_to_sign(session: Session, *, who: Principal, doc_id: int, version: int,
     if errors:
         raise InvalidInputs(errors)
     for i, uid in enumerate(vistos):
-        session.add(SignatureStep(internal_document_id=doc.id, signer_id=uid, role="visto_bueno",
-                                  position=0 if parallel else i))
-    session.add(SignatureStep(internal_document_id=doc.id, signer_id=firmante_id, role="firma",
-                              position=1 if parallel and vistos else len(vistos)))
+        session.add(
+            SignatureStep(internal_document_id=doc.id, signer_id=uid, role="visto_bueno", position=0 if parallel else i)
+        )
+    session.add(
+        SignatureStep(
+            internal_document_id=doc.id,
+            signer_id=firmante_id,
+            role="firma",
+            position=1 if parallel and vistos else len(vistos),
+        )
+    )
     _bump(session, doc, version, status="en_firma", updated_at=utcnow())
-    audit.record(session, actor=who.actor, action="enviar_a_firma", object_type="documento", object_id=doc.id,
-                 data={"vistos": vistos, "firma": firmante_id, "paralelo": parallel})
+    audit.record(
+        session,
+        actor=who.actor,
+        action="enviar_a_firma",
+        object_type="documento",
+        object_id=doc.id,
+        data={"vistos": vistos, "firma": firmante_id, "paralelo": parallel},
+    )
 
 
 def steps_of(session: Session, doc_id: int) -> list[SignatureStep]:
-    return list(session.exec(select(SignatureStep).where(SignatureStep.internal_document_id == doc_id)
-                             .order_by(SignatureStep.position, SignatureStep.id)).all())
+    return list(
+        session.exec(
+            select(SignatureStep)
+            .where(SignatureStep.internal_document_id == doc_id)
+            .order_by(SignatureStep.position, SignatureStep.id)
+        ).all()
+    )
 
 
 def is_turn(steps: Sequence[SignatureStep], step: SignatureStep) -> bool:
@@ -292,8 +402,11 @@ def pending_for(session: Session, who: Principal) -> list[tuple[SignatureStep, I
     rows = session.exec(
         select(SignatureStep, InternalDocument)
         .join(InternalDocument, InternalDocument.id == SignatureStep.internal_document_id)
-        .where(SignatureStep.signer_id == who.user.id, SignatureStep.status == "pendiente",
-               InternalDocument.status == "en_firma")
+        .where(
+            SignatureStep.signer_id == who.user.id,
+            SignatureStep.status == "pendiente",
+            InternalDocument.status == "en_firma",
+        )
         .order_by(InternalDocument.updated_at)
     ).all()
     out = []
@@ -322,9 +435,12 @@ def assign_number(session: Session, doc: InternalDocument, institution_short: st
     year = utcnow().astimezone(LIMA).year
     table = DocCounter.__table__
     conn = session.connection()
-    row = conn.execute(table.update().where(table.c.unit_id == doc.unit_id, table.c.doc_type == doc.doc_type,
-                                            table.c.year == year).values(last=table.c.last + 1)
-                       .returning(table.c.last)).first()
+    row = conn.execute(
+        table.update()
+        .where(table.c.unit_id == doc.unit_id, table.c.doc_type == doc.doc_type, table.c.year == year)
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    ).first()
     if row is None:  # first document of its kind this year: create the counter row
         from sgd_app.domain.intake import insert_if_absent
 
@@ -350,13 +466,22 @@ def reject(session: Session, *, who: Principal, step_id: int, comment: str) -> N
     doc.updated_at = utcnow()
     doc.version += 1
     session.add(doc)
-    audit.record(session, actor=who.actor, action="rechazar_firma", object_type="documento", object_id=doc.id,
-                 data={"paso": step.id, "comentario": comment[:200], "numero": doc.number})
+    audit.record(
+        session,
+        actor=who.actor,
+        action="rechazar_firma",
+        object_type="documento",
+        object_id=doc.id,
+        data={"paso": step.id, "comentario": comment[:200], "numero": doc.number},
+    )
 
 
 def documents_of_case(session: Session, case_id: int) -> list[InternalDocument]:
-    return list(session.exec(select(InternalDocument).where(InternalDocument.expediente_id == case_id)
-                             .order_by(InternalDocument.id)).all())
+    return list(
+        session.exec(
+            select(InternalDocument).where(InternalDocument.expediente_id == case_id).order_by(InternalDocument.id)
+        ).all()
+    )
 
 
 def document_by_code(session: Session, code: str) -> InternalDocument | None:
@@ -400,8 +525,11 @@ def sign_step(session: Session, store, *, who: Principal, step_id: int, ctx: Sig
     try:
         if not doc.number:
             assign_number(session, doc, ctx.institution_short)
-            frozen = render(render_data(session, doc, institution=ctx.institution,
-                                        institution_short=ctx.institution_short, draft=False))
+            frozen = render(
+                render_data(
+                    session, doc, institution=ctx.institution, institution_short=ctx.institution_short, draft=False
+                )
+            )
             sha, was_created = store.put(frozen)
             if was_created:
                 created.append(sha)
@@ -409,9 +537,16 @@ def sign_step(session: Session, store, *, who: Principal, step_id: int, ctx: Sig
         data = store.read(doc.current_sha256)
         reason = ("Visto bueno" if step.role == "visto_bueno" else "Firma") + f" — {doc.number}"
         signer = ctx.signer_for(who.user)
-        signed = sign_pdf(data, signer=signer, timestamper=ctx.timestamper, level=ctx.level, reason=reason,
-                          signer_name=who.user.full_name, verify_url=ctx.verify_url_for(doc.verify_code),
-                          role=step.role)
+        signed = sign_pdf(
+            data,
+            signer=signer,
+            timestamper=ctx.timestamper,
+            level=ctx.level,
+            reason=reason,
+            signer_name=who.user.full_name,
+            verify_url=ctx.verify_url_for(doc.verify_code),
+            role=step.role,
+        )
         sha, was_created = store.put(signed)
         if was_created:
             created.append(sha)
@@ -422,32 +557,64 @@ def sign_step(session: Session, store, *, who: Principal, step_id: int, ctx: Sig
         doc.updated_at = now
         doc.version += 1
         cert = getattr(signer, "signing_cert", None)
-        session.add(Signature(sha256_after=sha, internal_document_id=doc.id, expediente_id=doc.expediente_id,
-                              signer_id=who.user.id, signer_name=who.user.full_name, role=step.role,
-                              level=ctx.level, certificate_serial=str(cert.serial_number) if cert else "",
-                              signed_at=now))
+        session.add(
+            Signature(
+                sha256_after=sha,
+                internal_document_id=doc.id,
+                expediente_id=doc.expediente_id,
+                signer_id=who.user.id,
+                signer_name=who.user.full_name,
+                role=step.role,
+                level=ctx.level,
+                certificate_serial=str(cert.serial_number) if cert else "",
+                signed_at=now,
+            )
+        )
         if step.role == "firma":
             doc.status = "firmado"
             with pikepdf.open(__import__("io").BytesIO(signed)) as pdf:
                 pages = len(pdf.pages)
-            filed = Document(expediente_id=doc.expediente_id, kind=doc.doc_type, role="emitido", label=doc.number,
-                             filename=f"{doc.number.replace('/', '-').replace(' ', '_')}.pdf", sha256=sha,
-                             size=len(signed), pages=pages, number=doc.number, author_id=doc.author_id, signed=True,
-                             verify_code=doc.verify_code, created_at=now)
+            filed = Document(
+                expediente_id=doc.expediente_id,
+                kind=doc.doc_type,
+                role="emitido",
+                label=doc.number,
+                filename=f"{doc.number.replace('/', '-').replace(' ', '_')}.pdf",
+                sha256=sha,
+                size=len(signed),
+                pages=pages,
+                number=doc.number,
+                author_id=doc.author_id,
+                signed=True,
+                verify_code=doc.verify_code,
+                created_at=now,
+            )
             session.add(filed)
             session.flush()
             from sgd_app.domain import digitize
 
             digitize.enqueue(session, filed.id)  # its text, for search (a signed PDF is never rewritten)
             doc.document_id = filed.id
-            session.add(Movement(expediente_id=doc.expediente_id, action="documento", from_unit_id=doc.unit_id,
-                                 actor_id=who.user.id, instructions=f"{doc.number}: {doc.subject}"[:2000],
-                                 created_at=now))
+            session.add(
+                Movement(
+                    expediente_id=doc.expediente_id,
+                    action="documento",
+                    from_unit_id=doc.unit_id,
+                    actor_id=who.user.id,
+                    instructions=f"{doc.number}: {doc.subject}"[:2000],
+                    created_at=now,
+                )
+            )
         session.add(doc)
         session.flush()
-        audit.record(session, actor=who.actor, action="firmar" if step.role == "firma" else "visto_bueno",
-                     object_type="documento", object_id=doc.id,
-                     data={"numero": doc.number, "sha256": sha, "nivel": ctx.level})
+        audit.record(
+            session,
+            actor=who.actor,
+            action="firmar" if step.role == "firma" else "visto_bueno",
+            object_type="documento",
+            object_id=doc.id,
+            data={"numero": doc.number, "sha256": sha, "nivel": ctx.level},
+        )
     except BaseException:
         for sha in created:
             store.remove(sha)

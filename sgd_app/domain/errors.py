@@ -1,4 +1,5 @@
 """Domain exceptions. state/ turns them into a message next to a field; api/ into a 4xx."""
+
 from __future__ import annotations
 
 

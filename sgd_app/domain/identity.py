@@ -1,4 +1,5 @@
 """Identity of a filer: document types and numbers, e-mail, phone. Messages in Spanish."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,8 @@ def ruc_check_digit(first_ten: str) -> int:
 def is_valid_ruc(ruc: str) -> bool:
     return (
         len(ruc) == 11
-        and ruc.isascii() and ruc.isdigit()
+        and ruc.isascii()
+        and ruc.isdigit()
         and ruc[:2] in _RUC_PREFIXES
         and ruc_check_digit(ruc[:10]) == int(ruc[10])
     )

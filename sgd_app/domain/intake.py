@@ -5,6 +5,7 @@ A filing is written in ONE transaction: the number, the filer, the case, its doc
 first step of the route and the audit event. Files go to the content-addressed store first;
 if the transaction fails, the files it created are removed again, so nothing is half-written.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,8 +39,11 @@ MAX_ANNEXES = 5
 SUBJECT_MAX = 500
 NUMBER_PREFIX = "EXP"
 _KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read aloud
-CHANNELS = {"virtual": "Mesa de Partes Virtual", "presencial": "Mesa de Partes presencial",
-            "interoperabilidad": "Interoperabilidad"}
+CHANNELS = {
+    "virtual": "Mesa de Partes Virtual",
+    "presencial": "Mesa de Partes presencial",
+    "interoperabilidad": "Interoperabilidad",
+}
 STATUSES = {
     "registrado": "Registrado",
     "observado": "Observado",
@@ -100,8 +104,11 @@ def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[Fi
         pass
     name = " ".join((filer.name or "").split())
     if len(name) < 3:
-        errors["name"] = ("Escriba su nombre completo." if filer.kind == "ciudadano"
-                          else "Escriba el nombre de la organización o entidad.")
+        errors["name"] = (
+            "Escriba su nombre completo."
+            if filer.kind == "ciudadano"
+            else "Escriba el nombre de la organización o entidad."
+        )
     elif len(name) > 300:
         errors["name"] = "El nombre es demasiado largo (máximo 300 caracteres)."
     clean.name = name
@@ -123,7 +130,9 @@ def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[Fi
     return clean, errors
 
 
-def validate_details(procedure: Procedure, subject: str, fields: dict[str, str]) -> tuple[str, dict[str, str], dict[str, str]]:
+def validate_details(
+    procedure: Procedure, subject: str, fields: dict[str, str]
+) -> tuple[str, dict[str, str], dict[str, str]]:
     """Normalised subject and procedure fields, and the errors per field."""
     errors: dict[str, str] = {}
     subject = " ".join((subject or "").split())
@@ -155,7 +164,7 @@ def validate_file_counts(procedure: Procedure, files: Sequence[IncomingFile]) ->
         errors["anexos"] = f"Puede adjuntar como máximo {MAX_ANNEXES} anexos."
     required = list(procedure.required_annexes or [])
     if len(annexes) < len(required):
-        missing = ", ".join(required[len(annexes):])
+        missing = ", ".join(required[len(annexes) :])
         errors["anexos"] = f"Este trámite requiere adjuntar: {missing}."
     return errors
 
@@ -191,8 +200,12 @@ def parse_number(text: str) -> str | None:
 
 
 _counter = CaseCounter.__table__
-_NEXT_NUMBER = (_counter.update().where(_counter.c.year == bindparam("k_year"))
-                .values(last=_counter.c.last + 1).returning(_counter.c.last))
+_NEXT_NUMBER = (
+    _counter.update()
+    .where(_counter.c.year == bindparam("k_year"))
+    .values(last=_counter.c.last + 1)
+    .returning(_counter.c.last)
+)
 
 
 def insert_if_absent(session: Session, table, values: dict) -> None:
@@ -220,9 +233,11 @@ def next_number(session: Session, year: int) -> int:
 
 
 _party = Party.__table__
-_UPDATE_PARTY = (_party.update()
-                 .where(_party.c.doc_type == bindparam("k_type"), _party.c.doc_number == bindparam("k_number"))
-                 .returning(_party.c.id))
+_UPDATE_PARTY = (
+    _party.update()
+    .where(_party.c.doc_type == bindparam("k_type"), _party.c.doc_number == bindparam("k_number"))
+    .returning(_party.c.id)
+)
 _INSERT_PARTY = _party.insert().returning(_party.c.id)
 _INSERT_CASE = Expediente.__table__.insert().returning(Expediente.__table__.c.id)
 _INSERT_DOCUMENT = Document.__table__.insert()
@@ -233,13 +248,12 @@ _DESK_UNIT = select(Unit.__table__.c.id).where(Unit.__table__.c.code == "MP")
 def _upsert_party(session: Session, filer: FilerInput) -> int:
     """The filer's id; contact data is updated to what they gave in this filing."""
     conn = session.connection()
-    values = dict(name=filer.name, kind=filer.kind, email=filer.email, phone=filer.phone,
-                  address=filer.address)
-    party_id = conn.execute(_UPDATE_PARTY, {"k_type": filer.doc_type, "k_number": filer.doc_number,
-                                            **values}).scalar()
+    values = dict(name=filer.name, kind=filer.kind, email=filer.email, phone=filer.phone, address=filer.address)
+    party_id = conn.execute(_UPDATE_PARTY, {"k_type": filer.doc_type, "k_number": filer.doc_number, **values}).scalar()
     if party_id is None:
-        party_id = conn.execute(_INSERT_PARTY, {"doc_type": filer.doc_type, "doc_number": filer.doc_number,
-                                                **values}).scalar_one()
+        party_id = conn.execute(
+            _INSERT_PARTY, {"doc_type": filer.doc_type, "doc_number": filer.doc_number, **values}
+        ).scalar_one()
     return int(party_id)
 
 
@@ -251,10 +265,13 @@ def get_procedure(session: Session, code: str, *, public_only: bool = True) -> P
 
 
 def public_procedures(session: Session) -> list[Procedure]:
-    return list(session.exec(
-        select(Procedure).where(Procedure.public == True, Procedure.active == True)  # noqa: E712
-        .order_by(Procedure.category, Procedure.name)
-    ).all())
+    return list(
+        session.exec(
+            select(Procedure)
+            .where(Procedure.public == True, Procedure.active == True)  # noqa: E712
+            .order_by(Procedure.category, Procedure.name)
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------- the filing
@@ -301,19 +318,36 @@ def file_case(
             sha, was_created = store.put(f.data)
             (created.append(sha) if was_created else reused.append(f))
         result = _write_filing(
-            session, procedure=procedure, filer=clean_filer, subject=subject, fields=clean_fields,
-            files=files, screened=screened, channel=channel, received_at=received_at,
-            registered_by_id=registered_by_id, calendar=calendar,
+            session,
+            procedure=procedure,
+            filer=clean_filer,
+            subject=subject,
+            fields=clean_fields,
+            files=files,
+            screened=screened,
+            channel=channel,
+            received_at=received_at,
+            registered_by_id=registered_by_id,
+            calendar=calendar,
         )
         if tracking_url and clean_filer.email:  # the confirmation e-mail, queued in the same transaction
             from sgd_app.domain import notify
             from sgd_app.domain.calendar import format_date_es
 
             subject, body = notify.filing_confirmation(
-                result.case.number, result.access_key, tracking_url, procedure.name,
-                format_date_es(result.case.filed_on, weekday=True))
-            notify.enqueue(session, to=clean_filer.email, subject=subject, body=body,
-                           dedupe_key=f"confirmacion:{result.case.number}")
+                result.case.number,
+                result.access_key,
+                tracking_url,
+                procedure.name,
+                format_date_es(result.case.filed_on, weekday=True),
+            )
+            notify.enqueue(
+                session,
+                to=clean_filer.email,
+                subject=subject,
+                body=body,
+                dedupe_key=f"confirmacion:{result.case.number}",
+            )
         from sgd_app.domain import digitize
 
         digitize.enqueue_case(session, result.case.id, fresh=True)  # text extraction / OCR, in the background
@@ -333,10 +367,20 @@ def file_case(
     return result
 
 
-def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, subject: str,
-                  fields: dict[str, str], files: Sequence[IncomingFile], screened: list,
-                  channel: str, received_at: datetime, registered_by_id: int | None,
-                  calendar: BusinessCalendar | None) -> FilingResult:
+def _write_filing(
+    session: Session,
+    *,
+    procedure: Procedure,
+    filer: FilerInput,
+    subject: str,
+    fields: dict[str, str],
+    files: Sequence[IncomingFile],
+    screened: list,
+    channel: str,
+    received_at: datetime,
+    registered_by_id: int | None,
+    calendar: BusinessCalendar | None,
+) -> FilingResult:
     """The rows of one filing, written with plain INSERTs (this is the hot path)."""
     year = received_at.astimezone(LIMA).year
     seq = next_number(session, year)  # first statement: takes the numbering lock
@@ -346,12 +390,30 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
     party_id = _upsert_party(session, filer)
     key = new_access_key()
     case_values = dict(
-        number=format_number(year, seq), year=year, seq=seq, procedure_id=procedure.id,
-        party_id=party_id, subject=subject, fields=fields, channel=channel, status="registrado",
-        priority="normal", received_at=received_at, filed_on=filed_on, due_on=due_on, current_due_on=due_on,
-        current_unit_id=procedure.unit_id, current_user_id=None, awaiting_receipt=True, version=1,
-        accumulated_into_id=None, closed_at=None, access_key_hash=access_key_hash(key),
-        folios=sum(s.pages for s in screened), registered_by_id=registered_by_id, created_at=received_at,
+        number=format_number(year, seq),
+        year=year,
+        seq=seq,
+        procedure_id=procedure.id,
+        party_id=party_id,
+        subject=subject,
+        fields=fields,
+        channel=channel,
+        status="registrado",
+        priority="normal",
+        received_at=received_at,
+        filed_on=filed_on,
+        due_on=due_on,
+        current_due_on=due_on,
+        current_unit_id=procedure.unit_id,
+        current_user_id=None,
+        awaiting_receipt=True,
+        version=1,
+        accumulated_into_id=None,
+        closed_at=None,
+        access_key_hash=access_key_hash(key),
+        folios=sum(s.pages for s in screened),
+        registered_by_id=registered_by_id,
+        created_at=received_at,
     )
     conn = session.connection()
     case_id = conn.execute(_INSERT_CASE, case_values).scalar_one()
@@ -363,24 +425,60 @@ def _write_filing(session: Session, *, procedure: Procedure, filer: FilerInput, 
         if f.role == "anexo":
             annex_no += 1
         label = f.label or ("Documento principal" if f.role == "principal" else f"Anexo {annex_no}")
-        doc_rows.append(dict(expediente_id=case_id, kind="solicitud" if f.role == "principal" else "anexo",
-                             role=f.role, label=label[:200], filename=_safe_filename(f.filename),
-                             sha256=s.sha256, size=s.size, pages=s.pages, mime="application/pdf", number="",
-                             author_id=None, signed=False, verify_code=None, created_at=received_at))
+        doc_rows.append(
+            dict(
+                expediente_id=case_id,
+                kind="solicitud" if f.role == "principal" else "anexo",
+                role=f.role,
+                label=label[:200],
+                filename=_safe_filename(f.filename),
+                sha256=s.sha256,
+                size=s.size,
+                pages=s.pages,
+                mime="application/pdf",
+                number="",
+                author_id=None,
+                signed=False,
+                verify_code=None,
+                created_at=received_at,
+            )
+        )
     conn.execute(_INSERT_DOCUMENT, doc_rows)
     documents = [Document(**row) for row in doc_rows]
-    conn.execute(_INSERT_MOVEMENT, dict(
-        expediente_id=case_id, action="derivar", from_unit_id=conn.execute(_DESK_UNIT).scalar(),
-        to_unit_id=procedure.unit_id, to_user_id=None, actor_id=registered_by_id, on_behalf_of_id=None,
-        instructions="Ingreso por " + CHANNELS[channel], priority="normal", due_on=due_on,
-        created_at=received_at, received_at=None, received_by_id=None))
-    audit.record(session, actor=f"user:{registered_by_id}" if registered_by_id else "ciudadano",
-                 action="registrar", object_type="expediente", object_id=case.number,
-                 data={"procedimiento": procedure.code, "canal": channel,
-                       "remitente": f"{filer.doc_type} {filer.doc_number}",
-                       "documentos": [[d["filename"], d["sha256"], d["pages"]] for d in doc_rows],
-                       "presentado": filed_on.isoformat(), "vence": due_on.isoformat()},
-                 at=received_at)
+    conn.execute(
+        _INSERT_MOVEMENT,
+        dict(
+            expediente_id=case_id,
+            action="derivar",
+            from_unit_id=conn.execute(_DESK_UNIT).scalar(),
+            to_unit_id=procedure.unit_id,
+            to_user_id=None,
+            actor_id=registered_by_id,
+            on_behalf_of_id=None,
+            instructions="Ingreso por " + CHANNELS[channel],
+            priority="normal",
+            due_on=due_on,
+            created_at=received_at,
+            received_at=None,
+            received_by_id=None,
+        ),
+    )
+    audit.record(
+        session,
+        actor=f"user:{registered_by_id}" if registered_by_id else "ciudadano",
+        action="registrar",
+        object_type="expediente",
+        object_id=case.number,
+        data={
+            "procedimiento": procedure.code,
+            "canal": channel,
+            "remitente": f"{filer.doc_type} {filer.doc_number}",
+            "documentos": [[d["filename"], d["sha256"], d["pages"]] for d in doc_rows],
+            "presentado": filed_on.isoformat(),
+            "vence": due_on.isoformat(),
+        },
+        at=received_at,
+    )
     return FilingResult(case=case, access_key=key, documents=documents)
 
 
@@ -447,26 +545,57 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
     unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
     timeline = [{"at": case.received_at, "title": "Recibido", "detail": CHANNELS.get(case.channel, case.channel)}]
     for m in moves:
-        timeline.append({
-            "at": m.created_at,
-            "title": {"derivar": "Derivado", "copia": "Copia", "devolver": "Devuelto",
-                      "observar": "Observado", "atender": "Atendido", "archivar": "Archivado",
-                      "subsanar": "Subsanado", "no_presentado": "No presentado", "documento": "Documento emitido",
-                      "prioridad": "Prioridad actualizada", "anexo": "Anexo agregado",
-                      "acumular": "Acumulado", "acumulacion": "Se le acumuló otro expediente"}.get(m.action, m.action.capitalize()),
-            "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
-        })
+        timeline.append(
+            {
+                "at": m.created_at,
+                "title": {
+                    "derivar": "Derivado",
+                    "copia": "Copia",
+                    "devolver": "Devuelto",
+                    "observar": "Observado",
+                    "atender": "Atendido",
+                    "archivar": "Archivado",
+                    "subsanar": "Subsanado",
+                    "no_presentado": "No presentado",
+                    "documento": "Documento emitido",
+                    "prioridad": "Prioridad actualizada",
+                    "anexo": "Anexo agregado",
+                    "acumular": "Acumulado",
+                    "acumulacion": "Se le acumuló otro expediente",
+                }.get(m.action, m.action.capitalize()),
+                "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
+            }
+        )
         if m.received_at:
-            timeline.append({"at": m.received_at, "title": "Recibido por la unidad",
-                             "detail": unit_names.get(m.to_unit_id, "")})
+            timeline.append(
+                {"at": m.received_at, "title": "Recibido por la unidad", "detail": unit_names.get(m.to_unit_id, "")}
+            )
     timeline.sort(key=lambda t: t["at"])
     return TrackingView(
-        number=case.number, status=case.status, status_label=STATUSES.get(case.status, case.status),
-        procedure=procedure.name if procedure else "", subject=case.subject,
-        filer_name=party.name if party else "", received_at=case.received_at, filed_on=case.filed_on,
-        due_on=case.due_on, unit=unit.name if unit else "", folios=case.folios, channel=case.channel,
-        documents=[{"label": d.label, "filename": d.filename, "pages": d.pages, "size": d.size,
-                    "sha256": d.sha256, "kind": d.kind, "verify_code": d.verify_code or ""} for d in docs],
+        number=case.number,
+        status=case.status,
+        status_label=STATUSES.get(case.status, case.status),
+        procedure=procedure.name if procedure else "",
+        subject=case.subject,
+        filer_name=party.name if party else "",
+        received_at=case.received_at,
+        filed_on=case.filed_on,
+        due_on=case.due_on,
+        unit=unit.name if unit else "",
+        folios=case.folios,
+        channel=case.channel,
+        documents=[
+            {
+                "label": d.label,
+                "filename": d.filename,
+                "pages": d.pages,
+                "size": d.size,
+                "sha256": d.sha256,
+                "kind": d.kind,
+                "verify_code": d.verify_code or "",
+            }
+            for d in docs
+        ],
         timeline=timeline,
     )
 
@@ -478,13 +607,15 @@ def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> s
         return virtual_place
     from sgd_app.domain.models import Membership
 
-    city = session.exec(select(Unit.place).join(Membership, Membership.unit_id == Unit.id)
-                        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")).first()
+    city = session.exec(
+        select(Unit.place)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")
+    ).first()
     return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
 
 
-def receipt_data(session: Session, case: Expediente, *, institution: str, place: str,
-                 tracking_url: str):
+def receipt_data(session: Session, case: Expediente, *, institution: str, place: str, tracking_url: str):
     """Everything the receipt (cargo) shows, read from the database."""
     from sgd_app.domain.receipt import ReceiptData, ReceiptFile
 
@@ -492,32 +623,59 @@ def receipt_data(session: Session, case: Expediente, *, institution: str, place:
     party = session.get(Party, case.party_id)
     procedure = session.get(Procedure, case.procedure_id)
     return ReceiptData(
-        institution=institution, number=case.number, received_at=case.received_at,
-        filed_on=case.filed_on, place=place, channel=case.channel, procedure=view.procedure,
-        category=procedure.category if procedure else "", unit=view.unit,
+        institution=institution,
+        number=case.number,
+        received_at=case.received_at,
+        filed_on=case.filed_on,
+        place=place,
+        channel=case.channel,
+        procedure=view.procedure,
+        category=procedure.category if procedure else "",
+        unit=view.unit,
         filer_name=party.name if party else "",
         filer_doc=identity.format_document(party.doc_type, party.doc_number) if party else "",
         filer_kind=identity.PARTY_KINDS.get(party.kind, "") if party else "",
-        subject=case.subject, folios=case.folios, due_on=case.due_on,
-        files=tuple(ReceiptFile(label=d["label"], filename=d["filename"], pages=d["pages"],
-                                size=d["size"], sha256=d["sha256"]) for d in view.documents
-                    if d["kind"] in ("solicitud", "anexo")),
+        subject=case.subject,
+        folios=case.folios,
+        due_on=case.due_on,
+        files=tuple(
+            ReceiptFile(label=d["label"], filename=d["filename"], pages=d["pages"], size=d["size"], sha256=d["sha256"])
+            for d in view.documents
+            if d["kind"] in ("solicitud", "anexo")
+        ),
         tracking_url=tracking_url,
     )
 
 
-def attach_receipt(session: Session, store: FileStore, *, case: Expediente, sealed_pdf: bytes, verify_code: str,
-                   pages: int) -> Document:
+def attach_receipt(
+    session: Session, store: FileStore, *, case: Expediente, sealed_pdf: bytes, verify_code: str, pages: int
+) -> Document:
     """File the sealed receipt (cargo) into the case, in the caller's transaction."""
     sha, created = store.put(sealed_pdf)
     try:
-        doc = Document(expediente_id=case.id, kind="cargo", role="cargo", label="Cargo de recepción",
-                       filename=f"cargo-{case.number}.pdf", sha256=sha, size=len(sealed_pdf), pages=pages,
-                       signed=True, verify_code=verify_code, created_at=utcnow())
+        doc = Document(
+            expediente_id=case.id,
+            kind="cargo",
+            role="cargo",
+            label="Cargo de recepción",
+            filename=f"cargo-{case.number}.pdf",
+            sha256=sha,
+            size=len(sealed_pdf),
+            pages=pages,
+            signed=True,
+            verify_code=verify_code,
+            created_at=utcnow(),
+        )
         session.add(doc)
         session.flush()
-        audit.record(session, actor="sistema", action="sellar_cargo", object_type="expediente",
-                     object_id=case.number, data={"sha256": sha})
+        audit.record(
+            session,
+            actor="sistema",
+            action="sellar_cargo",
+            object_type="expediente",
+            object_id=case.number,
+            data={"sha256": sha},
+        )
     except BaseException:
         if created:
             store.remove(sha)
@@ -526,5 +684,6 @@ def attach_receipt(session: Session, store: FileStore, *, case: Expediente, seal
 
 
 def sealed_receipt(session: Session, case_id: int) -> Document | None:
-    return session.exec(select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo")
-                        .order_by(Document.id.desc())).first()
+    return session.exec(
+        select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo").order_by(Document.id.desc())
+    ).first()

@@ -6,6 +6,7 @@ Paper saved — assumptions stated on the page:
 - a kilogram of paper costs what the institution paid in 2019: S/ 88,360.50 for 20,298.56 kg
   (≈ S/ 4.35 per kg, paper only: no toner, storage or courier).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,8 +31,12 @@ def count_visit(session: Session, path: str, day: date) -> None:
     if path not in PUBLIC_PATHS:
         return
     insert_if_absent(session, PageVisit.__table__, {"day": day, "path": path, "count": 0})
-    session.execute(update(PageVisit).where(PageVisit.day == day, PageVisit.path == path)
-                    .values(count=PageVisit.count + 1).execution_options(synchronize_session=False))
+    session.execute(
+        update(PageVisit)
+        .where(PageVisit.day == day, PageVisit.path == path)
+        .values(count=PageVisit.count + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass
@@ -56,12 +61,16 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
     where = [F.grain == "m", F.status != "no_presentado"]
     if year:
         where += [F.day >= date(year, 1, 1), F.day <= date(year, 12, 1)]
-    procs = {pid: (name, cat) for pid, name, cat in session.exec(select(Procedure.id, Procedure.name, Procedure.category))}
+    procs = {
+        pid: (name, cat) for pid, name, cat in session.exec(select(Procedure.id, Procedure.name, Procedure.category))
+    }
     by_proc: dict[str, int] = {}
     months: dict[tuple[int, int], list[int]] = {}
     for day, channel, proc, n in session.execute(
-            sa_select(F.day, F.channel, F.procedure_id, func.sum(F.n)).where(*where)
-            .group_by(F.day, F.channel, F.procedure_id)).all():
+        sa_select(F.day, F.channel, F.procedure_id, func.sum(F.n))
+        .where(*where)
+        .group_by(F.day, F.channel, F.procedure_id)
+    ).all():
         n = int(n)
         if not n:
             continue
@@ -83,7 +92,8 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
         where.append(Expediente.year == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.
     digital = session.exec(
-        select(func.coalesce(func.sum(Document.pages), 0)).join(Expediente, Expediente.id == Document.expediente_id)
+        select(func.coalesce(func.sum(Document.pages), 0))
+        .join(Expediente, Expediente.id == Document.expediente_id)
         .where(*where, (Expediente.channel != "presencial") | (Document.signed == True))  # noqa: E712
     ).one()
     f.pages_digital = int(digital or 0)

@@ -3,6 +3,7 @@
 Times are stored as timezone-aware UTC datetimes; legal dates (filing day, due day) are plain
 dates in the institution's calendar (America/Lima).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

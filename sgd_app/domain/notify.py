@@ -16,6 +16,7 @@ again. The Message-ID is derived from the row id, so such a rare duplicate is re
 
 Plain Python: no reflex, no settings (the caller passes the SMTP URL and the public URL).
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def enqueue(session: Session, *, to: str, subject: str, body: str,
-            dedupe_key: str | None = None) -> OutboxMessage | None:
+def enqueue(
+    session: Session, *, to: str, subject: str, body: str, dedupe_key: str | None = None
+) -> OutboxMessage | None:
     """Queue one e-mail inside the caller's transaction.
 
     With a ``dedupe_key`` already queued (e.g. ``"cargo:2026-0000123"``) nothing is written and
@@ -73,13 +75,18 @@ def enqueue(session: Session, *, to: str, subject: str, body: str,
     subject = _one_line(subject)[:_MAX_SUBJECT]
     if dedupe_key is not None:
         dedupe_key = dedupe_key[:_MAX_DEDUPE]
-        found = session.execute(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).first()
+        found = session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
         if found is not None:
             return None
-    message = OutboxMessage(to_addr=to, subject=subject, body=body, dedupe_key=dedupe_key,
-                            status=PENDING, attempts=0, next_attempt_at=utcnow())
+    message = OutboxMessage(
+        to_addr=to,
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=utcnow(),
+    )
     nested = session.begin_nested()
     try:
         session.add(message)
@@ -98,7 +105,7 @@ def backoff(attempts: int) -> timedelta:
     exponent = max(0, attempts - 1)
     if exponent > 20:
         return timedelta(seconds=BACKOFF_MAX_SECONDS)
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** exponent, BACKOFF_MAX_SECONDS))
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2**exponent, BACKOFF_MAX_SECONDS))
 
 
 # ---------------------------------------------------------------- SMTP settings
@@ -154,8 +161,9 @@ def parse_smtp_url(url: str) -> SmtpConfig:
 
 def _connect(cfg: SmtpConfig) -> smtplib.SMTP:
     if cfg.implicit_tls:
-        conn: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout,
-                                              context=ssl.create_default_context())
+        conn: smtplib.SMTP = smtplib.SMTP_SSL(
+            cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context()
+        )
     else:
         conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
     try:
@@ -209,8 +217,9 @@ def message_id(outbox_id: int, public_url: str) -> str:
     return f"<outbox-{outbox_id}@{host}>"
 
 
-def build_email(*, outbox_id: int, sender: str, to: str, subject: str, body: str,
-                date: datetime, public_url: str) -> EmailMessage:
+def build_email(
+    *, outbox_id: int, sender: str, to: str, subject: str, body: str, date: datetime, public_url: str
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
@@ -229,10 +238,10 @@ _c = _t.c
 def _claim(engine: Engine, now: datetime, batch: int, lease_seconds: float) -> list[_Claimed]:
     lease = now + timedelta(seconds=lease_seconds)
     due = (
-        select(_c.id, _c.status, _c.next_attempt_at, _c.lease_until, _c.to_addr, _c.subject,
-               _c.body, _c.attempts)
-        .where(or_(and_(_c.status == PENDING, _c.next_attempt_at <= now),
-                   and_(_c.status == SENDING, _c.lease_until < now)))
+        select(_c.id, _c.status, _c.next_attempt_at, _c.lease_until, _c.to_addr, _c.subject, _c.body, _c.attempts)
+        .where(
+            or_(and_(_c.status == PENDING, _c.next_attempt_at <= now), and_(_c.status == SENDING, _c.lease_until < now))
+        )
         .order_by(_c.next_attempt_at, _c.id)
         .limit(batch)
     )
@@ -242,13 +251,10 @@ def _claim(engine: Engine, now: datetime, batch: int, lease_seconds: float) -> l
         rows = sorted(conn.execute(due).all(), key=lambda r: r.id)  # one lock order for all
         for r in rows:
             if r.status == PENDING:
-                still = and_(_c.status == PENDING, _c.attempts == r.attempts,
-                             _c.next_attempt_at <= now)
+                still = and_(_c.status == PENDING, _c.attempts == r.attempts, _c.next_attempt_at <= now)
             else:
                 still = and_(_c.status == SENDING, _c.lease_until == r.lease_until)
-            result = conn.execute(
-                _t.update().where(_c.id == r.id, still).values(status=SENDING, lease_until=lease)
-            )
+            result = conn.execute(_t.update().where(_c.id == r.id, still).values(status=SENDING, lease_until=lease))
             if result.rowcount == 1:
                 claimed.append(_Claimed(r.id, r.to_addr, r.subject, r.body or "", r.attempts, lease))
     return claimed
@@ -258,8 +264,7 @@ def _mark_sent(engine: Engine, item: _Claimed, at: datetime) -> None:
     # Unconditional on the lease: the message did leave, whoever holds the row now.
     with db.write_session(engine) as s:
         s.connection().execute(
-            _t.update().where(_c.id == item.id)
-            .values(status=SENT, sent_at=at, lease_until=None, last_error="")
+            _t.update().where(_c.id == item.id).values(status=SENT, sent_at=at, lease_until=None, last_error="")
         )
 
 
@@ -271,7 +276,8 @@ def _error_text(exc: BaseException) -> str:
     elif isinstance(exc, smtplib.SMTPRecipientsRefused):
         text = f"{type(exc).__name__}: " + "; ".join(
             f"{rcpt}: {code} {msg.decode('utf-8', 'replace') if isinstance(msg, bytes) else msg}"
-            for rcpt, (code, msg) in exc.recipients.items())
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
     else:
         text = f"{type(exc).__name__}: {exc}"
     return _one_line(text)[:_MAX_ERROR]
@@ -282,19 +288,36 @@ def _mark_failed(engine: Engine, item: _Claimed, error: str, now: datetime) -> N
     with db.write_session(engine) as s:
         # Only while our lease holds: never undo a send recorded by another worker.
         s.connection().execute(
-            _t.update().where(_c.id == item.id, _c.status == SENDING, _c.lease_until == item.lease_until)
-            .values(status=PENDING, attempts=attempts, last_error=error, lease_until=None,
-                    next_attempt_at=now + backoff(attempts))
+            _t.update()
+            .where(_c.id == item.id, _c.status == SENDING, _c.lease_until == item.lease_until)
+            .values(
+                status=PENDING,
+                attempts=attempts,
+                last_error=error,
+                lease_until=None,
+                next_attempt_at=now + backoff(attempts),
+            )
         )
 
 
 # Errors that concern one message; the connection stays usable for the next one.
-_PER_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-                smtplib.SMTPNotSupportedError)
+_PER_MESSAGE = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPNotSupportedError,
+)
 
 
-def deliver_due(engine: Engine, smtp_url: str, *, now: datetime | None = None, batch: int = 50,
-                lease_seconds: float = 120, public_url: str = "") -> DeliveryReport:
+def deliver_due(
+    engine: Engine,
+    smtp_url: str,
+    *,
+    now: datetime | None = None,
+    batch: int = 50,
+    lease_seconds: float = 120,
+    public_url: str = "",
+) -> DeliveryReport:
     """Send the messages that are due; never raises for SMTP or connection errors.
 
     ``public_url`` (the app passes ``settings.PUBLIC_URL``) gives the host of the Message-ID.
@@ -312,9 +335,15 @@ def deliver_due(engine: Engine, smtp_url: str, *, now: datetime | None = None, b
                 failed += 1
                 continue
             try:
-                email = build_email(outbox_id=item.id, sender=cfg.sender, to=item.to_addr,
-                                    subject=item.subject, body=item.body, date=now,
-                                    public_url=public_url)
+                email = build_email(
+                    outbox_id=item.id,
+                    sender=cfg.sender,
+                    to=item.to_addr,
+                    subject=item.subject,
+                    body=item.body,
+                    date=now,
+                    public_url=public_url,
+                )
             except (ValueError, TypeError) as exc:  # a malformed header never blocks the batch
                 _mark_failed(engine, item, _error_text(exc), now)
                 failed += 1
@@ -342,9 +371,7 @@ def deliver_due(engine: Engine, smtp_url: str, *, now: datetime | None = None, b
     finally:
         _close(conn)
     with db.session(engine) as s:
-        pending = s.execute(
-            select(func.count()).select_from(_t).where(_c.status.in_((PENDING, SENDING)))
-        ).scalar_one()
+        pending = s.execute(select(func.count()).select_from(_t).where(_c.status.in_((PENDING, SENDING)))).scalar_one()
     return DeliveryReport(sent=sent, failed=failed, pending=int(pending))
 
 
@@ -354,8 +381,9 @@ def _signed(*paragraphs: str) -> str:
     return f"{text}\n\nAtentamente,\n{SIGNATURE}\n\nEste es un mensaje automático; por favor, no lo responda.\n"
 
 
-def filing_confirmation(number: str, access_key: str, tracking_url: str, procedure: str,
-                        filed_on_text: str) -> tuple[str, str]:
+def filing_confirmation(
+    number: str, access_key: str, tracking_url: str, procedure: str, filed_on_text: str
+) -> tuple[str, str]:
     """Rule 4: the confirmation gives the case number, the access key and the status page."""
     subject = f"Expediente {number} registrado — Mesa de Partes Virtual"
     body = _signed(
@@ -371,8 +399,7 @@ def filing_confirmation(number: str, access_key: str, tracking_url: str, procedu
     return subject, body
 
 
-def observation_notice(number: str, items: Sequence[str], deadline_text: str,
-                       fix_url: str) -> tuple[str, str]:
+def observation_notice(number: str, items: Sequence[str], deadline_text: str, fix_url: str) -> tuple[str, str]:
     """Art. 136: every observation in one act, with the deadline to fix them."""
     listed = "\n".join(f"  {i}. {item}" for i, item in enumerate(items, start=1))
     subject = f"Expediente {number}: observaciones por subsanar"
@@ -426,25 +453,29 @@ def casilla_deposit(title: str, casilla_url: str, deposited_at_text: str) -> tup
     body = _signed(
         "Estimado(a) ciudadano(a):",
         f"Se depositó una notificación en su casilla electrónica:\n  {title}",
-        f"Fecha y hora de depósito: {deposited_at_text}\n"
-        "La notificación surte efecto desde ese momento.",
+        f"Fecha y hora de depósito: {deposited_at_text}\nLa notificación surte efecto desde ese momento.",
         f"Léala aquí: {casilla_url}",
     )
     return subject, body
 
 
-def staff_digest(full_name: str, rows: Iterable[tuple[str, str, str]],
-                 inbox_url: str) -> tuple[str, str]:
+def staff_digest(full_name: str, rows: Iterable[tuple[str, str, str]], inbox_url: str) -> tuple[str, str]:
     """Morning summary for an official: the cases in their charge, with the due date."""
     rows = list(rows)
     count = len(rows)
-    subject = (f"Resumen diario: {count} expediente pendiente" if count == 1
-               else f"Resumen diario: {count} expedientes pendientes")
+    subject = (
+        f"Resumen diario: {count} expediente pendiente"
+        if count == 1
+        else f"Resumen diario: {count} expedientes pendientes"
+    )
     lines = "\n".join(f"  - {number} | {procedure} | vence: {due}" for number, procedure, due in rows)
     body = _signed(
         f"Estimado(a) {full_name}:",
-        (f"Tiene {count} expediente(s) a su cargo:\n{lines}" if count
-         else "No tiene expedientes pendientes a su cargo."),
+        (
+            f"Tiene {count} expediente(s) a su cargo:\n{lines}"
+            if count
+            else "No tiene expedientes pendientes a su cargo."
+        ),
         f"Su bandeja: {inbox_url}",
     )
     return subject, body

@@ -9,6 +9,7 @@
 - A notice deposited in the casilla takes legal effect when deposited; an e-mail alert goes out
   at the same time (through the outbox, in the same transaction).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,7 @@ from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, form
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from sgd_app.domain.intake import IncomingFile, MAX_ANNEXES, _safe_filename, screen_file
-from sgd_app.domain.models import (CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party,
-                                   utcnow)
+from sgd_app.domain.models import CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party, utcnow
 
 FIX_DAYS = 2
 MAX_ITEMS = 20
@@ -46,26 +46,53 @@ def _lima_day(dt: datetime) -> date:
 
 
 # ---------------------------------------------------------------- notices (casilla)
-def deposit(session: Session, *, party_id: int, case: Expediente | None, kind: str, title: str, body: str,
-            casilla_url: str, document_id: int | None = None, now: datetime | None = None) -> Notice:
+def deposit(
+    session: Session,
+    *,
+    party_id: int,
+    case: Expediente | None,
+    kind: str,
+    title: str,
+    body: str,
+    casilla_url: str,
+    document_id: int | None = None,
+    now: datetime | None = None,
+) -> Notice:
     """Deposit a notice in the filer's casilla (legally notified now) and queue the e-mail alert."""
     now = now or utcnow()
-    notice = Notice(party_id=party_id, expediente_id=case.id if case else None, kind=kind, title=title[:300],
-                    body=body, document_id=document_id, deposited_at=now)
+    notice = Notice(
+        party_id=party_id,
+        expediente_id=case.id if case else None,
+        kind=kind,
+        title=title[:300],
+        body=body,
+        document_id=document_id,
+        deposited_at=now,
+    )
     session.add(notice)
     session.flush()
     party = session.get(Party, party_id)
     if party is not None and party.email:
         subject, text = notify.casilla_deposit(title, casilla_url, format_datetime_es(now))
         notify.enqueue(session, to=party.email, subject=subject, body=text, dedupe_key=f"aviso:{notice.id}")
-    audit.record(session, actor="sistema", action="depositar_aviso", object_type="aviso", object_id=notice.id,
-                 data={"expediente": case.number if case else None, "tipo": kind}, at=now)
+    audit.record(
+        session,
+        actor="sistema",
+        action="depositar_aviso",
+        object_type="aviso",
+        object_id=notice.id,
+        data={"expediente": case.number if case else None, "tipo": kind},
+        at=now,
+    )
     return notice
 
 
 def notices_of(session: Session, party_id: int) -> list[Notice]:
-    return list(session.exec(select(Notice).where(Notice.party_id == party_id)
-                             .order_by(Notice.deposited_at.desc(), Notice.id.desc())).all())
+    return list(
+        session.exec(
+            select(Notice).where(Notice.party_id == party_id).order_by(Notice.deposited_at.desc(), Notice.id.desc())
+        ).all()
+    )
 
 
 def read_notice(session: Session, *, party_id: int, notice_id: int) -> Notice:
@@ -76,8 +103,9 @@ def read_notice(session: Session, *, party_id: int, notice_id: int) -> Notice:
     if notice.read_at is None:
         notice.read_at = utcnow()
         session.add(notice)
-        audit.record(session, actor=f"administrado:{party_id}", action="acuse_lectura", object_type="aviso",
-                     object_id=notice.id)
+        audit.record(
+            session, actor=f"administrado:{party_id}", action="acuse_lectura", object_type="aviso", object_id=notice.id
+        )
     return notice
 
 
@@ -90,8 +118,9 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
     """Send a one-time code to the filer's e-mail. Returns the code only to the caller's tests
     via the outbox; the UI always answers the same sentence (no way to probe who is registered)."""
     now = now or utcnow()
-    party = session.exec(select(Party).where(Party.doc_type == doc_type,
-                                             Party.doc_number == (doc_number or "").strip().upper())).first()
+    party = session.exec(
+        select(Party).where(Party.doc_type == doc_type, Party.doc_number == (doc_number or "").strip().upper())
+    ).first()
     if party is None or not party.email:
         return None
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first()
@@ -112,19 +141,21 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
     return code
 
 
-def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
-                 now: datetime | None = None) -> int:
+def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str, now: datetime | None = None) -> int:
     """The filer's party id when the code is right; the same refusal whatever was wrong."""
     now = now or utcnow()
     refusal = InvalidInput("code", "El código no es válido o ya venció. Pida uno nuevo.")
-    party = session.exec(select(Party).where(Party.doc_type == doc_type,
-                                             Party.doc_number == (doc_number or "").strip().upper())).first()
+    party = session.exec(
+        select(Party).where(Party.doc_type == doc_type, Party.doc_number == (doc_number or "").strip().upper())
+    ).first()
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first() if party else None
     if account is None or not account.code_hash or account.code_expires_at is None:
         raise refusal
     if account.failed_codes >= MAX_CODE_FAILURES:
         raise TooManyAttempts("Demasiados intentos. Pida un código nuevo.", 60)
-    if _aware(account.code_expires_at) < now or not hmac.compare_digest(account.code_hash, _code_hash((code or "").strip(), account.id)):
+    if _aware(account.code_expires_at) < now or not hmac.compare_digest(
+        account.code_hash, _code_hash((code or "").strip(), account.id)
+    ):
         account.failed_codes += 1
         session.add(account)
         session.commit()
@@ -133,15 +164,25 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
     account.code_expires_at = None
     account.email_verified_at = account.email_verified_at or now
     session.add(account)
-    audit.record(session, actor=f"administrado:{party.id}", action="abrir_casilla", object_type="casilla",
-                 object_id=account.id)
+    audit.record(
+        session, actor=f"administrado:{party.id}", action="abrir_casilla", object_type="casilla", object_id=account.id
+    )
     return party.id
 
 
 # ---------------------------------------------------------------- observations
-def observe(session: Session, *, who: Principal, number: str, version: int, items: Sequence[str],
-            casilla_url: str, fix_url: str, calendar: BusinessCalendar | None = None,
-            now: datetime | None = None) -> Observation:
+def observe(
+    session: Session,
+    *,
+    who: Principal,
+    number: str,
+    version: int,
+    items: Sequence[str],
+    casilla_url: str,
+    fix_url: str,
+    calendar: BusinessCalendar | None = None,
+    now: datetime | None = None,
+) -> Observation:
     """Observe a filing: every observation in one act; the clock stops; the filer is notified."""
     now = now or utcnow()
     case = routing._load(session, who, number, version)
@@ -156,19 +197,39 @@ def observe(session: Session, *, who: Principal, number: str, version: int, item
     cal = calendar or load_calendar(session)
     observed_on = cal.first_business_day_from(_lima_day(now))
     deadline = cal.add_business_days(observed_on, FIX_DAYS)
-    obs = Observation(expediente_id=case.id, items=clean, made_by_id=who.user.id, made_at=now,
-                      observed_on=observed_on, deadline_on=deadline)
+    obs = Observation(
+        expediente_id=case.id,
+        items=clean,
+        made_by_id=who.user.id,
+        made_at=now,
+        observed_on=observed_on,
+        deadline_on=deadline,
+    )
     session.add(obs)
-    session.add(Movement(expediente_id=case.id, action="observar", from_unit_id=case.current_unit_id,
-                         actor_id=who.user.id, instructions="; ".join(clean)[:2000], created_at=now))
+    session.add(
+        Movement(
+            expediente_id=case.id,
+            action="observar",
+            from_unit_id=case.current_unit_id,
+            actor_id=who.user.id,
+            instructions="; ".join(clean)[:2000],
+            created_at=now,
+        )
+    )
     routing._bump(session, case, version, status="observado")
     session.flush()
     routing._record(session, who, case, "observar", None, {"observaciones": clean, "plazo": deadline.isoformat()})
     body = "\n".join(f"{n}. {text}" for n, text in enumerate(clean, 1))
-    deposit(session, party_id=case.party_id, case=case, kind="observacion",
-            title=f"Observaciones a su expediente {case.number}",
-            body=f"{body}\n\nPlazo para subsanar: hasta el {format_date_es(deadline, weekday=True)}.",
-            casilla_url=casilla_url, now=now)
+    deposit(
+        session,
+        party_id=case.party_id,
+        case=case,
+        kind="observacion",
+        title=f"Observaciones a su expediente {case.number}",
+        body=f"{body}\n\nPlazo para subsanar: hasta el {format_date_es(deadline, weekday=True)}.",
+        casilla_url=casilla_url,
+        now=now,
+    )
     party = session.get(Party, case.party_id)
     if party is not None and party.email:
         subject, text = notify.observation_notice(case.number, clean, format_date_es(deadline, weekday=True), fix_url)
@@ -177,12 +238,21 @@ def observe(session: Session, *, who: Principal, number: str, version: int, item
 
 
 def open_observation(session: Session, case_id: int) -> Observation | None:
-    return session.exec(select(Observation).where(Observation.expediente_id == case_id,
-                                                  Observation.status == "abierta")).first()
+    return session.exec(
+        select(Observation).where(Observation.expediente_id == case_id, Observation.status == "abierta")
+    ).first()
 
 
-def fix(session: Session, store: FileStore, *, case: Expediente, note: str, files: Sequence[IncomingFile],
-        calendar: BusinessCalendar | None = None, now: datetime | None = None) -> Observation:
+def fix(
+    session: Session,
+    store: FileStore,
+    *,
+    case: Expediente,
+    note: str,
+    files: Sequence[IncomingFile],
+    calendar: BusinessCalendar | None = None,
+    now: datetime | None = None,
+) -> Observation:
     """The filer fixes the observations (the caller has verified the number + access key or the
     casilla). Files are screened like any upload. The case keeps its original filing date."""
     now = now or utcnow()
@@ -208,9 +278,19 @@ def fix(session: Session, store: FileStore, *, case: Expediente, note: str, file
             sha, was_created = store.put(f.data)
             if was_created:
                 created.append(sha)
-            session.add(Document(expediente_id=case.id, kind="subsanacion", role="anexo",
-                                 label=(f.label or "Subsanación")[:200], filename=_safe_filename(f.filename),
-                                 sha256=sha, size=s.size, pages=s.pages, created_at=now))
+            session.add(
+                Document(
+                    expediente_id=case.id,
+                    kind="subsanacion",
+                    role="anexo",
+                    label=(f.label or "Subsanación")[:200],
+                    filename=_safe_filename(f.filename),
+                    sha256=sha,
+                    size=s.size,
+                    pages=s.pages,
+                    created_at=now,
+                )
+            )
         obs.status, obs.fixed_at, obs.fix_note = "subsanada", now, note
         session.add(obs)
         new_due = cal.add_business_days(case.due_on, stopped)
@@ -218,20 +298,36 @@ def fix(session: Session, store: FileStore, *, case: Expediente, note: str, file
         before = summaries.facts(case)
         values = dict(status="subsanado", due_on=new_due, current_due_on=min(new_step, new_due))
         result = session.execute(
-            update(Expediente).where(Expediente.id == case.id, Expediente.status == "observado")
+            update(Expediente)
+            .where(Expediente.id == case.id, Expediente.status == "observado")
             .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             raise Conflict("Este expediente no tiene observaciones pendientes.")
         summaries.apply(session, before, summaries.changed(before, values), calendar=cal)
-        session.add(Movement(expediente_id=case.id, action="subsanar", to_unit_id=case.current_unit_id,
-                             instructions=(note or "Subsanación presentada")[:2000], created_at=now))
+        session.add(
+            Movement(
+                expediente_id=case.id,
+                action="subsanar",
+                to_unit_id=case.current_unit_id,
+                instructions=(note or "Subsanación presentada")[:2000],
+                created_at=now,
+            )
+        )
         session.flush()
         from sgd_app.domain import digitize
 
         digitize.enqueue_case(session, case.id)  # the documents just added
-        audit.record(session, actor="ciudadano", action="subsanar", object_type="expediente", object_id=case.number,
-                     data={"archivos": [f.filename for f in files], "dias_suspendidos": stopped}, at=now)
+        audit.record(
+            session,
+            actor="ciudadano",
+            action="subsanar",
+            object_type="expediente",
+            object_id=case.number,
+            data={"archivos": [f.filename for f in files], "dias_suspendidos": stopped},
+            at=now,
+        )
     except BaseException:
         for sha in created:
             store.remove(sha)
@@ -239,36 +335,64 @@ def fix(session: Session, store: FileStore, *, case: Expediente, note: str, file
     return obs
 
 
-def expire_overdue(session: Session, *, casilla_url: str, today: date | None = None,
-                   now: datetime | None = None) -> list[str]:
+def expire_overdue(
+    session: Session, *, casilla_url: str, today: date | None = None, now: datetime | None = None
+) -> list[str]:
     """Job: observations not fixed in time make the filing "no presentado" (art. 136)."""
     now = now or utcnow()
     today = today or _lima_day(now)
-    due = session.exec(select(Observation).where(Observation.status == "abierta",
-                                                 Observation.deadline_on < today)).all()
+    due = session.exec(
+        select(Observation).where(Observation.status == "abierta", Observation.deadline_on < today)
+    ).all()
     done = []
     for obs in due:
         case = session.get(Expediente, obs.expediente_id)
         if case is None or case.status != "observado":
             continue
-        reason = (f"No se subsanaron las observaciones hasta el {format_date_es(obs.deadline_on)}: se tiene por no "
-                  "presentado (art. 136 del TUO de la Ley N° 27444).")
+        reason = (
+            f"No se subsanaron las observaciones hasta el {format_date_es(obs.deadline_on)}: se tiene por no "
+            "presentado (art. 136 del TUO de la Ley N° 27444)."
+        )
         obs.status = "vencida"
         session.add(obs)
         before = summaries.facts(case)
-        session.execute(update(Expediente).where(Expediente.id == case.id, Expediente.status == "observado")
-                        .values(status="no_presentado", closed_at=now, version=Expediente.version + 1)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Expediente)
+            .where(Expediente.id == case.id, Expediente.status == "observado")
+            .values(status="no_presentado", closed_at=now, version=Expediente.version + 1)
+            .execution_options(synchronize_session=False)
+        )
         summaries.apply(session, before, summaries.changed(before, {"status": "no_presentado", "closed_at": now}))
         summaries.left(session, case, now)
-        session.add(Movement(expediente_id=case.id, action="no_presentado", from_unit_id=case.current_unit_id,
-                             instructions=reason, created_at=now))
+        session.add(
+            Movement(
+                expediente_id=case.id,
+                action="no_presentado",
+                from_unit_id=case.current_unit_id,
+                instructions=reason,
+                created_at=now,
+            )
+        )
         session.flush()
-        audit.record(session, actor="sistema", action="no_presentado", object_type="expediente",
-                     object_id=case.number, data={"motivo": reason}, at=now)
-        deposit(session, party_id=case.party_id, case=case, kind="no_presentado",
-                title=f"Su expediente {case.number} se tiene por no presentado", body=reason,
-                casilla_url=casilla_url, now=now)
+        audit.record(
+            session,
+            actor="sistema",
+            action="no_presentado",
+            object_type="expediente",
+            object_id=case.number,
+            data={"motivo": reason},
+            at=now,
+        )
+        deposit(
+            session,
+            party_id=case.party_id,
+            case=case,
+            kind="no_presentado",
+            title=f"Su expediente {case.number} se tiene por no presentado",
+            body=reason,
+            casilla_url=casilla_url,
+            now=now,
+        )
         party = session.get(Party, case.party_id)
         if party is not None and party.email:
             subject, text = notify.not_filed_notice(case.number, reason)
@@ -277,13 +401,27 @@ def expire_overdue(session: Session, *, casilla_url: str, today: date | None = N
     return done
 
 
-def deliver_answer(session: Session, *, case: Expediente, document_id: int, casilla_url: str,
-                   download_url: str, now: datetime | None = None) -> Notice:
+def deliver_answer(
+    session: Session,
+    *,
+    case: Expediente,
+    document_id: int,
+    casilla_url: str,
+    download_url: str,
+    now: datetime | None = None,
+) -> Notice:
     """Deposit the signed answer in the casilla and e-mail the filer (after the case is attended)."""
-    notice = deposit(session, party_id=case.party_id, case=case, kind="respuesta",
-                     title=f"Respuesta a su expediente {case.number}",
-                     body="La institución atendió su pedido. Descargue la respuesta firmada digitalmente.",
-                     casilla_url=casilla_url, document_id=document_id, now=now)
+    notice = deposit(
+        session,
+        party_id=case.party_id,
+        case=case,
+        kind="respuesta",
+        title=f"Respuesta a su expediente {case.number}",
+        body="La institución atendió su pedido. Descargue la respuesta firmada digitalmente.",
+        casilla_url=casilla_url,
+        document_id=document_id,
+        now=now,
+    )
     party = session.get(Party, case.party_id)
     if party is not None and party.email:
         subject, text = notify.answer_notice(case.number, casilla_url, download_url)
@@ -293,8 +431,9 @@ def deliver_answer(session: Session, *, case: Expediente, document_id: int, casi
 
 def answer_document(session: Session, case_id: int) -> Document | None:
     """The signed answer delivered for a case (the document of its 'respuesta' notice)."""
-    notice = session.exec(select(Notice).where(Notice.expediente_id == case_id, Notice.kind == "respuesta")
-                          .order_by(Notice.id.desc())).first()
+    notice = session.exec(
+        select(Notice).where(Notice.expediente_id == case_id, Notice.kind == "respuesta").order_by(Notice.id.desc())
+    ).first()
     return session.get(Document, notice.document_id) if notice and notice.document_id else None
 
 

@@ -66,6 +66,7 @@ Production::
     load_certificates(data: bytes) -> list[asn1crypto.x509.Certificate]   # PEM (one or many) or DER
     http_timestamper(url: str, *, auth=None, timeout=10) -> TimeStamper   # external RFC 3161 TSA
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -128,8 +129,11 @@ class CachedKeySigner(SimpleSigner):
     def __init__(self, signing_cert: asn1_x509.Certificate, private_key, chain: Iterable[asn1_x509.Certificate] = ()):
         store = SimpleCertificateStore()
         store.register_multiple(list(chain))
-        super().__init__(signing_cert=signing_cert, signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
-                         cert_registry=store)
+        super().__init__(
+            signing_cert=signing_cert,
+            signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
+            cert_registry=store,
+        )
         self._pyca_key = private_key
 
     def _signed_attr_providers(self, *args, **kwargs):
@@ -186,10 +190,17 @@ class LocalTimeStamper(DummyTimeStamper):
     pyhanko's ``DummyTimeStamper`` produces real RFC 3161 tokens signed with the TSA key, but
     re-parses that key for every token; this subclass keeps the parsed key."""
 
-    def __init__(self, tsa_cert: asn1_x509.Certificate, tsa_private_key: rsa.RSAPrivateKey,
-                 chain: Iterable[asn1_x509.Certificate] = ()):
-        super().__init__(tsa_cert=tsa_cert, tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_private_key),
-                         certs_to_embed=list(chain))
+    def __init__(
+        self,
+        tsa_cert: asn1_x509.Certificate,
+        tsa_private_key: rsa.RSAPrivateKey,
+        chain: Iterable[asn1_x509.Certificate] = (),
+    ):
+        super().__init__(
+            tsa_cert=tsa_cert,
+            tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_private_key),
+            certs_to_embed=list(chain),
+        )
         self._pyca_key = tsa_private_key
 
     def _build_tst_info(self, message_imprint, dt, req):
@@ -207,15 +218,20 @@ class LocalTimeStamper(DummyTimeStamper):
         if static is None:  # pre-encoded: DER-encoding the ESSCertID issuer name each time is slow
             static = self._static_attrs = [
                 cms.CMSAttribute.load(general.simple_cms_attribute("content_type", "tst_info").dump()),
-                cms.CMSAttribute.load(general.simple_cms_attribute(
-                    "signing_certificate", general.as_signing_certificate(self.tsa_cert)).dump()),
+                cms.CMSAttribute.load(
+                    general.simple_cms_attribute(
+                        "signing_certificate", general.as_signing_certificate(self.tsa_cert)
+                    ).dump()
+                ),
             ]
-        signed_attrs = cms.CMSAttributes([
-            static[0],
-            general.simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-            static[1],
-            general.simple_cms_attribute("message_digest", md.finalize()),
-        ])
+        signed_attrs = cms.CMSAttributes(
+            [
+                static[0],
+                general.simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                static[1],
+                general.simple_cms_attribute("message_digest", md.finalize()),
+            ]
+        )
         signature = self._pyca_key.sign(signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm))
         return signature, signed_attrs
 
@@ -280,8 +296,10 @@ def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 def _name(common_name: str, institution: str, unit: str | None = None, uid: str | None = None) -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "PE"),
-             x509.NameAttribute(NameOID.ORGANIZATION_NAME, institution[:64])]
+    attrs = [
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "PE"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, institution[:64]),
+    ]
     if unit:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit))
     if uid:
@@ -320,8 +338,13 @@ class DevPKI:
 
     # ---------------------------------------------------------------- creation / loading
     @classmethod
-    def ensure(cls, directory: Path, institution: str = "Jurado Nacional de Elecciones", *,
-               crl_base_url: str = DEFAULT_CRL_BASE_URL) -> DevPKI:
+    def ensure(
+        cls,
+        directory: Path,
+        institution: str = "Jurado Nacional de Elecciones",
+        *,
+        crl_base_url: str = DEFAULT_CRL_BASE_URL,
+    ) -> DevPKI:
         """Create the PKI in ``directory`` if missing, else load it. One instance per directory and
         process (later calls return the cached instance, whatever the other arguments say).
         ``crl_base_url``: written into the certificates' CRL distribution points
@@ -378,11 +401,19 @@ class DevPKI:
                 self._ica = self._load_identity("institution-ca")
             else:
                 self._create()
-                _write_atomic(manifest, json.dumps({
-                    "institution": self.institution, "created_at": _now().isoformat(),
-                    "crl_base_url": self.crl_base_url,
-                    "key_protection": "PKCS#8 encrypted (BestAvailableEncryption), passphrase in ./passphrase (0600)",
-                }, ensure_ascii=False, indent=2).encode())
+                _write_atomic(
+                    manifest,
+                    json.dumps(
+                        {
+                            "institution": self.institution,
+                            "created_at": _now().isoformat(),
+                            "crl_base_url": self.crl_base_url,
+                            "key_protection": "PKCS#8 encrypted (BestAvailableEncryption), passphrase in ./passphrase (0600)",
+                        },
+                        ensure_ascii=False,
+                        indent=2,
+                    ).encode(),
+                )
             self._refresh_crls_locked(force=False)
 
     def _create(self) -> None:
@@ -395,9 +426,13 @@ class DevPKI:
         root_key = rsa.generate_private_key(65537, KEY_SIZE)
         root_name = _name(f"CA raíz (desarrollo) — {inst}", inst)
         root_cert = (
-            x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
-            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - _CLOCK_SKEW).not_valid_after(now + timedelta(days=365 * 20))
+            x509.CertificateBuilder()
+            .subject_name(root_name)
+            .issuer_name(root_name)
+            .public_key(root_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _CLOCK_SKEW)
+            .not_valid_after(now + timedelta(days=365 * 20))
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
             .add_extension(_ku(cert_sign=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
@@ -406,39 +441,77 @@ class DevPKI:
         self._root = _Identity(root_cert, root_key)
         self._save_identity("root-ca", self._root)
         ica_key = rsa.generate_private_key(65537, KEY_SIZE)
-        ica_cert = self._issue(self._root, ica_key.public_key(), "root-ca",
-                               _name(f"CA institucional (desarrollo) — {inst}", inst),
-                               days=365 * 10, ca=True)
+        ica_cert = self._issue(
+            self._root,
+            ica_key.public_key(),
+            "root-ca",
+            _name(f"CA institucional (desarrollo) — {inst}", inst),
+            days=365 * 10,
+            ca=True,
+        )
         self._ica = _Identity(ica_cert, ica_key)
         self._save_identity("institution-ca", self._ica)
         # institutional e-seal and the TSA
         seal_key = rsa.generate_private_key(65537, KEY_SIZE)
-        seal_cert = self._issue(self._ica, seal_key.public_key(), "institution-ca",
-                                _name(f"Sello electrónico — {inst}", inst, unit="Sello electrónico"), days=365 * 3)
+        seal_cert = self._issue(
+            self._ica,
+            seal_key.public_key(),
+            "institution-ca",
+            _name(f"Sello electrónico — {inst}", inst, unit="Sello electrónico"),
+            days=365 * 3,
+        )
         self._save_identity("seal", _Identity(seal_cert, seal_key))
         tsa_key = rsa.generate_private_key(65537, KEY_SIZE)
-        tsa_cert = self._issue(self._ica, tsa_key.public_key(), "institution-ca",
-                               _name(f"TSA (desarrollo) — {inst}", inst,
-                                     unit="Sellado de tiempo"), days=365 * 5, tsa=True)
+        tsa_cert = self._issue(
+            self._ica,
+            tsa_key.public_key(),
+            "institution-ca",
+            _name(f"TSA (desarrollo) — {inst}", inst, unit="Sellado de tiempo"),
+            days=365 * 5,
+            tsa=True,
+        )
         self._save_identity("tsa", _Identity(tsa_cert, tsa_key))
         self._write_crl("root-ca", self._root, [], 1)
         self._write_crl("institution-ca", self._ica, [], 1)
 
-    def _issue(self, issuer: _Identity, public_key, issuer_crl: str, subject: x509.Name, *, days: int,
-               ca: bool = False, tsa: bool = False) -> x509.Certificate:
+    def _issue(
+        self,
+        issuer: _Identity,
+        public_key,
+        issuer_crl: str,
+        subject: x509.Name,
+        *,
+        days: int,
+        ca: bool = False,
+        tsa: bool = False,
+    ) -> x509.Certificate:
         # The CRL distribution point matters beyond fetching: pyhanko-certvalidator (soft-fail and
         # hard-fail modes) only checks revocation for certificates that point to revocation info.
         now = _now()
         not_after = min(now + timedelta(days=days), issuer.cert.not_valid_after_utc)
         b = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.cert.subject)
-            .public_key(public_key).serial_number(x509.random_serial_number())
-            .not_valid_before(now - _CLOCK_SKEW).not_valid_after(not_after)
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer.cert.subject)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _CLOCK_SKEW)
+            .not_valid_after(not_after)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
-            .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(f"{self.crl_base_url}/{issuer_crl}.crl")],
-                relative_name=None, reasons=None, crl_issuer=None)]), critical=False)
+            .add_extension(
+                x509.CRLDistributionPoints(
+                    [
+                        x509.DistributionPoint(
+                            full_name=[x509.UniformResourceIdentifier(f"{self.crl_base_url}/{issuer_crl}.crl")],
+                            relative_name=None,
+                            reasons=None,
+                            crl_issuer=None,
+                        )
+                    ]
+                ),
+                critical=False,
+            )
         )
         if ca:
             b = b.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -457,8 +530,9 @@ class DevPKI:
     def _save_identity(self, name: str, ident: _Identity, *, directory: Path | None = None) -> None:
         d = directory or self.directory
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key_pem = ident.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          self._encryption())
+        key_pem = ident.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, self._encryption()
+        )
         _write_atomic(d / f"{name}.key.pem", key_pem, 0o600)
         _write_atomic(d / f"{name}.cert.pem", ident.cert.public_bytes(serialization.Encoding.PEM))
 
@@ -477,8 +551,10 @@ class DevPKI:
     def _write_crl(self, name: str, issuer: _Identity, revoked: list[x509.RevokedCertificate], number: int) -> None:
         now = _now()
         b = (
-            x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
-            .last_update(now - _CLOCK_SKEW).next_update(now + CRL_VALIDITY)
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.cert.subject)
+            .last_update(now - _CLOCK_SKEW)
+            .next_update(now + CRL_VALIDITY)
             .add_extension(x509.CRLNumber(number), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
         )
@@ -552,8 +628,13 @@ class DevPKI:
                     raise ValueError("Se requiere el nombre completo para emitir el certificado")
                 key = rsa.generate_private_key(65537, KEY_SIZE)
                 assert self._ica is not None
-                cert = self._issue(self._ica, key.public_key(), "institution-ca",
-                                   _name(full_name.strip(), self.institution, uid=username), days=365 * 2)
+                cert = self._issue(
+                    self._ica,
+                    key.public_key(),
+                    "institution-ca",
+                    _name(full_name.strip(), self.institution, uid=username),
+                    days=365 * 2,
+                )
                 self._save_identity(safe, _Identity(cert, key), directory=staff_dir)
             ident = self._load_identity(safe, directory=staff_dir)
             signer = CachedKeySigner(ident.asn1, ident.key, self._chain())
@@ -598,8 +679,13 @@ class DevPKI:
             cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
             crl = self._read_crl("institution-ca")
             entries = [e for e in crl if e.serial_number != cert.serial_number]
-            entry = (x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
-                     .revocation_date(_now()).add_extension(x509.CRLReason(flag), critical=False).build())
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(cert.serial_number)
+                .revocation_date(_now())
+                .add_extension(x509.CRLReason(flag), critical=False)
+                .build()
+            )
             assert self._ica is not None
             self._write_crl("institution-ca", self._ica, entries + [entry], self._crl_number(crl) + 1)
             revoked_dir = self.directory / "staff" / "revoked"
@@ -611,13 +697,20 @@ class DevPKI:
 
 
 def _ku(*, cert_sign: bool = False, signing: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(digital_signature=signing, content_commitment=signing, key_encipherment=False,
-                         data_encipherment=False, key_agreement=False, key_cert_sign=cert_sign, crl_sign=cert_sign,
-                         encipher_only=False, decipher_only=False)
+    return x509.KeyUsage(
+        digital_signature=signing,
+        content_commitment=signing,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def _safe_username(username: str) -> str:
     if not _USERNAME_RE.fullmatch(username or ""):
         raise ValueError(f"Nombre de usuario no válido para un certificado: {username!r}")
     return username.lower()
-

@@ -11,6 +11,7 @@ character plus "—", "“”", "€", "…", and keep rendering fast. Any chara
 (emoji, CJK, ...) is folded to an ASCII look-alike when there is one, else replaced by "?":
 user text never makes rendering fail.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,17 +30,19 @@ from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 from PIL import Image
 
 __all__ = [
-    "ReceiptData", "ReceiptFile", "render_receipt_pdf", "format_size", "pdf_safe", "wrap_text",
+    "ReceiptData",
+    "ReceiptFile",
+    "render_receipt_pdf",
+    "format_size",
+    "pdf_safe",
+    "wrap_text",
 ]
 
 LIMA = ZoneInfo("America/Lima")
 
 WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
-HOLIDAY_NOTE = (
-    "Presentado en día inhábil: se considera presentado el siguiente día hábil "
-    "(Ley N° 31465)."
-)
+HOLIDAY_NOTE = "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
 QR_CAPTION = "Consulte el estado de su trámite en"
 LEGAL_NOTE = (
     "Este cargo tiene el mismo valor que el cargo de recepción en papel. "
@@ -47,9 +50,7 @@ LEGAL_NOTE = (
 )
 
 # Query parameter names that would mean a secret is being put in the QR code / the PDF.
-_SECRET_PARAMS = frozenset(
-    {"clave", "clave_acceso", "key", "access_key", "token", "password", "pass", "pwd", "secret"}
-)
+_SECRET_PARAMS = frozenset({"clave", "clave_acceso", "key", "access_key", "token", "password", "pass", "pwd", "secret"})
 
 
 # ---------------------------------------------------------------------------- data
@@ -88,15 +89,45 @@ _ENCODING = "cp1252"  # = PDF WinAnsiEncoding, which fpdf2 declares for the core
 
 # Look-alikes for characters cp1252 lacks (checked after NFKD folding).
 _FALLBACKS = {
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2015": "—", "\u2212": "-", "\u2043": "-",
-    "\u2032": "'", "\u2033": '"', "\u2035": "`", "\u201b": "'", "\u201f": '"',
-    "\u2039": "‹", "\u203a": "›", "\u2022": "•", "\u2219": "•", "\u25cf": "•",
-    "\u2192": "->", "\u2190": "<-", "\u2194": "<->", "\u21d2": "=>",
-    "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u2248": "~",
-    "\u2116": "N°", "\u2122": "™", "\u2713": "v", "\u2714": "v",
-    "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
-    "\u00f8": "ø", "\u0153": "œ", "\u0152": "Œ",
-    "\u2028": "\n", "\u2029": "\n", "\u3000": " ",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2015": "—",
+    "\u2212": "-",
+    "\u2043": "-",
+    "\u2032": "'",
+    "\u2033": '"',
+    "\u2035": "`",
+    "\u201b": "'",
+    "\u201f": '"',
+    "\u2039": "‹",
+    "\u203a": "›",
+    "\u2022": "•",
+    "\u2219": "•",
+    "\u25cf": "•",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2194": "<->",
+    "\u21d2": "=>",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2260": "!=",
+    "\u2248": "~",
+    "\u2116": "N°",
+    "\u2122": "™",
+    "\u2713": "v",
+    "\u2714": "v",
+    "\u0141": "L",
+    "\u0142": "l",
+    "\u0110": "D",
+    "\u0111": "d",
+    "\u0131": "i",
+    "\u00f8": "ø",
+    "\u0153": "œ",
+    "\u0152": "Œ",
+    "\u2028": "\n",
+    "\u2029": "\n",
+    "\u3000": " ",
 }
 
 
@@ -110,9 +141,7 @@ def _fold_char(ch: str) -> str:
         return ""
     if cat == "Zs":
         return " "
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-    )
+    folded = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
     if folded:
         try:
             folded.encode(_ENCODING)
@@ -190,8 +219,7 @@ def _check_tracking_url(url: str) -> None:
     for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if name.strip().lower() in _SECRET_PARAMS:
             raise ValueError(
-                f"tracking_url must not carry a secret (parameter {name!r}): "
-                "the access key never goes into the receipt"
+                f"tracking_url must not carry a secret (parameter {name!r}): the access key never goes into the receipt"
             )
 
 
@@ -354,8 +382,18 @@ class _ReceiptPDF(FPDF):
         self.cell(w * 0.25, 4, f"Página {self.page_no()} de {{nb}}", align="R")
 
     # -- helpers ---------------------------------------------------------------
-    def para(self, text: str, w: float, size: float, style: str = "", *, lh: float = 0,
-             family: str = "Helvetica", color=_INK, link: str = "") -> _Para:
+    def para(
+        self,
+        text: str,
+        w: float,
+        size: float,
+        style: str = "",
+        *,
+        lh: float = 0,
+        family: str = "Helvetica",
+        color=_INK,
+        link: str = "",
+    ) -> _Para:
         lines = wrap_text(text, family, style, size, w - 2 * self.c_margin - 0.01)
         return _Para(lines, family, style, size, lh or size * 0.48, color, link)
 
@@ -365,8 +403,7 @@ class _ReceiptPDF(FPDF):
         self.set_text_color(*p.color)
         for line in p.lines:
             self.set_x(x)
-            self.cell(w, p.lh, line, align=align, link=p.link,
-                      new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.cell(w, p.lh, line, align=align, link=p.link, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def ensure_space(self, height: float) -> None:
         """Start a new page unless ``height`` mm fit on this one (if they fit on any page)."""
@@ -451,8 +488,11 @@ def _file_block(pdf: _ReceiptPDF, index: int, f: ReceiptFile) -> None:
     label = pdf.para(pdf_safe(f.label, multiline=False), body_w - meta_w, 9, "B", lh=4.4)
     name = pdf.para(pdf_safe(f.filename, multiline=False), body_w, 8.5, lh=4.2)
     digest = pdf.para(
-        pdf_safe(f.sha256, multiline=False).strip(), body_w - hash_label_w, 7.5,
-        family="Courier", lh=3.6,
+        pdf_safe(f.sha256, multiline=False).strip(),
+        body_w - hash_label_w,
+        7.5,
+        family="Courier",
+        lh=3.6,
     )
     height = label.height + name.height + digest.height + 2 * pad + 0.6
     pdf.ensure_space(height)
@@ -534,20 +574,17 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
     pdf.set_fill_color(*_BRAND)
     pdf.rect(0, 0, pdf.w, 5, style="F")
     pdf.set_y(14)
-    pdf.draw(pdf.para(institution.upper(), pdf.epw, 15, "B", lh=6.6, color=_BRAND),
-             pdf.l_margin, pdf.epw)
+    pdf.draw(pdf.para(institution.upper(), pdf.epw, 15, "B", lh=6.6, color=_BRAND), pdf.l_margin, pdf.epw)
     pdf.set_font("Helvetica", "", 9)
     pdf.set_text_color(*_MUTED)
-    pdf.cell(pdf.epw, 5, "Trámite Digital · Mesa de Partes",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.epw, 5, "Trámite Digital · Mesa de Partes", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     pdf.rule(_BRAND, 0.6)
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 12)
     pdf.set_text_color(*_INK)
     pdf.cell(pdf.epw, 6, "CARGO DE RECEPCIÓN", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.draw(pdf.para(f"Expediente N° {number}", pdf.epw, 20, "B", lh=9.5, color=_BRAND),
-             pdf.l_margin, pdf.epw)
+    pdf.draw(pdf.para(f"Expediente N° {number}", pdf.epw, 20, "B", lh=9.5, color=_BRAND), pdf.l_margin, pdf.epw)
     pdf.ln(1)
 
     pdf.section_title("Datos de la presentación")

@@ -6,6 +6,7 @@ Scope: exactly the cases whose current unit is one of ``routing.visible_unit_ids
 units, delegated ones, and for managers the units below theirs). Nobody else's rows ever leave
 this module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,9 +25,21 @@ from sgd_app.domain.models import Expediente, Party, Procedure, Unit
 
 CATEGORIES = {"administrativo": "Administrativo", "jurisdiccional": "Jurisdiccional"}
 CHANNELS = {"virtual": "Virtual", "presencial": "Presencial", "interoperabilidad": "Interoperabilidad"}
-HEADERS = ("Número", "Fecha de presentación", "Recibido (hora de Lima)", "Trámite", "Categoría", "Canal",
-           "Estado", "Unidad actual", "Remitente", "Documento del remitente", "Asunto", "Vence",
-           "Folios")
+HEADERS = (
+    "Número",
+    "Fecha de presentación",
+    "Recibido (hora de Lima)",
+    "Trámite",
+    "Categoría",
+    "Canal",
+    "Estado",
+    "Unidad actual",
+    "Remitente",
+    "Documento del remitente",
+    "Asunto",
+    "Vence",
+    "Folios",
+)
 FILTER_KEYS = ("date_from", "date_to", "unit_id", "procedure_id", "category", "status")
 MAX_RANGE_YEARS = 20
 
@@ -96,8 +109,14 @@ def parse_filters(params: Mapping[str, Any]) -> ReportFilters:
     date_from, date_to = p.date_range()
     category = p.choice("category", CATEGORIES, "La categoría no es válida.")
     status = p.choice("status", STATUSES, "El estado no es válido.")
-    return ReportFilters(date_from=date_from, date_to=date_to, unit_id=p.ident("unit_id", "unidad"),
-                         procedure_id=p.ident("procedure_id", "trámite"), category=category, status=status)
+    return ReportFilters(
+        date_from=date_from,
+        date_to=date_to,
+        unit_id=p.ident("unit_id", "unidad"),
+        procedure_id=p.ident("procedure_id", "trámite"),
+        category=category,
+        status=status,
+    )
 
 
 def _where(units: set[int], f: ReportFilters) -> list:
@@ -124,9 +143,23 @@ def cases_query(session: Session, who: Principal, filters: ReportFilters = Repor
     """SELECT of the rows ``who`` may see (first column: Expediente.id, for keyset paging)."""
     units = routing.visible_unit_ids(session, who)
     return (
-        select(Expediente.id, Expediente.number, Expediente.filed_on, Expediente.received_at, Procedure.name,
-               Procedure.category, Expediente.channel, Expediente.status, Unit.name, Party.name,
-               Party.doc_type, Party.doc_number, Expediente.subject, Expediente.due_on, Expediente.folios)
+        select(
+            Expediente.id,
+            Expediente.number,
+            Expediente.filed_on,
+            Expediente.received_at,
+            Procedure.name,
+            Procedure.category,
+            Expediente.channel,
+            Expediente.status,
+            Unit.name,
+            Party.name,
+            Party.doc_type,
+            Party.doc_number,
+            Expediente.subject,
+            Expediente.due_on,
+            Expediente.folios,
+        )
         .select_from(Expediente)
         .join(Procedure, Procedure.id == Expediente.procedure_id)
         .join(Party, Party.id == Expediente.party_id)
@@ -156,9 +189,21 @@ class ReportRow(NamedTuple):
 
     def as_text(self) -> list[str]:
         """Every column as the text shown on screen and written to the CSV."""
-        return [self.number, self.filed_on.strftime("%d/%m/%Y"), self.received_text, self.procedure,
-                self.category, self.channel, self.status, self.unit, self.filer, self.filer_doc, self.subject,
-                self.due_on.strftime("%d/%m/%Y") if self.due_on else "", str(self.folios)]
+        return [
+            self.number,
+            self.filed_on.strftime("%d/%m/%Y"),
+            self.received_text,
+            self.procedure,
+            self.category,
+            self.channel,
+            self.status,
+            self.unit,
+            self.filer,
+            self.filer_doc,
+            self.subject,
+            self.due_on.strftime("%d/%m/%Y") if self.due_on else "",
+            str(self.folios),
+        ]
 
 
 def _lima(dt: datetime) -> datetime:
@@ -175,12 +220,39 @@ def iter_rows(session: Session, query, batch: int = 2000, limit: int | None = No
         if size <= 0:
             return
         chunk = session.exec(query.where(Expediente.id > last).order_by(Expediente.id).limit(size)).all()
-        for (cid, number, filed_on, received_at, proc, category, channel, status, unit, filer, doc_type,
-             doc_number, subject, due_on, folios) in chunk:
+        for (
+            cid,
+            number,
+            filed_on,
+            received_at,
+            proc,
+            category,
+            channel,
+            status,
+            unit,
+            filer,
+            doc_type,
+            doc_number,
+            subject,
+            due_on,
+            folios,
+        ) in chunk:
             last = cid
-            yield ReportRow(number, filed_on, _lima(received_at), proc, CATEGORIES.get(category, category),
-                            CHANNELS.get(channel, channel), STATUSES.get(status, status), unit, filer,
-                            f"{doc_type} {doc_number}", subject, due_on, folios or 0)
+            yield ReportRow(
+                number,
+                filed_on,
+                _lima(received_at),
+                proc,
+                CATEGORIES.get(category, category),
+                CHANNELS.get(channel, channel),
+                STATUSES.get(status, status),
+                unit,
+                filer,
+                f"{doc_type} {doc_number}",
+                subject,
+                due_on,
+                folios or 0,
+            )
         sent += len(chunk)
         if len(chunk) < size:
             return
@@ -209,8 +281,9 @@ def aggregates(session: Session, who: Principal, filters: ReportFilters = Report
     return dashboards.aggregates(session, routing.visible_unit_ids(session, who), filters)
 
 
-def aggregates_naive(session: Session, who: Principal, filters: ReportFilters = ReportFilters(), *,
-                     batch: int = 5000) -> dict[str, Any]:
+def aggregates_naive(
+    session: Session, who: Principal, filters: ReportFilters = ReportFilters(), *, batch: int = 5000
+) -> dict[str, Any]:
     """The same from the cases themselves: counts grouped in SQL; deadline compliance and business
     days streamed over the attended cases (the reference the summaries are tested against)."""
     units = routing.visible_unit_ids(session, who)
@@ -220,12 +293,21 @@ def aggregates_naive(session: Session, who: Principal, filters: ReportFilters = 
         "total": total,
         "by_status": _grouped(session, clauses, Expediente.status, lambda s: STATUSES.get(s, s)),
         "by_unit": _grouped(session, clauses, Unit.name, join=(Unit, Unit.id == Expediente.current_unit_id)),
-        "by_procedure": _grouped(session, clauses, Procedure.name,
-                                 join=(Procedure, Procedure.id == Expediente.procedure_id)),
-        "by_category": _grouped(session, clauses, Procedure.category, lambda c: CATEGORIES.get(c, c),
-                                join=(Procedure, Procedure.id == Expediente.procedure_id)),
+        "by_procedure": _grouped(
+            session, clauses, Procedure.name, join=(Procedure, Procedure.id == Expediente.procedure_id)
+        ),
+        "by_category": _grouped(
+            session,
+            clauses,
+            Procedure.category,
+            lambda c: CATEGORIES.get(c, c),
+            join=(Procedure, Procedure.id == Expediente.procedure_id),
+        ),
         "by_channel": _grouped(session, clauses, Expediente.channel, lambda c: CHANNELS.get(c, c)),
-        "attended": 0, "attended_on_time": 0, "on_time_pct": None, "avg_business_days": None,
+        "attended": 0,
+        "attended_on_time": 0,
+        "on_time_pct": None,
+        "avg_business_days": None,
     }
     if not total:
         return result
@@ -233,7 +315,8 @@ def aggregates_naive(session: Session, who: Principal, filters: ReportFilters = 
     attended = on_time = days_sum = 0
     last = 0
     q = select(Expediente.id, Expediente.filed_on, Expediente.due_on, Expediente.closed_at).where(
-        *clauses, Expediente.status == "atendido", Expediente.closed_at != None)  # noqa: E711
+        *clauses, Expediente.status == "atendido", Expediente.closed_at != None
+    )  # noqa: E711
     while True:
         chunk = session.exec(q.where(Expediente.id > last).order_by(Expediente.id).limit(batch)).all()
         for cid, filed_on, due_on, closed_at in chunk:
@@ -258,8 +341,12 @@ def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     units = routing.visible_unit_ids(session, who)
     if not units:
         return []
-    return [(uid, name) for uid, name in
-            session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(sorted(units))).order_by(Unit.name)).all()]
+    return [
+        (uid, name)
+        for uid, name in session.exec(
+            select(Unit.id, Unit.name).where(Unit.id.in_(sorted(units))).order_by(Unit.name)
+        ).all()
+    ]
 
 
 def procedures(session: Session) -> list[tuple[int, str]]:

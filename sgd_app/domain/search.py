@@ -38,6 +38,7 @@ Keeping the index up to date (each in the caller's transaction; the caller commi
 :func:`index_case` after a case is filed, moves, or its subject / filer changes; :func:`index_document`
 after a document's ``DocumentText`` is written; :func:`rebuild` after bulk loads.
 """
+
 from __future__ import annotations
 
 import re
@@ -80,17 +81,18 @@ MSG_PUNCT = "Escriba al menos una palabra o un número (solo hay signos de puntu
 MSG_PREFIX = f"Para buscar por el comienzo de una palabra escriba al menos {MIN_PREFIX} letras antes de «*»."
 MSG_TERMS = f"Use como máximo {MAX_TERMS} palabras."
 MSG_COMMON = "Las palabras buscadas son demasiado comunes: agregue una palabra más específica."
-MSG_SLOW = ("La búsqueda con «*» abarca demasiadas palabras: escriba más letras antes del asterisco o "
-            "agregue filtros.")
+MSG_SLOW = "La búsqueda con «*» abarca demasiadas palabras: escriba más letras antes del asterisco o agregue filtros."
 
 # The most frequent Spanish function words: left out of a query (as PostgreSQL's spanish
 # configuration does) unless quoted or the query has nothing else.
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el ella
 ellas ellos en entre era es esa esas ese eso esos esta estas este esto estos fue ha hasta hay la las le
 les lo los mas me mi mucho muy nada ni no nos o otra otras otro otros para pero poco por porque que
 quien se sea ser si sin sobre su sus tambien tanto te tiene todo todos tu un una uno unos y ya yo
-""".split())
+""".split()
+)
 
 
 # ---------------------------------------------------------------- filters
@@ -126,10 +128,14 @@ def parse_filters(params: Mapping[str, Any]) -> SearchFilters:
     p = FilterParser(params)
     date_from, date_to = p.date_range()
     return SearchFilters(
-        unit_id=p.ident("unit_id", "unidad"), procedure_id=p.ident("procedure_id", "trámite"),
-        status=p.choice("status", STATUSES, "El estado no es válido."), date_from=date_from, date_to=date_to,
+        unit_id=p.ident("unit_id", "unidad"),
+        procedure_id=p.ident("procedure_id", "trámite"),
+        status=p.choice("status", STATUSES, "El estado no es válido."),
+        date_from=date_from,
+        date_to=date_to,
         channel=p.choice("channel", CHANNELS, "El canal no es válido."),
-        priority=p.choice("priority", PRIORITIES, "La prioridad no es válida."))
+        priority=p.choice("priority", PRIORITIES, "La prioridad no es válida."),
+    )
 
 
 # ---------------------------------------------------------------- the query
@@ -263,9 +269,11 @@ class SearchResult:
 
     @property
     def order_label(self) -> str:
-        return {"relevancia": "Ordenados por relevancia",
-                "recientes": "Muchas coincidencias: primero los expedientes más recientes",
-                "exacto": "Coincidencia exacta"}.get(self.order, "")
+        return {
+            "relevancia": "Ordenados por relevancia",
+            "recientes": "Muchas coincidencias: primero los expedientes más recientes",
+            "exacto": "Coincidencia exacta",
+        }.get(self.order, "")
 
     @property
     def has_next(self) -> bool:
@@ -315,8 +323,18 @@ def _doc_head(label: str, filename: str) -> str:
     return _clean(f"{label or ''} {stem}".strip())
 
 
-_CASE_COLS = (Expediente.id, Expediente.number, Expediente.subject, Expediente.fields, Expediente.current_unit_id,
-              Expediente.procedure_id, Expediente.channel, Party.name, Party.doc_type, Party.doc_number)
+_CASE_COLS = (
+    Expediente.id,
+    Expediente.number,
+    Expediente.subject,
+    Expediente.fields,
+    Expediente.current_unit_id,
+    Expediente.procedure_id,
+    Expediente.channel,
+    Party.name,
+    Party.doc_type,
+    Party.doc_number,
+)
 
 
 _ONE_CASE: list = []
@@ -327,8 +345,9 @@ def _case_row(conn: Connection, case_id: int):
     if not _ONE_CASE:
         from sqlalchemy import bindparam
 
-        _ONE_CASE.append(select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id)
-                         .where(Expediente.id == bindparam("cid")))
+        _ONE_CASE.append(
+            select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(Expediente.id == bindparam("cid"))
+        )
     return conn.execute(_ONE_CASE[0], {"cid": case_id}).all()
 
 
@@ -341,8 +360,7 @@ def _case_rows(conn: Connection, where, limit: int | None = None):
 
 def _case_values(row) -> tuple[int, str, str]:
     cid, number, subject, fields, unit_id, procedure_id, channel, name, doc_type, doc_number = row
-    return cid, _facets(unit_id, procedure_id, channel), _case_head(number, subject, fields, name, doc_type,
-                                                                     doc_number)
+    return cid, _facets(unit_id, procedure_id, channel), _case_head(number, subject, fields, name, doc_type, doc_number)
 
 
 def _segments(marked: str, limit: int = 400) -> tuple[Segment, ...]:
@@ -354,7 +372,7 @@ def _segments(marked: str, limit: int = 400) -> tuple[Segment, ...]:
         if not part:
             continue
         if size + len(part) > limit:
-            part = part[:max(0, limit - size)].rstrip() + "…"
+            part = part[: max(0, limit - size)].rstrip() + "…"
         out.append((part, i % 2 == 1))
         size += len(part)
         if size >= limit:
@@ -370,18 +388,26 @@ _SQLITE_TABLE = """CREATE TABLE IF NOT EXISTS search_entry (
     facets TEXT NOT NULL DEFAULT '',
     head TEXT NOT NULL DEFAULT ''
 )"""
-_SQLITE_VIEW = ("SELECT e.entry_id AS entry_id, e.facets AS facets, e.head AS head, "
-                "replace(replace(d.text, char(2), ' '), char(3), ' ') AS body "
-                "FROM search_entry e LEFT JOIN documenttext d ON d.document_id = e.document_id")
+_SQLITE_VIEW = (
+    "SELECT e.entry_id AS entry_id, e.facets AS facets, e.head AS head, "
+    "replace(replace(d.text, char(2), ' '), char(3), ' ') AS body "
+    "FROM search_entry e LEFT JOIN documenttext d ON d.document_id = e.document_id"
+)
 # prefix='3': a prefix index for the shortest prefix query allowed ("con*" reads one list instead of
 # merging the lists of every word that starts with "con").
-_SQLITE_FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(facets, head, body, "
-               "content='search_content', content_rowid='entry_id', tokenize='unicode61 remove_diacritics 2', "
-               "prefix='3')")
-_FTS_DEL = ("INSERT INTO search_fts(search_fts, rowid, facets, head, body) "
-            "SELECT 'delete', entry_id, facets, head, body FROM search_content WHERE entry_id = {}")
-_FTS_ADD = ("INSERT INTO search_fts(rowid, facets, head, body) "
-            "SELECT entry_id, facets, head, body FROM search_content WHERE entry_id = {}")
+_SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(facets, head, body, "
+    "content='search_content', content_rowid='entry_id', tokenize='unicode61 remove_diacritics 2', "
+    "prefix='3')"
+)
+_FTS_DEL = (
+    "INSERT INTO search_fts(search_fts, rowid, facets, head, body) "
+    "SELECT 'delete', entry_id, facets, head, body FROM search_content WHERE entry_id = {}"
+)
+_FTS_ADD = (
+    "INSERT INTO search_fts(rowid, facets, head, body) "
+    "SELECT entry_id, facets, head, body FROM search_content WHERE entry_id = {}"
+)
 _DOC_ENTRY = "(SELECT entry_id FROM search_entry WHERE document_id = {}.document_id)"
 _FACETS_SQL = "('u' || NEW.current_unit_id || ' p' || NEW.procedure_id || ' c' || hex(NEW.channel))"
 # FTS5 external content: the index is told the old values when a row goes out, from the view, before
@@ -393,14 +419,16 @@ _SQLITE_TRIGGERS = {
     "search_entry_au": f"AFTER UPDATE ON search_entry BEGIN {_FTS_ADD.format('NEW.entry_id')}; END",
     "search_text_bu": f"BEFORE UPDATE OF text ON documenttext BEGIN {_FTS_DEL.format(_DOC_ENTRY.format('OLD'))}; END",
     "search_text_au": f"AFTER UPDATE OF text ON documenttext BEGIN {_FTS_ADD.format(_DOC_ENTRY.format('NEW'))}; END",
-    "search_text_bd": ("BEFORE DELETE ON documenttext BEGIN "
-                       "DELETE FROM search_entry WHERE document_id = OLD.document_id; END"),
+    "search_text_bd": (
+        "BEFORE DELETE ON documenttext BEGIN DELETE FROM search_entry WHERE document_id = OLD.document_id; END"
+    ),
     # The scope lives in the index (facets): it follows the case in the same statement, whoever
     # moves it, so a search never counts a case in a unit it has left (nor misses it in the new one).
     "search_case_facets": (
         "AFTER UPDATE OF current_unit_id, procedure_id, channel ON expediente BEGIN "
         f"UPDATE search_entry SET facets = {_FACETS_SQL} WHERE entry_id BETWEEN (NEW.id << {SLOT_BITS}) "
-        f"AND ((NEW.id << {SLOT_BITS}) | {SLOT_MASK}) AND facets IS NOT {_FACETS_SQL}; END"),
+        f"AND ((NEW.id << {SLOT_BITS}) | {SLOT_MASK}) AND facets IS NOT {_FACETS_SQL}; END"
+    ),
 }
 
 _PG_TABLE = [
@@ -427,8 +455,7 @@ def ensure_schema(eng: Engine) -> None:
 def _sqlite_utils(conn: Connection):
     import sqlite_utils
 
-    return sqlite_utils.Database(conn.connection.driver_connection, recursive_triggers=False,
-                                 execute_plugins=False)
+    return sqlite_utils.Database(conn.connection.driver_connection, recursive_triggers=False, execute_plugins=False)
 
 
 def _create_sqlite_triggers(conn: Connection) -> None:
@@ -464,20 +491,30 @@ def _ensure_pg(eng: Engine) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
         # unaccent is database-wide: created once, in public (never in a per-test schema), and
         # referenced with its schema so that any search_path works.
-        ext_schema = conn.execute(text(
-            "SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace "
-            "WHERE x.extname = 'unaccent'")).scalar()
+        ext_schema = conn.execute(
+            text(
+                "SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace "
+                "WHERE x.extname = 'unaccent'"
+            )
+        ).scalar()
         if ext_schema is None:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"))
             ext_schema = "public"
-        has_config = conn.execute(text(
-            "SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
-            "WHERE c.cfgname = 'sgd_es' AND n.nspname = current_schema()")).first()
+        has_config = conn.execute(
+            text(
+                "SELECT 1 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace "
+                "WHERE c.cfgname = 'sgd_es' AND n.nspname = current_schema()"
+            )
+        ).first()
         if not has_config:
             quoted = '"' + ext_schema.replace('"', '""') + '"'
             conn.execute(text("CREATE TEXT SEARCH CONFIGURATION sgd_es (COPY = pg_catalog.spanish)"))
-            conn.execute(text("ALTER TEXT SEARCH CONFIGURATION sgd_es ALTER MAPPING FOR hword, hword_part, word, "
-                              f"asciiword, asciihword, hword_asciipart WITH {quoted}.unaccent, spanish_stem"))
+            conn.execute(
+                text(
+                    "ALTER TEXT SEARCH CONFIGURATION sgd_es ALTER MAPPING FOR hword, hword_part, word, "
+                    f"asciiword, asciihword, hword_asciipart WITH {quoted}.unaccent, spanish_stem"
+                )
+            )
         created = conn.execute(text("SELECT to_regclass('search_entry')")).scalar() is None
         for sql in _PG_TABLE:
             conn.execute(text(sql))
@@ -502,11 +539,18 @@ def index_case(session: Session, case_id: int, *, fresh: bool = False) -> None:
         _index_case_pg(conn, case_id)
     if fresh:
         return
-    missing = conn.execute(text(
-        "SELECT t.document_id FROM documenttext t JOIN document d ON d.id = t.document_id "
-        "WHERE d.expediente_id = :c AND NOT EXISTS "
-        "(SELECT 1 FROM search_entry s WHERE s.document_id = t.document_id) ORDER BY t.document_id"),
-        {"c": case_id}).scalars().all()
+    missing = (
+        conn.execute(
+            text(
+                "SELECT t.document_id FROM documenttext t JOIN document d ON d.id = t.document_id "
+                "WHERE d.expediente_id = :c AND NOT EXISTS "
+                "(SELECT 1 FROM search_entry s WHERE s.document_id = t.document_id) ORDER BY t.document_id"
+            ),
+            {"c": case_id},
+        )
+        .scalars()
+        .all()
+    )
     for document_id in missing:
         _index_document(conn, document_id)
 
@@ -541,16 +585,21 @@ def _index_case_sqlite(conn: Connection, case_id: int, *, fresh: bool = False) -
         conn.execute(text("DELETE FROM search_entry WHERE entry_id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi})
         return
     _, facets, head = _case_values(rows[0])
-    conn.execute(text(
-        "INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) VALUES (:lo, :c, NULL, :f, :h) "
-        "ON CONFLICT (entry_id) DO UPDATE SET facets = excluded.facets, head = excluded.head "
-        "WHERE search_entry.facets IS NOT excluded.facets OR search_entry.head IS NOT excluded.head"),
-        {"lo": lo, "c": case_id, "f": facets, "h": head})
+    conn.execute(
+        text(
+            "INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) VALUES (:lo, :c, NULL, :f, :h) "
+            "ON CONFLICT (entry_id) DO UPDATE SET facets = excluded.facets, head = excluded.head "
+            "WHERE search_entry.facets IS NOT excluded.facets OR search_entry.head IS NOT excluded.head"
+        ),
+        {"lo": lo, "c": case_id, "f": facets, "h": head},
+    )
     if fresh:
         return
     # The unit moved (or the procedure changed): every document entry carries the new facets.
-    conn.execute(text("UPDATE search_entry SET facets = :f WHERE entry_id BETWEEN :lo AND :hi "
-                      "AND facets IS NOT :f"), {"f": facets, "lo": lo + 1, "hi": hi})
+    conn.execute(
+        text("UPDATE search_entry SET facets = :f WHERE entry_id BETWEEN :lo AND :hi AND facets IS NOT :f"),
+        {"f": facets, "lo": lo + 1, "hi": hi},
+    )
 
 
 def _pg_lock_case(conn: Connection, case_id: int) -> None:
@@ -567,23 +616,31 @@ def _index_case_pg(conn: Connection, case_id: int) -> None:
         conn.execute(text("DELETE FROM search_entry WHERE case_id = :c"), {"c": case_id})
         return
     _, _, head = _case_values(rows[0])
-    conn.execute(text(
-        "INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
-        f"VALUES (:e, :c, NULL, :h, {_PG_TSV_HEAD.format(':h')}) "
-        "ON CONFLICT (entry_id) DO UPDATE SET head = EXCLUDED.head, tsv = EXCLUDED.tsv "
-        "WHERE search_entry.head IS DISTINCT FROM EXCLUDED.head"),
-        {"e": case_id << SLOT_BITS, "c": case_id, "h": head})
+    conn.execute(
+        text(
+            "INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
+            f"VALUES (:e, :c, NULL, :h, {_PG_TSV_HEAD.format(':h')}) "
+            "ON CONFLICT (entry_id) DO UPDATE SET head = EXCLUDED.head, tsv = EXCLUDED.tsv "
+            "WHERE search_entry.head IS DISTINCT FROM EXCLUDED.head"
+        ),
+        {"e": case_id << SLOT_BITS, "c": case_id, "h": head},
+    )
 
 
 def _index_document(conn: Connection, document_id: int) -> None:
     pg = _dialect(conn) != "sqlite"
-    info = conn.execute(text(
-        "SELECT d.expediente_id, d.label, d.filename FROM document d JOIN documenttext t ON t.document_id = d.id "
-        "WHERE d.id = :d"), {"d": document_id}).first()
+    info = conn.execute(
+        text(
+            "SELECT d.expediente_id, d.label, d.filename FROM document d JOIN documenttext t ON t.document_id = d.id "
+            "WHERE d.id = :d"
+        ),
+        {"d": document_id},
+    ).first()
     if pg and info is not None:
         _pg_lock_case(conn, info[0])
-    existing = conn.execute(text("SELECT entry_id, case_id FROM search_entry WHERE document_id = :d"),
-                            {"d": document_id}).first()
+    existing = conn.execute(
+        text("SELECT entry_id, case_id FROM search_entry WHERE document_id = :d"), {"d": document_id}
+    ).first()
     if existing is not None and (info is None or existing[1] != info[0]):
         conn.execute(text("DELETE FROM search_entry WHERE document_id = :d"), {"d": document_id})
         existing = None
@@ -598,29 +655,46 @@ def _index_document(conn: Connection, document_id: int) -> None:
     if pg:
         tsv = f"{_PG_TSV_HEAD.format(':h')} || {_PG_TSV_BODY.format('t.text', PG_MAX_TEXT)}"
         if existing is not None:
-            conn.execute(text(f"UPDATE search_entry SET head = :h, tsv = (SELECT {tsv} FROM documenttext t "
-                              "WHERE t.document_id = :d) WHERE document_id = :d"), {"h": head, "d": document_id})
+            conn.execute(
+                text(
+                    f"UPDATE search_entry SET head = :h, tsv = (SELECT {tsv} FROM documenttext t "
+                    "WHERE t.document_id = :d) WHERE document_id = :d"
+                ),
+                {"h": head, "d": document_id},
+            )
             return
         entry_id = _next_slot(conn, case_id)
-        conn.execute(text(f"INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
-                          f"SELECT :e, :c, :d, :h, {tsv} FROM documenttext t WHERE t.document_id = :d"),
-                     {"e": entry_id, "c": case_id, "d": document_id, "h": head})
+        conn.execute(
+            text(
+                f"INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
+                f"SELECT :e, :c, :d, :h, {tsv} FROM documenttext t WHERE t.document_id = :d"
+            ),
+            {"e": entry_id, "c": case_id, "d": document_id, "h": head},
+        )
         return
     facets = conn.execute(text("SELECT facets FROM search_entry WHERE entry_id = :lo"), {"lo": lo}).scalar() or ""
     if existing is not None:
         # The text itself is followed by the triggers on documenttext; here: label and facets.
-        conn.execute(text("UPDATE search_entry SET head = :h, facets = :f WHERE document_id = :d "
-                          "AND (head IS NOT :h OR facets IS NOT :f)"), {"h": head, "f": facets, "d": document_id})
+        conn.execute(
+            text(
+                "UPDATE search_entry SET head = :h, facets = :f WHERE document_id = :d "
+                "AND (head IS NOT :h OR facets IS NOT :f)"
+            ),
+            {"h": head, "f": facets, "d": document_id},
+        )
         return
-    conn.execute(text("INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) "
-                      "VALUES (:e, :c, :d, :f, :h)"),
-                 {"e": _next_slot(conn, case_id), "c": case_id, "d": document_id, "f": facets, "h": head})
+    conn.execute(
+        text("INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) VALUES (:e, :c, :d, :f, :h)"),
+        {"e": _next_slot(conn, case_id), "c": case_id, "d": document_id, "f": facets, "h": head},
+    )
 
 
 def _next_slot(conn: Connection, case_id: int) -> int:
     lo = case_id << SLOT_BITS
-    top = conn.execute(text("SELECT max(entry_id) FROM search_entry WHERE entry_id BETWEEN :lo AND :hi"),
-                       {"lo": lo, "hi": lo | SLOT_MASK}).scalar()
+    top = conn.execute(
+        text("SELECT max(entry_id) FROM search_entry WHERE entry_id BETWEEN :lo AND :hi"),
+        {"lo": lo, "hi": lo | SLOT_MASK},
+    ).scalar()
     entry_id = max(top or lo, lo) + 1
     if entry_id > (lo | SLOT_MASK):
         raise RuntimeError(f"Demasiados documentos indexados en el expediente {case_id}.")
@@ -642,16 +716,23 @@ def _entries(conn: Connection, batch: int = 20_000) -> Iterable[list[tuple]]:
             out.append((cid << SLOT_BITS, cid, None, facets, head))
         last = rows[-1][0]
         yield out
-    facets_of = dict(conn.execute(text("SELECT case_id, facets FROM search_entry WHERE document_id IS NULL")).all()) \
-        if _dialect(conn) == "sqlite" else {}
+    facets_of = (
+        dict(conn.execute(text("SELECT case_id, facets FROM search_entry WHERE document_id IS NULL")).all())
+        if _dialect(conn) == "sqlite"
+        else {}
+    )
     last_key = (0, 0)
     slot_case, slot = 0, 0
     while True:
-        rows = conn.execute(text(
-            "SELECT d.expediente_id, d.id, d.label, d.filename FROM document d "
-            "JOIN documenttext t ON t.document_id = d.id "
-            "WHERE (d.expediente_id > :c OR (d.expediente_id = :c AND d.id > :d)) "
-            "ORDER BY d.expediente_id, d.id LIMIT :n"), {"c": last_key[0], "d": last_key[1], "n": batch}).all()
+        rows = conn.execute(
+            text(
+                "SELECT d.expediente_id, d.id, d.label, d.filename FROM document d "
+                "JOIN documenttext t ON t.document_id = d.id "
+                "WHERE (d.expediente_id > :c OR (d.expediente_id = :c AND d.id > :d)) "
+                "ORDER BY d.expediente_id, d.id LIMIT :n"
+            ),
+            {"c": last_key[0], "d": last_key[1], "n": batch},
+        ).all()
         if not rows:
             break
         out = []
@@ -681,8 +762,9 @@ def _rebuild_sqlite(conn: Connection) -> int:
     conn.exec_driver_sql("DELETE FROM search_entry")
     n = 0
     for rows in _entries(conn):
-        raw.executemany("INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) "
-                        "VALUES (?, ?, ?, ?, ?)", rows)
+        raw.executemany(
+            "INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) VALUES (?, ?, ?, ?, ?)", rows
+        )
         n += len(rows)
     try:
         raw.execute("PRAGMA cache_size = -262144")  # 256 MB while building
@@ -702,14 +784,17 @@ def _rebuild_pg(conn: Connection) -> int:
     n = 0
     for rows in _entries(conn, batch=5000):
         ids, cases, docs, _, heads = (list(col) for col in zip(*rows))
-        conn.execute(text(
-            "INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
-            f"SELECT x.entry_id, x.case_id, x.document_id, x.head, {_PG_TSV_HEAD.format('x.head')} || "
-            f"{_PG_TSV_BODY.format('t.text', PG_MAX_TEXT)} "
-            "FROM unnest(CAST(:ids AS bigint[]), CAST(:cases AS integer[]), CAST(:docs AS integer[]), "
-            "CAST(:heads AS text[])) AS x(entry_id, case_id, document_id, head) "
-            "LEFT JOIN documenttext t ON t.document_id = x.document_id"),
-            {"ids": ids, "cases": cases, "docs": docs, "heads": heads})
+        conn.execute(
+            text(
+                "INSERT INTO search_entry (entry_id, case_id, document_id, head, tsv) "
+                f"SELECT x.entry_id, x.case_id, x.document_id, x.head, {_PG_TSV_HEAD.format('x.head')} || "
+                f"{_PG_TSV_BODY.format('t.text', PG_MAX_TEXT)} "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:cases AS integer[]), CAST(:docs AS integer[]), "
+                "CAST(:heads AS text[])) AS x(entry_id, case_id, document_id, head) "
+                "LEFT JOIN documenttext t ON t.document_id = x.document_id"
+            ),
+            {"ids": ids, "cases": cases, "docs": docs, "heads": heads},
+        )
         n += len(rows)
     return n
 
@@ -724,8 +809,14 @@ class _Plan:
     filters: SearchFilters
 
 
-def search(session: Session, who: Principal, query: str, filters: SearchFilters = SearchFilters(),
-           page: int = 0, page_size: int = 20) -> SearchResult:
+def search(
+    session: Session,
+    who: Principal,
+    query: str,
+    filters: SearchFilters = SearchFilters(),
+    page: int = 0,
+    page_size: int = 20,
+) -> SearchResult:
     """One page of the cases ``who`` may see that match ``query`` and ``filters``."""
     from sgd_app.domain import routing
 
@@ -739,12 +830,20 @@ def search(session: Session, who: Principal, query: str, filters: SearchFilters 
     if not units:
         return empty
     if parsed.case_number:
-        case = session.execute(select(Expediente.id, Expediente.current_unit_id)
-                               .where(Expediente.number == parsed.case_number)).first()
+        case = session.execute(
+            select(Expediente.id, Expediente.current_unit_id).where(Expediente.number == parsed.case_number)
+        ).first()
         if case is not None and case[1] in units:
             hits = _hits(session, [case[0]], {}, units)
-            return SearchResult(query=parsed.text, hits=tuple(hits), total=1, page=0, page_size=page_size,
-                                order="exacto", jump_to=parsed.case_number)
+            return SearchResult(
+                query=parsed.text,
+                hits=tuple(hits),
+                total=1,
+                page=0,
+                page_size=page_size,
+                order="exacto",
+                jump_to=parsed.case_number,
+            )
     if parsed.doc_number:
         found = _by_document_number(session, parsed, units, filters, page, page_size)
         if found is not None:
@@ -760,10 +859,16 @@ def search(session: Session, who: Principal, query: str, filters: SearchFilters 
     except _TooSlow:
         raise InvalidInput(FIELD, MSG_SLOW) from None
     found_in = _found_in(session, best)
-    hits = _hits(session, ids, {cid: (snippets.get(best.get(cid)), found_in.get(best.get(cid)))
-                                for cid in ids}, units)
-    return SearchResult(query=parsed.text, hits=tuple(hits), total=total, total_capped=capped, page=page,
-                        page_size=page_size, order=order)
+    hits = _hits(session, ids, {cid: (snippets.get(best.get(cid)), found_in.get(best.get(cid))) for cid in ids}, units)
+    return SearchResult(
+        query=parsed.text,
+        hits=tuple(hits),
+        total=total,
+        total_capped=capped,
+        page=page,
+        page_size=page_size,
+        order=order,
+    )
 
 
 class _TooSlow(Exception):
@@ -788,24 +893,39 @@ def _case_filter_clauses(plan: _Plan):
     return clauses
 
 
-def _by_document_number(session: Session, parsed: ParsedQuery, units: set[int], filters: SearchFilters,
-                        page: int, page_size: int) -> SearchResult | None:
+def _by_document_number(
+    session: Session, parsed: ParsedQuery, units: set[int], filters: SearchFilters, page: int, page_size: int
+) -> SearchResult | None:
     """A DNI / RUC: the visible cases of that filer (one -> jump to it); None when there are none."""
     from sqlalchemy import func
 
     plan = _Plan(units=units, all_units=set(), filters=filters)
-    where = [Expediente.party_id.in_(select(Party.id).where(Party.doc_number == parsed.doc_number)),
-             *_case_filter_clauses(plan)]
+    where = [
+        Expediente.party_id.in_(select(Party.id).where(Party.doc_number == parsed.doc_number)),
+        *_case_filter_clauses(plan),
+    ]
     total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar())
     if total == 0:
         return None
-    ids = list(session.execute(select(Expediente.id).where(*where).order_by(Expediente.id.desc())
-                               .offset(page * page_size).limit(page_size)).scalars().all())
+    ids = list(
+        session.execute(
+            select(Expediente.id).where(*where).order_by(Expediente.id.desc()).offset(page * page_size).limit(page_size)
+        )
+        .scalars()
+        .all()
+    )
     hits = _hits(session, ids, {}, units)
     jump = hits[0].number if total == 1 and hits else None
-    return SearchResult(query=parsed.text, hits=tuple(hits), total=min(total, COUNT_CAP),
-                        total_capped=total > COUNT_CAP, page=page, page_size=page_size, order="exacto",
-                        jump_to=jump)
+    return SearchResult(
+        query=parsed.text,
+        hits=tuple(hits),
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+        page=page,
+        page_size=page_size,
+        order="exacto",
+        jump_to=jump,
+    )
 
 
 def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[int]) -> list[SearchHit]:
@@ -815,11 +935,23 @@ def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[
     if not ids:
         return []
     rows = session.execute(
-        select(Expediente.id, Expediente.number, Expediente.subject, Party.name, Expediente.status, Unit.name,
-               Procedure.name, Expediente.filed_on, Expediente.priority, Expediente.channel)
-        .join(Party, Party.id == Expediente.party_id).join(Unit, Unit.id == Expediente.current_unit_id)
+        select(
+            Expediente.id,
+            Expediente.number,
+            Expediente.subject,
+            Party.name,
+            Expediente.status,
+            Unit.name,
+            Procedure.name,
+            Expediente.filed_on,
+            Expediente.priority,
+            Expediente.channel,
+        )
+        .join(Party, Party.id == Expediente.party_id)
+        .join(Unit, Unit.id == Expediente.current_unit_id)
         .join(Procedure, Procedure.id == Expediente.procedure_id)
-        .where(Expediente.id.in_(ids), Expediente.current_unit_id.in_(sorted(units)))).all()
+        .where(Expediente.id.in_(ids), Expediente.current_unit_id.in_(sorted(units)))
+    ).all()
     by_id = {r[0]: r for r in rows}
     out = []
     for cid in ids:
@@ -829,9 +961,22 @@ def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[
         snippet, found_in = extra.get(cid, (None, None))
         if not snippet:
             snippet = ((r[2], False),)
-        out.append(SearchHit(number=r[1], subject=r[2], filer=r[3], status=r[4], status_label=STATUSES.get(r[4], r[4]),
-                             unit=r[5], procedure=r[6], filed_on=r[7], priority=r[8], channel=r[9],
-                             snippet=snippet, found_in=found_in or "Datos del expediente"))
+        out.append(
+            SearchHit(
+                number=r[1],
+                subject=r[2],
+                filer=r[3],
+                status=r[4],
+                status_label=STATUSES.get(r[4], r[4]),
+                unit=r[5],
+                procedure=r[6],
+                filed_on=r[7],
+                priority=r[8],
+                channel=r[9],
+                snippet=snippet,
+                found_in=found_in or "Datos del expediente",
+            )
+        )
     return out
 
 
@@ -840,9 +985,16 @@ def _found_in(session: Session, best: dict[int, int]) -> dict[int, str]:
     doc_entries = {e: (e & SLOT_MASK) for e in best.values() if e is not None and e & SLOT_MASK}
     if not doc_entries:
         return {}
-    rows = session.connection().execute(text(
-        "SELECT s.entry_id, d.label, d.filename FROM search_entry s JOIN document d ON d.id = s.document_id "
-        f"WHERE s.entry_id IN ({', '.join(str(int(e)) for e in doc_entries)})")).all()
+    rows = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT s.entry_id, d.label, d.filename FROM search_entry s JOIN document d ON d.id = s.document_id "
+                f"WHERE s.entry_id IN ({', '.join(str(int(e)) for e in doc_entries)})"
+            )
+        )
+        .all()
+    )
     return {e: (label or filename or "Documento") for e, label, filename in rows}
 
 
@@ -881,8 +1033,12 @@ def _sqlite_where(plan: _Plan) -> tuple[str, list]:
     f = plan.filters
     sql = [f"e.current_unit_id IN ({', '.join(str(int(u)) for u in sorted(plan.units))})"]
     params: list = []
-    for column, value in (("procedure_id", f.procedure_id), ("status", f.status), ("channel", f.channel),
-                          ("priority", f.priority)):
+    for column, value in (
+        ("procedure_id", f.procedure_id),
+        ("status", f.status),
+        ("channel", f.channel),
+        ("priority", f.priority),
+    ):
         if value is not None and value != "":
             sql.append(f"e.{column} = ?")
             params.append(value)
@@ -909,8 +1065,10 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
     if f.status or f.priority or f.date_from or f.date_to:
         # Filters the index does not carry: checked on the case itself (with the scope again).
         where, params = _sqlite_where(plan)
-        base = (f"FROM search_fts JOIN expediente e ON e.id = (search_fts.rowid >> {SLOT_BITS}) "
-                f"WHERE search_fts MATCH ? AND {where}")
+        base = (
+            f"FROM search_fts JOIN expediente e ON e.id = (search_fts.rowid >> {SLOT_BITS}) "
+            f"WHERE search_fts MATCH ? AND {where}"
+        )
         args += params
     offset = page * page_size
 
@@ -935,15 +1093,19 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
             cur.close()
 
     def by_rank() -> list[tuple[int, int]]:
-        return [(cid, entry) for cid, _, entry in raw.execute(
-            f"SELECT search_fts.rowid >> {SLOT_BITS} AS cid, min(search_fts.rank) AS r, search_fts.rowid "
-            f"{base} GROUP BY cid ORDER BY r, cid DESC LIMIT ? OFFSET ?", [*args, page_size, offset])]
+        return [
+            (cid, entry)
+            for cid, _, entry in raw.execute(
+                f"SELECT search_fts.rowid >> {SLOT_BITS} AS cid, min(search_fts.rank) AS r, search_fts.rowid "
+                f"{base} GROUP BY cid ORDER BY r, cid DESC LIMIT ? OFFSET ?",
+                [*args, page_size, offset],
+            )
+        ]
 
     def newest_page() -> list[tuple[int, int]]:
         cases: dict[int, int] = {}
-        count(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args, cases,
-              upto=offset + page_size)
-        return list(cases.items())[offset:offset + page_size]
+        count(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args, cases, upto=offset + page_size)
+        return list(cases.items())[offset : offset + page_size]
 
     if parsed.has_prefix:
         # FTS5 merges a prefix's lists between two checks of the handler: stop a little early so
@@ -955,11 +1117,12 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
             cases: dict[int, int] = {}  # newest first
             capped = count(f"SELECT search_fts.rowid {base} ORDER BY search_fts.rowid DESC", args, cases)
             total = len(cases)
-            pairs = by_rank() if total <= RANK_MAX else list(cases.items())[offset:offset + page_size]
+            pairs = by_rank() if total <= RANK_MAX else list(cases.items())[offset : offset + page_size]
         else:
             # Pass 1, ranked, in the index's own order, at most SMALL entries.
-            rows = raw.execute(f"SELECT search_fts.rowid, search_fts.rank {base} ORDER BY search_fts.rowid "
-                               f"LIMIT {SMALL + 1}", args).fetchall()
+            rows = raw.execute(
+                f"SELECT search_fts.rowid, search_fts.rank {base} ORDER BY search_fts.rowid LIMIT {SMALL + 1}", args
+            ).fetchall()
             cases = {}
             best: dict[int, tuple[float, int]] = {}  # case id -> (best rank, its entry)
             capped = False
@@ -973,16 +1136,20 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
                     best[cid] = (rank, entry)
             complete = len(rows) <= SMALL
             if not complete and not capped:  # many matches: go on counting from there, unranked
-                capped = count(f"SELECT search_fts.rowid {base} AND search_fts.rowid > ? ORDER BY search_fts.rowid",
-                               [*args, rows[SMALL - 1][0]], cases, last=rows[SMALL - 1][0] >> SLOT_BITS)
+                capped = count(
+                    f"SELECT search_fts.rowid {base} AND search_fts.rowid > ? ORDER BY search_fts.rowid",
+                    [*args, rows[SMALL - 1][0]],
+                    cases,
+                    last=rows[SMALL - 1][0] >> SLOT_BITS,
+                )
             total = len(cases)
             if total <= RANK_MAX and complete:
-                ordered = sorted(best, key=lambda c: (best[c][0], -c))[offset:offset + page_size]
+                ordered = sorted(best, key=lambda c: (best[c][0], -c))[offset : offset + page_size]
                 pairs = [(cid, best[cid][1]) for cid in ordered]
             elif total <= RANK_MAX:  # few cases with very many documents each
                 pairs = by_rank()
             elif not capped:
-                pairs = sorted(cases.items(), reverse=True)[offset:offset + page_size]
+                pairs = sorted(cases.items(), reverse=True)[offset : offset + page_size]
             else:  # more than COUNT_CAP: the newest, reading the index backwards until the page is full
                 pairs = newest_page()
     except sqlite3.OperationalError as exc:
@@ -999,7 +1166,8 @@ def _search_sqlite(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int
     if entries:
         marks = ", ".join(str(int(e)) for e in entries.values())
         for entry, head, body in raw.execute(
-                f"SELECT entry_id, head, body FROM search_content WHERE entry_id IN ({marks})"):
+            f"SELECT entry_id, head, body FROM search_content WHERE entry_id IN ({marks})"
+        ):
             found = highlight(body or "", parsed.terms) or highlight(head or "", parsed.terms)
             if found:
                 snippets[entry] = found
@@ -1053,7 +1221,7 @@ def highlight(value: str, terms: tuple[Term, ...], size: int = SNIPPET_CHARS) ->
         return None
     best_at, best_score = 0, -1
     for i, (start, _, _) in enumerate(found):
-        score = len({g for s, _, g in found[i:i + 12] if s < start + size - 40})
+        score = len({g for s, _, g in found[i : i + 12] if s < start + size - 40})
         if score > best_score:
             best_at, best_score = i, score
     anchor = found[best_at][0]
@@ -1110,8 +1278,12 @@ def _search_pg(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int, pa
     f = plan.filters
     where = ["s.tsv @@ to_tsquery('sgd_es', :q)", "e.current_unit_id = ANY(:units)"]
     params: dict[str, Any] = {"q": q, "units": sorted(plan.units)}
-    for column, value in (("procedure_id", f.procedure_id), ("status", f.status), ("channel", f.channel),
-                          ("priority", f.priority)):
+    for column, value in (
+        ("procedure_id", f.procedure_id),
+        ("status", f.status),
+        ("channel", f.channel),
+        ("priority", f.priority),
+    ):
         if value is not None and value != "":
             where.append(f"e.{column} = :{column}")
             params[column] = value
@@ -1126,36 +1298,52 @@ def _search_pg(conn: Connection, parsed: ParsedQuery, plan: _Plan, page: int, pa
     try:
         if nested is not None:
             previous = conn.execute(text("SELECT current_setting('statement_timeout')")).scalar()
-            conn.execute(text("SELECT set_config('statement_timeout', :v, true)"),
-                         {"v": f"{int(PREFIX_TIME_LIMIT_S * 1000)}ms"})
-        total = conn.execute(text(f"SELECT count(*) FROM (SELECT DISTINCT s.case_id {base} "
-                                  f"LIMIT {COUNT_CAP + 1}) x"), params).scalar()
+            conn.execute(
+                text("SELECT set_config('statement_timeout', :v, true)"), {"v": f"{int(PREFIX_TIME_LIMIT_S * 1000)}ms"}
+            )
+        total = conn.execute(
+            text(f"SELECT count(*) FROM (SELECT DISTINCT s.case_id {base} LIMIT {COUNT_CAP + 1}) x"), params
+        ).scalar()
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP)
         page_params = {**params, "lim": page_size, "off": page * page_size}
         if total <= RANK_MAX:
             order = "relevancia"
             rank = "ts_rank_cd(s.tsv, to_tsquery('sgd_es', :q))"
-            rows = conn.execute(text(
-                f"SELECT s.case_id, max({rank}) AS r, (array_agg(s.entry_id ORDER BY {rank} DESC, s.entry_id))[1] "
-                f"{base} GROUP BY s.case_id ORDER BY r DESC, s.case_id DESC LIMIT :lim OFFSET :off"),
-                page_params).all()
+            rows = conn.execute(
+                text(
+                    f"SELECT s.case_id, max({rank}) AS r, (array_agg(s.entry_id ORDER BY {rank} DESC, s.entry_id))[1] "
+                    f"{base} GROUP BY s.case_id ORDER BY r DESC, s.case_id DESC LIMIT :lim OFFSET :off"
+                ),
+                page_params,
+            ).all()
             pairs = [(cid, entry) for cid, _, entry in rows]
         else:
             order = "recientes"
-            rows = conn.execute(text(f"SELECT s.case_id, min(s.entry_id) {base} GROUP BY s.case_id "
-                                     "ORDER BY s.case_id DESC LIMIT :lim OFFSET :off"), page_params).all()
+            rows = conn.execute(
+                text(
+                    f"SELECT s.case_id, min(s.entry_id) {base} GROUP BY s.case_id "
+                    "ORDER BY s.case_id DESC LIMIT :lim OFFSET :off"
+                ),
+                page_params,
+            ).all()
             pairs = [(cid, entry) for cid, entry in rows]
         snippets = {}
         if pairs:
-            opts = ("'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "
-                    "', MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"'")
+            opts = (
+                "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "
+                "', MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \"'"
+            )
             body_text = "translate(coalesce(t.text, ''), chr(2) || chr(3), '  ')"
-            for entry, body, head in conn.execute(text(
+            for entry, body, head in conn.execute(
+                text(
                     f"SELECT s.entry_id, ts_headline('sgd_es', {body_text}, to_tsquery('sgd_es', :q), {opts}), "
                     f"ts_headline('sgd_es', s.head, to_tsquery('sgd_es', :q), {opts}) "
                     "FROM search_entry s LEFT JOIN documenttext t ON t.document_id = s.document_id "
-                    "WHERE s.entry_id = ANY(:entries)"), {"q": q, "entries": [e for _, e in pairs]}).all():
+                    "WHERE s.entry_id = ANY(:entries)"
+                ),
+                {"q": q, "entries": [e for _, e in pairs]},
+            ).all():
                 snippets[entry] = _segments(body if body and "\x02" in body else head or body or "")
         if nested is not None:
             conn.execute(text("SELECT set_config('statement_timeout', :v, true)"), {"v": previous})

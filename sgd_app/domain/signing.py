@@ -80,6 +80,7 @@ modified_after, modification_level / coverage (pyhanko enum names), trusted, rev
 declared_reason (the signature's /Reason), summary (pyhanko's one-line status, for logs).
 The reason strings are module constants (``R_MODIFIED``, ``R_UNTRUSTED``, ``R_REVOKED``, ...).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -119,10 +120,19 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 from sgd_app.domain.pki import load_certificates
 
 __all__ = [
-    "INDETERMINADO", "LEVELS", "NO_VALIDO", "VALIDO",
-    "SignatureReport", "SigningRefused", "VerificationReport",
-    "async_extend_to_lta", "async_sign_pdf", "async_validate_pdf",
-    "extend_to_lta", "sign_pdf", "validate_pdf",
+    "INDETERMINADO",
+    "LEVELS",
+    "NO_VALIDO",
+    "VALIDO",
+    "SignatureReport",
+    "SigningRefused",
+    "VerificationReport",
+    "async_extend_to_lta",
+    "async_sign_pdf",
+    "async_validate_pdf",
+    "extend_to_lta",
+    "sign_pdf",
+    "validate_pdf",
 ]
 
 logger = logging.getLogger(__name__)
@@ -144,8 +154,7 @@ R_BAD_TIMESTAMP = "El sello de tiempo de la firma no es válido"
 R_REVINFO = "No se pudo verificar el estado de revocación del certificado"
 R_BROKEN = "La firma digital está dañada o no se puede leer"
 
-_SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"},
-                                         match_all_key_usages=False)
+_SIGNING_KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation", "digital_signature"}, match_all_key_usages=False)
 
 
 class SigningRefused(ValueError):
@@ -251,10 +260,15 @@ def _style(role: str) -> _StampStyle:
     g = _GEOMETRY[role]
     return _StampStyle(
         text_box_style=TextBoxStyle(
-            font=_WinAnsiCourierFactory(), font_size=g.font_size, leading=g.font_size + 1,
+            font=_WinAnsiCourierFactory(),
+            font_size=g.font_size,
+            leading=g.font_size + 1,
             box_layout_rule=layout.SimpleBoxLayoutRule(
-                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MIN,
-                margins=layout.Margins.uniform(0), inner_content_scaling=layout.InnerScaling.NO_SCALING),
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MIN,
+                margins=layout.Margins.uniform(0),
+                inner_content_scaling=layout.InnerScaling.NO_SCALING,
+            ),
         ),
         border_width=1,
         border_color=(0.35, 0.35, 0.35),
@@ -398,10 +412,22 @@ def _reserve(signer: signers.Signer, timestamper: TimeStamper | None) -> int:
 
 
 async def async_sign_pdf(
-    data: bytes, *, signer: signers.Signer, timestamper: TimeStamper | None = None, level: str = "B-T",
-    reason: str, signer_name: str | None = None, verify_url: str, field_name: str | None = None,
-    stamp_page: int = -1, stamp_box: tuple[float, float, float, float] | None = None, role: str = "firma",
-    location: str | None = None, trust_roots: Iterable = (), crls: Iterable = (), allow_fetching: bool = False,
+    data: bytes,
+    *,
+    signer: signers.Signer,
+    timestamper: TimeStamper | None = None,
+    level: str = "B-T",
+    reason: str,
+    signer_name: str | None = None,
+    verify_url: str,
+    field_name: str | None = None,
+    stamp_page: int = -1,
+    stamp_box: tuple[float, float, float, float] | None = None,
+    role: str = "firma",
+    location: str | None = None,
+    trust_roots: Iterable = (),
+    crls: Iterable = (),
+    allow_fetching: bool = False,
 ) -> bytes:
     """Sign ``data`` (a PDF) and return the signed bytes. See the module docstring."""
     if level not in LEVELS:
@@ -434,23 +460,37 @@ async def async_sign_pdf(
 
     vc = None
     if roots:
-        vc = ValidationContext(trust_roots=roots, crls=_as_crls(crls), allow_fetching=allow_fetching,
-                               revocation_mode="hard-fail" if level in ("B-LT", "B-LTA") else "soft-fail")
+        vc = ValidationContext(
+            trust_roots=roots,
+            crls=_as_crls(crls),
+            allow_fetching=allow_fetching,
+            revocation_mode="hard-fail" if level in ("B-LT", "B-LTA") else "soft-fail",
+        )
     meta = signers.PdfSignatureMetadata(
-        field_name=name, reason=reason, name=display_name, location=location,
-        subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-        embed_validation_info=level in ("B-LT", "B-LTA"), use_pades_lta=level == "B-LTA",
+        field_name=name,
+        reason=reason,
+        name=display_name,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=level in ("B-LT", "B-LTA"),
+        use_pades_lta=level == "B-LTA",
         # key usage is judged by the validator (digitalSignature or nonRepudiation); the pre-sign
         # check is about the chain and revocation
-        validation_context=vc, signer_key_usage=set(),
+        validation_context=vc,
+        signer_key_usage=set(),
     )
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, timestamper=None if level == "B-B" else timestamper, stamp_style=_STYLES[role],
+        meta,
+        signer=signer,
+        timestamper=None if level == "B-B" else timestamper,
+        stamp_style=_STYLES[role],
         new_field_spec=fields.SigFieldSpec(sig_field_name=name, on_page=page_ix, box=box),  # type: ignore[arg-type]
     )
-    params = {"legend": stamp_text(signer_name=display_name, reason=reason, verify_url=verify_url,
-                                   when=when, role=role),
-              "url": verify_url}
+    params = {
+        "legend": stamp_text(signer_name=display_name, reason=reason, verify_url=verify_url, when=when, role=role),
+        "url": verify_url,
+    }
     reserve: int | None = _reserve(signer, pdf_signer.default_timestamper)
     while True:
         try:
@@ -478,15 +518,20 @@ def sign_pdf(data: bytes, **kwargs) -> bytes:
     return _run(async_sign_pdf(data, **kwargs))
 
 
-async def async_extend_to_lta(data: bytes, *, timestamper: TimeStamper, trust_roots: Iterable,
-                              crls: Iterable = (), allow_fetching: bool = False) -> bytes:
+async def async_extend_to_lta(
+    data: bytes, *, timestamper: TimeStamper, trust_roots: Iterable, crls: Iterable = (), allow_fetching: bool = False
+) -> bytes:
     """Archive a signed PDF: one incremental update adding a DSS with the chains and CRLs of every
     signature (and timestamp), then a document timestamp — every signature reaches B-LTA (those
     with a signature timestamp). Run it again later to renew the archive timestamp chain."""
     from pyhanko.sign.validation import collect_validation_info
 
-    vc = ValidationContext(trust_roots=_as_certs(trust_roots), crls=_as_crls(crls),
-                           allow_fetching=allow_fetching, revocation_mode="hard-fail")
+    vc = ValidationContext(
+        trust_roots=_as_certs(trust_roots),
+        crls=_as_crls(crls),
+        allow_fetching=allow_fetching,
+        revocation_mode="hard-fail",
+    )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     except Exception as exc:
@@ -585,9 +630,14 @@ class VerificationReport:
 
 
 def _file_report(data: bytes, verdict: str, reasons: Iterable[str], sigs=(), n_ts=0) -> VerificationReport:
-    return VerificationReport(verdict=verdict, reasons=tuple(dict.fromkeys(reasons)), signatures=tuple(sigs),
-                              document_timestamps=n_ts, sha256=hashlib.sha256(data).hexdigest(),
-                              validated_at=datetime.now(timezone.utc))
+    return VerificationReport(
+        verdict=verdict,
+        reasons=tuple(dict.fromkeys(reasons)),
+        signatures=tuple(sigs),
+        document_timestamps=n_ts,
+        sha256=hashlib.sha256(data).hexdigest(),
+        validated_at=datetime.now(timezone.utc),
+    )
 
 
 def _is_modified(status, sig_field_names: set[str]) -> bool:
@@ -633,8 +683,12 @@ def _dss_revinfo(root) -> set[tuple[str, bytes]]:
         dss = root["/DSS"]
         for ref in dss.get("/CRLs", ()):
             der = ref.get_object().read_data(DecodePurpose.CRL)
-            out.add(("crl", asn1_crl.CertificateList.load(der)["tbs_cert_list"]["issuer"].sha256
-                     + hashlib.sha256(der).digest()))
+            out.add(
+                (
+                    "crl",
+                    asn1_crl.CertificateList.load(der)["tbs_cert_list"]["issuer"].sha256 + hashlib.sha256(der).digest(),
+                )
+            )
         for ref in dss.get("/OCSPs", ()):
             out.add(("ocsp", hashlib.sha256(ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)).digest()))
     except KeyError:
@@ -660,10 +714,17 @@ def _reaches_lt(reader: PdfFileReader, sig, issuer_hash: bytes, final_revinfo: s
 async def _past_validation_ok(status, sig, when: datetime, roots, crls, allow_fetching) -> bool:
     """Re-validate the signer's chain at the trusted timestamp time (certificate revoked or expired
     after the signature)."""
-    vc = ValidationContext(trust_roots=roots, crls=crls, allow_fetching=allow_fetching, moment=when,
-                           retroactive_revinfo=True, revocation_mode="soft-fail")
-    validator = CertificateValidator(status.signing_cert, intermediate_certs=sig.other_embedded_certs,
-                                     validation_context=vc)
+    vc = ValidationContext(
+        trust_roots=roots,
+        crls=crls,
+        allow_fetching=allow_fetching,
+        moment=when,
+        retroactive_revinfo=True,
+        revocation_mode="soft-fail",
+    )
+    validator = CertificateValidator(
+        status.signing_cert, intermediate_certs=sig.other_embedded_certs, validation_context=vc
+    )
     try:
         await validator.async_validate_usage(set())
     except (ValidationError, PathBuildingError, PathValidationError):
@@ -675,8 +736,14 @@ def _fmt(dt: datetime) -> str:
     return dt.astimezone(PERU_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
-async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterable = (),
-                             allow_fetching: bool = False, require_timestamp: bool = False) -> VerificationReport:
+async def async_validate_pdf(
+    data: bytes,
+    *,
+    trust_roots: Iterable,
+    crls: Iterable = (),
+    allow_fetching: bool = False,
+    require_timestamp: bool = False,
+) -> VerificationReport:
     """Validate every signature of ``data``. See the module docstring for the verdict rules."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -694,8 +761,13 @@ async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterab
     all_crls = _as_crls(crls) + dss_crls
 
     def new_vc() -> ValidationContext:
-        return ValidationContext(trust_roots=roots, crls=all_crls, other_certs=dss_certs,
-                                 allow_fetching=allow_fetching, revocation_mode="soft-fail")
+        return ValidationContext(
+            trust_roots=roots,
+            crls=all_crls,
+            other_certs=dss_certs,
+            allow_fetching=allow_fetching,
+            revocation_mode="soft-fail",
+        )
 
     sig_field_names = {s.field_name for s in regular} | {s.field_name for s in doc_timestamps}
     # document timestamps that verify (for B-LTA)
@@ -710,22 +782,45 @@ async def async_validate_pdf(data: bytes, *, trust_roots: Iterable, crls: Iterab
 
     reports = []
     for sig in regular:
-        reports.append(await _validate_one(sig, new_vc(), roots, all_crls, allow_fetching, require_timestamp,
-                                           sig_field_names, reader, final_revinfo, good_doc_ts_revisions))
+        reports.append(
+            await _validate_one(
+                sig,
+                new_vc(),
+                roots,
+                all_crls,
+                allow_fetching,
+                require_timestamp,
+                sig_field_names,
+                reader,
+                final_revinfo,
+                good_doc_ts_revisions,
+            )
+        )
     verdicts = [r.verdict for r in reports]
     overall = NO_VALIDO if NO_VALIDO in verdicts else INDETERMINADO if INDETERMINADO in verdicts else VALIDO
     reasons = [reason for r in reports if r.verdict == overall for reason in r.reasons]
     return _file_report(data, overall, reasons, reports, len(doc_timestamps))
 
 
-async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp, sig_field_names,
-                        reader, final_revinfo, good_doc_ts_revisions) -> SignatureReport:
+async def _validate_one(
+    sig,
+    vc,
+    roots,
+    crls,
+    allow_fetching,
+    require_timestamp,
+    sig_field_names,
+    reader,
+    final_revinfo,
+    good_doc_ts_revisions,
+) -> SignatureReport:
     field_name = sig.field_name or ""
     try:
         cert = sig.signer_cert
         declared = sig.sig_object.get("/Reason")
-        status = await async_validate_pdf_signature(sig, signer_validation_context=vc,
-                                                    key_usage_settings=_SIGNING_KEY_USAGE)
+        status = await async_validate_pdf_signature(
+            sig, signer_validation_context=vc, key_usage_settings=_SIGNING_KEY_USAGE
+        )
     except Exception as exc:
         logger.info("signature %s could not be validated", field_name, exc_info=True)
         subject = ""
@@ -734,11 +829,30 @@ async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp,
         except Exception:
             pass
         return SignatureReport(
-            field_name=field_name, signer_name=subject, signer_subject=subject, issuer="", serial="",
-            verdict=NO_VALIDO, reasons=(R_BROKEN,), warnings=(str(exc)[:200],), level=None, signing_time=None,
-            claimed_time=None, timestamp_time=None, has_timestamp=False, timestamp_trusted=False, intact=False,
-            modified_after=True, modification_level=None, coverage=None, trusted=False, revoked=False,
-            expired=False, declared_reason=None, summary="ERROR")
+            field_name=field_name,
+            signer_name=subject,
+            signer_subject=subject,
+            issuer="",
+            serial="",
+            verdict=NO_VALIDO,
+            reasons=(R_BROKEN,),
+            warnings=(str(exc)[:200],),
+            level=None,
+            signing_time=None,
+            claimed_time=None,
+            timestamp_time=None,
+            has_timestamp=False,
+            timestamp_trusted=False,
+            intact=False,
+            modified_after=True,
+            modification_level=None,
+            coverage=None,
+            trusted=False,
+            revoked=False,
+            expired=False,
+            declared_reason=None,
+            summary="ERROR",
+        )
 
     failed: list[str] = []  # -> NO VÁLIDO
     indeterminate: list[str] = []
@@ -756,8 +870,9 @@ async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp,
     if ts is not None and not (ts.intact and ts.valid):
         failed.append(R_BAD_TIMESTAMP)
     elif ts is not None and not ts.trusted:
-        warnings.append("El sello de tiempo no proviene de una entidad de confianza; "
-                        "se usa la hora declarada por el firmante")
+        warnings.append(
+            "El sello de tiempo no proviene de una entidad de confianza; se usa la hora declarada por el firmante"
+        )
     if not ts_trusted:
         (indeterminate if require_timestamp else warnings).append(R_NO_TIMESTAMP)
 
@@ -767,12 +882,16 @@ async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp,
     if not status.trusted and intact:
         if revoked or expired:
             what = R_REVOKED if revoked else R_EXPIRED
-            horizon = (status.revocation_details.revocation_date if revoked and status.revocation_details
-                       else status.error_time_horizon)
+            horizon = (
+                status.revocation_details.revocation_date
+                if revoked and status.revocation_details
+                else status.error_time_horizon
+            )
             if ts_trusted and horizon is not None and ts_time < horizon:
                 if await _past_validation_ok(status, sig, ts_time, roots, crls, allow_fetching):
-                    warnings.append(f"{what} desde el {_fmt(horizon)}, después de la firma "
-                                    f"(sello de tiempo del {_fmt(ts_time)})")
+                    warnings.append(
+                        f"{what} desde el {_fmt(horizon)}, después de la firma (sello de tiempo del {_fmt(ts_time)})"
+                    )
                 else:
                     indeterminate.append(R_UNTRUSTED)
             elif ts_trusted:
@@ -830,4 +949,3 @@ async def _validate_one(sig, vc, roots, crls, allow_fetching, require_timestamp,
 def validate_pdf(data: bytes, **kwargs) -> VerificationReport:
     """Synchronous ``async_validate_pdf`` (same keyword arguments); CPU-bound, see ``sign_pdf``."""
     return _run(async_validate_pdf(data, **kwargs))
-

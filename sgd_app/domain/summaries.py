@@ -10,6 +10,7 @@ same contribution function, so the incremental and the full path cannot disagree
 Deltas are applied in a fixed order (table, then key) so that two transactions touching the same
 rows in PostgreSQL wait for each other instead of deadlocking.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -91,8 +92,9 @@ class Deltas:
     """Counter increments per (table, key), applied in one go."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, dict[tuple, list[int]]] = {t.name: defaultdict(lambda n=len(c): [0] * n)
-                                                        for t, _, c in TABLES}
+        self.rows: dict[str, dict[tuple, list[int]]] = {
+            t.name: defaultdict(lambda n=len(c): [0] * n) for t, _, c in TABLES
+        }
 
     def add(self, table: str, key: tuple, *incs: int) -> None:
         """``key`` starts with the day for the grained tables: a day row and a month row."""
@@ -123,9 +125,11 @@ class Deltas:
 
     def nonzero(self) -> Iterable[tuple[Any, tuple, tuple, list[dict]]]:
         for table, keys, counters in TABLES:
-            rows = [dict(zip(keys + counters, (*k, *v))) for k, v in sorted(self.rows[table.name].items(),
-                                                                            key=lambda kv: _sort_key(kv[0]))
-                    if any(v)]
+            rows = [
+                dict(zip(keys + counters, (*k, *v)))
+                for k, v in sorted(self.rows[table.name].items(), key=lambda kv: _sort_key(kv[0]))
+                if any(v)
+            ]
             if rows:
                 yield table, keys, counters, rows
 
@@ -143,7 +147,8 @@ def _upsert(dialect: str, table, keys: tuple, counters: tuple):
     if stmt is None:
         ins = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
         stmt = _UPSERTS[(dialect, table.name)] = ins.on_conflict_do_update(
-            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in counters})
+            index_elements=list(keys), set_={c: table.c[c] + ins.excluded[c] for c in counters}
+        )
     return stmt
 
 
@@ -156,8 +161,9 @@ def _flush(session: Session, deltas: Deltas) -> None:
         conn.execute(_upsert(dialect, table, keys, counters), rows)
 
 
-def apply(session: Session, before: Facts | None, after: Facts | None, *,
-          calendar: BusinessCalendar | None = None) -> None:
+def apply(
+    session: Session, before: Facts | None, after: Facts | None, *, calendar: BusinessCalendar | None = None
+) -> None:
     """Move one case's contribution from ``before`` to ``after`` (None: the case did not / no
     longer exist). Call in the transaction that makes the change, after the change succeeded."""
     if before == after:
@@ -172,8 +178,9 @@ def apply(session: Session, before: Facts | None, after: Facts | None, *,
     _flush(session, d)
 
 
-def record_stage(session: Session, *, unit_id: int, procedure_id: int, stage: str, start: datetime | None,
-                 end: datetime) -> None:
+def record_stage(
+    session: Session, *, unit_id: int, procedure_id: int, stage: str, start: datetime | None, end: datetime
+) -> None:
     """One stage of the route ended (``stage`` in :data:`STAGES`)."""
     if start is None:
         return
@@ -218,11 +225,21 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
         last_case, last_move = 0, 0
         while True:
             rows = conn.execute(
-                select(Movement.id, Movement.expediente_id, Movement.action, Movement.from_unit_id,
-                       Movement.to_unit_id, Movement.created_at, Movement.received_at, Expediente.procedure_id)
+                select(
+                    Movement.id,
+                    Movement.expediente_id,
+                    Movement.action,
+                    Movement.from_unit_id,
+                    Movement.to_unit_id,
+                    Movement.created_at,
+                    Movement.received_at,
+                    Expediente.procedure_id,
+                )
                 .join(Expediente, Expediente.id == Movement.expediente_id)
                 .where(tuple_(Movement.expediente_id, Movement.id) > tuple_(last_case, last_move))
-                .order_by(Movement.expediente_id, Movement.id).limit(batch)).all()
+                .order_by(Movement.expediente_id, Movement.id)
+                .limit(batch)
+            ).all()
             if not rows:
                 break
             # A case may straddle two batches: replay only whole cases, continue from the last one.
@@ -237,7 +254,7 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
             conn.execute(delete(table))
             rows = [dict(zip(keys + counters, (*k, *v))) for k, v in d.rows[table.name].items() if any(v)]
             for i in range(0, len(rows), 5000):
-                conn.execute(insert(table), rows[i:i + 5000])
+                conn.execute(insert(table), rows[i : i + 5000])
             counts[table.name] = len(rows)
     return counts
 
@@ -246,24 +263,31 @@ def _last_receipt(session: Session, case: Expediente) -> tuple[datetime | None, 
     """(sent, received) of the last derivation or return to the case's current unit."""
     row = session.execute(
         select(Movement.created_at, Movement.received_at)
-        .where(Movement.expediente_id == case.id, Movement.action.in_(("derivar", "devolver")),
-               Movement.to_unit_id == case.current_unit_id)
-        .order_by(Movement.id.desc()).limit(1)).first()
+        .where(
+            Movement.expediente_id == case.id,
+            Movement.action.in_(("derivar", "devolver")),
+            Movement.to_unit_id == case.current_unit_id,
+        )
+        .order_by(Movement.id.desc())
+        .limit(1)
+    ).first()
     return (row[0], row[1]) if row else (None, None)
 
 
 def received(session: Session, case: Expediente, now: datetime) -> None:
     """The case's current unit just received it: its wait for receipt ends now."""
     sent, _ = _last_receipt(session, case)
-    record_stage(session, unit_id=case.current_unit_id, procedure_id=case.procedure_id, stage="recepcion",
-                 start=sent, end=now)
+    record_stage(
+        session, unit_id=case.current_unit_id, procedure_id=case.procedure_id, stage="recepcion", start=sent, end=now
+    )
 
 
 def left(session: Session, case: Expediente, now: datetime) -> None:
     """The case leaves its current unit (derived, returned, closed): its work there ends now."""
     _, got = _last_receipt(session, case)
-    record_stage(session, unit_id=case.current_unit_id, procedure_id=case.procedure_id, stage="tramite",
-                 start=got, end=now)
+    record_stage(
+        session, unit_id=case.current_unit_id, procedure_id=case.procedure_id, stage="tramite", start=got, end=now
+    )
 
 
 def missing(engine: Engine) -> bool:

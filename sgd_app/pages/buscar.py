@@ -1,4 +1,5 @@
 """/buscar — search box, filters, ranked results with highlighted snippets, pages."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -16,74 +17,172 @@ def _field(label: str, control: rx.Component, fid: str) -> rx.Component:
 
 
 def _select(fid: str, name: str, first: str, options) -> rx.Component:
-    return rx.el.select(rx.el.option(first, value=""), rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
-                        id=fid, name=name, default_value=S.filters[name], style=_SELECT)
+    return rx.el.select(
+        rx.el.option(first, value=""),
+        rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
+        id=fid,
+        name=name,
+        default_value=S.filters[name],
+        style=_SELECT,
+    )
 
 
 def _form() -> rx.Component:
-    return card(rx.form(
-        rx.el.label("Buscar expedientes y documentos", html_for="q", style=_LABEL),
-        rx.flex(
-            rx.el.input(id="q", name="q", type="search", default_value=S.query, auto_complete="off",
-                        placeholder="Número, DNI o RUC, nombre, asunto o palabras del documento",
-                        style={**_SMALL_INPUT, "flex": "1", "min_width": "0", "font_size": "1.05rem"}),
-            primary_button("Buscar", type="submit", style={"min_height": "44px"}),
-            gap="0.5rem", align="center",
-        ),
-        rx.text("Sin tildes también funciona («resolucion» encuentra «resolución»); termine una palabra con * "
-                "para buscar por su comienzo (mínimo 3 letras).", size="1", color=MUTED, margin_top="0.3rem"),
-        rx.el.details(
-            rx.el.summary("Filtros", style={"cursor": "pointer", "font_weight": "600", "min_height": "44px",
-                                            "padding_top": "0.6rem", "color": INK}),
-            rx.grid(
-                _field("Unidad", _select("b-unit", "unit_id", "Todas mis unidades", S.unit_options), "b-unit"),
-                _field("Trámite", _select("b-proc", "procedure_id", "Todos", S.procedure_options), "b-proc"),
-                _field("Estado", _select("b-status", "status", "Todos", S.status_options), "b-status"),
-                _field("Presentado desde", rx.el.input(type="date", id="b-from", name="date_from",
-                                                       default_value=S.filters["date_from"], style=_SMALL_INPUT),
-                       "b-from"),
-                _field("Presentado hasta", rx.el.input(type="date", id="b-to", name="date_to",
-                                                       default_value=S.filters["date_to"], style=_SMALL_INPUT), "b-to"),
-                _field("Canal", rx.el.select(rx.el.option("Todos", value=""), rx.el.option("Virtual", value="virtual"),
-                                             rx.el.option("Presencial", value="presencial"),
-                                             id="b-channel", name="channel", default_value=S.filters["channel"],
-                                             style=_SELECT), "b-channel"),
-                _field("Prioridad", rx.el.select(rx.el.option("Todas", value=""),
-                                                 rx.el.option("Normal", value="normal"),
-                                                 rx.el.option("Urgente", value="urgente"),
-                                                 id="b-priority", name="priority", default_value=S.filters["priority"],
-                                                 style=_SELECT), "b-priority"),
-                columns=rx.breakpoints(initial="1", sm="2", md="4"), gap="0.75rem", margin_top="0.5rem",
+    return card(
+        rx.form(
+            rx.el.label("Buscar expedientes y documentos", html_for="q", style=_LABEL),
+            rx.flex(
+                rx.el.input(
+                    id="q",
+                    name="q",
+                    type="search",
+                    default_value=S.query,
+                    auto_complete="off",
+                    placeholder="Número, DNI o RUC, nombre, asunto o palabras del documento",
+                    style={**_SMALL_INPUT, "flex": "1", "min_width": "0", "font_size": "1.05rem"},
+                ),
+                primary_button("Buscar", type="submit", style={"min_height": "44px"}),
+                gap="0.5rem",
+                align="center",
             ),
+            rx.text(
+                "Sin tildes también funciona («resolucion» encuentra «resolución»); termine una palabra con * "
+                "para buscar por su comienzo (mínimo 3 letras).",
+                size="1",
+                color=MUTED,
+                margin_top="0.3rem",
+            ),
+            rx.el.details(
+                rx.el.summary(
+                    "Filtros",
+                    style={
+                        "cursor": "pointer",
+                        "font_weight": "600",
+                        "min_height": "44px",
+                        "padding_top": "0.6rem",
+                        "color": INK,
+                    },
+                ),
+                rx.grid(
+                    _field("Unidad", _select("b-unit", "unit_id", "Todas mis unidades", S.unit_options), "b-unit"),
+                    _field("Trámite", _select("b-proc", "procedure_id", "Todos", S.procedure_options), "b-proc"),
+                    _field("Estado", _select("b-status", "status", "Todos", S.status_options), "b-status"),
+                    _field(
+                        "Presentado desde",
+                        rx.el.input(
+                            type="date",
+                            id="b-from",
+                            name="date_from",
+                            default_value=S.filters["date_from"],
+                            style=_SMALL_INPUT,
+                        ),
+                        "b-from",
+                    ),
+                    _field(
+                        "Presentado hasta",
+                        rx.el.input(
+                            type="date",
+                            id="b-to",
+                            name="date_to",
+                            default_value=S.filters["date_to"],
+                            style=_SMALL_INPUT,
+                        ),
+                        "b-to",
+                    ),
+                    _field(
+                        "Canal",
+                        rx.el.select(
+                            rx.el.option("Todos", value=""),
+                            rx.el.option("Virtual", value="virtual"),
+                            rx.el.option("Presencial", value="presencial"),
+                            id="b-channel",
+                            name="channel",
+                            default_value=S.filters["channel"],
+                            style=_SELECT,
+                        ),
+                        "b-channel",
+                    ),
+                    _field(
+                        "Prioridad",
+                        rx.el.select(
+                            rx.el.option("Todas", value=""),
+                            rx.el.option("Normal", value="normal"),
+                            rx.el.option("Urgente", value="urgente"),
+                            id="b-priority",
+                            name="priority",
+                            default_value=S.filters["priority"],
+                            style=_SELECT,
+                        ),
+                        "b-priority",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2", md="4"),
+                    gap="0.75rem",
+                    margin_top="0.5rem",
+                ),
+            ),
+            on_submit=S.submit,
+            reset_on_submit=False,
+            role="search",
+            aria_label="Búsqueda",
         ),
-        on_submit=S.submit, reset_on_submit=False, role="search", aria_label="Búsqueda",
-    ), style={"margin_bottom": "1rem"})
+        style={"margin_bottom": "1rem"},
+    )
 
 
 def _snippet(parts: rx.Var) -> rx.Component:
     # Plain text segments; matches in bold. Never HTML from the documents.
-    return rx.text(rx.foreach(parts, lambda p: rx.cond(p[1] == "1", rx.el.mark(p[0], style={
-        "background": "#fde8ec", "color": INK, "font_weight": "700", "padding": "0 1px"}), rx.text.span(p[0]))),
-        size="2", color=INK, style={"overflow_wrap": "anywhere"})
+    return rx.text(
+        rx.foreach(
+            parts,
+            lambda p: rx.cond(
+                p[1] == "1",
+                rx.el.mark(
+                    p[0], style={"background": "#fde8ec", "color": INK, "font_weight": "700", "padding": "0 1px"}
+                ),
+                rx.text.span(p[0]),
+            ),
+        ),
+        size="2",
+        color=INK,
+        style={"overflow_wrap": "anywhere"},
+    )
 
 
 def _hit(h: rx.Var, i: rx.Var) -> rx.Component:
     return card(
         rx.flex(
-            rx.el.a(h["number"], href="/expedientes/" + h["number"].to(str),
-                    style={"color": BRAND, "font_weight": "700", "font_size": "1.05rem", "min_height": "44px",
-                           "display": "inline-flex", "align_items": "center"}),
+            rx.el.a(
+                h["number"],
+                href="/expedientes/" + h["number"].to(str),
+                style={
+                    "color": BRAND,
+                    "font_weight": "700",
+                    "font_size": "1.05rem",
+                    "min_height": "44px",
+                    "display": "inline-flex",
+                    "align_items": "center",
+                },
+            ),
             rx.text(h["status"], size="2", color=MUTED),
             rx.cond(h["priority"] != "", rx.text(h["priority"], size="2", color=ERROR, weight="bold")),
-            gap="0.75rem", align="center", wrap="wrap",
+            gap="0.75rem",
+            align="center",
+            wrap="wrap",
         ),
         rx.text(h["subject"], weight="medium", style={"overflow_wrap": "anywhere"}),
         rx.text(h["filer"], " · ", h["procedure"], " · ", h["unit"], " · ", h["filed"], size="2", color=MUTED),
-        rx.cond(S.snippets[i].length() > 0, rx.box(
-            rx.text("En ", h["found_in"], ":", size="1", color=MUTED),
-            _snippet(S.snippets[i]), margin_top="0.3rem", padding_left="0.6rem",
-            border_left=f"3px solid {BRAND}")),
-        class_name="resultado", style={"margin_bottom": "0.6rem"},
+        rx.cond(
+            S.snippets[i].length() > 0,
+            rx.box(
+                rx.text("En ", h["found_in"], ":", size="1", color=MUTED),
+                _snippet(S.snippets[i]),
+                margin_top="0.3rem",
+                padding_left="0.6rem",
+                border_left=f"3px solid {BRAND}",
+            ),
+        ),
+        class_name="resultado",
+        style={"margin_bottom": "0.6rem"},
     )
 
 
@@ -91,21 +190,43 @@ def buscar() -> rx.Component:
     return shell(
         staff_bar(),
         _form(),
-        rx.cond(S.error != "", rx.text(S.error, color=ERROR, role="alert", id="busqueda-error",
-                                       margin_bottom="0.75rem")),
-        rx.cond(S.searched & (S.error == ""), rx.flex(
-            rx.text(S.total_label, weight="bold", id="total-resultados"),
-            rx.text(S.order_label, size="2", color=MUTED),
-            rx.text("(", S.elapsed, ")", size="1", color=MUTED),
-            gap="0.6rem", align="baseline", wrap="wrap", margin_bottom="0.6rem", aria_live="polite")),
+        rx.cond(
+            S.error != "", rx.text(S.error, color=ERROR, role="alert", id="busqueda-error", margin_bottom="0.75rem")
+        ),
+        rx.cond(
+            S.searched & (S.error == ""),
+            rx.flex(
+                rx.text(S.total_label, weight="bold", id="total-resultados"),
+                rx.text(S.order_label, size="2", color=MUTED),
+                rx.text("(", S.elapsed, ")", size="1", color=MUTED),
+                gap="0.6rem",
+                align="baseline",
+                wrap="wrap",
+                margin_bottom="0.6rem",
+                aria_live="polite",
+            ),
+        ),
         rx.box(rx.foreach(S.hits, _hit), id="resultados"),
-        rx.cond(S.searched & ((S.page > 0) | S.has_next), rx.flex(
-            secondary_button("Anterior", on_click=S.previous_page, disabled=S.page == 0, type="button",
-                             style={"min_height": "44px"}),
-            rx.text("Página ", S.page + 1, size="2", color=MUTED),
-            secondary_button("Siguiente", on_click=S.next_page, disabled=~S.has_next, type="button",
-                             style={"min_height": "44px"}),
-            gap="0.75rem", align="center", justify="center", margin_top="0.5rem")),
+        rx.cond(
+            S.searched & ((S.page > 0) | S.has_next),
+            rx.flex(
+                secondary_button(
+                    "Anterior",
+                    on_click=S.previous_page,
+                    disabled=S.page == 0,
+                    type="button",
+                    style={"min_height": "44px"},
+                ),
+                rx.text("Página ", S.page + 1, size="2", color=MUTED),
+                secondary_button(
+                    "Siguiente", on_click=S.next_page, disabled=~S.has_next, type="button", style={"min_height": "44px"}
+                ),
+                gap="0.75rem",
+                align="center",
+                justify="center",
+                margin_top="0.5rem",
+            ),
+        ),
         title="Buscar",
         wide=True,
     )

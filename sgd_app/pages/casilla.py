@@ -1,39 +1,83 @@
 """/casilla — the filer's casilla electrónica (phone-first)."""
+
 from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import ERROR, INK, MUTED, card, info_row, link_button, primary_button, \
-    secondary_button, shell
+from sgd_app.components.ui import (
+    ERROR,
+    INK,
+    MUTED,
+    card,
+    info_row,
+    link_button,
+    primary_button,
+    secondary_button,
+    shell,
+)
 from sgd_app.state.casilla import DOC_OPTIONS, CasillaState as K
 
-_INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.05rem", "padding": "0 0.75rem",
-          "border": "1px solid #b9c0c8", "border_radius": "8px", "background": "white", "color": INK}
+_INPUT = {
+    "width": "100%",
+    "min_height": "48px",
+    "font_size": "1.05rem",
+    "padding": "0 0.75rem",
+    "border": "1px solid #b9c0c8",
+    "border_radius": "8px",
+    "background": "white",
+    "color": INK,
+}
 
 
 def _ask() -> rx.Component:
     return card(
-        rx.text("Aquí recibe las notificaciones de la institución: observaciones, respuestas y avisos. La "
-                "notificación vale desde que se deposita en su casilla.", size="3", margin_bottom="0.75rem"),
+        rx.text(
+            "Aquí recibe las notificaciones de la institución: observaciones, respuestas y avisos. La "
+            "notificación vale desde que se deposita en su casilla.",
+            size="3",
+            margin_bottom="0.75rem",
+        ),
         rx.form(
             rx.el.label("Tipo de documento", html_for="c-doc-type", style={"font_weight": "600", "display": "block"}),
-            rx.el.select(*[rx.el.option(label, value=code) for code, label in DOC_OPTIONS], id="c-doc-type",
-                         name="doc_type", style=_INPUT),
-            rx.el.label("Número de documento", html_for="c-doc-number",
-                        style={"font_weight": "600", "display": "block", "margin_top": "0.75rem"}),
+            rx.el.select(
+                *[rx.el.option(label, value=code) for code, label in DOC_OPTIONS],
+                id="c-doc-type",
+                name="doc_type",
+                style=_INPUT,
+            ),
+            rx.el.label(
+                "Número de documento",
+                html_for="c-doc-number",
+                style={"font_weight": "600", "display": "block", "margin_top": "0.75rem"},
+            ),
             rx.el.input(id="c-doc-number", name="doc_number", style=_INPUT, auto_complete="off", required=True),
             primary_button("Enviarme un código", type="submit", width="100%", margin_top="1rem", id="pedir-codigo"),
-            on_submit=K.send_code, reset_on_submit=False,
+            on_submit=K.send_code,
+            reset_on_submit=False,
         ),
-        rx.cond(K.code_sent, rx.form(
-            rx.text(K.message, size="2", role="status", margin_top="1rem", id="aviso-codigo"),
-            rx.el.label("Código recibido (6 dígitos)", html_for="c-code",
-                        style={"font_weight": "600", "display": "block", "margin_top": "0.75rem"}),
-            rx.el.input(id="c-code", name="code", style=_INPUT, input_mode="numeric", auto_complete="one-time-code",
-                        max_length=6, required=True),
-            primary_button("Abrir mi casilla", type="submit", width="100%", margin_top="1rem", id="abrir-casilla"),
-            on_submit=K.open, reset_on_submit=True,
-        )),
+        rx.cond(
+            K.code_sent,
+            rx.form(
+                rx.text(K.message, size="2", role="status", margin_top="1rem", id="aviso-codigo"),
+                rx.el.label(
+                    "Código recibido (6 dígitos)",
+                    html_for="c-code",
+                    style={"font_weight": "600", "display": "block", "margin_top": "0.75rem"},
+                ),
+                rx.el.input(
+                    id="c-code",
+                    name="code",
+                    style=_INPUT,
+                    input_mode="numeric",
+                    auto_complete="one-time-code",
+                    max_length=6,
+                    required=True,
+                ),
+                primary_button("Abrir mi casilla", type="submit", width="100%", margin_top="1rem", id="abrir-casilla"),
+                on_submit=K.open,
+                reset_on_submit=True,
+            ),
+        ),
         rx.cond(K.error != "", rx.text(K.error, color=ERROR, role="alert", margin_top="0.75rem", id="error-casilla")),
     )
 
@@ -43,17 +87,29 @@ def _notice_row(n: rx.Var) -> rx.Component:
         rx.el.button(
             rx.flex(
                 rx.box(
-                    rx.text(n["title"], weight=rx.cond(n["read"] == "", "bold", "regular"), color=INK,
-                            text_align="left"),
+                    rx.text(
+                        n["title"], weight=rx.cond(n["read"] == "", "bold", "regular"), color=INK, text_align="left"
+                    ),
                     rx.text("Depositado el ", n["deposited"], size="1", color=MUTED, text_align="left"),
                     flex="1",
                 ),
-                rx.cond(n["read"] == "", rx.badge("Nuevo", color_scheme="ruby"), rx.badge("Leído", color_scheme="gray")),
-                gap="0.5rem", align="center", width="100%",
+                rx.cond(
+                    n["read"] == "", rx.badge("Nuevo", color_scheme="ruby"), rx.badge("Leído", color_scheme="gray")
+                ),
+                gap="0.5rem",
+                align="center",
+                width="100%",
             ),
-            on_click=K.read(n["id"]), type="button",
-            style={"width": "100%", "background": "white", "border": "none", "padding": "0.75rem 0",
-                   "cursor": "pointer", "min_height": "48px"},
+            on_click=K.read(n["id"]),
+            type="button",
+            style={
+                "width": "100%",
+                "background": "white",
+                "border": "none",
+                "padding": "0.75rem 0",
+                "cursor": "pointer",
+                "min_height": "48px",
+            },
         ),
         style={"list_style": "none", "border_bottom": "1px solid #eceff2"},
     )
@@ -67,13 +123,26 @@ def _mailbox() -> rx.Component:
                 rx.heading(K.current["title"], as_="h2", size="5"),
                 info_row("Depositado (fecha y hora de la notificación)", K.current["deposited"]),
                 info_row("Leído", K.current["read"]),
-                rx.text(K.current["body"], size="3", style={"white_space": "pre-wrap"}, margin_y="0.75rem",
-                        id="cuerpo-aviso"),
-                rx.cond(K.current["download"] != "",
-                        link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar documento firmado",
-                                    href=K.current["download"], download=True, id="descargar-aviso")),
-                secondary_button("Volver a mis avisos", on_click=K.back, width="100%", type="button",
-                                 margin_top="0.75rem"),
+                rx.text(
+                    K.current["body"],
+                    size="3",
+                    style={"white_space": "pre-wrap"},
+                    margin_y="0.75rem",
+                    id="cuerpo-aviso",
+                ),
+                rx.cond(
+                    K.current["download"] != "",
+                    link_button(
+                        rx.icon("download", size=18, aria_hidden="true"),
+                        "Descargar documento firmado",
+                        href=K.current["download"],
+                        download=True,
+                        id="descargar-aviso",
+                    ),
+                ),
+                secondary_button(
+                    "Volver a mis avisos", on_click=K.back, width="100%", type="button", margin_top="0.75rem"
+                ),
             ),
             card(
                 rx.heading("Mis avisos", as_="h2", size="5"),

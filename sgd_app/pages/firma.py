@@ -1,4 +1,5 @@
 """/firma — the signing queue: view each PDF, sign one or many with one confirmation."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -7,55 +8,108 @@ from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button,
 from sgd_app.pages.staff import staff_bar
 from sgd_app.state.firma import FirmaState as F
 
-_AREA = {"width": "100%", "min_height": "80px", "padding": "0.5rem", "border": "1px solid #b9c0c8",
-         "border_radius": "8px"}
+_AREA = {
+    "width": "100%",
+    "min_height": "80px",
+    "padding": "0.5rem",
+    "border": "1px solid #b9c0c8",
+    "border_radius": "8px",
+}
 
 
 def _row(r: rx.Var) -> rx.Component:
     return rx.box(
         rx.flex(
-            rx.checkbox(checked=F.selected.contains(r["step"]), on_change=lambda v: F.toggle(r["step"], v),
-                        size="3", color_scheme="ruby", aria_label="Seleccionar " + r["title"].to(str)),
+            rx.checkbox(
+                checked=F.selected.contains(r["step"]),
+                on_change=lambda v: F.toggle(r["step"], v),
+                size="3",
+                color_scheme="ruby",
+                aria_label="Seleccionar " + r["title"].to(str),
+            ),
             rx.box(
-                rx.flex(rx.text(r["title"], weight="bold"), rx.badge(r["role"], color_scheme="ruby"), gap="0.5rem",
-                        wrap="wrap", align="center"),
+                rx.flex(
+                    rx.text(r["title"], weight="bold"),
+                    rx.badge(r["role"], color_scheme="ruby"),
+                    gap="0.5rem",
+                    wrap="wrap",
+                    align="center",
+                ),
                 rx.text(r["subject"], size="2"),
                 rx.text("Expediente ", r["case"], " · redactó ", r["author"], size="1", color=MUTED),
-                flex="1", min_width="0",
+                flex="1",
+                min_width="0",
             ),
             rx.flex(
-                rx.button("Ver", on_click=F.view(r["doc"]), variant="soft", size="2", type="button",
-                          style={"min_height": "40px"}),
-                rx.button("Devolver", on_click=F.open_reject(r["step"]), variant="ghost", size="2", type="button",
-                          style={"min_height": "40px", "color": BRAND}),
-                gap="0.25rem", flex_shrink="0",
+                rx.button(
+                    "Ver",
+                    on_click=F.view(r["doc"]),
+                    variant="soft",
+                    size="2",
+                    type="button",
+                    style={"min_height": "40px"},
+                ),
+                rx.button(
+                    "Devolver",
+                    on_click=F.open_reject(r["step"]),
+                    variant="ghost",
+                    size="2",
+                    type="button",
+                    style={"min_height": "40px", "color": BRAND},
+                ),
+                gap="0.25rem",
+                flex_shrink="0",
             ),
-            gap="0.75rem", align="center",
+            gap="0.75rem",
+            align="center",
         ),
-        rx.cond(F.reject_id == r["step"], rx.form(
-            rx.el.label("Qué debe corregirse", html_for="comentario-" + r["step"].to(str),
-                        style={"font_weight": "600", "display": "block", "margin_top": "0.5rem"}),
-            rx.el.textarea(id="comentario-" + r["step"].to(str), name="comment", style=_AREA),
-            secondary_button("Devolver al autor", type="submit", margin_top="0.5rem", style={"min_height": "44px"}),
-            on_submit=F.reject, reset_on_submit=True,
-        )),
-        padding_y="0.75rem", border_bottom="1px solid #eceff2",
+        rx.cond(
+            F.reject_id == r["step"],
+            rx.form(
+                rx.el.label(
+                    "Qué debe corregirse",
+                    html_for="comentario-" + r["step"].to(str),
+                    style={"font_weight": "600", "display": "block", "margin_top": "0.5rem"},
+                ),
+                rx.el.textarea(id="comentario-" + r["step"].to(str), name="comment", style=_AREA),
+                secondary_button("Devolver al autor", type="submit", margin_top="0.5rem", style={"min_height": "44px"}),
+                on_submit=F.reject,
+                reset_on_submit=True,
+            ),
+        ),
+        padding_y="0.75rem",
+        border_bottom="1px solid #eceff2",
     )
 
 
 def _certificate() -> rx.Component:
     return card(
         rx.heading("Mi certificado digital", as_="h2", size="4"),
-        rx.text(rx.cond(F.has_certificate, "Su certificado está cargado. Puede reemplazarlo.",
-                        "Cargue su certificado digital (.p12 o .pfx) para firmar. Se guarda cifrado tal como "
-                        "está; su contraseña se pide en cada firma y nunca se guarda."), size="2"),
+        rx.text(
+            rx.cond(
+                F.has_certificate,
+                "Su certificado está cargado. Puede reemplazarlo.",
+                "Cargue su certificado digital (.p12 o .pfx) para firmar. Se guarda cifrado tal como "
+                "está; su contraseña se pide en cada firma y nunca se guarda.",
+            ),
+            size="2",
+        ),
         rx.el.label(
             rx.upload(
                 rx.text("Toque para elegir su archivo .p12 / .pfx", weight="medium"),
-                id="certificado", accept={"application/x-pkcs12": [".p12", ".pfx"]}, multiple=False, max_files=1,
-                max_size=100_000, on_drop=F.upload_certificate(rx.upload_files(upload_id="certificado")),
-                border=f"2px dashed {BRAND}", border_radius="12px", padding="1rem", background="white",
-                cursor="pointer", min_height="56px", text_align="center",
+                id="certificado",
+                accept={"application/x-pkcs12": [".p12", ".pfx"]},
+                multiple=False,
+                max_files=1,
+                max_size=100_000,
+                on_drop=F.upload_certificate(rx.upload_files(upload_id="certificado")),
+                border=f"2px dashed {BRAND}",
+                border_radius="12px",
+                padding="1rem",
+                background="white",
+                cursor="pointer",
+                min_height="56px",
+                text_align="center",
             ),
             style={"display": "block", "margin_top": "0.5rem"},
         ),
@@ -74,73 +128,147 @@ def firma() -> rx.Component:
             card(
                 rx.flex(
                     rx.text(F.rows.length(), " documento(s) esperan su firma o visto bueno", weight="medium"),
-                    rx.button("Seleccionar todos", on_click=F.select_all, variant="ghost", type="button",
-                              style={"color": BRAND, "min_height": "40px"}),
-                    justify="between", align="center", wrap="wrap",
+                    rx.button(
+                        "Seleccionar todos",
+                        on_click=F.select_all,
+                        variant="ghost",
+                        type="button",
+                        style={"color": BRAND, "min_height": "40px"},
+                    ),
+                    justify="between",
+                    align="center",
+                    wrap="wrap",
                 ),
                 rx.box(rx.foreach(F.rows, _row), id="pendientes"),
                 rx.cond(F.error != "", rx.text(F.error, color=ERROR, role="alert", margin_top="0.5rem")),
                 rx.cond(
                     F.confirming,
                     rx.box(
-                        rx.text("Va a firmar digitalmente ", F.selected.length(), " documento(s) con su certificado "
-                                "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
-                                weight="medium"),
+                        rx.text(
+                            "Va a firmar digitalmente ",
+                            F.selected.length(),
+                            " documento(s) con su certificado "
+                            "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
+                            weight="medium",
+                        ),
                         rx.cond(
                             F.needs_passphrase,
                             rx.form(
-                                rx.el.label("Contraseña de su certificado digital", html_for="clave_certificado",
-                                            style={"font_weight": "600", "display": "block",
-                                                   "margin_top": "0.5rem"}),
-                                rx.el.input(id="clave_certificado", name="clave_certificado", type="password",
-                                            auto_complete="off", required=True,
-                                            style={"width": "100%", "min_height": "44px", "padding": "0 0.6rem",
-                                                   "border": "1px solid #b9c0c8", "border_radius": "8px"}),
+                                rx.el.label(
+                                    "Contraseña de su certificado digital",
+                                    html_for="clave_certificado",
+                                    style={"font_weight": "600", "display": "block", "margin_top": "0.5rem"},
+                                ),
+                                rx.el.input(
+                                    id="clave_certificado",
+                                    name="clave_certificado",
+                                    type="password",
+                                    auto_complete="off",
+                                    required=True,
+                                    style={
+                                        "width": "100%",
+                                        "min_height": "44px",
+                                        "padding": "0 0.6rem",
+                                        "border": "1px solid #b9c0c8",
+                                        "border_radius": "8px",
+                                    },
+                                ),
                                 rx.text("No se guarda: solo se usa para esta firma.", size="1", color=MUTED),
                                 rx.flex(
-                                    primary_button("Confirmar y firmar", type="submit", id="confirmar-firma",
-                                                   style={"min_height": "44px"}),
-                                    secondary_button("Cancelar", on_click=F.cancel, type="button",
-                                                     style={"min_height": "44px"}),
-                                    gap="0.75rem", margin_top="0.5rem",
+                                    primary_button(
+                                        "Confirmar y firmar",
+                                        type="submit",
+                                        id="confirmar-firma",
+                                        style={"min_height": "44px"},
+                                    ),
+                                    secondary_button(
+                                        "Cancelar", on_click=F.cancel, type="button", style={"min_height": "44px"}
+                                    ),
+                                    gap="0.75rem",
+                                    margin_top="0.5rem",
                                 ),
-                                on_submit=F.sign_selected, reset_on_submit=True,
+                                on_submit=F.sign_selected,
+                                reset_on_submit=True,
                             ),
                             rx.flex(
-                                primary_button("Confirmar y firmar", on_click=F.sign_selected, type="button",
-                                               id="confirmar-firma", style={"min_height": "44px"}),
-                                secondary_button("Cancelar", on_click=F.cancel, type="button",
-                                                 style={"min_height": "44px"}),
-                                gap="0.75rem", margin_top="0.5rem",
+                                primary_button(
+                                    "Confirmar y firmar",
+                                    on_click=F.sign_selected,
+                                    type="button",
+                                    id="confirmar-firma",
+                                    style={"min_height": "44px"},
+                                ),
+                                secondary_button(
+                                    "Cancelar", on_click=F.cancel, type="button", style={"min_height": "44px"}
+                                ),
+                                gap="0.75rem",
+                                margin_top="0.5rem",
                             ),
                         ),
-                        role="alertdialog", aria_label="Confirmar firma",
-                        style={"border": f"2px solid {BRAND}", "border_radius": "10px", "padding": "0.75rem",
-                               "margin_top": "0.75rem", "background": "#fbf7f8"},
+                        role="alertdialog",
+                        aria_label="Confirmar firma",
+                        style={
+                            "border": f"2px solid {BRAND}",
+                            "border_radius": "10px",
+                            "padding": "0.75rem",
+                            "margin_top": "0.75rem",
+                            "background": "#fbf7f8",
+                        },
                     ),
-                    primary_button(rx.text.span("Firmar seleccionados (", F.selected.length(), ")"), on_click=F.ask_confirm,
-                                   type="button", disabled=F.signing, id="firmar-seleccionados",
-                                   margin_top="0.75rem", style={"min_height": "48px"}),
+                    primary_button(
+                        rx.text.span("Firmar seleccionados (", F.selected.length(), ")"),
+                        on_click=F.ask_confirm,
+                        type="button",
+                        disabled=F.signing,
+                        id="firmar-seleccionados",
+                        margin_top="0.75rem",
+                        style={"min_height": "48px"},
+                    ),
                 ),
             ),
         ),
-        rx.cond(F.signing | (F.results.length() > 0), card(
-            rx.text(rx.cond(F.signing, "Firmando…", "Resultado"), weight="bold", role="status"),
-            rx.progress(value=F.progress, max=100, color_scheme="ruby", aria_label="Avance de la firma"),
-            rx.foreach(F.results, lambda x: rx.flex(
-                rx.icon(rx.cond(x["ok"] != "", "circle-check", "circle-x"), size=18,
-                        color=rx.cond(x["ok"] != "", OK, ERROR), aria_hidden="true"),
-                rx.text(x["title"], ": ", x["message"], size="2"),
-                gap="0.4rem", align="center", padding_y="0.2rem")),
-            id="resultado-firma", style={"margin_top": "1rem"},
-        )),
-        rx.cond(F.viewer_url != "", card(
-            rx.el.iframe(src=F.viewer_url, title="Documento por firmar",
-                         style={"width": "100%", "height": "75vh", "border": "none"}),
-            rx.el.a("Abrir el PDF en otra pestaña", href=F.viewer_url, target="_blank", rel="noopener",
-                    style={"color": BRAND}),
-            style={"margin_top": "1rem"},
-        )),
+        rx.cond(
+            F.signing | (F.results.length() > 0),
+            card(
+                rx.text(rx.cond(F.signing, "Firmando…", "Resultado"), weight="bold", role="status"),
+                rx.progress(value=F.progress, max=100, color_scheme="ruby", aria_label="Avance de la firma"),
+                rx.foreach(
+                    F.results,
+                    lambda x: rx.flex(
+                        rx.icon(
+                            rx.cond(x["ok"] != "", "circle-check", "circle-x"),
+                            size=18,
+                            color=rx.cond(x["ok"] != "", OK, ERROR),
+                            aria_hidden="true",
+                        ),
+                        rx.text(x["title"], ": ", x["message"], size="2"),
+                        gap="0.4rem",
+                        align="center",
+                        padding_y="0.2rem",
+                    ),
+                ),
+                id="resultado-firma",
+                style={"margin_top": "1rem"},
+            ),
+        ),
+        rx.cond(
+            F.viewer_url != "",
+            card(
+                rx.el.iframe(
+                    src=F.viewer_url,
+                    title="Documento por firmar",
+                    style={"width": "100%", "height": "75vh", "border": "none"},
+                ),
+                rx.el.a(
+                    "Abrir el PDF en otra pestaña",
+                    href=F.viewer_url,
+                    target="_blank",
+                    rel="noopener",
+                    style={"color": BRAND},
+                ),
+                style={"margin_top": "1rem"},
+            ),
+        ),
         title="Firma digital",
         wide=True,
     )

@@ -1,4 +1,5 @@
 """/mesa-de-partes — the citizen's filing wizard, phone-first."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -29,17 +30,27 @@ def _err(key: str):
     return S.errors[key]
 
 
-def _input(label: str, field: str, *, help_text: str = "", required: bool = True,
-           input_type: str = "text", **props) -> rx.Component:
+def _input(
+    label: str, field: str, *, help_text: str = "", required: bool = True, input_type: str = "text", **props
+) -> rx.Component:
     return labelled(
         label,
         rx.input(
-            id=field, name=field, default_value=getattr(S, field),
-            on_blur=lambda v: S.set_value(field, v), size="3", width="100%", type=input_type,
+            id=field,
+            name=field,
+            default_value=getattr(S, field),
+            on_blur=lambda v: S.set_value(field, v),
+            size="3",
+            width="100%",
+            type=input_type,
             aria_invalid=rx.cond(_err(field) != "", "true", "false"),
-            aria_describedby=f"{field}-error", **props,
+            aria_describedby=f"{field}-error",
+            **props,
         ),
-        field_id=field, error=_err(field), help_text=help_text, required=required,
+        field_id=field,
+        error=_err(field),
+        help_text=help_text,
+        required=required,
     )
 
 
@@ -50,8 +61,14 @@ def _stepper() -> rx.Component:
             rx.text(S.step_title, size="2", weight="bold", color=INK),
             justify="between",
         ),
-        rx.progress(value=S.progress_pct, max=100, color_scheme="ruby", size="2",
-                    aria_label="Avance del formulario", margin_top="0.35rem"),
+        rx.progress(
+            value=S.progress_pct,
+            max=100,
+            color_scheme="ruby",
+            size="2",
+            aria_label="Avance del formulario",
+            margin_top="0.35rem",
+        ),
         margin_bottom="1rem",
     )
 
@@ -60,7 +77,9 @@ def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
     return rx.flex(
         secondary_button("Atrás", on_click=S.go(back_to), type="button"),
         primary_button(next_label, on_click=S.next, type="button", id="continuar", flex="1"),
-        gap="0.75rem", width="100%", margin_top="0.5rem",
+        gap="0.75rem",
+        width="100%",
+        margin_top="0.5rem",
     )
 
 
@@ -68,26 +87,44 @@ def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
 def _procedure_card(p: rx.Var) -> rx.Component:
     return rx.el.button(
         rx.flex(
-            rx.badge(p["category"], color_scheme=rx.cond(p["category"] == "Jurisdiccional", "indigo", "gray"),
-                     variant="soft", size="2"),
+            rx.badge(
+                p["category"],
+                color_scheme=rx.cond(p["category"] == "Jurisdiccional", "indigo", "gray"),
+                variant="soft",
+                size="2",
+            ),
             rx.text(p["name"], weight="bold", size="4", color=INK, text_align="left"),
             rx.text(p["description"], size="2", color=MUTED, text_align="left"),
             rx.text("Plazo de atención: ", p["deadline"], size="2", color=INK, weight="medium"),
-            direction="column", gap="0.35rem", align="start",
+            direction="column",
+            gap="0.35rem",
+            align="start",
         ),
         on_click=S.choose(p["code"]),
         type="button",
         data_code=p["code"],
-        style={"width": "100%", "text_align": "left", "background": "white", "border": "1px solid #d0d5db",
-               "border_radius": "12px", "padding": "1rem", "cursor": "pointer", "min_height": "48px",
-               "_hover": {"border_color": BRAND}, "_focus_visible": {"outline": f"3px solid {BRAND}"}},
+        style={
+            "width": "100%",
+            "text_align": "left",
+            "background": "white",
+            "border": "1px solid #d0d5db",
+            "border_radius": "12px",
+            "padding": "1rem",
+            "cursor": "pointer",
+            "min_height": "48px",
+            "_hover": {"border_color": BRAND},
+            "_focus_visible": {"outline": f"3px solid {BRAND}"},
+        },
     )
 
 
 def _step_procedure() -> rx.Component:
     return rx.box(
-        rx.text("Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
-                color=MUTED, margin_bottom="1rem"),
+        rx.text(
+            "Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
+            color=MUTED,
+            margin_bottom="1rem",
+        ),
         error_text(_err("general"), field_id="general"),
         rx.cond(S.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
         rx.flex(rx.foreach(S.procedures, _procedure_card), direction="column", gap="0.75rem"),
@@ -98,13 +135,26 @@ def _step_procedure() -> rx.Component:
 # ---------------------------------------------------------------- step 1: filer
 def _kind_option(value: str, label: str) -> rx.Component:
     return rx.el.label(
-        rx.el.input(type="radio", name="kind", value=value, default_checked=S.kind == value,
-                    on_change=lambda _v: S.set_value("kind", value),
-                    style={"width": "20px", "height": "20px", "accent_color": BRAND}),
+        rx.el.input(
+            type="radio",
+            name="kind",
+            value=value,
+            default_checked=S.kind == value,
+            on_change=lambda _v: S.set_value("kind", value),
+            style={"width": "20px", "height": "20px", "accent_color": BRAND},
+        ),
         rx.text(label, size="3"),
-        style={"display": "flex", "gap": "0.6rem", "align_items": "center", "padding": "0.75rem",
-               "border": "1px solid #d0d5db", "border_radius": "10px", "background": "white",
-               "min_height": "48px", "cursor": "pointer"},
+        style={
+            "display": "flex",
+            "gap": "0.6rem",
+            "align_items": "center",
+            "padding": "0.75rem",
+            "border": "1px solid #d0d5db",
+            "border_radius": "10px",
+            "background": "white",
+            "min_height": "48px",
+            "cursor": "pointer",
+        },
     )
 
 
@@ -112,8 +162,11 @@ def _step_filer() -> rx.Component:
     return rx.box(
         rx.el.fieldset(
             rx.el.legend("¿Quién presenta el documento?", style={"font_weight": "600", "margin_bottom": "0.4rem"}),
-            rx.grid(*[_kind_option(v, l) for v, l in PARTY_KINDS.items()], columns=rx.breakpoints(initial="1", sm="2"),
-                    gap="0.5rem"),
+            rx.grid(
+                *[_kind_option(v, l) for v, l in PARTY_KINDS.items()],
+                columns=rx.breakpoints(initial="1", sm="2"),
+                gap="0.5rem",
+            ),
             error_text(_err("kind"), field_id="kind"),
             style={"border": "none", "padding": "0", "margin": "0 0 1rem 0"},
         ),
@@ -121,20 +174,37 @@ def _step_filer() -> rx.Component:
             "Tipo de documento",
             rx.el.select(
                 *[rx.el.option(label, value=code) for code, label in DOC_TYPES.items()],
-                id="doc_type", name="doc_type", value=S.doc_type,
+                id="doc_type",
+                name="doc_type",
+                value=S.doc_type,
                 on_change=lambda v: S.set_value("doc_type", v),
-                style={"width": "100%", "min_height": "48px", "font_size": "1rem", "padding": "0 0.6rem",
-                       "border": "1px solid #b9c0c8", "border_radius": "8px", "background": "white"},
+                style={
+                    "width": "100%",
+                    "min_height": "48px",
+                    "font_size": "1rem",
+                    "padding": "0 0.6rem",
+                    "border": "1px solid #b9c0c8",
+                    "border_radius": "8px",
+                    "background": "white",
+                },
             ),
-            field_id="doc_type", error=_err("doc_type"), required=True,
+            field_id="doc_type",
+            error=_err("doc_type"),
+            required=True,
         ),
         _input(S.doc_number_label, "doc_number", input_mode="text", auto_complete="off"),
         _input(S.name_label, "name", auto_complete="name"),
-        _input(rx.cond(S.desk_mode, "Correo electrónico (opcional)", "Correo electrónico"), "email",
-               input_type="email", auto_complete="email", required=~S.desk_mode,
-               help_text="Le enviaremos el cargo y las notificaciones a este correo."),
-        _input("Celular o teléfono", "phone", input_type="tel", auto_complete="tel",
-               help_text="Por ejemplo: 987 654 321"),
+        _input(
+            rx.cond(S.desk_mode, "Correo electrónico (opcional)", "Correo electrónico"),
+            "email",
+            input_type="email",
+            auto_complete="email",
+            required=~S.desk_mode,
+            help_text="Le enviaremos el cargo y las notificaciones a este correo.",
+        ),
+        _input(
+            "Celular o teléfono", "phone", input_type="tel", auto_complete="tel", help_text="Por ejemplo: 987 654 321"
+        ),
         _input("Dirección (opcional)", "address", required=False, auto_complete="street-address"),
         _nav(0),
     )
@@ -143,32 +213,53 @@ def _step_filer() -> rx.Component:
 # ---------------------------------------------------------------- step 2: what
 def _proc_field(f: rx.Var) -> rx.Component:
     return rx.box(
-        rx.el.label(f["label"], rx.cond(f["required"] != "", rx.text.span(" *", color=ERROR)),
-                    html_for="campo-" + f["name"].to(str),
-                    style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"}),
-        rx.input(id="campo-" + f["name"].to(str), default_value=f["value"], size="3", width="100%",
-                 on_blur=lambda v: S.set_proc_field(f["name"], v),
-                 aria_describedby="campo-" + f["name"].to(str) + "-error"),
+        rx.el.label(
+            f["label"],
+            rx.cond(f["required"] != "", rx.text.span(" *", color=ERROR)),
+            html_for="campo-" + f["name"].to(str),
+            style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"},
+        ),
+        rx.input(
+            id="campo-" + f["name"].to(str),
+            default_value=f["value"],
+            size="3",
+            width="100%",
+            on_blur=lambda v: S.set_proc_field(f["name"], v),
+            aria_describedby="campo-" + f["name"].to(str) + "-error",
+        ),
         rx.cond(f["help"] != "", rx.text(f["help"], size="2", color=MUTED, margin_top="0.2rem")),
-        rx.cond(f["error"] != "",
-                rx.text(f["error"], color=ERROR, size="2", role="alert",
-                        id="campo-" + f["name"].to(str) + "-error")),
+        rx.cond(
+            f["error"] != "",
+            rx.text(f["error"], color=ERROR, size="2", role="alert", id="campo-" + f["name"].to(str) + "-error"),
+        ),
         margin_bottom="1rem",
     )
 
 
 def _step_details() -> rx.Component:
     return rx.box(
-        card(rx.text("Trámite", size="2", color=MUTED), rx.text(S.proc_name, weight="bold"),
-             rx.text("Plazo: ", S.proc_deadline, " · Lo atiende: ", S.proc_unit, size="2", color=MUTED),
-             margin_bottom="1rem"),
+        card(
+            rx.text("Trámite", size="2", color=MUTED),
+            rx.text(S.proc_name, weight="bold"),
+            rx.text("Plazo: ", S.proc_deadline, " · Lo atiende: ", S.proc_unit, size="2", color=MUTED),
+            margin_bottom="1rem",
+        ),
         labelled(
             "Asunto: ¿qué solicita?",
-            rx.text_area(id="subject", name="subject", default_value=S.subject, rows="4", size="3",
-                         width="100%", on_blur=lambda v: S.set_value("subject", v),
-                         aria_describedby="subject-error",
-                         aria_invalid=rx.cond(_err("subject") != "", "true", "false")),
-            field_id="subject", error=_err("subject"), required=True,
+            rx.text_area(
+                id="subject",
+                name="subject",
+                default_value=S.subject,
+                rows="4",
+                size="3",
+                width="100%",
+                on_blur=lambda v: S.set_value("subject", v),
+                aria_describedby="subject-error",
+                aria_invalid=rx.cond(_err("subject") != "", "true", "false"),
+            ),
+            field_id="subject",
+            error=_err("subject"),
+            required=True,
             help_text="Escriba en pocas palabras lo que pide. Máximo 500 caracteres.",
         ),
         rx.foreach(S.proc_fields, _proc_field),
@@ -185,29 +276,50 @@ def _file_card(a: rx.Var) -> rx.Component:
                 rx.text(a["label"], size="2", color=MUTED),
                 rx.text(a["filename"], weight="bold", style={"overflow_wrap": "anywhere"}),
                 rx.text(a["pages"], " página(s) · ", a["size"], size="2", color=INK),
-                flex="1", min_width="0",
+                flex="1",
+                min_width="0",
             ),
-            rx.button(rx.icon("trash-2", size=18, aria_hidden="true"), "Quitar",
-                      on_click=S.remove_attachment(a["id"]), variant="ghost", color_scheme="gray",
-                      size="3", type="button", aria_label="Quitar " + a["filename"].to(str),
-                      style={"min_height": "44px", "color": INK}),
-            gap="0.75rem", align="center",
+            rx.button(
+                rx.icon("trash-2", size=18, aria_hidden="true"),
+                "Quitar",
+                on_click=S.remove_attachment(a["id"]),
+                variant="ghost",
+                color_scheme="gray",
+                size="3",
+                type="button",
+                aria_label="Quitar " + a["filename"].to(str),
+                style={"min_height": "44px", "color": INK},
+            ),
+            gap="0.75rem",
+            align="center",
         ),
         style={"margin_bottom": "0.5rem"},
     )
 
 
-SCAN_TYPES = {"application/pdf": [".pdf"], "image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"],
-              "image/tiff": [".tif", ".tiff"]}
+SCAN_TYPES = {
+    "application/pdf": [".pdf"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/png": [".png"],
+    "image/tiff": [".tif", ".tiff"],
+}
 
 
-def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: int,
-              uploading, progress, *, scans: bool = False) -> rx.Component:
+def _dropzone(
+    upload_id: str, title: str, handler, progress_handler, max_size: int, uploading, progress, *, scans: bool = False
+) -> rx.Component:
     """An upload box. ``scans`` (the desk): a PDF, or the scanned pages as images (several at
     once), which are joined into one PDF."""
-    hint = (rx.text("Toque para elegir un PDF o las páginas escaneadas (JPG, PNG o TIFF; varias a la vez se "
-                    "unen en un PDF)", size="2", color=MUTED, text_align="center") if scans else
-            rx.text("Toque para elegir un PDF (máx. ", max_size // (1024 * 1024), " MB)", size="2", color=MUTED))
+    hint = (
+        rx.text(
+            "Toque para elegir un PDF o las páginas escaneadas (JPG, PNG o TIFF; varias a la vez se unen en un PDF)",
+            size="2",
+            color=MUTED,
+            text_align="center",
+        )
+        if scans
+        else rx.text("Toque para elegir un PDF (máx. ", max_size // (1024 * 1024), " MB)", size="2", color=MUTED)
+    )
     return rx.box(
         rx.el.label(
             rx.upload(
@@ -215,19 +327,28 @@ def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: i
                     rx.icon("upload", size=28, color=BRAND, aria_hidden="true"),
                     rx.text(title, weight="bold", color=INK),
                     hint,
-                    direction="column", align="center", gap="0.3rem",
+                    direction="column",
+                    align="center",
+                    gap="0.3rem",
                 ),
                 id=upload_id + ("-escaneo" if scans else ""),
                 accept=SCAN_TYPES if scans else {"application/pdf": [".pdf"]},
                 multiple=scans,
                 max_files=60 if scans else 1,
                 max_size=max_size,
-                on_drop=handler(rx.upload_files(upload_id=upload_id + ("-escaneo" if scans else ""),
-                                                on_upload_progress=progress_handler)),
+                on_drop=handler(
+                    rx.upload_files(
+                        upload_id=upload_id + ("-escaneo" if scans else ""), on_upload_progress=progress_handler
+                    )
+                ),
                 on_drop_rejected=S.upload_rejected,
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
-                border=f"2px dashed {BRAND}", border_radius="12px", padding="1.25rem",
-                background="white", cursor="pointer", min_height="96px",
+                border=f"2px dashed {BRAND}",
+                border_radius="12px",
+                padding="1.25rem",
+                background="white",
+                cursor="pointer",
+                min_height="96px",
             ),
             style={"display": "block"},
         ),
@@ -245,20 +366,42 @@ def _dropzone(upload_id: str, title: str, handler, progress_handler, max_size: i
 
 def _step_files() -> rx.Component:
     return rx.box(
-        rx.text(rx.cond(S.desk_mode,
-                        "Suba el documento escaneado: un PDF o las páginas como imágenes, todas a la vez. "
-                        "Los anexos, uno por uno (máximo 5).",
-                        "Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5)."),
-                color=MUTED, margin_bottom="1rem"),
+        rx.text(
+            rx.cond(
+                S.desk_mode,
+                "Suba el documento escaneado: un PDF o las páginas como imágenes, todas a la vez. "
+                "Los anexos, uno por uno (máximo 5).",
+                "Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5).",
+            ),
+            color=MUTED,
+            margin_bottom="1rem",
+        ),
         rx.heading("Documento principal *", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.foreach(S.main_file, _file_card),
         rx.cond(
             S.main_file.length() == 0,
-            rx.cond(S.desk_mode,
-                    _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
-                              MAX_MAIN, S.uploading_main, S.main_progress, scans=True),
-                    _dropzone("principal", "Documento principal", S.upload_main, S.main_upload_progress,
-                              MAX_MAIN, S.uploading_main, S.main_progress)),
+            rx.cond(
+                S.desk_mode,
+                _dropzone(
+                    "principal",
+                    "Documento principal",
+                    S.upload_main,
+                    S.main_upload_progress,
+                    MAX_MAIN,
+                    S.uploading_main,
+                    S.main_progress,
+                    scans=True,
+                ),
+                _dropzone(
+                    "principal",
+                    "Documento principal",
+                    S.upload_main,
+                    S.main_upload_progress,
+                    MAX_MAIN,
+                    S.uploading_main,
+                    S.main_progress,
+                ),
+            ),
         ),
         error_text(_err("principal"), field_id="principal"),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
@@ -266,11 +409,28 @@ def _step_files() -> rx.Component:
         rx.foreach(S.annex_files, _file_card),
         rx.cond(
             S.can_add_annex,
-            rx.cond(S.desk_mode,
-                    _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
-                              MAX_ANNEX, S.uploading_annex, S.annex_progress, scans=True),
-                    _dropzone("anexo", S.next_annex_label, S.upload_annex, S.annex_upload_progress,
-                              MAX_ANNEX, S.uploading_annex, S.annex_progress)),
+            rx.cond(
+                S.desk_mode,
+                _dropzone(
+                    "anexo",
+                    S.next_annex_label,
+                    S.upload_annex,
+                    S.annex_upload_progress,
+                    MAX_ANNEX,
+                    S.uploading_annex,
+                    S.annex_progress,
+                    scans=True,
+                ),
+                _dropzone(
+                    "anexo",
+                    S.next_annex_label,
+                    S.upload_annex,
+                    S.annex_upload_progress,
+                    MAX_ANNEX,
+                    S.uploading_annex,
+                    S.annex_progress,
+                ),
+            ),
         ),
         error_text(_err("anexos"), field_id="anexos"),
         _nav(2),
@@ -279,8 +439,14 @@ def _step_files() -> rx.Component:
 
 # ---------------------------------------------------------------- step 4: review
 def _edit_link(step: int) -> rx.Component:
-    return rx.button("Editar", on_click=S.go(step), variant="ghost", size="2", type="button",
-                     style={"color": BRAND, "min_height": "40px"})
+    return rx.button(
+        "Editar",
+        on_click=S.go(step),
+        variant="ghost",
+        size="2",
+        type="button",
+        style={"color": BRAND, "min_height": "40px"},
+    )
 
 
 def _section(title: str, step: int, *rows) -> rx.Component:
@@ -295,22 +461,36 @@ def _step_review() -> rx.Component:
     return rx.box(
         rx.text("Revise sus datos antes de enviar.", color=MUTED, margin_bottom="1rem"),
         _section("Trámite", 0, info_row("Procedimiento", S.proc_name), info_row("Plazo", S.proc_deadline)),
-        _section("Sus datos", 1,
-                 info_row("Presenta", S.kind_label),
-                 info_row("Documento", S.filer_doc),
-                 info_row("Nombre", S.name),
-                 info_row("Correo", S.email),
-                 info_row("Teléfono", S.phone),
-                 rx.cond(S.address != "", info_row("Dirección", S.address))),
-        _section("Su pedido", 2, info_row("Asunto", S.subject),
-                 rx.foreach(S.proc_fields, lambda f: info_row(f["label"], f["value"]))),
-        _section("Archivos", 3, rx.foreach(
-            S.attachments, lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág.")),
+        _section(
+            "Sus datos",
+            1,
+            info_row("Presenta", S.kind_label),
+            info_row("Documento", S.filer_doc),
+            info_row("Nombre", S.name),
+            info_row("Correo", S.email),
+            info_row("Teléfono", S.phone),
+            rx.cond(S.address != "", info_row("Dirección", S.address)),
+        ),
+        _section(
+            "Su pedido",
+            2,
+            info_row("Asunto", S.subject),
+            rx.foreach(S.proc_fields, lambda f: info_row(f["label"], f["value"])),
+        ),
+        _section(
+            "Archivos",
+            3,
+            rx.foreach(
+                S.attachments, lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág.")
+            ),
         ),
         rx.box(
             rx.checkbox(
                 "Declaro que la información y los documentos que presento son verdaderos.",
-                id="declaracion", default_checked=S.declaration, on_change=S.set_declaration, size="3",
+                id="declaracion",
+                default_checked=S.declaration,
+                on_change=S.set_declaration,
+                size="3",
                 color_scheme="ruby",
             ),
             padding_y="0.75rem",
@@ -319,9 +499,16 @@ def _step_review() -> rx.Component:
         error_text(_err("general"), field_id="general"),
         rx.flex(
             secondary_button("Atrás", on_click=S.go(3), type="button"),
-            primary_button(rx.cond(S.submitting, "Enviando…", "Enviar"), on_click=S.submit, id="enviar",
-                           disabled=S.submitting, type="button", flex="1"),
-            gap="0.75rem", width="100%",
+            primary_button(
+                rx.cond(S.submitting, "Enviando…", "Enviar"),
+                on_click=S.submit,
+                id="enviar",
+                disabled=S.submitting,
+                type="button",
+                flex="1",
+            ),
+            gap="0.75rem",
+            width="100%",
         ),
     )
 
@@ -332,26 +519,51 @@ def _receipt() -> rx.Component:
         rx.flex(
             rx.icon("circle-check", size=36, color=OK, aria_hidden="true"),
             rx.heading("Su documento fue recibido", as_="h2", size="6", color=OK),
-            gap="0.6rem", align="center", margin_bottom="0.75rem", role="status",
+            gap="0.6rem",
+            align="center",
+            margin_bottom="0.75rem",
+            role="status",
         ),
         card(
             rx.text("Número de expediente", size="2", color=MUTED),
-            rx.text(S.r_number, id="numero-expediente", size=rx.breakpoints(initial="7", sm="8"), weight="bold", color=INK,
-                    style={"letter_spacing": "0.02em", "overflow_wrap": "anywhere"}),
+            rx.text(
+                S.r_number,
+                id="numero-expediente",
+                size=rx.breakpoints(initial="7", sm="8"),
+                weight="bold",
+                color=INK,
+                style={"letter_spacing": "0.02em", "overflow_wrap": "anywhere"},
+            ),
             rx.box(
                 rx.text("Clave de acceso", size="2", color=MUTED, margin_top="0.75rem"),
                 rx.flex(
-                    rx.code(S.r_key, id="clave-acceso", size="6", variant="ghost",
-                            style={"color": INK, "font_weight": "700"}),
-                    rx.button(rx.icon("copy", size=18, aria_hidden="true"), "Copiar clave",
-                              on_click=[rx.set_clipboard(S.r_key), rx.toast.success("Clave copiada")],
-                              variant="outline", size="3", type="button",
-                              style={"color": BRAND, "border_color": BRAND, "min_height": "44px"}),
-                    gap="0.75rem", align="center", wrap="wrap",
+                    rx.code(
+                        S.r_key,
+                        id="clave-acceso",
+                        size="6",
+                        variant="ghost",
+                        style={"color": INK, "font_weight": "700"},
+                    ),
+                    rx.button(
+                        rx.icon("copy", size=18, aria_hidden="true"),
+                        "Copiar clave",
+                        on_click=[rx.set_clipboard(S.r_key), rx.toast.success("Clave copiada")],
+                        variant="outline",
+                        size="3",
+                        type="button",
+                        style={"color": BRAND, "border_color": BRAND, "min_height": "44px"},
+                    ),
+                    gap="0.75rem",
+                    align="center",
+                    wrap="wrap",
                 ),
-                rx.callout("Guarde su número y su clave: con ellos consulta su trámite. La clave no se "
-                           "volverá a mostrar.", icon="triangle-alert", color_scheme="amber", size="1",
-                           margin_top="0.5rem"),
+                rx.callout(
+                    "Guarde su número y su clave: con ellos consulta su trámite. La clave no se volverá a mostrar.",
+                    icon="triangle-alert",
+                    color_scheme="amber",
+                    size="1",
+                    margin_top="0.5rem",
+                ),
             ),
             style={"margin_bottom": "0.75rem", "border": f"2px solid {OK}"},
         ),
@@ -367,22 +579,40 @@ def _receipt() -> rx.Component:
             info_row("Remitente", S.r_filer),
             info_row("Folios", S.r_folios),
             rx.heading("Archivos recibidos", as_="h3", size="3", margin_top="0.75rem"),
-            rx.foreach(S.r_files, lambda f: rx.box(
-                rx.text(f["label"], ": ", f["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
-                rx.text(f["pages"], " página(s) · ", f["size"], size="2", color=MUTED),
-                rx.text("SHA-256: ", rx.code(f["sha256"], size="1", variant="ghost", style={"color": INK}),
-                        size="1", style={"overflow_wrap": "anywhere", "word_break": "break-all"}),
-                padding_y="0.4rem", border_bottom="1px solid #eceff2",
-            )),
+            rx.foreach(
+                S.r_files,
+                lambda f: rx.box(
+                    rx.text(f["label"], ": ", f["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
+                    rx.text(f["pages"], " página(s) · ", f["size"], size="2", color=MUTED),
+                    rx.text(
+                        "SHA-256: ",
+                        rx.code(f["sha256"], size="1", variant="ghost", style={"color": INK}),
+                        size="1",
+                        style={"overflow_wrap": "anywhere", "word_break": "break-all"},
+                    ),
+                    padding_y="0.4rem",
+                    border_bottom="1px solid #eceff2",
+                ),
+            ),
             style={"margin_bottom": "0.75rem"},
         ),
         rx.flex(
-            link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
-                        href=S.r_download, id="descargar-cargo", download=True),
+            link_button(
+                rx.icon("download", size=18, aria_hidden="true"),
+                "Descargar cargo (PDF)",
+                href=S.r_download,
+                id="descargar-cargo",
+                download=True,
+            ),
             link_button("Ver seguimiento", href="/seguimiento?numero=" + S.r_number, primary=False),
-            secondary_button(rx.cond(S.desk_mode, "Registrar otro documento", "Presentar otro documento"),
-                             on_click=S.restart, width="100%", type="button"),
-            direction="column", gap="0.6rem",
+            secondary_button(
+                rx.cond(S.desk_mode, "Registrar otro documento", "Presentar otro documento"),
+                on_click=S.restart,
+                width="100%",
+                type="button",
+            ),
+            direction="column",
+            gap="0.6rem",
         ),
     )
 
@@ -412,13 +642,16 @@ def registrar() -> rx.Component:
         rx.cond(
             S.desk_mode,
             rx.box(
-                rx.callout("Registro de un documento presentado en papel: suba el escaneo (PDF o imágenes). "
-                           "El cargo se imprime desde la pantalla final; el texto se reconoce después.", icon="info", color_scheme="gray",
-                           margin_bottom="1rem"),
+                rx.callout(
+                    "Registro de un documento presentado en papel: suba el escaneo (PDF o imágenes). "
+                    "El cargo se imprime desde la pantalla final; el texto se reconoce después.",
+                    icon="info",
+                    color_scheme="gray",
+                    margin_bottom="1rem",
+                ),
                 _wizard(),
             ),
-            card(rx.text(rx.cond(S.errors["general"] != "", S.errors["general"], "Cargando…"),
-                         id="sin-permiso")),
+            card(rx.text(rx.cond(S.errors["general"] != "", S.errors["general"], "Cargando…"), id="sin-permiso")),
         ),
         title="Registrar documento (mesa de partes presencial)",
     )

@@ -1,4 +1,5 @@
 """/mirador — public figures of the programme (phone-first, no login)."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -14,28 +15,59 @@ def _kpi(k: rx.Var) -> rx.Component:
 
 def mirador() -> rx.Component:
     return shell(
-        rx.text("Cifras del trámite digital del Jurado Nacional de Elecciones: lo que la ciudadanía presentó sin "
-                "imprimir y el papel que se dejó de usar.", color=MUTED, margin_bottom="1rem"),
-        rx.grid(rx.foreach(M.kpis, _kpi), columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="0.75rem",
-                id="indicadores"),
-        rx.box(rx.plotly(data=M.by_month, config={"displayModeBar": False, "locale": "es", "responsive": True},
-                         use_resize_handler=True, style={"width": "100%"}), margin_top="1rem", width="100%"),
+        rx.text(
+            "Cifras del trámite digital del Jurado Nacional de Elecciones: lo que la ciudadanía presentó sin "
+            "imprimir y el papel que se dejó de usar.",
+            color=MUTED,
+            margin_bottom="1rem",
+        ),
         rx.grid(
-            rx.plotly(data=M.by_procedure, config={"displayModeBar": False, "responsive": True},
-                      use_resize_handler=True, style={"width": "100%"}),
-            rx.plotly(data=M.by_channel, config={"displayModeBar": False, "responsive": True},
-                      use_resize_handler=True, style={"width": "100%"}),
-            columns=rx.breakpoints(initial="1", md="2"), gap="1rem", margin_top="1rem", width="100%",
+            rx.foreach(M.kpis, _kpi),
+            columns=rx.breakpoints(initial="1", sm="2", md="3"),
+            gap="0.75rem",
+            id="indicadores",
+        ),
+        rx.box(
+            rx.plotly(
+                data=M.by_month,
+                config={"displayModeBar": False, "locale": "es", "responsive": True},
+                use_resize_handler=True,
+                style={"width": "100%"},
+            ),
+            margin_top="1rem",
+            width="100%",
+        ),
+        rx.grid(
+            rx.plotly(
+                data=M.by_procedure,
+                config={"displayModeBar": False, "responsive": True},
+                use_resize_handler=True,
+                style={"width": "100%"},
+            ),
+            rx.plotly(
+                data=M.by_channel,
+                config={"displayModeBar": False, "responsive": True},
+                use_resize_handler=True,
+                style={"width": "100%"},
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="1rem",
+            margin_top="1rem",
+            width="100%",
         ),
         card(
             rx.heading("Cómo calculamos el ahorro", as_="h2", size="4"),
             rx.el.ul(
-                rx.el.li("Cada página presentada por la Mesa de Partes Virtual, y cada página de un documento "
-                         "firmado digitalmente, es una hoja A4 que no se imprimió (una vez)."),
+                rx.el.li(
+                    "Cada página presentada por la Mesa de Partes Virtual, y cada página de un documento "
+                    "firmado digitalmente, es una hoja A4 que no se imprimió (una vez)."
+                ),
                 rx.el.li(f"Una hoja A4 de 80 g/m² pesa {m.fmt_dec(m.SHEET_KG * 1000)} g."),
-                rx.el.li(f"El kilo de papel se valora con la línea base de 2019 de la institución: "
-                         f"{m.fmt_dec(m.BASELINE_KG)} kg por S/ {m.fmt_dec(m.BASELINE_SOLES)} "
-                         f"(S/ {m.fmt_dec(m.SOLES_PER_KG)} por kg). No incluye tóner, archivo ni mensajería."),
+                rx.el.li(
+                    f"El kilo de papel se valora con la línea base de 2019 de la institución: "
+                    f"{m.fmt_dec(m.BASELINE_KG)} kg por S/ {m.fmt_dec(m.BASELINE_SOLES)} "
+                    f"(S/ {m.fmt_dec(m.SOLES_PER_KG)} por kg). No incluye tóner, archivo ni mensajería."
+                ),
                 rx.el.li("Las visitas se cuentan por página y día, sin guardar datos de las personas."),
                 style={"padding_left": "1.25rem", "margin_top": "0.5rem"},
             ),

@@ -1,4 +1,5 @@
 """/verificar and /mirador: their full versions come with the signing and dashboard issues."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -7,8 +8,11 @@ from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, seco
 from sgd_app.state.verify import VerifyState as V
 
 
-VERDICT_COLORS = {"VÁLIDO": ("#146c2e", "#e8f5ec"), "NO VÁLIDO": ("#b42318", "#fdecea"),
-                  "INDETERMINADO": ("#8a4b00", "#fff4e0")}
+VERDICT_COLORS = {
+    "VÁLIDO": ("#146c2e", "#e8f5ec"),
+    "NO VÁLIDO": ("#b42318", "#fdecea"),
+    "INDETERMINADO": ("#8a4b00", "#fff4e0"),
+}
 
 
 def _verdict_box(verdict, reason) -> rx.Component:
@@ -18,74 +22,130 @@ def _verdict_box(verdict, reason) -> rx.Component:
         rx.text(verdict, size=rx.breakpoints(initial="6", sm="8"), weight="bold", color=fg, id="veredicto"),
         rx.text(reason, size="3", color=INK, id="motivo"),
         role="status",
-        style={"border": "3px solid", "border_color": fg, "background": bg, "border_radius": "12px",
-               "padding": "1rem", "margin_bottom": "1rem"},
+        style={
+            "border": "3px solid",
+            "border_color": fg,
+            "background": bg,
+            "border_radius": "12px",
+            "padding": "1rem",
+            "margin_bottom": "1rem",
+        },
     )
 
 
 def _result() -> rx.Component:
     return rx.box(
         _verdict_box(V.verdict, V.reason),
-        rx.cond(V.has_known, card(
-            rx.heading("Documento registrado en el sistema", as_="h2", size="4"),
-            info_row("Tipo", V.known["kind"]),
-            info_row("Documento", V.known["label"]),
-            info_row("Expediente", V.known["case"]),
-            info_row("Fecha", V.known["date"]),
-            style={"margin_bottom": "1rem"},
-        )),
+        rx.cond(
+            V.has_known,
+            card(
+                rx.heading("Documento registrado en el sistema", as_="h2", size="4"),
+                info_row("Tipo", V.known["kind"]),
+                info_row("Documento", V.known["label"]),
+                info_row("Expediente", V.known["case"]),
+                info_row("Fecha", V.known["date"]),
+                style={"margin_bottom": "1rem"},
+            ),
+        ),
         card(
             info_row("Archivo", V.filename),
             info_row("SHA-256", V.sha256),
             rx.heading("Firmas", as_="h2", size="4", margin_top="0.75rem"),
             rx.cond(V.signatures.length() == 0, rx.text("El archivo no contiene firmas digitales.", color=MUTED)),
-            rx.foreach(V.signatures, lambda s: rx.box(
-                rx.flex(rx.text(s["signer"], weight="bold"), rx.badge(s["verdict"], size="2", color_scheme=rx.match(
-                    s["verdict"], ("VÁLIDO", "green"), ("NO VÁLIDO", "red"), "amber")), gap="0.5rem", wrap="wrap",
-                    align="center"),
-                rx.cond(s["reason"] != "", rx.text(s["reason"], size="2", color=INK)),
-                rx.text("Fecha: ", s["time"], " · Nivel: ", s["level"], " · Sello de tiempo: ", s["timestamp"],
-                        size="2", color=MUTED),
-                rx.cond(s["declared"] != "", rx.text("Motivo: ", s["declared"], size="2", color=MUTED)),
-                rx.text("Emisor: ", s["issuer"], size="1", color=MUTED, style={"overflow_wrap": "anywhere"}),
-                padding_y="0.5rem", border_bottom="1px solid #eceff2",
-            )),
+            rx.foreach(
+                V.signatures,
+                lambda s: rx.box(
+                    rx.flex(
+                        rx.text(s["signer"], weight="bold"),
+                        rx.badge(
+                            s["verdict"],
+                            size="2",
+                            color_scheme=rx.match(s["verdict"], ("VÁLIDO", "green"), ("NO VÁLIDO", "red"), "amber"),
+                        ),
+                        gap="0.5rem",
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    rx.cond(s["reason"] != "", rx.text(s["reason"], size="2", color=INK)),
+                    rx.text(
+                        "Fecha: ",
+                        s["time"],
+                        " · Nivel: ",
+                        s["level"],
+                        " · Sello de tiempo: ",
+                        s["timestamp"],
+                        size="2",
+                        color=MUTED,
+                    ),
+                    rx.cond(s["declared"] != "", rx.text("Motivo: ", s["declared"], size="2", color=MUTED)),
+                    rx.text("Emisor: ", s["issuer"], size="1", color=MUTED, style={"overflow_wrap": "anywhere"}),
+                    padding_y="0.5rem",
+                    border_bottom="1px solid #eceff2",
+                ),
+            ),
         ),
-        rx.box(secondary_button("Verificar otro documento", on_click=V.reset_check, width="100%", type="button"),
-               margin_top="1rem"),
+        rx.box(
+            secondary_button("Verificar otro documento", on_click=V.reset_check, width="100%", type="button"),
+            margin_top="1rem",
+        ),
     )
 
 
 def _upload() -> rx.Component:
     return card(
-        rx.text("Suba el PDF firmado para validar todas sus firmas digitales (máx. 20 MB). El archivo no se guarda.",
-                size="3", margin_bottom="0.75rem"),
+        rx.text(
+            "Suba el PDF firmado para validar todas sus firmas digitales (máx. 20 MB). El archivo no se guarda.",
+            size="3",
+            margin_bottom="0.75rem",
+        ),
         rx.el.label(
             rx.upload(
-                rx.flex(rx.icon("shield-check", size=28, color=BRAND, aria_hidden="true"),
-                        rx.text("Toque para elegir un PDF", weight="bold"), direction="column", align="center",
-                        gap="0.3rem"),
-                id="verificar", accept={"application/pdf": [".pdf"]}, multiple=False, max_files=1,
+                rx.flex(
+                    rx.icon("shield-check", size=28, color=BRAND, aria_hidden="true"),
+                    rx.text("Toque para elegir un PDF", weight="bold"),
+                    direction="column",
+                    align="center",
+                    gap="0.3rem",
+                ),
+                id="verificar",
+                accept={"application/pdf": [".pdf"]},
+                multiple=False,
+                max_files=1,
                 max_size=20 * 1024 * 1024,
                 on_drop=V.check_upload(rx.upload_files(upload_id="verificar", on_upload_progress=V.upload_progress)),
-                border=f"2px dashed {BRAND}", border_radius="12px", padding="1.25rem", background="white",
-                cursor="pointer", min_height="96px",
+                border=f"2px dashed {BRAND}",
+                border_radius="12px",
+                padding="1.25rem",
+                background="white",
+                cursor="pointer",
+                min_height="96px",
             ),
             style={"display": "block"},
         ),
-        rx.cond(V.checking, rx.box(rx.text("Validando…", role="status"),
-                                   rx.progress(value=V.progress, max=100, color_scheme="ruby",
-                                               aria_label="Avance"), margin_top="0.5rem")),
+        rx.cond(
+            V.checking,
+            rx.box(
+                rx.text("Validando…", role="status"),
+                rx.progress(value=V.progress, max=100, color_scheme="ruby", aria_label="Avance"),
+                margin_top="0.5rem",
+            ),
+        ),
         rx.cond(V.error != "", rx.text(V.error, color=ERROR, role="alert", margin_top="0.5rem", id="error-verificar")),
     )
 
 
 def verificar() -> rx.Component:
     return shell(
-        rx.text("Compruebe que un cargo o un documento firmado digitalmente por la institución es auténtico y no "
-                "fue modificado (Ley N° 27269).", color=MUTED, margin_bottom="1rem"),
-        rx.cond(V.verdict != "", _result(),
-                rx.cond(V.checking & (V.code != ""), card(rx.text("Validando el documento…", role="status")),
-                        _upload())),
+        rx.text(
+            "Compruebe que un cargo o un documento firmado digitalmente por la institución es auténtico y no "
+            "fue modificado (Ley N° 27269).",
+            color=MUTED,
+            margin_bottom="1rem",
+        ),
+        rx.cond(
+            V.verdict != "",
+            _result(),
+            rx.cond(V.checking & (V.code != ""), card(rx.text("Validando el documento…", role="status")), _upload()),
+        ),
         title="Verificar documento",
     )

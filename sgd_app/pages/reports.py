@@ -1,5 +1,6 @@
 """/reportes: filters, the aggregates on screen, a preview, and the CSV / XLSX / PDF downloads
 (plain HTTP links to /api/v1/reportes/*: the browser streams the file and shows its progress)."""
+
 from __future__ import annotations
 
 import reflex as rx
@@ -22,40 +23,91 @@ def _filters() -> rx.Component:
     return card(
         rx.form(
             rx.grid(
-                _field("Presentado desde", rx.el.input(type="date", id="r-from", name="date_from",
-                                                       default_value=R.filters["date_from"], style=_SMALL_INPUT),
-                       "r-from"),
-                _field("Presentado hasta", rx.el.input(type="date", id="r-to", name="date_to",
-                                                       default_value=R.filters["date_to"], style=_SMALL_INPUT),
-                       "r-to"),
-                _field("Unidad", rx.el.select(
-                    rx.el.option("Todas mis unidades", value=""),
-                    rx.foreach(R.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
-                    id="r-unit", name="unit_id", default_value=R.filters["unit_id"], style=_SELECT), "r-unit"),
-                _field("Trámite", rx.el.select(
-                    rx.el.option("Todos", value=""),
-                    rx.foreach(R.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
-                    id="r-procedure", name="procedure_id", default_value=R.filters["procedure_id"],
-                    style=_SELECT), "r-procedure"),
-                _field("Categoría", rx.el.select(
-                    rx.el.option("Todas", value=""), rx.el.option("Administrativo", value="administrativo"),
-                    rx.el.option("Jurisdiccional", value="jurisdiccional"),
-                    id="r-category", name="category", default_value=R.filters["category"], style=_SELECT),
-                    "r-category"),
-                _field("Estado", rx.el.select(
-                    rx.el.option("Todos", value=""),
-                    rx.foreach(R.status_options, lambda s: rx.el.option(s[1], value=s[0])),
-                    id="r-status", name="status", default_value=R.filters["status"], style=_SELECT), "r-status"),
-                columns=rx.breakpoints(initial="1", sm="2", md="3"), gap="0.75rem", width="100%",
+                _field(
+                    "Presentado desde",
+                    rx.el.input(
+                        type="date",
+                        id="r-from",
+                        name="date_from",
+                        default_value=R.filters["date_from"],
+                        style=_SMALL_INPUT,
+                    ),
+                    "r-from",
+                ),
+                _field(
+                    "Presentado hasta",
+                    rx.el.input(
+                        type="date", id="r-to", name="date_to", default_value=R.filters["date_to"], style=_SMALL_INPUT
+                    ),
+                    "r-to",
+                ),
+                _field(
+                    "Unidad",
+                    rx.el.select(
+                        rx.el.option("Todas mis unidades", value=""),
+                        rx.foreach(R.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
+                        id="r-unit",
+                        name="unit_id",
+                        default_value=R.filters["unit_id"],
+                        style=_SELECT,
+                    ),
+                    "r-unit",
+                ),
+                _field(
+                    "Trámite",
+                    rx.el.select(
+                        rx.el.option("Todos", value=""),
+                        rx.foreach(R.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
+                        id="r-procedure",
+                        name="procedure_id",
+                        default_value=R.filters["procedure_id"],
+                        style=_SELECT,
+                    ),
+                    "r-procedure",
+                ),
+                _field(
+                    "Categoría",
+                    rx.el.select(
+                        rx.el.option("Todas", value=""),
+                        rx.el.option("Administrativo", value="administrativo"),
+                        rx.el.option("Jurisdiccional", value="jurisdiccional"),
+                        id="r-category",
+                        name="category",
+                        default_value=R.filters["category"],
+                        style=_SELECT,
+                    ),
+                    "r-category",
+                ),
+                _field(
+                    "Estado",
+                    rx.el.select(
+                        rx.el.option("Todos", value=""),
+                        rx.foreach(R.status_options, lambda s: rx.el.option(s[1], value=s[0])),
+                        id="r-status",
+                        name="status",
+                        default_value=R.filters["status"],
+                        style=_SELECT,
+                    ),
+                    "r-status",
+                ),
+                columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                gap="0.75rem",
+                width="100%",
             ),
-            rx.cond(R.error != "", rx.text(R.error, color=ERROR, role="alert", size="2", margin_top="0.5rem",
-                                           id="reporte-error")),
+            rx.cond(
+                R.error != "",
+                rx.text(R.error, color=ERROR, role="alert", size="2", margin_top="0.5rem", id="reporte-error"),
+            ),
             rx.flex(
                 primary_button("Aplicar filtros", type="submit", style={"min_height": "44px"}),
                 secondary_button("Limpiar", type="button", on_click=R.clear_filters, style={"min_height": "44px"}),
-                gap="0.75rem", margin_top="0.75rem", wrap="wrap",
+                gap="0.75rem",
+                margin_top="0.75rem",
+                wrap="wrap",
             ),
-            on_submit=R.apply_filters, reset_on_submit=False, key=R.form_version,
+            on_submit=R.apply_filters,
+            reset_on_submit=False,
+            key=R.form_version,
             aria_label="Filtros del reporte",
         ),
         style={"margin_bottom": "1rem"},
@@ -66,47 +118,103 @@ def _download(label: str, icon: str, path: str, fid: str, hint: str) -> rx.Compo
     return rx.el.a(
         rx.icon(icon, size=18, aria_hidden="true"),
         rx.box(rx.text(label, weight="bold"), rx.text(hint, size="1", color=MUTED)),
-        href=API + path + R.query_string, download="", reload_document=True, id=fid,
-        style={"display": "flex", "align_items": "center", "gap": "0.6rem", "min_height": "52px",
-               "padding": "0.4rem 1rem", "border": f"2px solid {BRAND}", "border_radius": "10px",
-               "color": BRAND, "background": "white", "text_decoration": "none", "flex": "1 1 200px"},
+        href=API + path + R.query_string,
+        download="",
+        reload_document=True,
+        id=fid,
+        style={
+            "display": "flex",
+            "align_items": "center",
+            "gap": "0.6rem",
+            "min_height": "52px",
+            "padding": "0.4rem 1rem",
+            "border": f"2px solid {BRAND}",
+            "border_radius": "10px",
+            "color": BRAND,
+            "background": "white",
+            "text_decoration": "none",
+            "flex": "1 1 200px",
+        },
     )
 
 
 def _downloads() -> rx.Component:
     return card(
         rx.heading("Descargar", as_="h2", size="4", margin_bottom="0.25rem"),
-        rx.text("Se exportarán ", rx.text.strong(R.total_text, id="filas-a-exportar"),
-                " expediente(s) con los filtros aplicados. El CSV se descarga por partes (el navegador muestra "
-                "el avance); el Excel se prepara aquí, con una barra de avance, y luego se descarga.", size="2", color=MUTED, margin_bottom="0.75rem"),
+        rx.text(
+            "Se exportarán ",
+            rx.text.strong(R.total_text, id="filas-a-exportar"),
+            " expediente(s) con los filtros aplicados. El CSV se descarga por partes (el navegador muestra "
+            "el avance); el Excel se prepara aquí, con una barra de avance, y luego se descarga.",
+            size="2",
+            color=MUTED,
+            margin_bottom="0.75rem",
+        ),
         rx.flex(
-            _download("Expedientes (CSV)", "file-text", "/expedientes.csv", "descargar-csv",
-                      "Separado por punto y coma; se abre en Excel"),
+            _download(
+                "Expedientes (CSV)",
+                "file-text",
+                "/expedientes.csv",
+                "descargar-csv",
+                "Separado por punto y coma; se abre en Excel",
+            ),
             rx.el.button(
                 rx.icon("file-spreadsheet", size=18, aria_hidden="true"),
-                rx.box(rx.text("Expedientes (Excel)", weight="bold"),
-                       rx.text("Hojas «Expedientes» y «Resumen»", size="1", color=MUTED), text_align="left"),
-                on_click=R.export_xlsx, disabled=R.export_running, id="preparar-xlsx", type="button",
-                style={"display": "flex", "align_items": "center", "gap": "0.6rem", "min_height": "52px",
-                       "padding": "0.4rem 1rem", "border": f"2px solid {BRAND}", "border_radius": "10px",
-                       "color": BRAND, "background": "white", "cursor": "pointer", "flex": "1 1 200px",
-                       "font": "inherit"},
+                rx.box(
+                    rx.text("Expedientes (Excel)", weight="bold"),
+                    rx.text("Hojas «Expedientes» y «Resumen»", size="1", color=MUTED),
+                    text_align="left",
+                ),
+                on_click=R.export_xlsx,
+                disabled=R.export_running,
+                id="preparar-xlsx",
+                type="button",
+                style={
+                    "display": "flex",
+                    "align_items": "center",
+                    "gap": "0.6rem",
+                    "min_height": "52px",
+                    "padding": "0.4rem 1rem",
+                    "border": f"2px solid {BRAND}",
+                    "border_radius": "10px",
+                    "color": BRAND,
+                    "background": "white",
+                    "cursor": "pointer",
+                    "flex": "1 1 200px",
+                    "font": "inherit",
+                },
             ),
-            _download("Resumen (PDF)", "file-chart-column", "/resumen.pdf", "descargar-pdf",
-                      "Una página con las cifras"),
-            gap="0.75rem", wrap="wrap",
+            _download(
+                "Resumen (PDF)", "file-chart-column", "/resumen.pdf", "descargar-pdf", "Una página con las cifras"
+            ),
+            gap="0.75rem",
+            wrap="wrap",
         ),
         rx.cond(
             (R.export_text != "") | (R.export_error != ""),
             rx.box(
                 rx.text(R.export_text, size="2", id="avance-xlsx", aria_live="polite"),
-                rx.cond(R.export_running, rx.progress(value=R.export_pct, max=100, color_scheme="ruby",
-                                                      aria_label="Avance del Excel")),
-                rx.cond(R.export_url != "", rx.el.a("Descargar el Excel", href=R.export_url, download="",
-                                                    reload_document=True, id="descargar-xlsx",
-                                                    style={"font_weight": "bold", "color": BRAND,
-                                                           "display": "inline-block", "min_height": "44px",
-                                                           "padding_top": "0.6rem"})),
+                rx.cond(
+                    R.export_running,
+                    rx.progress(value=R.export_pct, max=100, color_scheme="ruby", aria_label="Avance del Excel"),
+                ),
+                rx.cond(
+                    R.export_url != "",
+                    rx.el.a(
+                        "Descargar el Excel",
+                        href=R.export_url,
+                        download="",
+                        reload_document=True,
+                        id="descargar-xlsx",
+                        style={
+                            "font_weight": "bold",
+                            "color": BRAND,
+                            "display": "inline-block",
+                            "min_height": "44px",
+                            "padding_top": "0.6rem",
+                        },
+                    ),
+                ),
                 rx.cond(R.export_error != "", rx.text(R.export_error, color=ERROR, size="2")),
                 margin_top="0.75rem",
             ),
@@ -119,8 +227,7 @@ def _kpi(k: rx.Var) -> rx.Component:
     return rx.box(
         rx.text(k[1], size="7", weight="bold", color=BRAND, style={"line_height": "1.1"}),
         rx.text(k[0], size="2", color=MUTED),
-        style={"background": "white", "border": "1px solid #d8dde3", "border_radius": "12px",
-               "padding": "0.9rem 1rem"},
+        style={"background": "white", "border": "1px solid #d8dde3", "border_radius": "12px", "padding": "0.9rem 1rem"},
     )
 
 
@@ -129,22 +236,40 @@ def _agg_table(title: str, rows, tid: str) -> rx.Component:
     num = {**cell, "text_align": "right", "white_space": "nowrap"}
     return card(
         rx.el.table(
-            rx.el.caption(title, style={"text_align": "left", "font_weight": "700", "padding_bottom": "0.4rem",
-                                        "color": INK}),
-            rx.el.thead(rx.el.tr(rx.el.th("", scope="col", style=cell, aria_label="Valor"),
-                                 rx.el.th("Expedientes", scope="col", style=num),
-                                 rx.el.th("%", scope="col", style=num))),
-            rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(
-                rx.el.th(r[0], scope="row", style={**cell, "font_weight": "400", "overflow_wrap": "anywhere"}),
-                rx.el.td(r[1], style=num), rx.el.td(r[2], style=num)))),
-            id=tid, style={"width": "100%", "border_collapse": "collapse", "font_size": "0.92rem"},
+            rx.el.caption(
+                title, style={"text_align": "left", "font_weight": "700", "padding_bottom": "0.4rem", "color": INK}
+            ),
+            rx.el.thead(
+                rx.el.tr(
+                    rx.el.th("", scope="col", style=cell, aria_label="Valor"),
+                    rx.el.th("Expedientes", scope="col", style=num),
+                    rx.el.th("%", scope="col", style=num),
+                )
+            ),
+            rx.el.tbody(
+                rx.foreach(
+                    rows,
+                    lambda r: rx.el.tr(
+                        rx.el.th(r[0], scope="row", style={**cell, "font_weight": "400", "overflow_wrap": "anywhere"}),
+                        rx.el.td(r[1], style=num),
+                        rx.el.td(r[2], style=num),
+                    ),
+                )
+            ),
+            id=tid,
+            style={"width": "100%", "border_collapse": "collapse", "font_size": "0.92rem"},
         ),
     )
 
 
 def _preview() -> rx.Component:
-    cell = {"padding": "0.35rem 0.5rem", "border_bottom": "1px solid #eceff2", "text_align": "left",
-            "vertical_align": "top", "white_space": "nowrap"}
+    cell = {
+        "padding": "0.35rem 0.5rem",
+        "border_bottom": "1px solid #eceff2",
+        "text_align": "left",
+        "vertical_align": "top",
+        "white_space": "nowrap",
+    }
     return card(
         rx.heading("Vista previa", as_="h2", size="4", margin_bottom="0.25rem"),
         rx.cond(R.preview_note != "", rx.text(R.preview_note, size="2", color=MUTED)),
@@ -153,13 +278,21 @@ def _preview() -> rx.Component:
             rx.text("No hay expedientes con estos filtros.", color=MUTED, padding_y="0.5rem"),
             rx.box(
                 rx.el.table(
-                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", style={**cell, "background": "#f6f7f9"})
-                                           for h in HEADERS])),
-                    rx.el.tbody(rx.foreach(R.preview, lambda row: rx.el.tr(
-                        *[rx.el.td(row[i], style=cell) for i in range(len(HEADERS))]))),
-                    style={"border_collapse": "collapse", "font_size": "0.88rem"}, id="vista-previa",
+                    rx.el.thead(
+                        rx.el.tr(*[rx.el.th(h, scope="col", style={**cell, "background": "#f6f7f9"}) for h in HEADERS])
+                    ),
+                    rx.el.tbody(
+                        rx.foreach(
+                            R.preview,
+                            lambda row: rx.el.tr(*[rx.el.td(row[i], style=cell) for i in range(len(HEADERS))]),
+                        )
+                    ),
+                    style={"border_collapse": "collapse", "font_size": "0.88rem"},
+                    id="vista-previa",
                 ),
-                role="region", aria_label="Vista previa de los expedientes (desplazable)", tab_index=0,
+                role="region",
+                aria_label="Vista previa de los expedientes (desplazable)",
+                tab_index=0,
                 style={"overflow_x": "auto", "max_width": "100%", "margin_top": "0.5rem"},
             ),
         ),
@@ -170,21 +303,42 @@ def _preview() -> rx.Component:
 def reportes() -> rx.Component:
     return shell(
         staff_bar(),
-        rx.text("Expedientes de sus unidades", rx.cond(R.unit_options.length() > 1, " y de las que dependen de "
-                "ellas", ""), ": cifras, vista previa y descargas.", size="2", color=MUTED, margin_bottom="0.75rem"),
+        rx.text(
+            "Expedientes de sus unidades",
+            rx.cond(R.unit_options.length() > 1, " y de las que dependen de ellas", ""),
+            ": cifras, vista previa y descargas.",
+            size="2",
+            color=MUTED,
+            margin_bottom="0.75rem",
+        ),
         _filters(),
-        rx.text(rx.foreach(R.described, lambda d: rx.text.span(d, ". ")), size="2", color=INK,
-                margin_bottom="0.5rem", id="filtros-aplicados"),
-        rx.grid(rx.foreach(R.kpis, _kpi), columns=rx.breakpoints(initial="2", md="4"), gap="0.75rem",
-                margin_bottom="1rem", id="indicadores"),
+        rx.text(
+            rx.foreach(R.described, lambda d: rx.text.span(d, ". ")),
+            size="2",
+            color=INK,
+            margin_bottom="0.5rem",
+            id="filtros-aplicados",
+        ),
+        rx.grid(
+            rx.foreach(R.kpis, _kpi),
+            columns=rx.breakpoints(initial="2", md="4"),
+            gap="0.75rem",
+            margin_bottom="1rem",
+            id="indicadores",
+        ),
         _downloads(),
         rx.grid(
             _agg_table("Por estado", R.by_status, "tabla-estado"),
             _agg_table("Por unidad", R.by_unit, "tabla-unidad"),
             _agg_table("Por trámite", R.by_procedure, "tabla-tramite"),
-            rx.flex(_agg_table("Por categoría", R.by_category, "tabla-categoria"),
-                    _agg_table("Por canal", R.by_channel, "tabla-canal"), direction="column", gap="0.75rem"),
-            columns=rx.breakpoints(initial="1", md="2"), gap="0.75rem",
+            rx.flex(
+                _agg_table("Por categoría", R.by_category, "tabla-categoria"),
+                _agg_table("Por canal", R.by_channel, "tabla-canal"),
+                direction="column",
+                gap="0.75rem",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="0.75rem",
         ),
         _preview(),
         title="Reportes",

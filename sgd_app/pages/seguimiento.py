@@ -1,10 +1,21 @@
 """/seguimiento — the citizen follows a case with its number and access key."""
+
 from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import (BRAND, ERROR, INK, MUTED, card, info_row, link_button, primary_button,
-                                   secondary_button, shell)
+from sgd_app.components.ui import (
+    BRAND,
+    ERROR,
+    INK,
+    MUTED,
+    card,
+    info_row,
+    link_button,
+    primary_button,
+    secondary_button,
+    shell,
+)
 from sgd_app.state.tracking import TrackingState as T
 
 _INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.1rem"}
@@ -13,62 +24,138 @@ _INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.1rem"}
 def _form() -> rx.Component:
     return rx.form(
         rx.box(
-            rx.el.label("Número de expediente", html_for="numero",
-                        style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"}),
-            rx.input(id="numero", name="numero", default_value=T.number, placeholder="EXP-2026-000123",
-                     size="3", auto_complete="off", style=_INPUT, required=True),
+            rx.el.label(
+                "Número de expediente",
+                html_for="numero",
+                style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"},
+            ),
+            rx.input(
+                id="numero",
+                name="numero",
+                default_value=T.number,
+                placeholder="EXP-2026-000123",
+                size="3",
+                auto_complete="off",
+                style=_INPUT,
+                required=True,
+            ),
             margin_bottom="1rem",
         ),
         rx.box(
-            rx.el.label("Clave de acceso", html_for="clave",
-                        style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"}),
-            rx.input(id="clave", name="clave", placeholder="XXXX-XXXX-XXXX", size="3", auto_complete="off",
-                     style=_INPUT, required=True, aria_describedby="seguimiento-error"),
-            rx.text("La clave figura en la pantalla de confirmación y en el correo que recibió.",
-                    size="2", color=MUTED, margin_top="0.2rem"),
+            rx.el.label(
+                "Clave de acceso",
+                html_for="clave",
+                style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"},
+            ),
+            rx.input(
+                id="clave",
+                name="clave",
+                placeholder="XXXX-XXXX-XXXX",
+                size="3",
+                auto_complete="off",
+                style=_INPUT,
+                required=True,
+                aria_describedby="seguimiento-error",
+            ),
+            rx.text(
+                "La clave figura en la pantalla de confirmación y en el correo que recibió.",
+                size="2",
+                color=MUTED,
+                margin_top="0.2rem",
+            ),
             margin_bottom="1rem",
         ),
-        rx.cond(T.error != "", rx.text(T.error, id="seguimiento-error", color=ERROR, role="alert",
-                                       margin_bottom="0.75rem")),
-        primary_button(rx.cond(T.searching, "Buscando…", "Consultar"), type="submit", width="100%",
-                       disabled=T.searching, id="consultar"),
+        rx.cond(
+            T.error != "", rx.text(T.error, id="seguimiento-error", color=ERROR, role="alert", margin_bottom="0.75rem")
+        ),
+        primary_button(
+            rx.cond(T.searching, "Buscando…", "Consultar"),
+            type="submit",
+            width="100%",
+            disabled=T.searching,
+            id="consultar",
+        ),
         on_submit=T.search,
         reset_on_submit=False,
     )
 
 
 def _observations() -> rx.Component:
-    return rx.cond(T.can_fix, card(
-        rx.heading("Su expediente tiene observaciones", as_="h2", size="5", color=ERROR),
-        rx.el.ol(rx.foreach(T.t_observations, lambda o: rx.el.li(o, style={"margin_bottom": "0.3rem"})),
-                 style={"padding_left": "1.25rem"}, id="lista-observaciones"),
-        rx.text("Subsane hasta el ", rx.text.strong(T.t_obs_deadline),
-                ". Mientras tanto el plazo de atención está detenido; si no subsana a tiempo, el pedido se tiene "
-                "por no presentado (art. 136 de la Ley N° 27444).", size="2"),
-        rx.el.label("Explique cómo subsana (opcional si adjunta archivos)", html_for="nota-subsanacion",
-                    style={"font_weight": "600", "display": "block", "margin": "0.75rem 0 0.3rem"}),
-        rx.text_area(id="nota-subsanacion", default_value=T.fix_note, on_blur=T.set_fix_note, rows="3", size="3",
-                     width="100%"),
-        rx.el.label(
-            rx.upload(
-                rx.text("Toque para elegir los PDF que le pidieron (máx. 5, 10 MB cada uno)", weight="medium",
-                        text_align="center"),
-                rx.foreach(rx.selected_files("subsanacion"), lambda f: rx.text(f, size="2", color=INK)),
-                id="subsanacion", accept={"application/pdf": [".pdf"]}, multiple=True, max_files=5,
-                max_size=10 * 1024 * 1024, border=f"2px dashed {BRAND}", border_radius="12px", padding="1rem",
-                background="white", cursor="pointer", min_height="64px",
+    return rx.cond(
+        T.can_fix,
+        card(
+            rx.heading("Su expediente tiene observaciones", as_="h2", size="5", color=ERROR),
+            rx.el.ol(
+                rx.foreach(T.t_observations, lambda o: rx.el.li(o, style={"margin_bottom": "0.3rem"})),
+                style={"padding_left": "1.25rem"},
+                id="lista-observaciones",
             ),
-            style={"display": "block", "margin_top": "0.75rem"},
+            rx.text(
+                "Subsane hasta el ",
+                rx.text.strong(T.t_obs_deadline),
+                ". Mientras tanto el plazo de atención está detenido; si no subsana a tiempo, el pedido se tiene "
+                "por no presentado (art. 136 de la Ley N° 27444).",
+                size="2",
+            ),
+            rx.el.label(
+                "Explique cómo subsana (opcional si adjunta archivos)",
+                html_for="nota-subsanacion",
+                style={"font_weight": "600", "display": "block", "margin": "0.75rem 0 0.3rem"},
+            ),
+            rx.text_area(
+                id="nota-subsanacion",
+                default_value=T.fix_note,
+                on_blur=T.set_fix_note,
+                rows="3",
+                size="3",
+                width="100%",
+            ),
+            rx.el.label(
+                rx.upload(
+                    rx.text(
+                        "Toque para elegir los PDF que le pidieron (máx. 5, 10 MB cada uno)",
+                        weight="medium",
+                        text_align="center",
+                    ),
+                    rx.foreach(rx.selected_files("subsanacion"), lambda f: rx.text(f, size="2", color=INK)),
+                    id="subsanacion",
+                    accept={"application/pdf": [".pdf"]},
+                    multiple=True,
+                    max_files=5,
+                    max_size=10 * 1024 * 1024,
+                    border=f"2px dashed {BRAND}",
+                    border_radius="12px",
+                    padding="1rem",
+                    background="white",
+                    cursor="pointer",
+                    min_height="64px",
+                ),
+                style={"display": "block", "margin_top": "0.75rem"},
+            ),
+            rx.cond(
+                (T.fix_progress > 0) & (T.fix_progress < 100),
+                rx.progress(
+                    value=T.fix_progress,
+                    max=100,
+                    color_scheme="ruby",
+                    aria_label="Avance de la carga",
+                    margin_top="0.5rem",
+                ),
+            ),
+            rx.cond(T.fix_error != "", rx.text(T.fix_error, color=ERROR, role="alert", id="error-subsanacion")),
+            primary_button(
+                "Enviar subsanación",
+                type="button",
+                width="100%",
+                margin_top="0.75rem",
+                id="enviar-subsanacion",
+                on_click=T.submit_fix(
+                    rx.upload_files(upload_id="subsanacion", on_upload_progress=T.fix_upload_progress)
+                ),
+            ),
+            style={"margin_bottom": "0.75rem", "border": f"2px solid {ERROR}"},
         ),
-        rx.cond((T.fix_progress > 0) & (T.fix_progress < 100),
-                rx.progress(value=T.fix_progress, max=100, color_scheme="ruby", aria_label="Avance de la carga",
-                            margin_top="0.5rem")),
-        rx.cond(T.fix_error != "", rx.text(T.fix_error, color=ERROR, role="alert", id="error-subsanacion")),
-        primary_button("Enviar subsanación", type="button", width="100%", margin_top="0.75rem", id="enviar-subsanacion",
-                       on_click=T.submit_fix(rx.upload_files(upload_id="subsanacion",
-                                                             on_upload_progress=T.fix_upload_progress))),
-        style={"margin_bottom": "0.75rem", "border": f"2px solid {ERROR}"},
-    ))
+    )
 
 
 def _result() -> rx.Component:
@@ -76,15 +163,28 @@ def _result() -> rx.Component:
         card(
             rx.text("Expediente", size="2", color=MUTED),
             rx.text(T.t_number, size="7", weight="bold", id="resultado-numero"),
-            rx.flex(rx.text("Estado:", size="3"), rx.badge(T.t_status_label, size="3", color_scheme="ruby",
-                                                         id="resultado-estado"), gap="0.5rem", align="center"),
+            rx.flex(
+                rx.text("Estado:", size="3"),
+                rx.badge(T.t_status_label, size="3", color_scheme="ruby", id="resultado-estado"),
+                gap="0.5rem",
+                align="center",
+            ),
             style={"margin_bottom": "0.75rem"},
         ),
         _observations(),
-        rx.cond(T.t_answer_url != "", rx.box(
-            link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar la respuesta firmada",
-                        href=T.t_answer_url, download=True, id="descargar-respuesta"),
-            margin_bottom="0.75rem")),
+        rx.cond(
+            T.t_answer_url != "",
+            rx.box(
+                link_button(
+                    rx.icon("download", size=18, aria_hidden="true"),
+                    "Descargar la respuesta firmada",
+                    href=T.t_answer_url,
+                    download=True,
+                    id="descargar-respuesta",
+                ),
+                margin_bottom="0.75rem",
+            ),
+        ),
         card(
             info_row("Trámite", T.t_procedure),
             info_row("Asunto", T.t_subject),
@@ -99,32 +199,46 @@ def _result() -> rx.Component:
         card(
             rx.heading("Historial", as_="h2", size="4", margin_bottom="0.5rem"),
             rx.el.ol(
-                rx.foreach(T.t_timeline, lambda t: rx.el.li(
-                    rx.text(t["title"], weight="bold"),
-                    rx.text(t["detail"], size="2", color=INK),
-                    rx.text(t["at"], size="2", color=MUTED),
-                    style={"border_left": f"3px solid {BRAND}", "padding": "0.2rem 0 0.6rem 0.75rem",
-                           "list_style": "none"},
-                )),
+                rx.foreach(
+                    T.t_timeline,
+                    lambda t: rx.el.li(
+                        rx.text(t["title"], weight="bold"),
+                        rx.text(t["detail"], size="2", color=INK),
+                        rx.text(t["at"], size="2", color=MUTED),
+                        style={
+                            "border_left": f"3px solid {BRAND}",
+                            "padding": "0.2rem 0 0.6rem 0.75rem",
+                            "list_style": "none",
+                        },
+                    ),
+                ),
                 style={"margin": "0", "padding": "0"},
             ),
             style={"margin_bottom": "0.75rem"},
         ),
         card(
             rx.heading("Documentos presentados", as_="h2", size="4", margin_bottom="0.5rem"),
-            rx.foreach(T.t_documents, lambda d: rx.box(
-                rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
-                rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
-                rx.text("SHA-256: ", d["sha256"], size="1", style={"word_break": "break-all"}),
-                padding_y="0.35rem",
-            )),
+            rx.foreach(
+                T.t_documents,
+                lambda d: rx.box(
+                    rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
+                    rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
+                    rx.text("SHA-256: ", d["sha256"], size="1", style={"word_break": "break-all"}),
+                    padding_y="0.35rem",
+                ),
+            ),
             style={"margin_bottom": "0.75rem"},
         ),
         rx.flex(
-            link_button(rx.icon("download", size=18, aria_hidden="true"), "Descargar cargo (PDF)",
-                        href=T.t_download, download=True),
+            link_button(
+                rx.icon("download", size=18, aria_hidden="true"),
+                "Descargar cargo (PDF)",
+                href=T.t_download,
+                download=True,
+            ),
             secondary_button("Consultar otro expediente", on_click=T.new_search, width="100%", type="button"),
-            direction="column", gap="0.6rem",
+            direction="column",
+            gap="0.6rem",
         ),
     )
 

@@ -4,6 +4,7 @@ Thin: every rule is in domain/admin.py. Every public handler is a remote call an
 any arguments, so each one resolves the session from the HttpOnly cookie and checks the admin
 role itself (``_admin``) before reading or writing anything; a refusal wipes what the state shows.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,8 +29,17 @@ FORMS: dict[str, tuple[str, ...]] = {
     "user": ("username", "full_name", "email", "password", "memberships", "role", "general"),
     "pwd": ("password", "confirm", "general"),
     "mem": ("memberships", "role", "general"),
-    "proc": ("code", "name", "description", "category", "unit_id", "deadline_days", "fields",
-             "required_annexes", "general"),
+    "proc": (
+        "code",
+        "name",
+        "description",
+        "category",
+        "unit_id",
+        "deadline_days",
+        "fields",
+        "required_annexes",
+        "general",
+    ),
     "day": ("day", "reason", "general"),
     "units": ("general",),
     "users": ("general",),
@@ -146,39 +156,66 @@ class AdminState(rx.State):
             tree = admin.list_units_tree(s)
             names = {u.id: u.name for u, _ in tree}
             self.units = [
-                {"id": str(u.id), "code": u.code, "name": u.name, "kind": u.kind,
-                 "kind_label": admin.KINDS.get(u.kind, u.kind), "place": u.place,
-                 "depth": str(depth), "indent": f"{min(depth, 4) * 1.25}rem",
-                 "parent": names.get(u.parent_id, ""),
-                 "dates": (f"{_d(u.valid_from) or '…'} – {_d(u.valid_to) or '…'}"
-                           if (u.kind == "temporal" or u.valid_from or u.valid_to) else ""),
-                 "active": "1" if u.active else "", "status": "Activa" if u.active else "Cerrada"}
+                {
+                    "id": str(u.id),
+                    "code": u.code,
+                    "name": u.name,
+                    "kind": u.kind,
+                    "kind_label": admin.KINDS.get(u.kind, u.kind),
+                    "place": u.place,
+                    "depth": str(depth),
+                    "indent": f"{min(depth, 4) * 1.25}rem",
+                    "parent": names.get(u.parent_id, ""),
+                    "dates": (
+                        f"{_d(u.valid_from) or '…'} – {_d(u.valid_to) or '…'}"
+                        if (u.kind == "temporal" or u.valid_from or u.valid_to)
+                        else ""
+                    ),
+                    "active": "1" if u.active else "",
+                    "status": "Activa" if u.active else "Cerrada",
+                }
                 for u, depth in tree
             ]
             self.unit_options = [
-                {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"}
-                for u, d in tree if u.active
+                {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"} for u, d in tree if u.active
             ]
             self.users = [
-                {"id": str(r.user.id), "username": r.user.username, "full_name": r.user.full_name,
-                 "email": r.user.email,
-                 "roles": "; ".join(f"{ROLES.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
-                                    for unit, role in r.memberships) or "Sin roles",
-                 "active": "1" if r.user.active else "", "status": "Activo" if r.user.active else "Inactivo"}
+                {
+                    "id": str(r.user.id),
+                    "username": r.user.username,
+                    "full_name": r.user.full_name,
+                    "email": r.user.email,
+                    "roles": "; ".join(
+                        f"{ROLES.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
+                        for unit, role in r.memberships
+                    )
+                    or "Sin roles",
+                    "active": "1" if r.user.active else "",
+                    "status": "Activo" if r.user.active else "Inactivo",
+                }
                 for r in admin.list_users(s)
             ]
             self.procedures = [
-                {"id": str(p.id), "code": p.code, "name": p.name,
-                 "category": admin.CATEGORIES.get(p.category, p.category),
-                 "unit": unit.name if unit else "", "deadline": f"{p.deadline_days} días hábiles",
-                 "public": "Sí" if p.public else "No", "active": "1" if p.active else "",
-                 "status": "Activo" if p.active else "Inactivo",
-                 "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)"}
+                {
+                    "id": str(p.id),
+                    "code": p.code,
+                    "name": p.name,
+                    "category": admin.CATEGORIES.get(p.category, p.category),
+                    "unit": unit.name if unit else "",
+                    "deadline": f"{p.deadline_days} días hábiles",
+                    "public": "Sí" if p.public else "No",
+                    "active": "1" if p.active else "",
+                    "status": "Activo" if p.active else "Inactivo",
+                    "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)",
+                }
                 for p, unit in admin.list_procedures(s)
             ]
             self.days = [
-                {"day": d.day.isoformat(), "label": f"{WEEKDAYS_ES[d.day.weekday()].capitalize()} "
-                                                    f"{format_date_es(d.day)}", "reason": d.reason}
+                {
+                    "day": d.day.isoformat(),
+                    "label": f"{WEEKDAYS_ES[d.day.weekday()].capitalize()} {format_date_es(d.day)}",
+                    "reason": d.reason,
+                }
                 for d in admin.list_non_working_days(s)
             ]
 
@@ -265,7 +302,8 @@ class AdminState(rx.State):
         self.f_to = unit.valid_to.isoformat() if unit.valid_to else ""
         self.parent_options = [
             {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"}
-            for u, d in tree if u.id not in below and (u.active or u.id == unit.parent_id)
+            for u, d in tree
+            if u.id not in below and (u.active or u.id == unit.parent_id)
         ]
         self._open("unit", str(unit.id), f"Editar unidad {unit.code}")
         return rx.scroll_to("form-unidad")
@@ -278,10 +316,14 @@ class AdminState(rx.State):
         if self.form != "unit":
             return  # only the open form can be saved (and only once)
         form = _form(form)
-        values = dict(name=_s(form.get("name"), 300), kind=_s(form.get("kind"), 20),
-                      parent_id=_s(form.get("parent_id"), 20) or None, place=_s(form.get("place"), 100),
-                      valid_from=_s(form.get("valid_from"), 20) or None,
-                      valid_to=_s(form.get("valid_to"), 20) or None)
+        values = dict(
+            name=_s(form.get("name"), 300),
+            kind=_s(form.get("kind"), 20),
+            parent_id=_s(form.get("parent_id"), 20) or None,
+            place=_s(form.get("place"), 100),
+            valid_from=_s(form.get("valid_from"), 20) or None,
+            valid_to=_s(form.get("valid_to"), 20) or None,
+        )
         # keep what was typed, so a refused form shows it again
         self.f_name, self.f_kind, self.f_parent = values["name"], values["kind"], values["parent_id"] or ""
         self.f_place, self.f_from, self.f_to = values["place"], values["valid_from"] or "", values["valid_to"] or ""
@@ -342,15 +384,24 @@ class AdminState(rx.State):
         if self.form != "user":
             return  # only the open form can be saved (and only once)
         form = _form(form)
-        username, full_name, email = _s(form.get("username"), 80), _s(form.get("full_name"), 300), \
-            _s(form.get("email"), 300)
+        username, full_name, email = (
+            _s(form.get("username"), 80),
+            _s(form.get("full_name"), 300),
+            _s(form.get("email"), 300),
+        )
         unit_id, role = _s(form.get("unit_id"), 20), _s(form.get("role"), 20)
         self.f_code, self.f_name, self.f_email, self.f_unit = username, full_name, email, unit_id
         try:
             with db.write_session() as s:
-                user = admin.create_user(s, actor=who, username=username, full_name=full_name, email=email,
-                                         password=_s(form.get("password"), 300),
-                                         memberships=[(unit_id, role)] if unit_id or role else [])
+                user = admin.create_user(
+                    s,
+                    actor=who,
+                    username=username,
+                    full_name=full_name,
+                    email=email,
+                    password=_s(form.get("password"), 300),
+                    memberships=[(unit_id, role)] if unit_id or role else [],
+                )
                 uname = user.username
         except DomainError as exc:
             self._show("user", exc)
@@ -395,9 +446,13 @@ class AdminState(rx.State):
         form = _form(form)
         try:
             with db.write_session() as s:
-                user = admin.reset_password(s, actor=who, user_id=self.edit_id,
-                                            password=_s(form.get("password"), 300),
-                                            confirm=_s(form.get("confirm"), 300))
+                user = admin.reset_password(
+                    s,
+                    actor=who,
+                    user_id=self.edit_id,
+                    password=_s(form.get("password"), 300),
+                    confirm=_s(form.get("confirm"), 300),
+                )
                 uname = user.username
         except DomainError as exc:
             self._show("pwd", exc)
@@ -415,8 +470,15 @@ class AdminState(rx.State):
             except DomainError as exc:
                 return _fail(exc.message)
             rows = next((r.memberships for r in admin.list_users(s) if r.user.id == user.id), [])
-        self.m_rows = [{"unit_id": str(u.id), "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
-                        "role": role, "role_label": ROLES.get(role, role)} for u, role in rows]
+        self.m_rows = [
+            {
+                "unit_id": str(u.id),
+                "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
+                "role": role,
+                "role_label": ROLES.get(role, role),
+            }
+            for u, role in rows
+        ]
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("mem", str(user.id), f"Unidades y roles de {user.full_name} ({user.username})")
         return rx.scroll_to("form-usuario")
@@ -439,8 +501,7 @@ class AdminState(rx.State):
         if len(self.m_rows) >= 30:
             return
         self.f_unit = unit_id
-        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role,
-                                      "role_label": ROLES[role]}]
+        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role, "role_label": ROLES[role]}]
         self.errors = _blank_errors()
 
     @rx.event
@@ -452,7 +513,7 @@ class AdminState(rx.State):
         except (TypeError, ValueError):
             return
         if 0 <= i < len(self.m_rows):
-            self.m_rows = self.m_rows[:i] + self.m_rows[i + 1:]
+            self.m_rows = self.m_rows[:i] + self.m_rows[i + 1 :]
 
     @rx.event
     def save_memberships(self):
@@ -463,8 +524,9 @@ class AdminState(rx.State):
             return
         try:
             with db.write_session() as s:
-                admin.set_memberships(s, actor=who, user_id=self.edit_id,
-                                      memberships=[(r["unit_id"], r["role"]) for r in self.m_rows])
+                admin.set_memberships(
+                    s, actor=who, user_id=self.edit_id, memberships=[(r["unit_id"], r["role"]) for r in self.m_rows]
+                )
         except DomainError as exc:
             self._show("mem", exc)
             return
@@ -515,10 +577,17 @@ class AdminState(rx.State):
         self.f_fields, self.f_annexes = _s(form.get("fields"), 20000), _s(form.get("required_annexes"), 5000)
         try:
             fields = admin.parse_field_lines(self.f_fields)
-            values = dict(name=self.f_name, description=self.f_description, category=self.f_category,
-                          unit_id=self.f_unit, deadline_days=self.f_deadline, public=self.f_public,
-                          active=self.f_active, fields=fields,
-                          required_annexes=admin.parse_annex_lines(self.f_annexes))
+            values = dict(
+                name=self.f_name,
+                description=self.f_description,
+                category=self.f_category,
+                unit_id=self.f_unit,
+                deadline_days=self.f_deadline,
+                public=self.f_public,
+                active=self.f_active,
+                fields=fields,
+                required_annexes=admin.parse_annex_lines(self.f_annexes),
+            )
             with db.write_session() as s:
                 if self.edit_id:
                     p = admin.update_procedure(s, actor=who, procedure_id=self.edit_id, **values)

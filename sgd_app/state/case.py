@@ -1,5 +1,6 @@
 """/expedientes/[numero]: the case page. Every action re-resolves the session and calls the
 domain, which re-checks unit, role, status and the version the page was showing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,9 +19,29 @@ from sgd_app.domain.intake import CHANNELS
 from sgd_app.domain.receipt import format_size
 from sgd_app.state.staff import current_principal
 
-FORM_KEYS = ("to_unit", "to_user", "copies", "instructions", "priority", "due_days", "reason", "summary",
-             "into_number", "note", "annex", "general", "doc_type", "subject", "body", "recipients", "firmante",
-             "vistos", "replaces", "items", "answer")
+FORM_KEYS = (
+    "to_unit",
+    "to_user",
+    "copies",
+    "instructions",
+    "priority",
+    "due_days",
+    "reason",
+    "summary",
+    "into_number",
+    "note",
+    "annex",
+    "general",
+    "doc_type",
+    "subject",
+    "body",
+    "recipients",
+    "firmante",
+    "vistos",
+    "replaces",
+    "items",
+    "answer",
+)
 
 
 def _blank() -> dict[str, str]:
@@ -34,7 +55,8 @@ def _text_status(p: dict | None) -> dict[str, str]:
     status, pct = p["status"], int(p.get("percent") or 0)
     if status == "listo":
         text = {"ocr": "Texto reconocido (OCR): se puede buscar", "texto": "Texto extraído: se puede buscar"}.get(
-            p.get("method"), "Sin texto reconocible")
+            p.get("method"), "Sin texto reconocible"
+        )
     elif status == "error":
         text = "No se pudo leer el texto: " + (p.get("error") or "error")
     elif status == "procesando":
@@ -78,8 +100,21 @@ class CaseState(rx.State):
 
     @rx.var
     def can(self) -> dict[str, bool]:
-        return {a: a in self.actions for a in ("recibir", "derivar", "devolver", "archivar", "atender",
-                                                 "acumular", "prioridad", "nota", "anexo", "observar")}
+        return {
+            a: a in self.actions
+            for a in (
+                "recibir",
+                "derivar",
+                "devolver",
+                "archivar",
+                "atender",
+                "acumular",
+                "prioridad",
+                "nota",
+                "anexo",
+                "observar",
+            )
+        }
 
     def _who(self) -> Principal | None:
         try:
@@ -104,36 +139,72 @@ class CaseState(rx.State):
         self.number = c.number
         self.version = c.version
         self.h = {
-            "number": c.number, "procedure": v.procedure, "category": v.category.capitalize(),
-            "filer": v.filer.get("name", ""), "filer_doc": v.filer.get("doc", ""),
+            "number": c.number,
+            "procedure": v.procedure,
+            "category": v.category.capitalize(),
+            "filer": v.filer.get("name", ""),
+            "filer_doc": v.filer.get("doc", ""),
             "filer_contact": " · ".join(x for x in (v.filer.get("email", ""), v.filer.get("phone", "")) if x),
-            "subject": c.subject, "status": c.status, "status_label": routing.STATUSES.get(c.status, c.status),
-            "priority": routing.PRIORITIES.get(c.priority, c.priority), "priority_code": c.priority,
-            "received": format_datetime_es(c.received_at), "filed": format_date_es(c.filed_on, weekday=True),
+            "subject": c.subject,
+            "status": c.status,
+            "status_label": routing.STATUSES.get(c.status, c.status),
+            "priority": routing.PRIORITIES.get(c.priority, c.priority),
+            "priority_code": c.priority,
+            "received": format_datetime_es(c.received_at),
+            "filed": format_date_es(c.filed_on, weekday=True),
             "due": format_date_es(c.due_on, weekday=True),
             "step_due": format_date_es(c.current_due_on, weekday=True) if c.current_due_on else "—",
             "days_left": "" if v.days_left is None else str(v.days_left),
-            "light": v.light, "light_label": v.light_label, "unit": v.unit, "assigned": v.assigned_to,
-            "channel": CHANNELS.get(c.channel, c.channel), "folios": str(c.folios),
-            "awaiting": "1" if c.awaiting_receipt else "", "accumulated_into": v.accumulated_into,
+            "light": v.light,
+            "light_label": v.light_label,
+            "unit": v.unit,
+            "assigned": v.assigned_to,
+            "channel": CHANNELS.get(c.channel, c.channel),
+            "folios": str(c.folios),
+            "awaiting": "1" if c.awaiting_receipt else "",
+            "accumulated_into": v.accumulated_into,
             "fields": " · ".join(f"{k}: {val}" for k, val in (c.fields or {}).items() if val),
         }
         with db.session() as s:
             texts = digitize.progress(s, [d["id"] for d in v.documents])
         self.documents = [
-            {"id": str(d["id"]), "label": d["label"], "filename": d["filename"], "pages": str(d["pages"]),
-             "size": format_size(d["size"]), "sha256": d["sha256"], "author": d["author"],
-             "at": format_datetime_es(d["created_at"]), **_text_status(texts.get(d["id"]))} for d in v.documents]
+            {
+                "id": str(d["id"]),
+                "label": d["label"],
+                "filename": d["filename"],
+                "pages": str(d["pages"]),
+                "size": format_size(d["size"]),
+                "sha256": d["sha256"],
+                "author": d["author"],
+                "at": format_datetime_es(d["created_at"]),
+                **_text_status(texts.get(d["id"])),
+            }
+            for d in v.documents
+        ]
         self.text_busy = any(t["status"] in ("pendiente", "procesando") for t in texts.values())
         self.timeline = [
-            {"title": t["title"], "action": t["action"], "at": format_datetime_es(t["at"]), "from": t["from"],
-             "to": t["to"], "by": t["by"], "text": t["text"],
-             "due": format_date_es(t["due_on"]) if t["due_on"] else "",
-             "received": (f"Recibido {format_datetime_es(t['received_at'])}"
-                          + (f" por {t['received_by']}" if t["received_by"] else "")) if t["received_at"] else ""}
-            for t in reversed(v.timeline)]
-        self.notes = [{"by": n["by"], "unit": n["unit"], "text": n["text"], "at": format_datetime_es(n["at"])}
-                      for n in reversed(v.notes)]
+            {
+                "title": t["title"],
+                "action": t["action"],
+                "at": format_datetime_es(t["at"]),
+                "from": t["from"],
+                "to": t["to"],
+                "by": t["by"],
+                "text": t["text"],
+                "due": format_date_es(t["due_on"]) if t["due_on"] else "",
+                "received": (
+                    f"Recibido {format_datetime_es(t['received_at'])}"
+                    + (f" por {t['received_by']}" if t["received_by"] else "")
+                )
+                if t["received_at"]
+                else "",
+            }
+            for t in reversed(v.timeline)
+        ]
+        self.notes = [
+            {"by": n["by"], "unit": n["unit"], "text": n["text"], "at": format_datetime_es(n["at"])}
+            for n in reversed(v.notes)
+        ]
         self.actions = sorted(v.actions)
         self._load_internal(who, c)
 
@@ -149,24 +220,44 @@ class CaseState(rx.State):
             self.signed_docs = [[str(d.document_id), d.number] for d in docs if d.status == "firmado" and d.document_id]
             from sgd_app.domain import observations
 
-            obs = s.exec(select(observations.Observation).where(observations.Observation.expediente_id == case.id)
-                         .order_by(observations.Observation.id.desc())).first()
-            self.observation = ({"items": "\n".join(f"{i}. {t}" for i, t in enumerate(obs.items, 1)),
-                                 "deadline": format_date_es(obs.deadline_on, weekday=True),
-                                 "status": obs.status, "fix_note": obs.fix_note} if obs else {})
+            obs = s.exec(
+                select(observations.Observation)
+                .where(observations.Observation.expediente_id == case.id)
+                .order_by(observations.Observation.id.desc())
+            ).first()
+            self.observation = (
+                {
+                    "items": "\n".join(f"{i}. {t}" for i, t in enumerate(obs.items, 1)),
+                    "deadline": format_date_es(obs.deadline_on, weekday=True),
+                    "status": obs.status,
+                    "fix_note": obs.fix_note,
+                }
+                if obs
+                else {}
+            )
             self.internal_docs = [
-                {"id": str(d.id), "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
-                 "subject": d.subject, "status": d.status, "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
-                 "author": names.get(d.author_id, ""),
-                 "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else ""}
-                for d in docs]
+                {
+                    "id": str(d.id),
+                    "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
+                    "subject": d.subject,
+                    "status": d.status,
+                    "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
+                    "author": names.get(d.author_id, ""),
+                    "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
+                }
+                for d in docs
+            ]
             if "atender" in self.actions and not self.staff_options:
-                self.staff_options = [[str(u.id), u.full_name] for u in
-                                      s.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
-                                      if u.id != who.user.id]
-            heads = s.exec(select(User.id, User.full_name).join(Membership, Membership.user_id == User.id)
-                           .where(Membership.unit_id == case.current_unit_id, Membership.role == "head",
-                                  User.active == True)).all()  # noqa: E712
+                self.staff_options = [
+                    [str(u.id), u.full_name]
+                    for u in s.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
+                    if u.id != who.user.id
+                ]
+            heads = s.exec(
+                select(User.id, User.full_name)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)
+            ).all()  # noqa: E712
             self.head_options = [[str(uid), name] for uid, name in heads]
 
     @rx.event(background=True)
@@ -233,8 +324,9 @@ class CaseState(rx.State):
             return rx.redirect("/ingresar?motivo=sesion")
         self.chosen_unit = unit_id if unit_id.isdigit() else ""
         with db.session() as s:
-            self.user_options = ([[str(uid), name] for uid, name in routing.unit_members(s, int(unit_id))]
-                                 if unit_id.isdigit() else [])
+            self.user_options = (
+                [[str(uid), name] for uid, name in routing.unit_members(s, int(unit_id))] if unit_id.isdigit() else []
+            )
 
     def _run(self, fn, **kwargs):
         """Run one domain action in a write transaction and turn refusals into messages."""
@@ -293,18 +385,29 @@ class CaseState(rx.State):
     def create_draft(self, form: dict):
         from sgd_app.domain import drafting
 
-        return self._doc_action(lambda s, who: drafting.create_draft(
-            s, who=who, case_number=self.number, doc_type=str(form.get("doc_type", "")),
-            subject=str(form.get("subject", "")), body=str(form.get("body", "")),
-            recipients=str(form.get("recipients", "")), reference=str(form.get("reference", ""))))
+        return self._doc_action(
+            lambda s, who: drafting.create_draft(
+                s,
+                who=who,
+                case_number=self.number,
+                doc_type=str(form.get("doc_type", "")),
+                subject=str(form.get("subject", "")),
+                body=str(form.get("body", "")),
+                recipients=str(form.get("recipients", "")),
+                reference=str(form.get("reference", "")),
+            )
+        )
 
     @rx.event
     def send_to_sign(self, form: dict):
         from sgd_app.domain import drafting
         from sgd_app.domain.models import InternalDocument
 
-        vistos = [int(k.split("_", 1)[1]) for k, v in form.items()
-                  if k.startswith("vb_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")]
+        vistos = [
+            int(k.split("_", 1)[1])
+            for k, v in form.items()
+            if k.startswith("vb_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")
+        ]
         firmante = str(form.get("firmante", ""))
         doc_id = int(self.send_doc_id or 0)
 
@@ -312,9 +415,16 @@ class CaseState(rx.State):
             doc = s.get(InternalDocument, doc_id)
             if doc is None:
                 raise InvalidInput("general", "Documento no encontrado.")
-            drafting.send_to_sign(s, who=who, doc_id=doc_id, version=doc.version, vistos=vistos,
-                                  firmante_id=int(firmante) if firmante.isdigit() else 0,
-                                  parallel=form.get("paralelo") in (True, "on", "true"))
+            drafting.send_to_sign(
+                s,
+                who=who,
+                doc_id=doc_id,
+                version=doc.version,
+                vistos=vistos,
+                firmante_id=int(firmante) if firmante.isdigit() else 0,
+                parallel=form.get("paralelo") in (True, "on", "true"),
+            )
+
         return self._doc_action(run)
 
     @rx.event
@@ -325,16 +435,24 @@ class CaseState(rx.State):
     def derive(self, form: dict):
         unit = str(form.get("to_unit", ""))
         user = str(form.get("to_user", ""))
-        copies = [int(k.split("_", 1)[1]) for k, v in form.items()
-                  if k.startswith("copia_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")]
+        copies = [
+            int(k.split("_", 1)[1])
+            for k, v in form.items()
+            if k.startswith("copia_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")
+        ]
         due = str(form.get("due_days", "")).strip()
         if due and not due.isdigit():
             self.errors = {**_blank(), "due_days": "Escriba el plazo en días hábiles (número)."}
             return None
-        return self._run(routing.derive, to_unit_id=int(unit) if unit.isdigit() else None,
-                         to_user_id=int(user) if user.isdigit() else None, copies=copies,
-                         instructions=str(form.get("instructions", "")),
-                         priority=str(form.get("priority", "")) or None, due_days=int(due) if due else None)
+        return self._run(
+            routing.derive,
+            to_unit_id=int(unit) if unit.isdigit() else None,
+            to_user_id=int(user) if user.isdigit() else None,
+            copies=copies,
+            instructions=str(form.get("instructions", "")),
+            priority=str(form.get("priority", "")) or None,
+            due_days=int(due) if due else None,
+        )
 
     @rx.event
     def return_case(self, form: dict):
@@ -359,9 +477,14 @@ class CaseState(rx.State):
                 signed = s.exec(select(InternalDocument).where(InternalDocument.document_id == int(answer))).first()
                 if doc is None or doc.expediente_id != case.id or not doc.signed or signed is None:
                     raise InvalidInput("answer", "Elija un documento firmado de este expediente.")
-                observations.deliver_answer(s, case=case, document_id=doc.id,
-                                            casilla_url=f"{settings.PUBLIC_URL}/casilla",
-                                            download_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}")
+                observations.deliver_answer(
+                    s,
+                    case=case,
+                    document_id=doc.id,
+                    casilla_url=f"{settings.PUBLIC_URL}/casilla",
+                    download_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}",
+                )
+
         return self._run(attend_and_answer, summary=str(form.get("summary", "")))
 
     @rx.event
@@ -371,9 +494,16 @@ class CaseState(rx.State):
         items = [line for line in str(form.get("items", "")).splitlines() if line.strip()]
 
         def run(s, *, who, number, version):
-            observations.observe(s, who=who, number=number, version=version, items=items,
-                                 casilla_url=f"{settings.PUBLIC_URL}/casilla",
-                                 fix_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}")
+            observations.observe(
+                s,
+                who=who,
+                number=number,
+                version=version,
+                items=items,
+                casilla_url=f"{settings.PUBLIC_URL}/casilla",
+                fix_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}",
+            )
+
         return self._run(run)
 
     @rx.event
@@ -403,8 +533,16 @@ class CaseState(rx.State):
 
         def work():
             with db.write_session() as s:
-                routing.add_annex(s, FileStore(settings.files_dir()), who=who, number=number, version=version,
-                                  filename=name, data=data, label="Anexo")
+                routing.add_annex(
+                    s,
+                    FileStore(settings.files_dir()),
+                    who=who,
+                    number=number,
+                    version=version,
+                    filename=name,
+                    data=data,
+                    label="Anexo",
+                )
 
         try:
             await asyncio.to_thread(work)

@@ -1,5 +1,6 @@
 """/casilla: the filer's electronic mailbox, opened with their document number and a one-time
 code sent to their e-mail. The opened casilla lives only in this tab's server-side state."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,10 @@ from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import DomainError
 from sgd_app.domain.identity import DOC_TYPES, normalize_document
 
-SENT = ("Si el documento tiene una casilla o un trámite con correo registrado, enviamos un código a ese "
-        "correo. Revise su bandeja de entrada (y la de correo no deseado).")
+SENT = (
+    "Si el documento tiene una casilla o un trámite con correo registrado, enviamos un código a ese "
+    "correo. Revise su bandeja de entrada (y la de correo no deseado)."
+)
 OPEN_MINUTES = 30
 
 
@@ -86,9 +89,15 @@ class CasillaState(rx.State):
             return
         with db.session() as s:
             self.notices = [
-                {"id": str(n.id), "title": n.title, "kind": n.kind, "deposited": format_datetime_es(n.deposited_at),
-                 "read": format_datetime_es(n.read_at) if n.read_at else ""}
-                for n in observations.notices_of(s, party)]
+                {
+                    "id": str(n.id),
+                    "title": n.title,
+                    "kind": n.kind,
+                    "deposited": format_datetime_es(n.deposited_at),
+                    "read": format_datetime_es(n.read_at) if n.read_at else "",
+                }
+                for n in observations.notices_of(s, party)
+            ]
 
     @rx.event
     def read(self, notice_id: str):
@@ -99,10 +108,14 @@ class CasillaState(rx.State):
         try:
             with db.write_session() as s:
                 n = observations.read_notice(s, party_id=party, notice_id=int(notice_id))
-                self.current = {"id": str(n.id), "title": n.title, "body": n.body,
-                                "deposited": format_datetime_es(n.deposited_at),
-                                "read": format_datetime_es(n.read_at) if n.read_at else "",
-                                "download": receipts.notice_url(n.id) if n.document_id else ""}
+                self.current = {
+                    "id": str(n.id),
+                    "title": n.title,
+                    "body": n.body,
+                    "deposited": format_datetime_es(n.deposited_at),
+                    "read": format_datetime_es(n.read_at) if n.read_at else "",
+                    "download": receipts.notice_url(n.id) if n.document_id else "",
+                }
         except DomainError as exc:
             self.error = exc.message
             return

@@ -1,4 +1,5 @@
 """/firma: the signatures waiting for the signed-in official; batch signing with progress."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,9 @@ def sign_batch(who, todo: list[tuple[str, str]], passphrase: str | None = None):
     failure does not stop the others: it is reported with its reason. In production mode the
     official's PKCS#12 is opened once for the batch with ``passphrase`` (kept only here)."""
     try:
-        ctx = signatures.context(signer=signatures.staff_signer(who.user, passphrase)
-                                 if signatures.production() else None)
+        ctx = signatures.context(
+            signer=signatures.staff_signer(who.user, passphrase) if signatures.production() else None
+        )
     except ValueError as exc:
         for _step_id, title in todo:
             yield {"title": title, "ok": "", "message": str(exc)}
@@ -67,12 +69,17 @@ class FirmaState(rx.State):
                 if doc.author_id not in names:
                     author = s.get(User, doc.author_id)
                     names[doc.author_id] = author.full_name if author else ""
-                rows.append({
-                    "step": str(step.id), "doc": str(doc.id),
-                    "title": doc.number or f"{drafting.DOC_TYPES[doc.doc_type]} (número al firmar)",
-                    "subject": doc.subject, "case": case.number if case else "",
-                    "role": "Visto bueno" if step.role == "visto_bueno" else "Firma",
-                    "author": names[doc.author_id]})
+                rows.append(
+                    {
+                        "step": str(step.id),
+                        "doc": str(doc.id),
+                        "title": doc.number or f"{drafting.DOC_TYPES[doc.doc_type]} (número al firmar)",
+                        "subject": doc.subject,
+                        "case": case.number if case else "",
+                        "role": "Visto bueno" if step.role == "visto_bueno" else "Firma",
+                        "author": names[doc.author_id],
+                    }
+                )
         self.rows = rows
         self.selected = [r for r in self.selected if any(x["step"] == r for x in rows)]
 

@@ -1,4 +1,5 @@
 """Mesa de Partes Virtual: the filing wizard. Thin: every rule is in domain/intake.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -111,9 +112,12 @@ class IntakeState(rx.State):
 
     @rx.var
     def doc_number_label(self) -> str:
-        return {"DNI": "Número de DNI (8 dígitos)", "RUC": "Número de RUC (11 dígitos)",
-                "CE": "Número de carné de extranjería (9 dígitos)",
-                "PAS": "Número de pasaporte"}.get(self.doc_type, "Número de documento")
+        return {
+            "DNI": "Número de DNI (8 dígitos)",
+            "RUC": "Número de RUC (11 dígitos)",
+            "CE": "Número de carné de extranjería (9 dígitos)",
+            "PAS": "Número de pasaporte",
+        }.get(self.doc_type, "Número de documento")
 
     @rx.var
     def name_label(self) -> str:
@@ -145,8 +149,10 @@ class IntakeState(rx.State):
         if not who.has_role("clerk"):
             self.desk_mode = False
             self.procedures = []
-            self.errors = {**_blank_errors(), "general": "Solo el personal de mesa de partes registra documentos "
-                                                         "presentados en papel."}
+            self.errors = {
+                **_blank_errors(),
+                "general": "Solo el personal de mesa de partes registra documentos presentados en papel.",
+            }
             return None
         if not self.desk_mode:
             self._clear_all()
@@ -165,12 +171,25 @@ class IntakeState(rx.State):
         from sgd_app.domain.models import Procedure
 
         with db.session() as s:
-            procs = (intake.public_procedures(s) if public_only else list(s.exec(
-                select(Procedure).where(Procedure.active == True)  # noqa: E712
-                .order_by(Procedure.category, Procedure.name)).all()))
+            procs = (
+                intake.public_procedures(s)
+                if public_only
+                else list(
+                    s.exec(
+                        select(Procedure)
+                        .where(Procedure.active == True)  # noqa: E712
+                        .order_by(Procedure.category, Procedure.name)
+                    ).all()
+                )
+            )
             self.procedures = [
-                {"code": p.code, "name": p.name, "description": p.description,
-                 "category": p.category.capitalize(), "deadline": f"{p.deadline_days} días hábiles"}
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "description": p.description,
+                    "category": p.category.capitalize(),
+                    "deadline": f"{p.deadline_days} días hábiles",
+                }
                 for p in procs
             ]
 
@@ -188,8 +207,14 @@ class IntakeState(rx.State):
             if self.proc_code != proc.code:
                 old = {f["name"]: f["value"] for f in self.proc_fields}
                 self.proc_fields = [
-                    {"name": f["name"], "label": f["label"], "required": "1" if f.get("required") else "",
-                     "help": f.get("help", ""), "value": old.get(f["name"], ""), "error": ""}
+                    {
+                        "name": f["name"],
+                        "label": f["label"],
+                        "required": "1" if f.get("required") else "",
+                        "help": f.get("help", ""),
+                        "value": old.get(f["name"], ""),
+                        "error": "",
+                    }
                     for f in (proc.fields or [])
                 ]
             self.proc_code = proc.code
@@ -212,8 +237,7 @@ class IntakeState(rx.State):
     @rx.event
     def set_proc_field(self, name: str, value: str):
         self.proc_fields = [
-            {**f, "value": str(value)[:600], "error": ""} if f["name"] == name else f
-            for f in self.proc_fields
+            {**f, "value": str(value)[:600], "error": ""} if f["name"] == name else f for f in self.proc_fields
         ]
 
     @rx.event
@@ -230,14 +254,21 @@ class IntakeState(rx.State):
             return rx.call_script("window.scrollTo(0,0)")
 
     def _filer(self) -> intake.FilerInput:
-        return intake.FilerInput(doc_type=self.doc_type, doc_number=self.doc_number, name=self.name,
-                                 kind=self.kind, email=self.email, phone=self.phone, address=self.address)
+        return intake.FilerInput(
+            doc_type=self.doc_type,
+            doc_number=self.doc_number,
+            name=self.name,
+            kind=self.kind,
+            email=self.email,
+            phone=self.phone,
+            address=self.address,
+        )
 
     def _show(self, errors: dict[str, str]) -> None:
         merged = _blank_errors()
         for key, msg in errors.items():
             if key.startswith("field_"):
-                name = key[len("field_"):]
+                name = key[len("field_") :]
                 self.proc_fields = [{**f, "error": msg} if f["name"] == name else f for f in self.proc_fields]
             elif key in merged:
                 merged[key] = msg
@@ -250,13 +281,19 @@ class IntakeState(rx.State):
             clean, errors = intake.validate_filer(self._filer(), require_email=not self.desk_mode)
             if not errors:
                 self.doc_number, self.name, self.email, self.phone, self.address = (
-                    clean.doc_number, clean.name, clean.email, clean.phone, clean.address)
+                    clean.doc_number,
+                    clean.name,
+                    clean.email,
+                    clean.phone,
+                    clean.address,
+                )
             return errors
         if step == 2:
             with db.session() as s:
                 proc = intake.get_procedure(s, self.proc_code, public_only=not self.desk_mode)
             _, _, errors = intake.validate_details(
-                proc, self.subject, {f["name"]: f["value"] for f in self.proc_fields})
+                proc, self.subject, {f["name"]: f["value"] for f in self.proc_fields}
+            )
             return errors
         if step == 3:
             with db.session() as s:
@@ -268,7 +305,9 @@ class IntakeState(rx.State):
     @rx.event
     def next(self):
         if self.uploading_main or self.uploading_annex:
-            self._show({"anexos" if self.uploading_annex else "principal": "Espere a que termine la carga del archivo."})
+            self._show(
+                {"anexos" if self.uploading_annex else "principal": "Espere a que termine la carga del archivo."}
+            )
             return
         errors = self._step_errors(self.step)
         if errors:
@@ -351,12 +390,17 @@ class IntakeState(rx.State):
             n = len(self.annex_files)
             label = f"Anexo {n + 1}" + (f": {self.proc_annexes[n]}" if n < len(self.proc_annexes) else "")
         self._staged[att_id] = str(staged)
-        self.attachments = self.attachments + [{
-            "id": att_id, "role": role, "label": label,
-            "filename": intake._safe_filename(name),
-            "size": format_size(screened.size), "pages": str(screened.pages),
-            "sha256": screened.sha256,
-        }]
+        self.attachments = self.attachments + [
+            {
+                "id": att_id,
+                "role": role,
+                "label": label,
+                "filename": intake._safe_filename(name),
+                "size": format_size(screened.size),
+                "pages": str(screened.pages),
+                "sha256": screened.sha256,
+            }
+        ]
         self.errors = {**self.errors, err_key: ""}
 
     def _unstage(self, att_id: str) -> None:
@@ -416,12 +460,23 @@ class IntakeState(rx.State):
             for a in self.attachments:
                 path = self._staged.get(a["id"])
                 if not path or not Path(path).exists():
-                    raise InvalidInputs({"principal" if a["role"] == "principal" else "anexos":
-                                         "Vuelva a adjuntar este archivo: la carga expiró."})
+                    raise InvalidInputs(
+                        {
+                            "principal"
+                            if a["role"] == "principal"
+                            else "anexos": "Vuelva a adjuntar este archivo: la carga expiró."
+                        }
+                    )
                 files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
             result = await asyncio.to_thread(
-                _file, self.proc_code, self._filer(), self.subject,
-                {f["name"]: f["value"] for f in self.proc_fields}, files, clerk_id)
+                _file,
+                self.proc_code,
+                self._filer(),
+                self.subject,
+                {f["name"]: f["value"] for f in self.proc_fields},
+                files,
+                clerk_id,
+            )
         except InvalidInputs as exc:
             self.submitting = False
             self._show(exc.errors)
@@ -446,7 +501,9 @@ class IntakeState(rx.State):
         self.r_filed = format_date_es(case.filed_on, weekday=True)
         self.r_filed_note = (
             "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
-            if case.filed_on != case.received_at.astimezone(_lima()).date() else "")
+            if case.filed_on != case.received_at.astimezone(_lima()).date()
+            else ""
+        )
         self.r_due = format_date_es(case.due_on, weekday=True)
         with db.session() as s:
             self.r_place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
@@ -455,8 +512,16 @@ class IntakeState(rx.State):
         self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
         self.r_folios = str(case.folios)
         self.r_key = key
-        self.r_files = [{"label": d.label, "filename": d.filename, "pages": str(d.pages),
-                         "size": format_size(d.size), "sha256": d.sha256} for d in docs]
+        self.r_files = [
+            {
+                "label": d.label,
+                "filename": d.filename,
+                "pages": str(d.pages),
+                "size": format_size(d.size),
+                "sha256": d.sha256,
+            }
+            for d in docs
+        ]
         self.r_download = receipts.download_url(case.number)
         self.attachments = []
         self.submitting = False
@@ -499,15 +564,29 @@ def _write_staged(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _file(code: str, filer: intake.FilerInput, subject: str, fields: dict[str, str],
-          files: list[intake.IncomingFile], clerk_id: int | None = None):
+def _file(
+    code: str,
+    filer: intake.FilerInput,
+    subject: str,
+    fields: dict[str, str],
+    files: list[intake.IncomingFile],
+    clerk_id: int | None = None,
+):
     from sgd_app.domain.models import Unit
 
     store = FileStore(settings.files_dir())
     with db.write_session() as s:
-        result = intake.file_case(s, store, procedure_code=code, filer=filer, subject=subject,
-                                  fields=fields, files=files,
-                                  channel="presencial" if clerk_id else "virtual", registered_by_id=clerk_id,
-                                  tracking_url=f"{settings.PUBLIC_URL}/seguimiento")
+        result = intake.file_case(
+            s,
+            store,
+            procedure_code=code,
+            filer=filer,
+            subject=subject,
+            fields=fields,
+            files=files,
+            channel="presencial" if clerk_id else "virtual",
+            registered_by_id=clerk_id,
+            tracking_url=f"{settings.PUBLIC_URL}/seguimiento",
+        )
         unit = s.get(Unit, result.case.current_unit_id)
         return result.case, result.access_key, result.documents, unit.name if unit else ""

@@ -1,5 +1,6 @@
 """/ingresar: the login form posts to /api/v1/sesion (an HTTP route that sets an HttpOnly
 cookie); this state only shows the outcome and sends a signed-in user to the inbox."""
+
 from __future__ import annotations
 
 import reflex as rx

@@ -1,5 +1,6 @@
 """/reportes: filters, aggregates and a preview of the first rows. Every handler resolves the
 session itself; rows come only from ``reports.cases_query`` (the user's visible units)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -18,8 +19,10 @@ EMPTY = {k: "" for k in reports.FILTER_KEYS}
 
 
 def _table(rows: list, total: int) -> list[list[str]]:
-    return [[str(label), reports.format_int(n), reports.format_pct(100.0 * n / total if total else None)]
-            for label, n in rows]
+    return [
+        [str(label), reports.format_int(n), reports.format_pct(100.0 * n / total if total else None)]
+        for label, n in rows
+    ]
 
 
 class ReportsState(rx.State):
@@ -51,8 +54,10 @@ class ReportsState(rx.State):
     @rx.var
     def export_text(self) -> str:
         if self.export_running:
-            return (f"Preparando el Excel: {reports.format_int(self.export_done)} de "
-                    f"{reports.format_int(self.export_total)} filas…")
+            return (
+                f"Preparando el Excel: {reports.format_int(self.export_done)} de "
+                f"{reports.format_int(self.export_total)} filas…"
+            )
         if self.export_url:
             return f"Excel listo: {reports.format_int(self.export_total)} filas."
         return ""
@@ -80,8 +85,7 @@ class ReportsState(rx.State):
             if not self.procedure_options:
                 self.procedure_options = [[str(pid), name] for pid, name in reports.procedures(s)]
             agg = reports.aggregates(s, who, f)
-            rows = list(reports.iter_rows(s, reports.cases_query(s, who, f), batch=PREVIEW_ROWS,
-                                          limit=PREVIEW_ROWS))
+            rows = list(reports.iter_rows(s, reports.cases_query(s, who, f), batch=PREVIEW_ROWS, limit=PREVIEW_ROWS))
             self.described = reports.describe_filters(s, f)
         total = agg["total"]
         self.total = total

@@ -1,5 +1,6 @@
 """/buscar — one box over everything a staff member may see (cases, filers, documents' text).
 Every handler resolves the session itself; results come only from ``search.search`` (scoped)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -39,6 +40,7 @@ class SearchState(rx.State):
         except NotAuthenticated:
             return rx.redirect("/ingresar?motivo=sesion")
         if not self.unit_options:
+
             def options():
                 with db.session() as s:
                     return reports.visible_units(s, who), reports.procedures(s)
@@ -69,10 +71,20 @@ class SearchState(rx.State):
         self.searched = True
         if result.jump_to:
             return rx.redirect(f"/expedientes/{quote(result.jump_to)}")
-        self.hits = [{"number": h.number, "subject": h.subject, "filer": h.filer, "status": h.status_label,
-                      "unit": h.unit, "procedure": h.procedure, "filed": h.filed_on.strftime("%d/%m/%Y"),
-                      "found_in": h.found_in, "priority": "Urgente" if h.priority == "urgente" else ""}
-                     for h in result.hits]
+        self.hits = [
+            {
+                "number": h.number,
+                "subject": h.subject,
+                "filer": h.filer,
+                "status": h.status_label,
+                "unit": h.unit,
+                "procedure": h.procedure,
+                "filed": h.filed_on.strftime("%d/%m/%Y"),
+                "found_in": h.found_in,
+                "priority": "Urgente" if h.priority == "urgente" else "",
+            }
+            for h in result.hits
+        ]
         self.snippets = [[[text, "1" if hit else ""] for text, hit in h.snippet] for h in result.hits]
         self.total_label = result.total_label
         self.order_label = result.order_label if result.total else ""

@@ -1,5 +1,6 @@
 """Staff session and the unit inbox. Every handler resolves the session itself from the
 HttpOnly cookie (set by /api/v1/sesion); nothing the browser sends is trusted for identity."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -90,33 +91,50 @@ class InboxState(rx.State):
 
     def _refresh(self, who: Principal) -> None:
         with db.session() as s:
-            result = routing.inbox(s, who, tab=self.tab, filters=self._filters(), page=self.page,
-                                   page_size=PAGE_SIZE)
+            result = routing.inbox(s, who, tab=self.tab, filters=self._filters(), page=self.page, page_size=PAGE_SIZE)
             if not self.procedure_options:
-                self.procedure_options = [[str(p.id), p.name] for p in
-                                          s.exec(select(Procedure).order_by(Procedure.name)).all()]
+                self.procedure_options = [
+                    [str(p.id), p.name] for p in s.exec(select(Procedure).order_by(Procedure.name)).all()
+                ]
             head_units = [(u.id, u.name) for u, r in who.memberships if r == "head"]
             self.head_units = [[str(uid), name] for uid, name in head_units]
             if head_units:
-                self.members = [[str(uid), name] for uid, name in routing.unit_members(s, head_units[0][0])
-                                if uid != who.user.id]
+                self.members = [
+                    [str(uid), name] for uid, name in routing.unit_members(s, head_units[0][0]) if uid != who.user.id
+                ]
                 self.delegations = [
-                    {"id": str(d["id"]), "to": d["to"], "unit": d["unit"],
-                     "range": f"{format_date_es(d['starts_on'])} al {format_date_es(d['ends_on'])}"}
-                    for d in routing.delegations_of(s, who)]
+                    {
+                        "id": str(d["id"]),
+                        "to": d["to"],
+                        "unit": d["unit"],
+                        "range": f"{format_date_es(d['starts_on'])} al {format_date_es(d['ends_on'])}",
+                    }
+                    for d in routing.delegations_of(s, who)
+                ]
         self.user_name = who.user.full_name
         self.unit_names = ", ".join(sorted({u.name for u, _ in who.memberships}))
-        self.delegated_note = (
-            f"Actúa por encargo en {len(who.delegated)} unidad(es)." if who.delegated else "")
+        self.delegated_note = f"Actúa por encargo en {len(who.delegated)} unidad(es)." if who.delegated else ""
         self.total = result.total
         self.counts = result.counts
         self.rows = [
-            {"number": r.number, "procedure": r.procedure, "category": r.category.capitalize(), "filer": r.filer,
-             "subject": r.subject, "received": format_datetime_es(r.received_at),
-             "due": format_date_es(r.due_on) if r.due_on else "—", "status": r.status_label,
-             "priority": routing.PRIORITIES.get(r.priority, r.priority), "urgent": "1" if r.priority != "normal" else "",
-             "channel": r.channel.capitalize(), "unit": r.unit, "light": r.light, "light_label": r.light_label,
-             "moved": format_datetime_es(r.moved_at) if r.moved_at else "", "note": r.note[:140]}
+            {
+                "number": r.number,
+                "procedure": r.procedure,
+                "category": r.category.capitalize(),
+                "filer": r.filer,
+                "subject": r.subject,
+                "received": format_datetime_es(r.received_at),
+                "due": format_date_es(r.due_on) if r.due_on else "—",
+                "status": r.status_label,
+                "priority": routing.PRIORITIES.get(r.priority, r.priority),
+                "urgent": "1" if r.priority != "normal" else "",
+                "channel": r.channel.capitalize(),
+                "unit": r.unit,
+                "light": r.light,
+                "light_label": r.light_label,
+                "moved": format_datetime_es(r.moved_at) if r.moved_at else "",
+                "note": r.note[:140],
+            }
             for r in result.rows
         ]
         self.loaded = True
@@ -191,8 +209,7 @@ class InboxState(rx.State):
             if starts is None or ends is None:
                 raise InvalidInput("ends_on", "Indique las fechas de inicio y fin.")
             with db.write_session() as s:
-                routing.delegate(s, who=who, unit_id=int(unit), to_user_id=int(to_user), starts_on=starts,
-                                 ends_on=ends)
+                routing.delegate(s, who=who, unit_id=int(unit), to_user_id=int(to_user), starts_on=starts, ends_on=ends)
         except InvalidInputs as exc:
             self.delegation_error = " ".join(exc.errors.values())
             return
@@ -240,5 +257,4 @@ class StaffNav(rx.State):
 
         with db.session() as s:
             units = sorted(set(who.unit_ids) | set(who.delegated))
-            self.expiring = len(routing.expiring_soon(s, units, today=routing.today_lima(),
-                                                      calendar=load_calendar(s)))
+            self.expiring = len(routing.expiring_soon(s, units, today=routing.today_lima(), calendar=load_calendar(s)))

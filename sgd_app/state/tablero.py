@@ -6,6 +6,7 @@ of them by :func:`feed_hub`, which runs in every worker but only acts in the wor
 lead (Redis) or in the only worker (no Redis); Reflex then pushes the new figures to every linked
 tab, whichever worker its socket is on. Tabs never poll.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,10 +35,17 @@ STALE_S = 600  # a feed older than this is recomputed when a tab opens it (e.g. 
 
 
 def _layout(title: str, height: int = 300, **extra) -> dict:
-    base = {"template": "none", "title": {"text": title, "font": {"size": 15}}, "height": height,
-            "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "font": {"family": "system-ui, sans-serif"},
-            "legend": {"orientation": "h", "y": -0.25}, "separators": ", ", "yaxis": {"automargin": True},
-            "xaxis": {"automargin": True}}
+    base = {
+        "template": "none",
+        "title": {"text": title, "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 40},
+        "font": {"family": "system-ui, sans-serif"},
+        "legend": {"orientation": "h", "y": -0.25},
+        "separators": ", ",
+        "yaxis": {"automargin": True},
+        "xaxis": {"automargin": True},
+    }
     base.update(extra)
     return base
 
@@ -57,8 +65,11 @@ def build(units: set[int], filters: reports.ReportFilters) -> dict:
         {"label": "En trámite", "value": reports.format_int(k["in_progress"]), "alert": ""},
         {"label": "Vencidos", "value": reports.format_int(k["overdue"]), "alert": "1" if k["overdue"] else ""},
         {"label": "Atendidos dentro del plazo", "value": reports.format_pct(k["on_time_pct"]), "alert": ""},
-        {"label": "Días hábiles promedio para atender", "value": reports.format_decimal(k["avg_business_days"]),
-         "alert": ""},
+        {
+            "label": "Días hábiles promedio para atender",
+            "value": reports.format_decimal(k["avg_business_days"]),
+            "alert": "",
+        },
     ]
     days = [d["day"][8:10] + "/" + d["day"][5:7] for d in data["daily"]]
     units_l = [_short(r["unit"]) for r in data["lights"]][::-1]
@@ -71,31 +82,84 @@ def build(units: set[int], filters: reports.ReportFilters) -> dict:
     return {
         "kpis": kpis,
         "overdue": [{**o, "late": str(o["late"])} for o in data["overdue"]],
-        "daily": {"data": [bar("Virtual", days, [d["virtual"] for d in data["daily"]], BRAND),
-                           bar("Presencial", days, [d["presencial"] for d in data["daily"]], GREY)],
-                  "layout": _layout("Presentaciones por día y canal (30 días)", barmode="stack")},
-        "lights": {"data": [bar(label, [r[name] for r in data["lights"]][::-1], units_l, color, orientation="h")
-                            for name, (label, color) in LIGHTS.items()],
-                   "layout": _layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)),
-                                     barmode="stack")},
-        "procedures": {"data": [bar("Expedientes", [p["count"] for p in data["by_procedure"]][::-1],
-                                    [_short(p["name"]) for p in data["by_procedure"]][::-1], BRAND, orientation="h")],
-                       "layout": _layout("Expedientes por trámite", 320, showlegend=False)},
-        "categories": {"data": [{"type": "pie", "labels": [c["name"] for c in data["by_category"]],
-                                 "values": [c["count"] for c in data["by_category"]], "hole": 0.5,
-                                 "marker": {"colors": [BRAND, GREY]}}],
-                       "layout": _layout("Por categoría")},
-        "heatmap": {"data": [{"type": "heatmap", "z": data["heatmap"], "x": [f"{h:02d}" for h in range(24)],
-                              "y": list(dashboards.WEEKDAYS), "colorscale": [[0, "#f6f7f9"], [1, BRAND]],
-                              "zmin": 0, "showscale": False}],
-                    "layout": _layout("Presentaciones por día y hora (3 meses)", 300,
-                                      yaxis={"autorange": "reversed", "automargin": True})},
-        "stages": {"data": [bar("Espera de recepción", [r["recepcion"] for r in data["stages"]][::-1], stage_units,
-                                GREY, orientation="h"),
-                            bar("En trámite en la unidad", [r["tramite"] for r in data["stages"]][::-1], stage_units,
-                                BRAND, orientation="h")],
-                   "layout": _layout("Tiempo promedio por etapa (días)", max(260, 40 + 28 * len(stage_units)),
-                                     barmode="stack", xaxis={"automargin": True, "ticksuffix": " d"})},
+        "daily": {
+            "data": [
+                bar("Virtual", days, [d["virtual"] for d in data["daily"]], BRAND),
+                bar("Presencial", days, [d["presencial"] for d in data["daily"]], GREY),
+            ],
+            "layout": _layout("Presentaciones por día y canal (30 días)", barmode="stack"),
+        },
+        "lights": {
+            "data": [
+                bar(label, [r[name] for r in data["lights"]][::-1], units_l, color, orientation="h")
+                for name, (label, color) in LIGHTS.items()
+            ],
+            "layout": _layout("Pendientes por unidad y semáforo", max(260, 40 + 28 * len(units_l)), barmode="stack"),
+        },
+        "procedures": {
+            "data": [
+                bar(
+                    "Expedientes",
+                    [p["count"] for p in data["by_procedure"]][::-1],
+                    [_short(p["name"]) for p in data["by_procedure"]][::-1],
+                    BRAND,
+                    orientation="h",
+                )
+            ],
+            "layout": _layout("Expedientes por trámite", 320, showlegend=False),
+        },
+        "categories": {
+            "data": [
+                {
+                    "type": "pie",
+                    "labels": [c["name"] for c in data["by_category"]],
+                    "values": [c["count"] for c in data["by_category"]],
+                    "hole": 0.5,
+                    "marker": {"colors": [BRAND, GREY]},
+                }
+            ],
+            "layout": _layout("Por categoría"),
+        },
+        "heatmap": {
+            "data": [
+                {
+                    "type": "heatmap",
+                    "z": data["heatmap"],
+                    "x": [f"{h:02d}" for h in range(24)],
+                    "y": list(dashboards.WEEKDAYS),
+                    "colorscale": [[0, "#f6f7f9"], [1, BRAND]],
+                    "zmin": 0,
+                    "showscale": False,
+                }
+            ],
+            "layout": _layout(
+                "Presentaciones por día y hora (3 meses)", 300, yaxis={"autorange": "reversed", "automargin": True}
+            ),
+        },
+        "stages": {
+            "data": [
+                bar(
+                    "Espera de recepción",
+                    [r["recepcion"] for r in data["stages"]][::-1],
+                    stage_units,
+                    GREY,
+                    orientation="h",
+                ),
+                bar(
+                    "En trámite en la unidad",
+                    [r["tramite"] for r in data["stages"]][::-1],
+                    stage_units,
+                    BRAND,
+                    orientation="h",
+                ),
+            ],
+            "layout": _layout(
+                "Tiempo promedio por etapa (días)",
+                max(260, 40 + 28 * len(stage_units)),
+                barmode="stack",
+                xaxis={"automargin": True, "ticksuffix": " d"},
+            ),
+        },
         "updated": "Actualizado a las " + dashboards.now_text(utcnow()),
         "total": k["total"],
     }

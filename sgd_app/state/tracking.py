@@ -1,4 +1,5 @@
 """/seguimiento: number + access key -> status and timeline. Guesses are slowed down."""
+
 from __future__ import annotations
 
 import asyncio
@@ -99,10 +100,20 @@ class TrackingState(rx.State):
         self.t_unit = view.unit
         self.t_folios = str(view.folios)
         self.t_download = receipts.download_url(view.number)
-        self.t_documents = [{"label": d["label"], "filename": d["filename"], "pages": str(d["pages"]),
-                             "size": format_size(d["size"]), "sha256": d["sha256"]} for d in view.documents]
-        self.t_timeline = [{"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
-                           for t in reversed(view.timeline)]
+        self.t_documents = [
+            {
+                "label": d["label"],
+                "filename": d["filename"],
+                "pages": str(d["pages"]),
+                "size": format_size(d["size"]),
+                "sha256": d["sha256"],
+            }
+            for d in view.documents
+        ]
+        self.t_timeline = [
+            {"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
+            for t in reversed(view.timeline)
+        ]
         self._verified_number, self._verified_at = view.number, time.time()
         self._load_extras(view.number)
         self.key = ""
@@ -160,10 +171,20 @@ class TrackingState(rx.State):
         with db.session() as s:
             view = intake.tracking_view(s, intake.find_case(s, number))
         self.t_status, self.t_status_label = view.status, view.status_label
-        self.t_timeline = [{"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
-                           for t in reversed(view.timeline)]
-        self.t_documents = [{"label": d["label"], "filename": d["filename"], "pages": str(d["pages"]),
-                             "size": format_size(d["size"]), "sha256": d["sha256"]} for d in view.documents]
+        self.t_timeline = [
+            {"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
+            for t in reversed(view.timeline)
+        ]
+        self.t_documents = [
+            {
+                "label": d["label"],
+                "filename": d["filename"],
+                "pages": str(d["pages"]),
+                "size": format_size(d["size"]),
+                "sha256": d["sha256"],
+            }
+            for d in view.documents
+        ]
         self._load_extras(number)
         yield rx.toast.success("Subsanación recibida: su expediente continúa su trámite.")
 

@@ -1,5 +1,6 @@
 """/verificar (public): check a signed document by its code (from the QR) or by uploading any PDF.
 Verdicts in the vocabulary of Peru's national validator: VÁLIDO / NO VÁLIDO / INDETERMINADO."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,13 +16,24 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Document, Expediente
 
 MAX_BYTES = 20 * 1024 * 1024
-KIND_LABELS = {"cargo": "Cargo de recepción", "memorando": "Memorando", "informe": "Informe", "oficio": "Oficio",
-               "carta": "Carta", "resolucion": "Resolución"}
+KIND_LABELS = {
+    "cargo": "Cargo de recepción",
+    "memorando": "Memorando",
+    "informe": "Informe",
+    "oficio": "Oficio",
+    "carta": "Carta",
+    "resolucion": "Resolución",
+}
 
 
 def _describe(doc: Document, case_number: str) -> dict[str, str]:
-    return {"kind": KIND_LABELS.get(doc.kind, doc.kind.capitalize()), "label": doc.number or doc.label,
-            "case": case_number, "date": format_datetime_es(doc.created_at), "sha256": doc.sha256}
+    return {
+        "kind": KIND_LABELS.get(doc.kind, doc.kind.capitalize()),
+        "label": doc.number or doc.label,
+        "case": case_number,
+        "date": format_datetime_es(doc.created_at),
+        "sha256": doc.sha256,
+    }
 
 
 class VerifyState(rx.State):
@@ -51,11 +63,18 @@ class VerifyState(rx.State):
         self.sha256 = report.sha256
         self.filename = filename
         self.signatures = [
-            {"signer": s.signer_name or s.signer_subject, "verdict": s.verdict, "reason": s.reason,
-             "time": format_datetime_es(s.signing_time) if s.signing_time else "—", "level": s.level or "—",
-             "timestamp": "Sí" if s.has_timestamp else "No", "issuer": s.issuer,
-             "declared": s.declared_reason or ""}
-            for s in report.signatures]
+            {
+                "signer": s.signer_name or s.signer_subject,
+                "verdict": s.verdict,
+                "reason": s.reason,
+                "time": format_datetime_es(s.signing_time) if s.signing_time else "—",
+                "level": s.level or "—",
+                "timestamp": "Sí" if s.has_timestamp else "No",
+                "issuer": s.issuer,
+                "declared": s.declared_reason or "",
+            }
+            for s in report.signatures
+        ]
 
     @rx.event
     async def load(self):
@@ -107,8 +126,11 @@ class VerifyState(rx.State):
 
 def _by_code(code: str):
     with db.session() as s:
-        doc = s.exec(select(Document).where(Document.verify_code == code, Document.signed == True)  # noqa: E712
-                     .order_by(Document.id.desc())).first()
+        doc = s.exec(
+            select(Document)
+            .where(Document.verify_code == code, Document.signed == True)  # noqa: E712
+            .order_by(Document.id.desc())
+        ).first()
         if doc is None:
             return None
         case = s.get(Expediente, doc.expediente_id)

@@ -1,5 +1,6 @@
 """Browser tests: the production build served by `reflex run --env prod` on a free port, with
 its own data dir, driven by Playwright on Debian's Chromium."""
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,13 @@ class _Mailbox:
         from email import policy
 
         msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(msg["subject"]),
-                              "body": msg.get_body(preferencelist=("plain",)).get_content()})
+        self.messages.append(
+            {
+                "to": list(envelope.rcpt_tos),
+                "subject": str(msg["subject"]),
+                "body": msg.get_body(preferencelist=("plain",)).get_content(),
+            }
+        )
         return "250 OK"
 
     def wait_for(self, predicate, timeout: float = 30.0) -> dict:
@@ -183,14 +189,26 @@ def app_server(request, tmp_path_factory, mailbox):
     env.update(redis_env)
     if schema:
         env["DATABASE_URL"] = db_url
-    subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
     log = data / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(port), "--backend-port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).parent / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     mailbox.messages.clear()  # each backend's run starts numbering again: never match old mail
@@ -217,17 +235,24 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield b
         b.close()
 
 
 @pytest.fixture
 def phone(browser):
-    ctx = browser.new_context(viewport=PHONE, locale="es-PE", is_mobile=True, has_touch=True,
-                              accept_downloads=True)
+    ctx = browser.new_context(viewport=PHONE, locale="es-PE", is_mobile=True, has_touch=True, accept_downloads=True)
     page = ctx.new_page()
     page.set_default_timeout(20000)
     yield page
@@ -256,9 +281,9 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in impacts
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
     ]
 
 

@@ -1,4 +1,5 @@
 """Steps shared by the browser tests: what a citizen, a clerk or an official does on screen."""
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,13 @@ def citizen_files(page, base, tmp_path, subject: str, pdf: bytes | None = None) 
 
 
 def login(browser, base, username, *, phone=False):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
-                              locale="es-PE", is_mobile=phone, has_touch=phone, accept_downloads=True)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+        locale="es-PE",
+        is_mobile=phone,
+        has_touch=phone,
+        accept_downloads=True,
+    )
     page = ctx.new_page()
     page.set_default_timeout(20000)
     page.goto(f"{base}/ingresar")
@@ -62,8 +68,9 @@ def login(browser, base, username, *, phone=False):
     return ctx, page
 
 
-def clerk_registers_paper(page, tmp_path, *, dni: str, name: str, phone: str, subject: str, fine: str,
-                          pages: int = 1) -> str:
+def clerk_registers_paper(
+    page, tmp_path, *, dni: str, name: str, phone: str, subject: str, fine: str, pages: int = 1
+) -> str:
     """The desk clerk registers a paper request to suspend a coercive collection (goes to Tesorería)."""
     page.get_by_role("link", name="Registrar documento").click()
     page.get_by_role("button", name=re.compile("Suspensión de cobranza coactiva")).click()

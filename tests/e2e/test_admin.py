@@ -1,5 +1,6 @@
 """An admin creates a temporary unit (a special electoral jury), sees it in the tree and closes it;
 adds a non-working day; an officer gets the no-permission message. Phone and desktop, axe."""
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,8 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     expect(row).to_contain_text("15/01/2026 – 31/08/2026")
     expect(row).to_contain_text("Activa")
     assert _db(app_server, "SELECT kind, active, valid_from, valid_to FROM unit WHERE code='JEE-LC1'") == [
-        ("temporal", 1, "2026-01-15", "2026-08-31")]
+        ("temporal", 1, "2026-01-15", "2026-08-31")
+    ]
     assert _no_page_scroll(page)
     _shot(page, "desktop-unidades")
 

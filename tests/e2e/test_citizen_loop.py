@@ -1,5 +1,6 @@
 """The whole conversation with a filer: file, observation, fix from the phone, signed answer in
 the casilla and by e-mail (a real SMTP server receives the app's mail)."""
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,9 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     staff.get_by_label("Tipo de documento").select_option(label="Carta")
     staff.get_by_label("Dirigido a").fill("María Fernanda Ñahui Quispe")
     staff.get_by_label("Asunto", exact=True).fill("Constancia del estado de afiliación")
-    staff.get_by_label("Contenido").fill("Se hace constar que usted no figura afiliada a ninguna organización política.")
+    staff.get_by_label("Contenido").fill(
+        "Se hace constar que usted no figura afiliada a ninguna organización política."
+    )
     staff.locator("#confirmar").click()
     staff.get_by_role("button", name="Enviar a firma").click()
     staff.get_by_label("Firma (jefe de la unidad)").select_option(label="Óscar Villanueva Paz")
@@ -75,7 +78,9 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     staff.locator("#confirmar").click()
     expect(staff.locator("#estado-expediente")).to_have_text("Atendido")
     ctx.close()
-    mail.wait_for(lambda m: number in m["subject"] and "casilla" in m["body"].lower() and "respuesta" in m["subject"].lower())
+    mail.wait_for(
+        lambda m: number in m["subject"] and "casilla" in m["body"].lower() and "respuesta" in m["subject"].lower()
+    )
 
     # 5. The citizen opens the casilla with a one-time code and downloads the signed answer.
     page.goto(f"{base}/casilla")

@@ -1,5 +1,6 @@
 """Digitisation at the desk in the browser: the clerk uploads two scanned pages as images, they
 become one PDF, and the officer sees the OCR progress and then the recognised text's status."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ def test_scanned_pages_become_one_searchable_pdf(app_server, browser, tmp_path):
     page.get_by_label(re.compile("Número de la multa")).fill("MULTA-2026-00078")
     page.get_by_role("button", name="Continuar").click()
     pages = []
-    for i, lines in enumerate((["Solicito la suspensión de la cobranza", "de la multa electoral"],
-                               ["Resolución adjunta del señor Núñez"]), 1):
+    for i, lines in enumerate(
+        (["Solicito la suspensión de la cobranza", "de la multa electoral"], ["Resolución adjunta del señor Núñez"]), 1
+    ):
         p = tmp_path / f"hoja-{i}.png"
         p.write_bytes(encode(render(lines), "PNG"))
         pages.append(str(p))
@@ -43,9 +45,12 @@ def test_scanned_pages_become_one_searchable_pdf(app_server, browser, tmp_path):
     page.goto(f"{base}/expedientes/{number}")
     doc = page.locator(".texto-documento").first
     expect(doc).to_have_text("Texto reconocido (OCR): se puede buscar", timeout=60000)
-    rows = db_rows(app_server, "SELECT t.method, t.text FROM documenttext t JOIN document d ON d.id = t.document_id "
-                               "JOIN expediente e ON e.id = d.expediente_id WHERE e.number = ? AND d.role = 'principal'",
-                   number)
+    rows = db_rows(
+        app_server,
+        "SELECT t.method, t.text FROM documenttext t JOIN document d ON d.id = t.document_id "
+        "JOIN expediente e ON e.id = d.expediente_id WHERE e.number = ? AND d.role = 'principal'",
+        number,
+    )
     assert rows and rows[0][0] == "ocr" and "cobranza" in rows[0][1].lower()
     # The officer searches a word that is only in the scanned image, without its accent.
     page.goto(f"{base}/buscar")

@@ -1,4 +1,5 @@
 """A citizen files from a phone, gets a numbered receipt, tracks the case; staff sees it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,7 +45,8 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     expect(page.get_by_text("Paso 4 de 5")).to_be_visible()
     page.get_by_role("button", name="Atrás").click()
     expect(page.get_by_label("Asunto: ¿qué solicita?")).to_have_value(
-        "Solicito constancia de no afiliación para postular")
+        "Solicito constancia de no afiliación para postular"
+    )
     page.get_by_role("button", name="Atrás").click()
     expect(page.get_by_label("Nombres y apellidos")).to_have_value("María Fernanda Ñahui Quispe")
     page.get_by_role("button", name="Continuar").click()
@@ -82,8 +84,9 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     pdf_path = dl.value.path()
     receipt = open(pdf_path, "rb").read()
     assert receipt.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert number in text and hashlib.sha256(pdf).hexdigest()[:32] in text.replace("\n", "")
     assert key not in text
 
@@ -186,8 +189,7 @@ def test_running_app_refuses_oversized_uploads_with_413(app_server):
 
     base = app_server["base"]
     big = b"0" * (21 * 1024 * 1024)
-    r = httpx.post(f"{base}/_upload", content=big, headers={"content-type": "application/octet-stream"},
-                   timeout=60)
+    r = httpx.post(f"{base}/_upload", content=big, headers={"content-type": "application/octet-stream"}, timeout=60)
     assert r.status_code == 413
     assert "demasiado grande" in r.json()["detail"]
     r = httpx.post(f"{base}/api/v1/sesion", content=b"x" * (200 * 1024), timeout=30)

@@ -1,5 +1,6 @@
 """/reportes in the browser: a manager filters, sees the figures, downloads the CSV; desktop and
 phone without horizontal scroll; no serious/critical axe violations."""
+
 from __future__ import annotations
 
 import csv
@@ -33,24 +34,54 @@ def _insert_cases(db_url: str) -> None:
                 return
             dgrs = conn.execute(select(Unit.id).where(Unit.code == "DGRS")).scalar()
             proc = conn.execute(select(Procedure.id).where(Procedure.code == "SUSP-MUL")).scalar()
-            party = conn.execute(insert(Party).values(doc_type="DNI", doc_number="40404040",
-                                                      name="Ñusta Gutiérrez Ñahui", kind="ciudadano", email="",
-                                                      phone="", address="").returning(Party.id)).scalar()
+            party = conn.execute(
+                insert(Party)
+                .values(
+                    doc_type="DNI",
+                    doc_number="40404040",
+                    name="Ñusta Gutiérrez Ñahui",
+                    kind="ciudadano",
+                    email="",
+                    phone="",
+                    address="",
+                )
+                .returning(Party.id)
+            ).scalar()
             rows = []
             for i in range(1, N_CASES + 1):
                 filed = date(YEAR, 3, 3) + timedelta(days=7 * (i % 30))
                 status = ("atendido", "en_tramite", "registrado", "archivado")[i % 4]
                 received = datetime(filed.year, filed.month, filed.day, 14, 0, tzinfo=timezone.utc)
-                rows.append(dict(
-                    number=format_number(YEAR, i), year=YEAR, seq=i, procedure_id=proc, party_id=party,
-                    subject=f"Suspensión de cobranza N° {i}", fields={}, channel="virtual" if i % 3 else "presencial",
-                    status=status, priority="normal", received_at=received, filed_on=filed,
-                    due_on=filed + timedelta(days=14), current_due_on=None,  # no step deadline: no "vencen" alert
-                    current_unit_id=dgrs, current_user_id=None, awaiting_receipt=status == "registrado", version=1,
-                    accumulated_into_id=None,
-                    closed_at=received + timedelta(days=7 if i % 8 else 30) if status == "atendido" else (
-                        received + timedelta(days=3) if status == "archivado" else None),
-                    access_key_hash=access_key_hash(f"R{i}"), folios=2, registered_by_id=None, created_at=received))
+                rows.append(
+                    dict(
+                        number=format_number(YEAR, i),
+                        year=YEAR,
+                        seq=i,
+                        procedure_id=proc,
+                        party_id=party,
+                        subject=f"Suspensión de cobranza N° {i}",
+                        fields={},
+                        channel="virtual" if i % 3 else "presencial",
+                        status=status,
+                        priority="normal",
+                        received_at=received,
+                        filed_on=filed,
+                        due_on=filed + timedelta(days=14),
+                        current_due_on=None,  # no step deadline: no "vencen" alert
+                        current_unit_id=dgrs,
+                        current_user_id=None,
+                        awaiting_receipt=status == "registrado",
+                        version=1,
+                        accumulated_into_id=None,
+                        closed_at=received + timedelta(days=7 if i % 8 else 30)
+                        if status == "atendido"
+                        else (received + timedelta(days=3) if status == "archivado" else None),
+                        access_key_hash=access_key_hash(f"R{i}"),
+                        folios=2,
+                        registered_by_id=None,
+                        created_at=received,
+                    )
+                )
             conn.execute(insert(Expediente), rows)
             conn.execute(insert(CaseCounter).values(year=YEAR, last=N_CASES))
         from sgd_app.domain import summaries
@@ -74,7 +105,8 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     page.get_by_role("button", name="Aplicar filtros").click()
     expect(page.locator("#filtros-aplicados")).to_contain_text("Unidad: Dirección General de Recursos y Servicios")
     expect(page.locator("#descargar-csv")).to_have_attribute(
-        "href", re.compile(r"^/api/v1/reportes/expedientes\.csv\?unit_id=\d+$"))
+        "href", re.compile(r"^/api/v1/reportes/expedientes\.csv\?unit_id=\d+$")
+    )
     expect(page.locator("#filas-a-exportar")).to_have_text("1 200")
     kpis = page.locator("#indicadores")
     expect(kpis).to_contain_text("Expedientes")

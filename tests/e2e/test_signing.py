@@ -1,5 +1,6 @@
 """Signatures in the browser: a sealed receipt verifies from its QR link; a tampered copy does
 not; an official drafts a memo, the head signs it from /firma and it is filed signed."""
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,15 @@ def test_official_drafts_a_memo_and_the_head_signs_it_in_the_browser(app_server,
     base = app_server["base"]
     # A citizen's filing reaches Logística through Tesorería (a suspension of coercive collection).
     ctx, page = _login(browser, base, "mesa")
-    number = clerk_registers_paper(page, tmp_path, dni="10293848", name="Carmen Huallpa Ccori", phone="984 112 234",
-                                   subject="Suspensión de cobranza por dispensa", fine="MULTA-2026-00078")
+    number = clerk_registers_paper(
+        page,
+        tmp_path,
+        dni="10293848",
+        name="Carmen Huallpa Ccori",
+        phone="984 112 234",
+        subject="Suspensión de cobranza por dispensa",
+        fine="MULTA-2026-00078",
+    )
     ctx.close()
 
     ctx, page = _login(browser, base, "tesoreria")

@@ -1,5 +1,6 @@
 """The command dashboard in the browser: a manager sees KPIs and the charts at phone and desktop
 widths; an officer is refused."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,14 +61,16 @@ def test_a_filing_elsewhere_appears_on_every_open_dashboard_without_reload(app_s
     # "Presentados hoy" may rightly stay the same).
     before = [_kpi(page, "En trámite") for _, page in tabs]
     assert before[0] == before[1]
-    citizen = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-PE", is_mobile=True,
-                                  has_touch=True)
+    citizen = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="es-PE", is_mobile=True, has_touch=True
+    )
     cpage = citizen.new_page()
     cpage.set_default_timeout(20000)
     number, _ = citizen_files(cpage, base, tmp_path, "Constancia para postular")
     for _, page in tabs:
         expect(page.locator("#kpis > div").filter(has_text="En trámite").first).to_contain_text(
-            reports.format_int(before[0] + 1), timeout=5000)
+            reports.format_int(before[0] + 1), timeout=5000
+        )
         assert page.evaluate("window.__sinRecargar") == 1
     citizen.close()
     for ctx, _ in tabs:

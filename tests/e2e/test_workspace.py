@@ -1,5 +1,6 @@
 """Staff workspace in the browser: paper at the desk, receive, derive with a copy, the other
 unit's head sees it with its traffic light, the copy recipient can only read."""
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,16 @@ def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people
 
     # 1. The clerk registers a paper filing (no e-mail: the filer came in person).
     ctx, page = _login(browser, base, "mesa")
-    number = clerk_registers_paper(page, tmp_path, dni="10293847", name="Juan Quispe Mamani", phone="984 112 233",
-                                   subject="Suspensión de cobranza por multa ya pagada", fine="MULTA-2026-00077",
-                                   pages=3)
+    number = clerk_registers_paper(
+        page,
+        tmp_path,
+        dni="10293847",
+        name="Juan Quispe Mamani",
+        phone="984 112 233",
+        subject="Suspensión de cobranza por multa ya pagada",
+        fine="MULTA-2026-00077",
+        pages=3,
+    )
     expect(page.get_by_text("Mesa de Partes presencial — Lima, Perú")).to_be_visible()
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile("Descargar cargo")).click()

@@ -1,5 +1,6 @@
 """Integration fixtures: the application's own engine and data dir pointed at a test database
 and a temp dir (the same code paths the running app uses)."""
+
 from __future__ import annotations
 
 import pytest

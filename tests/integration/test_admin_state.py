@@ -1,6 +1,7 @@
 """AdminState called the way a hostile client could: every public handler is a remote call with
 any arguments. Without a session, with a forged cookie, or with an officer's valid session,
 nothing is read and nothing is written; an admin's session works."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,8 +13,7 @@ from sqlmodel import func, select
 
 from sgd_app import db
 from sgd_app.domain import auth
-from sgd_app.domain.models import (AuditEvent, Membership, NonWorkingDay, Procedure, StaffSession, Unit,
-                                   User)
+from sgd_app.domain.models import AuditEvent, Membership, NonWorkingDay, Procedure, StaffSession, Unit, User
 from sgd_app.state.admin import ERROR_KEYS, NO_PERMISSION, AdminState
 
 PASSWORD = "clave-demo-123"
@@ -41,8 +41,11 @@ def _ids() -> dict[str, int]:
         units = {u.code: u.id for u in s.exec(select(Unit)).all()}
         users = {u.username: u.id for u in s.exec(select(User)).all()}
         procs = {p.code: p.id for p in s.exec(select(Procedure)).all()}
-    return {**{f"unit:{k}": v for k, v in units.items()}, **{f"user:{k}": v for k, v in users.items()},
-            **{f"proc:{k}": v for k, v in procs.items()}}
+    return {
+        **{f"unit:{k}": v for k, v in units.items()},
+        **{f"user:{k}": v for k, v in users.items()},
+        **{f"proc:{k}": v for k, v in procs.items()},
+    }
 
 
 def _snapshot() -> dict[str, object]:
@@ -53,19 +56,28 @@ def _snapshot() -> dict[str, object]:
             "units": sorted((u.code, u.name, u.active, u.parent_id, u.valid_to) for u in s.exec(select(Unit)).all()),
             "users": sorted((u.username, u.active, u.password_hash) for u in s.exec(select(User)).all()),
             "memberships": sorted((m.user_id, m.unit_id, m.role) for m in s.exec(select(Membership)).all()),
-            "procedures": sorted((p.code, p.name, p.deadline_days, p.public, p.active)
-                                 for p in s.exec(select(Procedure)).all()),
+            "procedures": sorted(
+                (p.code, p.name, p.deadline_days, p.public, p.active) for p in s.exec(select(Procedure)).all()
+            ),
             "days": sorted(d.day for d in s.exec(select(NonWorkingDay)).all()),
-            "revoked": s.exec(select(func.count()).select_from(StaffSession)
-                              .where(StaffSession.revoked_at.is_not(None))).one(),
+            "revoked": s.exec(
+                select(func.count()).select_from(StaffSession).where(StaffSession.revoked_at.is_not(None))
+            ).one(),
         }
 
 
 def _hostile_calls(ids: dict[str, int]) -> dict[str, list[tuple]]:
     """Plausible (and some junk) arguments for every public handler of AdminState."""
     sg, admin_id = str(ids["unit:SG"]), str(ids["user:admin"])
-    unit_form = {"code": "JEE-LC1", "name": JEE, "kind": "temporal", "parent_id": sg, "place": "Lima",
-                 "valid_from": "2026-01-15", "valid_to": "2026-08-31"}
+    unit_form = {
+        "code": "JEE-LC1",
+        "name": JEE,
+        "kind": "temporal",
+        "parent_id": sg,
+        "place": "Lima",
+        "valid_from": "2026-01-15",
+        "valid_to": "2026-08-31",
+    }
     return {
         "load": [()],
         "set_tab": [("usuarios",), ("x" * 10_000,)],
@@ -76,8 +88,18 @@ def _hostile_calls(ids: dict[str, int]) -> dict[str, list[tuple]]:
         "close_unit": [(str(ids["unit:ENEC"]),), (str(ids["unit:SG"]),)],
         "reopen_unit": [(str(ids["unit:ENEC"]),)],
         "new_user": [()],
-        "save_user": [({"username": "intruso", "full_name": "Intruso", "email": "i@x.pe",
-                        "password": "clave-intrusa-1", "unit_id": sg, "role": "admin"},)],
+        "save_user": [
+            (
+                {
+                    "username": "intruso",
+                    "full_name": "Intruso",
+                    "email": "i@x.pe",
+                    "password": "clave-intrusa-1",
+                    "unit_id": sg,
+                    "role": "admin",
+                },
+            )
+        ],
         "set_user_active": [(admin_id, False), (str(ids["user:rop"]), "false")],
         "open_password": [(admin_id,)],
         "save_password": [({"password": "clave-robada-123", "confirm": "clave-robada-123"},)],
@@ -87,8 +109,18 @@ def _hostile_calls(ids: dict[str, int]) -> dict[str, list[tuple]]:
         "save_memberships": [()],
         "new_procedure": [()],
         "edit_procedure": [(str(ids["proc:CONST-AF"]),)],
-        "save_procedure": [({"name": "Trámite falso", "category": "administrativo", "unit_id": sg,
-                             "deadline_days": "1", "fields": "", "required_annexes": ""},)],
+        "save_procedure": [
+            (
+                {
+                    "name": "Trámite falso",
+                    "category": "administrativo",
+                    "unit_id": sg,
+                    "deadline_days": "1",
+                    "fields": "",
+                    "required_annexes": "",
+                },
+            )
+        ],
         "add_day": [({"day": "2026-12-24", "reason": "Navidad"},)],
         "remove_day": [("2026-12-31",)],
     }
@@ -117,8 +149,13 @@ def test_handlers_refuse_anyone_but_an_admin(app_db, who):
             auth.logout(s, token)
         cookie = f"sgd_sesion={token}"
     else:
-        cookie = {"none": "", "forged": "sgd_sesion=forjada-por-el-cliente", "garbage": "sgd_sesion=\x00;;=",
-                  "officer": _cookie("rop"), "head": _cookie("jefe.logistica")}[who]
+        cookie = {
+            "none": "",
+            "forged": "sgd_sesion=forjada-por-el-cliente",
+            "garbage": "sgd_sesion=\x00;;=",
+            "officer": _cookie("rop"),
+            "head": _cookie("jefe.logistica"),
+        }[who]
     ids = _ids()
     before = _snapshot()
     signed_in = who in ("officer", "head")
@@ -155,8 +192,13 @@ def test_setvar_cannot_open_the_door(app_db):
     ids = _ids()
     st = _state(_cookie("rop"))
     before = _snapshot()
-    for var, value in (("allowed", True), ("form", "pwd"), ("edit_id", str(ids["user:admin"])),
-                       ("m_rows", [{"unit_id": str(ids["unit:SG"]), "role": "admin"}]), ("errors", {})):
+    for var, value in (
+        ("allowed", True),
+        ("form", "pwd"),
+        ("edit_id", str(ids["user:admin"])),
+        ("m_rows", [{"unit_id": str(ids["unit:SG"]), "role": "admin"}]),
+        ("errors", {}),
+    ):
         with pytest.raises(AttributeError):
             AdminState.setvar.fn(st, var, value)
     AdminState.setvar.fn(st, "tab", "usuarios")  # goes through set_tab, which refuses
@@ -190,16 +232,32 @@ def test_admin_loads_everything(admin_state):
 
 def test_admin_creates_and_closes_a_temporary_unit(admin_state):
     st = admin_state
-    unit_form = {"code": "jee-lc1", "name": JEE, "kind": "temporal", "parent_id": "", "place": "Lima",
-                 "valid_from": "2026-01-15", "valid_to": "2026-08-31"}
+    unit_form = {
+        "code": "jee-lc1",
+        "name": JEE,
+        "kind": "temporal",
+        "parent_id": "",
+        "place": "Lima",
+        "valid_from": "2026-01-15",
+        "valid_to": "2026-08-31",
+    }
     # Only the open form is saved: a submit without opening it (or a second one) does nothing.
     AdminState.save_unit.fn(st, unit_form)
     assert all(u["code"] != "JEE-LC1" for u in st.units)
     AdminState.new_unit.fn(st)
     assert st.form == "unit" and st.edit_id == ""
     # Wrong data: Spanish messages next to the fields; every key of every form still present.
-    AdminState.save_unit.fn(st, {"code": "j", "name": "", "kind": "temporal", "parent_id": "",
-                                 "valid_from": "2026-09-01", "valid_to": "2026-08-31"})
+    AdminState.save_unit.fn(
+        st,
+        {
+            "code": "j",
+            "name": "",
+            "kind": "temporal",
+            "parent_id": "",
+            "valid_from": "2026-09-01",
+            "valid_to": "2026-08-31",
+        },
+    )
     assert set(st.errors) == set(ERROR_KEYS)
     assert "de 2 a 20" in st.errors["unit_code"] and "Escriba el nombre" in st.errors["unit_name"]
     assert "anterior" in st.errors["unit_valid_to"] and st.form == "unit"
@@ -230,8 +288,9 @@ def test_admin_edits_a_unit_and_cannot_make_a_cycle(admin_state):
     assert not any("(MP)" in o or "(SG)" in o for o in offered)
     # ...and a forged parent id is refused by the domain anyway.
     mp = next(u for u in st.units if u["code"] == "MP")
-    AdminState.save_unit.fn(st, {"name": "Secretaría General", "kind": "direccion", "parent_id": mp["id"],
-                                 "place": "Lima"})
+    AdminState.save_unit.fn(
+        st, {"name": "Secretaría General", "kind": "direccion", "parent_id": mp["id"], "place": "Lima"}
+    )
     assert "no puede depender" in st.errors["unit_parent_id"]
 
 
@@ -240,13 +299,23 @@ def test_admin_manages_users(admin_state):
     sg = next(u for u in st.units if u["code"] == "SG")
     log = next(u for u in st.units if u["code"] == "LOG")
     AdminState.new_user.fn(st)
-    AdminState.save_user.fn(st, {"username": "x", "full_name": "", "email": "no", "password": "corta",
-                                 "unit_id": log["id"], "role": "officer"})
+    AdminState.save_user.fn(
+        st,
+        {"username": "x", "full_name": "", "email": "no", "password": "corta", "unit_id": log["id"], "role": "officer"},
+    )
     assert st.errors["user_username"] and st.errors["user_full_name"] and st.errors["user_email"]
     assert st.errors["user_password"] and st.form == "user"
-    result = AdminState.save_user.fn(st, {"username": "luis.rojas", "full_name": "Luis Rojas Vela",
-                                          "email": "lrojas@jne.gob.pe", "password": "clave-inicial-2026",
-                                          "unit_id": log["id"], "role": "officer"})
+    result = AdminState.save_user.fn(
+        st,
+        {
+            "username": "luis.rojas",
+            "full_name": "Luis Rojas Vela",
+            "email": "lrojas@jne.gob.pe",
+            "password": "clave-inicial-2026",
+            "unit_id": log["id"],
+            "role": "officer",
+        },
+    )
     assert "creado" in str(result)
     new = next(u for u in st.users if u["username"] == "luis.rojas")
     assert new["roles"] == "Servidor(a) — LOG" and new["status"] == "Activo"
@@ -288,15 +357,23 @@ def test_admin_edits_a_procedure_with_field_lines(admin_state):
     proc = next(p for p in st.procedures if p["code"] == "REN-OP")
     AdminState.edit_procedure.fn(st, proc["id"])
     assert st.f_fields.startswith("organizacion | Organización política a la que renuncia | obligatorio")
-    form = {"name": "Renuncia a organización política", "description": "d", "category": "administrativo",
-            "unit_id": str(next(u for u in st.units if u["code"] == "ROP")["id"]), "deadline_days": "400",
-            "public": "on", "fields": "Organización | X", "required_annexes": "Copia de DNI"}
+    form = {
+        "name": "Renuncia a organización política",
+        "description": "d",
+        "category": "administrativo",
+        "unit_id": str(next(u for u in st.units if u["code"] == "ROP")["id"]),
+        "deadline_days": "400",
+        "public": "on",
+        "fields": "Organización | X",
+        "required_annexes": "Copia de DNI",
+    }
     AdminState.save_procedure.fn(st, form)
     assert "minúscula" in st.errors["proc_fields"]
     AdminState.save_procedure.fn(st, {**form, "fields": "organizacion | Organización | obligatorio"})
     assert "entre 1 y 365" in st.errors["proc_deadline_days"]
-    AdminState.save_procedure.fn(st, {**form, "fields": "organizacion | Organización | obligatorio",
-                                      "deadline_days": "7"})
+    AdminState.save_procedure.fn(
+        st, {**form, "fields": "organizacion | Organización | obligatorio", "deadline_days": "7"}
+    )
     assert st.form == ""
     with db.session() as s:
         p = s.exec(select(Procedure).where(Procedure.code == "REN-OP")).one()

@@ -1,6 +1,7 @@
 """HTTP routes under /api/v1 through the real ASGI app (FastAPI TestClient), against the real
 test database (SQLite, and PostgreSQL when SGD_TEST_DATABASE_URL is set), plus the body-size
 guard (BodyLimit) wrapped around a small real ASGI app."""
+
 from __future__ import annotations
 
 import ast
@@ -25,8 +26,14 @@ from sgd_app.domain.models import StaffSession, User
 from tests.conftest import run_async, make_pdf
 
 PASSWORD = "clave-demo-123"
-FILER = intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
-                          kind="ciudadano", email="maria@example.pe", phone="987654321")
+FILER = intake.FilerInput(
+    doc_type="DNI",
+    doc_number="45678912",
+    name="María Ñahui Quispe",
+    kind="ciudadano",
+    email="maria@example.pe",
+    phone="987654321",
+)
 FORBIDDEN_TEXT = "Enlace vencido o no autorizado"
 
 
@@ -41,9 +48,14 @@ def _login(client: TestClient, username: str, password: str = PASSWORD, **header
 def _file_case() -> str:
     store = FileStore(settings.files_dir())
     with db.write_session() as s:
-        result = intake.file_case(s, store, procedure_code="CONST-AF", filer=FILER,
-                                  subject="Constancia de no afiliación",
-                                  files=[intake.IncomingFile("solicitud.pdf", make_pdf(1), "principal")])
+        result = intake.file_case(
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=FILER,
+            subject="Constancia de no afiliación",
+            files=[intake.IncomingFile("solicitud.pdf", make_pdf(1), "principal")],
+        )
     return result.case.number
 
 
@@ -82,25 +94,26 @@ def test_receipt_download_needs_a_valid_link_or_a_session_of_the_case_unit(app_d
     assert resp.content.startswith(b"%PDF")
     pdf_path = tmp_path / "cargo.pdf"
     pdf_path.write_bytes(resp.content)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf_path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     assert number in text
 
     path = f"/api/v1/cargo/{number}.pdf"
     good = url.split("?t=", 1)[1]
-    _assert_forbidden(client.get(path))                                   # no token
-    _assert_forbidden(client.get(path, params={"t": ""}))                 # empty token
+    _assert_forbidden(client.get(path))  # no token
+    _assert_forbidden(client.get(path, params={"t": ""}))  # empty token
     tampered = good[:-1] + ("0" if good[-1] != "0" else "1")
-    _assert_forbidden(client.get(path, params={"t": tampered}))           # tampered MAC
+    _assert_forbidden(client.get(path, params={"t": tampered}))  # tampered MAC
     expires, mac = good.split(".", 1)
     _assert_forbidden(client.get(path, params={"t": f"{int(expires) + 3600}.{mac}"}))  # stretched expiry
     other = auth.sign_token(settings.secret_key(), "cargo", "EXP-2026-999999", ttl_seconds=3600)
-    _assert_forbidden(client.get(path, params={"t": other}))              # token of another number
+    _assert_forbidden(client.get(path, params={"t": other}))  # token of another number
     wrong_purpose = auth.sign_token(settings.secret_key(), "otro", number, ttl_seconds=3600)
-    _assert_forbidden(client.get(path, params={"t": wrong_purpose}))      # token for another purpose
+    _assert_forbidden(client.get(path, params={"t": wrong_purpose}))  # token for another purpose
     expired = auth.sign_token(settings.secret_key(), "cargo", number, ttl_seconds=-10)
-    _assert_forbidden(client.get(path, params={"t": expired}))            # expired
-    _assert_forbidden(client.get(path, params={"t": "basura"}))           # malformed
+    _assert_forbidden(client.get(path, params={"t": expired}))  # expired
+    _assert_forbidden(client.get(path, params={"t": "basura"}))  # malformed
 
     # Staff of the case's unit (ROP) may download without a token.
     rop = _client()
@@ -317,8 +330,7 @@ def test_body_limit_refuses_streamed_bodies_without_content_length(guarded):
 
 async def _call(app, path: str, chunks: list[bytes], headers=()) -> list[dict]:
     """Drive the ASGI app directly, delivering the body in several messages (real chunking)."""
-    pending = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-               for i, c in enumerate(chunks)]
+    pending = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
     sent: list[dict] = []
 
     async def receive():
@@ -327,10 +339,20 @@ async def _call(app, path: str, chunks: list[bytes], headers=()) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"host", b"testserver"), *headers],
-             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
     await app(scope, receive, send)
     return sent
 
@@ -338,8 +360,7 @@ async def _call(app, path: str, chunks: list[bytes], headers=()) -> list[dict]:
 def test_body_limit_counts_bytes_across_many_chunks():
 
     app = BodyLimit(_inner_app(), upload_limit=1000, default_limit=100)
-    sent = run_async(_call(app, "/_upload/x", [b"e" * 100] * 15,
-                             headers=[(b"transfer-encoding", b"chunked")]))
+    sent = run_async(_call(app, "/_upload/x", [b"e" * 100] * 15, headers=[(b"transfer-encoding", b"chunked")]))
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert [m["status"] for m in starts] == [413]
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
@@ -362,14 +383,16 @@ def test_body_limit_leaves_get_requests_alone(guarded):
 def test_body_limit_message_states_the_limit():
 
     app = BodyLimit(_inner_app(), upload_limit=settings.MAX_UPLOAD_BODY, default_limit=100)
-    sent = run_async(_call(app, "/_upload/x", [b""],
-                             headers=[(b"content-length", str(settings.MAX_UPLOAD_BODY + 1).encode())]))
+    sent = run_async(
+        _call(app, "/_upload/x", [b""], headers=[(b"content-length", str(settings.MAX_UPLOAD_BODY + 1).encode())])
+    )
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert json.loads(body)["detail"] == "El archivo es demasiado grande: el máximo es 20 MB."
     # The API limit (64 KiB) is stated in KB, not as "0 MB".
     app = BodyLimit(_inner_app())
-    sent = run_async(_call(app, "/api/v1/echo", [b""],
-                             headers=[(b"content-length", str(settings.MAX_API_BODY + 1).encode())]))
+    sent = run_async(
+        _call(app, "/api/v1/echo", [b""], headers=[(b"content-length", str(settings.MAX_API_BODY + 1).encode())])
+    )
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert json.loads(body)["detail"] == "El archivo es demasiado grande: el máximo es 64 KB."
 
@@ -383,7 +406,12 @@ def test_production_body_limits_are_the_configured_ones():
     assert guard.default_limit == settings.MAX_API_BODY
     # sgd_app/sgd_app.py wires the API and the guard into Reflex (checked without importing reflex).
     tree = ast.parse((Path(__file__).resolve().parents[2] / "sgd_app" / "sgd_app.py").read_text())
-    transformers = [kw.value for node in ast.walk(tree) if isinstance(node, ast.Call)
-                    for kw in node.keywords if kw.arg == "api_transformer"]
+    transformers = [
+        kw.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for kw in node.keywords
+        if kw.arg == "api_transformer"
+    ]
     assert len(transformers) == 1
     assert [getattr(e, "id", None) for e in transformers[0].elts] == ["api", "BodyLimit"]

@@ -1,4 +1,5 @@
 """`python -m sgd_app audit verify` recomputes the chain and names the first broken event."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SGD_DATA_DIR": str(data_dir), "SGD_DEMO_PASSWORD": "clave-cli-12345"}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "sgd_app", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sgd_app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_init_is_idempotent_and_audit_verify_finds_a_one_byte_change(tmp_path):
@@ -33,8 +35,12 @@ def test_init_is_idempotent_and_audit_verify_finds_a_one_byte_change(tmp_path):
     eng = db.make_engine(f"sqlite:///{tmp_path / 'sgd.db'}")
     with eng.begin() as conn:
         conn.execute(text("DROP TRIGGER auditevent_no_update"))
-        conn.execute(text("UPDATE auditevent SET data = replace(data, 'Mesa', 'Mesx') WHERE seq = "
-                          "(SELECT min(seq) FROM auditevent WHERE data LIKE '%Mesa%')"))
+        conn.execute(
+            text(
+                "UPDATE auditevent SET data = replace(data, 'Mesa', 'Mesx') WHERE seq = "
+                "(SELECT min(seq) FROM auditevent WHERE data LIKE '%Mesa%')"
+            )
+        )
         broken = conn.execute(text("SELECT min(seq) FROM auditevent WHERE data LIKE '%Mesx%'")).scalar()
     eng.dispose()
     bad = _cli(tmp_path, "audit", "verify")

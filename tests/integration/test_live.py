@@ -1,5 +1,6 @@
 """The live dashboards' change signal: one signal per committed change that the dashboards show,
 none for a rolled-back one or for a change they don't show; through Redis when it is configured."""
+
 from __future__ import annotations
 
 import time
@@ -15,11 +16,16 @@ from tests.conftest import make_pdf, principal
 def _file(e, store):
     with db.write_session(e) as s:
         return intake.file_case(
-            s, store, procedure_code="CONST-AF",
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe",
-                                    phone="987654321"),
-            subject="Constancia", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
-            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)).case.number
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Constancia",
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc),
+        ).case.number
 
 
 @pytest.fixture

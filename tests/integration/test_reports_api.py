@@ -1,5 +1,6 @@
 """/api/v1/reportes/*: CSV (streamed, BOM, ';'), XLSX (two sheets, real dates) and the PDF
 summary, through the real ASGI app, for a signed-in user and only over their visible units."""
+
 from __future__ import annotations
 
 import csv
@@ -36,17 +37,30 @@ def _file(code: str, subject: str, fields=None) -> str:
     store = FileStore(settings.files_dir())
     with db.write_session() as s:
         return intake.file_case(
-            s, store, procedure_code=code, subject=subject, fields=fields or {},
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
-                                    kind="ciudadano", email="maria@example.pe", phone="987654321"),
-            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")]).case.number
+            s,
+            store,
+            procedure_code=code,
+            subject=subject,
+            fields=fields or {},
+            filer=intake.FilerInput(
+                doc_type="DNI",
+                doc_number="45678912",
+                name="María Ñahui Quispe",
+                kind="ciudadano",
+                email="maria@example.pe",
+                phone="987654321",
+            ),
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+        ).case.number
 
 
 @pytest.fixture
 def cases(app_db):
     """Tesorería: two cases filed on 2 March 2026 (one attended on time); ROP: one case."""
-    tes_cases = [_file("SUSP-MUL", "Suspensión de cobranza — señor Núñez", {"multa": "M-1"}),
-                 _file("SUSP-MUL", "Segunda suspensión", {"multa": "M-2"})]
+    tes_cases = [
+        _file("SUSP-MUL", "Suspensión de cobranza — señor Núñez", {"multa": "M-1"}),
+        _file("SUSP-MUL", "Segunda suspensión", {"multa": "M-2"}),
+    ]
     rop_case = _file("CONST-AF", "Constancia de afiliación")
     with db.write_session() as s:
         token = auth.login(s, username="tesoreria", password=PASSWORD)
@@ -63,8 +77,11 @@ def cases(app_db):
         routing.attend(s, who=tes, number=tes_cases[0], version=v, summary="Se suspendió la cobranza")
     with db.write_session() as s:
         s.execute(update(Expediente).values(filed_on=date(2026, 3, 2), due_on=date(2026, 3, 12)))
-        s.execute(update(Expediente).where(Expediente.number == tes_cases[0])
-                  .values(closed_at=datetime(2026, 3, 4, 20, 0, tzinfo=timezone.utc)))
+        s.execute(
+            update(Expediente)
+            .where(Expediente.number == tes_cases[0])
+            .values(closed_at=datetime(2026, 3, 4, 20, 0, tzinfo=timezone.utc))
+        )
     summaries.rebuild(db.engine())  # dates set by hand: the summaries are recomputed from the cases
     return {"tes": tes_cases, "rop": rop_case}
 
@@ -80,7 +97,8 @@ def test_csv_for_the_manager_scope(cases):
     assert resp.headers["content-type"].startswith("text/csv")
     assert resp.headers["cache-control"] == "no-store" and resp.headers["x-content-type-options"] == "nosniff"
     assert resp.headers["content-disposition"] == (
-        f'attachment; filename="expedientes-{routing.today_lima().isoformat()}.csv"')
+        f'attachment; filename="expedientes-{routing.today_lima().isoformat()}.csv"'
+    )
     rows = _csv(resp)
     assert rows[0] == list(reports.HEADERS)
     assert [r[0] for r in rows[1:]] == cases["tes"]  # ROP's case is not in the manager's scope
@@ -142,8 +160,7 @@ def test_pdf_summary_one_page_with_the_kpis(cases, tmp_path):
     path.write_bytes(resp.content)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.M) and "(A4)" in info
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Resumen de expedientes" in text
     assert "Presentados desde 01/03/2026 hasta hoy" in text
     assert "100,0 %" in text and "2,0" in text  # on time; average business days
@@ -154,8 +171,13 @@ def test_csv_streams_thousands_of_cases(app_db):
     demo_data.generate(app_db, 3000)
     with db.write_session() as s:
         roots = s.exec(select(Unit).where(Unit.parent_id == None)).all()  # noqa: E711
-        auth.create_user(s, username="auditoria", full_name="Auditoría", password=PASSWORD,
-                         memberships=[(u, "manager") for u in roots])
+        auth.create_user(
+            s,
+            username="auditoria",
+            full_name="Auditoría",
+            password=PASSWORD,
+            memberships=[(u, "manager") for u in roots],
+        )
     resp = _client("auditoria").get(f"{BASE}/expedientes.csv")
     assert resp.status_code == 200
     rows = _csv(resp)
@@ -164,7 +186,8 @@ def test_csv_streams_thousands_of_cases(app_db):
     with db.session() as s:
         dgrs = s.exec(select(Unit.id).where(Unit.code == "DGRS")).one()
         below = set(s.exec(select(Unit.id).where((Unit.parent_id == dgrs) | (Unit.id == dgrs))).all())
-        expected = s.exec(select(func.count()).select_from(Expediente)
-                          .where(Expediente.current_unit_id.in_(below))).one()
+        expected = s.exec(
+            select(func.count()).select_from(Expediente).where(Expediente.current_unit_id.in_(below))
+        ).one()
     rows = _csv(_client("gerente").get(f"{BASE}/expedientes.csv"))
     assert 0 < len(rows) - 1 == expected < 3000

@@ -1,4 +1,5 @@
 """GET /api/v1/buscar: the page's search as JSON, scoped to the user; 401/400 with a reason."""
+
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
@@ -23,10 +24,20 @@ def _client(username: str | None = None) -> TestClient:
 def _file(code: str, subject: str, fields=None) -> str:
     with db.write_session() as s:
         return intake.file_case(
-            s, FileStore(settings.files_dir()), procedure_code=code, subject=subject, fields=fields or {},
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
-                                    email="maria@example.pe", phone="987654321"),
-            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")]).case.number
+            s,
+            FileStore(settings.files_dir()),
+            procedure_code=code,
+            subject=subject,
+            fields=fields or {},
+            filer=intake.FilerInput(
+                doc_type="DNI",
+                doc_number="45678912",
+                name="María Ñahui Quispe",
+                email="maria@example.pe",
+                phone="987654321",
+            ),
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+        ).case.number
 
 
 def test_search_api_is_scoped_and_explains_refusals(app_db):

@@ -1,5 +1,6 @@
 """/buscar and /tablero handlers called the way a hostile client could: no session, no results;
 a head's dashboard feed is scoped to their units; an officer gets no figures."""
+
 from __future__ import annotations
 
 from sgd_app import settings

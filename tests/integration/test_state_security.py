@@ -1,5 +1,6 @@
 """State handlers called the way a hostile client could (every public handler is a remote
 call): they check the session themselves and never expose another filer's data."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +29,7 @@ def _state(cls, *, cookie: str = "", ip: str = "10.0.0.7"):
 
 def _run(result):
     """Drive a handler result (plain value, coroutine or async generator) to the end."""
+
     async def go():
         if hasattr(result, "__anext__"):
             out = []
@@ -37,6 +39,7 @@ def _run(result):
         if asyncio.iscoroutine(result):
             return await result
         return result
+
     return run_async(go())
 
 
@@ -44,10 +47,20 @@ def _file_case(number_of_files: int = 1):
     store = FileStore(settings.files_dir())
     with db.write_session() as s:
         return intake.file_case(
-            s, store, procedure_code="CONST-AF",
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano",
-                                    email="rosa@example.pe", phone="987654321"),
-            subject="Constancia de afiliación", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")])
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=intake.FilerInput(
+                doc_type="DNI",
+                doc_number="45678912",
+                name="Rosa Ñahui",
+                kind="ciudadano",
+                email="rosa@example.pe",
+                phone="987654321",
+            ),
+            subject="Constancia de afiliación",
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+        )
 
 
 def _login(username: str) -> str:
@@ -123,10 +136,24 @@ def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
     st = _state(IntakeState)
     IntakeState.choose.fn(st, "CONST-AF")
     # The attachment list is public and could be forged; staged paths are server-side only.
-    st.attachments = [{"id": "x", "role": "principal", "label": "Documento principal",
-                       "filename": str(secret), "size": "1 KB", "pages": "1", "sha256": "0" * 64}]
-    for field, value in (("doc_number", "45678912"), ("name", "Ana Pérez"), ("email", "ana@example.pe"),
-                         ("phone", "987654321"), ("subject", "Constancia por favor")):
+    st.attachments = [
+        {
+            "id": "x",
+            "role": "principal",
+            "label": "Documento principal",
+            "filename": str(secret),
+            "size": "1 KB",
+            "pages": "1",
+            "sha256": "0" * 64,
+        }
+    ]
+    for field, value in (
+        ("doc_number", "45678912"),
+        ("name", "Ana Pérez"),
+        ("email", "ana@example.pe"),
+        ("phone", "987654321"),
+        ("subject", "Constancia por favor"),
+    ):
         IntakeState.set_value.fn(st, field, value)
     IntakeState.set_declaration.fn(st, True)
     _run(IntakeState.submit.fn(st))
@@ -237,8 +264,16 @@ def test_case_page_derive_validation_messages_next_to_fields(app_db):
     assert st.errors["due_days"] == "Escriba el plazo en días hábiles (número)."
     CaseState.derive.fn(st, {"to_unit": "", "due_days": "2"})
     assert st.errors["to_unit"] == "Elija una unidad activa."
-    CaseState.derive.fn(st, {"to_unit": str(_unit_id("LOG")), "copia_" + str(_unit_id("TES")): "on",
-                             "instructions": "Atender", "due_days": "2", "priority": "urgente"})
+    CaseState.derive.fn(
+        st,
+        {
+            "to_unit": str(_unit_id("LOG")),
+            "copia_" + str(_unit_id("TES")): "on",
+            "instructions": "Atender",
+            "due_days": "2",
+            "priority": "urgente",
+        },
+    )
     assert st.errors["to_unit"] == "" and st.h["unit"] == "Logística" and st.h["priority"] == "Urgente"
 
 
@@ -271,8 +306,15 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
     ids = []
     for subject in ("Primer memorando del lote", "Segundo memorando del lote", "Tercer memorando del lote"):
         with db.write_session() as s:
-            d = drafting.create_draft(s, who=log, case_number=number, doc_type="memorando", subject=subject,
-                                      body="Contenido del memorando de prueba.", recipients="Tesorería")
+            d = drafting.create_draft(
+                s,
+                who=log,
+                case_number=number,
+                doc_type="memorando",
+                subject=subject,
+                body="Contenido del memorando de prueba.",
+                recipients="Tesorería",
+            )
             drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
             ids.append(d.id)
     st = _state(FirmaState, cookie=f"sgd_sesion={jefe_token}")
@@ -317,15 +359,30 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
     key = rsa.generate_private_key(65537, 2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ana Torres Delgado")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
-    p12 = pkcs12.serialize_key_and_certificates(b"ana", key, cert, None,
-                                                serialization.BestAvailableEncryption(secret.encode()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"ana", key, cert, None, serialization.BestAvailableEncryption(secret.encode())
+    )
     number, log, jefe, _ = _case_received_by_logistica()
     with db.write_session() as s:
-        d = drafting.create_draft(s, who=log, case_number=number, doc_type="informe", subject="Informe técnico",
-                                  body="Contenido del informe técnico.", recipients="Jefatura")
+        d = drafting.create_draft(
+            s,
+            who=log,
+            case_number=number,
+            doc_type="informe",
+            subject="Informe técnico",
+            body="Contenido del informe técnico.",
+            recipients="Jefatura",
+        )
         drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
         doc_id = d.id
     with db.session() as s:

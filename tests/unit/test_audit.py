@@ -2,6 +2,7 @@
 
 Runs on SQLite, and on PostgreSQL too when SGD_TEST_DATABASE_URL is set (``engine`` fixture).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,15 @@ T0 = datetime(2026, 11, 27, 15, 0, 0, 123456, tzinfo=timezone.utc)
 def record_n(engine, n: int, *, actor: str = "user:1") -> None:
     for i in range(n):
         with db.write_session(engine) as s:
-            audit.record(s, actor=actor, action="derivar", object_type="expediente",
-                         object_id=100 + i, data={"i": i + 1, "nota": "señor Núñez"},
-                         at=T0 + timedelta(minutes=i))
+            audit.record(
+                s,
+                actor=actor,
+                action="derivar",
+                object_type="expediente",
+                object_id=100 + i,
+                data={"i": i + 1, "nota": "señor Núñez"},
+                at=T0 + timedelta(minutes=i),
+            )
 
 
 def all_events(engine) -> list[AuditEvent]:
@@ -36,14 +43,33 @@ def all_events(engine) -> list[AuditEvent]:
 
 # ---------------------------------------------------------------- pure helpers
 def test_event_hash_is_sha256_of_prev_hash_and_canonical_body():
-    h = audit.event_hash(prev_hash=GENESIS, seq=1, at=T0, actor="sistema", action="crear",
-                         object_type="unit", object_id="SG", data='{"a":1}')
+    h = audit.event_hash(
+        prev_hash=GENESIS,
+        seq=1,
+        at=T0,
+        actor="sistema",
+        action="crear",
+        object_type="unit",
+        object_id="SG",
+        data='{"a":1}',
+    )
     body = '[1,"2026-11-27T15:00:00.123456Z","sistema","crear","unit","SG","{\\"a\\":1}"]'
     assert h == hashlib.sha256((GENESIS + body).encode()).hexdigest()
     # the same instant in another zone gives the same hash
     lima = T0.astimezone(timezone(timedelta(hours=-5)))
-    assert audit.event_hash(prev_hash=GENESIS, seq=1, at=lima, actor="sistema", action="crear",
-                            object_type="unit", object_id="SG", data='{"a":1}') == h
+    assert (
+        audit.event_hash(
+            prev_hash=GENESIS,
+            seq=1,
+            at=lima,
+            actor="sistema",
+            action="crear",
+            object_type="unit",
+            object_id="SG",
+            data='{"a":1}',
+        )
+        == h
+    )
 
 
 def test_canonical_is_sorted_compact_and_keeps_accents():
@@ -55,10 +81,22 @@ def make_chain(n: int) -> list[AuditEvent]:
     for seq in range(1, n + 1):
         data = audit.canonical({"i": seq})
         at = T0 + timedelta(seconds=seq)
-        h = audit.event_hash(prev_hash=prev, seq=seq, at=at, actor="sistema", action="x",
-                             object_type="t", object_id=str(seq), data=data)
-        out.append(AuditEvent(seq=seq, at=at, actor="sistema", action="x", object_type="t",
-                              object_id=str(seq), data=data, prev_hash=prev, hash=h))
+        h = audit.event_hash(
+            prev_hash=prev, seq=seq, at=at, actor="sistema", action="x", object_type="t", object_id=str(seq), data=data
+        )
+        out.append(
+            AuditEvent(
+                seq=seq,
+                at=at,
+                actor="sistema",
+                action="x",
+                object_type="t",
+                object_id=str(seq),
+                data=data,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
         prev = h
     return out
 
@@ -100,9 +138,16 @@ def test_verify_chain_reports_changed_content_and_broken_link():
     events = make_chain(5)
     ev = events[1]
     ev.data = '{"i":20}'
-    ev.hash = audit.event_hash(prev_hash=ev.prev_hash, seq=ev.seq, at=ev.at, actor=ev.actor,
-                               action=ev.action, object_type=ev.object_type,
-                               object_id=ev.object_id, data=ev.data)
+    ev.hash = audit.event_hash(
+        prev_hash=ev.prev_hash,
+        seq=ev.seq,
+        at=ev.at,
+        actor=ev.actor,
+        action=ev.action,
+        object_type=ev.object_type,
+        object_id=ev.object_id,
+        data=ev.data,
+    )
     report = verify_chain(events)
     assert (report.ok, report.first_broken_seq) == (False, 3)
 
@@ -214,8 +259,14 @@ def test_concurrent_appends_keep_one_chain(engine):
     def worker(t: int) -> None:
         for i in range(per_thread):
             with db.write_session(engine) as s:
-                audit.record(s, actor=f"user:{t}", action="derivar", object_type="expediente",
-                             object_id=f"{t}-{i}", data={"t": t, "i": i})
+                audit.record(
+                    s,
+                    actor=f"user:{t}",
+                    action="derivar",
+                    object_type="expediente",
+                    object_id=f"{t}-{i}",
+                    data={"t": t, "i": i},
+                )
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for f in [pool.submit(worker, t) for t in range(threads)]:
@@ -231,8 +282,7 @@ def test_concurrent_appends_keep_one_chain(engine):
     assert len(seqs) == len(set(seqs)) == total
     assert seqs == list(range(1, total + 1))
     assert head.seq == total and head.hash == events[-1].hash
-    assert sorted(e.object_id for e in events) == sorted(
-        f"{t}-{i}" for t in range(threads) for i in range(per_thread))
+    assert sorted(e.object_id for e in events) == sorted(f"{t}-{i}" for t in range(threads) for i in range(per_thread))
     for t in range(threads):
         mine = [e for e in events if e.actor == f"user:{t}"]
         assert [json.loads(e.data)["i"] for e in mine] == list(range(per_thread))

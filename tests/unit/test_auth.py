@@ -5,6 +5,7 @@ fast, argon2id runs here with minimal cost parameters (same algorithm and code p
 hash instead of ~100 ms), also for the dummy hash used when the user does not exist; one test
 loads a pristine copy of the module to check the production hasher itself.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,7 @@ def session_row(engine, token: str) -> StaffSession:
 
 def set_session(engine, token: str, **values) -> None:
     with db.write_session(engine) as s:
-        s.execute(update(StaffSession).where(StaffSession.token_hash == auth.token_hash(token))
-                  .values(**values))
+        s.execute(update(StaffSession).where(StaffSession.token_hash == auth.token_hash(token)).values(**values))
 
 
 def actions(engine) -> list[str]:
@@ -221,8 +221,7 @@ def test_five_failures_lock_the_account(seeded):
 
     # once the lock has passed, the right password works again
     with db.write_session(seeded) as s:
-        s.execute(update(User).where(User.username == "rop")
-                  .values(locked_until=utcnow() - timedelta(seconds=1)))
+        s.execute(update(User).where(User.username == "rop").values(locked_until=utcnow() - timedelta(seconds=1)))
     assert resolve(seeded, login(seeded, "rop")).user.username == "rop"
     u = user(seeded, "rop")
     assert u.locked_until is None and u.failed_logins == 0
@@ -344,8 +343,7 @@ def test_throttle_window_and_reset(engine):
         assert auth.throttle_delay(s, key) == 4.0
         assert auth.throttle_delay(s, key, free=10) == 0.0
     with db.write_session(engine) as s:  # the window passed
-        s.execute(update(Throttle).where(Throttle.key == key)
-                  .values(window_start=utcnow() - timedelta(minutes=16)))
+        s.execute(update(Throttle).where(Throttle.key == key).values(window_start=utcnow() - timedelta(minutes=16)))
     with db.write_session(engine) as s:
         assert auth.throttle_delay(s, key) == 0.0
         assert auth.throttle_fail(s, key) == 1  # a new window starts
@@ -383,7 +381,8 @@ def test_signed_token_refused_when_tampered_or_for_something_else():
     expires, mac = tok.split(".")
     flipped = mac[:-1] + ("0" if mac[-1] != "0" else "1")
     check = lambda t, **kw: auth.check_token(  # noqa: E731
-        kw.get("secret", SECRET), kw.get("purpose", "cargo"), kw.get("subject", "2026-0000123"), t, now=NOW)
+        kw.get("secret", SECRET), kw.get("purpose", "cargo"), kw.get("subject", "2026-0000123"), t, now=NOW
+    )
     assert check(tok)
     assert not check(f"{expires}.{flipped}")
     assert not check(f"{int(expires) + 3600}.{mac}")  # longer life, same mac

@@ -4,6 +4,7 @@ Dates checked against the 2026/2027 Peruvian calendar: 2026-11-27 is a Friday, 2
 Tuesday/Wednesday (Inmaculada Concepción, Batalla de Ayacucho), 2026-12-25 and 2027-01-01 are
 Fridays, Jueves/Viernes Santo 2026 fall on 2026-04-02/03.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -68,8 +69,16 @@ def test_national_holidays_on_weekdays(day, words):
 
 
 def test_days_around_holidays_are_business_days():
-    for day in (D(2026, 7, 27), D(2026, 7, 30), D(2026, 12, 7), D(2026, 12, 10),
-                D(2026, 12, 24), D(2026, 12, 31), D(2026, 4, 1), D(2027, 1, 4)):
+    for day in (
+        D(2026, 7, 27),
+        D(2026, 7, 30),
+        D(2026, 12, 7),
+        D(2026, 12, 10),
+        D(2026, 12, 24),
+        D(2026, 12, 31),
+        D(2026, 4, 1),
+        D(2027, 1, 4),
+    ):
         assert CAL.is_business_day(day), day
 
 

@@ -1,4 +1,5 @@
 """Command dashboard figures against a small hand-built data set, and scoping."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -16,11 +17,17 @@ TODAY = date(2026, 11, 30)  # Monday
 def _file(e, store, code, *, filed: datetime, due: date, status="en_tramite"):
     with db.write_session(e) as s:
         case = intake.file_case(
-            s, store, procedure_code=code,
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe",
-                                    phone="987654321"),
-            subject="Pedido de prueba", fields={"multa": "M-1", "representante": "Ana", "programa": "P"},
-            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")], received_at=filed).case
+            s,
+            store,
+            procedure_code=code,
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Pedido de prueba",
+            fields={"multa": "M-1", "representante": "Ana", "programa": "P"},
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+            received_at=filed,
+        ).case
     with db.write_session(e) as s:  # a hand-made state: the summaries move with it, as in the domain
         c = s.get(Expediente, case.id)
         before = summaries.facts(c)
@@ -32,12 +39,12 @@ def _file(e, store, code, *, filed: datetime, due: date, status="en_tramite"):
 
 def test_dashboard_counts_lights_and_most_overdue(seeded, store):
     e = seeded
-    mon_10am = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)   # Monday 10:00 Lima
-    tue_prev = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)   # Tuesday before, 15:00 Lima
-    late = _file(e, store, "SUSP-MUL", filed=tue_prev, due=date(2026, 11, 25))          # Tesorería, red
-    _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 1))                   # Tesorería, amber
-    _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 15))                  # Tesorería, green
-    _file(e, store, "CONST-AF", filed=mon_10am, due=date(2026, 11, 20))                  # ROP: not DGRS's
+    mon_10am = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # Monday 10:00 Lima
+    tue_prev = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)  # Tuesday before, 15:00 Lima
+    late = _file(e, store, "SUSP-MUL", filed=tue_prev, due=date(2026, 11, 25))  # Tesorería, red
+    _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 1))  # Tesorería, amber
+    _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 15))  # Tesorería, green
+    _file(e, store, "CONST-AF", filed=mon_10am, due=date(2026, 11, 20))  # ROP: not DGRS's
     gerente = principal(e, "gerente")  # manager of DGRS: sees Tesorería and the other DGRS offices
     with db.session(e) as s:
         d = dashboards.dashboard(s, gerente, today=TODAY)
@@ -73,10 +80,16 @@ def _history(e, store):
     from sgd_app.domain import observations, routing
 
     rop, log, tes = principal(e, "rop"), principal(e, "logistica"), principal(e, "tesoreria")
-    at = [datetime(2026, 11, d, h, 30, tzinfo=timezone.utc) for d, h in
-          ((2, 14), (3, 3), (10, 22), (16, 15), (20, 13), (23, 16), (25, 21), (27, 12))]
-    n = [_file(e, store, code, filed=t, due=None) for code, t in zip(
-        ("CONST-AF", "CONST-AF", "SUSP-MUL", "CONST-AF", "CONST-AF", "SUSP-MUL", "CONST-AF", "CONST-AF"), at)]
+    at = [
+        datetime(2026, 11, d, h, 30, tzinfo=timezone.utc)
+        for d, h in ((2, 14), (3, 3), (10, 22), (16, 15), (20, 13), (23, 16), (25, 21), (27, 12))
+    ]
+    n = [
+        _file(e, store, code, filed=t, due=None)
+        for code, t in zip(
+            ("CONST-AF", "CONST-AF", "SUSP-MUL", "CONST-AF", "CONST-AF", "SUSP-MUL", "CONST-AF", "CONST-AF"), at
+        )
+    ]
     log_unit = unit_by_code(e, "LOG").id
     _act(e, routing.receive, rop, n[0])
     _act(e, routing.derive, rop, n[0], to_unit_id=log_unit, instructions="Informe, por favor")
@@ -106,11 +119,17 @@ def _history(e, store):
 def _file_plain(e, store, code, at):
     with db.write_session(e) as s:
         return intake.file_case(
-            s, store, procedure_code=code,
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe",
-                                    phone="987654321"),
-            subject="Pedido", fields={"multa": "M-1", "representante": "Ana", "programa": "P"},
-            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")], received_at=at).case.number
+            s,
+            store,
+            procedure_code=code,
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Pedido",
+            fields={"multa": "M-1", "representante": "Ana", "programa": "P"},
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+            received_at=at,
+        ).case.number
 
 
 def _sum_rows(e):
@@ -118,8 +137,11 @@ def _sum_rows(e):
     with db.session(e) as s:
         for table, keys, counters in summaries.TABLES:
             rows = s.execute(table.select()).mappings().all()
-            out[table.name] = sorted((tuple(str(r[k]) for k in keys), tuple(r[c] for c in counters))
-                                     for r in rows if any(r[c] for c in counters))
+            out[table.name] = sorted(
+                (tuple(str(r[k]) for k in keys), tuple(r[c] for c in counters))
+                for r in rows
+                if any(r[c] for c in counters)
+            )
     return out
 
 
@@ -145,19 +167,26 @@ def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
         everyone = {u.id for u in s.exec(select(Unit)).all()}
         gerente = routing.visible_unit_ids(s, principal(e, "gerente"))
         for units in (everyone, gerente, {rop}, {log, tes}, set()):
-            for f in (reports.ReportFilters(), reports.ReportFilters(procedure_id=const),
-                      reports.ReportFilters(category="jurisdiccional"), reports.ReportFilters(unit_id=rop),
-                      reports.ReportFilters(date_from=date(2026, 11, 11), date_to=date(2026, 11, 26)),
-                      reports.ReportFilters(status="atendido")):
+            for f in (
+                reports.ReportFilters(),
+                reports.ReportFilters(procedure_id=const),
+                reports.ReportFilters(category="jurisdiccional"),
+                reports.ReportFilters(unit_id=rop),
+                reports.ReportFilters(date_from=date(2026, 11, 11), date_to=date(2026, 11, 26)),
+                reports.ReportFilters(status="atendido"),
+            ):
                 for today in (date(2026, 11, 27), date(2026, 12, 20)):
                     fast = dashboards.compute(s, units, f, today=today)
                     slow = dashboards.compute_naive(s, units, f, today=today)
                     assert fast == slow, (units, f, today)
         for username in ("gerente", "jefe.rop", "jefe.logistica"):
             who = principal(e, username)
-            for f in (reports.ReportFilters(), reports.ReportFilters(status="atendido"),
-                      reports.ReportFilters(status="en_tramite", category="jurisdiccional"),
-                      reports.ReportFilters(date_from=date(2026, 11, 3), date_to=date(2026, 12, 31))):
+            for f in (
+                reports.ReportFilters(),
+                reports.ReportFilters(status="atendido"),
+                reports.ReportFilters(status="en_tramite", category="jurisdiccional"),
+                reports.ReportFilters(date_from=date(2026, 11, 3), date_to=date(2026, 12, 31)),
+            ):
                 assert reports.aggregates(s, who, f) == reports.aggregates_naive(s, who, f), (username, f)
         d = dashboards.compute(s, everyone, today=date(2026, 12, 20))
     k = d["kpis"]
@@ -220,8 +249,16 @@ def test_split_range_reads_whole_months_from_month_rows_and_edges_from_day_rows(
     assert split(date(2026, 3, 1), date(2026, 5, 31)) == [("m", date(2026, 3, 1), date(2026, 5, 31))]
     assert split(date(2026, 3, 10), date(2026, 3, 20)) == [("d", date(2026, 3, 10), date(2026, 3, 20))]
     assert split(date(2026, 3, 10), date(2026, 6, 5)) == [
-        ("m", date(2026, 4, 1), date(2026, 5, 31)), ("d", date(2026, 3, 10), date(2026, 3, 31)),
-        ("d", date(2026, 6, 1), date(2026, 6, 5))]
-    assert split(date(2026, 12, 2), None) == [("m", date(2027, 1, 1), None), ("d", date(2026, 12, 2), date(2026, 12, 31))]
-    assert split(None, date(2026, 2, 27)) == [("m", None, date(2026, 1, 31)), ("d", date(2026, 2, 1), date(2026, 2, 27))]
+        ("m", date(2026, 4, 1), date(2026, 5, 31)),
+        ("d", date(2026, 3, 10), date(2026, 3, 31)),
+        ("d", date(2026, 6, 1), date(2026, 6, 5)),
+    ]
+    assert split(date(2026, 12, 2), None) == [
+        ("m", date(2027, 1, 1), None),
+        ("d", date(2026, 12, 2), date(2026, 12, 31)),
+    ]
+    assert split(None, date(2026, 2, 27)) == [
+        ("m", None, date(2026, 1, 31)),
+        ("d", date(2026, 2, 1), date(2026, 2, 27)),
+    ]
     assert split(date(2026, 2, 10), date(2026, 3, 5)) == [("d", date(2026, 2, 10), date(2026, 3, 5))]

@@ -4,6 +4,7 @@ crashes, retries, shutdown), on SQLite and on PostgreSQL when SGD_TEST_DATABASE_
 
 The OCR tests render their own Spanish text with Pillow (Source Sans Pro, the font the project
 already ships) and are kept to one or two small pages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,16 +39,24 @@ def needs_ocr(fn):
     def check(*args, **kwargs):
         assert HAVE_OCR, "tesseract-ocr is missing (make sysdeps / apt-get install tesseract-ocr tesseract-ocr-spa)"
         return fn(*args, **kwargs)
+
     import functools
 
     return functools.wraps(fn)(check)
+
 
 FILED_AT = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # a Tuesday
 # The queue's clock in these tests: after the real time the jobs are enqueued at (also when the
 # whole suite runs for a long while after this module was imported).
 T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
-FILER = intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
-                          kind="ciudadano", email="maria@example.pe", phone="987654321")
+FILER = intake.FilerInput(
+    doc_type="DNI",
+    doc_number="45678912",
+    name="María Ñahui Quispe",
+    kind="ciudadano",
+    email="maria@example.pe",
+    phone="987654321",
+)
 URL = "https://tramite.jne.gob.pe/verificar/EXP-2026-000001"
 
 
@@ -59,8 +68,9 @@ def _font(size: int = 52) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
-def render(lines: list[str], *, size: tuple[int, int] = (2480, 1200), mode: str = "L",
-           font_size: int = 52) -> Image.Image:
+def render(
+    lines: list[str], *, size: tuple[int, int] = (2480, 1200), mode: str = "L", font_size: int = 52
+) -> Image.Image:
     """A scanned page at 300 ppp: black text on white."""
     img = Image.new(mode, size, "white")
     draw = ImageDraw.Draw(img)
@@ -84,8 +94,16 @@ def fold(text: str) -> str:
 def new_case(engine, store) -> int:
     files = [intake.IncomingFile("solicitud.pdf", make_pdf(1, "Solicitud registrada en mesa de partes"), "principal")]
     with db.write_session(engine) as s:
-        result = intake.file_case(s, store, procedure_code="CONST-AF", filer=FILER, subject="Constancia",
-                                  files=files, channel="presencial", received_at=FILED_AT)
+        result = intake.file_case(
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=FILER,
+            subject="Constancia",
+            files=files,
+            channel="presencial",
+            received_at=FILED_AT,
+        )
     mine = select(Document.id).where(Document.expediente_id == result.case.id)
     with db.session(engine) as s:  # the filing queues its own document for text extraction
         assert len(s.exec(select(digitize.DigitizeJob.id).where(digitize.DigitizeJob.document_id.in_(mine))).all()) == 1
@@ -100,8 +118,16 @@ def add_document(engine, store, case_id: int, data: bytes, *, signed: bool = Fal
     with db.write_session(engine) as s:
         with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
             pages = len(pdf.pages)
-        doc = Document(expediente_id=case_id, kind="anexo", role="anexo", filename="escaneo.pdf",
-                       sha256=sha, size=len(data), pages=pages, signed=signed)
+        doc = Document(
+            expediente_id=case_id,
+            kind="anexo",
+            role="anexo",
+            filename="escaneo.pdf",
+            sha256=sha,
+            size=len(data),
+            pages=pages,
+            signed=signed,
+        )
         s.add(doc)
         s.flush()
         if queue:
@@ -147,11 +173,14 @@ def run_all(engine, store, now=None) -> int:
 
 def png_header_bomb(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge image (nothing valid behind it)."""
+
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -160,9 +189,13 @@ def pki(tmp_path_factory) -> DevPKI:
 
 
 def sign(pki: DevPKI, data: bytes) -> bytes:
-    return signing.sign_pdf(data, signer=pki.staff_signer("jperez", "Juana Pérez Quispe"),
-                            timestamper=pki.timestamper(), reason="Soy el autor del documento",
-                            verify_url=URL)
+    return signing.sign_pdf(
+        data,
+        signer=pki.staff_signer("jperez", "Juana Pérez Quispe"),
+        timestamper=pki.timestamper(),
+        reason="Soy el autor del documento",
+        verify_url=URL,
+    )
 
 
 # ---------------------------------------------------------------- scans → PDF
@@ -173,8 +206,14 @@ def test_assemble_images_into_one_pdf():
     rgba.putalpha(Image.new("L", rgba.size, 200))  # semi-transparent everywhere
     tiff = io.BytesIO()
     frames = [render([f"Hoja {i}"]) for i in range(3)]
-    frames[0].save(tiff, "TIFF", dpi=(300, 300), save_all=True, append_images=[frames[1], frames[2].convert("1")],
-                   compression="tiff_lzw")
+    frames[0].save(
+        tiff,
+        "TIFF",
+        dpi=(300, 300),
+        save_all=True,
+        append_images=[frames[1], frames[2].convert("1")],
+        compression="tiff_lzw",
+    )
     photo = Image.new("RGB", (3000, 4000), "white")  # a phone photo: 72 ppp would be a 1 m page
 
     pdf = digitize.assemble_pdf([encode(rgba, "PNG"), jpeg, tiff.getvalue(), _jpeg_72dpi(photo)])
@@ -196,12 +235,15 @@ def _jpeg_72dpi(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"<html><body>no soy una imagen</body></html>", "no es una imagen JPG, PNG o TIFF"),
-    (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "no es una imagen JPG, PNG o TIFF"),
-    (make_pdf(1), "es un PDF"),
-    (b"", "está vacío"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"<html><body>no soy una imagen</body></html>", "no es una imagen JPG, PNG o TIFF"),
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "no es una imagen JPG, PNG o TIFF"),
+        (make_pdf(1), "es un PDF"),
+        (b"", "está vacío"),
+    ],
+)
 def test_assemble_refuses_what_is_not_a_scan(data, words):
     good = encode(render(["Hoja uno"]), "PNG")
     with pytest.raises(InvalidInput) as exc:
@@ -270,15 +312,22 @@ def test_born_digital_pdf_gets_its_text_without_ocr(seeded, store, monkeypatch):
     assert (job.status, job.progress, job.kind, job.method, job.attempts) == ("listo", 100, "digital", "texto", 1)
     with db.session(seeded) as s:
         assert digitize.progress(s, [doc_id, 999_999]) == {
-            doc_id: {"status": "listo", "percent": 100, "stage": "Listo", "method": "texto", "error": ""}}
+            doc_id: {"status": "listo", "percent": 100, "stage": "Listo", "method": "texto", "error": ""}
+        }
     assert digitize.run_next(seeded, store, T0) is False
 
 
 @needs_ocr
 def test_scan_is_ocred_in_spanish_with_progress_and_found(seeded, store, monkeypatch):
     pages = [
-        render(["RESOLUCIÓN N° 0456-2026-JNE", "Lima, doce de marzo de dos mil veintiséis",
-                "Visto el recurso de apelación interpuesto por", "doña María Núñez Peña."]),
+        render(
+            [
+                "RESOLUCIÓN N° 0456-2026-JNE",
+                "Lima, doce de marzo de dos mil veintiséis",
+                "Visto el recurso de apelación interpuesto por",
+                "doña María Núñez Peña.",
+            ]
+        ),
         render(["SE RESUELVE declarar fundada la apelación", "y disponer la inscripción solicitada."]),
     ]
     original = digitize.assemble_pdf([encode(pages[0], "PNG"), encode(pages[1].convert("RGB"), "JPEG", quality=90)])
@@ -318,8 +367,11 @@ def test_scan_is_ocred_in_spanish_with_progress_and_found(seeded, store, monkeyp
         doc = s.get(Document, doc_id)
         assert doc.sha256 == original_sha and doc.size == len(original)
         # Found by its words (accent-insensitively) among the documents' text.
-        hits = [d for d, text in s.exec(select(DocumentText.document_id, DocumentText.text)).all()
-                if "maria nunez" in fold(text)]
+        hits = [
+            d
+            for d, text in s.exec(select(DocumentText.document_id, DocumentText.text)).all()
+            if "maria nunez" in fold(text)
+        ]
         assert hits == [doc_id]
 
     stages = [w["stage"] for w in written if "stage" in w]
@@ -502,7 +554,10 @@ def test_repeated_crashes_end_in_error(seeded, store):
     assert digitize.run_next(seeded, store, at) is False
     job = job_of(seeded, doc_id)
     assert job.status == "error"
-    assert job.last_error == f"El procesamiento se interrumpió {digitize.MAX_ATTEMPTS} veces (reinicio o falta de memoria del servidor)."
+    assert (
+        job.last_error
+        == f"El procesamiento se interrumpió {digitize.MAX_ATTEMPTS} veces (reinicio o falta de memoria del servidor)."
+    )
 
 
 def test_failures_are_retried_with_backoff_then_error(seeded, store):
@@ -529,7 +584,10 @@ def test_failures_are_retried_with_backoff_then_error(seeded, store):
     job = job_of(seeded, doc_id)
     assert (job.status, job.attempts, job.stage) == ("error", digitize.MAX_ATTEMPTS, "No se pudo procesar")
     with db.session(seeded) as s:
-        assert digitize.progress(s, [doc_id])[doc_id]["error"] == "El archivo del documento no se encuentra en el almacén de originales."
+        assert (
+            digitize.progress(s, [doc_id])[doc_id]["error"]
+            == "El archivo del documento no se encuentra en el almacén de originales."
+        )
     assert digitize.run_next(seeded, store, at + timedelta(days=1)) is False  # given up
 
     # Someone fixes it and presses "Reintentar".

@@ -3,6 +3,7 @@
 Every bad PDF is built here, from a good one, with fpdf2 / pikepdf / pillow: no fixtures on
 disk, no network.
 """
+
 from __future__ import annotations
 
 import ast
@@ -141,9 +142,7 @@ def with_streams(streams_raw: list[tuple[bytes, int]]) -> bytes:
     return data
 
 
-def hand_made_pdf(
-    *, objstm_padding: int = 0, xref_padding: int = 0, objstm_layers: int = 1
-) -> bytes:
+def hand_made_pdf(*, objstm_padding: int = 0, xref_padding: int = 0, objstm_layers: int = 1) -> bytes:
     """A minimal PDF 1.5 written by hand: its page lives in an object stream (/ObjStm) and its
     cross-reference table is a Flate stream (/XRef). qpdf itself inflates both while opening
     the file, before any check of ours; the paddings (decoded bytes, added at the end of each
@@ -177,8 +176,7 @@ def hand_made_pdf(
     flt = b"[" + b" /FlateDecode" * objstm_layers + b" ]"
     obj(
         4,
-        b"<< /Type /ObjStm /N 1 /First %d /Filter %s /Length %d >>\nstream\n"
-        % (len(head), flt, len(data))
+        b"<< /Type /ObjStm /N 1 /First %d /Filter %s /Length %d >>\nstream\n" % (len(head), flt, len(data))
         + data
         + b"\nendstream",
     )
@@ -188,9 +186,7 @@ def hand_made_pdf(
     table = deflate(b"".join(struct.pack(">BIH", *r) for r in rows), xref_padding, b"\0")
     out.extend(
         b"5 0 obj\n<< /Type /XRef /W [1 4 2] /Size 6 /Root 1 0 R /Filter /FlateDecode"
-        b" /Length %d >>\nstream\n" % len(table)
-        + table
-        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+        b" /Length %d >>\nstream\n" % len(table) + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
     )
     return bytes(out)
 
@@ -198,9 +194,7 @@ def hand_made_pdf(
 # ---------------------------------------------------------------- good files
 def test_good_one_page_pdf_is_accepted_with_hash_size_and_pages():
     result = screen_pdf(GOOD, max_bytes=LIMIT)
-    assert result == ScreenedPdf(
-        sha256=hashlib.sha256(GOOD).hexdigest(), size=len(GOOD), pages=1
-    )
+    assert result == ScreenedPdf(sha256=hashlib.sha256(GOOD).hexdigest(), size=len(GOOD), pages=1)
 
 
 def test_good_multi_page_pdf_counts_folios():
@@ -362,9 +356,7 @@ def test_corrupted_xref_offset_needs_repair_and_is_refused():
 
 
 def test_wrong_stream_length_needs_repair_and_is_refused():
-    data = re.sub(
-        rb"/Length (\d+)", lambda m: b"/Length %d" % (int(m.group(1)) + 5), GOOD, count=1
-    )
+    data = re.sub(rb"/Length (\d+)", lambda m: b"/Length %d" % (int(m.group(1)) + 5), GOOD, count=1)
     assert refusal(data).message == DAMAGED
 
 
@@ -384,9 +376,7 @@ def test_damage_found_at_open_is_refused_before_walking(monkeypatch):
     start = GOOD.rindex(b"\nxref\n") + 1
     entries = re.findall(rb"(\d{10}) 00000 n", GOOD[start:])
     victim = entries[2]
-    data = GOOD[:start] + GOOD[start:].replace(
-        victim + b" 00000 n", b"%010d 00000 n" % (int(victim) + 7), 1
-    )
+    data = GOOD[:start] + GOOD[start:].replace(victim + b" 00000 n", b"%010d 00000 n" % (int(victim) + 7), 1)
 
     walked = []
     monkeypatch.setattr(documents, "_check_objects", walked.append)
@@ -447,9 +437,7 @@ def _js_chained_after_uri(pdf):
 
 def _js_as_stream(pdf):
     code = pikepdf.Stream(pdf, b"app.alert('x');")
-    add_annotation(
-        pdf, Dictionary(Subtype=Name.Link, A=Dictionary(S=Name.JavaScript, JS=code))
-    )
+    add_annotation(pdf, Dictionary(Subtype=Name.Link, A=Dictionary(S=Name.JavaScript, JS=code)))
 
 
 def _js_in_outline(pdf):
@@ -476,9 +464,7 @@ def _aa_on_form_field(pdf):
 
 
 def _js_key_without_action_type(pdf):
-    add_annotation(
-        pdf, Dictionary(Subtype=Name.Link, A=Dictionary(JS=String("app.alert(1)")))
-    )
+    add_annotation(pdf, Dictionary(Subtype=Name.Link, A=Dictionary(JS=String("app.alert(1)"))))
 
 
 def _javascript_action_without_code(pdf):
@@ -542,9 +528,7 @@ def test_active_content_is_refused(change):
 
 # ---------------------------------------------------------------- embedded files
 def _attachment_api(pdf):
-    pdf.attachments["sustento.txt"] = pikepdf.AttachedFileSpec(
-        pdf, b"contenido oculto", mime_type="text/plain"
-    )
+    pdf.attachments["sustento.txt"] = pikepdf.AttachedFileSpec(pdf, b"contenido oculto", mime_type="text/plain")
 
 
 def _file_attachment_annotation(pdf):
@@ -559,9 +543,7 @@ def _file_attachment_annotation_without_ef(pdf):
 
 def _filespec_with_ef_hidden_anywhere(pdf):
     data = pikepdf.Stream(pdf, b"secreto")
-    pdf.Root.Cosas = Dictionary(
-        Type=Name.Filespec, F=String("a.txt"), EF=Dictionary(F=data)
-    )
+    pdf.Root.Cosas = Dictionary(Type=Name.Filespec, F=String("a.txt"), EF=Dictionary(F=data))
 
 
 def _empty_embedded_files_name_tree(pdf):

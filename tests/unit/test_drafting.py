@@ -1,5 +1,6 @@
 """Internal documents: drafting, numbering at the first signature, visto bueno then firma with
 real PAdES signatures (development PKI), immutability once signed, rejection and correction."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,9 +31,13 @@ def _ctx(pki) -> SigningContext:
     def signer(username, full_name):
         return pki.staff_signer(username, full_name)
 
-    return SigningContext(signer_for=lambda u: signer(u.username, u.full_name), timestamper=pki.timestamper(),
-                          verify_url_for=lambda code: f"https://sgd.example.pe/verificar?codigo={code}",
-                          institution="Jurado Nacional de Elecciones", institution_short="JNE")
+    return SigningContext(
+        signer_for=lambda u: signer(u.username, u.full_name),
+        timestamper=pki.timestamper(),
+        verify_url_for=lambda code: f"https://sgd.example.pe/verificar?codigo={code}",
+        institution="Jurado Nacional de Elecciones",
+        institution_short="JNE",
+    )
 
 
 _who = principal
@@ -43,10 +48,15 @@ def world(seeded, store):
     e = seeded
     with db.write_session(e) as s:
         case = intake.file_case(
-            s, store, procedure_code="CONST-AF",
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe",
-                                    phone="987654321"),
-            subject="Constancia", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")]).case
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Constancia",
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+        ).case
     rop = _who(e, "rop")
     with db.session(e) as s:
         log_id = s.exec(select(Unit.id).where(Unit.code == "LOG")).one()
@@ -57,16 +67,28 @@ def world(seeded, store):
     log = _who(e, "logistica")
     with db.write_session(e) as s:
         routing.receive(s, who=log, number=case.number, version=3)
-    return {"e": e, "store": store, "number": case.number, "log": log, "jefe": _who(e, "jefe.logistica"),
-            "gerente": _who(e, "gerente"), "rop": rop}
+    return {
+        "e": e,
+        "store": store,
+        "number": case.number,
+        "log": log,
+        "jefe": _who(e, "jefe.logistica"),
+        "gerente": _who(e, "gerente"),
+        "rop": rop,
+    }
 
 
 def _draft(w, **kw):
     with db.write_session(w["e"]) as s:
-        doc = drafting.create_draft(s, who=w["log"], case_number=w["number"], doc_type=kw.get("doc_type", "memorando"),
-                                    subject=kw.get("subject", "Atención de la constancia solicitada"),
-                                    body=kw.get("body", "Se remite el informe con la verificación del padrón."),
-                                    recipients=kw.get("recipients", "Ana Torres Delgado, Jefa de Logística"))
+        doc = drafting.create_draft(
+            s,
+            who=w["log"],
+            case_number=w["number"],
+            doc_type=kw.get("doc_type", "memorando"),
+            subject=kw.get("subject", "Atención de la constancia solicitada"),
+            body=kw.get("body", "Se remite el informe con la verificación del padrón."),
+            recipients=kw.get("recipients", "Ana Torres Delgado, Jefa de Logística"),
+        )
         return doc.id
 
 
@@ -77,14 +99,24 @@ def _doc(w, doc_id) -> InternalDocument:
 
 def _send(w, doc_id, vistos, parallel=False):
     with db.write_session(w["e"]) as s:
-        drafting.send_to_sign(s, who=w["log"], doc_id=doc_id, version=_doc(w, doc_id).version,
-                              vistos=[v.user.id for v in vistos], firmante_id=w["jefe"].user.id, parallel=parallel)
+        drafting.send_to_sign(
+            s,
+            who=w["log"],
+            doc_id=doc_id,
+            version=_doc(w, doc_id).version,
+            vistos=[v.user.id for v in vistos],
+            firmante_id=w["jefe"].user.id,
+            parallel=parallel,
+        )
 
 
 def _step(w, who, doc_id) -> int:
     with db.session(w["e"]) as s:
-        return s.exec(select(SignatureStep.id).where(SignatureStep.internal_document_id == doc_id,
-                                                     SignatureStep.signer_id == who.user.id)).one()
+        return s.exec(
+            select(SignatureStep.id).where(
+                SignatureStep.internal_document_id == doc_id, SignatureStep.signer_id == who.user.id
+            )
+        ).one()
 
 
 def _sign(w, pki, who, doc_id):
@@ -116,7 +148,9 @@ def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki)
         filed = s.get(Document, doc.document_id)
         assert filed.signed and filed.sha256 == doc.current_sha256 and filed.number == doc.number
         assert [x.role for x in s.exec(select(Signature).where(Signature.internal_document_id == doc_id))] == [
-            "visto_bueno", "firma"]
+            "visto_bueno",
+            "firma",
+        ]
         view = routing.case_view(s, w["log"], w["number"])
         assert view.timeline[-1]["action"] == "documento"
     text = subprocess.run(["pdftotext", "-", "-"], input=signed, capture_output=True, check=True).stdout.decode()
@@ -124,8 +158,14 @@ def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki)
     # Signed content is never edited.
     with pytest.raises(Forbidden, match="ya no es un borrador"):
         with db.write_session(w["e"]) as s:
-            drafting.update_draft(s, who=w["log"], doc_id=doc_id, version=doc.version, subject="Cambio del asunto",
-                                  body="Contenido nuevo que no debe entrar")
+            drafting.update_draft(
+                s,
+                who=w["log"],
+                doc_id=doc_id,
+                version=doc.version,
+                subject="Cambio del asunto",
+                body="Contenido nuevo que no debe entrar",
+            )
     # A second document of the same type and unit takes the next number.
     second = _draft(w, subject="Segundo memorando del año")
     _send(w, second, [])
@@ -137,33 +177,64 @@ def test_draft_rules(world, pki):
     w = world
     with pytest.raises(InvalidInputs) as err:
         with db.write_session(w["e"]) as s:
-            drafting.create_draft(s, who=w["log"], case_number=w["number"], doc_type="tuit", subject="x", body="",
-                                  recipients="")
+            drafting.create_draft(
+                s, who=w["log"], case_number=w["number"], doc_type="tuit", subject="x", body="", recipients=""
+            )
     assert set(err.value.errors) >= {"doc_type", "subject", "body"}
     with pytest.raises(NotFound):  # another unit cannot even see the case
         with db.write_session(w["e"]) as s:
-            drafting.create_draft(s, who=_who(w["e"], "tesoreria"), case_number=w["number"], doc_type="informe",
-                                  subject="Informe ajeno", body="Contenido del informe ajeno", recipients="X")
+            drafting.create_draft(
+                s,
+                who=_who(w["e"], "tesoreria"),
+                case_number=w["number"],
+                doc_type="informe",
+                subject="Informe ajeno",
+                body="Contenido del informe ajeno",
+                recipients="X",
+            )
     with pytest.raises(Forbidden):  # ROP sent it away: read-only now
         with db.write_session(w["e"]) as s:
-            drafting.create_draft(s, who=w["rop"], case_number=w["number"], doc_type="informe",
-                                  subject="Informe tardío", body="Contenido del informe tardío", recipients="X")
+            drafting.create_draft(
+                s,
+                who=w["rop"],
+                case_number=w["number"],
+                doc_type="informe",
+                subject="Informe tardío",
+                body="Contenido del informe tardío",
+                recipients="X",
+            )
     doc_id = _draft(w)
     with pytest.raises(Forbidden, match="Solo quien redactó"):
         with db.write_session(w["e"]) as s:
-            drafting.update_draft(s, who=w["jefe"], doc_id=doc_id, version=1, subject="Asunto ajeno",
-                                  body="Cuerpo ajeno del documento")
+            drafting.update_draft(
+                s, who=w["jefe"], doc_id=doc_id, version=1, subject="Asunto ajeno", body="Cuerpo ajeno del documento"
+            )
     with db.write_session(w["e"]) as s:
-        drafting.update_draft(s, who=w["log"], doc_id=doc_id, version=1, subject="Asunto corregido",
-                              body="Cuerpo corregido del documento", recipients="Jefatura")
+        drafting.update_draft(
+            s,
+            who=w["log"],
+            doc_id=doc_id,
+            version=1,
+            subject="Asunto corregido",
+            body="Cuerpo corregido del documento",
+            recipients="Jefatura",
+        )
     with pytest.raises(Conflict):
         with db.write_session(w["e"]) as s:
-            drafting.update_draft(s, who=w["log"], doc_id=doc_id, version=1, subject="Asunto viejo",
-                                  body="Cuerpo viejo del documento", recipients="Jefatura")
+            drafting.update_draft(
+                s,
+                who=w["log"],
+                doc_id=doc_id,
+                version=1,
+                subject="Asunto viejo",
+                body="Cuerpo viejo del documento",
+                recipients="Jefatura",
+            )
     with pytest.raises(InvalidInputs) as err:
         with db.write_session(w["e"]) as s:
-            drafting.send_to_sign(s, who=w["log"], doc_id=doc_id, version=2, vistos=[],
-                                  firmante_id=w["gerente"].user.id)
+            drafting.send_to_sign(
+                s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id
+            )
     assert "jefe de la unidad" in err.value.errors["firmante"]
 
 
@@ -178,21 +249,34 @@ def test_rejection_keeps_the_number_and_a_correction_references_it(world, pki):
     doc = _doc(w, doc_id)
     assert doc.status == "rechazado" and doc.number == number
     with db.write_session(w["e"]) as s:
-        fixed = drafting.create_draft(s, who=w["log"], case_number=w["number"], doc_type="memorando",
-                                      subject="Atención de la constancia (corregido)",
-                                      body="Se remite el informe corregido.", recipients="Jefatura de Logística",
-                                      replaces_id=doc_id)
+        fixed = drafting.create_draft(
+            s,
+            who=w["log"],
+            case_number=w["number"],
+            doc_type="memorando",
+            subject="Atención de la constancia (corregido)",
+            body="Se remite el informe corregido.",
+            recipients="Jefatura de Logística",
+            replaces_id=doc_id,
+        )
         assert f"Corrige {number}" in fixed.reference
     with db.session(w["e"]) as s:
         assert drafting.pending_for(s, w["jefe"]) == []
 
 
 def test_render_has_unicode_and_draft_mark():
-    data = drafting.RenderData(institution="Jurado Nacional de Elecciones", unit="Logística",
-                               title="MEMORANDO N° (se asigna al firmar)-LOG/JNE", recipients="Señora Ñahui",
-                               sender="Luis Mamani — Logística", subject="Acción — año electoral",
-                               reference="", date_text="Lima, 30 de noviembre de 2026",
-                               body="Párrafo con tildes: áéíóú ÁÉÍÓÚ ñÑ ü “comillas”.", draft=True)
+    data = drafting.RenderData(
+        institution="Jurado Nacional de Elecciones",
+        unit="Logística",
+        title="MEMORANDO N° (se asigna al firmar)-LOG/JNE",
+        recipients="Señora Ñahui",
+        sender="Luis Mamani — Logística",
+        subject="Acción — año electoral",
+        reference="",
+        date_text="Lima, 30 de noviembre de 2026",
+        body="Párrafo con tildes: áéíóú ÁÉÍÓÚ ñÑ ü “comillas”.",
+        draft=True,
+    )
     pdf = drafting.render(data)
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "áéíóú ÁÉÍÓÚ ñÑ ü “comillas”" in text

@@ -1,4 +1,5 @@
 """Filer identity: document numbers, e-mail and phone (sgd_app/domain/identity.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,13 +32,16 @@ def msg(excinfo) -> str:
 
 
 # ---------------------------------------------------------------- DNI
-@pytest.mark.parametrize("raw, expected", [
-    ("41234567", "41234567"),
-    (" 41 234 567 ", "41234567"),
-    ("41.234.567", "41234567"),
-    ("41-234-567", "41234567"),
-    ("00012345", "00012345"),  # leading zeros kept
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("41234567", "41234567"),
+        (" 41 234 567 ", "41234567"),
+        ("41.234.567", "41234567"),
+        ("41-234-567", "41234567"),
+        ("00012345", "00012345"),  # leading zeros kept
+    ],
+)
 def test_dni_accepted(raw, expected):
     assert normalize_document("DNI", raw) == expected
 
@@ -49,12 +53,15 @@ def test_dni_refused(raw):
     assert msg(e) == "El DNI debe tener 8 dígitos."
 
 
-@pytest.mark.parametrize("doc_type, raw", [
-    ("DNI", "４１２３４５６７"),  # full-width digits (East Asian keyboards, copy-paste)
-    ("DNI", "٤١٢٣٤٥٦٧"),  # Arabic-Indic digits
-    ("CE", "００１２３４５６７"),
-    ("RUC", "20１３１３７０９９８"),
-])
+@pytest.mark.parametrize(
+    "doc_type, raw",
+    [
+        ("DNI", "４１２３４５６７"),  # full-width digits (East Asian keyboards, copy-paste)
+        ("DNI", "٤١٢٣٤٥٦٧"),  # Arabic-Indic digits
+        ("CE", "００１２３４５６７"),
+        ("RUC", "20１３１３７０９９８"),
+    ],
+)
 def test_non_ascii_digits_refused(doc_type, raw):
     # Python's \d matches any Unicode digit; such numbers must not be stored as a second,
     # different identity of the same person.
@@ -161,12 +168,15 @@ def test_carne_de_extranjeria():
         assert msg(e) == "El carné de extranjería debe tener 9 dígitos."
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("ab1234", "AB1234"),
-    ("X12345678901", "X12345678901"),
-    ("ab-12 345", "AB12345"),
-    ("123456", "123456"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("ab1234", "AB1234"),
+        ("X12345678901", "X12345678901"),
+        ("ab-12 345", "AB12345"),
+        ("123456", "123456"),
+    ],
+)
 def test_passport_accepted(raw, expected):
     assert normalize_document("PAS", raw) == expected
 
@@ -186,17 +196,31 @@ def test_format_document():
 
 
 # ---------------------------------------------------------------- e-mail
-@pytest.mark.parametrize("raw, expected", [
-    ("  Juan.Perez@Example.PE ", "Juan.Perez@example.pe"),
-    ("mesadepartes@jne.gob.pe", "mesadepartes@jne.gob.pe"),
-    ("rosa.quispe+tramite@Correo.COM.pe", "rosa.quispe+tramite@correo.com.pe"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  Juan.Perez@Example.PE ", "Juan.Perez@example.pe"),
+        ("mesadepartes@jne.gob.pe", "mesadepartes@jne.gob.pe"),
+        ("rosa.quispe+tramite@Correo.COM.pe", "rosa.quispe+tramite@correo.com.pe"),
+    ],
+)
 def test_email_normalised(raw, expected):
     assert normalize_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["juan", "juan@", "@correo.pe", "juan perez@correo.pe",
-                                 "juan@@correo.pe", "juan@correo", "juan@localhost", "juan@correo..pe"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "juan",
+        "juan@",
+        "@correo.pe",
+        "juan perez@correo.pe",
+        "juan@@correo.pe",
+        "juan@correo",
+        "juan@localhost",
+        "juan@correo..pe",
+    ],
+)
 def test_email_refused(raw):
     with pytest.raises(ValueError) as e:
         normalize_email(raw)
@@ -212,26 +236,29 @@ def test_email_missing(raw):
 
 
 # ---------------------------------------------------------------- phone
-@pytest.mark.parametrize("raw, expected", [
-    ("987654321", "987654321"),
-    ("987 654 321", "987654321"),
-    ("987-654-321", "987654321"),
-    ("+51 987 654 321", "987654321"),
-    ("+51987654321", "987654321"),
-    ("(01) 426-1234", "014261234"),  # Lima landline with area code
-    ("4261234", "4261234"),
-    ("(084) 23-4567", "084234567"),  # Cusco landline
-    ("+51 1 4261234", "14261234"),
-    ("+1 (202) 555-0143", "+12025550143"),  # foreign
-    ("+34 912 345 678", "+34912345678"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("987654321", "987654321"),
+        ("987 654 321", "987654321"),
+        ("987-654-321", "987654321"),
+        ("+51 987 654 321", "987654321"),
+        ("+51987654321", "987654321"),
+        ("(01) 426-1234", "014261234"),  # Lima landline with area code
+        ("4261234", "4261234"),
+        ("(084) 23-4567", "084234567"),  # Cusco landline
+        ("+51 1 4261234", "14261234"),
+        ("+1 (202) 555-0143", "+12025550143"),  # foreign
+        ("+34 912 345 678", "+34912345678"),
+    ],
+)
 def test_phone_accepted(raw, expected):
     assert normalize_phone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["887654321", "98765432a", "12345", "9876543210", "+51 12345",
-                                 "+51 887654321", "celular",
-                                 "４２６１２３４"])
+@pytest.mark.parametrize(
+    "raw", ["887654321", "98765432a", "12345", "9876543210", "+51 12345", "+51 887654321", "celular", "４２６１２３４"]
+)
 def test_phone_refused_domestic(raw):
     with pytest.raises(ValueError) as e:
         normalize_phone(raw)

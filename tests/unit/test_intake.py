@@ -1,5 +1,6 @@
 """Front desk: validation, one-transaction filing, gap-free numbering under concurrency,
 rollback without orphans, access keys and tracking. SQLite, and PostgreSQL when configured."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,22 +14,46 @@ from sqlmodel import select
 from sgd_app import db
 from sgd_app.domain import audit, intake
 from sgd_app.domain.errors import InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.models import (AuditEvent, CaseCounter, Document, Expediente, Movement, Party,
-                                   Procedure, Unit)
+from sgd_app.domain.models import AuditEvent, CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit
 from tests.conftest import make_pdf
 
-FILER = intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe",
-                          kind="ciudadano", email="maria@example.pe", phone="987654321")
+FILER = intake.FilerInput(
+    doc_type="DNI",
+    doc_number="45678912",
+    name="María Ñahui Quispe",
+    kind="ciudadano",
+    email="maria@example.pe",
+    phone="987654321",
+)
 SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Lima
 TUESDAY = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)
 
 
-def _file(engine, store, *, code="CONST-AF", filer=FILER, subject="Constancia de no afiliación",
-          fields=None, files=None, received_at=TUESDAY, channel="virtual"):
+def _file(
+    engine,
+    store,
+    *,
+    code="CONST-AF",
+    filer=FILER,
+    subject="Constancia de no afiliación",
+    fields=None,
+    files=None,
+    received_at=TUESDAY,
+    channel="virtual",
+):
     files = files if files is not None else [intake.IncomingFile("solicitud.pdf", make_pdf(2), "principal")]
     with db.write_session(engine) as s:
-        return intake.file_case(s, store, procedure_code=code, filer=filer, subject=subject,
-                                fields=fields or {}, files=files, received_at=received_at, channel=channel)
+        return intake.file_case(
+            s,
+            store,
+            procedure_code=code,
+            filer=filer,
+            subject=subject,
+            fields=fields or {},
+            files=files,
+            received_at=received_at,
+            channel=channel,
+        )
 
 
 def _count(engine, model) -> int:
@@ -39,8 +64,11 @@ def _count(engine, model) -> int:
 def test_filing_writes_case_documents_route_and_audit(seeded, store):
     pdf = make_pdf(2)
     annex = make_pdf(3, "Anexo")
-    result = _file(seeded, store, files=[intake.IncomingFile("solicitud.pdf", pdf, "principal"),
-                                         intake.IncomingFile("dni.pdf", annex, "anexo")])
+    result = _file(
+        seeded,
+        store,
+        files=[intake.IncomingFile("solicitud.pdf", pdf, "principal"), intake.IncomingFile("dni.pdf", annex, "anexo")],
+    )
     case = result.case
     assert case.number == "EXP-2026-000001"
     assert case.folios == 5
@@ -52,7 +80,9 @@ def test_filing_writes_case_documents_route_and_audit(seeded, store):
     with db.session(seeded) as s:
         docs = s.exec(select(Document).where(Document.expediente_id == case.id).order_by(Document.id)).all()
         assert [(d.role, d.pages, d.sha256) for d in docs] == [
-            ("principal", 2, hashlib.sha256(pdf).hexdigest()), ("anexo", 3, hashlib.sha256(annex).hexdigest())]
+            ("principal", 2, hashlib.sha256(pdf).hexdigest()),
+            ("anexo", 3, hashlib.sha256(annex).hexdigest()),
+        ]
         rop = s.exec(select(Unit).where(Unit.code == "ROP")).one()
         moves = s.exec(select(Movement).where(Movement.expediente_id == case.id)).all()
         assert [(m.action, m.to_unit_id) for m in moves] == [("derivar", rop.id)]
@@ -73,8 +103,9 @@ def test_weekend_filing_counts_next_business_day_and_keeps_real_time(seeded, sto
 
 
 def test_invalid_input_is_refused_per_field_and_writes_nothing(seeded, store):
-    bad = intake.FilerInput(doc_type="RUC", doc_number="20131370991", name="X", kind="otra",
-                            email="no-es-correo", phone="123")
+    bad = intake.FilerInput(
+        doc_type="RUC", doc_number="20131370991", name="X", kind="otra", email="no-es-correo", phone="123"
+    )
     with pytest.raises(InvalidInputs) as err:
         _file(seeded, store, code="REN-OP", filer=bad, subject="ab", files=[])
     errors = err.value.errors
@@ -87,8 +118,14 @@ def test_invalid_input_is_refused_per_field_and_writes_nothing(seeded, store):
 
 def test_required_annex_and_annex_limit(seeded, store):
     main = intake.IncomingFile("s.pdf", make_pdf(), "principal")
-    filer = intake.FilerInput(doc_type="RUC", doc_number="20100047218", name="Encuestas del Sur SAC",
-                              kind="otra", email="e@example.pe", phone="014567890")
+    filer = intake.FilerInput(
+        doc_type="RUC",
+        doc_number="20100047218",
+        name="Encuestas del Sur SAC",
+        kind="otra",
+        email="e@example.pe",
+        phone="014567890",
+    )
     with pytest.raises(InvalidInputs) as err:
         _file(seeded, store, code="INS-ENC", filer=filer, fields={"representante": "Ana Ruiz"}, files=[main])
     assert "Vigencia de poder" in err.value.errors["anexos"]
@@ -96,8 +133,9 @@ def test_required_annex_and_annex_limit(seeded, store):
     with pytest.raises(InvalidInputs) as err:
         _file(seeded, store, files=[main, *annexes])
     assert "máximo 5" in err.value.errors["anexos"]
-    ok = _file(seeded, store, code="INS-ENC", filer=filer, fields={"representante": "Ana Ruiz"},
-               files=[main, annexes[0]])
+    ok = _file(
+        seeded, store, code="INS-ENC", filer=filer, fields={"representante": "Ana Ruiz"}, files=[main, annexes[0]]
+    )
     assert ok.documents[1].label == "Anexo 1"
 
 
@@ -151,10 +189,21 @@ def test_numbers_are_gap_free_and_unique_under_200_concurrent_filings(seeded, st
     pdfs = [make_pdf(1, f"Solicitud {i}") for i in range(8)]
 
     def one(i: int) -> str:
-        filer = intake.FilerInput(doc_type="DNI", doc_number=f"{40000000 + i % 50:08d}", name=f"Ciudadano {i}",
-                                  kind="ciudadano", email=f"c{i}@example.pe", phone="987654321")
-        return _file(seeded, store, filer=filer, subject=f"Solicitud número {i}",
-                     files=[intake.IncomingFile("s.pdf", pdfs[i % 8], "principal")]).case.number
+        filer = intake.FilerInput(
+            doc_type="DNI",
+            doc_number=f"{40000000 + i % 50:08d}",
+            name=f"Ciudadano {i}",
+            kind="ciudadano",
+            email=f"c{i}@example.pe",
+            phone="987654321",
+        )
+        return _file(
+            seeded,
+            store,
+            filer=filer,
+            subject=f"Solicitud número {i}",
+            files=[intake.IncomingFile("s.pdf", pdfs[i % 8], "principal")],
+        ).case.number
 
     with ThreadPoolExecutor(max_workers=24) as pool:
         numbers = list(pool.map(one, range(200)))
@@ -214,11 +263,18 @@ def test_tracking_needs_number_and_key_and_says_the_same_when_wrong(seeded, stor
         assert [t["title"] for t in view.timeline] == ["Recibido", "Derivado"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("EXP-2026-000123", "EXP-2026-000123"), ("exp 2026 123", "EXP-2026-000123"),
-    ("2026-123", "EXP-2026-000123"), ("2026/000123", "EXP-2026-000123"), ("123", None), ("", None),
-    ("EXP-2026-abc", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("EXP-2026-000123", "EXP-2026-000123"),
+        ("exp 2026 123", "EXP-2026-000123"),
+        ("2026-123", "EXP-2026-000123"),
+        ("2026/000123", "EXP-2026-000123"),
+        ("123", None),
+        ("", None),
+        ("EXP-2026-abc", None),
+    ],
+)
 def test_parse_number(text, expected):
     assert intake.parse_number(text) == expected
 
@@ -239,18 +295,32 @@ def test_paper_filing_place_is_the_city_of_the_clerks_desk(seeded, store):
 
     with db.write_session(seeded) as s:
         cusco = s.exec(select(Unit).where(Unit.code == "ODCUS")).one()
-        clerk = a.create_user(s, username="mesa.cusco", full_name="Yeni Huamán", password="clave-cusco-123",
-                              memberships=[(cusco, "clerk")])
+        clerk = a.create_user(
+            s,
+            username="mesa.cusco",
+            full_name="Yeni Huamán",
+            password="clave-cusco-123",
+            memberships=[(cusco, "clerk")],
+        )
         s.flush()
         clerk_id = clerk.id
-    case = _file(seeded, store, channel="presencial", filer=intake.FilerInput(
-        doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano", email="", phone="984112233")).case
+    case = _file(
+        seeded,
+        store,
+        channel="presencial",
+        filer=intake.FilerInput(
+            doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano", email="", phone="984112233"
+        ),
+    ).case
     with db.write_session(seeded) as s:
         c = s.get(Expediente, case.id)
         c.registered_by_id = clerk_id
         s.add(c)
     with db.session(seeded) as s:
         c = s.get(Expediente, case.id)
-        assert intake.filing_place(s, c, virtual_place="Mesa de Partes Virtual") == "Mesa de Partes presencial — Cusco, Perú"
+        assert (
+            intake.filing_place(s, c, virtual_place="Mesa de Partes Virtual")
+            == "Mesa de Partes presencial — Cusco, Perú"
+        )
         web = _file(seeded, store).case
         assert intake.filing_place(s, web, virtual_place="Mesa de Partes Virtual") == "Mesa de Partes Virtual"

@@ -2,6 +2,7 @@
 
 Runs on SQLite, and on PostgreSQL too when SGD_TEST_DATABASE_URL is set (``engine`` fixture).
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Mirador figures against a small hand-built data set."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -11,12 +12,18 @@ from tests.conftest import make_pdf
 def _file(e, store, *, pages: int, channel="virtual", code="CONST-AF", month=3):
     with db.write_session(e) as s:
         return intake.file_case(
-            s, store, procedure_code=code, channel=channel,
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe",
-                                    phone="987654321"),
-            subject="Constancia solicitada", fields={"expediente_jurisdiccional": "EG.1"},
+            s,
+            store,
+            procedure_code=code,
+            channel=channel,
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Constancia solicitada",
+            fields={"expediente_jurisdiccional": "EG.1"},
             files=[intake.IncomingFile("s.pdf", make_pdf(pages), "principal")],
-            received_at=datetime(2026, month, 10, 15, 0, tzinfo=timezone.utc)).case
+            received_at=datetime(2026, month, 10, 15, 0, tzinfo=timezone.utc),
+        ).case
 
 
 def test_figures_count_filings_pages_and_paper_saved(seeded, store):

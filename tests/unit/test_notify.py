@@ -2,6 +2,7 @@
 
 Runs on SQLite, and on PostgreSQL too when SGD_TEST_DATABASE_URL is set (``engine`` fixture).
 """
+
 from __future__ import annotations
 
 import email
@@ -38,8 +39,7 @@ class Collector:
 
     def messages(self) -> list[email.message.EmailMessage]:
         with self._lock:
-            return [email.message_from_bytes(e.content, policy=email.policy.default)
-                    for e in self.envelopes]
+            return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes]
 
 
 def free_port() -> int:
@@ -52,8 +52,9 @@ class SmtpServer:
     def __init__(self, port: int) -> None:
         self.port = port
         self.handler = Collector()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port,
-                                     server_hostname="smtp.test", ready_timeout=5)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=port, server_hostname="smtp.test", ready_timeout=5
+        )
 
     @property
     def url(self) -> str:
@@ -83,8 +84,7 @@ def queue(engine, n: int, prefix: str = "Aviso") -> list[int]:
     ids = []
     with db.write_session(engine) as s:
         for i in range(n):
-            m = notify.enqueue(s, to=f"persona{i}@example.pe", subject=f"{prefix} {i}",
-                               body=f"Cuerpo del mensaje {i}.")
+            m = notify.enqueue(s, to=f"persona{i}@example.pe", subject=f"{prefix} {i}", body=f"Cuerpo del mensaje {i}.")
             ids.append(m.id)
     return ids
 
@@ -308,25 +308,32 @@ def test_enqueue_refuses_bad_addresses_and_flattens_the_subject(engine):
 
 
 # ---------------------------------------------------------------- SMTP URL
-@pytest.mark.parametrize("url, expected", [
-    ("smtp://mail.jne.gob.pe",
-     notify.SmtpConfig("mail.jne.gob.pe", 25)),
-    ("smtp://usuario:cl%40ve%2Fsecreta@mail.jne.gob.pe:2525",
-     notify.SmtpConfig("mail.jne.gob.pe", 2525, user="usuario", password="cl@ve/secreta")),
-    ("smtps://envios%40jne.gob.pe:p%C3%B1@smtp.example.com",
-     notify.SmtpConfig("smtp.example.com", 465, user="envios@jne.gob.pe", password="pñ", implicit_tls=True)),
-    ("smtp://u:p@smtp.example.com:587?starttls=1&from=mesadepartes%40jne.gob.pe",
-     notify.SmtpConfig("smtp.example.com", 587, user="u", password="p", starttls=True,
-                       sender="mesadepartes@jne.gob.pe")),
-    ("smtp://127.0.0.1:8025?starttls=0&timeout=2.5",
-     notify.SmtpConfig("127.0.0.1", 8025, timeout=2.5)),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("smtp://mail.jne.gob.pe", notify.SmtpConfig("mail.jne.gob.pe", 25)),
+        (
+            "smtp://usuario:cl%40ve%2Fsecreta@mail.jne.gob.pe:2525",
+            notify.SmtpConfig("mail.jne.gob.pe", 2525, user="usuario", password="cl@ve/secreta"),
+        ),
+        (
+            "smtps://envios%40jne.gob.pe:p%C3%B1@smtp.example.com",
+            notify.SmtpConfig("smtp.example.com", 465, user="envios@jne.gob.pe", password="pñ", implicit_tls=True),
+        ),
+        (
+            "smtp://u:p@smtp.example.com:587?starttls=1&from=mesadepartes%40jne.gob.pe",
+            notify.SmtpConfig(
+                "smtp.example.com", 587, user="u", password="p", starttls=True, sender="mesadepartes@jne.gob.pe"
+            ),
+        ),
+        ("smtp://127.0.0.1:8025?starttls=0&timeout=2.5", notify.SmtpConfig("127.0.0.1", 8025, timeout=2.5)),
+    ],
+)
 def test_parse_smtp_url(url, expected):
     assert notify.parse_smtp_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["", "http://mail.example.com", "smtp://", "smtps://h?starttls=1",
-                                 "smtp://h:notaport"])
+@pytest.mark.parametrize("url", ["", "http://mail.example.com", "smtp://", "smtps://h?starttls=1", "smtp://h:notaport"])
 def test_parse_smtp_url_refuses_nonsense(url):
     with pytest.raises(ValueError):
         notify.parse_smtp_url(url)
@@ -342,17 +349,23 @@ SIGNATURE = "Jurado Nacional de Elecciones — Mesa de Partes Virtual"
 
 def test_builders_return_short_signed_spanish_text():
     built = [
-        notify.filing_confirmation("2026-0000123", "K7P-93QF", "https://x.pe/seguimiento",
-                                   "Constancia del estado de afiliación", "30/11/2026 10:05"),
-        notify.observation_notice("2026-0000123", ["Falta la firma", "Adjunte el DNI"],
-                                  "02/12/2026", "https://x.pe/subsanar"),
+        notify.filing_confirmation(
+            "2026-0000123",
+            "K7P-93QF",
+            "https://x.pe/seguimiento",
+            "Constancia del estado de afiliación",
+            "30/11/2026 10:05",
+        ),
+        notify.observation_notice(
+            "2026-0000123", ["Falta la firma", "Adjunte el DNI"], "02/12/2026", "https://x.pe/subsanar"
+        ),
         notify.answer_notice("2026-0000123", "https://x.pe/casilla", "https://x.pe/descargar/1"),
         notify.not_filed_notice("2026-0000123", "No se subsanaron las observaciones a tiempo."),
         notify.casilla_code("482913", 10),
-        notify.casilla_deposit("Respuesta al expediente 2026-0000123", "https://x.pe/casilla",
-                               "30/11/2026 10:05"),
-        notify.staff_digest("Ana Quispe", [("2026-0000123", "Renuncia a organización política", "02/12/2026")],
-                            "https://x.pe/bandeja"),
+        notify.casilla_deposit("Respuesta al expediente 2026-0000123", "https://x.pe/casilla", "30/11/2026 10:05"),
+        notify.staff_digest(
+            "Ana Quispe", [("2026-0000123", "Renuncia a organización política", "02/12/2026")], "https://x.pe/bandeja"
+        ),
     ]
     for subject, body in built:
         assert subject and "\n" not in subject and len(subject) <= 300

@@ -1,5 +1,6 @@
 """Observations (art. 136): one act, the clock stops, fixed in time keeps the filing date and
 moves the deadlines, not fixed becomes "no presentado"; the casilla and its notices."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -33,11 +34,16 @@ def _case(e, number) -> Expediente:
 def filed(seeded, store):
     with db.write_session(seeded) as s:
         r = intake.file_case(
-            s, store, procedure_code="CONST-AF",
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui",
-                                    email="rosa@example.pe", phone="987654321"),
-            subject="Constancia de afiliación", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
-            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))  # Friday
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="rosa@example.pe", phone="987654321"
+            ),
+            subject="Constancia de afiliación",
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc),
+        )  # Friday
     rop = _who(seeded, "rop")
     with db.write_session(seeded) as s:
         routing.receive(s, who=rop, number=r.case.number, version=1)
@@ -46,8 +52,16 @@ def filed(seeded, store):
 
 def _observe(f, now=MON, items=("Falta la copia del DNI", "Precise la organización política")):
     with db.write_session(f["e"]) as s:
-        return observations.observe(s, who=f["rop"], number=f["number"], version=_case(f["e"], f["number"]).version,
-                                    items=list(items), casilla_url=CASILLA, fix_url=FIX, now=now)
+        return observations.observe(
+            s,
+            who=f["rop"],
+            number=f["number"],
+            version=_case(f["e"], f["number"]).version,
+            items=list(items),
+            casilla_url=CASILLA,
+            fix_url=FIX,
+            now=now,
+        )
 
 
 def test_observe_stops_the_clock_notifies_and_is_made_once(filed):
@@ -64,7 +78,9 @@ def test_observe_stops_the_clock_notifies_and_is_made_once(filed):
         assert len(mails) == 2  # the casilla alert and the observation itself
         assert any("Falta la copia del DNI" in m.body for m in mails)
         page = routing.inbox(s, f["rop"], tab="en_tramite")
-        assert [r.number for r in page.rows] == [f["number"]] and page.rows[0].light_label == "Observado: plazo detenido"
+        assert [r.number for r in page.rows] == [f["number"]] and page.rows[
+            0
+        ].light_label == "Observado: plazo detenido"
     with pytest.raises(Forbidden):
         _observe(f, items=["Otra observación más"])
 
@@ -76,9 +92,14 @@ def test_fixed_in_time_keeps_the_filing_date_and_moves_deadlines_by_the_stopped_
     # Fixed on Wednesday 2 Dec (the last day): 2 business days were stopped.
     with db.write_session(f["e"]) as s:
         case = s.exec(select(Expediente).where(Expediente.number == f["number"])).one()
-        observations.fix(s, f["store"], case=case, note="Adjunto la copia del DNI",
-                         files=[intake.IncomingFile("dni.pdf", make_pdf(1, "DNI"), "anexo")],
-                         now=datetime(2026, 12, 2, 22, 0, tzinfo=timezone.utc))
+        observations.fix(
+            s,
+            f["store"],
+            case=case,
+            note="Adjunto la copia del DNI",
+            files=[intake.IncomingFile("dni.pdf", make_pdf(1, "DNI"), "anexo")],
+            now=datetime(2026, 12, 2, 22, 0, tzinfo=timezone.utc),
+        )
     after = _case(f["e"], f["number"])
     cal = BusinessCalendar()
     assert after.status == "subsanado" and after.filed_on == before.filed_on == date(2026, 11, 27)
@@ -102,8 +123,9 @@ def test_two_business_days_across_a_holiday_and_expiry_makes_it_not_filed(filed)
     with pytest.raises(Forbidden, match="venció"):
         with db.write_session(f["e"]) as s:
             case = s.exec(select(Expediente).where(Expediente.number == f["number"])).one()
-            observations.fix(s, f["store"], case=case, note="Tarde", files=[],
-                             now=datetime(2026, 12, 11, 15, 0, tzinfo=timezone.utc))
+            observations.fix(
+                s, f["store"], case=case, note="Tarde", files=[], now=datetime(2026, 12, 11, 15, 0, tzinfo=timezone.utc)
+            )
     with db.write_session(f["e"]) as s:
         assert observations.expire_overdue(s, casilla_url=CASILLA, today=date(2026, 12, 11)) == [f["number"]]
     with db.write_session(f["e"]) as s:  # running the job again does nothing twice
@@ -128,8 +150,14 @@ def test_fix_validation(filed):
             observations.fix(s, f["store"], case=case, note="", files=[], now=MON)
     with pytest.raises(InvalidInput, match="PDF"):
         with db.write_session(f["e"]) as s:
-            observations.fix(s, f["store"], case=case, note="Adjunto",
-                             files=[intake.IncomingFile("x.pdf", b"no soy pdf", "anexo")], now=MON)
+            observations.fix(
+                s,
+                f["store"],
+                case=case,
+                note="Adjunto",
+                files=[intake.IncomingFile("x.pdf", b"no soy pdf", "anexo")],
+                now=MON,
+            )
     assert _case(f["e"], f["number"]).status == "observado"
 
 

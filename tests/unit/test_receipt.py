@@ -4,6 +4,7 @@ Text is read back from the content streams with pikepdf (the receipt uses the PD
 with WinAnsi = cp1252 strings), so no poppler is needed; one extra check runs `pdftotext`
 when it is installed.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -94,8 +95,7 @@ def make_data(**kw) -> ReceiptData:
         filer_name="María José Ñañez Güimaraes",
         filer_doc="DNI 12345678",
         filer_kind="Organización política",
-        subject="Apelación contra la Resolución N° 0045-2026-JEE-LIMA sobre la inscripción "
-        "de la lista de candidatos",
+        subject="Apelación contra la Resolución N° 0045-2026-JEE-LIMA sobre la inscripción de la lista de candidatos",
         folios=15,
         due_on=date(2026, 12, 18),
         files=(MAIN, POWER),
@@ -120,10 +120,7 @@ def text_runs(pdf: pikepdf.Pdf) -> list[list[dict]]:
     """Per page, every shown string with its font, size and start position (pt)."""
     pages = []
     for page in pdf.pages:
-        fonts = {
-            str(name): str(font.BaseFont).lstrip("/")
-            for name, font in page.Resources.get("/Font", {}).items()
-        }
+        fonts = {str(name): str(font.BaseFont).lstrip("/") for name, font in page.Resources.get("/Font", {}).items()}
         runs: list[dict] = []
         state = {"font": None, "size": 0.0}
         stack: list[dict] = []
@@ -286,8 +283,7 @@ def test_six_files_all_listed_with_page_breaks_allowed():
 def test_text_stays_inside_the_page_margins():
     long_name = "poder_notarial_firmado_digitalmente_por_el_notario_" + "x" * 150 + ".pdf"
     data = make_data(
-        subject="Solicitud de nulidad del proceso electoral " * 12
-        + "https://example.org/" + "a" * 200,
+        subject="Solicitud de nulidad del proceso electoral " * 12 + "https://example.org/" + "a" * 200,
         files=(MAIN, dataclasses.replace(POWER, filename=long_name)),
         institution="Jurado Nacional de Elecciones " * 4,
     )
@@ -335,8 +331,15 @@ def test_pdf_safe(raw, safe):
 
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0,0 KB"), (512, "0,5 KB"), (250_880, "245,0 KB"), (1_023_948, "999,9 KB"),
-     (1_023_999, "1,0 MB"), (3_500_000, "3,3 MB"), (5 * 1024**3, "5,0 GB")],
+    [
+        (0, "0,0 KB"),
+        (512, "0,5 KB"),
+        (250_880, "245,0 KB"),
+        (1_023_948, "999,9 KB"),
+        (1_023_999, "1,0 MB"),
+        (3_500_000, "3,3 MB"),
+        (5 * 1024**3, "5,0 GB"),
+    ],
 )
 def test_format_size(size, text):
     assert format_size(size) == text
@@ -358,16 +361,15 @@ def _qr_modules(image) -> list[list[bool]]:
     module = run / 7
     n = round((x1 - x0 + 1) / module)
     assert n == round((y1 - y0 + 1) / module)
-    return [
-        [px[int(x0 + (c + 0.5) * module), int(y0 + (r + 0.5) * module)] < 128 for c in range(n)]
-        for r in range(n)
-    ]
+    return [[px[int(x0 + (c + 0.5) * module), int(y0 + (r + 0.5) * module)] < 128 for c in range(n)] for r in range(n)]
 
 
 def _reference_matrices(text: str):
     for ec in (
-        qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
-        qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H,
+        qrcode.constants.ERROR_CORRECT_L,
+        qrcode.constants.ERROR_CORRECT_M,
+        qrcode.constants.ERROR_CORRECT_Q,
+        qrcode.constants.ERROR_CORRECT_H,
     ):
         for mask in range(8):
             qr = qrcode.QRCode(error_correction=ec, border=0, mask_pattern=mask)
@@ -461,9 +463,7 @@ def test_module_does_not_import_reflex():
 def test_pdftotext_reads_spanish_text(tmp_path):
     path = tmp_path / "cargo.pdf"
     path.write_bytes(render_receipt_pdf(make_data()))
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
-    )
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
     assert out.stderr == b""
     text = re.sub(r"\s+", " ", out.stdout.decode("utf-8"))
     for expected in (

@@ -1,5 +1,6 @@
 """Reports: scope (visible units only), filters, keyset streaming of rows and the aggregates
 against a small hand-built set of cases with known dates."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -29,11 +30,23 @@ _unit = unit_by_code
 def _file(engine, store, code, subject, fields=None, channel="virtual", by=None):
     with db.write_session(engine) as s:
         return intake.file_case(
-            s, store, procedure_code=code, channel=channel, registered_by_id=by,
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui Quispe",
-                                    kind="ciudadano", email="rosa@example.pe", phone="987654321"),
-            subject=subject, fields=fields or {},
-            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")]).case.number
+            s,
+            store,
+            procedure_code=code,
+            channel=channel,
+            registered_by_id=by,
+            filer=intake.FilerInput(
+                doc_type="DNI",
+                doc_number="45678912",
+                name="Rosa Ñahui Quispe",
+                kind="ciudadano",
+                email="rosa@example.pe",
+                phone="987654321",
+            ),
+            subject=subject,
+            fields=fields or {},
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+        ).case.number
 
 
 def _act(engine, fn, who, number, **kw):
@@ -67,8 +80,7 @@ def world(seeded, store):
         _file(e, store, "CONST-AF", "Constancia uno"),
         _file(e, store, "CONST-AF", "Constancia dos"),
         _file(e, store, "CONST-AF", "Constancia tres"),
-        _file(e, store, "SUSP-MUL", "Suspensión de cobranza", {"multa": "M-1"}, channel="presencial",
-              by=mesa.user.id),
+        _file(e, store, "SUSP-MUL", "Suspensión de cobranza", {"multa": "M-1"}, channel="presencial", by=mesa.user.id),
         _file(e, store, "SUSP-MUL", "Otra suspensión", {"multa": "M-2"}),
         _file(e, store, "DEN-HV", "Denuncia sobre hoja de vida", {"denunciado": "Juan Pérez"}),
     ]
@@ -87,11 +99,24 @@ def world(seeded, store):
     _set(e, n[5], filed_on=date(2026, 4, 15), due_on=date(2026, 4, 24), received_at=_lima(2026, 4, 15, 8, 5))
     with db.write_session(e) as s:
         units = s.exec(select(Unit).where(Unit.code.in_(ROOTS))).all()
-        auth.create_user(s, username="auditor", full_name="Auditoría Interna", password=PW,
-                         memberships=[(u, "manager") for u in units])
+        auth.create_user(
+            s,
+            username="auditor",
+            full_name="Auditoría Interna",
+            password=PW,
+            memberships=[(u, "manager") for u in units],
+        )
         auth.create_user(s, username="sinunidad", full_name="Sin Unidad", password=PW, memberships=[])
-    return {"e": e, "n": n, "rop": rop, "tes": tes, "gerente": _who(e, "gerente"), "enec": _who(e, "enec"),
-            "auditor": _who(e, "auditor"), "nobody": _who(e, "sinunidad")}
+    return {
+        "e": e,
+        "n": n,
+        "rop": rop,
+        "tes": tes,
+        "gerente": _who(e, "gerente"),
+        "enec": _who(e, "enec"),
+        "auditor": _who(e, "auditor"),
+        "nobody": _who(e, "sinunidad"),
+    }
 
 
 def _agg(w, who, **f):
@@ -115,8 +140,12 @@ def test_aggregates_of_an_officer_exact(world):
     assert agg["attended"] == 2 and agg["attended_on_time"] == 1
     assert agg["on_time_pct"] == 50.0
     assert agg["avg_business_days"] == 4.5  # (3 + 6) / 2
-    assert reports.kpis(agg) == [("Expedientes", "3"), ("Atendidos", "2"), ("Atendidos dentro del plazo", "50,0 %"),
-                                 ("Promedio de días hábiles para atender", "4,5")]
+    assert reports.kpis(agg) == [
+        ("Expedientes", "3"),
+        ("Atendidos", "2"),
+        ("Atendidos dentro del plazo", "50,0 %"),
+        ("Promedio de días hábiles para atender", "4,5"),
+    ]
 
 
 def test_aggregates_of_everything_and_filters(world):
@@ -125,8 +154,12 @@ def test_aggregates_of_everything_and_filters(world):
     assert agg["by_category"] == [["Administrativo", 5], ["Jurisdiccional", 1]]
     assert agg["by_channel"] == [["Virtual", 5], ["Presencial", 1]]
     assert dict(agg["by_status"]) == {"Atendido": 2, "Registrado": 2, "En trámite": 2}
-    assert dict(agg["by_unit"]) == {"Registro de Organizaciones Políticas": 3, "Tesorería": 1, "Logística": 1,
-                                    "Dirección Nacional de Fiscalización y Procesos Electorales": 1}
+    assert dict(agg["by_unit"]) == {
+        "Registro de Organizaciones Políticas": 3,
+        "Tesorería": 1,
+        "Logística": 1,
+        "Dirección Nacional de Fiscalización y Procesos Electorales": 1,
+    }
     assert _agg(world, "auditor", category="jurisdiccional")["total"] == 1
     assert _agg(world, "auditor", date_from=date(2026, 4, 1))["total"] == 1
     assert _agg(world, "auditor", date_to=date(2026, 3, 31))["total"] == 5
@@ -155,8 +188,12 @@ def test_scope_other_unit_admin_without_units_and_manager(world):
     assert _agg(world, "gerente", unit_id=rop_unit)["total"] == 0
     with db.session(world["e"]) as s:
         assert [name for _, name in reports.visible_units(s, world["gerente"])] == [
-            "Contabilidad", "Dirección General de Recursos y Servicios", "Logística", "Recursos Humanos",
-            "Tesorería"]
+            "Contabilidad",
+            "Dirección General de Recursos y Servicios",
+            "Logística",
+            "Recursos Humanos",
+            "Tesorería",
+        ]
 
 
 def test_rows_streamed_in_batches_with_lima_times(world):
@@ -164,8 +201,15 @@ def test_rows_streamed_in_batches_with_lima_times(world):
     assert [r.number for r in rows] == world["n"]
     first = rows[0].as_text()
     assert first[:3] == [world["n"][0], "02/03/2026", "02/03/2026 09:00:00"]
-    assert first[3:10] == ["Constancia del estado de afiliación", "Administrativo", "Virtual", "Atendido",
-                           "Registro de Organizaciones Políticas", "Rosa Ñahui Quispe", "DNI 45678912"]
+    assert first[3:10] == [
+        "Constancia del estado de afiliación",
+        "Administrativo",
+        "Virtual",
+        "Atendido",
+        "Registro de Organizaciones Políticas",
+        "Rosa Ñahui Quispe",
+        "DNI 45678912",
+    ]
     assert first[11] == "05/03/2026"
     assert _rows(world, "auditor", batch=4) == rows
     with db.session(world["e"]) as s:
@@ -175,15 +219,32 @@ def test_rows_streamed_in_batches_with_lima_times(world):
 
 
 def test_parse_filters_and_spanish_numbers():
-    f = reports.parse_filters({"date_from": "2026-03-01", "date_to": "2026-03-31", "unit_id": "4",
-                               "procedure_id": "", "category": "jurisdiccional", "status": "atendido"})
+    f = reports.parse_filters(
+        {
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-31",
+            "unit_id": "4",
+            "procedure_id": "",
+            "category": "jurisdiccional",
+            "status": "atendido",
+        }
+    )
     assert f == ReportFilters(date(2026, 3, 1), date(2026, 3, 31), 4, None, "jurisdiccional", "atendido")
-    assert f.as_query() == {"date_from": "2026-03-01", "date_to": "2026-03-31", "unit_id": "4",
-                            "category": "jurisdiccional", "status": "atendido"}
-    for bad, field in [({"date_from": "31/03/2026"}, "date_from"), ({"unit_id": "x"}, "unit_id"),
-                       ({"date_from": "2026-04-02", "date_to": "2026-04-01"}, "date_to"),
-                       ({"status": "borrado"}, "status"), ({"category": "otra"}, "category"),
-                       ({"procedure_id": "-1"}, "procedure_id")]:
+    assert f.as_query() == {
+        "date_from": "2026-03-01",
+        "date_to": "2026-03-31",
+        "unit_id": "4",
+        "category": "jurisdiccional",
+        "status": "atendido",
+    }
+    for bad, field in [
+        ({"date_from": "31/03/2026"}, "date_from"),
+        ({"unit_id": "x"}, "unit_id"),
+        ({"date_from": "2026-04-02", "date_to": "2026-04-01"}, "date_to"),
+        ({"status": "borrado"}, "status"),
+        ({"category": "otra"}, "category"),
+        ({"procedure_id": "-1"}, "procedure_id"),
+    ]:
         with pytest.raises(InvalidInput) as exc:
             reports.parse_filters(bad)
         assert exc.value.field == field

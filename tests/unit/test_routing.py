@@ -1,5 +1,6 @@
 """Routing: every action allowed and refused by status, role and unit; deadlines and the traffic
 light; delegation; two officials acting at once; inbox tabs and their scoping."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -26,11 +27,21 @@ _unit = unit_by_code
 def _file(engine, store, code="CONST-AF", **kw):
     with db.write_session(engine) as s:
         return intake.file_case(
-            s, store, procedure_code=code,
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", kind="ciudadano",
-                                    email="rosa@example.pe", phone="987654321"),
-            subject="Constancia de afiliación", files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
-            **kw).case
+            s,
+            store,
+            procedure_code=code,
+            filer=intake.FilerInput(
+                doc_type="DNI",
+                doc_number="45678912",
+                name="Rosa Ñahui",
+                kind="ciudadano",
+                email="rosa@example.pe",
+                phone="987654321",
+            ),
+            subject="Constancia de afiliación",
+            files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
+            **kw,
+        ).case
 
 
 def _case(engine, number) -> Expediente:
@@ -49,10 +60,16 @@ def world(seeded, store):
     """A case filed for ROP (Registro de Organizaciones Políticas), with the actors around it."""
     case = _file(seeded, store)
     return {
-        "engine": seeded, "store": store, "number": case.number,
-        "rop": _who(seeded, "rop"), "tes": _who(seeded, "tesoreria"), "log": _who(seeded, "logistica"),
-        "jefe_log": _who(seeded, "jefe.logistica"), "gerente": _who(seeded, "gerente"),
-        "mesa": _who(seeded, "mesa"), "admin": _who(seeded, "admin"),
+        "engine": seeded,
+        "store": store,
+        "number": case.number,
+        "rop": _who(seeded, "rop"),
+        "tes": _who(seeded, "tesoreria"),
+        "log": _who(seeded, "logistica"),
+        "jefe_log": _who(seeded, "jefe.logistica"),
+        "gerente": _who(seeded, "gerente"),
+        "mesa": _who(seeded, "mesa"),
+        "admin": _who(seeded, "admin"),
     }
 
 
@@ -64,8 +81,17 @@ def test_receive_then_derive_with_copy_and_the_trail(world):
     _act(e, routing.receive, rop, n)
     case = _case(e, n)
     assert case.status == "en_tramite" and not case.awaiting_receipt
-    _act(e, routing.derive, rop, n, to_unit_id=_unit(e, "LOG").id, copies=[_unit(e, "TES").id],
-         instructions="Informe en 2 días", priority="urgente", due_days=2)
+    _act(
+        e,
+        routing.derive,
+        rop,
+        n,
+        to_unit_id=_unit(e, "LOG").id,
+        copies=[_unit(e, "TES").id],
+        instructions="Informe en 2 días",
+        priority="urgente",
+        due_days=2,
+    )
     case = _case(e, n)
     assert case.current_unit_id == _unit(e, "LOG").id and case.awaiting_receipt and case.priority == "urgente"
     assert case.current_due_on <= case.due_on
@@ -74,8 +100,9 @@ def test_receive_then_derive_with_copy_and_the_trail(world):
         assert [m.action for m in moves] == ["derivar", "derivar", "copia"]
         assert moves[0].received_at is not None and moves[0].received_by_id == rop.user.id
         assert moves[2].to_unit_id == _unit(e, "TES").id
-        events = s.exec(select(audit.AuditEvent).where(audit.AuditEvent.object_id == n)
-                        .order_by(audit.AuditEvent.seq)).all()
+        events = s.exec(
+            select(audit.AuditEvent).where(audit.AuditEvent.object_id == n).order_by(audit.AuditEvent.seq)
+        ).all()
         assert [ev.action for ev in events] == ["registrar", "recibir", "derivar"]
         assert audit.verify(s).ok
     # ROP sent it: it still sees it (Enviados) but can no longer act on it.
@@ -90,8 +117,11 @@ def test_receive_then_derive_with_copy_and_the_trail(world):
         assert routing.inbox(s, tes, tab="por_recibir").total == 0
         pending = routing.inbox(s, log, tab="por_recibir")
         assert [r.number for r in pending.rows] == [n]
-    for fn, kw in ((routing.receive, {}), (routing.add_note, {"text": "Yo también opino"}),
-                   (routing.derive, {"to_unit_id": _unit(e, "CONT").id})):
+    for fn, kw in (
+        (routing.receive, {}),
+        (routing.add_note, {"text": "Yo también opino"}),
+        (routing.derive, {"to_unit_id": _unit(e, "CONT").id}),
+    ):
         with pytest.raises(Forbidden, match="copias son solo para conocimiento"):
             _act(e, fn, tes, n, **kw)
 
@@ -145,8 +175,11 @@ def test_return_archive_attend_accumulate_by_role_and_status(world):
     _act(e, routing.attend, log, n, summary="Se emitió la constancia solicitada")
     case = _case(e, n)
     assert case.status == "atendido" and case.closed_at is not None
-    for fn, kw in ((routing.derive, {"to_unit_id": _unit(e, "TES").id}), (routing.add_note, {"text": "x y"}),
-                   (routing.archive, {"reason": "Ya atendido"})):
+    for fn, kw in (
+        (routing.derive, {"to_unit_id": _unit(e, "TES").id}),
+        (routing.add_note, {"text": "x y"}),
+        (routing.archive, {"reason": "Ya atendido"}),
+    ):
         with pytest.raises(Forbidden, match="atendido"):
             _act(e, fn, jefe, n, **kw)
     # Accumulate: a head joins a second case into an open one of the same unit.
@@ -226,8 +259,9 @@ def test_notes_priority_and_annex(world):
         routing.add_annex(s, store, who=rop, number=n, version=version, filename="informe.pdf", data=annex)
     with pytest.raises(InvalidInput, match="PDF"):
         with db.write_session(e) as s:
-            routing.add_annex(s, store, who=rop, number=n, version=_case(e, n).version, filename="x.pdf",
-                              data=b"no soy un pdf")
+            routing.add_annex(
+                s, store, who=rop, number=n, version=_case(e, n).version, filename="x.pdf", data=b"no soy un pdf"
+            )
     with db.session(e) as s:
         view = routing.case_view(s, rop, n)
     assert [x["text"] for x in view.notes] == ["Verificar padrón de afiliados"]
@@ -244,15 +278,16 @@ def test_delegation_lets_the_delegate_act_for_the_head_within_dates(world):
     today = routing.today_lima()
     with pytest.raises(Forbidden):
         with db.write_session(e) as s:
-            routing.delegate(s, who=log, unit_id=log_unit.id, to_user_id=jefe.user.id, starts_on=today,
-                             ends_on=today)
+            routing.delegate(s, who=log, unit_id=log_unit.id, to_user_id=jefe.user.id, starts_on=today, ends_on=today)
     with pytest.raises(InvalidInputs):
         with db.write_session(e) as s:
-            routing.delegate(s, who=jefe, unit_id=log_unit.id, to_user_id=world["tes"].user.id,
-                             starts_on=today, ends_on=today)
+            routing.delegate(
+                s, who=jefe, unit_id=log_unit.id, to_user_id=world["tes"].user.id, starts_on=today, ends_on=today
+            )
     with db.write_session(e) as s:
-        routing.delegate(s, who=jefe, unit_id=log_unit.id, to_user_id=log.user.id, starts_on=today,
-                         ends_on=today + timedelta(days=7))
+        routing.delegate(
+            s, who=jefe, unit_id=log_unit.id, to_user_id=log.user.id, starts_on=today, ends_on=today + timedelta(days=7)
+        )
     delegate = _who(e, "logistica")
     assert delegate.delegated == {log_unit.id: jefe.user.id}
     n = _file(e, store).number
@@ -335,6 +370,7 @@ def test_daily_digest_lists_cases_expiring_within_one_business_day_once_per_day(
         mails = s.exec(select(OutboxMessage)).all()
         assert sorted(m.to_addr for m in mails) == ["jefe_rop@demo.sgd.pe", "rop@demo.sgd.pe"]
         assert n in mails[0].body and "01/12/2026" in mails[0].body
-        friday = routing.expiring_soon(s, [world["rop"].memberships[0][0].id], today=date(2026, 11, 25),
-                                       calendar=BusinessCalendar())
+        friday = routing.expiring_soon(
+            s, [world["rop"].memberships[0][0].id], today=date(2026, 11, 25), calendar=BusinessCalendar()
+        )
         assert friday == []  # on Wed 25 Nov a Tue 1 Dec deadline is 4 business days away

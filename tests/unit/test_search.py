@@ -2,6 +2,7 @@
 scope on hits, counts and snippets; exact jumps (case number, DNI); filters; ranking and the
 newest-first answer for common words; the index following routing and re-digitisation.
 Runs on SQLite and, when SGD_TEST_DATABASE_URL is set, on PostgreSQL too."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,22 +18,44 @@ from sgd_app.domain.models import Document, DocumentText, Expediente
 from sgd_app.domain.search import SearchFilters
 from tests.conftest import make_pdf, principal, unit_by_code
 
-TEXT_A = ("RESOLUCIÓN N.° 0012-2026-ROP/JNE. Vista la solicitud del señor José Núñez Ccori sobre su "
-          "afiliación a la organización política, se declara fundado el pedido.")
-TEXT_B = ("Se solicita la suspensión de la cobranza coactiva de la multa electoral. Resolución de "
-          "ejecución coactiva N.° 5521, emitida por error.")
+TEXT_A = (
+    "RESOLUCIÓN N.° 0012-2026-ROP/JNE. Vista la solicitud del señor José Núñez Ccori sobre su "
+    "afiliación a la organización política, se declara fundado el pedido."
+)
+TEXT_B = (
+    "Se solicita la suspensión de la cobranza coactiva de la multa electoral. Resolución de "
+    "ejecución coactiva N.° 5521, emitida por error."
+)
 TEXT_D = "Denuncia confidencial sobre la hoja de vida: resolución pendiente, testigo zanahoria."
 
 
-def _file(engine, store, code, subject, *, dni="45678912", name="Rosa Ñahui Quispe", fields=None,
-          channel="virtual", by=None, index=True):
+def _file(
+    engine,
+    store,
+    code,
+    subject,
+    *,
+    dni="45678912",
+    name="Rosa Ñahui Quispe",
+    fields=None,
+    channel="virtual",
+    by=None,
+    index=True,
+):
     with db.write_session(engine) as s:
         case = intake.file_case(
-            s, store, procedure_code=code, channel=channel, registered_by_id=by,
-            filer=intake.FilerInput(doc_type="DNI", doc_number=dni, name=name, kind="ciudadano",
-                                    email="rosa@example.pe", phone="987654321"),
-            subject=subject, fields=fields or {},
-            files=[intake.IncomingFile("solicitud.pdf", make_pdf(), "principal")]).case
+            s,
+            store,
+            procedure_code=code,
+            channel=channel,
+            registered_by_id=by,
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number=dni, name=name, kind="ciudadano", email="rosa@example.pe", phone="987654321"
+            ),
+            subject=subject,
+            fields=fields or {},
+            files=[intake.IncomingFile("solicitud.pdf", make_pdf(), "principal")],
+        ).case
         if index:
             search.index_case(s, case.id)
         return case.number
@@ -90,12 +113,25 @@ def world(seeded, store):
     e = seeded
     who = {u: principal(e, u) for u in ("rop", "tesoreria", "logistica", "dnfpe", "gerente")}
     a = _file(e, store, "CONST-AF", "Constancia de afiliación")
-    b = _file(e, store, "SUSP-MUL", "Suspensión de cobranza", dni="40123456", name="Martín Peña Ugarte",
-              fields={"multa": "M-2026-77"})
-    c = _file(e, store, "CONST-AF", "Otra constancia para el trámite", channel="presencial",
-              by=who["rop"].user.id)
-    d = _file(e, store, "DEN-HV", "Denuncia sobre hoja de vida", dni="47001122", name="Ana Ríos",
-              fields={"denunciado": "Juan Pérez"})
+    b = _file(
+        e,
+        store,
+        "SUSP-MUL",
+        "Suspensión de cobranza",
+        dni="40123456",
+        name="Martín Peña Ugarte",
+        fields={"multa": "M-2026-77"},
+    )
+    c = _file(e, store, "CONST-AF", "Otra constancia para el trámite", channel="presencial", by=who["rop"].user.id)
+    d = _file(
+        e,
+        store,
+        "DEN-HV",
+        "Denuncia sobre hoja de vida",
+        dni="47001122",
+        name="Ana Ríos",
+        fields={"denunciado": "Juan Pérez"},
+    )
     _write_text(e, a, TEXT_A)
     _write_text(e, b, TEXT_B)
     _write_text(e, d, TEXT_D)
@@ -190,8 +226,11 @@ def test_the_scope_follows_a_move_even_without_reindexing(world):
     the same transaction — hits, count, jump — and the new unit sees it."""
     e, rop = world["engine"], world["rop"]
     with db.write_session(e) as s:
-        s.execute(update(Expediente).where(Expediente.number == world["a"])
-                  .values(current_unit_id=unit_by_code(e, "DNFPE").id))
+        s.execute(
+            update(Expediente)
+            .where(Expediente.number == world["a"])
+            .values(current_unit_id=unit_by_code(e, "DNFPE").id)
+        )
         r = search.search(s, rop, "nunez")  # before the commit, in the moving transaction
         assert (r.total, r.hits) == (0, ())
     r = _find(e, rop, "nunez")
@@ -252,8 +291,11 @@ def test_filters(world):
     assert _numbers(_find(e, rop, "constancia", SearchFilters(procedure_id=proc))) == both
     assert _find(e, rop, "constancia", SearchFilters(procedure_id=proc + 100)).total == 0
     with db.write_session(e) as s:
-        s.execute(update(Expediente).where(Expediente.number == world["c"])
-                  .values(status="atendido", priority="urgente", filed_on=date(2026, 3, 2)))
+        s.execute(
+            update(Expediente)
+            .where(Expediente.number == world["c"])
+            .values(status="atendido", priority="urgente", filed_on=date(2026, 3, 2))
+        )
         s.execute(update(Expediente).where(Expediente.number == world["a"]).values(filed_on=date(2026, 3, 9)))
     assert _numbers(_find(e, rop, "constancia", SearchFilters(status="atendido"))) == {world["c"]}
     assert _numbers(_find(e, rop, "constancia", SearchFilters(priority="urgente"))) == {world["c"]}
@@ -263,34 +305,53 @@ def test_filters(world):
 
 
 def test_parse_filters_in_spanish():
-    f = search.parse_filters({"unit_id": "3", "procedure_id": "", "status": "en_tramite", "channel": "virtual",
-                              "priority": "urgente", "date_from": "2026-03-01", "date_to": "2026-03-31"})
-    assert f == SearchFilters(unit_id=3, status="en_tramite", channel="virtual", priority="urgente",
-                              date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
+    f = search.parse_filters(
+        {
+            "unit_id": "3",
+            "procedure_id": "",
+            "status": "en_tramite",
+            "channel": "virtual",
+            "priority": "urgente",
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-31",
+        }
+    )
+    assert f == SearchFilters(
+        unit_id=3,
+        status="en_tramite",
+        channel="virtual",
+        priority="urgente",
+        date_from=date(2026, 3, 1),
+        date_to=date(2026, 3, 31),
+    )
     assert search.parse_filters(f.as_query()) == f
     for params, field, fragment in (
-            ({"date_from": "01/03/2026"}, "date_from", "AAAA-MM-DD"),
-            ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "date_to", "anterior"),
-            ({"status": "borrado"}, "status", "estado"),
-            ({"channel": "fax"}, "channel", "canal"),
-            ({"priority": "altísima"}, "priority", "prioridad"),
-            ({"unit_id": "1; drop"}, "unit_id", "unidad")):
+        ({"date_from": "01/03/2026"}, "date_from", "AAAA-MM-DD"),
+        ({"date_from": "2026-03-05", "date_to": "2026-03-01"}, "date_to", "anterior"),
+        ({"status": "borrado"}, "status", "estado"),
+        ({"channel": "fax"}, "channel", "canal"),
+        ({"priority": "altísima"}, "priority", "prioridad"),
+        ({"unit_id": "1; drop"}, "unit_id", "unidad"),
+    ):
         with pytest.raises(InvalidInput) as err:
             search.parse_filters(params)
         assert err.value.field == field and fragment in err.value.message
 
 
 # ---------------------------------------------------------------- bad input
-@pytest.mark.parametrize("q, fragment", [
-    ("", "Escriba qué buscar"),
-    ("   ", "Escriba qué buscar"),
-    ("x" * 201, "demasiado larga"),
-    ("re*", "al menos 3 letras"),
-    ("¡¿?! ... --", "signos de puntuación"),
-    ("*", "signos de puntuación"),
-    ("de la", "demasiado comunes"),
-    (" ".join(f"palabra{i}" for i in range(13)), "como máximo"),
-])
+@pytest.mark.parametrize(
+    "q, fragment",
+    [
+        ("", "Escriba qué buscar"),
+        ("   ", "Escriba qué buscar"),
+        ("x" * 201, "demasiado larga"),
+        ("re*", "al menos 3 letras"),
+        ("¡¿?! ... --", "signos de puntuación"),
+        ("*", "signos de puntuación"),
+        ("de la", "demasiado comunes"),
+        (" ".join(f"palabra{i}" for i in range(13)), "como máximo"),
+    ],
+)
 def test_bad_input_is_refused_in_spanish(world, q, fragment):
     with pytest.raises(InvalidInput) as err:
         _find(world["engine"], world["rop"], q)
@@ -299,8 +360,7 @@ def test_bad_input_is_refused_in_spanish(world, q, fragment):
 
 def test_query_parsing():
     p = search.parse_query('Resolución  "cobranza coactiva"  resol* EXP-2026-12 de')
-    assert [t.words for t in p.terms] == [("resolucion",), ("cobranza", "coactiva"), ("resol",),
-                                          ("exp", "2026", "12")]
+    assert [t.words for t in p.terms] == [("resolucion",), ("cobranza", "coactiva"), ("resol",), ("exp", "2026", "12")]
     assert [t.prefix for t in p.terms] == [False, False, True, False]
     assert search.parse_query("2026-123").case_number == "EXP-2026-000123"
     assert search.parse_query("45678912").doc_number == "45678912"

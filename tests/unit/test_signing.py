@@ -2,6 +2,7 @@
 
 Every signed file is also checked by an independent verifier, poppler's ``pdfsig -nocert``
 (cryptographic validity; trust is checked by our own validator)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,8 +52,9 @@ def pdf_bytes() -> bytes:
     return make_pdf()
 
 
-def make_pdf(pages: int = 1,
-             text: str = "Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso.") -> bytes:
+def make_pdf(
+    pages: int = 1, text: str = "Resolución N° 0123-2026-JNE. Se resuelve declarar fundado el recurso."
+) -> bytes:
     pdf = FPDF()
     pdf.set_compression(False)  # so the test can flip a byte of visible text
     for _ in range(pages):
@@ -109,24 +111,37 @@ def make_ca(name: str):
     key = rsa.generate_private_key(65537, 2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=30))
-            .not_valid_after(now + timedelta(days=365))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=30))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     return cert, key
 
 
 def make_leaf_signer(ca, ca_key, name: str, *, not_before: datetime, not_after: datetime) -> CachedKeySigner:
     key = rsa.generate_private_key(65537, 2048)
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-            .sign(ca_key, hashes.SHA256()))
-    return CachedKeySigner(translate_pyca_cryptography_cert_to_asn1(cert), key,
-                           [translate_pyca_cryptography_cert_to_asn1(ca)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return CachedKeySigner(
+        translate_pyca_cryptography_cert_to_asn1(cert), key, [translate_pyca_cryptography_cert_to_asn1(ca)]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +194,7 @@ def test_one_byte_changed_inside_the_signed_range_is_not_valid(pki, pdf_bytes, t
     signed = sign(pki, pdf_bytes)
     pos = signed.index(b"fundado")
     assert pos < len(pdf_bytes)  # inside the first byte range
-    tampered = signed[:pos] + b"F" + signed[pos + 1:]
+    tampered = signed[:pos] + b"F" + signed[pos + 1 :]
 
     report = signing.validate_pdf(tampered, **trust(pki))
     assert report.verdict == NO_VALIDO
@@ -193,12 +208,14 @@ def test_one_byte_changed_inside_the_signed_range_is_not_valid(pki, pdf_bytes, t
 def _append_annotation(data: bytes) -> bytes:
     w = IncrementalPdfFileWriter(io.BytesIO(data))
     page_ref, _ = w.find_page_for_modification(0)
-    annot = generic.DictionaryObject({
-        generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
-        generic.pdf_name("/Subtype"): generic.pdf_name("/Text"),
-        generic.pdf_name("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (40, 700, 60, 720)]),
-        generic.pdf_name("/Contents"): generic.TextStringObject("Comentario añadido después de firmar"),
-    })
+    annot = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Text"),
+            generic.pdf_name("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (40, 700, 60, 720)]),
+            generic.pdf_name("/Contents"): generic.TextStringObject("Comentario añadido después de firmar"),
+        }
+    )
     w.register_annotation(page_ref, w.add_object(annot))
     out = io.BytesIO()
     w.write(out)
@@ -236,18 +253,31 @@ def test_incremental_edit_after_signing_is_not_valid(pki, pdf_bytes, tmp_path, e
 # --------------------------------------------------------------------------------------------
 @pytest.mark.skipif(not HAVE_PDFSIG, reason="poppler-utils (pdfsig) not installed")
 def test_vistos_buenos_then_firma_all_valid_and_stamps_do_not_overlap(pki, pdf_bytes, tmp_path):
-    vb1 = sign(pki, pdf_bytes, signer=pki.staff_signer("mquispe", "Mario Quispe Huamán"), role="visto_bueno",
-               reason="Visto bueno — Oficina de Asesoría Jurídica")
-    vb2 = sign(pki, vb1, signer=pki.staff_signer("lrojas", "Lucía Rojas Ñahui"), role="visto_bueno",
-               reason="Visto bueno — Gerencia General")
+    vb1 = sign(
+        pki,
+        pdf_bytes,
+        signer=pki.staff_signer("mquispe", "Mario Quispe Huamán"),
+        role="visto_bueno",
+        reason="Visto bueno — Oficina de Asesoría Jurídica",
+    )
+    vb2 = sign(
+        pki,
+        vb1,
+        signer=pki.staff_signer("lrojas", "Lucía Rojas Ñahui"),
+        role="visto_bueno",
+        reason="Visto bueno — Gerencia General",
+    )
     firma = sign(pki, vb2, reason="Firma del Presidente")
     assert firma.startswith(vb2) and vb2.startswith(vb1)
 
     report = signing.validate_pdf(firma, **trust(pki))
     assert report.verdict == VALIDO, report
     assert [s.verdict for s in report.signatures] == [VALIDO] * 3
-    assert [s.signer_name for s in report.signatures] == ["Mario Quispe Huamán", "Lucía Rojas Ñahui",
-                                                          "Juana Pérez Quispe"]
+    assert [s.signer_name for s in report.signatures] == [
+        "Mario Quispe Huamán",
+        "Lucía Rojas Ñahui",
+        "Juana Pérez Quispe",
+    ]
     assert [s.field_name for s in report.signatures] == ["VistoBueno-1", "VistoBueno-2", "Firma-3"]
     assert all(not s.modified_after for s in report.signatures)
     assert report.signatures[-1].coverage == "ENTIRE_FILE"
@@ -255,7 +285,7 @@ def test_vistos_buenos_then_firma_all_valid_and_stamps_do_not_overlap(pki, pdf_b
     rects = widget_rects(firma)
     assert len(rects) == 3
     for i, a in enumerate(rects):
-        for b in rects[i + 1:]:
+        for b in rects[i + 1 :]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     assert_pdfsig_valid(tmp_path, firma, 3)
 
@@ -266,8 +296,13 @@ def test_vistos_buenos_then_firma_all_valid_and_stamps_do_not_overlap(pki, pdf_b
 
 @pytest.mark.skipif(not HAVE_PDFSIG, reason="poppler-utils (pdfsig) not installed")
 def test_archive_extends_every_signature_to_b_lta(pki, pdf_bytes, tmp_path):
-    vb = sign(pki, pdf_bytes, signer=pki.staff_signer("mquispe", "Mario Quispe Huamán"), role="visto_bueno",
-              reason="Visto bueno")
+    vb = sign(
+        pki,
+        pdf_bytes,
+        signer=pki.staff_signer("mquispe", "Mario Quispe Huamán"),
+        role="visto_bueno",
+        reason="Visto bueno",
+    )
     firma = sign(pki, vb, signer=pki.seal_signer(), reason="Sello de la institución")
     archived = signing.extend_to_lta(firma, timestamper=pki.timestamper(), **trust(pki))
     report = signing.validate_pdf(archived, **trust(pki))
@@ -343,16 +378,18 @@ def test_signature_timestamped_before_revocation_stays_valid(pki, pdf_bytes):
 def test_untrusted_signer_is_reported(pki, pdf_bytes):
     ca, ca_key = make_ca("CA casera")
     now = datetime.now(timezone.utc)
-    rogue = make_leaf_signer(ca, ca_key, "Presidente del JNE", not_before=now - timedelta(days=1),
-                             not_after=now + timedelta(days=30))
+    rogue = make_leaf_signer(
+        ca, ca_key, "Presidente del JNE", not_before=now - timedelta(days=1), not_after=now + timedelta(days=30)
+    )
     signed = sign(pki, pdf_bytes, signer=rogue)
     report = signing.validate_pdf(signed, **trust(pki))
     assert report.verdict == INDETERMINADO
     assert report.reason == signing.R_UNTRUSTED
     assert "no proviene de una entidad de confianza" in report.reason
     # the same file is VÁLIDO for a verifier that trusts that CA ("configured roots")
-    ok = signing.validate_pdf(signed, trust_roots=pki.trust_roots() + [translate_pyca_cryptography_cert_to_asn1(ca)],
-                              crls=pki.crls())
+    ok = signing.validate_pdf(
+        signed, trust_roots=pki.trust_roots() + [translate_pyca_cryptography_cert_to_asn1(ca)], crls=pki.crls()
+    )
     assert ok.verdict == VALIDO
     # and our own signatures are untrusted for a verifier without the dev root
     assert signing.validate_pdf(sign(pki, pdf_bytes), trust_roots=[]).reason == signing.R_UNTRUSTED
@@ -361,8 +398,9 @@ def test_untrusted_signer_is_reported(pki, pdf_bytes):
 def test_expired_certificate(pki, pdf_bytes):
     ca, ca_key = make_ca("CA externa")
     now = datetime.now(timezone.utc)
-    expired = make_leaf_signer(ca, ca_key, "Firmante Vencido", not_before=now - timedelta(days=20),
-                               not_after=now - timedelta(days=1))
+    expired = make_leaf_signer(
+        ca, ca_key, "Firmante Vencido", not_before=now - timedelta(days=20), not_after=now - timedelta(days=1)
+    )
     roots = pki.trust_roots() + [translate_pyca_cryptography_cert_to_asn1(ca)]
     with_ts = signing.validate_pdf(sign(pki, pdf_bytes, signer=expired), trust_roots=roots, crls=pki.crls())
     assert with_ts.verdict == NO_VALIDO  # the timestamp proves it was signed after expiry
@@ -381,8 +419,10 @@ def test_unsigned_and_non_pdf_files(pki, pdf_bytes):
     junk = signing.validate_pdf(b"GIF89a not a pdf at all", **trust(pki))
     assert (junk.verdict, junk.reason) == (INDETERMINADO, signing.R_NOT_PDF)
     truncated = signing.validate_pdf(sign(pki, pdf_bytes)[:900], **trust(pki))
-    assert truncated.verdict in (INDETERMINADO, NO_VALIDO) and truncated.reason in (signing.R_NOT_PDF,
-                                                                                   signing.R_NO_SIGNATURES)
+    assert truncated.verdict in (INDETERMINADO, NO_VALIDO) and truncated.reason in (
+        signing.R_NOT_PDF,
+        signing.R_NO_SIGNATURES,
+    )
     with pytest.raises(signing.SigningRefused, match="no es un PDF"):
         sign(pki, b"hello")
 
@@ -399,8 +439,7 @@ def test_stamp_text_has_the_legend_reason_date_and_url(pki, pdf_bytes, tmp_path)
     assert "Ley N° 27269" in text
     assert URL in text
     flat = " ".join(text.split())
-    assert (f"Firmado digitalmente por Juana Pérez Quispe en el marco de la Ley N° 27269 — Verificable en {URL}"
-            in flat)
+    assert f"Firmado digitalmente por Juana Pérez Quispe en el marco de la Ley N° 27269 — Verificable en {URL}" in flat
     assert "Motivo: Aprobación de la resolución" in flat
     assert datetime.now(signing.PERU_TZ).strftime("%d/%m/%Y") in flat
     # the QR code is an image XObject-free vector drawing inside the widget appearance; the link is the URL
@@ -419,8 +458,13 @@ def test_keys_on_disk_are_encrypted_and_the_passphrase_is_0600(pki):
     assert stat.S_IMODE(pki.directory.stat().st_mode) == 0o700
     passphrase = pki.passphrase_path.read_bytes().strip()
     keys = sorted(pki.directory.glob("*.key.pem")) + sorted((pki.directory / "staff").glob("*.key.pem"))
-    assert {p.name for p in keys} >= {"root-ca.key.pem", "institution-ca.key.pem", "seal.key.pem", "tsa.key.pem",
-                                      "jperez.key.pem"}
+    assert {p.name for p in keys} >= {
+        "root-ca.key.pem",
+        "institution-ca.key.pem",
+        "seal.key.pem",
+        "tsa.key.pem",
+        "jperez.key.pem",
+    }
     for path in keys:
         pem = path.read_bytes()
         assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
@@ -438,8 +482,9 @@ def test_load_pkcs12_signer(pki, pdf_bytes, tmp_path):
     key = serialization.load_pem_private_key(pki.staff_key_path("p12user").read_bytes(), password=passphrase)
     cert = x509.load_pem_x509_certificate(pki.staff_cert_path("p12user").read_bytes())
     ica = x509.load_pem_x509_certificate(pki.cert_path("institution-ca").read_bytes())
-    p12 = pkcs12.serialize_key_and_certificates(b"usuaria", key, cert, [ica],
-                                                serialization.BestAvailableEncryption(b"clave-de-usuaria"))
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"usuaria", key, cert, [ica], serialization.BestAvailableEncryption(b"clave-de-usuaria")
+    )
     with pytest.raises(ValueError, match="contraseña"):
         load_pkcs12_signer(p12, b"otra")
     signer = load_pkcs12_signer(p12, b"clave-de-usuaria")
@@ -464,8 +509,13 @@ def test_revocation_by_another_process_and_renewal_before_expiry(pki):
     assert second.signing_cert.serial_number != first.signing_cert.serial_number
     # a certificate about to expire is retired and reissued (simulated with a 0-day certificate)
     key = rsa.generate_private_key(65537, 2048)
-    short = pki._issue(pki._ica, key.public_key(), "institution-ca",
-                       x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rita Rotación")]), days=0)
+    short = pki._issue(
+        pki._ica,
+        key.public_key(),
+        "institution-ca",
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Rita Rotación")]),
+        days=0,
+    )
     pki.staff_cert_path("rotacion").write_bytes(short.public_bytes(serialization.Encoding.PEM))
     third = pki.staff_signer("rotacion", "Rita Rotación")
     assert third.signing_cert.serial_number not in (second.signing_cert.serial_number, short.serial_number)
@@ -503,10 +553,12 @@ def test_concurrent_creation_threads_and_processes(tmp_path):
 def test_async_api_and_to_thread(pki, pdf_bytes):
     async def main():
         signer = pki.staff_signer("jperez", "Juana Pérez Quispe")
-        a = await signing.async_sign_pdf(pdf_bytes, signer=signer, timestamper=pki.timestamper(), reason="async",
-                                         verify_url=URL)
-        b = await asyncio.to_thread(signing.sign_pdf, pdf_bytes, signer=signer, timestamper=pki.timestamper(),
-                                    reason="hilo", verify_url=URL)
+        a = await signing.async_sign_pdf(
+            pdf_bytes, signer=signer, timestamper=pki.timestamper(), reason="async", verify_url=URL
+        )
+        b = await asyncio.to_thread(
+            signing.sign_pdf, pdf_bytes, signer=signer, timestamper=pki.timestamper(), reason="hilo", verify_url=URL
+        )
         ra = await signing.async_validate_pdf(a, **trust(pki))
         rb = await asyncio.to_thread(signing.validate_pdf, b, **trust(pki))
         # A blocking call from inside the loop still works (it runs on a helper thread).
@@ -516,5 +568,3 @@ def test_async_api_and_to_thread(pki, pdf_bytes):
 
     ra, rb, rc = run_async(main())
     assert ra.verdict == rb.verdict == rc.verdict == VALIDO
-
-
