@@ -10,7 +10,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import one_page_pdf, p95
@@ -154,7 +154,7 @@ def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     sha = hashlib.sha256(pdf).hexdigest()
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     conn.execute("INSERT OR IGNORE INTO casecounter (year, last) VALUES (2026, 0)")
     t0 = time.perf_counter()
     for i in range(N):

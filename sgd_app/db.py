@@ -7,17 +7,20 @@ failing with "database is locked" half-way. PostgreSQL is used when the URL says
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from sgd_app.domain import models  # noqa: F401  (registers the tables)
-from sgd_app.domain import digitize, search  # noqa: F401  (their tables too)
+from sgd_app.domain import (  # noqa: F401  (their tables too)
+    digitize,
+    models,
+    search,
+)
 
 _IMMEDIATE = "sgd_immediate"
 
@@ -27,7 +30,7 @@ after_commit_hooks: list = []
 
 
 @event.listens_for(Session, "after_commit")
-def _after_commit(session) -> None:  # noqa: ANN001
+def _after_commit(session) -> None:
     from sgd_app.domain.summaries import CHANGED
 
     if session.info.pop(CHANGED, False):
@@ -41,7 +44,7 @@ def _after_commit(session) -> None:  # noqa: ANN001
 
 
 @event.listens_for(Session, "after_rollback")
-def _after_rollback(session) -> None:  # noqa: ANN001
+def _after_rollback(session) -> None:
     from sgd_app.domain.summaries import CHANGED
 
     session.info.pop(CHANGED, None)
@@ -61,7 +64,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(eng, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -70,7 +73,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(eng, "begin")
-        def _begin(conn):  # noqa: ANN001
+        def _begin(conn):
             if conn.get_execution_options().get(_IMMEDIATE):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
@@ -93,7 +96,7 @@ def engine() -> Engine:
     return _override or _configured_engine()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _configured_engine() -> Engine:
     from sgd_app import settings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
@@ -72,7 +72,7 @@ def generate(
         start_seq = conn.execute(select(CaseCounter.last).where(CaseCounter.year == year)).scalar() or 0
         first_party = (conn.execute(select(Party.id).order_by(Party.id.desc()).limit(1)).scalar() or 0) + 1
     days = [date(year, 1, 1) + timedelta(days=i) for i in range(365 if year % 4 else 366)]
-    today = datetime.now(timezone.utc).astimezone(LIMA).date()
+    today = datetime.now(UTC).astimezone(LIMA).date()
     days = [d for d in days if d <= today] or days[:1]
     weights = [_peak_weight(d) for d in days]
     n_parties = max(1, n_cases // 3)
@@ -106,9 +106,7 @@ def generate(
         for day in filed_days:
             seq += 1
             pid, unit, deadline = rng.choice(procs)
-            received = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), LIMA).astimezone(
-                timezone.utc
-            )
+            received = datetime.combine(day, time(rng.randint(0, 23), rng.randint(0, 59)), LIMA).astimezone(UTC)
             filed = cal.first_business_day_from(day)
             due = cal.add_business_days(filed, deadline)
             age = (today - day).days

@@ -30,9 +30,11 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time as dtime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, select, update
@@ -46,7 +48,7 @@ from sgd_app.domain.models import JobRun, utcnow
 log = logging.getLogger("sgd.jobs")
 
 LIMA = ZoneInfo(settings.TIMEZONE)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAILY = re.compile(r"^daily@([01]\d|2[0-3]):([0-5]\d)$")
 _KEEP_INTERVAL_RUNS = timedelta(days=2)  # older JobRun rows of interval jobs are pruned
 _MAX_DETAIL = 2000
@@ -85,7 +87,7 @@ class Job:
 def _utc(dt: datetime | None) -> datetime:
     if dt is None:
         return utcnow()
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _interval_period(every: timedelta, now: datetime) -> str:
@@ -176,21 +178,21 @@ def run_due(engine: Engine, jobs: Iterable[Job], now: datetime | None = None) ->
         try:
             if not claim_run(engine, job, period, now):
                 continue
-        except Exception:  # noqa: BLE001 — database unavailable: try again next tick
+        except Exception:
             log.exception("No se pudo registrar la ejecución de %s (%s)", job.name, period)
             continue
         try:
             result = job.fn(engine, now)
-        except Exception:  # noqa: BLE001 — the scheduler outlives any job's failure
+        except Exception:
             log.exception("La tarea %s (%s) falló; se reintentará", job.name, period)
             try:
                 _release(engine, job, period)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("No se pudo liberar la ejecución de %s (%s)", job.name, period)
             continue
         try:
             _finish(engine, job, period, "" if result is None else str(result), now)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("No se pudo cerrar la ejecución de %s (%s)", job.name, period)
         done.append(job.name)
     return done
@@ -247,7 +249,7 @@ async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float 
                 await asyncio.to_thread(run_due, db.engine(), current)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 — keep ticking whatever happens
+        except Exception:
             log.exception("Error en el planificador de tareas")
         await asyncio.sleep(tick_seconds)
 

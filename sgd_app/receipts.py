@@ -73,9 +73,8 @@ def _pages(pdf: bytes) -> int:
 def render(number: str) -> bytes | None:
     from sqlmodel import select
 
-    from sgd_app.domain.models import Expediente
-
     from sgd_app.domain.documents import FileStore
+    from sgd_app.domain.models import Expediente
 
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).first()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import live
 from sgd_app.api import BodyLimit, api
 from sgd_app.components.ui import connection_banner
+from sgd_app.domain import digitize
 from sgd_app.pages.admin import admin
-from sgd_app.pages.firma import firma
-from sgd_app.pages.home import home
-from sgd_app.pages.casilla import casilla
 from sgd_app.pages.buscar import buscar
 from sgd_app.pages.case import expediente
+from sgd_app.pages.casilla import casilla
+from sgd_app.pages.firma import firma
+from sgd_app.pages.home import home
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.mirador import mirador
 from sgd_app.pages.public_info import verificar
@@ -24,12 +26,10 @@ from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
+from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.reports import ReportsState
 from sgd_app.state.search import SearchState
-from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.staff import InboxState, StaffNav
-from sgd_app import live
-from sgd_app.domain import digitize
 from sgd_app.state.tablero import TableroState, feed_hub
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState

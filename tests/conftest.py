@@ -8,10 +8,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fpdf import FPDF
 from sqlalchemy import text
-
-from argon2 import PasswordHasher
 
 from sgd_app import db, seed
 from sgd_app.domain import auth

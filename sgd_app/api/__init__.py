@@ -30,7 +30,7 @@ def health() -> JSONResponse:
         with db.session() as s:
             s.exec(text("SELECT 1"))
         return JSONResponse({"status": "ok", "database": "ok"})
-    except Exception as exc:  # noqa: BLE001 — health reports, never raises
+    except Exception as exc:
         return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)
 
 
@@ -147,10 +147,11 @@ async def internal_document_pdf(doc_id: int, request: Request) -> Response:
 async def answer_pdf(number: str, t: str = "") -> Response:
     """The signed answer of a case, for whoever holds the link given after number + access key
     (tracking) or in the casilla."""
+    from sqlmodel import select
+
     from sgd_app.domain import observations
     from sgd_app.domain.documents import FileStore
     from sgd_app.domain.models import Expediente
-    from sqlmodel import select
 
     if not (t and auth.check_token(settings.secret_key(), "respuesta", number, t)):
         return JSONResponse(
@@ -301,7 +302,7 @@ class BodyLimit:
 
         try:
             await self.app(scope, guarded_receive, tracking_send)
-        except Exception as exc:  # noqa: BLE001 — after a refusal the app's error is expected
+        except Exception as exc:
             if not refused and not isinstance(exc, _BodyTooLarge):
                 raise
 
@@ -328,7 +329,7 @@ async def _too_large(send, limit: int) -> None:
 
 from sgd_app.api.reports import router as _reports_router
 
-api.include_router(_reports_router)  # noqa: E402,E702 — /api/v1/reportes/*
+api.include_router(_reports_router)
 from sgd_app.api.search import router as _search_router
 
-api.include_router(_search_router)  # noqa: E402,E702 — /api/v1/buscar
+api.include_router(_search_router)

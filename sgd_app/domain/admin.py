@@ -9,9 +9,10 @@ the caller wraps the call in ``with db.write_session() as s:`` (which rolls back
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, update
@@ -62,7 +63,7 @@ def _active_admin_ids(session: Session, *, except_user: int | None = None, excep
         .join(User, User.id == Membership.user_id)
         .join(Unit, Unit.id == Membership.unit_id)
         .where(Membership.role == "admin", User.active == True, Unit.active == True)
-    )  # noqa: E712
+    )
     return {uid for uid, unit_id in session.exec(q).all() if uid != except_user and unit_id != except_unit}
 
 

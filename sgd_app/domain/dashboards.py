@@ -14,11 +14,13 @@ import hashlib
 import heapq
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import false, func, select as sa_select, text
+from sqlalchemy import false, func, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from sgd_app.domain import reports, routing, summaries

@@ -67,10 +67,10 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Sequence
 
 import pikepdf
 from sqlalchemy import Index, and_, insert, literal, or_, select, update
@@ -173,7 +173,7 @@ class DigitizeJob(SQLModel, table=True):
 
     __table_args__ = (Index("ix_digitizejob_due", "status", "next_attempt_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     document_id: int = Field(foreign_key="document.id", unique=True)
     status: str = Field(default=PENDING, max_length=12)  # pendiente / procesando / listo / error
     progress: int = 0  # 0..100
@@ -182,12 +182,12 @@ class DigitizeJob(SQLModel, table=True):
     method: str = Field(default="", max_length=10)  # texto / ocr / ninguno, once done
     attempts: int = 0  # claims so far (a crash counts)
     next_attempt_at: datetime = Field(default_factory=utcnow)
-    lease_until: Optional[datetime] = None
+    lease_until: datetime | None = None
     claim_token: str = Field(default="", max_length=32)
     last_error: str = Field(default="", max_length=_MAX_ERROR)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    finished_at: Optional[datetime] = None
+    finished_at: datetime | None = None
 
 
 _t = DigitizeJob.__table__
@@ -198,7 +198,7 @@ def _utc(dt: datetime | None) -> datetime | None:
     """Aware UTC (SQLite hands back naive datetimes: they are stored as UTC)."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _one_line(text: str, limit: int = _MAX_ERROR) -> str:
@@ -230,7 +230,7 @@ def _layout(imgwidthpx: int, imgheightpx: int, ndpi: tuple[float, float]):
     that is absurd (no resolution in the file, a phone photo at 72 ppp): then fit into A4."""
     xdpi, ydpi = (ndpi[0] or 96), (ndpi[1] or 96)
     w, h = imgwidthpx * 72.0 / xdpi, imgheightpx * 72.0 / ydpi
-    if _MIN_PAGE_PT <= min(w, h) and max(w, h) <= _MAX_PAGE_PT:
+    if min(w, h) >= _MIN_PAGE_PT and max(w, h) <= _MAX_PAGE_PT:
         return w, h, w, h
     page_w, page_h = _A4 if imgheightpx >= imgwidthpx else (_A4[1], _A4[0])
     scale = min(page_w / imgwidthpx, page_h / imgheightpx)
@@ -295,7 +295,7 @@ def assemble_pdf(
             raise InvalidInput(
                 field, MSG_IMAGE_TOO_LARGE.format(n=n, mpx=f"más de {page_limit_px // 1_000_000}")
             ) from None
-        except Exception:  # noqa: BLE001 — PIL raises many kinds for broken files
+        except Exception:
             raise InvalidInput(field, MSG_BAD_IMAGE.format(n=n)) from None
         pages += len(frames)
         direct = kind == "jpeg" and frames[0][2] in ("L", "RGB", "CMYK")
@@ -307,16 +307,16 @@ def assemble_pdf(
                 img2pdf.convert(data, layout_fun=_layout, rotation=img2pdf.Rotation.ifvalid)
                 parts.append(data)
                 converted = True
-            except Exception:  # noqa: BLE001 — a mode or compression img2pdf can't embed as-is
+            except Exception:
                 converted = False
         if not converted:
             try:
                 parts.extend(_flatten_frames(data, kind))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 raise InvalidInput(field, MSG_BAD_IMAGE.format(n=n)) from None
     try:
         pdf = img2pdf.convert(*parts, layout_fun=_layout, rotation=img2pdf.Rotation.ifvalid)
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise InvalidInput(field, MSG_BAD_IMAGE.format(n=1 if len(images) == 1 else "reunida")) from None
     if len(pdf) > max_bytes:
         raise InvalidInput(field, MSG_IMAGES_TOO_BIG.format(limit=_mb(max_bytes)))
@@ -429,7 +429,7 @@ def _page_images(pdf: pikepdf.Pdf) -> list[bool]:
 def _analyse(data: bytes, workdir: Path) -> _Analysis:
     try:
         pdf = pikepdf.Pdf.open(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 — not a PDF pikepdf can read
+    except Exception:
         raise _Permanent(ERR_NOT_PDF) from None
     with pdf:
         signed = _has_signature(pdf)
@@ -498,7 +498,7 @@ def _extract_pages_pdfium(data: bytes) -> list[str]:
 
     try:
         doc = pdfium.PdfDocument(data)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _Retryable(ERR_EXTRACT.format(detail=_one_line(exc, 200))) from None
     try:
         out = []
@@ -588,7 +588,7 @@ if __name__ == "__main__":
 _EOF = object()
 
 
-def _pump(stream, lines: "queue.Queue") -> None:
+def _pump(stream, lines: queue.Queue) -> None:
     try:
         for raw in iter(stream.readline, b""):
             lines.put(raw)
@@ -1005,7 +1005,7 @@ class _Progress:
         values.update(lease_until=now + timedelta(seconds=self.lease_seconds), updated_at=now)
         try:
             ours = _update_job(self.engine, self.job, values)
-        except Exception:  # noqa: BLE001 — the database hiccuped: keep working, the lease may hold
+        except Exception:
             log.warning("No se pudo actualizar el avance del trabajo %s", self.job.id, exc_info=True)
             return
         self.last_write = time.monotonic()
@@ -1076,7 +1076,7 @@ def _process(job: _Claimed, data: bytes, store: FileStore, prog: _Progress, work
                 raise _Retryable(ERR_OCR_OUTPUT)
     except _Retryable:
         raise
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise _Retryable(ERR_OCR_OUTPUT) from None
     prog.report(STAGE_EXTRACTING, 93)
     text = _join_pages(_extract_pages(derivative, workdir, pages=pages))
@@ -1225,7 +1225,7 @@ def run_next(
         _drop_derivative(store, result)
         log.warning("Documento %s: %s (intento %s)", job.document_id, failure.message, job.attempts)
         _quietly(_record_failure, engine, job, failure, clock())
-    except Exception as exc:  # noqa: BLE001 — a bug or an odd file must not kill the worker
+    except Exception as exc:
         _drop_derivative(store, result)
         log.exception("Error inesperado al procesar el documento %s", job.document_id)
         _quietly(
@@ -1250,7 +1250,7 @@ def _drop_derivative(store: FileStore, result: _Result | None) -> None:
 def _quietly(fn, *args) -> None:
     try:
         fn(*args)
-    except Exception:  # noqa: BLE001 — the lease will expire and the job will be taken over
+    except Exception:
         log.exception("No se pudo registrar el estado del trabajo de digitalización")
 
 
@@ -1273,7 +1273,7 @@ async def worker_loop(
                 ran = await asyncio.to_thread(run_next, engine or db.engine(), store, stop=stop)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 — database down, ...: try again after a pause
+            except Exception:
                 log.exception("Error en el trabajador de digitalización")
                 ran = False
             if not ran:
@@ -1283,27 +1283,27 @@ async def worker_loop(
 
 
 __all__ = [
+    "DIGITAL",
+    "DONE",
+    "ERROR",
+    "MAX_ATTEMPTS",
+    "METHOD_NONE",
+    "METHOD_OCR",
+    "METHOD_TEXT",
+    "PENDING",
+    "PROCESSING",
+    "SCANNED",
+    "SIGNED",
     "DigitizeJob",
     "assemble_pdf",
+    "backoff",
     "classify",
-    "extract_text",
     "enqueue",
     "enqueue_case",
     "enqueue_missing",
-    "retry",
+    "extract_text",
     "progress",
+    "retry",
     "run_next",
     "worker_loop",
-    "backoff",
-    "PENDING",
-    "PROCESSING",
-    "DONE",
-    "ERROR",
-    "SIGNED",
-    "DIGITAL",
-    "SCANNED",
-    "METHOD_TEXT",
-    "METHOD_OCR",
-    "METHOD_NONE",
-    "MAX_ATTEMPTS",
 ]

@@ -15,10 +15,10 @@ Rules kept here:
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Sequence
 
 from fpdf import FPDF
 from sqlalchemy import update

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
@@ -492,7 +493,7 @@ def _remove_unreferenced(session: Session, store: FileStore, shas: list[str]) ->
     for sha in shas:
         try:
             in_use = session.exec(select(func.count()).select_from(Document).where(Document.sha256 == sha)).one()
-        except Exception:  # noqa: BLE001 — database unreachable: keep the file rather than risk loss
+        except Exception:
             continue
         if not in_use:
             store.remove(sha)

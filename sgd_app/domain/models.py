@@ -6,42 +6,42 @@ dates in the institution's calendar (America/Lima).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------- organisation and staff
 class Unit(SQLModel, table=True):
     """Organisational unit: dirección, oficina, órgano desconcentrado (OD) or temporary unit."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, unique=True, max_length=20)
     name: str = Field(max_length=200)
     kind: str = Field(default="oficina", max_length=20)  # direccion / oficina / od / temporal
-    parent_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
     place: str = Field(default="Lima", max_length=80)
     active: bool = True
     # Temporary units (e.g. a special electoral jury) exist only for a date range.
-    valid_from: Optional[date] = None
-    valid_to: Optional[date] = None
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class User(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True, max_length=60)
     full_name: str = Field(max_length=200)
     email: str = Field(default="", max_length=200)
     password_hash: str = Field(default="", max_length=200)
     active: bool = True
     failed_logins: int = 0
-    locked_until: Optional[datetime] = None
+    locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -49,7 +49,7 @@ class Membership(SQLModel, table=True):
     """A user's role in a unit. A user can belong to several units."""
 
     __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     role: str = Field(max_length=20)  # clerk / officer / head / manager / admin
@@ -58,13 +58,13 @@ class Membership(SQLModel, table=True):
 class StaffSession(SQLModel, table=True):
     """Server-side session. Only the SHA-256 of the opaque token is stored."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(index=True, unique=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    revoked_at: Optional[datetime] = None
+    revoked_at: datetime | None = None
     ip: str = Field(default="", max_length=64)
 
 
@@ -81,7 +81,7 @@ class Throttle(SQLModel, table=True):
 class Procedure(SQLModel, table=True):
     """A procedure of the catalogue (TUPA / services)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(index=True, unique=True, max_length=20)
     name: str = Field(max_length=300)
     description: str = Field(default="", max_length=2000)
@@ -108,7 +108,7 @@ class Party(SQLModel, table=True):
     """A filer: person or organisation, identified by document type and number."""
 
     __table_args__ = (UniqueConstraint("doc_type", "doc_number"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     doc_type: str = Field(max_length=10)  # DNI / CE / RUC / PAS
     doc_number: str = Field(max_length=20, index=True)
     name: str = Field(max_length=300)
@@ -134,7 +134,7 @@ class Expediente(SQLModel, table=True):
         # The dashboard's most overdue cases: per (unit, status), in step-deadline order.
         Index("ix_expediente_due", "current_unit_id", "status", "current_due_on"),
     )
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=20)  # "2026-0000123"
     year: int
     seq: int
@@ -149,23 +149,23 @@ class Expediente(SQLModel, table=True):
     filed_on: date  # legal filing day (Ley 31465: next business day when not a business day)
     due_on: date  # legal deadline, in business days from filed_on
     # Deadline of the current step (a derivation may set a shorter one): min(step, legal).
-    current_due_on: Optional[date] = None
+    current_due_on: date | None = None
     current_unit_id: int = Field(foreign_key="unit.id")
-    current_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    current_user_id: int | None = Field(default=None, foreign_key="user.id")
     # True from a derivation until the destination acknowledges receipt (recibir).
     awaiting_receipt: bool = True
     # Optimistic concurrency: every action bumps it; an action on a stale version is refused.
     version: int = 1
-    accumulated_into_id: Optional[int] = Field(default=None, foreign_key="expediente.id")
-    closed_at: Optional[datetime] = None
+    accumulated_into_id: int | None = Field(default=None, foreign_key="expediente.id")
+    closed_at: datetime | None = None
     access_key_hash: str = Field(max_length=64)
     folios: int = 0
-    registered_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    registered_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Document(SQLModel, table=True):
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     kind: str = Field(max_length=20)  # solicitud / anexo / escrito / memorando / ... / cargo
     role: str = Field(default="principal", max_length=20)  # principal / anexo
@@ -176,10 +176,10 @@ class Document(SQLModel, table=True):
     pages: int
     mime: str = Field(default="application/pdf", max_length=100)
     number: str = Field(default="", max_length=80)  # internal documents only
-    author_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
     signed: bool = False
     # Code printed in the QR of a signed document or sealed receipt (public verification).
-    verify_code: Optional[str] = Field(default=None, max_length=32, index=True)
+    verify_code: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -191,30 +191,30 @@ class Movement(SQLModel, table=True):
         Index("ix_movement_from_action", "from_unit_id", "action", "created_at"),  # Enviados
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     action: str = Field(max_length=20)  # registrar / derivar / copia / devolver / observar / ...
-    from_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
-    to_unit_id: Optional[int] = Field(default=None, foreign_key="unit.id", index=True)
-    to_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    actor_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")  # delegation
+    from_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    to_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    to_user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="user.id")  # delegation
     instructions: str = Field(default="", max_length=2000)
     priority: str = Field(default="normal", max_length=12)
-    due_on: Optional[date] = None
+    due_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    received_at: Optional[datetime] = None
-    received_by_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    received_at: datetime | None = None
+    received_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Note(SQLModel, table=True):
     """A note (anotación) on a case, visible to whoever can see the case."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     author_id: int = Field(foreign_key="user.id")
-    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")
-    unit_id: Optional[int] = Field(default=None, foreign_key="unit.id")
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="user.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
     text: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -222,14 +222,14 @@ class Note(SQLModel, table=True):
 class Delegation(SQLModel, table=True):
     """Subrogación: a head lets another official act for them in a unit for a date range."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     from_user_id: int = Field(foreign_key="user.id", index=True)
     to_user_id: int = Field(foreign_key="user.id", index=True)
     starts_on: date
     ends_on: date
     created_at: datetime = Field(default_factory=utcnow)
-    revoked_at: Optional[datetime] = None
+    revoked_at: datetime | None = None
 
 
 # ---------------------------------------------------------------- audit
@@ -263,7 +263,7 @@ class InternalDocument(SQLModel, table=True):
     edited — a correction is a new document that references it."""
 
     __table_args__ = (UniqueConstraint("unit_id", "doc_type", "year", "seq"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
     doc_type: str = Field(max_length=20)  # memorando / informe / oficio / carta / resolucion
@@ -273,31 +273,31 @@ class InternalDocument(SQLModel, table=True):
     recipients: str = Field(default="", max_length=1000)  # "Para" block, one per line
     reference: str = Field(default="", max_length=500)
     author_id: int = Field(foreign_key="user.id")
-    replaces_id: Optional[int] = Field(default=None, foreign_key="internaldocument.id")
-    year: Optional[int] = None
-    seq: Optional[int] = None
+    replaces_id: int | None = Field(default=None, foreign_key="internaldocument.id")
+    year: int | None = None
+    seq: int | None = None
     number: str = Field(default="", max_length=80, index=True)
     verify_code: str = Field(default="", max_length=32, index=True)  # for the QR / verification page
     current_sha256: str = Field(default="", max_length=64)  # latest revision (frozen, then signed)
-    document_id: Optional[int] = Field(default=None, foreign_key="document.id")  # when fully signed
+    document_id: int | None = Field(default=None, foreign_key="document.id")  # when fully signed
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    signed_at: Optional[datetime] = None
+    signed_at: datetime | None = None
 
 
 class SignatureStep(SQLModel, table=True):
     """One signature a document needs: a visto bueno or the firma, in order."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     internal_document_id: int = Field(foreign_key="internaldocument.id", index=True)
     signer_id: int = Field(foreign_key="user.id", index=True)
     role: str = Field(max_length=12)  # visto_bueno / firma
     position: int = 0  # steps with the same position may sign in any order (parallel)
     status: str = Field(default="pendiente", max_length=12)  # pendiente / firmado / rechazado
     comment: str = Field(default="", max_length=1000)
-    signed_at: Optional[datetime] = None
-    on_behalf_of_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    signed_at: datetime | None = None
+    on_behalf_of_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class DocCounter(SQLModel, table=True):
@@ -312,11 +312,11 @@ class DocCounter(SQLModel, table=True):
 class Signature(SQLModel, table=True):
     """Who signed what, when, with which certificate and level (also for sealed receipts)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     sha256_after: str = Field(max_length=64, index=True)  # the file that carries this signature
-    internal_document_id: Optional[int] = Field(default=None, foreign_key="internaldocument.id")
-    expediente_id: Optional[int] = Field(default=None, foreign_key="expediente.id", index=True)
-    signer_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    internal_document_id: int | None = Field(default=None, foreign_key="internaldocument.id")
+    expediente_id: int | None = Field(default=None, foreign_key="expediente.id", index=True)
+    signer_id: int | None = Field(default=None, foreign_key="user.id")
     signer_name: str = Field(max_length=200)
     role: str = Field(max_length=12)  # visto_bueno / firma / sello
     level: str = Field(max_length=8)
@@ -328,7 +328,7 @@ class Signature(SQLModel, table=True):
 class Observation(SQLModel, table=True):
     """Art. 136 TUO Ley 27444: all observations of a filing in one act; 2 business days to fix."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     items: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     made_by_id: int = Field(foreign_key="user.id")
@@ -336,7 +336,7 @@ class Observation(SQLModel, table=True):
     observed_on: date  # legal date of the notification (clock stops from here)
     deadline_on: date  # last business day to fix
     status: str = Field(default="abierta", max_length=12, index=True)  # abierta / subsanada / vencida
-    fixed_at: Optional[datetime] = None
+    fixed_at: datetime | None = None
     fix_note: str = Field(default="", max_length=2000)
 
 
@@ -344,12 +344,12 @@ class CasillaAccount(SQLModel, table=True):
     """A filer's electronic mailbox (casilla electrónica), opened with their document number and
     a one-time code sent to their verified e-mail."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     party_id: int = Field(foreign_key="party.id", unique=True)
     email: str = Field(max_length=200)
-    email_verified_at: Optional[datetime] = None
+    email_verified_at: datetime | None = None
     code_hash: str = Field(default="", max_length=64)
-    code_expires_at: Optional[datetime] = None
+    code_expires_at: datetime | None = None
     failed_codes: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -357,44 +357,44 @@ class CasillaAccount(SQLModel, table=True):
 class Notice(SQLModel, table=True):
     """A notice deposited in a filer's casilla: legally notified when deposited (rule 9)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     party_id: int = Field(foreign_key="party.id", index=True)
-    expediente_id: Optional[int] = Field(default=None, foreign_key="expediente.id", index=True)
+    expediente_id: int | None = Field(default=None, foreign_key="expediente.id", index=True)
     kind: str = Field(max_length=20)  # observacion / respuesta / no_presentado / aviso
     title: str = Field(max_length=300)
     body: str = ""
-    document_id: Optional[int] = Field(default=None, foreign_key="document.id")
+    document_id: int | None = Field(default=None, foreign_key="document.id")
     deposited_at: datetime = Field(default_factory=utcnow)
-    read_at: Optional[datetime] = None
+    read_at: datetime | None = None
 
 
 class OutboxMessage(SQLModel, table=True):
     """Outgoing e-mail, written in the same transaction as the change that causes it; a job
     delivers it with retries, so nothing is lost while the SMTP server is down."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     to_addr: str = Field(max_length=200)
     subject: str = Field(max_length=300)
     body: str = ""
-    dedupe_key: Optional[str] = Field(default=None, max_length=200, unique=True)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
     status: str = Field(default="pendiente", max_length=12, index=True)  # pendiente / enviando / enviado
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
-    lease_until: Optional[datetime] = None
+    lease_until: datetime | None = None
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
-    sent_at: Optional[datetime] = None
+    sent_at: datetime | None = None
 
 
 class JobRun(SQLModel, table=True):
     """One run of a scheduled job for one period (e.g. the digest of 2026-11-30): the unique key
     makes a restart neither miss nor repeat it."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     job: str = Field(max_length=60)
     period: str = Field(max_length=60)
     started_at: datetime = Field(default_factory=utcnow)
-    finished_at: Optional[datetime] = None
+    finished_at: datetime | None = None
     detail: str = Field(default="", max_length=2000)
 
     __table_args__ = (UniqueConstraint("job", "period"),)

@@ -22,11 +22,11 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Iterable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import and_, func, or_, select
@@ -208,7 +208,7 @@ class _Claimed:
 
 def _utc(dt: datetime) -> datetime:
     """Aware UTC (SQLite hands back naive datetimes: they are stored as UTC)."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def message_id(outbox_id: int, public_url: str) -> str:

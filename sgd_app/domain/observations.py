@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import date, datetime, timedelta
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
-from sgd_app.domain.intake import IncomingFile, MAX_ANNEXES, _safe_filename, screen_file
+from sgd_app.domain.intake import MAX_ANNEXES, IncomingFile, _safe_filename, screen_file
 from sgd_app.domain.models import CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party, utcnow
 
 FIX_DAYS = 2
@@ -36,9 +36,8 @@ MAX_CODE_FAILURES = 5
 
 
 def _aware(dt: datetime) -> datetime:
-    from datetime import timezone
 
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _lima_day(dt: datetime) -> date:

@@ -77,7 +77,7 @@ import re
 import secrets
 import threading
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from asn1crypto import pem as asn1_pem
@@ -280,7 +280,7 @@ _REASONS = {r.name: r for r in x509.ReasonFlags}
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -311,7 +311,7 @@ def _name(common_name: str, institution: str, unit: str | None = None, uid: str 
 class _Identity:
     """A certificate with its decrypted key (cryptography objects) and the asn1crypto cert."""
 
-    __slots__ = ("cert", "key", "asn1", "stat")
+    __slots__ = ("asn1", "cert", "key", "stat")
 
     def __init__(self, cert: x509.Certificate, key, stat: tuple | None = None):
         self.cert, self.key, self.stat = cert, key, stat

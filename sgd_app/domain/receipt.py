@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime
+from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -32,9 +32,9 @@ from PIL import Image
 __all__ = [
     "ReceiptData",
     "ReceiptFile",
-    "render_receipt_pdf",
     "format_size",
     "pdf_safe",
+    "render_receipt_pdf",
     "wrap_text",
 ]
 
@@ -206,7 +206,7 @@ def _date_es(d: date) -> str:
 
 def _lima(dt: datetime) -> datetime:
     if dt.tzinfo is None:  # SQLite hands back naive datetimes: they are stored as UTC
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(LIMA)
 
 
@@ -255,7 +255,7 @@ _PT_TO_MM = 25.4 / 72
 _BREAK_AFTER = frozenset("_-./?&=,;")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _widths(font_key: str) -> dict[str, int]:
     """Glyph widths (1/1000 em) of a core font, keyed by the unicode character (cp1252)."""
     table = CORE_FONTS_CHARWIDTHS[font_key]
@@ -566,7 +566,7 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
     pdf.set_lang("es-PE")
     received_utc = data.received_at
     if received_utc.tzinfo is None:
-        received_utc = received_utc.replace(tzinfo=timezone.utc)
+        received_utc = received_utc.replace(tzinfo=UTC)
     pdf.set_creation_date(received_utc)  # same data -> same bytes
     pdf.add_page()
 

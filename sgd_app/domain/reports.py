@@ -9,9 +9,10 @@ this module.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Iterator, Mapping, NamedTuple
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import false, func
 from sqlmodel import Session, select
@@ -207,7 +208,7 @@ class ReportRow(NamedTuple):
 
 
 def _lima(dt: datetime) -> datetime:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(LIMA)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(LIMA)
 
 
 def iter_rows(session: Session, query, batch: int = 2000, limit: int | None = None) -> Iterator[ReportRow]:
@@ -316,7 +317,7 @@ def aggregates_naive(
     last = 0
     q = select(Expediente.id, Expediente.filed_on, Expediente.due_on, Expediente.closed_at).where(
         *clauses, Expediente.status == "atendido", Expediente.closed_at != None
-    )  # noqa: E711
+    )
     while True:
         chunk = session.exec(q.where(Expediente.id > last).order_by(Expediente.id).limit(batch)).all()
         for cid, filed_on, due_on, closed_at in chunk:

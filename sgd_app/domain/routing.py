@@ -9,9 +9,10 @@ gets Conflict); writes the route step, the case and an audit event in the caller
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import func, literal, null, or_, update
 from sqlmodel import Session, select

@@ -45,10 +45,11 @@ import re
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
@@ -86,12 +87,97 @@ MSG_SLOW = "La búsqueda con «*» abarca demasiadas palabras: escriba más letr
 # The most frequent Spanish function words: left out of a query (as PostgreSQL's spanish
 # configuration does) unless quoted or the query has nothing else.
 STOPWORDS = frozenset(
-    """
-a al algo algunas algunos ante antes como con contra cual cuando de del desde donde durante e el ella
-ellas ellos en entre era es esa esas ese eso esos esta estas este esto estos fue ha hasta hay la las le
-les lo los mas me mi mucho muy nada ni no nos o otra otras otro otros para pero poco por porque que
-quien se sea ser si sin sobre su sus tambien tanto te tiene todo todos tu un una uno unos y ya yo
-""".split()
+    [
+        "a",
+        "al",
+        "algo",
+        "algunas",
+        "algunos",
+        "ante",
+        "antes",
+        "como",
+        "con",
+        "contra",
+        "cual",
+        "cuando",
+        "de",
+        "del",
+        "desde",
+        "donde",
+        "durante",
+        "e",
+        "el",
+        "ella",
+        "ellas",
+        "ellos",
+        "en",
+        "entre",
+        "era",
+        "es",
+        "esa",
+        "esas",
+        "ese",
+        "eso",
+        "esos",
+        "esta",
+        "estas",
+        "este",
+        "esto",
+        "estos",
+        "fue",
+        "ha",
+        "hasta",
+        "hay",
+        "la",
+        "las",
+        "le",
+        "les",
+        "lo",
+        "los",
+        "mas",
+        "me",
+        "mi",
+        "mucho",
+        "muy",
+        "nada",
+        "ni",
+        "no",
+        "nos",
+        "o",
+        "otra",
+        "otras",
+        "otro",
+        "otros",
+        "para",
+        "pero",
+        "poco",
+        "por",
+        "porque",
+        "que",
+        "quien",
+        "se",
+        "sea",
+        "ser",
+        "si",
+        "sin",
+        "sobre",
+        "su",
+        "sus",
+        "tambien",
+        "tanto",
+        "te",
+        "tiene",
+        "todo",
+        "todos",
+        "tu",
+        "un",
+        "una",
+        "uno",
+        "unos",
+        "y",
+        "ya",
+        "yo",
+    ]
 )
 
 

@@ -91,13 +91,13 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import content, generic, layout
-from pyhanko.pdf_utils.font.basic import COURIER_META, SimpleFontEngine, SimpleFontEngineFactory
 from pyhanko.pdf_utils.font.api import ShapeResult
+from pyhanko.pdf_utils.font.basic import COURIER_META, SimpleFontEngine, SimpleFontEngineFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
@@ -636,7 +636,7 @@ def _file_report(data: bytes, verdict: str, reasons: Iterable[str], sigs=(), n_t
         signatures=tuple(sigs),
         document_timestamps=n_ts,
         sha256=hashlib.sha256(data).hexdigest(),
-        validated_at=datetime.now(timezone.utc),
+        validated_at=datetime.now(UTC),
     )
 
 

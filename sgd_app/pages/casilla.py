@@ -15,7 +15,8 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.state.casilla import DOC_OPTIONS, CasillaState as K
+from sgd_app.state.casilla import DOC_OPTIONS
+from sgd_app.state.casilla import CasillaState as K
 
 _INPUT = {
     "width": "100%",

@@ -20,7 +20,8 @@ from sgd_app.components.ui import (
     shell,
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
-from sgd_app.state.intake import STEPS, IntakeState as S
+from sgd_app.state.intake import STEPS
+from sgd_app.state.intake import IntakeState as S
 
 MAX_MAIN = 20 * 1024 * 1024
 MAX_ANNEX = 10 * 1024 * 1024

@@ -7,7 +7,6 @@ import reflex as rx
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, secondary_button, shell
 from sgd_app.state.verify import VerifyState as V
 
-
 VERDICT_COLORS = {
     "VÁLIDO": ("#146c2e", "#e8f5ec"),
     "NO VÁLIDO": ("#b42318", "#fdecea"),

@@ -7,7 +7,8 @@ import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, shell
 from sgd_app.pages.staff import staff_bar
-from sgd_app.state.tablero import DashboardFeed as D, TableroState as T
+from sgd_app.state.tablero import DashboardFeed as D
+from sgd_app.state.tablero import TableroState as T
 
 _IN = {
     "width": "100%",

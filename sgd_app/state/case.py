@@ -257,7 +257,7 @@ class CaseState(rx.State):
                 select(User.id, User.full_name)
                 .join(Membership, Membership.user_id == User.id)
                 .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)
-            ).all()  # noqa: E712
+            ).all()
             self.head_options = [[str(uid), name] for uid, name in heads]
 
     @rx.event(background=True)

@@ -38,7 +38,7 @@ def sign_batch(who, todo: list[tuple[str, str]], passphrase: str | None = None):
             yield {"title": number, "ok": "1", "message": "Firmado"}
         except DomainError as exc:
             yield {"title": title, "ok": "", "message": exc.message}
-        except Exception:  # noqa: BLE001 — reported to the user, logged for the operator
+        except Exception:
             import logging
 
             logging.getLogger(__name__).exception("Fallo al firmar el paso %s", step_id)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import reflex as rx
 
-from sgd_app import db, settings
-from sgd_app import receipts
+from sgd_app import db, receipts, settings
 from sgd_app.domain import intake
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore, screen_pdf
@@ -492,7 +491,7 @@ class IntakeState(rx.State):
             self._unstage(att_id)
         try:  # the sealed receipt (PAdES B-T with the institution's seal); the filing stands without it
             await asyncio.to_thread(receipts.seal_and_file, case.number)
-        except Exception:  # noqa: BLE001 — logged; the download then renders an unsealed copy
+        except Exception:
             import logging
 
             logging.getLogger(__name__).exception("No se pudo sellar el cargo de %s", case.number)

@@ -25,7 +25,7 @@ def session_token(state: rx.State) -> str:
     jar = SimpleCookie()
     try:
         jar.load(raw)
-    except Exception:  # noqa: BLE001 — a malformed cookie header means no session
+    except Exception:
         return ""
     morsel = jar.get(settings.SESSION_COOKIE)
     return morsel.value if morsel else ""

@@ -146,7 +146,7 @@ class TrackingState(rx.State):
     async def submit_fix(self, files: list[rx.UploadFile]):
         """The filer fixes the observations from this page (number + key proven in this tab)."""
         from sgd_app.domain.errors import DomainError
-        from sgd_app.domain.intake import IncomingFile, MAX_ANNEX_BYTES
+        from sgd_app.domain.intake import MAX_ANNEX_BYTES, IncomingFile
 
         if not self._verified_number or time.time() - self._verified_at > 1800:
             self.fix_error = "Por seguridad, vuelva a consultar su expediente con su número y clave."

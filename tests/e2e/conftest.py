@@ -27,9 +27,8 @@ def _free_port() -> int:
     IPv6. A port picked with bind(0) is an ephemeral one: an outgoing connection (e.g. to
     PostgreSQL during the set-up) can take it before the app binds it, and Reflex then exits
     with "port already in use"."""
-    import random
-
     import errno
+    import random
 
     for _ in range(200):
         port = random.randint(20000, 30000)
@@ -57,7 +56,7 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 420) -> 
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
                     return
-        except Exception:  # noqa: BLE001 — not up yet
+        except Exception:
             pass
         time.sleep(1)
     raise RuntimeError(f"the app did not start in {timeout}s:\n{log.read_text()[-4000:]}")
@@ -69,7 +68,7 @@ class _Mailbox:
     def __init__(self):
         self.messages: list[dict] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         import email
         from email import policy
 

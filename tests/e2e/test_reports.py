@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -51,7 +51,7 @@ def _insert_cases(db_url: str) -> None:
             for i in range(1, N_CASES + 1):
                 filed = date(YEAR, 3, 3) + timedelta(days=7 * (i % 30))
                 status = ("atendido", "en_tramite", "registrado", "archivado")[i % 4]
-                received = datetime(filed.year, filed.month, filed.day, 14, 0, tzinfo=timezone.utc)
+                received = datetime(filed.year, filed.month, filed.day, 14, 0, tzinfo=UTC)
                 rows.append(
                     dict(
                         number=format_number(YEAR, i),

@@ -23,7 +23,7 @@ from sgd_app.domain import auth, intake
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import StaffSession, User
-from tests.conftest import run_async, make_pdf
+from tests.conftest import make_pdf, run_async
 
 PASSWORD = "clave-demo-123"
 FILER = intake.FilerInput(
@@ -244,9 +244,8 @@ def test_logout_revokes_the_session_and_deletes_the_cookie(app_db):
     assert "path=/" in lowered
     assert settings.SESSION_COOKIE not in client.cookies
 
-    with db.session() as s:
-        with pytest.raises(NotAuthenticated):
-            auth.resolve(s, token, touch=False)
+    with db.session() as s, pytest.raises(NotAuthenticated):
+        auth.resolve(s, token, touch=False)
     rows = _sessions()
     assert len(rows) == 1 and rows[0].revoked_at is not None
     # Logging out without a cookie is harmless.

@@ -4,7 +4,7 @@ none for a rolled-back one or for a change they don't show; through Redis when i
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,7 +24,7 @@ def _file(e, store):
             ),
             subject="Constancia",
             files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
-            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc),
+            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=UTC),
         ).case.number
 
 
@@ -44,11 +44,10 @@ def test_one_signal_per_committed_change_none_on_rollback(seeded, store, signals
     assert len(signals) == 1
     rop = principal(seeded, "rop")
     n_before = len(signals)
-    with pytest.raises(RuntimeError):
-        with db.write_session(seeded) as s:
-            case = routing.get_case(s, rop, number)
-            routing.receive(s, who=rop, number=number, version=case.version)
-            raise RuntimeError("falla después del cambio")
+    with pytest.raises(RuntimeError), db.write_session(seeded) as s:
+        case = routing.get_case(s, rop, number)
+        routing.receive(s, who=rop, number=number, version=case.version)
+        raise RuntimeError("falla después del cambio")
     assert len(signals) == n_before  # rolled back: nothing to show
     with db.write_session(seeded) as s:
         case = routing.get_case(s, rop, number)

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,7 +80,7 @@ def cases(app_db):
         s.execute(
             update(Expediente)
             .where(Expediente.number == tes_cases[0])
-            .values(closed_at=datetime(2026, 3, 4, 20, 0, tzinfo=timezone.utc))
+            .values(closed_at=datetime(2026, 3, 4, 20, 0, tzinfo=UTC))
         )
     summaries.rebuild(db.engine())  # dates set by hand: the summaries are recomputed from the cases
     return {"tes": tes_cases, "rop": rop_case}

@@ -358,7 +358,7 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
     secret = "clave-de-mi-certificado-9731"
     key = rsa.generate_private_key(65537, 2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ana Torres Delgado")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import exc, text
@@ -19,7 +19,7 @@ from sgd_app.domain import audit
 from sgd_app.domain.audit import GENESIS, verify, verify_chain
 from sgd_app.domain.models import AuditEvent, AuditHead
 
-T0 = datetime(2026, 11, 27, 15, 0, 0, 123456, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 15, 0, 0, 123456, tzinfo=UTC)
 
 
 def record_n(engine, n: int, *, actor: str = "user:1") -> None:
@@ -183,10 +183,9 @@ def test_several_events_in_one_transaction_and_rollback_leaves_no_trace(engine):
     with db.write_session(engine) as s:
         for i in range(3):
             audit.record(s, actor="sistema", action="crear", object_type="t", object_id=i)
-    with pytest.raises(RuntimeError):
-        with db.write_session(engine) as s:
-            audit.record(s, actor="sistema", action="crear", object_type="t", object_id=99)
-            raise RuntimeError("falla a mitad de la transacción")
+    with pytest.raises(RuntimeError), db.write_session(engine) as s:
+        audit.record(s, actor="sistema", action="crear", object_type="t", object_id=99)
+        raise RuntimeError("falla a mitad de la transacción")
     record_n(engine, 1)
     with db.session(engine) as s:
         assert verify(s) == audit.ChainReport(True, 4)
@@ -195,12 +194,10 @@ def test_several_events_in_one_transaction_and_rollback_leaves_no_trace(engine):
 
 def test_database_refuses_update_and_delete(engine):
     record_n(engine, 3)
-    with pytest.raises(exc.DBAPIError, match="solo adición"):
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE auditevent SET data = '{}' WHERE seq = 2"))
-    with pytest.raises(exc.DBAPIError, match="solo adición"):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM auditevent WHERE seq = 3"))
+    with pytest.raises(exc.DBAPIError, match="solo adición"), engine.begin() as conn:
+        conn.execute(text("UPDATE auditevent SET data = '{}' WHERE seq = 2"))
+    with pytest.raises(exc.DBAPIError, match="solo adición"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM auditevent WHERE seq = 3"))
     events = all_events(engine)
     assert len(events) == 3
     assert events[1].data == '{"i":2,"nota":"señor Núñez"}'

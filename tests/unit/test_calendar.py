@@ -7,7 +7,7 @@ Fridays, Jueves/Viernes Santo 2026 fall on 2026-04-02/03.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -170,19 +170,19 @@ def test_filing_on_a_saturday_counts_monday():
 
 
 def test_filing_is_judged_in_lima_time_not_utc():
-    received = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)  # Saturday in UTC
+    received = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # Saturday in UTC
     assert received.astimezone(LIMA).hour == 22  # Friday 22:00 in Lima
     assert CAL.legal_filing_date(received) == D(2026, 11, 27)
     # 05:00 UTC on Saturday is 00:00 Saturday in Lima: Monday
-    assert CAL.legal_filing_date(datetime(2026, 11, 28, 5, 0, tzinfo=timezone.utc)) == D(2026, 11, 30)
+    assert CAL.legal_filing_date(datetime(2026, 11, 28, 5, 0, tzinfo=UTC)) == D(2026, 11, 30)
     # Monday 01:00 UTC is still Sunday 20:00 in Lima: Monday all the same
-    assert CAL.legal_filing_date(datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)) == D(2026, 11, 30)
+    assert CAL.legal_filing_date(datetime(2026, 11, 30, 1, 0, tzinfo=UTC)) == D(2026, 11, 30)
 
 
 def test_filing_the_day_before_a_holiday():
     assert CAL.legal_filing_date(lima(2026, 12, 7, 23, 30)) == D(2026, 12, 7)
     # the same instant in UTC is already 8 December (holiday) there
-    assert CAL.legal_filing_date(datetime(2026, 12, 8, 4, 30, tzinfo=timezone.utc)) == D(2026, 12, 7)
+    assert CAL.legal_filing_date(datetime(2026, 12, 8, 4, 30, tzinfo=UTC)) == D(2026, 12, 7)
     assert CAL.legal_filing_date(lima(2026, 12, 8, 0, 30)) == D(2026, 12, 10)
     assert CAL.legal_filing_date(lima(2026, 12, 24, 23, 30)) == D(2026, 12, 24)
     assert CAL.legal_filing_date(lima(2026, 12, 25, 10, 0)) == D(2026, 12, 28)
@@ -205,7 +205,7 @@ def test_naive_datetime_refused():
 def test_spanish_formats():
     assert format_date_es(D(2026, 11, 28)) == "28/11/2026"
     assert format_date_es(D(2026, 11, 28), weekday=True) == "sábado 28/11/2026"
-    assert format_datetime_es(datetime(2026, 11, 28, 3, 0, 5, tzinfo=timezone.utc)) == "27/11/2026 22:00:05"
+    assert format_datetime_es(datetime(2026, 11, 28, 3, 0, 5, tzinfo=UTC)) == "27/11/2026 22:00:05"
 
 
 # ---------------------------------------------------------------- load_calendar

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
@@ -39,8 +39,8 @@ def _file(e, store, code, *, filed: datetime, due: date, status="en_tramite"):
 
 def test_dashboard_counts_lights_and_most_overdue(seeded, store):
     e = seeded
-    mon_10am = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # Monday 10:00 Lima
-    tue_prev = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)  # Tuesday before, 15:00 Lima
+    mon_10am = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday 10:00 Lima
+    tue_prev = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # Tuesday before, 15:00 Lima
     late = _file(e, store, "SUSP-MUL", filed=tue_prev, due=date(2026, 11, 25))  # Tesorería, red
     _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 1))  # Tesorería, amber
     _file(e, store, "SUSP-MUL", filed=mon_10am, due=date(2026, 12, 15))  # Tesorería, green
@@ -81,7 +81,7 @@ def _history(e, store):
 
     rop, log, tes = principal(e, "rop"), principal(e, "logistica"), principal(e, "tesoreria")
     at = [
-        datetime(2026, 11, d, h, 30, tzinfo=timezone.utc)
+        datetime(2026, 11, d, h, 30, tzinfo=UTC)
         for d, h in ((2, 14), (3, 3), (10, 22), (16, 15), (20, 13), (23, 16), (25, 21), (27, 12))
     ]
     n = [
@@ -210,7 +210,7 @@ def test_dashboard_queries_read_summaries_and_use_the_indexes(seeded, store, tmp
         conn.exec_driver_sql("ANALYZE" if e.dialect.name == "sqlite" else "ANALYZE")
     statements = []
 
-    def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def grab(conn, cursor, statement, parameters, context, executemany):
         statements.append((statement, parameters))
 
     with db.session(e) as s:

@@ -15,7 +15,7 @@ import threading
 import time
 import unicodedata
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -45,10 +45,10 @@ def needs_ocr(fn):
     return functools.wraps(fn)(check)
 
 
-FILED_AT = datetime(2026, 11, 24, 15, 0, tzinfo=timezone.utc)  # a Tuesday
+FILED_AT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday
 # The queue's clock in these tests: after the real time the jobs are enqueued at (also when the
 # whole suite runs for a long while after this module was imported).
-T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=6)
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
 FILER = intake.FilerInput(
     doc_type="DNI",
     doc_number="45678912",
@@ -150,7 +150,7 @@ def store_files(store) -> set[str]:
 
 
 def utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def no_ocr(monkeypatch) -> list:
@@ -477,10 +477,9 @@ def test_enqueue_is_idempotent_and_in_the_callers_transaction(seeded, store):
     with db.session(seeded) as s:
         assert {v["method"] for v in digitize.progress(s, extra).values()} == {"texto"}
     doc_id = add_document(seeded, store, case_id, make_pdf(1, "Anexo"), queue=False)
-    with pytest.raises(RuntimeError):
-        with db.write_session(seeded) as s:
-            digitize.enqueue(s, doc_id)
-            raise RuntimeError("la transacción del llamador falla")
+    with pytest.raises(RuntimeError), db.write_session(seeded) as s:
+        digitize.enqueue(s, doc_id)
+        raise RuntimeError("la transacción del llamador falla")
     with db.session(seeded) as s:
         assert digitize.progress(s, [doc_id]) == {}
     with db.write_session(seeded) as s:

@@ -4,7 +4,7 @@ real PAdES signatures (development PKI), immutability once signed, rejection and
 from __future__ import annotations
 
 import subprocess
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from sqlmodel import select
@@ -27,7 +27,7 @@ def pki(tmp_path_factory):
 
 
 def _ctx(pki) -> SigningContext:
-    @lru_cache(maxsize=None)
+    @cache
     def signer(username, full_name):
         return pki.staff_signer(username, full_name)
 
@@ -156,16 +156,15 @@ def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki)
     text = subprocess.run(["pdftotext", "-", "-"], input=signed, capture_output=True, check=True).stdout.decode()
     assert "MEMORANDO N° 0001-2026-LOG/JNE" in text and "BORRADOR" not in text
     # Signed content is never edited.
-    with pytest.raises(Forbidden, match="ya no es un borrador"):
-        with db.write_session(w["e"]) as s:
-            drafting.update_draft(
-                s,
-                who=w["log"],
-                doc_id=doc_id,
-                version=doc.version,
-                subject="Cambio del asunto",
-                body="Contenido nuevo que no debe entrar",
-            )
+    with pytest.raises(Forbidden, match="ya no es un borrador"), db.write_session(w["e"]) as s:
+        drafting.update_draft(
+            s,
+            who=w["log"],
+            doc_id=doc_id,
+            version=doc.version,
+            subject="Cambio del asunto",
+            body="Contenido nuevo que no debe entrar",
+        )
     # A second document of the same type and unit takes the next number.
     second = _draft(w, subject="Segundo memorando del año")
     _send(w, second, [])
@@ -175,11 +174,10 @@ def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki)
 
 def test_draft_rules(world, pki):
     w = world
-    with pytest.raises(InvalidInputs) as err:
-        with db.write_session(w["e"]) as s:
-            drafting.create_draft(
-                s, who=w["log"], case_number=w["number"], doc_type="tuit", subject="x", body="", recipients=""
-            )
+    with pytest.raises(InvalidInputs) as err, db.write_session(w["e"]) as s:
+        drafting.create_draft(
+            s, who=w["log"], case_number=w["number"], doc_type="tuit", subject="x", body="", recipients=""
+        )
     assert set(err.value.errors) >= {"doc_type", "subject", "body"}
     with pytest.raises(NotFound):  # another unit cannot even see the case
         with db.write_session(w["e"]) as s:
@@ -204,11 +202,10 @@ def test_draft_rules(world, pki):
                 recipients="X",
             )
     doc_id = _draft(w)
-    with pytest.raises(Forbidden, match="Solo quien redactó"):
-        with db.write_session(w["e"]) as s:
-            drafting.update_draft(
-                s, who=w["jefe"], doc_id=doc_id, version=1, subject="Asunto ajeno", body="Cuerpo ajeno del documento"
-            )
+    with pytest.raises(Forbidden, match="Solo quien redactó"), db.write_session(w["e"]) as s:
+        drafting.update_draft(
+            s, who=w["jefe"], doc_id=doc_id, version=1, subject="Asunto ajeno", body="Cuerpo ajeno del documento"
+        )
     with db.write_session(w["e"]) as s:
         drafting.update_draft(
             s,
@@ -219,22 +216,18 @@ def test_draft_rules(world, pki):
             body="Cuerpo corregido del documento",
             recipients="Jefatura",
         )
-    with pytest.raises(Conflict):
-        with db.write_session(w["e"]) as s:
-            drafting.update_draft(
-                s,
-                who=w["log"],
-                doc_id=doc_id,
-                version=1,
-                subject="Asunto viejo",
-                body="Cuerpo viejo del documento",
-                recipients="Jefatura",
-            )
-    with pytest.raises(InvalidInputs) as err:
-        with db.write_session(w["e"]) as s:
-            drafting.send_to_sign(
-                s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id
-            )
+    with pytest.raises(Conflict), db.write_session(w["e"]) as s:
+        drafting.update_draft(
+            s,
+            who=w["log"],
+            doc_id=doc_id,
+            version=1,
+            subject="Asunto viejo",
+            body="Cuerpo viejo del documento",
+            recipients="Jefatura",
+        )
+    with pytest.raises(InvalidInputs) as err, db.write_session(w["e"]) as s:
+        drafting.send_to_sign(s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id)
     assert "jefe de la unidad" in err.value.errors["firmante"]
 
 

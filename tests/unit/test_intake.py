@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func
@@ -25,8 +25,8 @@ FILER = intake.FilerInput(
     email="maria@example.pe",
     phone="987654321",
 )
-SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Lima
-TUESDAY = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)
+SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)  # Saturday 10:00 in Lima
+TUESDAY = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 
 
 def _file(
@@ -99,7 +99,7 @@ def test_weekend_filing_counts_next_business_day_and_keeps_real_time(seeded, sto
     assert case.filed_on == date(2026, 11, 30)  # Monday
     with db.session(seeded) as s:
         stored = s.get(Expediente, case.id)
-        assert stored.received_at.replace(tzinfo=timezone.utc) == SATURDAY
+        assert stored.received_at.replace(tzinfo=UTC) == SATURDAY
 
 
 def test_invalid_input_is_refused_per_field_and_writes_nothing(seeded, store):

@@ -8,16 +8,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from tests.conftest import run_async
 from sqlmodel import select
 
 from sgd_app import db, jobs
 from sgd_app.domain.models import JobRun
+from tests.conftest import run_async
 
 LIMA = ZoneInfo("America/Lima")
 
@@ -32,7 +31,7 @@ class Counter:
         self.fail_times = fail_times
         self._lock = threading.Lock()
 
-    def __call__(self, engine, now):  # noqa: ANN001
+    def __call__(self, engine, now):
         with self._lock:
             self.calls.append(now)
             if len(self.calls) <= self.fail_times:
@@ -50,13 +49,13 @@ def test_periods():
     every5 = jobs.Job("cada5", timedelta(minutes=5), Counter())
     every30s = jobs.Job("cada30", timedelta(seconds=30), Counter())
     daily = jobs.Job("diario", "daily@08:00", Counter())
-    at = datetime(2026, 11, 30, 10, 7, 45, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 30, 10, 7, 45, tzinfo=UTC)
     assert jobs.period_for(every5, at) == "2026-11-30T10:05"
     assert jobs.period_for(every30s, at) == "2026-11-30T10:07:30"
     assert jobs.period_for(daily, lima(30, 7, 59)) is None
     assert jobs.period_for(daily, lima(30, 8, 0)) == "2026-11-30"
     # 02:00 UTC on Dec 1st is still Nov 30th, 21:00 in Lima
-    assert jobs.period_for(daily, datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)) == "2026-11-30"
+    assert jobs.period_for(daily, datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == "2026-11-30"
 
 
 @pytest.mark.parametrize("every", ["daily@8:00", "daily@24:00", "cada hora", timedelta(0)])
@@ -69,7 +68,7 @@ def test_bad_schedules_are_refused(every):
 def test_interval_job_runs_once_per_period(engine):
     fn = Counter()
     job = jobs.Job("correo", timedelta(minutes=5), fn)
-    t = datetime(2026, 11, 30, 10, 5, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
     assert jobs.run_due(engine, [job], now=t) == ["correo"]
     for seconds in (1, 30, 120, 299):
         assert jobs.run_due(engine, [job], now=t + timedelta(seconds=seconds)) == []
@@ -84,7 +83,7 @@ def test_interval_job_runs_once_per_period(engine):
 def test_interval_job_from_three_threads_at_once_runs_once(engine):
     fn = Counter()
     job = jobs.Job("correo", timedelta(seconds=30), fn)
-    t = datetime(2026, 11, 30, 10, 5, 3, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 30, 10, 5, 3, tzinfo=UTC)
     barrier = threading.Barrier(3)
 
     def worker(offset: int) -> list[str]:
@@ -103,7 +102,7 @@ def test_interval_job_from_three_threads_at_once_runs_once(engine):
 
 def test_old_runs_of_interval_jobs_are_pruned(engine):
     job = jobs.Job("correo", timedelta(minutes=1), Counter())
-    t = datetime(2026, 11, 1, 0, 0, tzinfo=timezone.utc)
+    t = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
     jobs.run_due(engine, [job], now=t)
     jobs.run_due(engine, [job], now=t + timedelta(days=3))
     assert [r.period for r in runs(engine, "correo")] == ["2026-11-04T00:00"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sgd_app import db
 from sgd_app.domain import intake, mirador
@@ -22,7 +22,7 @@ def _file(e, store, *, pages: int, channel="virtual", code="CONST-AF", month=3):
             subject="Constancia solicitada",
             fields={"expediente_jurisdiccional": "EG.1"},
             files=[intake.IncomingFile("s.pdf", make_pdf(pages), "principal")],
-            received_at=datetime(2026, month, 10, 15, 0, tzinfo=timezone.utc),
+            received_at=datetime(2026, month, 10, 15, 0, tzinfo=UTC),
         ).case
 
 

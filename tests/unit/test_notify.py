@@ -10,7 +10,7 @@ import email.policy
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -32,7 +32,7 @@ class Collector:
         self.envelopes = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
@@ -60,7 +60,7 @@ class SmtpServer:
     def url(self) -> str:
         return smtp_url(self.port)
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         self.controller.start()
         return self
 
@@ -95,7 +95,7 @@ def rows(engine) -> list[OutboxMessage]:
 
 
 def aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def deliver(engine, url: str, **kw) -> notify.DeliveryReport:
@@ -141,7 +141,7 @@ def test_smtp_down_then_up_keeps_every_message_and_sends_each_once(engine):
     port = free_port()
     url = smtp_url(port)
     queue(engine, 3, prefix="Cargo")
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
 
     report = deliver(engine, url, now=t0)  # nobody listens: connection refused
 
@@ -184,7 +184,7 @@ def test_backoff_doubles_and_is_capped():
 def test_repeated_failures_back_off_longer(engine):
     url = smtp_url(free_port())
     queue(engine, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for expected_attempts in (1, 2, 3):
         assert deliver(engine, url, now=now).failed == 1
         (row,) = rows(engine)
@@ -196,7 +196,7 @@ def test_repeated_failures_back_off_longer(engine):
 
 def test_expired_lease_is_claimed_again_but_a_live_one_is_not(engine, smtp_server):
     (mid,) = queue(engine, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with db.write_session(engine) as s:  # a worker claimed it and died before sending
         row = s.get(OutboxMessage, mid)
         row.status = "enviando"
@@ -236,7 +236,7 @@ def test_four_workers_at_once_send_each_message_exactly_once(engine, smtp_server
 
 def test_rejected_recipient_is_retried_later_and_the_rest_is_sent(engine):
     class Picky(Collector):
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if address.startswith("rechazado"):
                 return "550 5.1.1 mailbox unavailable"
             envelope.rcpt_tos.append(address)
@@ -290,10 +290,9 @@ def test_concurrent_enqueue_with_the_same_dedupe_key_keeps_one_and_both_commit(e
 
 
 def test_enqueue_rolls_back_with_the_callers_transaction(engine):
-    with pytest.raises(RuntimeError):
-        with db.write_session(engine) as s:
-            notify.enqueue(s, to="a@example.pe", subject="Cargo", body="x")
-            raise RuntimeError("the filing failed")
+    with pytest.raises(RuntimeError), db.write_session(engine) as s:
+        notify.enqueue(s, to="a@example.pe", subject="Cargo", body="x")
+        raise RuntimeError("the filing failed")
     assert rows(engine) == []
 
 

@@ -3,7 +3,7 @@ moves the deadlines, not fixed becomes "no presentado"; the casilla and its noti
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -19,7 +19,7 @@ PW = "clave-demo-123"
 CASILLA = "https://sgd.example.pe/casilla"
 FIX = "https://sgd.example.pe/seguimiento"
 # Monday 30 Nov 2026, 10:00 Lima; 8-9 Dec are holidays.
-MON = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+MON = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 _who = principal
@@ -42,7 +42,7 @@ def filed(seeded, store):
             ),
             subject="Constancia de afiliación",
             files=[intake.IncomingFile("s.pdf", make_pdf(), "principal")],
-            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc),
+            received_at=datetime(2026, 11, 27, 15, 0, tzinfo=UTC),
         )  # Friday
     rop = _who(seeded, "rop")
     with db.write_session(seeded) as s:
@@ -73,7 +73,7 @@ def test_observe_stops_the_clock_notifies_and_is_made_once(filed):
     assert routing.allowed_actions(f["rop"], case) == set()  # cannot be routed while observed
     with db.session(f["e"]) as s:
         notices = s.exec(select(Notice).where(Notice.expediente_id == case.id)).all()
-        assert [(n.kind, n.deposited_at.replace(tzinfo=timezone.utc)) for n in notices] == [("observacion", MON)]
+        assert [(n.kind, n.deposited_at.replace(tzinfo=UTC)) for n in notices] == [("observacion", MON)]
         mails = s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "rosa@example.pe")).all()
         assert len(mails) == 2  # the casilla alert and the observation itself
         assert any("Falta la copia del DNI" in m.body for m in mails)
@@ -98,7 +98,7 @@ def test_fixed_in_time_keeps_the_filing_date_and_moves_deadlines_by_the_stopped_
             case=case,
             note="Adjunto la copia del DNI",
             files=[intake.IncomingFile("dni.pdf", make_pdf(1, "DNI"), "anexo")],
-            now=datetime(2026, 12, 2, 22, 0, tzinfo=timezone.utc),
+            now=datetime(2026, 12, 2, 22, 0, tzinfo=UTC),
         )
     after = _case(f["e"], f["number"])
     cal = BusinessCalendar()
@@ -108,24 +108,22 @@ def test_fixed_in_time_keeps_the_filing_date_and_moves_deadlines_by_the_stopped_
     assert "derivar" in routing.allowed_actions(f["rop"], after)  # the case resumes
     with db.session(f["e"]) as s:
         assert s.exec(select(Observation)).one().status == "subsanada"
-    with pytest.raises(Conflict):
-        with db.write_session(f["e"]) as s:
-            observations.fix(s, f["store"], case=after, note="Otra vez", files=[], now=MON)
+    with pytest.raises(Conflict), db.write_session(f["e"]) as s:
+        observations.fix(s, f["store"], case=after, note="Otra vez", files=[], now=MON)
 
 
 def test_two_business_days_across_a_holiday_and_expiry_makes_it_not_filed(filed):
     f = filed
     # Observed Friday 4 Dec: Mon 7 is a business day, 8 and 9 are holidays -> deadline Thu 10.
-    obs = _observe(f, now=datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc))
+    obs = _observe(f, now=datetime(2026, 12, 4, 15, 0, tzinfo=UTC))
     assert obs.deadline_on == date(2026, 12, 10)
     with db.write_session(f["e"]) as s:
         assert observations.expire_overdue(s, casilla_url=CASILLA, today=date(2026, 12, 10)) == []
-    with pytest.raises(Forbidden, match="venció"):
-        with db.write_session(f["e"]) as s:
-            case = s.exec(select(Expediente).where(Expediente.number == f["number"])).one()
-            observations.fix(
-                s, f["store"], case=case, note="Tarde", files=[], now=datetime(2026, 12, 11, 15, 0, tzinfo=timezone.utc)
-            )
+    with pytest.raises(Forbidden, match="venció"), db.write_session(f["e"]) as s:
+        case = s.exec(select(Expediente).where(Expediente.number == f["number"])).one()
+        observations.fix(
+            s, f["store"], case=case, note="Tarde", files=[], now=datetime(2026, 12, 11, 15, 0, tzinfo=UTC)
+        )
     with db.write_session(f["e"]) as s:
         assert observations.expire_overdue(s, casilla_url=CASILLA, today=date(2026, 12, 11)) == [f["number"]]
     with db.write_session(f["e"]) as s:  # running the job again does nothing twice
@@ -145,19 +143,17 @@ def test_fix_validation(filed):
     f = filed
     _observe(f)
     case = _case(f["e"], f["number"])
-    with pytest.raises(InvalidInput, match="Adjunte"):
-        with db.write_session(f["e"]) as s:
-            observations.fix(s, f["store"], case=case, note="", files=[], now=MON)
-    with pytest.raises(InvalidInput, match="PDF"):
-        with db.write_session(f["e"]) as s:
-            observations.fix(
-                s,
-                f["store"],
-                case=case,
-                note="Adjunto",
-                files=[intake.IncomingFile("x.pdf", b"no soy pdf", "anexo")],
-                now=MON,
-            )
+    with pytest.raises(InvalidInput, match="Adjunte"), db.write_session(f["e"]) as s:
+        observations.fix(s, f["store"], case=case, note="", files=[], now=MON)
+    with pytest.raises(InvalidInput, match="PDF"), db.write_session(f["e"]) as s:
+        observations.fix(
+            s,
+            f["store"],
+            case=case,
+            note="Adjunto",
+            files=[intake.IncomingFile("x.pdf", b"no soy pdf", "anexo")],
+            now=MON,
+        )
     assert _case(f["e"], f["number"]).status == "observado"
 
 
@@ -172,9 +168,8 @@ def test_casilla_code_opens_it_notices_are_listed_and_reading_is_acknowledged(fi
         sent = s.exec(select(OutboxMessage).where(OutboxMessage.body.contains(code))).all()
         assert len(sent) == 1 and sent[0].to_addr == "rosa@example.pe"
         assert code not in s.exec(select(CasillaAccount)).one().code_hash  # only a hash is kept
-    with pytest.raises(InvalidInput):
-        with db.write_session(f["e"]) as s:
-            observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="000000", now=MON)
+    with pytest.raises(InvalidInput), db.write_session(f["e"]) as s:
+        observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="000000", now=MON)
     with db.write_session(f["e"]) as s:
         party_id = observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code=code, now=MON)
     with pytest.raises(InvalidInput):  # single use
@@ -194,9 +189,7 @@ def test_casilla_code_guessing_is_limited(filed):
     with db.write_session(f["e"]) as s:
         observations.request_code(s, doc_type="DNI", doc_number="45678912", now=MON)
     for _ in range(observations.MAX_CODE_FAILURES):
-        with pytest.raises(InvalidInput):
-            with db.write_session(f["e"]) as s:
-                observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)
-    with pytest.raises(TooManyAttempts):
-        with db.write_session(f["e"]) as s:
+        with pytest.raises(InvalidInput), db.write_session(f["e"]) as s:
             observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)
+    with pytest.raises(TooManyAttempts), db.write_session(f["e"]) as s:
+        observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import warnings
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def make_data(**kw) -> ReceiptData:
         institution="Jurado Nacional de Elecciones",
         number="2026-0000123",
         # Saturday 28/11/2026 10:15:03 in Lima (UTC-5); filed on Monday 30/11/2026.
-        received_at=datetime(2026, 11, 28, 15, 15, 3, tzinfo=timezone.utc),
+        received_at=datetime(2026, 11, 28, 15, 15, 3, tzinfo=UTC),
         filed_on=date(2026, 11, 30),
         place="Mesa de Partes Virtual — Lima, Perú",
         channel="virtual",
@@ -224,7 +224,7 @@ def test_saturday_filing_shows_next_business_day_and_the_note():
 def test_business_day_filing_has_no_note_and_compares_lima_dates():
     # 02/12/2026 03:00 UTC is still Tuesday 01/12/2026 (22:00) in Lima.
     data = make_data(
-        received_at=datetime(2026, 12, 2, 3, 0, 0, tzinfo=timezone.utc),
+        received_at=datetime(2026, 12, 2, 3, 0, 0, tzinfo=UTC),
         filed_on=date(2026, 12, 1),
     )
     text = pdf_text(render_receipt_pdf(data))

@@ -3,7 +3,7 @@ against a small hand-built set of cases with known dates."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import update
@@ -66,7 +66,7 @@ def _set(engine, number, **values):
 
 
 def _lima(*args) -> datetime:
-    return datetime(*args, tzinfo=LIMA).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=LIMA).astimezone(UTC)
 
 
 @pytest.fixture

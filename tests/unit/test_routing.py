@@ -3,7 +3,7 @@ light; delegation; two officials acting at once; inbox tabs and their scoping.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -236,14 +236,12 @@ def test_two_officials_at_the_same_moment_one_wins(world):
     stale = _case(e, n).version
     with db.write_session(e) as s:
         routing.receive(s, who=world["rop"], number=n, version=stale)
-    with pytest.raises(Conflict, match="Otro usuario"):
-        with db.write_session(e) as s:
-            routing.receive(s, who=world["rop"], number=n, version=stale)
+    with pytest.raises(Conflict, match="Otro usuario"), db.write_session(e) as s:
+        routing.receive(s, who=world["rop"], number=n, version=stale)
     fresh = _case(e, n).version
     assert fresh == stale + 1
-    with pytest.raises(Conflict):
-        with db.write_session(e) as s:
-            routing.add_note(s, who=world["rop"], number=n, version=stale, text="nota vieja")
+    with pytest.raises(Conflict), db.write_session(e) as s:
+        routing.add_note(s, who=world["rop"], number=n, version=stale, text="nota vieja")
     with db.session(e) as s:
         assert s.exec(select(Note)).all() == []
 
@@ -257,11 +255,10 @@ def test_notes_priority_and_annex(world):
     version = _case(e, n).version
     with db.write_session(e) as s:
         routing.add_annex(s, store, who=rop, number=n, version=version, filename="informe.pdf", data=annex)
-    with pytest.raises(InvalidInput, match="PDF"):
-        with db.write_session(e) as s:
-            routing.add_annex(
-                s, store, who=rop, number=n, version=_case(e, n).version, filename="x.pdf", data=b"no soy un pdf"
-            )
+    with pytest.raises(InvalidInput, match="PDF"), db.write_session(e) as s:
+        routing.add_annex(
+            s, store, who=rop, number=n, version=_case(e, n).version, filename="x.pdf", data=b"no soy un pdf"
+        )
     with db.session(e) as s:
         view = routing.case_view(s, rop, n)
     assert [x["text"] for x in view.notes] == ["Verificar padrón de afiliados"]
@@ -276,14 +273,12 @@ def test_delegation_lets_the_delegate_act_for_the_head_within_dates(world):
     jefe, log = world["jefe_log"], world["log"]
     log_unit = _unit(e, "LOG")
     today = routing.today_lima()
-    with pytest.raises(Forbidden):
-        with db.write_session(e) as s:
-            routing.delegate(s, who=log, unit_id=log_unit.id, to_user_id=jefe.user.id, starts_on=today, ends_on=today)
-    with pytest.raises(InvalidInputs):
-        with db.write_session(e) as s:
-            routing.delegate(
-                s, who=jefe, unit_id=log_unit.id, to_user_id=world["tes"].user.id, starts_on=today, ends_on=today
-            )
+    with pytest.raises(Forbidden), db.write_session(e) as s:
+        routing.delegate(s, who=log, unit_id=log_unit.id, to_user_id=jefe.user.id, starts_on=today, ends_on=today)
+    with pytest.raises(InvalidInputs), db.write_session(e) as s:
+        routing.delegate(
+            s, who=jefe, unit_id=log_unit.id, to_user_id=world["tes"].user.id, starts_on=today, ends_on=today
+        )
     with db.write_session(e) as s:
         routing.delegate(
             s, who=jefe, unit_id=log_unit.id, to_user_id=log.user.id, starts_on=today, ends_on=today + timedelta(days=7)
@@ -349,7 +344,7 @@ def test_inbox_tabs_filters_and_ordering(world):
 
 
 def test_daily_digest_lists_cases_expiring_within_one_business_day_once_per_day(world):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sgd_app import jobs
     from sgd_app.domain.models import OutboxMessage
@@ -359,7 +354,7 @@ def test_daily_digest_lists_cases_expiring_within_one_business_day_once_per_day(
         c = s.exec(select(Expediente).where(Expediente.number == n)).one()
         c.current_due_on = date(2026, 12, 1)  # Tuesday
         s.add(c)
-    monday = datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
     db.use_engine(e)
     try:
         assert jobs.staff_digest(e, monday) == "2 resumen(es)"  # the ROP officer and the ROP head

@@ -13,12 +13,10 @@ import stat
 import subprocess
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import run_async
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -33,6 +31,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sgd_app.domain import signing
 from sgd_app.domain.pki import CachedKeySigner, DevPKI, load_pkcs12_signer
 from sgd_app.domain.signing import INDETERMINADO, NO_VALIDO, VALIDO
+from tests.conftest import run_async
 
 URL = "https://tramite.jne.gob.pe/verificar/EXP-2026-000123"
 HAVE_PDFSIG = shutil.which("pdfsig") is not None
@@ -110,7 +109,7 @@ def widget_rects(data: bytes) -> list[tuple[float, ...]]:
 def make_ca(name: str):
     key = rsa.generate_private_key(65537, 2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -163,7 +162,7 @@ def test_round_trip_each_level(pki, pdf_bytes, tmp_path, level):
     assert sig.has_timestamp is (level != "B-B")
     assert sig.intact and sig.trusted and not sig.modified_after and not sig.revoked
     assert sig.declared_reason == "Soy el autor del documento"
-    assert sig.signing_time is not None and abs(sig.signing_time - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert sig.signing_time is not None and abs(sig.signing_time - datetime.now(UTC)) < timedelta(minutes=1)
     if level == "B-B":
         assert signing.R_NO_TIMESTAMP in sig.warnings
     else:
@@ -367,7 +366,7 @@ def test_signature_timestamped_before_revocation_stays_valid(pki, pdf_bytes):
     signer = pki.staff_signer("cesado", "Carlos Cesado Ramos")
     signed = sign(pki, pdf_bytes, signer=signer)
     # CRL dates have a one-second resolution: revoke in the next second
-    time.sleep(1.05 - datetime.now(timezone.utc).microsecond / 1e6)
+    time.sleep(1.05 - datetime.now(UTC).microsecond / 1e6)
     pki.revoke("cesado")
     report = signing.validate_pdf(signed, **trust(pki))
     assert report.verdict == VALIDO, report
@@ -377,7 +376,7 @@ def test_signature_timestamped_before_revocation_stays_valid(pki, pdf_bytes):
 
 def test_untrusted_signer_is_reported(pki, pdf_bytes):
     ca, ca_key = make_ca("CA casera")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rogue = make_leaf_signer(
         ca, ca_key, "Presidente del JNE", not_before=now - timedelta(days=1), not_after=now + timedelta(days=30)
     )
@@ -397,7 +396,7 @@ def test_untrusted_signer_is_reported(pki, pdf_bytes):
 
 def test_expired_certificate(pki, pdf_bytes):
     ca, ca_key = make_ca("CA externa")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     expired = make_leaf_signer(
         ca, ca_key, "Firmante Vencido", not_before=now - timedelta(days=20), not_after=now - timedelta(days=1)
     )
@@ -519,7 +518,7 @@ def test_revocation_by_another_process_and_renewal_before_expiry(pki):
     pki.staff_cert_path("rotacion").write_bytes(short.public_bytes(serialization.Encoding.PEM))
     third = pki.staff_signer("rotacion", "Rita Rotación")
     assert third.signing_cert.serial_number not in (second.signing_cert.serial_number, short.serial_number)
-    assert third.signing_cert.not_valid_after > datetime.now(timezone.utc) + timedelta(days=700)
+    assert third.signing_cert.not_valid_after > datetime.now(UTC) + timedelta(days=700)
     assert list((pki.directory / "staff" / "expired").glob("rotacion.*.cert.pem"))
 
 

@@ -1,0 +1,27 @@
+"""Every page route of the app, in one place (pages, states, links and tests use these names)."""
+
+from __future__ import annotations
+
+HOME = "/"
+MESA_DE_PARTES = "/mesa-de-partes"
+SEGUIMIENTO = "/seguimiento"
+VERIFICAR = "/verificar"
+MIRADOR = "/mirador"
+CASILLA = "/casilla"
+INGRESAR = "/ingresar"
+BANDEJA = "/bandeja"
+EXPEDIENTE = "/expedientes/[numero]"
+REGISTRAR = "/registrar"
+TABLERO = "/tablero"
+FIRMA = "/firma"
+ADMIN = "/admin"
+BUSCAR = "/buscar"
+REPORTES = "/reportes"
+
+# Where a handler sends a browser whose staff session is missing or has expired.
+LOGIN_EXPIRED = f"{INGRESAR}?motivo=sesion"
+
+
+def expediente(number: str) -> str:
+    """The page of one case."""
+    return f"/expedientes/{number}"
