@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint demo-data clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint format demo-data clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,10 +39,15 @@ run: setup sysdeps
 ## Set everything up and run every test (unit, integration, browser).
 test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null || echo "chromium is missing: browser tests need Debian's chromium (apt-get install chromium)"
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q
 
 test-unit: setup
 	$(PY) -m pytest -q tests/unit tests/integration
+
+## Browser tests only (Playwright on Debian's chromium against the production build).
+test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
+	$(PY) -m pytest -q tests/e2e
 
 bench: setup sysdeps
 	$(PY) -m bench.run
@@ -57,8 +62,16 @@ demo-data: setup
 	$(PY) -m sgd_app init
 	$(PY) -m sgd_app demo-data --n $(N)
 
+## Rules (ruff.toml), formatting, the layers and no cycles (.importlinter), types of the domain (mypy.ini).
 lint: setup
-	$(VENV)/bin/ruff check --select F sgd_app tests bench
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 audit-verify: setup
 	$(PY) -m sgd_app audit verify
