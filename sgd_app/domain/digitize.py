@@ -73,15 +73,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
-from sqlalchemy import Index, and_, insert, literal, or_, select, update
+from sqlalchemy import and_, insert, literal, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Session
 
 from sgd_app import db
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.models import Document, DocumentText, utcnow
+from sgd_app.domain.models import DigitizeJob, Document, DocumentText, utcnow
 
 log = logging.getLogger("sgd.digitize")
 
@@ -159,39 +159,16 @@ EXTRACT_TIMEOUT = 120.0
 OCR_LANGUAGE = "spa"
 IDLE_SECONDS = 5.0  # worker_loop: pause when the queue is empty
 
-_MAX_ERROR = 500
-_MAX_STAGE = 120
 _CLAIM_SCAN = 20
 _A4 = (595.28, 841.89)  # points
 _MAX_PAGE_PT = 1190.55  # A3's long side: larger pages at the stated resolution are fitted to A4
 _MIN_PAGE_PT = 144.0  # two inches
 
 
-# ---------------------------------------------------------------- the table
-class DigitizeJob(SQLModel, table=True):
-    """Text extraction / OCR of one document, done in the background (one row per document)."""
-
-    __table_args__ = (Index("ix_digitizejob_due", "status", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    document_id: int = Field(foreign_key="document.id", unique=True)
-    status: str = Field(default=PENDING, max_length=12)  # pendiente / procesando / listo / error
-    progress: int = 0  # 0..100
-    stage: str = Field(default=STAGE_QUEUED, max_length=_MAX_STAGE)  # shown to staff
-    kind: str = Field(default="", max_length=12)  # firmado / digital / escaneado, once known
-    method: str = Field(default="", max_length=10)  # texto / ocr / ninguno, once done
-    attempts: int = 0  # claims so far (a crash counts)
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    lease_until: datetime | None = None
-    claim_token: str = Field(default="", max_length=32)
-    last_error: str = Field(default="", max_length=_MAX_ERROR)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-    finished_at: datetime | None = None
-
-
 _t = DigitizeJob.__table__
 _c = _t.c
+_MAX_STAGE = _c.stage.type.length
+_MAX_ERROR = _c.last_error.type.length
 
 
 def _utc(dt: datetime | None) -> datetime | None:
