@@ -7,6 +7,7 @@ already ships) and are kept to one or two small pages."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import functools
@@ -32,6 +33,7 @@ from sgd_app import db
 from sgd_app.domain import digitize, intake, search, signing
 from sgd_app.domain.digitize import lease, ocr, pdftext, scans
 from sgd_app.domain.digitize import worker as digitize_worker
+from sgd_app.domain.digitize.failures import Retryable
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText
 from sgd_app.domain.pki import DevPKI
@@ -687,3 +689,28 @@ def test_ocr_past_its_time_limit_is_killed_and_retried(seeded, store, monkeypatc
     assert (job.status, job.attempts) == ("pendiente", 1)
     assert job.last_error.startswith("El reconocimiento de texto (OCR) superó el tiempo máximo")
     assert len(killed) == 1 and store_files(store) == before and text_of(seeded, doc_id) is None
+
+
+@needs_ocr
+def test_the_ocr_child_is_a_program_of_its_own(tmp_path):
+    """ocr_child.py runs by file name in a bare interpreter: it needs ocrmypdf, nothing of sgd_app,
+    and reports a failure as a JSON line the parent turns into a Spanish, retryable error."""
+    tree = ast.parse(ocr.CHILD.read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {m for m in imported if m.split(".")[0] == "sgd_app"}
+    src = tmp_path / "no-es-pdf.pdf"
+    src.write_bytes(b"esto no es un PDF")
+    events: list[dict] = []
+    with pytest.raises(Retryable) as failed:
+        ocr.run_ocr(
+            src,
+            tmp_path / "salida.pdf",
+            mode="skip",
+            timeout=60,
+            workdir=tmp_path,
+            on_event=events.append,
+            tick=lambda: None,
+        )
+    assert failed.value.message.startswith("El reconocimiento de texto (OCR) falló: ")
+    assert not (tmp_path / "salida.pdf").exists()

@@ -8,10 +8,13 @@ MAX_ERROR = DigitizeJob.__table__.c.last_error.type.length
 
 
 def one_line(text: str, limit: int = MAX_ERROR) -> str:
+    """Whitespace collapsed, cut to ``limit`` characters (for ``last_error`` and details)."""
     return " ".join(str(text).split())[:limit]
 
 
 class Failure(Exception):
+    """A job's attempt failed; ``message`` is the Spanish text kept as the job's ``last_error``."""
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message

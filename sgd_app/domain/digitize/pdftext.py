@@ -60,9 +60,9 @@ def _extract_pages_pdfium(data: bytes) -> list[str]:
     try:
         doc = pdfium.PdfDocument(data)
     except Exception as exc:
-        raise Retryable(ERR_EXTRACT.format(detail=one_line(exc, 200))) from None
+        raise Retryable(ERR_EXTRACT.format(detail=one_line(str(exc), 200))) from None
     try:
-        out = []
+        out: list[str] = []
         for i in range(len(doc)):
             page = doc[i]
             textpage = page.get_textpage()
@@ -74,7 +74,7 @@ def _extract_pages_pdfium(data: bytes) -> list[str]:
         doc.close()
 
 
-_CONTROL = {c: None for c in range(32) if c not in (9, 10)}
+_CONTROL: dict[int, str | None] = {c: None for c in range(32) if c not in (9, 10)}
 _CONTROL[12] = "\n"
 
 

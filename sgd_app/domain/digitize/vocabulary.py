@@ -6,7 +6,6 @@ PENDING = "pendiente"
 PROCESSING = "procesando"
 DONE = "listo"
 ERROR = "error"
-STATUSES = (PENDING, PROCESSING, DONE, ERROR)
 
 SIGNED = "firmado"
 DIGITAL = "digital"
