@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from sgd_app.domain import (  # noqa: F401  (their tables too)
-    digitize,
     models,
     search,
 )

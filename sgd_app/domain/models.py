@@ -502,3 +502,27 @@ class SumStage(SQLModel, table=True):
     stage: str = Field(primary_key=True, max_length=12)
     n: int = 0
     seconds: int = 0
+
+
+# Digitisation queue
+class DigitizeJob(SQLModel, table=True):
+    """Text extraction / OCR of one document, done in the background (one row per document; the
+    lease queue itself is sgd_app/domain/digitize/)."""
+
+    __table_args__ = (Index("ix_digitizejob_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", unique=True)
+    status: str = Field(default="pendiente", max_length=12)  # pendiente / procesando / listo / error
+    progress: int = 0  # 0..100
+    stage: str = Field(default="En cola", max_length=120)  # shown to staff (Spanish)
+    kind: str = Field(default="", max_length=12)  # firmado / digital / escaneado, once known
+    method: str = Field(default="", max_length=10)  # texto / ocr / ninguno, once done
+    attempts: int = 0  # claims so far (a crash counts)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    claim_token: str = Field(default="", max_length=32)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""Digitisation (sgd_app/domain/digitize.py): scans to PDF, text extraction, real OCR with
+"""Digitisation (sgd_app/domain/digitize/): scans to PDF, text extraction, real OCR with
 ocrmypdf + tesseract (Spanish), signed PDFs left untouched, and the durable queue (leases,
 crashes, retries, shutdown), on SQLite and on PostgreSQL when SGD_TEST_DATABASE_URL is set.
 
@@ -7,6 +7,10 @@ already ships) and are kept to one or two small pages."""
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import contextlib
+import functools
 import hashlib
 import io
 import shutil
@@ -18,6 +22,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import font_source_sans_pro
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -26,6 +31,9 @@ from sqlmodel import select
 
 from sgd_app import db
 from sgd_app.domain import digitize, intake, search, signing
+from sgd_app.domain.digitize import lease, ocr, pdftext, scans
+from sgd_app.domain.digitize import worker as digitize_worker
+from sgd_app.domain.digitize.failures import Retryable
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText
 from sgd_app.domain.pki import DevPKI
@@ -39,8 +47,6 @@ def needs_ocr(fn):
     def check(*args, **kwargs):
         assert HAVE_OCR, "tesseract-ocr is missing (make sysdeps / apt-get install tesseract-ocr tesseract-ocr-spa)"
         return fn(*args, **kwargs)
-
-    import functools
 
     return functools.wraps(fn)(check)
 
@@ -62,8 +68,6 @@ URL = "https://tramite.jne.gob.pe/verificar/EXP-2026-000001"
 
 # ---------------------------------------------------------------- helpers
 def _font(size: int = 52) -> ImageFont.FreeTypeFont:
-    import font_source_sans_pro
-
     path = Path(font_source_sans_pro.__file__).parent / "files" / "SourceSansPro-Regular.ttf"
     return ImageFont.truetype(str(path), size)
 
@@ -160,7 +164,7 @@ def no_ocr(monkeypatch) -> list:
         calls.append(args)
         raise AssertionError("no debía ejecutarse OCR")
 
-    monkeypatch.setattr(digitize, "_run_ocr", forbidden)
+    monkeypatch.setattr(ocr, "run_ocr", forbidden)
     return calls
 
 
@@ -268,7 +272,7 @@ def test_assemble_refuses_damaged_and_oversized_images(monkeypatch):
         digitize.assemble_pdf([jpeg, jpeg], max_bytes=len(jpeg) + 10)
     with pytest.raises(InvalidInput, match="al menos una imagen"):
         digitize.assemble_pdf([])
-    monkeypatch.setattr(digitize, "MAX_TOTAL_PIXELS", 2480 * 1200 * 2)
+    monkeypatch.setattr(scans, "MAX_TOTAL_PIXELS", 2480 * 1200 * 2)
     with pytest.raises(InvalidInput, match="suman demasiados píxeles"):
         digitize.assemble_pdf([jpeg, jpeg, jpeg])
 
@@ -336,13 +340,13 @@ def test_scan_is_ocred_in_spanish_with_progress_and_found(seeded, store, monkeyp
     original_sha = hashlib.sha256(original).hexdigest()
 
     written: list[dict] = []
-    real_update = digitize._update_job
+    real_update = lease.update_job
 
     def spy(engine, job, values):
         written.append(dict(values))
         return real_update(engine, job, values)
 
-    monkeypatch.setattr(digitize, "_update_job", spy)
+    monkeypatch.setattr(lease, "update_job", spy)
     started = time.monotonic()
     assert digitize.run_next(seeded, store) is True
     elapsed = time.monotonic() - started
@@ -409,7 +413,7 @@ def test_signed_pdfs_are_never_rewritten_nor_ocred(seeded, store, pki, monkeypat
     assert run_all(seeded, store) >= 2
     assert calls == []
     assert store_files(store) == before  # no derivative, nothing written
-    for doc_id, data in zip(ids, (signed, signed_scan)):
+    for doc_id, data in zip(ids, (signed, signed_scan), strict=True):
         with db.session(seeded) as s:
             doc = s.get(Document, doc_id)
         stored = store.read(doc.sha256)
@@ -434,7 +438,7 @@ def test_same_bytes_are_processed_once(seeded, store, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("no debía procesarse otra vez")
 
-    monkeypatch.setattr(digitize, "_process", boom)
+    monkeypatch.setattr(digitize_worker, "_process", boom)
     assert digitize.run_next(seeded, store) is True
     assert text_of(seeded, second).text == text_of(seeded, first).text
     assert job_of(seeded, second).status == "listo"
@@ -495,13 +499,13 @@ def test_enqueue_is_idempotent_and_in_the_callers_transaction(seeded, store):
 def test_a_job_is_processed_by_one_worker_only(seeded, store, monkeypatch):
     doc_id = add_document(seeded, store, new_case(seeded, store), make_pdf(1, "Una sola vez"))
     processed: list[int] = []
-    real = digitize._process
+    real = digitize_worker._process
 
     def counting(job, *args):
         processed.append(job.document_id)
         return real(job, *args)
 
-    monkeypatch.setattr(digitize, "_process", counting)
+    monkeypatch.setattr(digitize_worker, "_process", counting)
     barrier = threading.Barrier(4)
     results: list[bool] = []
 
@@ -522,7 +526,7 @@ def test_a_job_is_processed_by_one_worker_only(seeded, store, monkeypatch):
 
 def test_a_job_left_by_a_crash_is_taken_over_after_its_lease(seeded, store):
     doc_id = add_document(seeded, store, new_case(seeded, store), make_pdf(1, "Sobrevive al reinicio"))
-    claimed = digitize._claim(seeded, T0, digitize.LEASE_SECONDS)  # ... and the worker dies here
+    claimed = lease.claim(seeded, T0, digitize.LEASE_SECONDS)  # ... and the worker dies here
     assert claimed.document_id == doc_id
     job = job_of(seeded, doc_id)
     assert (job.status, job.attempts, job.stage) == ("procesando", 1, "Leyendo el documento")
@@ -540,14 +544,14 @@ def test_a_job_left_by_a_crash_is_taken_over_after_its_lease(seeded, store):
     assert (job.status, job.attempts, job.claim_token) == ("listo", 2, "")
     assert text_of(seeded, doc_id).text.startswith("Sobrevive al reinicio")
     # The dead worker's token no longer works: it can't overwrite anything.
-    assert digitize._update_job(seeded, claimed, {"stage": "zombi"}) is False
+    assert lease.update_job(seeded, claimed, {"stage": "zombi"}) is False
 
 
 def test_repeated_crashes_end_in_error(seeded, store):
     doc_id = add_document(seeded, store, new_case(seeded, store), make_pdf(1, "Siempre se cae"))
     at = T0
     for attempt in range(1, digitize.MAX_ATTEMPTS + 1):
-        claimed = digitize._claim(seeded, at, 60)
+        claimed = lease.claim(seeded, at, 60)
         assert claimed is not None and claimed.attempts == attempt
         at += timedelta(seconds=61)
     assert digitize.run_next(seeded, store, at) is False
@@ -618,9 +622,9 @@ def test_shutdown_kills_the_ocr_and_gives_the_job_back(seeded, store, monkeypatc
     scan = digitize.assemble_pdf([encode(render(["Se apaga el servidor"]), "PNG")])
     doc_id = add_document(seeded, store, new_case(seeded, store), scan)
     stop = threading.Event()
-    real_update = digitize._update_job
+    real_update = lease.update_job
     killed: list = []
-    real_kill = digitize._kill
+    real_kill = ocr.kill
 
     def spy(engine, job, values):
         if str(values.get("stage", "")).startswith("Reconociendo texto"):
@@ -631,8 +635,8 @@ def test_shutdown_kills_the_ocr_and_gives_the_job_back(seeded, store, monkeypatc
         killed.append(proc.pid)
         real_kill(proc)
 
-    monkeypatch.setattr(digitize, "_update_job", spy)
-    monkeypatch.setattr(digitize, "_kill", kill)
+    monkeypatch.setattr(lease, "update_job", spy)
+    monkeypatch.setattr(ocr, "kill", kill)
     assert digitize.run_next(seeded, store, stop=stop) is True
     job = job_of(seeded, doc_id)
     assert (job.status, job.attempts, job.stage, job.lease_until) == ("pendiente", 0, "En cola", None)
@@ -644,8 +648,6 @@ def test_worker_loop_processes_the_queue(seeded, store):
     doc_id = add_document(seeded, store, new_case(seeded, store), make_pdf(1, "Trabajador en segundo plano"))
 
     async def scenario():
-        import asyncio
-
         task = asyncio.create_task(digitize.worker_loop(seeded, store, idle_seconds=0.05))
         try:
             for _ in range(200):
@@ -654,10 +656,8 @@ def test_worker_loop_processes_the_queue(seeded, store):
                     break
         finally:
             task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            except asyncio.CancelledError:
-                pass
 
     run_async(scenario())
     assert job_of(seeded, doc_id).status == "listo"
@@ -668,7 +668,7 @@ def test_text_extraction_without_poppler(monkeypatch):
     data = make_pdf(2, "Extracción con pdfium: señor Núñez, año 2026")
     with_poppler = digitize.extract_text(data)
     real_which = shutil.which
-    monkeypatch.setattr(digitize.shutil, "which", lambda name: None if name == "pdftotext" else real_which(name))
+    monkeypatch.setattr(pdftext.shutil, "which", lambda name: None if name == "pdftotext" else real_which(name))
     without = digitize.extract_text(data)
     assert "señor Núñez, año 2026 (página 2)" in without
     assert fold(" ".join(without.split())) == fold(" ".join(with_poppler.split()))
@@ -679,13 +679,38 @@ def test_text_extraction_without_poppler(monkeypatch):
 def test_ocr_past_its_time_limit_is_killed_and_retried(seeded, store, monkeypatch):
     scan = digitize.assemble_pdf([encode(render(["Demasiado lento"]), "PNG")] * 3)
     doc_id = add_document(seeded, store, new_case(seeded, store), scan)
-    monkeypatch.setattr(digitize, "_ocr_timeout", lambda pages: 0.3)
+    monkeypatch.setattr(ocr, "ocr_timeout", lambda pages: 0.3)
     killed: list = []
-    real_kill = digitize._kill
-    monkeypatch.setattr(digitize, "_kill", lambda proc: (killed.append(proc.pid), real_kill(proc)))
+    real_kill = ocr.kill
+    monkeypatch.setattr(ocr, "kill", lambda proc: (killed.append(proc.pid), real_kill(proc)))
     before = store_files(store)
     assert digitize.run_next(seeded, store, T0) is True
     job = job_of(seeded, doc_id)
     assert (job.status, job.attempts) == ("pendiente", 1)
     assert job.last_error.startswith("El reconocimiento de texto (OCR) superó el tiempo máximo")
     assert len(killed) == 1 and store_files(store) == before and text_of(seeded, doc_id) is None
+
+
+@needs_ocr
+def test_the_ocr_child_is_a_program_of_its_own(tmp_path):
+    """ocr_child.py runs by file name in a bare interpreter: it needs ocrmypdf, nothing of sgd_app,
+    and reports a failure as a JSON line the parent turns into a Spanish, retryable error."""
+    tree = ast.parse(ocr.CHILD.read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {m for m in imported if m.split(".")[0] == "sgd_app"}
+    src = tmp_path / "no-es-pdf.pdf"
+    src.write_bytes(b"esto no es un PDF")
+    events: list[dict] = []
+    with pytest.raises(Retryable) as failed:
+        ocr.run_ocr(
+            src,
+            tmp_path / "salida.pdf",
+            mode="skip",
+            timeout=60,
+            workdir=tmp_path,
+            on_event=events.append,
+            tick=lambda: None,
+        )
+    assert failed.value.message.startswith("El reconocimiento de texto (OCR) falló: ")
+    assert not (tmp_path / "salida.pdf").exists()
