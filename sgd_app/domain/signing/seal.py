@@ -1,90 +1,61 @@
-"""Wiring of the receipt (cargo) to this installation: signed download links and rendering."""
+"""The institution's seal on the filing receipt (cargo): sealed right after the filing is
+committed, and the receipt served later (the sealed original, byte for byte, when there is one)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import io
+
+import pikepdf
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, intake
+from sgd_app.domain import intake
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.links import tracking_url
+from sgd_app.domain.models import Expediente
 from sgd_app.domain.receipt import render_receipt_pdf
-
-LINK_TTL = 24 * 3600
-
-
-def tracking_url(number: str) -> str:
-    return f"{settings.PUBLIC_URL}/seguimiento?numero={quote(number)}"
+from sgd_app.domain.signing import config
+from sgd_app.domain.transaction import query
 
 
-def download_url(number: str) -> str:
-    token = auth.sign_token(settings.secret_key(), "cargo", number, ttl_seconds=LINK_TTL)
-    return f"/api/v1/cargo/{quote(number)}.pdf?t={token}"
-
-
-def answer_url(number: str) -> str:
-    token = auth.sign_token(settings.secret_key(), "respuesta", number, ttl_seconds=LINK_TTL)
-    return f"/api/v1/respuesta/{quote(number)}.pdf?t={token}"
-
-
-def notice_url(notice_id: int) -> str:
-    token = auth.sign_token(settings.secret_key(), "aviso", str(notice_id), ttl_seconds=3600)
-    return f"/api/v1/avisos/{int(notice_id)}.pdf?t={token}"
-
-
-def token_ok(number: str, token: str) -> bool:
-    return auth.check_token(settings.secret_key(), "cargo", number, token)
-
-
-def seal_and_file(number: str) -> bytes:
+def seal_and_file(number: str, *, engine: Engine | None = None) -> bytes:
     """Render the receipt, seal it with the institution's seal (PAdES B-T) and file it in the
-    case; returns the sealed PDF. Called right after the filing is committed."""
-    from sqlmodel import select
-
-    from sgd_app import signatures
-    from sgd_app.domain.documents import FileStore
-    from sgd_app.domain.models import Expediente
-
-    with db.session() as s:
-        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-        place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
-        data = intake.receipt_data(
-            s, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(number)
-        )
-    pdf = render_receipt_pdf(data)
-    code = signatures.new_code()
-    sealed = signatures.seal(pdf, code=code, reason=f"Cargo de recepción — {number}")
-    with db.write_session() as s:
-        case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-        pages = _pages(sealed)
+    case; returns the sealed PDF. The sealing runs between a read and a short write transaction,
+    so no write lock is held while signing."""
+    with db.session(engine) as s:
+        case = _case(s, number)
+        pdf = render_receipt_pdf(_receipt_data(s, case))
+    code = config.new_code()
+    sealed = config.seal(pdf, code=code, reason=f"Cargo de recepción — {number}")
+    with pikepdf.open(io.BytesIO(sealed)) as doc:
+        pages = len(doc.pages)
+    with db.write_session(engine) as s:
         intake.attach_receipt(
-            s, FileStore(settings.files_dir()), case=case, sealed_pdf=sealed, verify_code=code, pages=pages
+            s, FileStore(settings.files_dir()), case=_case(s, number), sealed_pdf=sealed, verify_code=code, pages=pages
         )
     return sealed
 
 
-def _pages(pdf: bytes) -> int:
-    import io
+@query
+def render_receipt(session: Session, number: str) -> bytes | None:
+    """The receipt of case ``number`` (None when there is no such case): the sealed original when
+    it was filed, else rendered now."""
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    if case is None:
+        return None
+    sealed = intake.sealed_receipt(session, case.id)
+    if sealed is not None:
+        return FileStore(settings.files_dir()).read(sealed.sha256)
+    return render_receipt_pdf(_receipt_data(session, case))
 
-    import pikepdf
 
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        return len(doc.pages)
+def _case(session: Session, number: str) -> Expediente:
+    return session.exec(select(Expediente).where(Expediente.number == number)).one()
 
 
-def render(number: str) -> bytes | None:
-    from sqlmodel import select
-
-    from sgd_app.domain.documents import FileStore
-    from sgd_app.domain.models import Expediente
-
-    with db.session() as s:
-        case = s.exec(select(Expediente).where(Expediente.number == number)).first()
-        if case is None:
-            return None
-        sealed = intake.sealed_receipt(s, case.id)
-        if sealed is not None:  # the sealed original, byte for byte
-            return FileStore(settings.files_dir()).read(sealed.sha256)
-        place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
-        data = intake.receipt_data(
-            s, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(number)
-        )
-    return render_receipt_pdf(data)
+def _receipt_data(session: Session, case: Expediente):
+    place = intake.filing_place(session, case, virtual_place=settings.FILING_PLACE)
+    return intake.receipt_data(
+        session, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(case.number)
+    )
