@@ -9,8 +9,8 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from sgd_app import db, receipts, settings
-from sgd_app.domain import auth
+from sgd_app import db, settings
+from sgd_app.domain import auth, links, signing
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
 api = FastAPI(
@@ -38,7 +38,7 @@ def health() -> JSONResponse:
 async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
     """The filing receipt, for whoever holds the signed link (given with the number and key)
     or a signed-in staff member of the case's unit."""
-    allowed = bool(t) and receipts.token_ok(number, t)
+    allowed = bool(t) and links.token_ok(number, t)
     if not allowed:
         token = request.cookies.get(settings.SESSION_COOKIE, "")
         try:
@@ -61,7 +61,7 @@ async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
             status_code=403,
             headers=_NO_STORE,
         )
-    pdf = await asyncio.to_thread(receipts.render, number)
+    pdf = await asyncio.to_thread(signing.render_receipt, number)
     if pdf is None:
         return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
     return Response(

@@ -4,39 +4,27 @@ Verdicts in the vocabulary of Peru's national validator: VÁLIDO / NO VÁLIDO / 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
 
 import reflex as rx
-from sqlmodel import select
 
-from sgd_app import db, settings, signatures
+from sgd_app.domain import signing
 from sgd_app.domain.calendar import format_datetime_es
-from sgd_app.domain.documents import FileStore
-from sgd_app.domain.models import Document, Expediente
-
-MAX_BYTES = 20 * 1024 * 1024
-KIND_LABELS = {
-    "cargo": "Cargo de recepción",
-    "memorando": "Memorando",
-    "informe": "Informe",
-    "oficio": "Oficio",
-    "carta": "Carta",
-    "resolucion": "Resolución",
-}
+from sgd_app.domain.errors import DomainError
 
 
-def _describe(doc: Document, case_number: str) -> dict[str, str]:
+def _known(doc: signing.RegisteredDocument | None) -> dict[str, str]:
+    if doc is None:
+        return {}
     return {
-        "kind": KIND_LABELS.get(doc.kind, doc.kind.capitalize()),
-        "label": doc.number or doc.label,
-        "case": case_number,
+        "kind": doc.kind_label,
+        "label": doc.label,
+        "case": doc.case_number,
         "date": format_datetime_es(doc.created_at),
         "sha256": doc.sha256,
     }
 
 
-class VerifyState(rx.State):
+class VerificarState(rx.State):
     code: str = ""
     checking: bool = False
     progress: int = 0
@@ -57,11 +45,13 @@ class VerifyState(rx.State):
         self.known = {}
         self.signatures = []
 
-    def _show(self, report, *, filename: str) -> None:
+    def _show(self, found: signing.Verification, *, filename: str) -> None:
+        report = found.report
         self.verdict = report.verdict
         self.reason = report.reason
         self.sha256 = report.sha256
         self.filename = filename
+        self.known = _known(found.document)
         self.signatures = [
             {
                 "signer": s.signer_name or s.signer_subject,
@@ -78,21 +68,21 @@ class VerifyState(rx.State):
 
     @rx.event
     async def load(self):
-        code = re.sub(r"[^A-Fa-f0-9]", "", self.router.url.query_parameters.get("codigo", ""))[:32].upper()
+        code = signing.clean_code(self.router.url.query_parameters.get("codigo", ""))
         self._clear()
         self.code = code
         if not code:
             return
         self.checking = True
         yield
-        found = await asyncio.to_thread(_by_code, code)
-        self.checking = False
-        if found is None:
-            self.error = "No hay ningún documento con ese código de verificación."
+        try:
+            found = await asyncio.to_thread(signing.verify_by_code, code)
+        except DomainError as exc:
+            self.error = exc.message
             return
-        report, info = found
-        self._show(report, filename=info["label"])
-        self.known = info
+        finally:
+            self.checking = False
+        self._show(found, filename=found.document.label if found.document else "")
 
     @rx.event
     def upload_progress(self, progress: dict):
@@ -105,46 +95,21 @@ class VerifyState(rx.State):
         if len(files) != 1:
             self.error = "Suba un solo archivo PDF."
             return
-        data = await files[0].read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            self.error = "El archivo supera el tamaño máximo de 20 MB."
-            return
+        data = await files[0].read(signing.MAX_VERIFY_BYTES + 1)  # a bigger file is refused as too big
         self.checking = True
         yield
-        report, info = await asyncio.to_thread(_by_bytes, data)
-        self.checking = False
+        try:
+            found = await asyncio.to_thread(signing.verify_by_bytes, data)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        finally:
+            self.checking = False
         self.progress = 100
-        self._show(report, filename=files[0].name or "documento.pdf")
-        self.known = info
+        self._show(found, filename=files[0].name or "documento.pdf")
 
     @rx.event
     def reset_check(self):
         self._clear()
         self.code = ""
         self.progress = 0
-
-
-def _by_code(code: str):
-    with db.session() as s:
-        doc = s.exec(
-            select(Document)
-            .where(Document.verify_code == code, Document.signed == True)  # noqa: E712
-            .order_by(Document.id.desc())
-        ).first()
-        if doc is None:
-            return None
-        case = s.get(Expediente, doc.expediente_id)
-        info = _describe(doc, case.number if case else "")
-    data = FileStore(settings.files_dir()).read(info["sha256"])
-    return signatures.validate(data), info
-
-
-def _by_bytes(data: bytes):
-    sha = hashlib.sha256(data).hexdigest()
-    info: dict[str, str] = {}
-    with db.session() as s:
-        doc = s.exec(select(Document).where(Document.sha256 == sha, Document.signed == True)).first()  # noqa: E712
-        if doc is not None:
-            case = s.get(Expediente, doc.expediente_id)
-            info = _describe(doc, case.number if case else "")
-    return signatures.validate(data), info

@@ -28,7 +28,7 @@ from sgd_app import db
 from sgd_app.domain import digitize, intake, search, signing
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText
-from sgd_app.domain.pki import DevPKI
+from sgd_app.domain.signing import DevPKI
 from tests.conftest import make_pdf, run_async
 
 # `make test` installs tesseract-ocr + tesseract-ocr-spa (Makefile `sysdeps`): a missing one fails.

@@ -1,4 +1,5 @@
-"""PAdES signing and validation (DOMAIN.md rule 7): sgd_app.domain.signing + sgd_app.domain.pki.
+"""PAdES signing and validation (DOMAIN.md rule 7), the development PKI, batch signing and public
+verification: sgd_app.domain.signing.
 
 Every signed file is also checked by an independent verifier, poppler's ``pdfsig -nocert``
 (cryptographic validity; trust is checked by our own validator)."""
@@ -29,7 +30,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from sgd_app.domain import signing
-from sgd_app.domain.pki import CachedKeySigner, DevPKI, load_pkcs12_signer
+from sgd_app.domain.signing import CachedKeySigner, DevPKI, load_pkcs12_signer
 from sgd_app.domain.signing import INDETERMINADO, NO_VALIDO, VALIDO
 from tests.conftest import run_async
 

@@ -66,12 +66,20 @@ from sgd_app.domain.signing.validation import (
     async_validate_pdf,
     validate_pdf,
 )
-from sgd_app.domain.signing.verify import RegisteredDocument, Verification, verify_by_bytes, verify_by_code
+from sgd_app.domain.signing.verify import (
+    MAX_VERIFY_BYTES,
+    RegisteredDocument,
+    Verification,
+    clean_code,
+    verify_by_bytes,
+    verify_by_code,
+)
 
 __all__ = [
     "INDETERMINADO",
     "LEGAL_BASIS",
     "LEVELS",
+    "MAX_VERIFY_BYTES",
     "NO_VALIDO",
     "PERU_TZ",
     "ROLES",
@@ -101,6 +109,7 @@ __all__ = [
     "async_sign_pdf",
     "async_validate_pdf",
     "check_can_sign",
+    "clean_code",
     "config",
     "extend_to_lta",
     "has_certificate",

@@ -20,7 +20,7 @@ from sgd_app.domain.models import Document, Expediente
 from sgd_app.domain.signing import config
 from sgd_app.domain.signing.validation import VerificationReport
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
 MSG_TOO_BIG = "El archivo supera el tamaño máximo de 20 MB."
 MSG_UNKNOWN_CODE = "No hay ningún documento con ese código de verificación."
 KIND_LABELS = {
@@ -94,7 +94,7 @@ def screen(data: bytes) -> None:
     """The checks an upload passes before it is validated: not empty, at most 20 MB, a PDF header."""
     if not data:
         raise InvalidInput("archivo", MSG_EMPTY)
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_VERIFY_BYTES:
         raise InvalidInput("archivo", MSG_TOO_BIG)
     if b"%PDF-" not in data[:HEADER_WINDOW]:
         raise InvalidInput("archivo", MSG_NOT_PDF)
