@@ -261,7 +261,7 @@ class BodyLimit:
         self.default_limit = default_limit
 
     def _limit(self, path: str) -> int:
-        return self.upload_limit if path.startswith("/_upload") else self.default_limit
+        return self.upload_limit if path.startswith(("/_upload", "/api/v1/verificacion")) else self.default_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -333,3 +333,6 @@ api.include_router(_reports_router)
 from sgd_app.api.search import router as _search_router
 
 api.include_router(_search_router)
+from sgd_app.api.verify import router as _verify_router
+
+api.include_router(_verify_router)

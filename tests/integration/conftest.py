@@ -16,7 +16,7 @@ def app_db(seeded, tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "data")
     (tmp_path / "data").mkdir()
     db.use_engine(seeded)
-    config.pki.cache_clear()  # a development PKI per test data dir
+    config.forget_keys()  # a development PKI per test data dir
     yield seeded
     db.use_engine(None)
-    config.pki.cache_clear()
+    config.forget_keys()

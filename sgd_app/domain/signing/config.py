@@ -26,6 +26,13 @@ def pki() -> DevPKI:
     return DevPKI.ensure(settings.DATA_DIR / "pki", institution=settings.INSTITUTION_NAME)
 
 
+def forget_keys() -> None:
+    """Drop the cached PKI, TSA and seal (tests that point settings at another data dir)."""
+    pki.cache_clear()
+    _timestamper.cache_clear()
+    _seal_signer.cache_clear()
+
+
 def production() -> bool:
     return settings.SIGNING_MODE == "pkcs12"
 
