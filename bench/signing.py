@@ -25,7 +25,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from bench.common import one_page_pdf, p95
 from sgd_app.domain import signing
-from sgd_app.domain.pki import DevPKI
+from sgd_app.domain.signing import DevPKI
 
 N = int(os.environ.get("BENCH_SIGN_N", "200"))
 N_DEFAULT = int(os.environ.get("BENCH_SIGN_DEFAULT_N", "40"))

@@ -16,11 +16,11 @@ from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.mirador import mirador
-from sgd_app.pages.public_info import verificar
 from sgd_app.pages.reports import reportes
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
 from sgd_app.pages.tablero import tablero
+from sgd_app.pages.verificar import verificar
 from sgd_app.state.admin import AdminState
 from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
@@ -32,7 +32,7 @@ from sgd_app.state.search import SearchState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tablero import TableroState, feed_hub
 from sgd_app.state.tracking import TrackingState
-from sgd_app.state.verify import VerifyState
+from sgd_app.state.verificar import VerificarState
 
 app = rx.App(
     html_lang="es",
@@ -66,7 +66,7 @@ app.add_page(
     verificar,
     route="/verificar",
     title=f"Verificar — {_SITE}",
-    on_load=[VisitState.count("verificar"), VerifyState.load],
+    on_load=[VisitState.count("verificar"), VerificarState.load],
 )
 app.add_page(
     mirador, route="/mirador", title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]

@@ -9,8 +9,8 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 
-from sgd_app import db, receipts, settings
-from sgd_app.domain import auth
+from sgd_app import db, settings
+from sgd_app.domain import auth, links, signing
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
 api = FastAPI(
@@ -38,7 +38,7 @@ def health() -> JSONResponse:
 async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
     """The filing receipt, for whoever holds the signed link (given with the number and key)
     or a signed-in staff member of the case's unit."""
-    allowed = bool(t) and receipts.token_ok(number, t)
+    allowed = bool(t) and links.token_ok(number, t)
     if not allowed:
         token = request.cookies.get(settings.SESSION_COOKIE, "")
         try:
@@ -61,7 +61,7 @@ async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
             status_code=403,
             headers=_NO_STORE,
         )
-    pdf = await asyncio.to_thread(receipts.render, number)
+    pdf = await asyncio.to_thread(signing.render_receipt, number)
     if pdf is None:
         return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
     return Response(
@@ -261,7 +261,7 @@ class BodyLimit:
         self.default_limit = default_limit
 
     def _limit(self, path: str) -> int:
-        return self.upload_limit if path.startswith("/_upload") else self.default_limit
+        return self.upload_limit if path.startswith(("/_upload", "/api/v1/verificacion")) else self.default_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -333,3 +333,6 @@ api.include_router(_reports_router)
 from sgd_app.api.search import router as _search_router
 
 api.include_router(_search_router)
+from sgd_app.api.verify import router as _verify_router
+
+api.include_router(_verify_router)

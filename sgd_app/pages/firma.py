@@ -6,7 +6,7 @@ import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button, shell
 from sgd_app.pages.staff import staff_bar
-from sgd_app.state.firma import FirmaState as F
+from sgd_app.state.firma import FirmaState
 
 _AREA = {
     "width": "100%",
@@ -21,8 +21,8 @@ def _row(r: rx.Var) -> rx.Component:
     return rx.box(
         rx.flex(
             rx.checkbox(
-                checked=F.selected.contains(r["step"]),
-                on_change=lambda v: F.toggle(r["step"], v),
+                checked=FirmaState.selected.contains(r["step"]),
+                on_change=lambda v: FirmaState.toggle(r["step"], v),
                 size="3",
                 color_scheme="ruby",
                 aria_label="Seleccionar " + r["title"].to(str),
@@ -43,7 +43,7 @@ def _row(r: rx.Var) -> rx.Component:
             rx.flex(
                 rx.button(
                     "Ver",
-                    on_click=F.view(r["doc"]),
+                    on_click=FirmaState.view(r["doc"]),
                     variant="soft",
                     size="2",
                     type="button",
@@ -51,7 +51,7 @@ def _row(r: rx.Var) -> rx.Component:
                 ),
                 rx.button(
                     "Devolver",
-                    on_click=F.open_reject(r["step"]),
+                    on_click=FirmaState.open_reject(r["step"]),
                     variant="ghost",
                     size="2",
                     type="button",
@@ -64,7 +64,7 @@ def _row(r: rx.Var) -> rx.Component:
             align="center",
         ),
         rx.cond(
-            F.reject_id == r["step"],
+            FirmaState.reject_id == r["step"],
             rx.form(
                 rx.el.label(
                     "Qué debe corregirse",
@@ -73,7 +73,7 @@ def _row(r: rx.Var) -> rx.Component:
                 ),
                 rx.el.textarea(id="comentario-" + r["step"].to(str), name="comment", style=_AREA),
                 secondary_button("Devolver al autor", type="submit", margin_top="0.5rem", style={"min_height": "44px"}),
-                on_submit=F.reject,
+                on_submit=FirmaState.reject,
                 reset_on_submit=True,
             ),
         ),
@@ -87,7 +87,7 @@ def _certificate() -> rx.Component:
         rx.heading("Mi certificado digital", as_="h2", size="4"),
         rx.text(
             rx.cond(
-                F.has_certificate,
+                FirmaState.has_certificate,
                 "Su certificado está cargado. Puede reemplazarlo.",
                 "Cargue su certificado digital (.p12 o .pfx) para firmar. Se guarda cifrado tal como "
                 "está; su contraseña se pide en cada firma y nunca se guarda.",
@@ -102,7 +102,7 @@ def _certificate() -> rx.Component:
                 multiple=False,
                 max_files=1,
                 max_size=100_000,
-                on_drop=F.upload_certificate(rx.upload_files(upload_id="certificado")),
+                on_drop=FirmaState.upload_certificate(rx.upload_files(upload_id="certificado")),
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
                 padding="1rem",
@@ -113,7 +113,10 @@ def _certificate() -> rx.Component:
             ),
             style={"display": "block", "margin_top": "0.5rem"},
         ),
-        rx.cond(F.cert_message != "", rx.text(F.cert_message, size="2", role="status", margin_top="0.4rem")),
+        rx.cond(
+            FirmaState.cert_message != "",
+            rx.text(FirmaState.cert_message, size="2", role="status", margin_top="0.4rem"),
+        ),
         style={"margin_bottom": "1rem"},
     )
 
@@ -121,16 +124,16 @@ def _certificate() -> rx.Component:
 def firma() -> rx.Component:
     return shell(
         staff_bar(),
-        rx.cond(F.needs_passphrase, _certificate()),
+        rx.cond(FirmaState.needs_passphrase, _certificate()),
         rx.cond(
-            F.rows.length() == 0,
+            FirmaState.rows.length() == 0,
             card(rx.text("No tiene documentos pendientes de firma.", color=MUTED, id="sin-pendientes")),
             card(
                 rx.flex(
-                    rx.text(F.rows.length(), " documento(s) esperan su firma o visto bueno", weight="medium"),
+                    rx.text(FirmaState.rows.length(), " documento(s) esperan su firma o visto bueno", weight="medium"),
                     rx.button(
                         "Seleccionar todos",
-                        on_click=F.select_all,
+                        on_click=FirmaState.select_all,
                         variant="ghost",
                         type="button",
                         style={"color": BRAND, "min_height": "40px"},
@@ -139,20 +142,22 @@ def firma() -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                rx.box(rx.foreach(F.rows, _row), id="pendientes"),
-                rx.cond(F.error != "", rx.text(F.error, color=ERROR, role="alert", margin_top="0.5rem")),
+                rx.box(rx.foreach(FirmaState.rows, _row), id="pendientes"),
                 rx.cond(
-                    F.confirming,
+                    FirmaState.error != "", rx.text(FirmaState.error, color=ERROR, role="alert", margin_top="0.5rem")
+                ),
+                rx.cond(
+                    FirmaState.confirming,
                     rx.box(
                         rx.text(
                             "Va a firmar digitalmente ",
-                            F.selected.length(),
+                            FirmaState.selected.length(),
                             " documento(s) con su certificado "
                             "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
                             weight="medium",
                         ),
                         rx.cond(
-                            F.needs_passphrase,
+                            FirmaState.needs_passphrase,
                             rx.form(
                                 rx.el.label(
                                     "Contraseña de su certificado digital",
@@ -182,24 +187,27 @@ def firma() -> rx.Component:
                                         style={"min_height": "44px"},
                                     ),
                                     secondary_button(
-                                        "Cancelar", on_click=F.cancel, type="button", style={"min_height": "44px"}
+                                        "Cancelar",
+                                        on_click=FirmaState.cancel,
+                                        type="button",
+                                        style={"min_height": "44px"},
                                     ),
                                     gap="0.75rem",
                                     margin_top="0.5rem",
                                 ),
-                                on_submit=F.sign_selected,
+                                on_submit=FirmaState.sign_selected,
                                 reset_on_submit=True,
                             ),
                             rx.flex(
                                 primary_button(
                                     "Confirmar y firmar",
-                                    on_click=F.sign_selected,
+                                    on_click=FirmaState.sign_selected,
                                     type="button",
                                     id="confirmar-firma",
                                     style={"min_height": "44px"},
                                 ),
                                 secondary_button(
-                                    "Cancelar", on_click=F.cancel, type="button", style={"min_height": "44px"}
+                                    "Cancelar", on_click=FirmaState.cancel, type="button", style={"min_height": "44px"}
                                 ),
                                 gap="0.75rem",
                                 margin_top="0.5rem",
@@ -216,10 +224,10 @@ def firma() -> rx.Component:
                         },
                     ),
                     primary_button(
-                        rx.text.span("Firmar seleccionados (", F.selected.length(), ")"),
-                        on_click=F.ask_confirm,
+                        rx.text.span("Firmar seleccionados (", FirmaState.selected.length(), ")"),
+                        on_click=FirmaState.ask_confirm,
                         type="button",
-                        disabled=F.signing,
+                        disabled=FirmaState.signing,
                         id="firmar-seleccionados",
                         margin_top="0.75rem",
                         style={"min_height": "48px"},
@@ -228,12 +236,12 @@ def firma() -> rx.Component:
             ),
         ),
         rx.cond(
-            F.signing | (F.results.length() > 0),
+            FirmaState.signing | (FirmaState.results.length() > 0),
             card(
-                rx.text(rx.cond(F.signing, "Firmando…", "Resultado"), weight="bold", role="status"),
-                rx.progress(value=F.progress, max=100, color_scheme="ruby", aria_label="Avance de la firma"),
+                rx.text(rx.cond(FirmaState.signing, "Firmando…", "Resultado"), weight="bold", role="status"),
+                rx.progress(value=FirmaState.progress, max=100, color_scheme="ruby", aria_label="Avance de la firma"),
                 rx.foreach(
-                    F.results,
+                    FirmaState.results,
                     lambda x: rx.flex(
                         rx.icon(
                             rx.cond(x["ok"] != "", "circle-check", "circle-x"),
@@ -252,16 +260,16 @@ def firma() -> rx.Component:
             ),
         ),
         rx.cond(
-            F.viewer_url != "",
+            FirmaState.viewer_url != "",
             card(
                 rx.el.iframe(
-                    src=F.viewer_url,
+                    src=FirmaState.viewer_url,
                     title="Documento por firmar",
                     style={"width": "100%", "height": "75vh", "border": "none"},
                 ),
                 rx.el.a(
                     "Abrir el PDF en otra pestaña",
-                    href=F.viewer_url,
+                    href=FirmaState.viewer_url,
                     target="_blank",
                     rel="noopener",
                     style={"color": BRAND},

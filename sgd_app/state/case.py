@@ -400,7 +400,7 @@ class CaseState(rx.State):
 
     @rx.event
     def send_to_sign(self, form: dict):
-        from sgd_app.domain import drafting
+        from sgd_app.domain import signing
         from sgd_app.domain.models import InternalDocument
 
         vistos = [
@@ -415,7 +415,7 @@ class CaseState(rx.State):
             doc = s.get(InternalDocument, doc_id)
             if doc is None:
                 raise InvalidInput("general", "Documento no encontrado.")
-            drafting.send_to_sign(
+            signing.send_to_sign(
                 s,
                 who=who,
                 doc_id=doc_id,

@@ -8,8 +8,8 @@ import time
 
 import reflex as rx
 
-from sgd_app import db, receipts
-from sgd_app.domain import auth, observations
+from sgd_app import db
+from sgd_app.domain import auth, links, observations
 from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import DomainError
 from sgd_app.domain.identity import DOC_TYPES, normalize_document
@@ -114,7 +114,7 @@ class CasillaState(rx.State):
                     "body": n.body,
                     "deposited": format_datetime_es(n.deposited_at),
                     "read": format_datetime_es(n.read_at) if n.read_at else "",
-                    "download": receipts.notice_url(n.id) if n.document_id else "",
+                    "download": links.notice_url(n.id) if n.document_id else "",
                 }
         except DomainError as exc:
             self.error = exc.message

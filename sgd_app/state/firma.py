@@ -6,43 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from sgd_app import db, settings, signatures
-from sgd_app.domain import drafting
-from sgd_app.domain.documents import FileStore
+from sgd_app.domain import signing
 from sgd_app.domain.errors import DomainError, NotAuthenticated
-from sgd_app.domain.models import Expediente, User
 from sgd_app.state.staff import current_principal
-
-
-def _sign_one(who, step_id: int, ctx) -> str:
-    with db.write_session() as s:
-        doc = drafting.sign_step(s, FileStore(settings.files_dir()), who=who, step_id=step_id, ctx=ctx)
-        return doc.number
-
-
-def sign_batch(who, todo: list[tuple[str, str]], passphrase: str | None = None):
-    """Sign each (step id, title) in its own transaction; yields one result per document. One
-    failure does not stop the others: it is reported with its reason. In production mode the
-    official's PKCS#12 is opened once for the batch with ``passphrase`` (kept only here)."""
-    try:
-        ctx = signatures.context(
-            signer=signatures.staff_signer(who.user, passphrase) if signatures.production() else None
-        )
-    except ValueError as exc:
-        for _step_id, title in todo:
-            yield {"title": title, "ok": "", "message": str(exc)}
-        return
-    for step_id, title in todo:
-        try:
-            number = _sign_one(who, int(step_id), ctx)
-            yield {"title": number, "ok": "1", "message": "Firmado"}
-        except DomainError as exc:
-            yield {"title": title, "ok": "", "message": exc.message}
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("Fallo al firmar el paso %s", step_id)
-            yield {"title": title, "ok": "", "message": "No se pudo firmar: error interno."}
 
 
 class FirmaState(rx.State):
@@ -60,26 +26,18 @@ class FirmaState(rx.State):
     cert_message: str = ""
 
     def _refresh(self, who) -> None:
-        with db.session() as s:
-            pending = drafting.pending_for(s, who)
-            names = {}
-            rows = []
-            for step, doc in pending:
-                case = s.get(Expediente, doc.expediente_id)
-                if doc.author_id not in names:
-                    author = s.get(User, doc.author_id)
-                    names[doc.author_id] = author.full_name if author else ""
-                rows.append(
-                    {
-                        "step": str(step.id),
-                        "doc": str(doc.id),
-                        "title": doc.number or f"{drafting.DOC_TYPES[doc.doc_type]} (número al firmar)",
-                        "subject": doc.subject,
-                        "case": case.number if case else "",
-                        "role": "Visto bueno" if step.role == "visto_bueno" else "Firma",
-                        "author": names[doc.author_id],
-                    }
-                )
+        rows = [
+            {
+                "step": str(p.step_id),
+                "doc": str(p.doc_id),
+                "title": p.title,
+                "subject": p.subject,
+                "case": p.case_number,
+                "role": p.role_label,
+                "author": p.author,
+            }
+            for p in signing.signing_queue(who)
+        ]
         self.rows = rows
         self.selected = [r for r in self.selected if any(x["step"] == r for x in rows)]
 
@@ -89,8 +47,8 @@ class FirmaState(rx.State):
             who = current_principal(self)
         except NotAuthenticated:
             return rx.redirect("/ingresar?motivo=sesion")
-        self.needs_passphrase = signatures.production()
-        self.has_certificate = signatures.has_certificate(who.user.id) if self.needs_passphrase else True
+        self.needs_passphrase = signing.production()
+        self.has_certificate = signing.has_certificate(who.user.id) if self.needs_passphrase else True
         self.results = []
         self.confirming = False
         self.progress = 0
@@ -100,7 +58,7 @@ class FirmaState(rx.State):
     @rx.event
     def toggle(self, step_id: str, checked: bool):
         if checked and step_id not in self.selected:
-            self.selected = self.selected + [step_id]
+            self.selected = [*self.selected, step_id]
         elif not checked:
             self.selected = [s for s in self.selected if s != step_id]
 
@@ -133,7 +91,7 @@ class FirmaState(rx.State):
             return
         data = await files[0].read(100_001)
         try:
-            await asyncio.to_thread(signatures.store_certificate, who.user.id, data)
+            await asyncio.to_thread(signing.store_certificate, who.user.id, data)
         except ValueError as exc:
             self.cert_message = str(exc)
             return
@@ -157,18 +115,25 @@ class FirmaState(rx.State):
                 who = current_principal(self)
             except NotAuthenticated:
                 who = None
-            todo = [(r["step"], r["title"]) for r in self.rows if r["step"] in self.selected]
+            titles = {int(r["step"]): r["title"] for r in self.rows if r["step"] in self.selected}
             if who is not None:
                 self.signing, self.confirming, self.progress, self.results = True, False, 0, []
         if who is None:
             yield rx.redirect("/ingresar?motivo=sesion")
             return
         results = []
-        batch = sign_batch(who, todo, passphrase)
-        for i in range(1, len(todo) + 1):
-            results.append(await asyncio.to_thread(next, batch))  # CPU work off the event loop
+        batch = signing.sign_batch(who, list(titles), passphrase=passphrase)
+        for i in range(1, len(titles) + 1):
+            done = await asyncio.to_thread(next, batch)  # CPU work off the event loop
+            results.append(
+                {
+                    "title": done.number if done.ok else titles[done.step_id],
+                    "ok": "1" if done.ok else "",
+                    "message": done.message,
+                }
+            )
             async with self:
-                self.progress = int(100 * i / len(todo))
+                self.progress = int(100 * i / len(titles))
                 self.results = list(results)
         async with self:
             self.signing = False
@@ -188,8 +153,7 @@ class FirmaState(rx.State):
         except NotAuthenticated:
             return rx.redirect("/ingresar?motivo=sesion")
         try:
-            with db.write_session() as s:
-                drafting.reject(s, who=who, step_id=int(self.reject_id or 0), comment=str(form.get("comment", "")))
+            signing.reject(who=who, step_id=int(self.reject_id or 0), comment=str(form.get("comment", "")))
         except DomainError as exc:
             self.error = exc.message
             return None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import reflex as rx
 
-from sgd_app import db, receipts, settings
-from sgd_app.domain import intake
+from sgd_app import db, settings
+from sgd_app.domain import intake, links, signing
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, InvalidInputs
@@ -490,7 +490,7 @@ class IntakeState(rx.State):
         for att_id in list(self._staged):
             self._unstage(att_id)
         try:  # the sealed receipt (PAdES B-T with the institution's seal); the filing stands without it
-            await asyncio.to_thread(receipts.seal_and_file, case.number)
+            await asyncio.to_thread(signing.seal_and_file, case.number)
         except Exception:
             import logging
 
@@ -521,7 +521,7 @@ class IntakeState(rx.State):
             }
             for d in docs
         ]
-        self.r_download = receipts.download_url(case.number)
+        self.r_download = links.download_url(case.number)
         self.attachments = []
         self.submitting = False
         self.step = 5

@@ -7,8 +7,8 @@ import time
 
 import reflex as rx
 
-from sgd_app import db, receipts, settings
-from sgd_app.domain import auth, intake
+from sgd_app import db, settings
+from sgd_app.domain import auth, intake, links
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.receipt import format_size
@@ -99,7 +99,7 @@ class TrackingState(rx.State):
         self.t_due = format_date_es(view.due_on, weekday=True)
         self.t_unit = view.unit
         self.t_folios = str(view.folios)
-        self.t_download = receipts.download_url(view.number)
+        self.t_download = links.download_url(view.number)
         self.t_documents = [
             {
                 "label": d["label"],
@@ -132,7 +132,7 @@ class TrackingState(rx.State):
         self.t_observations = list(obs.items) if obs else []
         self.t_obs_deadline = format_date_es(obs.deadline_on, weekday=True) if obs else ""
         self.can_fix = obs is not None and case.status == "observado"
-        self.t_answer_url = receipts.answer_url(number) if answer is not None else ""
+        self.t_answer_url = links.answer_url(number) if answer is not None else ""
 
     @rx.event
     def set_fix_note(self, value: str):

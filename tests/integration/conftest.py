@@ -11,12 +11,12 @@ from sgd_app import db, settings
 @pytest.fixture
 def app_db(seeded, tmp_path, monkeypatch):
     """The app's db.engine() and settings.DATA_DIR now point at a fresh seeded database."""
-    from sgd_app import signatures
+    from sgd_app.domain.signing import config
 
     monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "data")
     (tmp_path / "data").mkdir()
     db.use_engine(seeded)
-    signatures.pki.cache_clear()  # a development PKI per test data dir
+    config.forget_keys()  # a development PKI per test data dir
     yield seeded
     db.use_engine(None)
-    signatures.pki.cache_clear()
+    config.forget_keys()

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from sgd_app import db, receipts, settings
+from sgd_app import db, settings
 from sgd_app.api import BodyLimit, api
-from sgd_app.domain import auth, intake
+from sgd_app.domain import auth, intake, links
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import StaffSession, User
@@ -84,7 +84,7 @@ def test_receipt_download_needs_a_valid_link_or_a_session_of_the_case_unit(app_d
     assert number.startswith("EXP-")
     client = _client()
 
-    url = receipts.download_url(number)
+    url = links.download_url(number)
     resp = client.get(url)
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"] == "application/pdf"
@@ -140,7 +140,7 @@ def test_receipt_download_needs_a_valid_link_or_a_session_of_the_case_unit(app_d
 
     # A valid token for a number that does not exist: 404.
     unknown = "EXP-2026-999999"
-    resp = client.get(receipts.download_url(unknown))
+    resp = client.get(links.download_url(unknown))
     assert resp.status_code == 404
     assert resp.json() == {"detail": "Expediente no encontrado."}
     assert resp.headers["cache-control"] == "no-store"

@@ -298,9 +298,9 @@ def _case_received_by_logistica():
 
 # ---------------------------------------------------------------- signing queue
 def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_others(app_db):
-    from sgd_app.domain import drafting
+    from sgd_app.domain import drafting, signing
     from sgd_app.domain.models import InternalDocument, SignatureStep
-    from sgd_app.state.firma import FirmaState, sign_batch
+    from sgd_app.state.firma import FirmaState
 
     number, log, jefe, jefe_token = _case_received_by_logistica()
     ids = []
@@ -315,7 +315,7 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
                 body="Contenido del memorando de prueba.",
                 recipients="Tesorería",
             )
-            drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
+            signing.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
             ids.append(d.id)
     st = _state(FirmaState, cookie=f"sgd_sesion={jefe_token}")
     FirmaState.load.fn(st)
@@ -323,12 +323,12 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
     # The second document is rejected elsewhere just before the batch runs.
     with db.write_session() as s:
         step2 = s.exec(select(SignatureStep).where(SignatureStep.internal_document_id == ids[1])).one()
-        drafting.reject(s, who=jefe, step_id=step2.id, comment="Lo devuelvo desde otra pestaña")
-    results = list(sign_batch(jefe, [(r["step"], r["title"]) for r in st.rows]))
-    assert [r["ok"] for r in results] == ["1", "", "1"]
-    assert "ya no está en firma" in results[1]["message"]
-    assert results[0]["title"].startswith("MEMORANDO N° 0001-2026-LOG/JNE")
-    assert results[2]["title"].startswith("MEMORANDO N° 0002-2026-LOG/JNE")
+        signing.reject(s, who=jefe, step_id=step2.id, comment="Lo devuelvo desde otra pestaña")
+    results = list(signing.sign_batch(jefe, [int(r["step"]) for r in st.rows]))
+    assert [r.ok for r in results] == [True, False, True]
+    assert "ya no está en firma" in results[1].message
+    assert results[0].number.startswith("MEMORANDO N° 0001-2026-LOG/JNE")
+    assert results[2].number.startswith("MEMORANDO N° 0002-2026-LOG/JNE")
     with db.session() as s:
         statuses = [s.get(InternalDocument, i).status for i in ids]
     assert statuses == ["firmado", "rechazado", "firmado"]
@@ -337,7 +337,7 @@ def test_batch_signing_reports_each_document_and_a_failure_does_not_stop_the_oth
         tes = auth.resolve(s, _login("tesoreria"))
     with db.session() as s:
         other = s.exec(select(SignatureStep.id)).first()
-    assert list(sign_batch(tes, [(str(other), "x")]))[0]["ok"] == ""
+    assert list(signing.sign_batch(tes, [other]))[0].ok is False
 
 
 def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_its_passphrase(app_db, monkeypatch):
@@ -349,10 +349,8 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
-    from sgd_app import signatures
-    from sgd_app.domain import drafting
+    from sgd_app.domain import drafting, signing
     from sgd_app.domain.models import InternalDocument
-    from sgd_app.state.firma import sign_batch
 
     monkeypatch.setattr(settings, "SIGNING_MODE", "pkcs12")
     secret = "clave-de-mi-certificado-9731"
@@ -383,24 +381,24 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
             body="Contenido del informe técnico.",
             recipients="Jefatura",
         )
-        drafting.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
+        signing.send_to_sign(s, who=log, doc_id=d.id, version=1, vistos=[], firmante_id=jefe.user.id)
         doc_id = d.id
     with db.session() as s:
-        step = drafting.pending_for(s, jefe)[0][0].id
-    todo = [(str(step), "Informe")]
-    assert "cargue su certificado" in list(sign_batch(jefe, todo, secret))[0]["message"]
+        step = signing.pending_for(s, jefe)[0][0].id
+    todo = [step]
+    assert "cargue su certificado" in list(signing.sign_batch(jefe, todo, passphrase=secret))[0].message
     with pytest.raises(ValueError):
-        signatures.store_certificate(jefe.user.id, b"no es un p12")
-    signatures.store_certificate(jefe.user.id, p12)
-    wrong = list(sign_batch(jefe, todo, "otra-clave"))
-    assert wrong[0]["ok"] == "" and "contraseña incorrectos" in wrong[0]["message"]
-    ok = list(sign_batch(jefe, todo, secret))
-    assert ok[0]["ok"] == "1" and ok[0]["title"].startswith("INFORME N° 0001-2026-LOG/JNE")
+        signing.store_certificate(jefe.user.id, b"no es un p12")
+    signing.store_certificate(jefe.user.id, p12)
+    wrong = list(signing.sign_batch(jefe, todo, passphrase="otra-clave"))
+    assert wrong[0].ok is False and "contraseña incorrectos" in wrong[0].message
+    ok = list(signing.sign_batch(jefe, todo, passphrase=secret))
+    assert ok[0].ok is True and ok[0].number.startswith("INFORME N° 0001-2026-LOG/JNE")
     with db.session() as s:
         doc = s.get(InternalDocument, doc_id)
         assert doc.status == "firmado"
     signed = FileStore(settings.files_dir()).read(doc.current_sha256)
-    report = signatures.validate(signed)
+    report = signing.config.validate(signed)
     assert report.signatures[0].signer_name == "Ana Torres Delgado"
     # The passphrase is nowhere on disk: not in the data dir, not in the database.
     for path in settings.DATA_DIR.rglob("*"):

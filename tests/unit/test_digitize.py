@@ -36,7 +36,7 @@ from sgd_app.domain.digitize import worker as digitize_worker
 from sgd_app.domain.digitize.failures import Retryable
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText
-from sgd_app.domain.pki import DevPKI
+from sgd_app.domain.signing import DevPKI
 from tests.conftest import make_pdf, run_async
 
 # `make test` installs tesseract-ocr + tesseract-ocr-spa (Makefile `sysdeps`): a missing one fails.

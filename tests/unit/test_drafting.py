@@ -10,12 +10,10 @@ import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import drafting, intake, routing
-from sgd_app.domain.drafting import SigningContext
+from sgd_app.domain import drafting, intake, routing, signing
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
 from sgd_app.domain.models import Document, InternalDocument, Signature, SignatureStep, Unit
-from sgd_app.domain.pki import DevPKI
-from sgd_app.domain.signing import validate_pdf
+from sgd_app.domain.signing import DevPKI, SigningContext, validate_pdf
 from tests.conftest import make_pdf, principal
 
 PW = "clave-demo-123"
@@ -99,7 +97,7 @@ def _doc(w, doc_id) -> InternalDocument:
 
 def _send(w, doc_id, vistos, parallel=False):
     with db.write_session(w["e"]) as s:
-        drafting.send_to_sign(
+        signing.send_to_sign(
             s,
             who=w["log"],
             doc_id=doc_id,
@@ -121,7 +119,7 @@ def _step(w, who, doc_id) -> int:
 
 def _sign(w, pki, who, doc_id):
     with db.write_session(w["e"]) as s:
-        return drafting.sign_step(s, w["store"], who=who, step_id=_step(w, who, doc_id), ctx=_ctx(pki))
+        return signing.sign_step(s, w["store"], who=who, step_id=_step(w, who, doc_id), ctx=_ctx(pki))
 
 
 def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki):
@@ -129,8 +127,8 @@ def test_visto_bueno_then_firma_numbers_and_files_a_valid_signed_pdf(world, pki)
     doc_id = _draft(w)
     _send(w, doc_id, [w["gerente"]])
     with db.session(w["e"]) as s:
-        assert drafting.pending_for(s, w["jefe"]) == []  # the visto bueno comes first
-        assert [d.id for _, d in drafting.pending_for(s, w["gerente"])] == [doc_id]
+        assert signing.pending_for(s, w["jefe"]) == []  # the visto bueno comes first
+        assert [d.id for _, d in signing.pending_for(s, w["gerente"])] == [doc_id]
     with pytest.raises(Forbidden, match="vistos buenos anteriores"):
         _sign(w, pki, w["jefe"], doc_id)
     _sign(w, pki, w["gerente"], doc_id)
@@ -227,7 +225,7 @@ def test_draft_rules(world, pki):
             recipients="Jefatura",
         )
     with pytest.raises(InvalidInputs) as err, db.write_session(w["e"]) as s:
-        drafting.send_to_sign(s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id)
+        signing.send_to_sign(s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id)
     assert "jefe de la unidad" in err.value.errors["firmante"]
 
 
@@ -238,7 +236,7 @@ def test_rejection_keeps_the_number_and_a_correction_references_it(world, pki):
     _sign(w, pki, w["gerente"], doc_id)
     number = _doc(w, doc_id).number
     with db.write_session(w["e"]) as s:
-        drafting.reject(s, who=w["jefe"], step_id=_step(w, w["jefe"], doc_id), comment="Corregir el destinatario")
+        signing.reject(s, who=w["jefe"], step_id=_step(w, w["jefe"], doc_id), comment="Corregir el destinatario")
     doc = _doc(w, doc_id)
     assert doc.status == "rechazado" and doc.number == number
     with db.write_session(w["e"]) as s:
@@ -254,7 +252,7 @@ def test_rejection_keeps_the_number_and_a_correction_references_it(world, pki):
         )
         assert f"Corrige {number}" in fixed.reference
     with db.session(w["e"]) as s:
-        assert drafting.pending_for(s, w["jefe"]) == []
+        assert signing.pending_for(s, w["jefe"]) == []
 
 
 def test_render_has_unicode_and_draft_mark():

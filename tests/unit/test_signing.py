@@ -1,4 +1,5 @@
-"""PAdES signing and validation (DOMAIN.md rule 7): sgd_app.domain.signing + sgd_app.domain.pki.
+"""PAdES signing and validation (DOMAIN.md rule 7), the development PKI, batch signing and public
+verification: sgd_app.domain.signing.
 
 Every signed file is also checked by an independent verifier, poppler's ``pdfsig -nocert``
 (cryptographic validity; trust is checked by our own validator)."""
@@ -27,11 +28,17 @@ from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlmodel import select
 
-from sgd_app.domain import signing
-from sgd_app.domain.pki import CachedKeySigner, DevPKI, load_pkcs12_signer
-from sgd_app.domain.signing import INDETERMINADO, NO_VALIDO, VALIDO
-from tests.conftest import run_async
+from sgd_app import db, settings
+from sgd_app.domain import drafting, intake, routing, signing
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import InvalidInput, NotFound
+from sgd_app.domain.models import Document, InternalDocument, SignatureStep, Unit
+from sgd_app.domain.signing import INDETERMINADO, NO_VALIDO, VALIDO, CachedKeySigner, DevPKI, config, load_pkcs12_signer
+from sgd_app.domain.signing import steps as steps_module
+from tests.conftest import make_pdf as make_filing_pdf
+from tests.conftest import principal, run_async
 
 URL = "https://tramite.jne.gob.pe/verificar/EXP-2026-000123"
 HAVE_PDFSIG = shutil.which("pdfsig") is not None
@@ -567,3 +574,161 @@ def test_async_api_and_to_thread(pki, pdf_bytes):
 
     ra, rb, rc = run_async(main())
     assert ra.verdict == rb.verdict == rc.verdict == VALIDO
+
+
+# --------------------------------------------------------------------------------------------
+# batch signing and public verification (with a database)
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def office(seeded, tmp_path, monkeypatch):
+    """A case received by Logística; this installation's keys and files under a temp data dir."""
+    monkeypatch.setattr(settings, "DATA_DIR", tmp_path / "data")
+    config.forget_keys()
+    e = seeded
+    store = FileStore(settings.files_dir())
+    with db.write_session(e) as s:
+        case = intake.file_case(
+            s,
+            store,
+            procedure_code="CONST-AF",
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
+            subject="Constancia",
+            files=[intake.IncomingFile("s.pdf", make_filing_pdf(), "principal")],
+        ).case
+    rop, log = principal(e, "rop"), principal(e, "logistica")
+    with db.session(e) as s:
+        log_id = s.exec(select(Unit.id).where(Unit.code == "LOG")).one()
+    with db.write_session(e) as s:
+        routing.receive(s, who=rop, number=case.number, version=1)
+    with db.write_session(e) as s:
+        routing.derive(s, who=rop, number=case.number, version=2, to_unit_id=log_id)
+    with db.write_session(e) as s:
+        routing.receive(s, who=log, number=case.number, version=3)
+    yield {
+        "e": e,
+        "store": store,
+        "number": case.number,
+        "log": log,
+        "jefe": principal(e, "jefe.logistica"),
+        "gerente": principal(e, "gerente"),
+    }
+    config.forget_keys()
+
+
+def _to_sign(o, subject: str, vistos=()) -> int:
+    """A memorando drafted by Logística and sent to its head's firma; returns the head's step id."""
+    with db.write_session(o["e"]) as s:
+        doc = drafting.create_draft(
+            s,
+            who=o["log"],
+            case_number=o["number"],
+            doc_type="memorando",
+            subject=subject,
+            body="Contenido del memorando de prueba.",
+            recipients="Tesorería",
+        )
+        signing.send_to_sign(
+            s, who=o["log"], doc_id=doc.id, version=1, vistos=[v.user.id for v in vistos], firmante_id=o["jefe"].user.id
+        )
+        return s.exec(
+            select(SignatureStep.id).where(
+                SignatureStep.internal_document_id == doc.id, SignatureStep.signer_id == o["jefe"].user.id
+            )
+        ).one()
+
+
+def _statuses(o, step_ids) -> list[str]:
+    with db.session(o["e"]) as s:
+        return [s.get(InternalDocument, s.get(SignatureStep, i).internal_document_id).status for i in step_ids]
+
+
+def test_sign_batch_one_failure_does_not_stop_the_others_and_only_turns_that_came_are_signed(office):
+    o = office
+    first, rejected, third = (_to_sign(o, f"Memorando {n} del lote") for n in ("uno", "dos", "tres"))
+    waiting = _to_sign(o, "Memorando que espera un visto bueno", vistos=[o["gerente"]])
+    signing.reject(who=o["jefe"], step_id=rejected, comment="Lo devuelvo desde otra pestaña", engine=o["e"])
+    results = list(signing.sign_batch(o["jefe"], [first, rejected, third, waiting], store=o["store"], engine=o["e"]))
+    assert [r.step_id for r in results] == [first, rejected, third, waiting]
+    assert [r.ok for r in results] == [True, False, True, False]
+    assert results[0].number == "MEMORANDO N° 0001-2026-LOG/JNE" and results[0].message == "Firmado"
+    assert results[2].number == "MEMORANDO N° 0002-2026-LOG/JNE"
+    assert "ya no está en firma" in results[1].message and results[1].number == ""
+    assert "vistos buenos anteriores" in results[3].message
+    assert _statuses(o, [first, rejected, third, waiting]) == ["firmado", "rechazado", "firmado", "en_firma"]
+
+
+def test_sign_batch_refuses_a_user_who_does_not_hold_the_steps(office):
+    o = office
+    steps = [_to_sign(o, "Memorando ajeno uno"), _to_sign(o, "Memorando ajeno dos")]
+    outsider = principal(o["e"], "tesoreria")
+    results = list(signing.sign_batch(outsider, steps, store=o["store"], engine=o["e"]))
+    assert [r.ok for r in results] == [False, False]
+    assert all("No tiene esa firma pendiente" in r.message for r in results)
+    assert _statuses(o, steps) == ["en_firma", "en_firma"]
+
+
+def test_sign_batch_reports_an_internal_error_and_goes_on(office, monkeypatch):
+    o = office
+    broken, fine = _to_sign(o, "Memorando con archivo roto"), _to_sign(o, "Memorando sano")
+    real_sign_pdf = steps_module.sign_pdf
+    calls = []
+
+    def flaky(data, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("TSA caída")
+        return real_sign_pdf(data, **kw)
+
+    monkeypatch.setattr(steps_module, "sign_pdf", flaky)
+    results = list(signing.sign_batch(o["jefe"], [broken, fine], store=o["store"], engine=o["e"]))
+    assert [(r.ok, r.message) for r in results] == [(False, "No se pudo firmar: error interno."), (True, "Firmado")]
+    assert _statuses(o, [broken, fine]) == ["en_firma", "firmado"]
+
+
+def _signed_document(o) -> tuple[str, bytes, str]:
+    (done,) = signing.sign_batch(o["jefe"], [_to_sign(o, "Memorando para verificar")], store=o["store"], engine=o["e"])
+    assert done.ok, done.message
+    with db.session(o["e"]) as s:
+        doc = s.exec(select(Document).where(Document.number == done.number)).one()
+        return doc.verify_code, o["store"].read(doc.sha256), done.number
+
+
+def test_verify_by_code_and_by_bytes_return_one_report(office):
+    o = office
+    code, signed, number = _signed_document(o)
+    by_code = signing.verify_by_code(code.lower(), engine=o["e"])  # the QR's code, however it is typed
+    assert by_code.report.verdict == VALIDO, by_code.report.reasons
+    assert by_code.document is not None
+    assert (by_code.document.kind_label, by_code.document.label, by_code.document.case_number) == (
+        "Memorando",
+        number,
+        o["number"],
+    )
+    assert [s.signer_name for s in by_code.report.signatures] == ["Ana Torres Delgado"]
+    by_bytes = signing.verify_by_bytes(signed, engine=o["e"])
+    assert by_bytes.report.verdict == VALIDO and by_bytes.document == by_code.document
+    # Changed bytes: NOT VALID, and not the document the institution registered.
+    i = signed.index(b"stream", 200) + 40
+    tampered = signed[:i] + bytes([signed[i] ^ 0x01]) + signed[i + 1 :]
+    changed = signing.verify_by_bytes(tampered, engine=o["e"])
+    assert changed.report.verdict == NO_VALIDO and changed.document is None
+    # A signed PDF the institution never issued: validated, but not registered.
+    foreign = signing.verify_by_bytes(sign(signing.DevPKI.ensure(settings.DATA_DIR / "pki"), make_pdf()), engine=o["e"])
+    assert foreign.document is None and foreign.report.signatures
+
+
+def test_verify_refusals(office):
+    o = office
+    with pytest.raises(NotFound, match="ningún documento con ese código"):
+        signing.verify_by_code("ABCDEF0123456789", engine=o["e"])
+    with pytest.raises(NotFound):
+        signing.verify_by_code("", engine=o["e"])
+    with pytest.raises(InvalidInput, match="no es un PDF") as err:
+        signing.verify_by_bytes(b"hola, no soy un PDF", engine=o["e"])
+    assert err.value.field == "archivo"
+    with pytest.raises(InvalidInput, match="vacío"):
+        signing.verify_by_bytes(b"", engine=o["e"])
+    with pytest.raises(InvalidInput, match="20 MB"):
+        signing.verify_by_bytes(b"%PDF-1.7\n" + b"0" * signing.MAX_VERIFY_BYTES, engine=o["e"])

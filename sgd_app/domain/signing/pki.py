@@ -1,5 +1,6 @@
-"""Keys and certificates for digital signatures (Ley N° 27269): a development PKI and the
-production loaders. Plain Python, no reflex.
+"""The development PKI for digital signatures (Ley N° 27269): root -> institution CA -> staff,
+seal and TSA certificates, generated on first use. Plain Python, no reflex. The production key
+loaders (PKCS#12, external TSA) are in ``keys``.
 
 Development PKI (``DevPKI.ensure(directory)``)
 ==============================================
@@ -58,13 +59,6 @@ API::
     DevPKI.revoke(username: str, reason: str = "cessation_of_operation") -> None
     DevPKI.revoked_serials() -> set[int]                  # serials listed in the institution CRL
     DevPKI.staff_cert_path(username) / .key_path(name) / .passphrase_path   # for tools and tests
-
-Production::
-
-    load_pkcs12_signer(data: bytes, passphrase: bytes, *, extra_certs=()) -> CachedKeySigner
-        # a user's (or the institution seal's) PKCS#12; the passphrase is used once, never stored
-    load_certificates(data: bytes) -> list[asn1crypto.x509.Certificate]   # PEM (one or many) or DER
-    http_timestamper(url: str, *, auth=None, timeout=10) -> TimeStamper   # external RFC 3161 TSA
 """
 
 from __future__ import annotations
@@ -76,205 +70,29 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
-from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1, translate_pyca_cryptography_key_to_asn1
-from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
-from pyhanko.sign.general import as_signing_certificate_v2
-from pyhanko.sign.signers.pdf_cms import SimpleSigner
-from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
 
-__all__ = [
-    "CachedKeySigner",
-    "DevPKI",
-    "LocalTimeStamper",
-    "http_timestamper",
-    "load_certificates",
-    "load_pkcs12_signer",
-]
+from sgd_app.domain.signing.keys import CachedKeySigner, LocalTimeStamper
+
+__all__ = ["DevPKI"]
 
 KEY_SIZE = 2048
 DEFAULT_CRL_BASE_URL = "http://localhost:8000/pki"
-# TSA policy of the development TSA: a UUID-based OID (ITU-T X.667, arc 2.25), private by construction
-DEV_TSA_POLICY = "2.25.96456183983054150458360313676406877911"
 CRL_VALIDITY = timedelta(days=30)
 CRL_REFRESH_MARGIN = timedelta(days=7)
 _CLOCK_SKEW = timedelta(minutes=5)
 _RENEW_BEFORE = timedelta(days=1)  # staff certificates (2 years) are reissued when this close to expiry
 
-
-# --------------------------------------------------------------------------------------------
-# Signer / timestamper objects that keep the decrypted key in memory
-# --------------------------------------------------------------------------------------------
-class CachedKeySigner(SimpleSigner):
-    """A pyhanko ``SimpleSigner`` that keeps the parsed ``cryptography`` private key.
-
-    ``SimpleSigner.sign_raw`` re-parses (and re-checks) the DER key for every signature, which
-    costs ~50 ms for RSA-2048; this subclass parses it once. It is thread-safe (RSA signing in
-    ``cryptography`` holds no shared mutable state)."""
-
-    def __init__(self, signing_cert: asn1_x509.Certificate, private_key, chain: Iterable[asn1_x509.Certificate] = ()):
-        store = SimpleCertificateStore()
-        store.register_multiple(list(chain))
-        super().__init__(
-            signing_cert=signing_cert,
-            signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
-            cert_registry=store,
-        )
-        self._pyca_key = private_key
-
-    def _signed_attr_providers(self, *args, **kwargs):
-        # the signing-certificate-v2 attribute never changes: serve a pre-encoded copy (building and
-        # DER-encoding it from scratch is a few ms of asn1crypto work per signature)
-        for prov in super()._signed_attr_providers(*args, **kwargs):
-            if isinstance(prov, SigningCertificateV2Provider):
-                yield _PreEncodedProvider(prov.attribute_type, self._signing_cert_v2())
-            else:
-                yield prov
-
-    def _signing_cert_v2(self):
-        cached = getattr(self, "_sc_v2", None)
-        if cached is None:
-            value = as_signing_certificate_v2(self.signing_cert)
-            cached = self._sc_v2 = type(value).load(value.dump())
-        return cached
-
-    @property
-    def subject_common_name(self) -> str:
-        return self.signing_cert.subject.native.get("common_name", "") or self.signing_cert.subject.human_friendly
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        mech = self.get_signature_mechanism_for_digest(digest_algorithm)
-        try:
-            algo = mech.signature_algo
-        except ValueError:
-            algo = mech["algorithm"].native
-        key = self._pyca_key
-        if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
-            return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if algo == "rsassa_pss" and isinstance(key, rsa.RSAPrivateKey):
-            padding, hash_algo = process_pss_params(mech["parameters"])
-            return key.sign(data, padding, hash_algo)
-        if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
-            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        if algo in ("ed25519", "ed448") and isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
-            return key.sign(data)
-        return super().sign_raw(data, digest_algorithm)
-
-
-class _PreEncodedProvider(CMSAttributeProvider):
-    def __init__(self, attribute_type: str, value):
-        self.attribute_type = attribute_type
-        self._value = value
-
-    async def build_attr_value(self, dry_run=False):
-        return self._value
-
-
-class LocalTimeStamper(DummyTimeStamper):
-    """In-process RFC 3161 time-stamping authority (development and tests).
-
-    pyhanko's ``DummyTimeStamper`` produces real RFC 3161 tokens signed with the TSA key, but
-    re-parses that key for every token; this subclass keeps the parsed key."""
-
-    def __init__(
-        self,
-        tsa_cert: asn1_x509.Certificate,
-        tsa_private_key: rsa.RSAPrivateKey,
-        chain: Iterable[asn1_x509.Certificate] = (),
-    ):
-        super().__init__(
-            tsa_cert=tsa_cert,
-            tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_private_key),
-            certs_to_embed=list(chain),
-        )
-        self._pyca_key = tsa_private_key
-
-    def _build_tst_info(self, message_imprint, dt, req):
-        tst_info = super()._build_tst_info(message_imprint, dt, req)
-        tst_info["policy"] = DEV_TSA_POLICY  # pyhanko's dummy uses a real TSA's policy OID
-        return tst_info
-
-    def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
-        from asn1crypto import cms, core
-        from pyhanko.sign import general
-
-        md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
-        md.update(tst_info_data)
-        static = getattr(self, "_static_attrs", None)
-        if static is None:  # pre-encoded: DER-encoding the ESSCertID issuer name each time is slow
-            static = self._static_attrs = [
-                cms.CMSAttribute.load(general.simple_cms_attribute("content_type", "tst_info").dump()),
-                cms.CMSAttribute.load(
-                    general.simple_cms_attribute(
-                        "signing_certificate", general.as_signing_certificate(self.tsa_cert)
-                    ).dump()
-                ),
-            ]
-        signed_attrs = cms.CMSAttributes(
-            [
-                static[0],
-                general.simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                static[1],
-                general.simple_cms_attribute("message_digest", md.finalize()),
-            ]
-        )
-        signature = self._pyca_key.sign(signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm))
-        return signature, signed_attrs
-
-
-# --------------------------------------------------------------------------------------------
-# Production loaders
-# --------------------------------------------------------------------------------------------
-def load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
-    """Certificates from PEM (one or several blocks) or DER bytes."""
-    if asn1_pem.detect(data):
-        return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, multiple=True)]
-    return [asn1_x509.Certificate.load(data)]
-
-
-def load_pkcs12_signer(data: bytes, passphrase: bytes, *, extra_certs: Iterable = ()) -> CachedKeySigner:
-    """A signer from a PKCS#12 (.p12/.pfx) file: a user's certificate or the institution seal.
-
-    The passphrase is used to decrypt once and is never stored; keep the returned object (it holds
-    the decrypted key) for the session instead of calling this per signature. ``extra_certs``:
-    intermediate certificates missing from the file (asn1crypto certificates or PEM/DER bytes).
-    Raises ``ValueError`` when the data or passphrase is wrong."""
-    try:
-        key, cert, others = pkcs12.load_key_and_certificates(data, passphrase)
-    except Exception as exc:  # cryptography raises ValueError/TypeError variants
-        raise ValueError("No se pudo abrir el certificado PKCS#12 (archivo o contraseña incorrectos)") from exc
-    if key is None or cert is None:
-        raise ValueError("El archivo PKCS#12 no contiene una clave privada y su certificado")
-    chain = [translate_pyca_cryptography_cert_to_asn1(c) for c in (others or [])]
-    for extra in extra_certs:
-        chain.extend(load_certificates(extra) if isinstance(extra, (bytes, bytearray)) else [extra])
-    return CachedKeySigner(translate_pyca_cryptography_cert_to_asn1(cert), key, chain)
-
-
-def http_timestamper(url: str, *, auth: tuple[str, str] | None = None, timeout: int = 10) -> TimeStamper:
-    """An RFC 3161 client for an external TSA over HTTP(S) (pyhanko's aiohttp-based client)."""
-    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
-
-    return HTTPTimeStamper(url, auth=auth, timeout=timeout)
-
-
-# --------------------------------------------------------------------------------------------
-# Development PKI
-# --------------------------------------------------------------------------------------------
 _USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,79}")
 _REASONS = {r.name: r for r in x509.ReasonFlags}
 
@@ -321,7 +139,7 @@ class _Identity:
 class DevPKI:
     """Development PKI: root CA -> institution CA -> staff / seal / TSA. See the module docstring."""
 
-    _instances: dict[Path, DevPKI] = {}
+    _instances: ClassVar[dict[Path, DevPKI]] = {}
     _instances_lock = threading.Lock()
 
     def __init__(self, directory: Path, institution: str):
@@ -687,7 +505,7 @@ class DevPKI:
                 .build()
             )
             assert self._ica is not None
-            self._write_crl("institution-ca", self._ica, entries + [entry], self._crl_number(crl) + 1)
+            self._write_crl("institution-ca", self._ica, [*entries, entry], self._crl_number(crl) + 1)
             revoked_dir = self.directory / "staff" / "revoked"
             revoked_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.replace(cert_path, revoked_dir / f"{safe}.{cert.serial_number:x}.cert.pem")

@@ -1,11 +1,11 @@
-"""/verificar and /mirador: their full versions come with the signing and dashboard issues."""
+"""/verificar (public): check a signed document by its code or by uploading the PDF."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, secondary_button, shell
-from sgd_app.state.verify import VerifyState as V
+from sgd_app.state.verificar import VerificarState
 
 VERDICT_COLORS = {
     "VÁLIDO": ("#146c2e", "#e8f5ec"),
@@ -34,25 +34,28 @@ def _verdict_box(verdict, reason) -> rx.Component:
 
 def _result() -> rx.Component:
     return rx.box(
-        _verdict_box(V.verdict, V.reason),
+        _verdict_box(VerificarState.verdict, VerificarState.reason),
         rx.cond(
-            V.has_known,
+            VerificarState.has_known,
             card(
                 rx.heading("Documento registrado en el sistema", as_="h2", size="4"),
-                info_row("Tipo", V.known["kind"]),
-                info_row("Documento", V.known["label"]),
-                info_row("Expediente", V.known["case"]),
-                info_row("Fecha", V.known["date"]),
+                info_row("Tipo", VerificarState.known["kind"]),
+                info_row("Documento", VerificarState.known["label"]),
+                info_row("Expediente", VerificarState.known["case"]),
+                info_row("Fecha", VerificarState.known["date"]),
                 style={"margin_bottom": "1rem"},
             ),
         ),
         card(
-            info_row("Archivo", V.filename),
-            info_row("SHA-256", V.sha256),
+            info_row("Archivo", VerificarState.filename),
+            info_row("SHA-256", VerificarState.sha256),
             rx.heading("Firmas", as_="h2", size="4", margin_top="0.75rem"),
-            rx.cond(V.signatures.length() == 0, rx.text("El archivo no contiene firmas digitales.", color=MUTED)),
+            rx.cond(
+                VerificarState.signatures.length() == 0,
+                rx.text("El archivo no contiene firmas digitales.", color=MUTED),
+            ),
             rx.foreach(
-                V.signatures,
+                VerificarState.signatures,
                 lambda s: rx.box(
                     rx.flex(
                         rx.text(s["signer"], weight="bold"),
@@ -84,7 +87,9 @@ def _result() -> rx.Component:
             ),
         ),
         rx.box(
-            secondary_button("Verificar otro documento", on_click=V.reset_check, width="100%", type="button"),
+            secondary_button(
+                "Verificar otro documento", on_click=VerificarState.reset_check, width="100%", type="button"
+            ),
             margin_top="1rem",
         ),
     )
@@ -111,7 +116,9 @@ def _upload() -> rx.Component:
                 multiple=False,
                 max_files=1,
                 max_size=20 * 1024 * 1024,
-                on_drop=V.check_upload(rx.upload_files(upload_id="verificar", on_upload_progress=V.upload_progress)),
+                on_drop=VerificarState.check_upload(
+                    rx.upload_files(upload_id="verificar", on_upload_progress=VerificarState.upload_progress)
+                ),
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
                 padding="1.25rem",
@@ -122,14 +129,17 @@ def _upload() -> rx.Component:
             style={"display": "block"},
         ),
         rx.cond(
-            V.checking,
+            VerificarState.checking,
             rx.box(
                 rx.text("Validando…", role="status"),
-                rx.progress(value=V.progress, max=100, color_scheme="ruby", aria_label="Avance"),
+                rx.progress(value=VerificarState.progress, max=100, color_scheme="ruby", aria_label="Avance"),
                 margin_top="0.5rem",
             ),
         ),
-        rx.cond(V.error != "", rx.text(V.error, color=ERROR, role="alert", margin_top="0.5rem", id="error-verificar")),
+        rx.cond(
+            VerificarState.error != "",
+            rx.text(VerificarState.error, color=ERROR, role="alert", margin_top="0.5rem", id="error-verificar"),
+        ),
     )
 
 
@@ -142,9 +152,13 @@ def verificar() -> rx.Component:
             margin_bottom="1rem",
         ),
         rx.cond(
-            V.verdict != "",
+            VerificarState.verdict != "",
             _result(),
-            rx.cond(V.checking & (V.code != ""), card(rx.text("Validando el documento…", role="status")), _upload()),
+            rx.cond(
+                VerificarState.checking & (VerificarState.code != ""),
+                card(rx.text("Validando el documento…", role="status")),
+                _upload(),
+            ),
         ),
         title="Verificar documento",
     )

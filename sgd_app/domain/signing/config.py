@@ -1,4 +1,4 @@
-"""Wiring of digital signatures to this installation.
+"""Which keys, TSA and trust roots this installation signs and validates with (from settings).
 
 Development (``SGD_SIGNING_MODE=dev``, the default): a PKI generated under the data dir, cached
 once per process (keys are decrypted once). Production (``pkcs12``): each official's own PKCS#12
@@ -14,14 +14,23 @@ from functools import lru_cache
 from pathlib import Path
 
 from sgd_app import settings
-from sgd_app.domain import signing
-from sgd_app.domain.drafting import SigningContext
-from sgd_app.domain.pki import DevPKI, http_timestamper, load_certificates, load_pkcs12_signer
+from sgd_app.domain.signing.keys import http_timestamper, load_certificates, load_pkcs12_signer
+from sgd_app.domain.signing.pades import sign_pdf
+from sgd_app.domain.signing.pki import DevPKI
+from sgd_app.domain.signing.steps import SigningContext
+from sgd_app.domain.signing.validation import VerificationReport, validate_pdf
 
 
 @lru_cache(maxsize=1)
 def pki() -> DevPKI:
     return DevPKI.ensure(settings.DATA_DIR / "pki", institution=settings.INSTITUTION_NAME)
+
+
+def forget_keys() -> None:
+    """Drop the cached PKI, TSA and seal (tests that point settings at another data dir)."""
+    pki.cache_clear()
+    _timestamper.cache_clear()
+    _seal_signer.cache_clear()
 
 
 def production() -> bool:
@@ -111,7 +120,7 @@ def context(level: str = "B-T", signer=None) -> SigningContext:
 
 def seal(data: bytes, *, code: str, reason: str) -> bytes:
     """Seal a PDF with the institution's seal (PAdES B-T, visible stamp with the QR)."""
-    return signing.sign_pdf(
+    return sign_pdf(
         data,
         signer=_seal_signer(),
         timestamper=_timestamper(),
@@ -123,5 +132,6 @@ def seal(data: bytes, *, code: str, reason: str) -> bytes:
     )
 
 
-def validate(data: bytes) -> signing.VerificationReport:
-    return signing.validate_pdf(data, trust_roots=trust_roots(), crls=crls())
+def validate(data: bytes) -> VerificationReport:
+    """Validate every signature of ``data`` against this installation's trust roots and CRLs."""
+    return validate_pdf(data, trust_roots=trust_roots(), crls=crls())

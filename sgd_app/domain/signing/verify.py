@@ -1,0 +1,112 @@
+"""Public verification of a document (/verificar and its API): by the code printed under the QR
+code of a stamp, or by the bytes of any PDF. Verdicts in the vocabulary of Peru's national
+validator (VÁLIDO / NO VÁLIDO / INDETERMINADO); the document the institution registered with that
+code or those bytes, when there is one, comes with the report."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from sgd_app import db, settings
+from sgd_app.domain.documents import HEADER_WINDOW, MSG_EMPTY, MSG_NOT_PDF, FileStore
+from sgd_app.domain.errors import InvalidInput, NotFound
+from sgd_app.domain.models import Document, Expediente
+from sgd_app.domain.signing import config
+from sgd_app.domain.signing.validation import VerificationReport
+
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+MSG_TOO_BIG = "El archivo supera el tamaño máximo de 20 MB."
+MSG_UNKNOWN_CODE = "No hay ningún documento con ese código de verificación."
+KIND_LABELS = {
+    "cargo": "Cargo de recepción",
+    "memorando": "Memorando",
+    "informe": "Informe",
+    "oficio": "Oficio",
+    "carta": "Carta",
+    "resolucion": "Resolución",
+}
+
+
+@dataclass(frozen=True)
+class RegisteredDocument:
+    """The signed document the institution filed with that code or those bytes."""
+
+    kind: str
+    kind_label: str
+    label: str  # its number, else its label
+    case_number: str
+    created_at: datetime
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What a verification tells: the validation of every signature, and the registered document."""
+
+    report: VerificationReport
+    document: RegisteredDocument | None
+
+
+def clean_code(code: str) -> str:
+    """The verification code as stored (hex, upper case, at most 32 characters)."""
+    return re.sub(r"[^A-Fa-f0-9]", "", code or "")[:32].upper()
+
+
+def verify_by_code(code: str, *, engine: Engine | None = None) -> Verification:
+    """Validate the signed document registered under ``code``; NotFound when there is none."""
+    code = clean_code(code)
+    with db.session(engine) as s:
+        doc = (
+            s.exec(
+                select(Document)
+                .where(Document.verify_code == code, Document.signed == True)  # noqa: E712
+                .order_by(Document.id.desc())
+            ).first()
+            if code
+            else None
+        )
+        if doc is None:
+            raise NotFound(MSG_UNKNOWN_CODE)
+        registered = _registered(s, doc)
+    data = FileStore(settings.files_dir()).read(registered.sha256)
+    return Verification(report=config.validate(data), document=registered)
+
+
+def verify_by_bytes(data: bytes, *, engine: Engine | None = None) -> Verification:
+    """Validate every signature of an uploaded PDF (never stored) and say whether the institution
+    registered exactly these bytes. InvalidInput("archivo", ...) for an empty, too big or non-PDF
+    file."""
+    screen(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with db.session(engine) as s:
+        doc = s.exec(select(Document).where(Document.sha256 == sha, Document.signed == True)).first()  # noqa: E712
+        registered = _registered(s, doc) if doc is not None else None
+    return Verification(report=config.validate(data), document=registered)
+
+
+def screen(data: bytes) -> None:
+    """The checks an upload passes before it is validated: not empty, at most 20 MB, a PDF header."""
+    if not data:
+        raise InvalidInput("archivo", MSG_EMPTY)
+    if len(data) > MAX_VERIFY_BYTES:
+        raise InvalidInput("archivo", MSG_TOO_BIG)
+    if b"%PDF-" not in data[:HEADER_WINDOW]:
+        raise InvalidInput("archivo", MSG_NOT_PDF)
+
+
+def _registered(session: Session, doc: Document) -> RegisteredDocument:
+    case = session.get(Expediente, doc.expediente_id)
+    return RegisteredDocument(
+        kind=doc.kind,
+        kind_label=KIND_LABELS.get(doc.kind, doc.kind.capitalize()),
+        label=doc.number or doc.label,
+        case_number=case.number if case else "",
+        created_at=doc.created_at,
+        sha256=doc.sha256,
+    )

@@ -1,0 +1,115 @@
+"""/verificar (public): check a signed document by its code (from the QR) or by uploading any PDF.
+Verdicts in the vocabulary of Peru's national validator: VÁLIDO / NO VÁLIDO / INDETERMINADO."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from sgd_app.domain import signing
+from sgd_app.domain.calendar import format_datetime_es
+from sgd_app.domain.errors import DomainError
+
+
+def _known(doc: signing.RegisteredDocument | None) -> dict[str, str]:
+    if doc is None:
+        return {}
+    return {
+        "kind": doc.kind_label,
+        "label": doc.label,
+        "case": doc.case_number,
+        "date": format_datetime_es(doc.created_at),
+        "sha256": doc.sha256,
+    }
+
+
+class VerificarState(rx.State):
+    code: str = ""
+    checking: bool = False
+    progress: int = 0
+    verdict: str = ""
+    reason: str = ""
+    sha256: str = ""
+    filename: str = ""
+    known: dict[str, str] = {}
+    signatures: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.var
+    def has_known(self) -> bool:
+        return bool(self.known)
+
+    def _clear(self) -> None:
+        self.verdict = self.reason = self.sha256 = self.filename = self.error = ""
+        self.known = {}
+        self.signatures = []
+
+    def _show(self, found: signing.Verification, *, filename: str) -> None:
+        report = found.report
+        self.verdict = report.verdict
+        self.reason = report.reason
+        self.sha256 = report.sha256
+        self.filename = filename
+        self.known = _known(found.document)
+        self.signatures = [
+            {
+                "signer": s.signer_name or s.signer_subject,
+                "verdict": s.verdict,
+                "reason": s.reason,
+                "time": format_datetime_es(s.signing_time) if s.signing_time else "—",
+                "level": s.level or "—",
+                "timestamp": "Sí" if s.has_timestamp else "No",
+                "issuer": s.issuer,
+                "declared": s.declared_reason or "",
+            }
+            for s in report.signatures
+        ]
+
+    @rx.event
+    async def load(self):
+        code = signing.clean_code(self.router.url.query_parameters.get("codigo", ""))
+        self._clear()
+        self.code = code
+        if not code:
+            return
+        self.checking = True
+        yield
+        try:
+            found = await asyncio.to_thread(signing.verify_by_code, code)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        finally:
+            self.checking = False
+        self._show(found, filename=found.document.label if found.document else "")
+
+    @rx.event
+    def upload_progress(self, progress: dict):
+        self.progress = int(100 * float(progress.get("progress", 0) or 0))
+
+    @rx.event
+    async def check_upload(self, files: list[rx.UploadFile]):
+        self._clear()
+        self.code = ""
+        if len(files) != 1:
+            self.error = "Suba un solo archivo PDF."
+            return
+        data = await files[0].read(signing.MAX_VERIFY_BYTES + 1)  # a bigger file is refused as too big
+        self.checking = True
+        yield
+        try:
+            found = await asyncio.to_thread(signing.verify_by_bytes, data)
+        except DomainError as exc:
+            self.error = exc.message
+            return
+        finally:
+            self.checking = False
+        self.progress = 100
+        self._show(found, filename=files[0].name or "documento.pdf")
+
+    @rx.event
+    def reset_check(self):
+        self._clear()
+        self.code = ""
+        self.progress = 0
