@@ -46,7 +46,7 @@ SEARCH_SQLITE = [
     facets TEXT NOT NULL DEFAULT '',
     head TEXT NOT NULL DEFAULT ''
 )""",
-    "CREATE VIEW search_content AS SELECT e.entry_id AS entry_id, e.facets AS facets, e.head AS head, "
+    'CREATE VIEW "search_content" AS SELECT e.entry_id AS entry_id, e.facets AS facets, e.head AS head, '
     "replace(replace(d.text, char(2), ' '), char(3), ' ') AS body "
     "FROM search_entry e LEFT JOIN documenttext d ON d.document_id = e.document_id",
     "CREATE VIRTUAL TABLE search_fts USING fts5(facets, head, body, content='search_content', "
