@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint demo-data clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -59,6 +59,10 @@ demo-data: setup
 
 lint: setup
 	$(VENV)/bin/ruff check --select F sgd_app tests bench
+
+## Upgrade the database schema in place (make run does it too); new revisions: python -m sgd_app makemigration "msg"
+migrate: setup
+	$(PY) -m sgd_app migrate
 
 audit-verify: setup
 	$(PY) -m sgd_app audit verify
