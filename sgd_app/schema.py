@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from sgd_app import db
 from sgd_app.domain import digitize, models, search  # noqa: F401  (their tables are the metadata)
@@ -128,6 +129,16 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """Alembic's filter: the search index's tables and their indexes are not in the models."""
     table = obj.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
     return not (reflected and compare_to is None and str(table or "").startswith(UNMODELLED))
+
+
+def render_item(type_: str, obj: Any, _context: Any) -> str | bool:
+    """Alembic's renderer: SQLModel's column types are written as plain SQLAlchemy ones, so that a
+    revision needs no sqlmodel import (False: Alembic's default rendering)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
 
 
 def shape(conn: Connection) -> dict[str, Any]:

@@ -19,6 +19,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=schema.metadata,
         include_object=schema.include_object,
+        render_item=schema.render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -5,7 +5,9 @@ Revises: ${down_revision | comma,n}
 Created: ${create_date}
 
 Frozen operations: never import the live models here (a later change to them must not rewrite
-this step). Write the same change for SQLite (batch mode) and PostgreSQL.
+this step). Write the same change for SQLite (batch mode) and PostgreSQL. Every revision runs in
+one transaction with SQLite's foreign keys on: a batch step that recreates a referenced table
+must copy its rows back before the transaction ends.
 """
 
 from __future__ import annotations

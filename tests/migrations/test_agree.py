@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -58,3 +60,9 @@ def test_downgrade_to_nothing_and_back(empty_engine):
         command.downgrade(schema.alembic_config(conn), "base")
         assert set(schema.shape(conn)["tables"]) == set()
     assert schema.upgrade(empty_engine) == "created"
+
+
+def test_workers_starting_together_upgrade_once(empty_engine):
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = sorted(pool.map(lambda _: schema.upgrade(empty_engine), range(3)))
+    assert outcomes == ["created", "current", "current"]
