@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint format demo-data clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint format demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -72,6 +72,10 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Upgrade the database schema in place (make run does it too); new revisions: python -m sgd_app makemigration "msg"
+migrate: setup
+	$(PY) -m sgd_app migrate
 
 audit-verify: setup
 	$(PY) -m sgd_app audit verify

@@ -24,10 +24,10 @@ def generated_db(folder: Path, name: str, n_cases: int):
 
     from sqlalchemy import text
 
-    from sgd_app import db, demo_data, seed
+    from sgd_app import db, demo_data, schema, seed
 
     eng = db.make_engine(f"sqlite:///{folder / name}")
-    db.create_schema(eng)
+    schema.create_all(eng)
     os.environ.setdefault("SGD_DEMO_PASSWORD", "bench-password-123")
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import one_page_pdf, p95
-from sgd_app import db, seed
+from sgd_app import db, schema, seed
 from sgd_app.domain import intake
 from sgd_app.domain.documents import FileStore
 
@@ -30,7 +30,7 @@ _p95 = p95
 
 def run_service(tmp: Path, pdf: bytes) -> dict[str, float]:
     eng = db.make_engine(f"sqlite:///{tmp / 'svc.db'}")
-    db.create_schema(eng)
+    schema.create_all(eng)
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)
     store = FileStore(tmp / "files")
@@ -85,7 +85,7 @@ def run_sealed(tmp: Path, pdf: bytes, n: int = 200) -> dict[str, float]:
     from sgd_app.domain.signing import DevPKI, sign_pdf
 
     eng = db.make_engine(f"sqlite:///{tmp / 'sealed.db'}")
-    db.create_schema(eng)
+    schema.create_all(eng)
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)
     store = FileStore(tmp / "files-sealed")
@@ -145,7 +145,7 @@ def run_sealed(tmp: Path, pdf: bytes, n: int = 200) -> dict[str, float]:
 def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
     """The same rows with plain sqlite3, one transaction per filing, no validation or files."""
     eng = db.make_engine(f"sqlite:///{tmp / 'floor.db'}")
-    db.create_schema(eng)
+    schema.create_all(eng)
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)
     eng.dispose()

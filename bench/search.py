@@ -35,7 +35,7 @@ from pathlib import Path
 from sqlalchemy import event, select
 
 from bench.common import p95
-from sgd_app import db, seed
+from sgd_app import db, schema, seed
 from sgd_app.domain import auth, search
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Procedure, Unit
@@ -489,7 +489,7 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
     """Create the database: schema, catalogue, staff, then cases, documents and their texts."""
     rng = random.Random(seed_)
     eng = db.make_engine(f"sqlite:///{path}")
-    db.create_schema(eng)
+    schema.create_all(eng)
     os.environ["SGD_DEMO_PASSWORD"] = PASSWORD
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)

@@ -1,24 +1,42 @@
-"""Command line: ``python -m sgd_app init | demo-data | summaries rebuild | audit verify``."""
+"""Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild | audit verify``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+
+from sgd_app import db, demo_data, schema, seed, settings
+from sgd_app.domain import audit, summaries
+
+_SCHEMA_DONE = {
+    "created": "Esquema de la base de datos creado.",
+    "adopted": "Base de datos de la versión anterior reconocida y actualizada en su lugar.",
+    "upgraded": "Esquema de la base de datos actualizado.",
+    "current": "Esquema de la base de datos al día.",
+}
+
+
+def _migrate(_args: argparse.Namespace | None = None) -> int:
+    try:
+        outcome = schema.upgrade()
+    except schema.SchemaMismatch as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(_SCHEMA_DONE[outcome])
+    return 0
 
 
 def _init(_args: argparse.Namespace) -> int:
-    from sgd_app import db, seed, settings
-
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
     for d in (settings.files_dir(), settings.staging_dir()):
         d.mkdir(parents=True, exist_ok=True)
-    db.create_schema()
+    if status := _migrate():
+        return status
     with db.write_session() as s:
         seed.seed_catalogue(s)
     with db.write_session() as s:
         creds = seed.seed_demo_staff(s, settings.DATA_DIR / "credenciales-demo.txt")
-    from sgd_app.domain import summaries
-
     if summaries.missing(db.engine()):
         counts = summaries.rebuild(db.engine())
         print(f"Resúmenes del tablero reconstruidos ({sum(counts.values())} filas).")
@@ -30,12 +48,17 @@ def _init(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _makemigration(args: argparse.Namespace) -> int:
+    if status := _migrate():  # the new revision is the difference from the newest one
+        return status
+    for path in schema.make_revision(args.message):
+        print(f"Nueva revisión: {path} (revísela antes de confirmarla)")
+    return 0
+
+
 def _demo_data(args: argparse.Namespace) -> int:
-    import time
-
-    from sgd_app import db, demo_data
-
-    db.create_schema()
+    if status := _migrate():
+        return status
     t = time.perf_counter()
     last = demo_data.generate(db.engine(), args.n, year=args.year)
     print(f"{args.n} expedientes generados en {time.perf_counter() - t:.1f} s (último número del año: {last}).")
@@ -43,11 +66,6 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _summaries_rebuild(_args: argparse.Namespace) -> int:
-    import time
-
-    from sgd_app import db
-    from sgd_app.domain import summaries
-
     t = time.perf_counter()
     counts = summaries.rebuild(db.engine())
     print(
@@ -58,9 +76,6 @@ def _summaries_rebuild(_args: argparse.Namespace) -> int:
 
 
 def _audit_verify(_args: argparse.Namespace) -> int:
-    from sgd_app import db
-    from sgd_app.domain import audit
-
     with db.session() as s:
         report = audit.verify(s)
     if report.ok:
@@ -76,7 +91,13 @@ def _audit_verify(_args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sgd_app")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("init", help="create the database, the catalogue and the demo accounts").set_defaults(fn=_init)
+    sub.add_parser("init", help="create or upgrade the database, the catalogue and the demo accounts").set_defaults(
+        fn=_init
+    )
+    sub.add_parser("migrate", help="upgrade the database schema to the newest revision").set_defaults(fn=_migrate)
+    makemig = sub.add_parser("makemigration", help="write a new revision from the models (developers)")
+    makemig.add_argument("message")
+    makemig.set_defaults(fn=_makemigration)
     demo = sub.add_parser("demo-data", help="generate a realistic year of cases (demos, benchmarks)")
     demo.add_argument("--n", type=int, default=10000)
     demo.add_argument("--year", type=int, default=2026)

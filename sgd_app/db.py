@@ -7,46 +7,42 @@ failing with "database is locked" half-way. PostgreSQL is used when the URL says
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from sgd_app.domain import (  # noqa: F401  (their tables too)
-    models,
-    search,
-)
+from sgd_app import settings
+
+log = logging.getLogger(__name__)
 
 _IMMEDIATE = "sgd_immediate"
 
-# Called (no arguments) after the commit of a transaction that changed what the dashboards show
-# (the summaries mark the session); sgd_app.live installs its signal here.
-after_commit_hooks: list = []
+# A session whose transaction changed what the dashboards show carries this key in its ``info``
+# (the summaries set it); after its commit every hook runs (no arguments): sgd_app.live installs
+# its signal here.
+CHANGED_KEY = "sgd_dashboard_changed"
+after_commit_hooks: list[Callable[[], None]] = []
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
-    from sgd_app.domain.summaries import CHANGED
-
-    if session.info.pop(CHANGED, False):
+    if session.info.pop(CHANGED_KEY, False):
         for hook in list(after_commit_hooks):
             try:
                 hook()
             except Exception:  # a failed signal never fails the committed change
-                import logging
-
-                logging.getLogger(__name__).exception("after-commit hook failed")
+                log.exception("after-commit hook failed")
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session) -> None:
-    from sgd_app.domain.summaries import CHANGED
-
-    session.info.pop(CHANGED, None)
+    session.info.pop(CHANGED_KEY, None)
 
 
 def make_engine(url: str) -> Engine:
@@ -97,13 +93,16 @@ def engine() -> Engine:
 
 @cache
 def _configured_engine() -> Engine:
-    from sgd_app import settings
-
     return make_engine(settings.DATABASE_URL)
 
 
 def is_sqlite(eng: Engine) -> bool:
     return eng.dialect.name == "sqlite"
+
+
+def write_bind(eng: Engine) -> Engine:
+    """``eng`` for write transactions: on SQLite they take the write lock at BEGIN."""
+    return eng.execution_options(**{_IMMEDIATE: True}) if is_sqlite(eng) else eng
 
 
 @contextmanager
@@ -116,62 +115,10 @@ def session(eng: Engine | None = None) -> Iterator[Session]:
 @contextmanager
 def write_session(eng: Engine | None = None) -> Iterator[Session]:
     """A session for one write transaction: commits at the end, rolls back on any error."""
-    eng = eng or engine()
-    bind = eng.execution_options(**{_IMMEDIATE: True}) if is_sqlite(eng) else eng
-    with Session(bind, expire_on_commit=False) as s:
+    with Session(write_bind(eng or engine()), expire_on_commit=False) as s:
         try:
             yield s
             s.commit()
         except BaseException:
             s.rollback()
             raise
-
-
-_SQLITE_TRIGGERS = [
-    """CREATE TRIGGER IF NOT EXISTS auditevent_no_update BEFORE UPDATE ON auditevent
-       BEGIN SELECT RAISE(ABORT, 'auditevent es de solo adición'); END""",
-    """CREATE TRIGGER IF NOT EXISTS auditevent_no_delete BEFORE DELETE ON auditevent
-       BEGIN SELECT RAISE(ABORT, 'auditevent es de solo adición'); END""",
-]
-_PG_TRIGGERS = [
-    """CREATE OR REPLACE FUNCTION sgd_audit_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'auditevent es de solo adición'; END; $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS auditevent_append_only ON auditevent",
-    """CREATE TRIGGER auditevent_append_only BEFORE UPDATE OR DELETE ON auditevent
-       FOR EACH ROW EXECUTE FUNCTION sgd_audit_append_only()""",
-]
-
-
-def create_schema(eng: Engine | None = None) -> None:
-    """Create the tables (idempotent) and the append-only triggers of the audit table."""
-    eng = eng or engine()
-    if is_sqlite(eng):
-        SQLModel.metadata.create_all(eng)
-        statements = _SQLITE_TRIGGERS
-    else:
-        with eng.begin() as conn:
-            # One schema creator at a time (several workers or test processes may start together).
-            conn.execute(text("SELECT pg_advisory_xact_lock(715517)"))
-            SQLModel.metadata.create_all(conn)
-        statements = _PG_TRIGGERS
-    with eng.begin() as conn:
-        if not is_sqlite(eng):
-            conn.execute(text("SELECT pg_advisory_xact_lock(715517)"))
-        for sql in statements:
-            conn.execute(text(sql))
-        conn.execute(
-            text(
-                "INSERT INTO audithead (id, seq, hash) SELECT 1, 0, :h WHERE NOT EXISTS "
-                "(SELECT 1 FROM audithead WHERE id = 1)"
-            ),
-            {"h": "0" * 64},
-        )
-    search.ensure_schema(eng)
-
-
-def drop_schema(eng: Engine) -> None:
-    """Tests only: remove every table."""
-    with eng.begin() as conn:
-        if not is_sqlite(eng):
-            conn.execute(text("DROP TRIGGER IF EXISTS auditevent_append_only ON auditevent"))
-    SQLModel.metadata.drop_all(eng)

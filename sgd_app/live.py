@@ -1,6 +1,6 @@
 """Change signals for the live dashboards (no reflex import: the CLI and the benchmarks use it too).
 
-A transaction that changed what the dashboards show marks its session (``summaries.CHANGED``);
+A transaction that changed what the dashboards show marks its session (``db.CHANGED_KEY``);
 when it commits, :func:`changed` runs:
 
 * with Redis (``REFLEX_REDIS_URL``, several workers): one PUBLISH on :data:`CHANNEL`; the one

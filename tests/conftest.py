@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test (SQLite file; PostgreSQL too when
+"""Shared fixtures: a fresh database per test (SQLite file; PostgreSQL schema too when
 SGD_TEST_DATABASE_URL is set), the catalogue seeded, a file store in a temp dir."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from fpdf import FPDF
 from sqlalchemy import text
 
-from sgd_app import db, seed
+from sgd_app import db, schema, seed
 from sgd_app.domain import auth
 from sgd_app.domain.documents import FileStore
 
@@ -37,31 +37,37 @@ def pdf_bytes() -> bytes:
     return make_pdf()
 
 
-def _fresh_engine(backend: str, tmp_path: Path):
+def _empty_engine(backend: str, tmp_path: Path):
+    """An engine on an empty database and how to clean it up: a SQLite file, or a fresh schema
+    of the PostgreSQL test database."""
     if backend == "sqlite":
-        eng = db.make_engine(f"sqlite:///{tmp_path / 'test.db'}")
-        db.create_schema(eng)
-        return eng, None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+        return db.make_engine(f"sqlite:///{tmp_path / 'test.db'}"), None
+    name = f"t_{uuid.uuid4().hex[:12]}"
     admin = db.make_engine(PG_URL)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
     sep = "&" if "?" in PG_URL else "?"
-    eng = db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    db.create_schema(eng)
-    return eng, (admin, schema)
+    return db.make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{name}"), (admin, name)
 
 
 @pytest.fixture(params=BACKENDS)
-def engine(request, tmp_path):
-    eng, cleanup = _fresh_engine(request.param, tmp_path)
+def empty_engine(request, tmp_path):
+    eng, cleanup = _empty_engine(request.param, tmp_path)
     yield eng
     eng.dispose()
     if cleanup:
-        admin, schema = cleanup
+        admin, name = cleanup
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine):
+    """A fresh database with the current schema, built straight from the models (fast; the
+    migrations are checked against it in tests/migrations)."""
+    schema.create_all(empty_engine)
+    return empty_engine
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sgd_app import db
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage
 
@@ -42,7 +43,6 @@ TABLES = (
     (SumAttended.__table__, ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
     (SumStage.__table__, ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
 )
-CHANGED = "sgd_dashboard_changed"  # session.info flag: the commit must tell the live dashboards
 GRAINED = {"sum_filed", "sum_hour", "sum_attended", "sum_stage"}
 _SPEC = {t.name: (t, keys, counters) for t, keys, counters in TABLES}
 
@@ -154,7 +154,7 @@ def _upsert(dialect: str, table, keys: tuple, counters: tuple):
 
 
 def _flush(session: Session, deltas: Deltas) -> None:
-    session.info[CHANGED] = True
+    session.info[db.CHANGED_KEY] = True  # the commit tells the live dashboards
     conn = session.connection()
     dialect = conn.dialect.name
     for table, keys, counters, rows in deltas.nonzero():

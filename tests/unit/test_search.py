@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
-from sgd_app import db
+from sgd_app import db, schema
 from sgd_app.domain import intake, routing, search
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText, Expediente
@@ -441,7 +441,7 @@ def test_case_filed_before_its_index_call_is_picked_up_by_index_case(world, stor
 
 def test_schema_is_idempotent_and_indexes_existing_cases(world):
     e = world["engine"]
-    db.create_schema(e)  # every start runs it again
+    schema.create_all(e)  # every start runs it again
     assert _numbers(_find(e, world["rop"], "nunez")) == {world["a"]}
     # A database that had cases before search existed gets them indexed when the index is created.
     with e.begin() as conn:
@@ -451,7 +451,7 @@ def test_schema_is_idempotent_and_indexes_existing_cases(world):
             conn.exec_driver_sql("DROP TABLE search_fts")
             conn.exec_driver_sql("DROP VIEW search_content")
         conn.exec_driver_sql("DROP TABLE search_entry")
-    db.create_schema(e)
+    schema.create_all(e)
     assert _numbers(_find(e, world["rop"], "nunez")) == {world["a"]}
     _integrity(e)
 

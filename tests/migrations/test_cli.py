@@ -1,0 +1,63 @@
+"""``python -m sgd_app init`` creates or upgrades a data dir in place; twice is a no-op."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sgd_app import db, schema
+from tests.migrations.conftest import load_previous_release, table_digests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(eng, data_dir: Path, *args: str) -> str:
+    env = {**os.environ, "SGD_DATA_DIR": str(data_dir), "SGD_DEMO_PASSWORD": "clave-demo-123"}
+    env["DATABASE_URL"] = "" if db.is_sqlite(eng) else eng.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sgd_app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def data_dir(empty_engine, tmp_path) -> Path:
+    """The data dir whose database is ``empty_engine``'s (SQLite: SGD_DATA_DIR/sgd.db)."""
+    if db.is_sqlite(empty_engine):
+        return Path(empty_engine.url.database).parent
+    return tmp_path / "data"
+
+
+def _sqlite_at_data_dir(eng, data_dir: Path):
+    if db.is_sqlite(eng):
+        eng.dispose()
+        return db.make_engine(f"sqlite:///{data_dir / 'sgd.db'}")
+    return eng
+
+
+def test_init_twice_is_a_no_op(empty_engine, data_dir):
+    assert "Esquema de la base de datos creado." in _cli(empty_engine, data_dir, "init")
+    eng = _sqlite_at_data_dir(empty_engine, data_dir)
+    before = table_digests(eng)
+    assert "Esquema de la base de datos al día." in _cli(eng, data_dir, "init")
+    assert table_digests(eng) == before
+    with eng.connect() as conn:
+        assert schema.revision(conn) == schema.BASELINE
+    eng.dispose()
+
+
+def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
+    eng = _sqlite_at_data_dir(empty_engine, data_dir)
+    load_previous_release(eng, "59db773")
+    before = table_digests(eng)
+    out = _cli(eng, data_dir, "init")
+    assert "Base de datos de la versión anterior reconocida y actualizada en su lugar." in out
+    assert table_digests(eng) == before  # the catalogue and demo accounts were there already
+    assert "Esquema de la base de datos al día." in _cli(eng, data_dir, "migrate")
+    assert "Cadena de auditoría íntegra" in _cli(eng, data_dir, "audit", "verify")
+    eng.dispose()
