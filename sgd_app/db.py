@@ -19,7 +19,6 @@ from sqlmodel import Session, SQLModel, create_engine
 from sgd_app.domain import (  # noqa: F401  (their tables too)
     digitize,
     models,
-    search,
 )
 
 _IMMEDIATE = "sgd_immediate"
@@ -167,6 +166,8 @@ def create_schema(eng: Engine | None = None) -> None:
             ),
             {"h": "0" * 64},
         )
+    from sgd_app.domain import search  # its acts are bound to db's sessions: imported once db is whole
+
     search.ensure_schema(eng)
 
 
