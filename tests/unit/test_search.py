@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import intake, routing, search
+from sgd_app.domain import intake, reports, routing, search
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText, Expediente
 from sgd_app.domain.search import SearchFilters, limits, schema
@@ -498,3 +498,21 @@ def test_domain_package_has_no_reflex_import():
     for path in Path(search.__file__).parent.glob("*.py"):
         source = path.read_text(encoding="utf-8")
         assert "import reflex" not in source and "from reflex" not in source, path.name
+
+
+def test_search_and_its_choices_open_their_own_read_session(world):
+    e, rop = world["engine"], world["rop"]
+    assert _numbers(search.search(rop, "nunez", engine=e)) == {world["a"]}
+    units, procedures = search.filter_options(rop, engine=e)
+    with db.session(e) as s:
+        assert (units, procedures) == (reports.visible_units(s, rop), reports.procedures(s))
+    assert units and procedures
+
+
+def test_the_schema_of_each_dialect_runs_again_without_change(world):
+    e = world["engine"]
+    create = schema.create_sqlite if db.is_sqlite(e) else schema.create_pg
+    with db.write_session(e) as s:
+        assert create(s.connection()) is False  # everything is there already: nothing new
+    assert _numbers(_find(e, world["rop"], "nunez")) == {world["a"]}
+    _integrity(e)
