@@ -22,13 +22,13 @@ from sgd_app.pages.staff import bandeja, ingresar
 from sgd_app.pages.tablero import tablero
 from sgd_app.pages.verificar import verificar
 from sgd_app.state.admin import AdminState
+from sgd_app.state.buscar import BuscarState
 from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
 from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
 from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.reports import ReportsState
-from sgd_app.state.search import SearchState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tablero import TableroState, feed_hub
 from sgd_app.state.tracking import TrackingState
@@ -86,7 +86,7 @@ app.add_page(
 app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}", on_load=[StaffNav.load, TableroState.load])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
 app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
-app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, SearchState.load])
+app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, BuscarState.load])
 app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load=[StaffNav.load, ReportsState.load])
 
 

@@ -31,9 +31,7 @@ def search_api(request: Request) -> JSONResponse:
     if not page.isdigit() or len(page) > 4:
         return JSONResponse({"detail": "La página no es válida.", "campo": "page"}, status_code=400, headers=_NO_STORE)
     try:
-        filters = search.parse_filters(params)
-        with db.session() as s:
-            r = search.search(s, who, params.get("q", "")[:200], filters, page=int(page))
+        r = search.search(who, params.get("q", "")[:200], search.parse_filters(params), page=int(page))
     except InvalidInput as exc:
         return JSONResponse({"detail": exc.message, "campo": exc.field}, status_code=400, headers=_NO_STORE)
     return JSONResponse(

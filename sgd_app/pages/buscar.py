@@ -6,7 +6,7 @@ import reflex as rx
 
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
 from sgd_app.pages.staff import _SMALL_INPUT, staff_bar
-from sgd_app.state.search import SearchState as S
+from sgd_app.state.buscar import BuscarState
 
 _LABEL = {"font_size": "0.9rem", "font_weight": "600", "display": "block", "margin_bottom": "0.2rem"}
 _SELECT = {**_SMALL_INPUT, "padding": "0 0.5rem"}
@@ -22,7 +22,7 @@ def _select(fid: str, name: str, first: str, options) -> rx.Component:
         rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
         id=fid,
         name=name,
-        default_value=S.filters[name],
+        default_value=BuscarState.filters[name],
         style=_SELECT,
     )
 
@@ -36,7 +36,7 @@ def _form() -> rx.Component:
                     id="q",
                     name="q",
                     type="search",
-                    default_value=S.query,
+                    default_value=BuscarState.query,
                     auto_complete="off",
                     placeholder="Número, DNI o RUC, nombre, asunto o palabras del documento",
                     style={**_SMALL_INPUT, "flex": "1", "min_width": "0", "font_size": "1.05rem"},
@@ -64,16 +64,20 @@ def _form() -> rx.Component:
                     },
                 ),
                 rx.grid(
-                    _field("Unidad", _select("b-unit", "unit_id", "Todas mis unidades", S.unit_options), "b-unit"),
-                    _field("Trámite", _select("b-proc", "procedure_id", "Todos", S.procedure_options), "b-proc"),
-                    _field("Estado", _select("b-status", "status", "Todos", S.status_options), "b-status"),
+                    _field(
+                        "Unidad", _select("b-unit", "unit_id", "Todas mis unidades", BuscarState.unit_options), "b-unit"
+                    ),
+                    _field(
+                        "Trámite", _select("b-proc", "procedure_id", "Todos", BuscarState.procedure_options), "b-proc"
+                    ),
+                    _field("Estado", _select("b-status", "status", "Todos", BuscarState.status_options), "b-status"),
                     _field(
                         "Presentado desde",
                         rx.el.input(
                             type="date",
                             id="b-from",
                             name="date_from",
-                            default_value=S.filters["date_from"],
+                            default_value=BuscarState.filters["date_from"],
                             style=_SMALL_INPUT,
                         ),
                         "b-from",
@@ -84,7 +88,7 @@ def _form() -> rx.Component:
                             type="date",
                             id="b-to",
                             name="date_to",
-                            default_value=S.filters["date_to"],
+                            default_value=BuscarState.filters["date_to"],
                             style=_SMALL_INPUT,
                         ),
                         "b-to",
@@ -97,7 +101,7 @@ def _form() -> rx.Component:
                             rx.el.option("Presencial", value="presencial"),
                             id="b-channel",
                             name="channel",
-                            default_value=S.filters["channel"],
+                            default_value=BuscarState.filters["channel"],
                             style=_SELECT,
                         ),
                         "b-channel",
@@ -110,7 +114,7 @@ def _form() -> rx.Component:
                             rx.el.option("Urgente", value="urgente"),
                             id="b-priority",
                             name="priority",
-                            default_value=S.filters["priority"],
+                            default_value=BuscarState.filters["priority"],
                             style=_SELECT,
                         ),
                         "b-priority",
@@ -120,7 +124,7 @@ def _form() -> rx.Component:
                     margin_top="0.5rem",
                 ),
             ),
-            on_submit=S.submit,
+            on_submit=BuscarState.submit,
             reset_on_submit=False,
             role="search",
             aria_label="Búsqueda",
@@ -172,10 +176,10 @@ def _hit(h: rx.Var, i: rx.Var) -> rx.Component:
         rx.text(h["subject"], weight="medium", style={"overflow_wrap": "anywhere"}),
         rx.text(h["filer"], " · ", h["procedure"], " · ", h["unit"], " · ", h["filed"], size="2", color=MUTED),
         rx.cond(
-            S.snippets[i].length() > 0,
+            BuscarState.snippets[i].length() > 0,
             rx.box(
                 rx.text("En ", h["found_in"], ":", size="1", color=MUTED),
-                _snippet(S.snippets[i]),
+                _snippet(BuscarState.snippets[i]),
                 margin_top="0.3rem",
                 padding_left="0.6rem",
                 border_left=f"3px solid {BRAND}",
@@ -191,14 +195,15 @@ def buscar() -> rx.Component:
         staff_bar(),
         _form(),
         rx.cond(
-            S.error != "", rx.text(S.error, color=ERROR, role="alert", id="busqueda-error", margin_bottom="0.75rem")
+            BuscarState.error != "",
+            rx.text(BuscarState.error, color=ERROR, role="alert", id="busqueda-error", margin_bottom="0.75rem"),
         ),
         rx.cond(
-            S.searched & (S.error == ""),
+            BuscarState.searched & (BuscarState.error == ""),
             rx.flex(
-                rx.text(S.total_label, weight="bold", id="total-resultados"),
-                rx.text(S.order_label, size="2", color=MUTED),
-                rx.text("(", S.elapsed, ")", size="1", color=MUTED),
+                rx.text(BuscarState.total_label, weight="bold", id="total-resultados"),
+                rx.text(BuscarState.order_label, size="2", color=MUTED),
+                rx.text("(", BuscarState.elapsed, ")", size="1", color=MUTED),
                 gap="0.6rem",
                 align="baseline",
                 wrap="wrap",
@@ -206,20 +211,24 @@ def buscar() -> rx.Component:
                 aria_live="polite",
             ),
         ),
-        rx.box(rx.foreach(S.hits, _hit), id="resultados"),
+        rx.box(rx.foreach(BuscarState.hits, _hit), id="resultados"),
         rx.cond(
-            S.searched & ((S.page > 0) | S.has_next),
+            BuscarState.searched & ((BuscarState.page > 0) | BuscarState.has_next),
             rx.flex(
                 secondary_button(
                     "Anterior",
-                    on_click=S.previous_page,
-                    disabled=S.page == 0,
+                    on_click=BuscarState.previous_page,
+                    disabled=BuscarState.page == 0,
                     type="button",
                     style={"min_height": "44px"},
                 ),
-                rx.text("Página ", S.page + 1, size="2", color=MUTED),
+                rx.text("Página ", BuscarState.page + 1, size="2", color=MUTED),
                 secondary_button(
-                    "Siguiente", on_click=S.next_page, disabled=~S.has_next, type="button", style={"min_height": "44px"}
+                    "Siguiente",
+                    on_click=BuscarState.next_page,
+                    disabled=~BuscarState.has_next,
+                    type="button",
+                    style={"min_height": "44px"},
                 ),
                 gap="0.75rem",
                 align="center",

@@ -4,7 +4,7 @@ a head's dashboard feed is scoped to their units; an officer gets no figures."""
 from __future__ import annotations
 
 from sgd_app import settings
-from sgd_app.state.search import SearchState
+from sgd_app.state.buscar import BuscarState
 from sgd_app.state.tablero import DashboardFeed, TableroState
 from tests.integration.test_state_security import _file_case, _login, _run, _state
 
@@ -12,7 +12,7 @@ from tests.integration.test_state_security import _file_case, _login, _run, _sta
 def test_search_without_a_session_redirects_and_finds_nothing(app_db):
     _file_case()
     for cookie in ("", "sgd_sesion=forjada"):
-        st = _state(SearchState, cookie=cookie)
+        st = _state(BuscarState, cookie=cookie)
         st.query = "afiliacion"
         out = _run(st.submit({"q": "afiliacion"}))
         assert st.hits == [] and st.total_label == ""
@@ -21,10 +21,10 @@ def test_search_without_a_session_redirects_and_finds_nothing(app_db):
 
 def test_search_only_shows_the_users_units(app_db):
     number = _file_case().case.number  # CONST-AF: ROP
-    rop = _state(SearchState, cookie=f"{settings.SESSION_COOKIE}={_login('rop')}")
+    rop = _state(BuscarState, cookie=f"{settings.SESSION_COOKIE}={_login('rop')}")
     _run(rop.submit({"q": "constancia afiliacion"}))
     assert [h["number"] for h in rop.hits] == [number]
-    tes = _state(SearchState, cookie=f"{settings.SESSION_COOKIE}={_login('tesoreria')}")
+    tes = _state(BuscarState, cookie=f"{settings.SESSION_COOKIE}={_login('tesoreria')}")
     _run(tes.submit({"q": "constancia afiliacion"}))
     assert tes.hits == [] and tes.total_label == "Sin resultados"
     _run(tes.submit({"q": number}))  # even the exact number: no jump, no hit

@@ -6,16 +6,18 @@ Runs on SQLite and, when SGD_TEST_DATABASE_URL is set, on PostgreSQL too."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
 from sgd_app import db, schema
-from sgd_app.domain import intake, routing, search
+from sgd_app.domain import intake, reports, routing, search
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText, Expediente
-from sgd_app.domain.search import SearchFilters
+from sgd_app.domain.search import SearchFilters, limits
+from sgd_app.domain.search import schema as search_schema
 from tests.conftest import make_pdf, principal, unit_by_code
 
 TEXT_A = (
@@ -376,8 +378,8 @@ def test_prefix_queries_are_stopped_at_the_time_limit(world, monkeypatch):
     # A long text full of words with the prefix: the snippet work alone takes well over 1 ms.
     _write_text(e, world["c"], " ".join(f"resolvimos{i} resolutivo" for i in range(30_000)))
     assert _numbers(_find(e, rop, "resol*")) == {world["a"], world["c"]}
-    monkeypatch.setattr(search, "PREFIX_TIME_LIMIT_S", 0.001)
-    monkeypatch.setattr(search, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(limits, "PREFIX_TIME_LIMIT_S", 0.001)
+    monkeypatch.setattr(limits, "PROGRESS_EVERY", 1)
     with db.session(e) as s:
         with pytest.raises(InvalidInput) as err:
             search.search(s, rop, "resol*")
@@ -446,7 +448,7 @@ def test_schema_is_idempotent_and_indexes_existing_cases(world):
     # A database that had cases before search existed gets them indexed when the index is created.
     with e.begin() as conn:
         if db.is_sqlite(e):
-            for name in search._SQLITE_TRIGGERS:
+            for name in search_schema.SQLITE_TRIGGERS:
                 conn.exec_driver_sql(f"DROP TRIGGER {name}")
             conn.exec_driver_sql("DROP TABLE search_fts")
             conn.exec_driver_sql("DROP VIEW search_content")
@@ -469,7 +471,7 @@ def test_ranking_prefers_case_data_then_more_matches(world, store):
 @pytest.mark.parametrize("small", [2500, 2])  # SQLite: all ranked in one pass, or counted on
 def test_paging_and_the_newest_first_answer_for_common_words(world, store, monkeypatch, small):
     e, rop = world["engine"], world["rop"]
-    monkeypatch.setattr(search, "SMALL", small)
+    monkeypatch.setattr(limits, "SMALL", small)
     numbers = [_file(e, store, "CONST-AF", f"Solicitud número {i} de la golondrina") for i in range(7)]
     r0 = _find(e, rop, "golondrina", page_size=3)
     r1 = _find(e, rop, "golondrina", page=1, page_size=3)
@@ -479,12 +481,12 @@ def test_paging_and_the_newest_first_answer_for_common_words(world, store, monke
     assert _numbers(r0) | _numbers(r1) | _numbers(r2) == set(numbers)
     assert r0.total_label == "7 resultados"
     # Over RANK_MAX matching cases: newest first; over COUNT_CAP: "más de ...".
-    monkeypatch.setattr(search, "RANK_MAX", 3)
+    monkeypatch.setattr(limits, "RANK_MAX", 3)
     r = _find(e, rop, "golondrina", page_size=4)
     assert r.order == "recientes" and [h.number for h in r.hits] == numbers[::-1][:4]
     r = _find(e, rop, "golondrina", page=1, page_size=4)
     assert [h.number for h in r.hits] == numbers[::-1][4:]
-    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(limits, "COUNT_CAP", 5)
     r = _find(e, rop, "golondrina", page_size=4)
     assert (r.total, r.total_capped, r.total_label) == (5, True, "más de 5 resultados")
     assert [h.number for h in r.hits] == numbers[::-1][:4]
@@ -493,8 +495,25 @@ def test_paging_and_the_newest_first_answer_for_common_words(world, store, monke
     assert r.order_label.startswith("Muchas coincidencias")
 
 
-def test_domain_module_has_no_reflex_import():
-    import inspect
+def test_domain_package_has_no_reflex_import():
+    for path in Path(search.__file__).parent.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert "import reflex" not in source and "from reflex" not in source, path.name
 
-    source = inspect.getsource(search)
-    assert "import reflex" not in source and "from reflex" not in source
+
+def test_search_and_its_choices_open_their_own_read_session(world):
+    e, rop = world["engine"], world["rop"]
+    assert _numbers(search.search(rop, "nunez", engine=e)) == {world["a"]}
+    units, procedures = search.filter_options(rop, engine=e)
+    with db.session(e) as s:
+        assert (units, procedures) == (reports.visible_units(s, rop), reports.procedures(s))
+    assert units and procedures
+
+
+def test_the_schema_of_each_dialect_runs_again_without_change(world):
+    e = world["engine"]
+    create = search_schema.create_sqlite if db.is_sqlite(e) else search_schema.create_pg
+    with db.write_session(e) as s:
+        assert create(s.connection()) is False  # everything is there already: nothing new
+    assert _numbers(_find(e, world["rop"], "nunez")) == {world["a"]}
+    _integrity(e)

@@ -4,23 +4,23 @@ Every handler resolves the session itself; results come only from ``search.searc
 from __future__ import annotations
 
 import asyncio
+import time
 from urllib.parse import quote
 
 import reflex as rx
 
-from sgd_app import db
-from sgd_app.domain import reports, search
+from sgd_app import routes
+from sgd_app.domain import search
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
 from sgd_app.domain.intake import STATUSES
 from sgd_app.state.staff import current_principal
 
-FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "channel", "priority")
 PAGE_SIZE = 20
 
 
-class SearchState(rx.State):
+class BuscarState(rx.State):
     query: str = ""
-    filters: dict[str, str] = {k: "" for k in FILTER_KEYS}
+    filters: dict[str, str] = {k: "" for k in search.FILTER_KEYS}
     hits: list[dict[str, str]] = []
     snippets: list[list[list[str]]] = []  # per hit: [text, "1" if it matched]
     total_label: str = ""
@@ -38,14 +38,9 @@ class SearchState(rx.State):
         try:
             who = current_principal(self)
         except NotAuthenticated:
-            return rx.redirect("/ingresar?motivo=sesion")
+            return rx.redirect(routes.LOGIN_EXPIRED)
         if not self.unit_options:
-
-            def options():
-                with db.session() as s:
-                    return reports.visible_units(s, who), reports.procedures(s)
-
-            units, procs = await asyncio.to_thread(options)
+            units, procs = await asyncio.to_thread(search.filter_options, who)
             self.unit_options = [[str(i), n] for i, n in units]
             self.procedure_options = [[str(i), n] for i, n in procs]
         if not self.query.strip():
@@ -54,15 +49,9 @@ class SearchState(rx.State):
         try:
             f = search.parse_filters({k: v for k, v in self.filters.items() if v})
 
-            def work():
-                import time
-
-                t = time.perf_counter()
-                with db.session() as s:
-                    r = search.search(s, who, self.query, f, page=self.page, page_size=PAGE_SIZE)
-                return r, time.perf_counter() - t
-
-            result, secs = await asyncio.to_thread(work)
+            started = time.perf_counter()
+            result = await asyncio.to_thread(search.search, who, self.query, f, page=self.page, page_size=PAGE_SIZE)
+            secs = time.perf_counter() - started
         except InvalidInput as exc:
             self.error, self.hits, self.snippets, self.total_label = exc.message, [], [], ""
             self.searched = True
@@ -70,7 +59,7 @@ class SearchState(rx.State):
         self.error = ""
         self.searched = True
         if result.jump_to:
-            return rx.redirect(f"/expedientes/{quote(result.jump_to)}")
+            return rx.redirect(routes.expediente(quote(result.jump_to)))
         self.hits = [
             {
                 "number": h.number,
@@ -102,7 +91,7 @@ class SearchState(rx.State):
     @rx.event
     async def submit(self, form: dict):
         self.query = str(form.get("q", "") or "")[:200]
-        self.filters = {k: str(form.get(k, "") or "")[:40] for k in FILTER_KEYS}
+        self.filters = {k: str(form.get(k, "") or "")[:40] for k in search.FILTER_KEYS}
         self.page = 0
         return await self._run()
 

@@ -1,0 +1,78 @@
+"""The search filters (unit, procedure, status, dates, channel, priority) and the scope they narrow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sgd_app.domain.intake import CHANNELS, STATUSES
+from sgd_app.domain.models import Expediente
+from sgd_app.domain.reports import FilterParser
+from sgd_app.domain.routing import PRIORITIES
+
+FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "channel", "priority")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    unit_id: int | None = None
+    procedure_id: int | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    channel: str | None = None
+    priority: str | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query-string parameters (only those set)."""
+        out = {}
+        for key in FILTER_KEYS:
+            value = getattr(self, key)
+            if value not in (None, ""):
+                out[key] = value.isoformat() if isinstance(value, date) else str(value)
+        return out
+
+
+def parse_filters(params: Mapping[str, Any]) -> SearchFilters:
+    """Filters from strings (query string or form); InvalidInput with a Spanish reason."""
+    p = FilterParser(params)
+    date_from, date_to = p.date_range()
+    return SearchFilters(
+        unit_id=p.ident("unit_id", "unidad"),
+        procedure_id=p.ident("procedure_id", "trámite"),
+        status=p.choice("status", STATUSES, "El estado no es válido."),
+        date_from=date_from,
+        date_to=date_to,
+        channel=p.choice("channel", CHANNELS, "El canal no es válido."),
+        priority=p.choice("priority", PRIORITIES, "La prioridad no es válida."),
+    )
+
+
+@dataclass
+class Plan:
+    """What the engine-specific code needs: the scope and the filters, already decided."""
+
+    units: set[int]
+    all_units: set[int]
+    filters: SearchFilters
+
+
+def case_filter_clauses(plan: Plan) -> list:
+    """The scope and the filters as conditions on ``expediente`` (ORM)."""
+    f = plan.filters
+    clauses = [Expediente.current_unit_id.in_(sorted(plan.units))]
+    if f.procedure_id is not None:
+        clauses.append(Expediente.procedure_id == f.procedure_id)
+    if f.status:
+        clauses.append(Expediente.status == f.status)
+    if f.channel:
+        clauses.append(Expediente.channel == f.channel)
+    if f.priority:
+        clauses.append(Expediente.priority == f.priority)
+    if f.date_from:
+        clauses.append(Expediente.filed_on >= f.date_from)
+    if f.date_to:
+        clauses.append(Expediente.filed_on <= f.date_to)
+    return clauses

@@ -1,0 +1,190 @@
+"""The search itself: the scope of ``who``, the exact-number and DNI / RUC jumps, then one engine.
+
+Scope: exactly the cases whose current unit is one of ``routing.visible_unit_ids(who)`` (the scope
+of reports), for the hits *and* for the count; snippets are only computed for cases in scope. On
+PostgreSQL the test is a join with ``expediente``; on SQLite the case's unit is a token inside the
+index (see :mod:`.schema`); the page's hits are checked against ``expediente`` once more.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from sgd_app.domain import reports, routing, transaction
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput
+from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.search import engine_pg, engine_sqlite, limits
+from sgd_app.domain.search.filters import Plan, SearchFilters, case_filter_clauses
+from sgd_app.domain.search.limits import TooSlow
+from sgd_app.domain.search.query import FIELD, MSG_SLOW, ParsedQuery, parse_query
+from sgd_app.domain.search.results import SearchHit, SearchResult
+from sgd_app.domain.search.schema import SLOT_MASK, dialect
+
+
+@transaction.query
+def search(
+    session: Session,
+    who: Principal,
+    query: str,
+    filters: SearchFilters = SearchFilters(),
+    page: int = 0,
+    page_size: int = 20,
+) -> SearchResult:
+    """One page of the cases ``who`` may see that match ``query`` and ``filters``."""
+    parsed = parse_query(query)
+    page_size = min(max(1, int(page_size)), limits.MAX_PAGE_SIZE)
+    page = min(max(0, int(page)), max(0, (limits.COUNT_CAP - 1) // page_size))
+    units = routing.visible_unit_ids(session, who)
+    if filters.unit_id is not None:
+        units = units & {filters.unit_id}
+    empty = SearchResult(query=parsed.text, hits=(), total=0, page=page, page_size=page_size)
+    if not units:
+        return empty
+    if parsed.case_number:
+        case = session.execute(
+            select(Expediente.id, Expediente.current_unit_id).where(Expediente.number == parsed.case_number)
+        ).first()
+        if case is not None and case[1] in units:
+            hits = _hits(session, [case[0]], {}, units)
+            return SearchResult(
+                query=parsed.text,
+                hits=tuple(hits),
+                total=1,
+                page=0,
+                page_size=page_size,
+                order="exacto",
+                jump_to=parsed.case_number,
+            )
+    if parsed.doc_number:
+        found = _by_document_number(session, parsed, units, filters, page, page_size)
+        if found is not None:
+            return found
+    all_units = set(session.execute(select(Unit.id)).scalars().all())
+    plan = Plan(units=units, all_units=all_units, filters=filters)
+    conn = session.connection()
+    backend = engine_sqlite if dialect(conn) == "sqlite" else engine_pg
+    try:
+        ids, best, total, capped, order, snippets = backend.find(conn, parsed, plan, page, page_size)
+    except TooSlow:
+        raise InvalidInput(FIELD, MSG_SLOW) from None
+    found_in = _found_in(session, best)
+    hits = _hits(session, ids, {cid: (snippets.get(best.get(cid)), found_in.get(best.get(cid))) for cid in ids}, units)
+    return SearchResult(
+        query=parsed.text,
+        hits=tuple(hits),
+        total=total,
+        total_capped=capped,
+        page=page,
+        page_size=page_size,
+        order=order,
+    )
+
+
+def _by_document_number(
+    session: Session, parsed: ParsedQuery, units: set[int], filters: SearchFilters, page: int, page_size: int
+) -> SearchResult | None:
+    """A DNI / RUC: the visible cases of that filer (one -> jump to it); None when there are none."""
+    plan = Plan(units=units, all_units=set(), filters=filters)
+    where = [
+        Expediente.party_id.in_(select(Party.id).where(Party.doc_number == parsed.doc_number)),
+        *case_filter_clauses(plan),
+    ]
+    total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar())
+    if total == 0:
+        return None
+    ids = list(
+        session.execute(
+            select(Expediente.id).where(*where).order_by(Expediente.id.desc()).offset(page * page_size).limit(page_size)
+        )
+        .scalars()
+        .all()
+    )
+    hits = _hits(session, ids, {}, units)
+    jump = hits[0].number if total == 1 and hits else None
+    return SearchResult(
+        query=parsed.text,
+        hits=tuple(hits),
+        total=min(total, limits.COUNT_CAP),
+        total_capped=total > limits.COUNT_CAP,
+        page=page,
+        page_size=page_size,
+        order="exacto",
+        jump_to=jump,
+    )
+
+
+def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[int]) -> list[SearchHit]:
+    """The page's rows, in ``ids`` order; the scope is checked once more on the case itself."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Expediente.id,
+            Expediente.number,
+            Expediente.subject,
+            Party.name,
+            Expediente.status,
+            Unit.name,
+            Procedure.name,
+            Expediente.filed_on,
+            Expediente.priority,
+            Expediente.channel,
+        )
+        .join(Party, Party.id == Expediente.party_id)
+        .join(Unit, Unit.id == Expediente.current_unit_id)
+        .join(Procedure, Procedure.id == Expediente.procedure_id)
+        .where(Expediente.id.in_(ids), Expediente.current_unit_id.in_(sorted(units)))
+    ).all()
+    by_id = {r[0]: r for r in rows}
+    out = []
+    for cid in ids:
+        r = by_id.get(cid)
+        if r is None:
+            continue
+        snippet, found_in = extra.get(cid, (None, None))
+        if not snippet:
+            snippet = ((r[2], False),)
+        out.append(
+            SearchHit(
+                number=r[1],
+                subject=r[2],
+                filer=r[3],
+                status=r[4],
+                status_label=STATUSES.get(r[4], r[4]),
+                unit=r[5],
+                procedure=r[6],
+                filed_on=r[7],
+                priority=r[8],
+                channel=r[9],
+                snippet=snippet,
+                found_in=found_in or "Datos del expediente",
+            )
+        )
+    return out
+
+
+def _found_in(session: Session, best: dict[int, int]) -> dict[int, str]:
+    """entry id -> where the snippet comes from (the document's label)."""
+    doc_entries = {e: (e & SLOT_MASK) for e in best.values() if e is not None and e & SLOT_MASK}
+    if not doc_entries:
+        return {}
+    rows = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT s.entry_id, d.label, d.filename FROM search_entry s JOIN document d ON d.id = s.document_id "
+                f"WHERE s.entry_id IN ({', '.join(str(int(e)) for e in doc_entries)})"
+            )
+        )
+        .all()
+    )
+    return {e: (label or filename or "Documento") for e, label, filename in rows}
+
+
+@transaction.query
+def filter_options(session: Session, who: Principal) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(id, name) of the units ``who`` may filter by, and of the procedures: the page's choices."""
+    return reports.visible_units(session, who), reports.procedures(session)
