@@ -14,12 +14,14 @@ from sqlmodel import Session, select
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.models import Document, Expediente, Movement, Unit
+from sgd_app.domain.transaction import query
 
 OPEN = ("registrado", "en_tramite", "subsanado")  # statuses that still admit routing actions
 ACTING_ROLES = ("clerk", "officer", "head")
 NOT_FOUND = "Expediente no encontrado o sin acceso."
 
 
+@query
 def visible_unit_ids(session: Session, who: Principal) -> set[int]:
     """Units whose cases ``who`` may see: their own, delegated ones, and for managers the units
     below theirs."""

@@ -38,6 +38,7 @@ from sgd_app.domain.models import (
     SumStage,
     Unit,
 )
+from sgd_app.domain.transaction import query
 
 ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
@@ -264,6 +265,7 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+@query
 def compute(
     session: Session,
     units: set[int],

@@ -23,6 +23,7 @@ from sgd_app.domain.calendar import LIMA, load_calendar
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.transaction import query
 
 CATEGORIES = {"administrativo": "Administrativo", "jurisdiccional": "Jurisdiccional"}
 CHANNELS = {"virtual": "Virtual", "presencial": "Presencial", "interoperabilidad": "Interoperabilidad"}
@@ -337,6 +338,7 @@ def aggregates_naive(
     return result
 
 
+@query
 def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     """(id, name) of the units whose cases ``who`` may report on, by name."""
     units = access.visible_unit_ids(session, who)
@@ -350,6 +352,7 @@ def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     ]
 
 
+@query
 def procedures(session: Session) -> list[tuple[int, str]]:
     return [(pid, name) for pid, name in session.exec(select(Procedure.id, Procedure.name).order_by(Procedure.name))]
 
@@ -400,3 +403,24 @@ def kpis(agg: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Atendidos dentro del plazo", format_pct(agg["on_time_pct"])),
         ("Promedio de días hábiles para atender", format_decimal(agg["avg_business_days"])),
     ]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What /reportes shows for one set of filters, read in one session."""
+
+    units: list[tuple[int, str]]
+    aggregates: dict[str, Any]
+    preview: list[ReportRow]
+    described: list[str]
+
+
+@query
+def report_page(session: Session, who: Principal, filters: ReportFilters, *, preview: int = 50) -> ReportPage:
+    """The aggregates, the first ``preview`` rows and the filters in words, within ``who``'s scope."""
+    return ReportPage(
+        units=visible_units(session, who),
+        aggregates=aggregates(session, who, filters),
+        preview=list(iter_rows(session, cases_query(session, who, filters), batch=preview, limit=preview)),
+        described=describe_filters(session, filters),
+    )

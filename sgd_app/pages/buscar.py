@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app.components.staff_page import SMALL_INPUT as _SMALL_INPUT
+from sgd_app.components.staff_page import staff_bar
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
-from sgd_app.pages.staff import _SMALL_INPUT, staff_bar
 from sgd_app.state.search import SearchState as S
 
 _LABEL = {"font_size": "0.9rem", "font_weight": "600", "display": "block", "margin_bottom": "0.2rem"}

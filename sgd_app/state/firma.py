@@ -11,7 +11,7 @@ from sgd_app.domain import drafting
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import DomainError, NotAuthenticated
 from sgd_app.domain.models import Expediente, User
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import current_principal
 
 
 def _sign_one(who, step_id: int, ctx) -> str:

@@ -12,7 +12,7 @@ from sgd_app import db
 from sgd_app.domain import reports, search
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
 from sgd_app.domain.intake import STATUSES
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import current_principal
 
 FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "channel", "priority")
 PAGE_SIZE = 20

@@ -267,12 +267,17 @@ def unit_inbox(session: Session, who: Principal, *, page: int = 0, page_size: in
 
 @query
 def expiring_soon(
-    session: Session, unit_ids: Sequence[int], *, today: date, calendar: BusinessCalendar, limit: int = 200
+    session: Session,
+    unit_ids: Sequence[int],
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+    limit: int = 200,
 ) -> list[tuple[str, str, date]]:
     """Open cases of ``unit_ids`` whose step deadline is within one business day (or past)."""
     if not unit_ids:
         return []
-    horizon = calendar.add_business_days(today, 1)
+    horizon = (calendar or load_calendar(session)).add_business_days(today, 1)
     rows = session.exec(
         select(Expediente.number, Procedure.name, Expediente.current_due_on)
         .join(Procedure, Procedure.id == Expediente.procedure_id)
