@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app import live
+from sgd_app import live, routes
 from sgd_app.api import BodyLimit, api
+from sgd_app.components.staff_page import PAGES, SITE
 from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize
-from sgd_app.pages.admin import admin
+from sgd_app.pages import admin, bandeja, expediente, firma, reportes, tablero  # noqa: F401  (they declare their pages)
 from sgd_app.pages.buscar import buscar
-from sgd_app.pages.case import expediente
 from sgd_app.pages.casilla import casilla
-from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
+from sgd_app.pages.ingresar import ingresar
 from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
 from sgd_app.pages.mirador import mirador
-from sgd_app.pages.reports import reportes
 from sgd_app.pages.seguimiento import seguimiento
-from sgd_app.pages.staff import bandeja, ingresar
-from sgd_app.pages.tablero import tablero
 from sgd_app.pages.verificar import verificar
-from sgd_app.state.admin import AdminState
 from sgd_app.state.buscar import BuscarState
-from sgd_app.state.case import CaseState
-from sgd_app.state.firma import FirmaState
+from sgd_app.state.ingresar import IngresarState
 from sgd_app.state.intake import IntakeState
-from sgd_app.state.login import LoginState
 from sgd_app.state.mirador import MiradorState, VisitState
-from sgd_app.state.reports import ReportsState
-from sgd_app.state.staff import InboxState, StaffNav
-from sgd_app.state.tablero import TableroState, feed_hub
+from sgd_app.state.session import StaffNav
+from sgd_app.state.tablero import feed_hub
 from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verificar import VerificarState
 
@@ -42,7 +35,7 @@ app = rx.App(
 # Reflex's own overlay shows an English "Cannot connect to server" toast: use a Spanish banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
 
-_SITE = "Trámite Digital — JNE"
+_SITE = SITE
 app.add_page(
     home,
     route="/",
@@ -72,22 +65,16 @@ app.add_page(
     mirador, route="/mirador", title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
 )
 app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
-app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
-app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
-app.add_page(
-    expediente, route="/expedientes/[numero]", title=f"Expediente — {_SITE}", on_load=[StaffNav.load, CaseState.load]
-)
+app.add_page(ingresar, route=routes.INGRESAR, title=f"Ingresar — {_SITE}", on_load=IngresarState.load)
 app.add_page(
     registrar,
     route="/registrar",
     title=f"Registrar documento — {_SITE}",
     on_load=[StaffNav.load, IntakeState.load_desk],
 )
-app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}", on_load=[StaffNav.load, TableroState.load])
-app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
-app.add_page(admin, route="/admin", title=f"Administración — {_SITE}", on_load=[StaffNav.load, AdminState.load])
 app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, BuscarState.load])
-app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load=[StaffNav.load, ReportsState.load])
+for page in PAGES:  # the staff pages, declared with @staff_page
+    app.add_page(page.component, route=page.route, title=page.title, on_load=page.on_load)
 
 
 async def _sweep_staging():
@@ -118,4 +105,4 @@ app.register_lifespan_task(digitize.worker_loop)
 
 # Live dashboards: every commit that changes the summaries signals the feed hub.
 live.install()
-app.register_lifespan_task(feed_hub)
+app.register_lifespan_task(feed_hub, rx_app=app)

@@ -1,5 +1,5 @@
 """Command dashboard (tablero de mando): KPIs and chart data as plain dicts, scoped to the units a
-head or manager may see (``routing.visible_unit_ids``), with the reports' filters (the dashboard
+head or manager may see (``access.visible_unit_ids``), with the reports' filters (the dashboard
 has no status filter: a status given is ignored).
 
 :func:`compute` reads the summary tables that ``domain/summaries.py`` keeps in the same
@@ -23,7 +23,7 @@ from sqlalchemy import false, func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from sgd_app.domain import reports, routing, summaries
+from sgd_app.domain import access, reports, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.models import (
@@ -38,6 +38,7 @@ from sgd_app.domain.models import (
     SumStage,
     Unit,
 )
+from sgd_app.domain.transaction import query
 
 ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
@@ -65,7 +66,7 @@ def dashboard(
     calendar: BusinessCalendar | None = None,
 ) -> dict[str, Any]:
     """The dashboard of ``who`` (from the summary tables)."""
-    return compute(session, routing.visible_unit_ids(session, who), filters, today=today, calendar=calendar)
+    return compute(session, access.visible_unit_ids(session, who), filters, today=today, calendar=calendar)
 
 
 class _Ctx:
@@ -218,7 +219,7 @@ def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
         params["dto"] = ctx.f.date_to
     parts = []
     for i, unit in enumerate(ctx.scope):
-        for j, status in enumerate(routing.OPEN):
+        for j, status in enumerate(access.OPEN):
             params[f"u{i}"], params[f"s{j}"] = int(unit), status
             parts.append(
                 f"SELECT * FROM (SELECT current_due_on, id FROM expediente WHERE current_unit_id = :u{i} "
@@ -264,6 +265,7 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
+@query
 def compute(
     session: Session,
     units: set[int],
@@ -306,7 +308,7 @@ def compute(
     ).all():
         n = int(n)
         in_progress += n
-        if status in routing.OPEN:
+        if status in access.OPEN:
             color = ctx.light(due)
             overdue_n += n if color == "rojo" else 0
             lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += n
@@ -459,7 +461,7 @@ def compute_naive(
                 slot[channel] = slot.get(channel, 0) + 1
             if status in ACTIVE and step_due is not None:
                 in_progress += 1
-                if status in routing.OPEN:
+                if status in access.OPEN:
                     color = ctx.light(step_due)
                     overdue_n += color == "rojo"
                     lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += 1
@@ -509,7 +511,7 @@ def compute_naive(
         else list(
             session.exec(
                 select(E.id)
-                .where(*where, E.status.in_(routing.OPEN), E.current_due_on < today)
+                .where(*where, E.status.in_(access.OPEN), E.current_due_on < today)
                 .order_by(E.current_due_on, E.id)
                 .limit(10)
             ).all()

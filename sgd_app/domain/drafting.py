@@ -31,6 +31,7 @@ from sgd_app.domain.models import (
     User,
     utcnow,
 )
+from sgd_app.domain.transaction import act
 
 DOC_TYPES = {
     "memorando": "Memorando",
@@ -198,6 +199,7 @@ def _validate(doc_type: str, subject: str, body: str, recipients: str) -> dict[s
     return errors
 
 
+@act
 def create_draft(
     session: Session,
     *,
@@ -245,6 +247,7 @@ def create_draft(
     return doc
 
 
+@act
 def update_draft(
     session: Session,
     *,

@@ -2,7 +2,7 @@
 CSV/XLSX exports, and their aggregates (counts, attended within the deadline, business days to
 attend). Plain Python: no reflex import here.
 
-Scope: exactly the cases whose current unit is one of ``routing.visible_unit_ids(who)`` (own
+Scope: exactly the cases whose current unit is one of ``access.visible_unit_ids(who)`` (own
 units, delegated ones, and for managers the units below theirs). Nobody else's rows ever leave
 this module.
 """
@@ -17,12 +17,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import false, func
 from sqlmodel import Session, select
 
-from sgd_app.domain import routing
+from sgd_app.domain import access
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, load_calendar
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.transaction import query
 
 CATEGORIES = {"administrativo": "Administrativo", "jurisdiccional": "Jurisdiccional"}
 CHANNELS = {"virtual": "Virtual", "presencial": "Presencial", "interoperabilidad": "Interoperabilidad"}
@@ -142,7 +143,7 @@ def _where(units: set[int], f: ReportFilters) -> list:
 
 def cases_query(session: Session, who: Principal, filters: ReportFilters = ReportFilters()):
     """SELECT of the rows ``who`` may see (first column: Expediente.id, for keyset paging)."""
-    units = routing.visible_unit_ids(session, who)
+    units = access.visible_unit_ids(session, who)
     return (
         select(
             Expediente.id,
@@ -261,7 +262,7 @@ def iter_rows(session: Session, query, batch: int = 2000, limit: int | None = No
 
 
 def count(session: Session, who: Principal, filters: ReportFilters = ReportFilters()) -> int:
-    units = routing.visible_unit_ids(session, who)
+    units = access.visible_unit_ids(session, who)
     return int(session.exec(select(func.count()).select_from(Expediente).where(*_where(units, filters))).one())
 
 
@@ -279,7 +280,7 @@ def aggregates(session: Session, who: Principal, filters: ReportFilters = Report
     dashboard summaries (a few thousand rows whatever the number of cases)."""
     from sgd_app.domain import dashboards
 
-    return dashboards.aggregates(session, routing.visible_unit_ids(session, who), filters)
+    return dashboards.aggregates(session, access.visible_unit_ids(session, who), filters)
 
 
 def aggregates_naive(
@@ -287,7 +288,7 @@ def aggregates_naive(
 ) -> dict[str, Any]:
     """The same from the cases themselves: counts grouped in SQL; deadline compliance and business
     days streamed over the attended cases (the reference the summaries are tested against)."""
-    units = routing.visible_unit_ids(session, who)
+    units = access.visible_unit_ids(session, who)
     clauses = _where(units, filters)
     total = int(session.exec(select(func.count()).select_from(Expediente).where(*clauses)).one())
     result: dict[str, Any] = {
@@ -337,9 +338,10 @@ def aggregates_naive(
     return result
 
 
+@query
 def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     """(id, name) of the units whose cases ``who`` may report on, by name."""
-    units = routing.visible_unit_ids(session, who)
+    units = access.visible_unit_ids(session, who)
     if not units:
         return []
     return [
@@ -350,6 +352,7 @@ def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     ]
 
 
+@query
 def procedures(session: Session) -> list[tuple[int, str]]:
     return [(pid, name) for pid, name in session.exec(select(Procedure.id, Procedure.name).order_by(Procedure.name))]
 
@@ -400,3 +403,24 @@ def kpis(agg: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Atendidos dentro del plazo", format_pct(agg["on_time_pct"])),
         ("Promedio de días hábiles para atender", format_decimal(agg["avg_business_days"])),
     ]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """What /reportes shows for one set of filters, read in one session."""
+
+    units: list[tuple[int, str]]
+    aggregates: dict[str, Any]
+    preview: list[ReportRow]
+    described: list[str]
+
+
+@query
+def report_page(session: Session, who: Principal, filters: ReportFilters, *, preview: int = 50) -> ReportPage:
+    """The aggregates, the first ``preview`` rows and the filters in words, within ``who``'s scope."""
+    return ReportPage(
+        units=visible_units(session, who),
+        aggregates=aggregates(session, who, filters),
+        preview=list(iter_rows(session, cases_query(session, who, filters), batch=preview, limit=preview)),
+        described=describe_filters(session, filters),
+    )

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.staff_page import staff_page
 from sgd_app.components.ui import (
     BRAND,
     ERROR,
@@ -20,7 +22,7 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain.admin import CATEGORIES, KINDS
 from sgd_app.domain.auth import ROLES
-from sgd_app.state.admin import AdminState as A
+from sgd_app.state.admin import AdminState
 
 _INPUT = {
     "width": "100%",
@@ -52,7 +54,7 @@ _TWO_COLS = {
 def _field(
     label: str, control: rx.Component, *, field_id: str, error_key: str, help_text: str = "", required: bool = False
 ) -> rx.Component:
-    err = A.errors[error_key]
+    err = AdminState.errors[error_key]
     return rx.box(
         rx.el.label(
             label,
@@ -71,7 +73,7 @@ def _field(
 
 def _aria(field_id: str, error_key: str) -> dict[str, Any]:
     return {
-        "aria_invalid": rx.cond(A.errors[error_key] != "", "true", "false"),
+        "aria_invalid": rx.cond(AdminState.errors[error_key] != "", "true", "false"),
         "aria_describedby": f"{field_id}-error",
     }
 
@@ -176,7 +178,7 @@ def _checkbox(label: str, *, field_id: str, name: str, default: Any) -> rx.Compo
 
 def _unit_options(include_none: str = "") -> list[rx.Component]:
     first = [rx.el.option(include_none, value="")] if include_none else []
-    return first + [rx.foreach(A.unit_options, lambda o: rx.el.option(o["label"], value=o["id"]))]
+    return first + [rx.foreach(AdminState.unit_options, lambda o: rx.el.option(o["label"], value=o["id"]))]
 
 
 def _role_options() -> list[rx.Component]:
@@ -186,7 +188,7 @@ def _role_options() -> list[rx.Component]:
 def _form_buttons(save: str) -> rx.Component:
     return rx.flex(
         primary_button(save, type="submit"),
-        secondary_button("Cancelar", type="button", on_click=A.cancel_form),
+        secondary_button("Cancelar", type="button", on_click=AdminState.cancel_form),
         gap="0.75rem",
         wrap="wrap",
         margin_top="0.25rem",
@@ -195,9 +197,9 @@ def _form_buttons(save: str) -> rx.Component:
 
 def _general(key: str) -> rx.Component:
     return rx.cond(
-        A.errors[key] != "",
+        AdminState.errors[key] != "",
         rx.box(
-            rx.text(A.errors[key], color=ERROR, weight="medium"),
+            rx.text(AdminState.errors[key], color=ERROR, weight="medium"),
             role="alert",
             style={
                 "border": f"1px solid {ERROR}",
@@ -251,18 +253,18 @@ _ROW = {
 def _unit_form() -> rx.Component:
     kinds = [rx.el.option(label, value=key) for key, label in KINDS.items()]
     return card(
-        rx.heading(A.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
+        rx.heading(AdminState.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
         _general("unit_general"),
         rx.el.form(
             rx.box(
                 rx.cond(
-                    A.edit_id == "",
+                    AdminState.edit_id == "",
                     _input(
                         "Código",
                         field_id="uf-code",
                         name="code",
                         error_key="unit_code",
-                        default=A.f_code,
+                        default=AdminState.f_code,
                         required=True,
                         help_text="De 2 a 20 caracteres: A-Z, 0-9 y guiones. Ejemplo: JEE-LC1.",
                         auto_complete="off",
@@ -271,7 +273,7 @@ def _unit_form() -> rx.Component:
                     ),
                     rx.box(
                         rx.text("Código", style=_LABEL),
-                        rx.text(A.f_code, size="4", weight="bold"),
+                        rx.text(AdminState.f_code, size="4", weight="bold"),
                         rx.text("El código no cambia: identifica a la unidad en la auditoría.", size="2", color=MUTED),
                         margin_bottom="1rem",
                     ),
@@ -281,7 +283,7 @@ def _unit_form() -> rx.Component:
                     field_id="uf-name",
                     name="name",
                     error_key="unit_name",
-                    default=A.f_name,
+                    default=AdminState.f_name,
                     required=True,
                     max_length=200,
                     auto_complete="off",
@@ -292,26 +294,26 @@ def _unit_form() -> rx.Component:
                     field_id="uf-kind",
                     name="kind",
                     error_key="unit_kind",
-                    default=A.f_kind,
+                    default=AdminState.f_kind,
                     required=True,
                 ),
                 _select(
                     "Unidad superior",
                     [
                         rx.el.option("Ninguna (unidad de primer nivel)", value=""),
-                        rx.foreach(A.parent_options, lambda o: rx.el.option(o["label"], value=o["id"])),
+                        rx.foreach(AdminState.parent_options, lambda o: rx.el.option(o["label"], value=o["id"])),
                     ],
                     field_id="uf-parent",
                     name="parent_id",
                     error_key="unit_parent_id",
-                    default=A.f_parent,
+                    default=AdminState.f_parent,
                 ),
                 _input(
                     "Sede",
                     field_id="uf-place",
                     name="place",
                     error_key="unit_place",
-                    default=A.f_place,
+                    default=AdminState.f_place,
                     max_length=80,
                     help_text="Ciudad donde funciona, por ejemplo Lima o Cusco.",
                 ),
@@ -321,7 +323,7 @@ def _unit_form() -> rx.Component:
                     field_id="uf-from",
                     name="valid_from",
                     error_key="unit_valid_from",
-                    default=A.f_from,
+                    default=AdminState.f_from,
                     type_="date",
                     help_text="Obligatoria en unidades temporales.",
                 ),
@@ -330,16 +332,16 @@ def _unit_form() -> rx.Component:
                     field_id="uf-to",
                     name="valid_to",
                     error_key="unit_valid_to",
-                    default=A.f_to,
+                    default=AdminState.f_to,
                     type_="date",
                     help_text="Obligatoria en unidades temporales (p. ej. un Jurado Electoral Especial).",
                 ),
                 style=_TWO_COLS,
             ),
             _form_buttons("Guardar unidad"),
-            on_submit=A.save_unit,
+            on_submit=AdminState.save_unit,
             reset_on_submit=False,
-            key=A.form_key,
+            key=AdminState.form_key,
             no_validate=True,
         ),
         id="form-unidad",
@@ -379,7 +381,7 @@ def _unit_row(u: rx.Var) -> rx.Component:
                 secondary_button(
                     "Editar",
                     type="button",
-                    on_click=A.edit_unit(u["id"]),
+                    on_click=AdminState.edit_unit(u["id"]),
                     style=_SMALL_BTN,
                     aria_label="Editar " + u["name"],
                 ),
@@ -388,14 +390,14 @@ def _unit_row(u: rx.Var) -> rx.Component:
                     secondary_button(
                         "Cerrar",
                         type="button",
-                        on_click=A.close_unit(u["id"]),
+                        on_click=AdminState.close_unit(u["id"]),
                         style=_SMALL_BTN,
                         aria_label="Cerrar " + u["name"],
                     ),
                     secondary_button(
                         "Reabrir",
                         type="button",
-                        on_click=A.reopen_unit(u["id"]),
+                        on_click=AdminState.reopen_unit(u["id"]),
                         style=_SMALL_BTN,
                         aria_label="Reabrir " + u["name"],
                     ),
@@ -422,7 +424,8 @@ def _unit_row(u: rx.Var) -> rx.Component:
 def _units_tab() -> rx.Component:
     return rx.box(
         _section_head(
-            "Unidades orgánicas", primary_button("Nueva unidad", type="button", on_click=A.new_unit, id="nueva-unidad")
+            "Unidades orgánicas",
+            primary_button("Nueva unidad", type="button", on_click=AdminState.new_unit, id="nueva-unidad"),
         ),
         rx.text(
             "Direcciones, oficinas, oficinas desconcentradas y unidades temporales (por ejemplo, un Jurado "
@@ -433,8 +436,8 @@ def _units_tab() -> rx.Component:
             margin_bottom="1rem",
         ),
         _general("units_general"),
-        rx.cond(A.form == "unit", _unit_form()),
-        _list(rx.foreach(A.units, _unit_row), aria_label="Árbol de unidades", id="arbol-unidades"),
+        rx.cond(AdminState.form == "unit", _unit_form()),
+        _list(rx.foreach(AdminState.units, _unit_row), aria_label="Árbol de unidades", id="arbol-unidades"),
     )
 
 
@@ -447,7 +450,7 @@ def _user_form() -> rx.Component:
                 field_id="nu-username",
                 name="username",
                 error_key="user_username",
-                default=A.f_code,
+                default=AdminState.f_code,
                 required=True,
                 auto_complete="off",
                 auto_capitalize="none",
@@ -459,7 +462,7 @@ def _user_form() -> rx.Component:
                 field_id="nu-name",
                 name="full_name",
                 error_key="user_full_name",
-                default=A.f_name,
+                default=AdminState.f_name,
                 required=True,
                 auto_complete="off",
                 max_length=200,
@@ -469,7 +472,7 @@ def _user_form() -> rx.Component:
                 field_id="nu-email",
                 name="email",
                 error_key="user_email",
-                default=A.f_email,
+                default=AdminState.f_email,
                 type_="email",
                 required=True,
                 auto_complete="off",
@@ -491,7 +494,7 @@ def _user_form() -> rx.Component:
                 field_id="nu-unit",
                 name="unit_id",
                 error_key="user_memberships",
-                default=A.f_unit,
+                default=AdminState.f_unit,
                 required=True,
             ),
             _select(
@@ -507,9 +510,9 @@ def _user_form() -> rx.Component:
             style=_TWO_COLS,
         ),
         _form_buttons("Crear usuario"),
-        on_submit=A.save_user,
+        on_submit=AdminState.save_user,
         reset_on_submit=False,
-        key=A.form_key,
+        key=AdminState.form_key,
         no_validate=True,
     )
 
@@ -539,9 +542,9 @@ def _password_form() -> rx.Component:
             style=_TWO_COLS,
         ),
         _form_buttons("Guardar contraseña"),
-        on_submit=A.save_password,
+        on_submit=AdminState.save_password,
         reset_on_submit=False,
-        key=A.form_key,
+        key=AdminState.form_key,
         no_validate=True,
     )
 
@@ -558,7 +561,7 @@ def _membership_row(r: rx.Var, i: rx.Var) -> rx.Component:
             secondary_button(
                 "Quitar",
                 type="button",
-                on_click=A.remove_membership_row(i),
+                on_click=AdminState.remove_membership_row(i),
                 style=_SMALL_BTN,
                 aria_label="Quitar " + r["role_label"] + " en " + r["unit"],
             ),
@@ -574,10 +577,13 @@ def _membership_row(r: rx.Var, i: rx.Var) -> rx.Component:
 def _memberships_form() -> rx.Component:
     return rx.box(
         rx.cond(
-            A.m_rows.length() == 0, rx.text("Sin unidades ni roles asignados.", color=MUTED, margin_bottom="0.75rem")
+            AdminState.m_rows.length() == 0,
+            rx.text("Sin unidades ni roles asignados.", color=MUTED, margin_bottom="0.75rem"),
         ),
         _list(
-            rx.foreach(A.m_rows, _membership_row), aria_label="Unidades y roles asignados", style={"margin": "0 0 1rem"}
+            rx.foreach(AdminState.m_rows, _membership_row),
+            aria_label="Unidades y roles asignados",
+            style={"margin": "0 0 1rem"},
         ),
         rx.el.form(
             rx.el.fieldset(
@@ -589,7 +595,7 @@ def _memberships_form() -> rx.Component:
                         field_id="mr-unit",
                         name="unit_id",
                         error_key="mem_memberships",
-                        default=A.f_unit,
+                        default=AdminState.f_unit,
                     ),
                     _select(
                         "Rol", _role_options(), field_id="mr-role", name="role", error_key="mem_role", default="officer"
@@ -605,13 +611,13 @@ def _memberships_form() -> rx.Component:
                     "min_width": "0",
                 },
             ),
-            on_submit=A.add_membership_row,
+            on_submit=AdminState.add_membership_row,
             reset_on_submit=False,
-            key=A.form_key,
+            key=AdminState.form_key,
         ),
         rx.flex(
-            primary_button("Guardar unidades y roles", type="button", on_click=A.save_memberships),
-            secondary_button("Cancelar", type="button", on_click=A.cancel_form),
+            primary_button("Guardar unidades y roles", type="button", on_click=AdminState.save_memberships),
+            secondary_button("Cancelar", type="button", on_click=AdminState.cancel_form),
             gap="0.75rem",
             wrap="wrap",
         ),
@@ -620,14 +626,18 @@ def _memberships_form() -> rx.Component:
 
 def _user_forms() -> rx.Component:
     return rx.cond(
-        (A.form == "user") | (A.form == "pwd") | (A.form == "mem"),
+        (AdminState.form == "user") | (AdminState.form == "pwd") | (AdminState.form == "mem"),
         card(
-            rx.heading(A.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
+            rx.heading(AdminState.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
             _general("user_general"),
             _general("pwd_general"),
             _general("mem_general"),
             rx.match(
-                A.form, ("user", _user_form()), ("pwd", _password_form()), ("mem", _memberships_form()), rx.fragment()
+                AdminState.form,
+                ("user", _user_form()),
+                ("pwd", _password_form()),
+                ("mem", _memberships_form()),
+                rx.fragment(),
             ),
             id="form-usuario",
             style={"margin_bottom": "1rem", "border": f"2px solid {BRAND}"},
@@ -659,14 +669,14 @@ def _user_row(u: rx.Var) -> rx.Component:
                 secondary_button(
                     "Roles",
                     type="button",
-                    on_click=A.open_memberships(u["id"]),
+                    on_click=AdminState.open_memberships(u["id"]),
                     style=_SMALL_BTN,
                     aria_label="Unidades y roles de " + u["full_name"],
                 ),
                 secondary_button(
                     "Contraseña",
                     type="button",
-                    on_click=A.open_password(u["id"]),
+                    on_click=AdminState.open_password(u["id"]),
                     style=_SMALL_BTN,
                     aria_label="Restablecer contraseña de " + u["full_name"],
                 ),
@@ -675,14 +685,14 @@ def _user_row(u: rx.Var) -> rx.Component:
                     secondary_button(
                         "Desactivar",
                         type="button",
-                        on_click=A.set_user_active(u["id"], False),
+                        on_click=AdminState.set_user_active(u["id"], False),
                         style=_SMALL_BTN,
                         aria_label="Desactivar a " + u["full_name"],
                     ),
                     secondary_button(
                         "Activar",
                         type="button",
-                        on_click=A.set_user_active(u["id"], True),
+                        on_click=AdminState.set_user_active(u["id"], True),
                         style=_SMALL_BTN,
                         aria_label="Activar a " + u["full_name"],
                     ),
@@ -705,7 +715,7 @@ def _user_row(u: rx.Var) -> rx.Component:
 def _users_tab() -> rx.Component:
     return rx.box(
         _section_head(
-            "Usuarios", primary_button("Nuevo usuario", type="button", on_click=A.new_user, id="nuevo-usuario")
+            "Usuarios", primary_button("Nuevo usuario", type="button", on_click=AdminState.new_user, id="nuevo-usuario")
         ),
         rx.text(
             "Al desactivar una cuenta se cierran sus sesiones abiertas. El sistema siempre conserva al menos "
@@ -716,7 +726,7 @@ def _users_tab() -> rx.Component:
         ),
         _general("users_general"),
         _user_forms(),
-        _list(rx.foreach(A.users, _user_row), aria_label="Usuarios"),
+        _list(rx.foreach(AdminState.users, _user_row), aria_label="Usuarios"),
     )
 
 
@@ -724,18 +734,18 @@ def _users_tab() -> rx.Component:
 def _procedure_form() -> rx.Component:
     categories = [rx.el.option(label, value=key) for key, label in CATEGORIES.items()]
     return card(
-        rx.heading(A.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
+        rx.heading(AdminState.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
         _general("proc_general"),
         rx.el.form(
             rx.box(
                 rx.cond(
-                    A.edit_id == "",
+                    AdminState.edit_id == "",
                     _input(
                         "Código",
                         field_id="pf-code",
                         name="code",
                         error_key="proc_code",
-                        default=A.f_code,
+                        default=AdminState.f_code,
                         required=True,
                         auto_complete="off",
                         max_length=20,
@@ -744,7 +754,7 @@ def _procedure_form() -> rx.Component:
                     ),
                     rx.box(
                         rx.text("Código", style=_LABEL),
-                        rx.text(A.f_code, size="4", weight="bold"),
+                        rx.text(AdminState.f_code, size="4", weight="bold"),
                         margin_bottom="1rem",
                     ),
                 ),
@@ -753,7 +763,7 @@ def _procedure_form() -> rx.Component:
                     field_id="pf-name",
                     name="name",
                     error_key="proc_name",
-                    default=A.f_name,
+                    default=AdminState.f_name,
                     required=True,
                     max_length=300,
                 ),
@@ -763,7 +773,7 @@ def _procedure_form() -> rx.Component:
                     field_id="pf-category",
                     name="category",
                     error_key="proc_category",
-                    default=A.f_category,
+                    default=AdminState.f_category,
                     required=True,
                 ),
                 _select(
@@ -772,7 +782,7 @@ def _procedure_form() -> rx.Component:
                     field_id="pf-unit",
                     name="unit_id",
                     error_key="proc_unit_id",
-                    default=A.f_unit,
+                    default=AdminState.f_unit,
                     required=True,
                 ),
                 _input(
@@ -780,7 +790,7 @@ def _procedure_form() -> rx.Component:
                     field_id="pf-deadline",
                     name="deadline_days",
                     error_key="proc_deadline_days",
-                    default=A.f_deadline,
+                    default=AdminState.f_deadline,
                     type_="number",
                     required=True,
                     min="1",
@@ -792,9 +802,9 @@ def _procedure_form() -> rx.Component:
                         "Se ofrece en la Mesa de Partes Virtual (público)",
                         field_id="pf-public",
                         name="public",
-                        default=A.f_public,
+                        default=AdminState.f_public,
                     ),
-                    _checkbox("Trámite activo", field_id="pf-active", name="active", default=A.f_active),
+                    _checkbox("Trámite activo", field_id="pf-active", name="active", default=AdminState.f_active),
                     direction="column",
                     justify="center",
                     margin_bottom="1rem",
@@ -806,7 +816,7 @@ def _procedure_form() -> rx.Component:
                 field_id="pf-description",
                 name="description",
                 error_key="proc_description",
-                default=A.f_description,
+                default=AdminState.f_description,
                 rows=3,
             ),
             _textarea(
@@ -814,7 +824,7 @@ def _procedure_form() -> rx.Component:
                 field_id="pf-fields",
                 name="fields",
                 error_key="proc_fields",
-                default=A.f_fields,
+                default=AdminState.f_fields,
                 rows=4,
                 help_text="Un dato por línea: nombre | Etiqueta | obligatorio u opcional | ayuda (opcional). "
                 "Ejemplo: numero_resolucion | Número de la resolución | obligatorio",
@@ -824,14 +834,14 @@ def _procedure_form() -> rx.Component:
                 field_id="pf-annexes",
                 name="required_annexes",
                 error_key="proc_required_annexes",
-                default=A.f_annexes,
+                default=AdminState.f_annexes,
                 rows=3,
                 help_text="Un anexo por línea, por ejemplo: Vigencia de poder del representante legal",
             ),
             _form_buttons("Guardar trámite"),
-            on_submit=A.save_procedure,
+            on_submit=AdminState.save_procedure,
             reset_on_submit=False,
-            key=A.form_key,
+            key=AdminState.form_key,
             no_validate=True,
         ),
         id="form-tramite",
@@ -865,7 +875,7 @@ def _procedure_row(p: rx.Var) -> rx.Component:
             secondary_button(
                 "Editar",
                 type="button",
-                on_click=A.edit_procedure(p["id"]),
+                on_click=AdminState.edit_procedure(p["id"]),
                 style=_SMALL_BTN,
                 aria_label="Editar " + p["name"],
             ),
@@ -884,7 +894,7 @@ def _procedures_tab() -> rx.Component:
     return rx.box(
         _section_head(
             "Catálogo de trámites",
-            primary_button("Nuevo trámite", type="button", on_click=A.new_procedure, id="nuevo-tramite"),
+            primary_button("Nuevo trámite", type="button", on_click=AdminState.new_procedure, id="nuevo-tramite"),
         ),
         rx.text(
             "Unidad de destino, plazo en días hábiles, datos y anexos que se piden, y si el trámite se ofrece "
@@ -893,8 +903,8 @@ def _procedures_tab() -> rx.Component:
             color=MUTED,
             margin_bottom="1rem",
         ),
-        rx.cond(A.form == "proc", _procedure_form()),
-        _list(rx.foreach(A.procedures, _procedure_row), aria_label="Trámites"),
+        rx.cond(AdminState.form == "proc", _procedure_form()),
+        _list(rx.foreach(AdminState.procedures, _procedure_row), aria_label="Trámites"),
     )
 
 
@@ -911,7 +921,7 @@ def _day_row(d: rx.Var) -> rx.Component:
             secondary_button(
                 "Quitar",
                 type="button",
-                on_click=A.remove_day(d["day"]),
+                on_click=AdminState.remove_day(d["day"]),
                 style=_SMALL_BTN,
                 aria_label="Quitar " + d["label"],
             ),
@@ -941,7 +951,7 @@ def _days_tab() -> rx.Component:
                         field_id="nd-day",
                         name="day",
                         error_key="day_day",
-                        default=A.f_from,
+                        default=AdminState.f_from,
                         type_="date",
                         required=True,
                     ),
@@ -950,7 +960,7 @@ def _days_tab() -> rx.Component:
                         field_id="nd-reason",
                         name="reason",
                         error_key="day_reason",
-                        default=A.f_description,
+                        default=AdminState.f_description,
                         required=True,
                         max_length=200,
                         help_text="Por ejemplo: Día no laborable compensable (D. S. N.° …)",
@@ -959,15 +969,15 @@ def _days_tab() -> rx.Component:
                 ),
                 _general("day_general"),
                 primary_button("Agregar día no laborable", type="submit", id="agregar-dia"),
-                on_submit=A.add_day,
+                on_submit=AdminState.add_day,
                 reset_on_submit=False,
-                key=A.form_key,
+                key=AdminState.form_key,
                 no_validate=True,
             ),
             style={"margin_bottom": "1rem"},
         ),
-        rx.cond(A.days.length() == 0, rx.text("No hay días no laborables registrados.", color=MUTED)),
-        _list(rx.foreach(A.days, _day_row), aria_label="Días no laborables", id="lista-dias"),
+        rx.cond(AdminState.days.length() == 0, rx.text("No hay días no laborables registrados.", color=MUTED)),
+        _list(rx.foreach(AdminState.days, _day_row), aria_label="Días no laborables", id="lista-dias"),
     )
 
 
@@ -977,7 +987,7 @@ _TAB = {"min_height": "44px", "font_size": "1rem", "padding_x": "0.9rem"}
 
 def _content() -> rx.Component:
     return rx.box(
-        rx.text("Sesión de ", A.admin_name, size="2", color=MUTED, margin_bottom="0.75rem"),
+        rx.text("Sesión de ", AdminState.admin_name, size="2", color=MUTED, margin_bottom="0.75rem"),
         rx.tabs.root(
             rx.tabs.list(
                 rx.tabs.trigger("Unidades", value="unidades", style=_TAB),
@@ -991,8 +1001,8 @@ def _content() -> rx.Component:
             rx.tabs.content(_users_tab(), value="usuarios"),
             rx.tabs.content(_procedures_tab(), value="tramites"),
             rx.tabs.content(_days_tab(), value="dias"),
-            value=A.tab,
-            on_change=A.set_tab,
+            value=AdminState.tab,
+            on_change=AdminState.set_tab,
         ),
     )
 
@@ -1020,12 +1030,13 @@ def _denied() -> rx.Component:
     )
 
 
+@staff_page(routes.ADMIN, title="Administración", on_load=AdminState.load)
 def admin() -> rx.Component:
     return shell(
         rx.cond(
-            A.allowed,
+            AdminState.allowed,
             _content(),
-            rx.cond(A.denied, _denied(), rx.text("Cargando…", color=MUTED, role="status")),
+            rx.cond(AdminState.denied, _denied(), rx.text("Cargando…", color=MUTED, role="status")),
         ),
         title="Administración",
         wide=True,

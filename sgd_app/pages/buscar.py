@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app.components.staff_page import SMALL_INPUT, staff_bar
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
-from sgd_app.pages.staff import _SMALL_INPUT, staff_bar
 from sgd_app.state.buscar import BuscarState
 
 _LABEL = {"font_size": "0.9rem", "font_weight": "600", "display": "block", "margin_bottom": "0.2rem"}
-_SELECT = {**_SMALL_INPUT, "padding": "0 0.5rem"}
+_SELECT = {**SMALL_INPUT, "padding": "0 0.5rem"}
 
 
 def _field(label: str, control: rx.Component, fid: str) -> rx.Component:
@@ -39,7 +39,7 @@ def _form() -> rx.Component:
                     default_value=BuscarState.query,
                     auto_complete="off",
                     placeholder="Número, DNI o RUC, nombre, asunto o palabras del documento",
-                    style={**_SMALL_INPUT, "flex": "1", "min_width": "0", "font_size": "1.05rem"},
+                    style={**SMALL_INPUT, "flex": "1", "min_width": "0", "font_size": "1.05rem"},
                 ),
                 primary_button("Buscar", type="submit", style={"min_height": "44px"}),
                 gap="0.5rem",
@@ -78,7 +78,7 @@ def _form() -> rx.Component:
                             id="b-from",
                             name="date_from",
                             default_value=BuscarState.filters["date_from"],
-                            style=_SMALL_INPUT,
+                            style=SMALL_INPUT,
                         ),
                         "b-from",
                     ),
@@ -89,7 +89,7 @@ def _form() -> rx.Component:
                             id="b-to",
                             name="date_to",
                             default_value=BuscarState.filters["date_to"],
-                            style=_SMALL_INPUT,
+                            style=SMALL_INPUT,
                         ),
                         "b-to",
                     ),

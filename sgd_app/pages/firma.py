@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.staff_page import staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button, shell
-from sgd_app.pages.staff import staff_bar
 from sgd_app.state.firma import FirmaState
 
 _AREA = {
@@ -121,6 +122,7 @@ def _certificate() -> rx.Component:
     )
 
 
+@staff_page(routes.FIRMA, title="Firma digital", on_load=FirmaState.load)
 def firma() -> rx.Component:
     return shell(
         staff_bar(),

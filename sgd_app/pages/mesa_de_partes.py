@@ -636,7 +636,7 @@ def mesa_de_partes() -> rx.Component:
 
 def registrar() -> rx.Component:
     """/registrar — a clerk registers a filing that arrived on paper (channel "presencial")."""
-    from sgd_app.pages.staff import staff_bar
+    from sgd_app.components.staff_page import staff_bar
 
     return shell(
         staff_bar(),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.staff_page import staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, shell
-from sgd_app.pages.staff import staff_bar
-from sgd_app.state.tablero import DashboardFeed as D
-from sgd_app.state.tablero import TableroState as T
+from sgd_app.state.tablero import DashboardFeed, TableroState
 
 _IN = {
     "width": "100%",
@@ -35,7 +35,7 @@ def _filters() -> rx.Component:
                     "Unidad",
                     rx.el.select(
                         rx.el.option("Todas mis unidades", value=""),
-                        rx.foreach(T.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
+                        rx.foreach(TableroState.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
                         id="t-unit",
                         name="unit_id",
                         style=_IN,
@@ -46,7 +46,7 @@ def _filters() -> rx.Component:
                     "Trámite",
                     rx.el.select(
                         rx.el.option("Todos", value=""),
-                        rx.foreach(T.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
+                        rx.foreach(TableroState.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
                         id="t-proc",
                         name="procedure_id",
                         style=_IN,
@@ -69,7 +69,7 @@ def _filters() -> rx.Component:
                 gap="0.75rem",
             ),
             primary_button("Aplicar", type="submit", margin_top="0.75rem", style={"min_height": "44px"}),
-            on_submit=T.apply,
+            on_submit=TableroState.apply,
             reset_on_submit=False,
         ),
         style={"margin_bottom": "1rem"},
@@ -91,11 +91,12 @@ def _chart(fig) -> rx.Component:
     )
 
 
+@staff_page(routes.TABLERO, title="Tablero de mando", on_load=TableroState.load)
 def tablero() -> rx.Component:
     return shell(
         staff_bar(),
         rx.cond(
-            T.allowed,
+            TableroState.allowed,
             rx.box(
                 _filters(),
                 rx.flex(
@@ -109,34 +110,34 @@ def tablero() -> rx.Component:
                             "flex_shrink": "0",
                         },
                     ),
-                    rx.text("En vivo · ", D.updated, size="2", color=MUTED, id="tablero-actualizado"),
+                    rx.text("En vivo · ", DashboardFeed.updated, size="2", color=MUTED, id="tablero-actualizado"),
                     align="center",
                     gap="0.5rem",
                     margin_bottom="0.5rem",
                     aria_live="polite",
                 ),
                 rx.grid(
-                    rx.foreach(D.kpis, _kpi),
+                    rx.foreach(DashboardFeed.kpis, _kpi),
                     columns=rx.breakpoints(initial="2", md="3", lg="6"),
                     gap="0.75rem",
                     id="kpis",
                     margin_bottom="1rem",
                 ),
                 rx.grid(
-                    _chart(D.daily),
-                    _chart(D.lights),
-                    _chart(D.procedures),
-                    _chart(D.categories),
-                    _chart(D.stages),
-                    _chart(D.heatmap),
+                    _chart(DashboardFeed.daily),
+                    _chart(DashboardFeed.lights),
+                    _chart(DashboardFeed.procedures),
+                    _chart(DashboardFeed.categories),
+                    _chart(DashboardFeed.stages),
+                    _chart(DashboardFeed.heatmap),
                     columns=rx.breakpoints(initial="1", lg="2"),
                     gap="1rem",
                 ),
                 card(
                     rx.heading("Los más vencidos", as_="h2", size="4", margin_bottom="0.5rem"),
-                    rx.cond(D.overdue.length() == 0, rx.text("No hay expedientes vencidos.", color=MUTED)),
+                    rx.cond(DashboardFeed.overdue.length() == 0, rx.text("No hay expedientes vencidos.", color=MUTED)),
                     rx.foreach(
-                        D.overdue,
+                        DashboardFeed.overdue,
                         lambda o: rx.link(
                             rx.flex(
                                 rx.text(o["number"], weight="bold", color=BRAND),
@@ -155,7 +156,7 @@ def tablero() -> rx.Component:
                     style={"margin_top": "1rem"},
                 ),
             ),
-            card(rx.text(rx.cond(T.message != "", T.message, "Cargando…"), id="tablero-aviso")),
+            card(rx.text(rx.cond(TableroState.message != "", TableroState.message, "Cargando…"), id="tablero-aviso")),
         ),
         title="Tablero de mando",
         wide=True,

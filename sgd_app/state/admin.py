@@ -17,7 +17,7 @@ from sgd_app.domain import admin
 from sgd_app.domain.auth import ROLES, Principal
 from sgd_app.domain.calendar import WEEKDAYS_ES, format_date_es
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, NotAuthenticated
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import current_principal
 
 NBSP = "\u00a0"
 TABS = ("unidades", "usuarios", "tramites", "dias")

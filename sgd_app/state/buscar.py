@@ -13,7 +13,7 @@ from sgd_app import routes
 from sgd_app.domain import search
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
 from sgd_app.domain.intake import STATUSES
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import current_principal
 
 PAGE_SIZE = 20
 

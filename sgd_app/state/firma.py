@@ -8,7 +8,7 @@ import reflex as rx
 
 from sgd_app.domain import signing
 from sgd_app.domain.errors import DomainError, NotAuthenticated
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import current_principal
 
 
 class FirmaState(rx.State):

@@ -139,7 +139,7 @@ class IntakeState(rx.State):
     @rx.event
     def load_desk(self):
         from sgd_app.domain.errors import NotAuthenticated
-        from sgd_app.state.staff import current_principal
+        from sgd_app.state.session import current_principal
 
         try:
             who = current_principal(self)
@@ -359,7 +359,7 @@ class IntakeState(rx.State):
                 # At the desk: scanned pages (JPG, PNG, TIFF) become one PDF; OCR comes later.
                 from sgd_app.domain import digitize
                 from sgd_app.domain.errors import NotAuthenticated
-                from sgd_app.state.staff import current_principal
+                from sgd_app.state.session import current_principal
 
                 try:
                     current_principal(self)
@@ -441,7 +441,7 @@ class IntakeState(rx.State):
         clerk_id = None
         if self.desk_mode:
             from sgd_app.domain.errors import NotAuthenticated
-            from sgd_app.state.staff import current_principal
+            from sgd_app.state.session import current_principal
 
             try:
                 who = current_principal(self)

@@ -16,15 +16,17 @@ import time
 import uuid
 from typing import Any
 
+import redis.asyncio as aredis
 import reflex as rx
+from reflex.istate.manager.token import BaseStateToken
 
-from sgd_app import db, live
-from sgd_app.domain import dashboards, reports, routing
-from sgd_app.domain.calendar import load_calendar
-from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app import live
+from sgd_app.domain import access, dashboards, reports
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import utcnow
 from sgd_app.domain.routing import today_lima
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import staff_event
 
 log = logging.getLogger(__name__)
 BRAND, GREY = "#8a1538", "#7b8794"
@@ -56,8 +58,7 @@ def _short(text: str, n: int = 26) -> str:
 
 def build(units: set[int], filters: reports.ReportFilters) -> dict:
     """The feed's values for one scope: the dashboard from the summaries, as figures and text."""
-    with db.session() as s:
-        data = dashboards.compute(s, units, filters, today=today_lima(), calendar=load_calendar(s))
+    data = dashboards.compute(units, filters, today=today_lima())
     k = data["kpis"]
     kpis = [
         {"label": "Presentados hoy", "value": reports.format_int(k["filed_today"]), "alert": ""},
@@ -205,11 +206,7 @@ class TableroState(rx.State):
     unit_options: list[list[str]] = []
     procedure_options: list[list[str]] = []
 
-    async def _refresh(self):
-        try:
-            who = current_principal(self)
-        except NotAuthenticated:
-            return rx.redirect("/ingresar?motivo=sesion")
+    async def _refresh(self, who: Principal):
         if not dashboards.may_view(who):
             self.allowed = False
             self.message = "El tablero de mando es para jefes de unidad y directivos."
@@ -220,11 +217,9 @@ class TableroState(rx.State):
             self.message = exc.message
             return None
 
-        def scope():
-            with db.session() as s:
-                return routing.visible_unit_ids(s, who), reports.visible_units(s, who), reports.procedures(s)
-
-        units, unit_names, procs = await asyncio.to_thread(scope)
+        units, unit_names, procs = await asyncio.to_thread(
+            lambda: (access.visible_unit_ids(who), reports.visible_units(who), reports.procedures())
+        )
         self.unit_options = [[str(i), n] for i, n in unit_names]
         self.procedure_options = [[str(i), n] for i, n in procs]
         key = dashboards.scope_key(units, f)
@@ -237,24 +232,20 @@ class TableroState(rx.State):
         self.allowed, self.message = True, ""
         return None
 
-    @rx.event
-    async def load(self):
-        return await self._refresh()
+    @staff_event
+    async def load(self, who: Principal):
+        return await self._refresh(who)
 
-    @rx.event
-    async def apply(self, form: dict):
+    @staff_event
+    async def apply(self, who: Principal, form: dict):
         self.filters = {k: str(form.get(k, "") or "")[:40] for k in FILTER_KEYS}
-        return await self._refresh()
+        return await self._refresh(who)
 
 
 # ---------------------------------------------------------------- the hub (one leader)
-async def refresh_feeds(app=None) -> int:
+async def refresh_feeds(app: rx.App) -> int:
     """Recompute every open feed once and push it to its tabs; returns how many were pushed.
     Feeds whose tabs are all closed are dropped without computing."""
-    from reflex.istate.manager.token import BaseStateToken
-
-    if app is None:
-        from sgd_app.sgd_app import app
     tokens = app.event_namespace._token_manager if app.event_namespace else None
     pushed = 0
     for key, params in (await asyncio.to_thread(live.feeds)).items():
@@ -282,7 +273,7 @@ async def refresh_feeds(app=None) -> int:
     return pushed
 
 
-async def feed_hub() -> None:
+async def feed_hub(rx_app: rx.App) -> None:
     """Lifespan task: wait for changes (in-process, or Redis pub/sub), coalesce them for
     COALESCE_S, then refresh every open feed once. Also refreshes at the change of day (the
     traffic light depends on the date). With Redis only the leader acts."""
@@ -299,7 +290,7 @@ async def feed_hub() -> None:
             pending.clear()
             if state["leader"]:
                 try:
-                    await refresh_feeds()
+                    await refresh_feeds(rx_app)
                 except Exception:
                     log.exception("Error al actualizar los tableros")
 
@@ -316,8 +307,6 @@ async def feed_hub() -> None:
         if not url:
             live.on_change(lambda: loop.call_soon_threadsafe(pending.set))
             await asyncio.Event().wait()
-        import redis.asyncio as aredis
-
         r = aredis.Redis.from_url(url)
         pubsub = r.pubsub()
         await pubsub.subscribe(live.CHANNEL)

@@ -14,8 +14,8 @@ from sgd_app import db, settings
 from sgd_app.domain import auth, intake
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Expediente, Throttle
+from sgd_app.state.bandeja import BandejaState
 from sgd_app.state.intake import IntakeState
-from sgd_app.state.staff import InboxState
 from sgd_app.state.tracking import NOT_FOUND, TrackingState
 from tests.conftest import make_pdf, run_async
 
@@ -71,20 +71,20 @@ def _login(username: str) -> str:
 def test_inbox_without_a_session_redirects_and_shows_nothing(app_db):
     _file_case()
     for cookie in ("", "sgd_sesion=forjada-por-el-cliente", "sgd_sesion=; other=1", "garbage\x00"):
-        st = _state(InboxState, cookie=cookie)
-        result = InboxState.load.fn(st)
+        st = _state(BandejaState, cookie=cookie)
+        result = BandejaState.load.fn(st)
         assert "ingresar" in str(result)
         assert st.rows == [] and st.total == 0 and st.user_name == ""
 
 
 def test_inbox_lists_only_the_users_units(app_db):
     case = _file_case().case
-    rop = _state(InboxState, cookie=f"sgd_sesion={_login('rop')}")
-    InboxState.load.fn(rop)
+    rop = _state(BandejaState, cookie=f"sgd_sesion={_login('rop')}")
+    BandejaState.load.fn(rop)
     assert [r["number"] for r in rop.rows] == [case.number]
     assert rop.user_name == "Patricia Chávez León"
-    tes = _state(InboxState, cookie=f"sgd_sesion={_login('tesoreria')}")
-    InboxState.load.fn(tes)
+    tes = _state(BandejaState, cookie=f"sgd_sesion={_login('tesoreria')}")
+    BandejaState.load.fn(tes)
     assert tes.rows == [] and tes.total == 0
 
 
@@ -93,12 +93,12 @@ def test_inbox_refuses_a_revoked_session(app_db):
     token = _login("rop")
     with db.write_session() as s:
         auth.logout(s, token)
-    st = _state(InboxState, cookie=f"sgd_sesion={token}")
-    assert "ingresar" in str(InboxState.load.fn(st))
+    st = _state(BandejaState, cookie=f"sgd_sesion={token}")
+    assert "ingresar" in str(BandejaState.load.fn(st))
     assert st.rows == []
     # Paging handlers re-check the session too.
     st.page = 3
-    InboxState.next_page.fn(st)
+    BandejaState.next_page.fn(st)
     assert st.rows == []
 
 
@@ -200,11 +200,11 @@ def test_abandoned_staged_uploads_are_swept(app_db):
 
 # ---------------------------------------------------------------- the case page
 from sgd_app.domain.models import Movement, Unit  # noqa: E402
-from sgd_app.state.case import CaseState  # noqa: E402
+from sgd_app.state.expediente import ExpedienteState  # noqa: E402
 
 
-def _case_state(cookie: str, number: str) -> CaseState:
-    st = _state(CaseState, cookie=cookie)
+def _case_state(cookie: str, number: str) -> ExpedienteState:
+    st = _state(ExpedienteState, cookie=cookie)
     st.router_data = {"headers": {"cookie": cookie}, "ip": "10.0.0.8", "pathname": f"/expedientes/{number}"}
     return st
 
@@ -221,10 +221,10 @@ def test_case_handlers_refuse_other_units_even_with_a_forged_view(app_db):
     tes.number, tes.version = number, 1
     tes.found = True
     tes.actions = ["recibir", "derivar", "archivar"]
-    CaseState.receive.fn(tes)
-    CaseState.derive.fn(tes, {"to_unit": str(_unit_id("TES"))})
-    CaseState.archive.fn(tes, {"reason": "Archivo hostil del expediente"})
-    CaseState.add_note.fn(tes, {"note": "nota hostil"})
+    ExpedienteState.receive.fn(tes)
+    ExpedienteState.derive.fn(tes, {"to_unit": str(_unit_id("TES"))})
+    ExpedienteState.archive.fn(tes, {"reason": "Archivo hostil del expediente"})
+    ExpedienteState.add_note.fn(tes, {"note": "nota hostil"})
     with db.session() as s:
         case = s.exec(select(Expediente).where(Expediente.number == number)).one()
         assert case.version == 1 and case.status == "registrado" and case.awaiting_receipt
@@ -233,7 +233,7 @@ def test_case_handlers_refuse_other_units_even_with_a_forged_view(app_db):
     # Without any session the handlers do nothing either.
     anon = _case_state("", number)
     anon.number, anon.version = number, 1
-    assert "ingresar" in str(CaseState.receive.fn(anon))
+    assert "ingresar" in str(ExpedienteState.receive.fn(anon))
 
 
 def test_case_page_two_officials_at_once_one_wins_the_other_is_refreshed(app_db):
@@ -245,9 +245,9 @@ def test_case_page_two_officials_at_once_one_wins_the_other_is_refreshed(app_db)
     for st in (a, b):  # both officials have the page open at version 1
         st._show(who, number)
     assert a.version == b.version == 1 and "recibir" in a.actions
-    CaseState.receive.fn(a)
+    ExpedienteState.receive.fn(a)
     assert a.h["status"] == "en_tramite" and a.version == 2
-    CaseState.receive.fn(b)
+    ExpedienteState.receive.fn(b)
     assert "Otro usuario acaba de modificar" in b.message
     assert b.version == 2 and b.h["status"] == "en_tramite"  # refreshed view
     assert "recibir" not in b.actions and "derivar" in b.actions
@@ -259,12 +259,12 @@ def test_case_page_derive_validation_messages_next_to_fields(app_db):
     st = _case_state(cookie, number)
     with db.session() as s:
         st._show(auth.resolve(s, cookie.split("=", 1)[1]), number)
-    CaseState.receive.fn(st)
-    CaseState.derive.fn(st, {"to_unit": "", "due_days": "abc"})
+    ExpedienteState.receive.fn(st)
+    ExpedienteState.derive.fn(st, {"to_unit": "", "due_days": "abc"})
     assert st.errors["due_days"] == "Escriba el plazo en días hábiles (número)."
-    CaseState.derive.fn(st, {"to_unit": "", "due_days": "2"})
+    ExpedienteState.derive.fn(st, {"to_unit": "", "due_days": "2"})
     assert st.errors["to_unit"] == "Elija una unidad activa."
-    CaseState.derive.fn(
+    ExpedienteState.derive.fn(
         st,
         {
             "to_unit": str(_unit_id("LOG")),

@@ -146,7 +146,7 @@ def _sum_rows(e):
 
 
 def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
-    from sgd_app.domain import reports, routing
+    from sgd_app.domain import access, reports
 
     e = seeded
     global _file
@@ -165,7 +165,7 @@ def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
     with db.session(e) as s:
         const = s.exec(select(Procedure.id).where(Procedure.code == "CONST-AF")).one()
         everyone = {u.id for u in s.exec(select(Unit)).all()}
-        gerente = routing.visible_unit_ids(s, principal(e, "gerente"))
+        gerente = access.visible_unit_ids(s, principal(e, "gerente"))
         for units in (everyone, gerente, {rop}, {log, tes}, set()):
             for f in (
                 reports.ReportFilters(),

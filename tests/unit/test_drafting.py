@@ -12,7 +12,7 @@ from sqlmodel import select
 from sgd_app import db
 from sgd_app.domain import drafting, intake, routing, signing
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
-from sgd_app.domain.models import Document, InternalDocument, Signature, SignatureStep, Unit
+from sgd_app.domain.models import Document, Expediente, InternalDocument, Signature, SignatureStep, Unit
 from sgd_app.domain.signing import DevPKI, SigningContext, validate_pdf
 from tests.conftest import make_pdf, principal
 
@@ -60,7 +60,7 @@ def world(seeded, store):
         log_id = s.exec(select(Unit.id).where(Unit.code == "LOG")).one()
     for fn, kw in ((routing.receive, {}), (routing.derive, {"to_unit_id": log_id})):
         with db.write_session(e) as s:
-            version = s.exec(select(routing.Expediente.version).where(routing.Expediente.id == case.id)).one()
+            version = s.exec(select(Expediente.version).where(Expediente.id == case.id)).one()
             fn(s, who=rop, number=case.number, version=version, **kw)
     log = _who(e, "logistica")
     with db.write_session(e) as s:

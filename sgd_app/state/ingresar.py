@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.domain.errors import NotAuthenticated
-from sgd_app.state.staff import current_principal
+from sgd_app import routes
+from sgd_app.state.session import principal_or_none
 
 NOTICES = {
     "credenciales": "Usuario o contraseña incorrectos.",
@@ -18,7 +18,7 @@ NOTICES = {
 }
 
 
-class LoginState(rx.State):
+class IngresarState(rx.State):
     notice: str = ""
     is_error: bool = False
 
@@ -27,8 +27,4 @@ class LoginState(rx.State):
         code = self.router.url.query_parameters.get("motivo", "")
         self.notice = NOTICES.get(code, "")
         self.is_error = code not in ("", "salio")
-        try:
-            current_principal(self)
-        except NotAuthenticated:
-            return None
-        return rx.redirect("/bandeja")
+        return rx.redirect(routes.BANDEJA) if principal_or_none(self) is not None else None

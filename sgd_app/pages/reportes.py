@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.staff_page import SMALL_INPUT, staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
 from sgd_app.domain.reports import HEADERS
-from sgd_app.pages.staff import _SMALL_INPUT, staff_bar
-from sgd_app.state.reports import ReportsState as R
+from sgd_app.state.reportes import ReportesState
 
 _LABEL = {"font_size": "0.9rem", "font_weight": "600", "display": "block", "margin_bottom": "0.2rem"}
-_SELECT = {**_SMALL_INPUT, "padding": "0 0.5rem"}
+_SELECT = {**SMALL_INPUT, "padding": "0 0.5rem"}
 API = "/api/v1/reportes"
 
 
@@ -29,15 +30,19 @@ def _filters() -> rx.Component:
                         type="date",
                         id="r-from",
                         name="date_from",
-                        default_value=R.filters["date_from"],
-                        style=_SMALL_INPUT,
+                        default_value=ReportesState.filters["date_from"],
+                        style=SMALL_INPUT,
                     ),
                     "r-from",
                 ),
                 _field(
                     "Presentado hasta",
                     rx.el.input(
-                        type="date", id="r-to", name="date_to", default_value=R.filters["date_to"], style=_SMALL_INPUT
+                        type="date",
+                        id="r-to",
+                        name="date_to",
+                        default_value=ReportesState.filters["date_to"],
+                        style=SMALL_INPUT,
                     ),
                     "r-to",
                 ),
@@ -45,10 +50,10 @@ def _filters() -> rx.Component:
                     "Unidad",
                     rx.el.select(
                         rx.el.option("Todas mis unidades", value=""),
-                        rx.foreach(R.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
+                        rx.foreach(ReportesState.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
                         id="r-unit",
                         name="unit_id",
-                        default_value=R.filters["unit_id"],
+                        default_value=ReportesState.filters["unit_id"],
                         style=_SELECT,
                     ),
                     "r-unit",
@@ -57,10 +62,10 @@ def _filters() -> rx.Component:
                     "Trámite",
                     rx.el.select(
                         rx.el.option("Todos", value=""),
-                        rx.foreach(R.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
+                        rx.foreach(ReportesState.procedure_options, lambda p: rx.el.option(p[1], value=p[0])),
                         id="r-procedure",
                         name="procedure_id",
-                        default_value=R.filters["procedure_id"],
+                        default_value=ReportesState.filters["procedure_id"],
                         style=_SELECT,
                     ),
                     "r-procedure",
@@ -73,7 +78,7 @@ def _filters() -> rx.Component:
                         rx.el.option("Jurisdiccional", value="jurisdiccional"),
                         id="r-category",
                         name="category",
-                        default_value=R.filters["category"],
+                        default_value=ReportesState.filters["category"],
                         style=_SELECT,
                     ),
                     "r-category",
@@ -82,10 +87,10 @@ def _filters() -> rx.Component:
                     "Estado",
                     rx.el.select(
                         rx.el.option("Todos", value=""),
-                        rx.foreach(R.status_options, lambda s: rx.el.option(s[1], value=s[0])),
+                        rx.foreach(ReportesState.status_options, lambda s: rx.el.option(s[1], value=s[0])),
                         id="r-status",
                         name="status",
-                        default_value=R.filters["status"],
+                        default_value=ReportesState.filters["status"],
                         style=_SELECT,
                     ),
                     "r-status",
@@ -95,19 +100,23 @@ def _filters() -> rx.Component:
                 width="100%",
             ),
             rx.cond(
-                R.error != "",
-                rx.text(R.error, color=ERROR, role="alert", size="2", margin_top="0.5rem", id="reporte-error"),
+                ReportesState.error != "",
+                rx.text(
+                    ReportesState.error, color=ERROR, role="alert", size="2", margin_top="0.5rem", id="reporte-error"
+                ),
             ),
             rx.flex(
                 primary_button("Aplicar filtros", type="submit", style={"min_height": "44px"}),
-                secondary_button("Limpiar", type="button", on_click=R.clear_filters, style={"min_height": "44px"}),
+                secondary_button(
+                    "Limpiar", type="button", on_click=ReportesState.clear_filters, style={"min_height": "44px"}
+                ),
                 gap="0.75rem",
                 margin_top="0.75rem",
                 wrap="wrap",
             ),
-            on_submit=R.apply_filters,
+            on_submit=ReportesState.apply_filters,
             reset_on_submit=False,
-            key=R.form_version,
+            key=ReportesState.form_version,
             aria_label="Filtros del reporte",
         ),
         style={"margin_bottom": "1rem"},
@@ -118,7 +127,7 @@ def _download(label: str, icon: str, path: str, fid: str, hint: str) -> rx.Compo
     return rx.el.a(
         rx.icon(icon, size=18, aria_hidden="true"),
         rx.box(rx.text(label, weight="bold"), rx.text(hint, size="1", color=MUTED)),
-        href=API + path + R.query_string,
+        href=API + path + ReportesState.query_string,
         download="",
         reload_document=True,
         id=fid,
@@ -143,7 +152,7 @@ def _downloads() -> rx.Component:
         rx.heading("Descargar", as_="h2", size="4", margin_bottom="0.25rem"),
         rx.text(
             "Se exportarán ",
-            rx.text.strong(R.total_text, id="filas-a-exportar"),
+            rx.text.strong(ReportesState.total_text, id="filas-a-exportar"),
             " expediente(s) con los filtros aplicados. El CSV se descarga por partes (el navegador muestra "
             "el avance); el Excel se prepara aquí, con una barra de avance, y luego se descarga.",
             size="2",
@@ -165,8 +174,8 @@ def _downloads() -> rx.Component:
                     rx.text("Hojas «Expedientes» y «Resumen»", size="1", color=MUTED),
                     text_align="left",
                 ),
-                on_click=R.export_xlsx,
-                disabled=R.export_running,
+                on_click=ReportesState.export_xlsx,
+                disabled=ReportesState.export_running,
                 id="preparar-xlsx",
                 type="button",
                 style={
@@ -191,18 +200,20 @@ def _downloads() -> rx.Component:
             wrap="wrap",
         ),
         rx.cond(
-            (R.export_text != "") | (R.export_error != ""),
+            (ReportesState.export_text != "") | (ReportesState.export_error != ""),
             rx.box(
-                rx.text(R.export_text, size="2", id="avance-xlsx", aria_live="polite"),
+                rx.text(ReportesState.export_text, size="2", id="avance-xlsx", aria_live="polite"),
                 rx.cond(
-                    R.export_running,
-                    rx.progress(value=R.export_pct, max=100, color_scheme="ruby", aria_label="Avance del Excel"),
+                    ReportesState.export_running,
+                    rx.progress(
+                        value=ReportesState.export_pct, max=100, color_scheme="ruby", aria_label="Avance del Excel"
+                    ),
                 ),
                 rx.cond(
-                    R.export_url != "",
+                    ReportesState.export_url != "",
                     rx.el.a(
                         "Descargar el Excel",
-                        href=R.export_url,
+                        href=ReportesState.export_url,
                         download="",
                         reload_document=True,
                         id="descargar-xlsx",
@@ -215,7 +226,7 @@ def _downloads() -> rx.Component:
                         },
                     ),
                 ),
-                rx.cond(R.export_error != "", rx.text(R.export_error, color=ERROR, size="2")),
+                rx.cond(ReportesState.export_error != "", rx.text(ReportesState.export_error, color=ERROR, size="2")),
                 margin_top="0.75rem",
             ),
         ),
@@ -272,9 +283,9 @@ def _preview() -> rx.Component:
     }
     return card(
         rx.heading("Vista previa", as_="h2", size="4", margin_bottom="0.25rem"),
-        rx.cond(R.preview_note != "", rx.text(R.preview_note, size="2", color=MUTED)),
+        rx.cond(ReportesState.preview_note != "", rx.text(ReportesState.preview_note, size="2", color=MUTED)),
         rx.cond(
-            R.preview.length() == 0,
+            ReportesState.preview.length() == 0,
             rx.text("No hay expedientes con estos filtros.", color=MUTED, padding_y="0.5rem"),
             rx.box(
                 rx.el.table(
@@ -283,7 +294,7 @@ def _preview() -> rx.Component:
                     ),
                     rx.el.tbody(
                         rx.foreach(
-                            R.preview,
+                            ReportesState.preview,
                             lambda row: rx.el.tr(*[rx.el.td(row[i], style=cell) for i in range(len(HEADERS))]),
                         )
                     ),
@@ -300,12 +311,13 @@ def _preview() -> rx.Component:
     )
 
 
+@staff_page(routes.REPORTES, title="Reportes", on_load=ReportesState.load)
 def reportes() -> rx.Component:
     return shell(
         staff_bar(),
         rx.text(
             "Expedientes de sus unidades",
-            rx.cond(R.unit_options.length() > 1, " y de las que dependen de ellas", ""),
+            rx.cond(ReportesState.unit_options.length() > 1, " y de las que dependen de ellas", ""),
             ": cifras, vista previa y descargas.",
             size="2",
             color=MUTED,
@@ -313,14 +325,14 @@ def reportes() -> rx.Component:
         ),
         _filters(),
         rx.text(
-            rx.foreach(R.described, lambda d: rx.text.span(d, ". ")),
+            rx.foreach(ReportesState.described, lambda d: rx.text.span(d, ". ")),
             size="2",
             color=INK,
             margin_bottom="0.5rem",
             id="filtros-aplicados",
         ),
         rx.grid(
-            rx.foreach(R.kpis, _kpi),
+            rx.foreach(ReportesState.kpis, _kpi),
             columns=rx.breakpoints(initial="2", md="4"),
             gap="0.75rem",
             margin_bottom="1rem",
@@ -328,12 +340,12 @@ def reportes() -> rx.Component:
         ),
         _downloads(),
         rx.grid(
-            _agg_table("Por estado", R.by_status, "tabla-estado"),
-            _agg_table("Por unidad", R.by_unit, "tabla-unidad"),
-            _agg_table("Por trámite", R.by_procedure, "tabla-tramite"),
+            _agg_table("Por estado", ReportesState.by_status, "tabla-estado"),
+            _agg_table("Por unidad", ReportesState.by_unit, "tabla-unidad"),
+            _agg_table("Por trámite", ReportesState.by_procedure, "tabla-tramite"),
             rx.flex(
-                _agg_table("Por categoría", R.by_category, "tabla-categoria"),
-                _agg_table("Por canal", R.by_channel, "tabla-canal"),
+                _agg_table("Por categoría", ReportesState.by_category, "tabla-categoria"),
+                _agg_table("Por canal", ReportesState.by_channel, "tabla-canal"),
                 direction="column",
                 gap="0.75rem",
             ),

@@ -3,16 +3,18 @@ session itself; rows come only from ``reports.cases_query`` (the user's visible 
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from urllib.parse import urlencode
 
 import reflex as rx
 
-from sgd_app import db
-from sgd_app.domain import reports
+from sgd_app import routes
+from sgd_app.domain import exports, reports
 from sgd_app.domain.auth import Principal
-from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.intake import STATUSES
-from sgd_app.state.staff import current_principal
+from sgd_app.state.session import principal_or_none, staff_event
 
 PREVIEW_ROWS = 50
 EMPTY = {k: "" for k in reports.FILTER_KEYS}
@@ -25,7 +27,7 @@ def _table(rows: list, total: int) -> list[list[str]]:
     ]
 
 
-class ReportsState(rx.State):
+class ReportesState(rx.State):
     filters: dict[str, str] = dict(EMPTY)
     query_string: str = ""  # the applied filters, for the download links
     unit_options: list[list[str]] = []
@@ -72,21 +74,12 @@ class ReportsState(rx.State):
             return f"Vista previa: los primeros {PREVIEW_ROWS} de {self.total_text} expedientes."
         return ""
 
-    def _who(self) -> Principal | None:
-        try:
-            return current_principal(self)
-        except NotAuthenticated:
-            self.reset()
-            return None
-
     def _refresh(self, who: Principal, f: reports.ReportFilters) -> None:
-        with db.session() as s:
-            self.unit_options = [[str(uid), name] for uid, name in reports.visible_units(s, who)]
-            if not self.procedure_options:
-                self.procedure_options = [[str(pid), name] for pid, name in reports.procedures(s)]
-            agg = reports.aggregates(s, who, f)
-            rows = list(reports.iter_rows(s, reports.cases_query(s, who, f), batch=PREVIEW_ROWS, limit=PREVIEW_ROWS))
-            self.described = reports.describe_filters(s, f)
+        page = reports.report_page(who, f, preview=PREVIEW_ROWS)
+        self.unit_options = [[str(uid), name] for uid, name in page.units]
+        if not self.procedure_options:
+            self.procedure_options = [[str(pid), name] for pid, name in reports.procedures()]
+        agg, rows, self.described = page.aggregates, page.preview, page.described
         total = agg["total"]
         self.total = total
         self.total_text = reports.format_int(total)
@@ -102,11 +95,8 @@ class ReportsState(rx.State):
         self.error = ""
         self.loaded = True
 
-    @rx.event
-    def load(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def load(self, who: Principal):
         try:
             f = reports.parse_filters(self.filters)
         except InvalidInput:
@@ -114,11 +104,8 @@ class ReportsState(rx.State):
             f = reports.ReportFilters()
         self._refresh(who, f)
 
-    @rx.event
-    def apply_filters(self, form: dict):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def apply_filters(self, who: Principal, form: dict):
         self.filters = {k: str(form.get(k, "") or "")[:40] for k in reports.FILTER_KEYS}
         try:
             f = reports.parse_filters(self.filters)
@@ -130,17 +117,13 @@ class ReportsState(rx.State):
     @rx.event(background=True)
     async def export_xlsx(self):
         """Write the Excel file off the event loop, reporting progress, then offer its link."""
-        import asyncio
-        import secrets
-
-        from sgd_app.api.reports import export_path, sweep_exports, write_xlsx
-
         async with self:
             if self.export_running:
                 return
-            who = self._who()
+            who = principal_or_none(self)
             if who is None:
-                return rx.redirect("/ingresar?motivo=sesion")
+                self.reset()
+                return rx.redirect(routes.LOGIN_EXPIRED)
             try:
                 f = reports.parse_filters(self.filters)
             except InvalidInput as exc:
@@ -149,17 +132,10 @@ class ReportsState(rx.State):
             self.export_running, self.export_done, self.export_url, self.export_error = True, 0, "", ""
             self.export_total = self.total
         token = secrets.token_hex(16)
-        path = export_path(who.user.id, token)
         done = [0]
-
-        def work():
-            sweep_exports()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            write_xlsx(str(tmp), who, f, lambda n: done.__setitem__(0, n))
-            tmp.replace(path)
-
-        job = asyncio.ensure_future(asyncio.to_thread(work))
+        job = asyncio.ensure_future(
+            asyncio.to_thread(exports.prepare_xlsx, who, f, token, lambda n: done.__setitem__(0, n))
+        )
         while not job.done():
             await asyncio.sleep(0.4)
             async with self:
@@ -172,11 +148,8 @@ class ReportsState(rx.State):
                 self.export_done = self.export_total
                 self.export_url = f"/api/v1/reportes/descarga/{token}"
 
-    @rx.event
-    def clear_filters(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def clear_filters(self, who: Principal):
         self.filters = dict(EMPTY)
         self.form_version += 1
         self._refresh(who, reports.ReportFilters())

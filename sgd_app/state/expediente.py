@@ -1,23 +1,23 @@
-"""/expedientes/[numero]: the case page. Every action re-resolves the session and calls the
-domain, which re-checks unit, role, status and the version the page was showing."""
+"""/expedientes/[numero]: the case page. Every action re-resolves the session (``staff_event``) and
+calls one domain act with the version the page was showing (the case's, or the internal
+document's), so a stale view is refused with "Otro usuario acaba de modificar..." and reloaded."""
 
 from __future__ import annotations
 
 import asyncio
 
 import reflex as rx
-from sqlmodel import select
 
-from sgd_app import db, settings
-from sgd_app.domain import digitize, routing
+from sgd_app import settings
+from sgd_app.domain import drafting, routing, signing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotAuthenticated, NotFound
-from sgd_app.domain.identity import PARTY_KINDS  # noqa: F401  (kept for future filer details)
+from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import CHANNELS
 from sgd_app.domain.receipt import format_size
-from sgd_app.state.staff import current_principal
+from sgd_app.domain.routing import casework
+from sgd_app.state.session import principal_or_none, staff_event
 
 FORM_KEYS = (
     "to_unit",
@@ -67,7 +67,7 @@ def _text_status(p: dict | None) -> dict[str, str]:
     return {"text": text, "text_pct": str(pct), "text_busy": busy}
 
 
-class CaseState(rx.State):
+class ExpedienteState(rx.State):
     found: bool = False
     missing: str = ""
     number: str = ""
@@ -93,6 +93,7 @@ class CaseState(rx.State):
     send_doc_id: str = ""
     signed_docs: list[list[str]] = []  # signed internal documents: possible answers
     observation: dict[str, str] = {}
+    _doc_versions: dict[int, int] = {}  # internal document id -> the version this page shows
 
     @rx.var
     def has_observation(self) -> bool:
@@ -116,24 +117,17 @@ class CaseState(rx.State):
             )
         }
 
-    def _who(self) -> Principal | None:
-        try:
-            return current_principal(self)
-        except NotAuthenticated:
-            return None
-
     def _show(self, who: Principal, number: str) -> None:
         try:
-            with db.session() as s:
-                v = routing.case_view(s, who, number)
-                if not self.unit_options:
-                    self.unit_options = [[str(u.id), u.name] for u in routing.active_units(s)]
+            page = casework.case_page(who, number)
         except NotFound as exc:
             self.found = False
             self.missing = exc.message
             self.h, self.documents, self.timeline, self.notes, self.actions = {}, [], [], [], []
             return
-        c = v.case
+        v, c = page.view, page.view.case
+        if not self.unit_options:
+            self.unit_options = [[str(u.id), u.name] for u in page.units]
         self.found = True
         self.missing = ""
         self.number = c.number
@@ -165,8 +159,7 @@ class CaseState(rx.State):
             "accumulated_into": v.accumulated_into,
             "fields": " · ".join(f"{k}: {val}" for k, val in (c.fields or {}).items() if val),
         }
-        with db.session() as s:
-            texts = digitize.progress(s, [d["id"] for d in v.documents])
+        texts = page.text
         self.documents = [
             {
                 "id": str(d["id"]),
@@ -206,67 +199,43 @@ class CaseState(rx.State):
             for n in reversed(v.notes)
         ]
         self.actions = sorted(v.actions)
-        self._load_internal(who, c)
+        self._show_internal(who, page)
 
-    def _load_internal(self, who: Principal, case) -> None:
-        from sqlmodel import select
-
-        from sgd_app.domain import drafting
-        from sgd_app.domain.models import Membership, User
-
-        with db.session() as s:
-            docs = drafting.documents_of_case(s, case.id)
-            names = dict(s.exec(select(User.id, User.full_name)).all())
-            self.signed_docs = [[str(d.document_id), d.number] for d in docs if d.status == "firmado" and d.document_id]
-            from sgd_app.domain import observations
-
-            obs = s.exec(
-                select(observations.Observation)
-                .where(observations.Observation.expediente_id == case.id)
-                .order_by(observations.Observation.id.desc())
-            ).first()
-            self.observation = (
-                {
-                    "items": "\n".join(f"{i}. {t}" for i, t in enumerate(obs.items, 1)),
-                    "deadline": format_date_es(obs.deadline_on, weekday=True),
-                    "status": obs.status,
-                    "fix_note": obs.fix_note,
-                }
-                if obs
-                else {}
-            )
-            self.internal_docs = [
-                {
-                    "id": str(d.id),
-                    "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
-                    "subject": d.subject,
-                    "status": d.status,
-                    "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
-                    "author": names.get(d.author_id, ""),
-                    "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
-                }
-                for d in docs
-            ]
-            if "atender" in self.actions and not self.staff_options:
-                self.staff_options = [
-                    [str(u.id), u.full_name]
-                    for u in s.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
-                    if u.id != who.user.id
-                ]
-            heads = s.exec(
-                select(User.id, User.full_name)
-                .join(Membership, Membership.user_id == User.id)
-                .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)
-            ).all()
-            self.head_options = [[str(uid), name] for uid, name in heads]
+    def _show_internal(self, who: Principal, page: casework.CasePage) -> None:
+        docs, names, obs = page.internal, page.names, page.observation
+        self.signed_docs = [[str(d.document_id), d.number] for d in docs if d.status == "firmado" and d.document_id]
+        self.observation = (
+            {
+                "items": "\n".join(f"{i}. {t}" for i, t in enumerate(obs.items, 1)),
+                "deadline": format_date_es(obs.deadline_on, weekday=True),
+                "status": obs.status,
+                "fix_note": obs.fix_note,
+            }
+            if obs
+            else {}
+        )
+        self.internal_docs = [
+            {
+                "id": str(d.id),
+                "title": d.number or f"{drafting.DOC_TYPES[d.doc_type]} (borrador)",
+                "subject": d.subject,
+                "status": d.status,
+                "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
+                "author": names.get(d.author_id, ""),
+                "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
+            }
+            for d in docs
+        ]
+        self._doc_versions = {d.id: d.version for d in docs}
+        if page.staff and not self.staff_options:
+            self.staff_options = [[str(uid), name] for uid, name in page.staff]
+        self.head_options = [[str(uid), name] for uid, name in page.heads]
 
     @rx.event(background=True)
     async def watch_text(self):
         """While documents of this case are being read (text extraction / OCR), show their
         progress: one small query every 1.5 s, only while there is work in progress, for at most
         ten minutes."""
-        import asyncio
-
         async with self:
             if self._watching:
                 return
@@ -275,12 +244,10 @@ class CaseState(rx.State):
             for _ in range(400):
                 await asyncio.sleep(1.5)
                 async with self:
-                    who = self._who()
-                    if who is None or not self.text_busy or not self.found:
+                    if principal_or_none(self) is None or not self.text_busy or not self.found:
                         return
                     ids = [int(d["id"]) for d in self.documents]
-                with db.session() as s:
-                    texts = await asyncio.to_thread(digitize.progress, s, ids)
+                texts = await asyncio.to_thread(casework.text_progress, ids)
                 async with self:
                     self.documents = [{**d, **_text_status(texts.get(int(d["id"])))} for d in self.documents]
                     self.text_busy = any(t["status"] in ("pendiente", "procesando") for t in texts.values())
@@ -288,11 +255,8 @@ class CaseState(rx.State):
             async with self:
                 self._watching = False
 
-    @rx.event
-    def load(self):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def load(self, who: Principal):
         number = str(self.router.page.params.get("numero", "")).upper()[:40]
         self.panel = ""
         self.errors = _blank()
@@ -302,7 +266,8 @@ class CaseState(rx.State):
         self.chosen_unit = ""
         self._show(who, number)
         if self.text_busy:
-            return CaseState.watch_text
+            return ExpedienteState.watch_text
+        return None
 
     @rx.event
     def open_panel(self, panel: str):
@@ -317,45 +282,45 @@ class CaseState(rx.State):
             self.viewer_url = f"/api/v1/documentos/{doc_id}"
             self.viewer_name = name
 
-    @rx.event
-    def choose_unit(self, unit_id: str):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def choose_unit(self, who: Principal, unit_id: str):
         self.chosen_unit = unit_id if unit_id.isdigit() else ""
-        with db.session() as s:
-            self.user_options = (
-                [[str(uid), name] for uid, name in routing.unit_members(s, int(unit_id))] if unit_id.isdigit() else []
-            )
+        self.user_options = (
+            [[str(uid), name] for uid, name in routing.unit_members(int(unit_id))] if unit_id.isdigit() else []
+        )
 
-    def _run(self, fn, **kwargs):
-        """Run one domain action in a write transaction and turn refusals into messages."""
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
-        try:
-            with db.write_session() as s:
-                fn(s, who=who, number=self.number, version=self.version, **kwargs)
-        except Conflict as exc:
+    def _refused(self, who: Principal, exc: DomainError, field: str | None = None):
+        """A domain refusal as the page shows it: a stale view reloads; input errors go next to
+        their field; anything else is a general message."""
+        if isinstance(exc, Conflict):
             self._show(who, self.number)
             self.panel = ""
             self.message = exc.message
             return rx.toast.warning(exc.message)
-        except InvalidInputs as exc:
+        if isinstance(exc, InvalidInputs):
             self.errors = {**_blank(), **{k: v for k, v in exc.errors.items() if k in FORM_KEYS}}
-            return None
-        except InvalidInput as exc:
-            self.errors = {**_blank(), (exc.field if exc.field in FORM_KEYS else "general"): exc.message}
-            return None
-        except DomainError as exc:
+        elif isinstance(exc, InvalidInput):
+            key = field or (exc.field if exc.field in FORM_KEYS else "general")
+            self.errors = {**_blank(), key: exc.message}
+        else:
             self._show(who, self.number)
-            self.errors = {**_blank(), "general": exc.message}
-            return None
+            self.errors = {**_blank(), field or "general": exc.message}
+        return None
+
+    def _done(self, who: Principal, message: str):
         self.panel = ""
         self.errors = _blank()
         self.message = ""
         self._show(who, self.number)
-        return rx.toast.success("Listo: se registró en la hoja de ruta.")
+        return rx.toast.success(message)
+
+    def _run(self, who: Principal, act_on_case, **kwargs):
+        """One routing act on this case, with the version the page shows."""
+        try:
+            act_on_case(who=who, number=self.number, version=self.version, **kwargs)
+        except DomainError as exc:
+            return self._refused(who, exc)
+        return self._done(who, "Listo: se registró en la hoja de ruta.")
 
     @rx.event
     def open_send(self, doc_id: str):
@@ -363,31 +328,10 @@ class CaseState(rx.State):
         self.panel = "enviar" if self.send_doc_id else ""
         self.errors = _blank()
 
-    def _doc_action(self, fn):
-        who = self._who()
-        if who is None:
-            return rx.redirect("/ingresar?motivo=sesion")
+    @staff_event
+    def create_draft(self, who: Principal, form: dict):
         try:
-            with db.write_session() as s:
-                fn(s, who)
-        except InvalidInputs as exc:
-            self.errors = {**_blank(), **{k: v for k, v in exc.errors.items() if k in FORM_KEYS}}
-            return None
-        except DomainError as exc:
-            self.errors = {**_blank(), "general": exc.message}
-            return None
-        self.panel = ""
-        self.errors = _blank()
-        self._show(who, self.number)
-        return rx.toast.success("Documento guardado.")
-
-    @rx.event
-    def create_draft(self, form: dict):
-        from sgd_app.domain import drafting
-
-        return self._doc_action(
-            lambda s, who: drafting.create_draft(
-                s,
+            drafting.create_draft(
                 who=who,
                 case_number=self.number,
                 doc_type=str(form.get("doc_type", "")),
@@ -396,13 +340,12 @@ class CaseState(rx.State):
                 recipients=str(form.get("recipients", "")),
                 reference=str(form.get("reference", "")),
             )
-        )
+        except DomainError as exc:
+            return self._refused(who, exc)
+        return self._done(who, "Documento guardado.")
 
-    @rx.event
-    def send_to_sign(self, form: dict):
-        from sgd_app.domain import signing
-        from sgd_app.domain.models import InternalDocument
-
+    @staff_event
+    def send_to_sign(self, who: Principal, form: dict):
         vistos = [
             int(k.split("_", 1)[1])
             for k, v in form.items()
@@ -410,29 +353,28 @@ class CaseState(rx.State):
         ]
         firmante = str(form.get("firmante", ""))
         doc_id = int(self.send_doc_id or 0)
-
-        def run(s, who):
-            doc = s.get(InternalDocument, doc_id)
-            if doc is None:
-                raise InvalidInput("general", "Documento no encontrado.")
+        if doc_id not in self._doc_versions:
+            self.errors = {**_blank(), "general": "Documento no encontrado."}
+            return None
+        try:
             signing.send_to_sign(
-                s,
                 who=who,
                 doc_id=doc_id,
-                version=doc.version,
+                version=self._doc_versions[doc_id],  # the version this page showed, not today's
                 vistos=vistos,
                 firmante_id=int(firmante) if firmante.isdigit() else 0,
                 parallel=form.get("paralelo") in (True, "on", "true"),
             )
+        except DomainError as exc:
+            return self._refused(who, exc)
+        return self._done(who, "Documento guardado.")
 
-        return self._doc_action(run)
+    @staff_event
+    def receive(self, who: Principal):
+        return self._run(who, routing.receive)
 
-    @rx.event
-    def receive(self):
-        return self._run(routing.receive)
-
-    @rx.event
-    def derive(self, form: dict):
+    @staff_event
+    def derive(self, who: Principal, form: dict):
         unit = str(form.get("to_unit", ""))
         user = str(form.get("to_user", ""))
         copies = [
@@ -445,6 +387,7 @@ class CaseState(rx.State):
             self.errors = {**_blank(), "due_days": "Escriba el plazo en días hábiles (número)."}
             return None
         return self._run(
+            who,
             routing.derive,
             to_unit_id=int(unit) if unit.isdigit() else None,
             to_user_id=int(user) if user.isdigit() else None,
@@ -454,104 +397,61 @@ class CaseState(rx.State):
             due_days=int(due) if due else None,
         )
 
-    @rx.event
-    def return_case(self, form: dict):
-        return self._run(routing.return_case, reason=str(form.get("reason", "")))
+    @staff_event
+    def return_case(self, who: Principal, form: dict):
+        return self._run(who, routing.return_case, reason=str(form.get("reason", "")))
 
-    @rx.event
-    def archive(self, form: dict):
-        return self._run(routing.archive, reason=str(form.get("reason", "")))
+    @staff_event
+    def archive(self, who: Principal, form: dict):
+        return self._run(who, routing.archive, reason=str(form.get("reason", "")))
 
-    @rx.event
-    def attend(self, form: dict):
+    @staff_event
+    def attend(self, who: Principal, form: dict):
         answer = str(form.get("answer", ""))
+        return self._run(
+            who,
+            casework.attend_with_answer,
+            summary=str(form.get("summary", "")),
+            answer_id=int(answer) if answer.isdigit() else None,
+        )
 
-        def attend_and_answer(s, *, who, number, version, summary):
-            routing.attend(s, who=who, number=number, version=version, summary=summary)
-            if answer.isdigit():
-                from sgd_app.domain import observations
-                from sgd_app.domain.models import Document, Expediente, InternalDocument
-
-                case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-                doc = s.get(Document, int(answer))
-                signed = s.exec(select(InternalDocument).where(InternalDocument.document_id == int(answer))).first()
-                if doc is None or doc.expediente_id != case.id or not doc.signed or signed is None:
-                    raise InvalidInput("answer", "Elija un documento firmado de este expediente.")
-                observations.deliver_answer(
-                    s,
-                    case=case,
-                    document_id=doc.id,
-                    casilla_url=f"{settings.PUBLIC_URL}/casilla",
-                    download_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}",
-                )
-
-        return self._run(attend_and_answer, summary=str(form.get("summary", "")))
-
-    @rx.event
-    def observe(self, form: dict):
-        from sgd_app.domain import observations
-
+    @staff_event
+    def observe(self, who: Principal, form: dict):
         items = [line for line in str(form.get("items", "")).splitlines() if line.strip()]
+        return self._run(who, casework.observe, items=items)
 
-        def run(s, *, who, number, version):
-            observations.observe(
-                s,
-                who=who,
-                number=number,
-                version=version,
-                items=items,
-                casilla_url=f"{settings.PUBLIC_URL}/casilla",
-                fix_url=f"{settings.PUBLIC_URL}/seguimiento?numero={number}",
-            )
+    @staff_event
+    def accumulate(self, who: Principal, form: dict):
+        return self._run(who, routing.accumulate, into_number=str(form.get("into_number", "")))
 
-        return self._run(run)
+    @staff_event
+    def set_priority(self, who: Principal, form: dict):
+        return self._run(who, routing.set_priority, priority=str(form.get("priority", "")))
 
-    @rx.event
-    def accumulate(self, form: dict):
-        return self._run(routing.accumulate, into_number=str(form.get("into_number", "")))
+    @staff_event
+    def add_note(self, who: Principal, form: dict):
+        return self._run(who, routing.add_note, text=str(form.get("note", "")))
 
-    @rx.event
-    def set_priority(self, form: dict):
-        return self._run(routing.set_priority, priority=str(form.get("priority", "")))
-
-    @rx.event
-    def add_note(self, form: dict):
-        return self._run(routing.add_note, text=str(form.get("note", "")))
-
-    @rx.event
-    async def upload_annex(self, files: list[rx.UploadFile]):
-        who = self._who()
-        if who is None:
-            yield rx.redirect("/ingresar?motivo=sesion")
-            return
+    @staff_event
+    async def upload_annex(self, who: Principal, files: list[rx.UploadFile]):
         if len(files) != 1:
             self.errors = {**_blank(), "annex": "Suba un archivo a la vez."}
             return
         data = await files[0].read(routing.MAX_ANNEX_BYTES + 1)
-        name = files[0].name or "anexo.pdf"
-        number, version = self.number, self.version
-
-        def work():
-            with db.write_session() as s:
-                routing.add_annex(
-                    s,
-                    FileStore(settings.files_dir()),
-                    who=who,
-                    number=number,
-                    version=version,
-                    filename=name,
-                    data=data,
-                    label="Anexo",
-                )
-
         try:
-            await asyncio.to_thread(work)
+            await asyncio.to_thread(
+                routing.add_annex,
+                FileStore(settings.files_dir()),
+                who=who,
+                number=self.number,
+                version=self.version,
+                filename=files[0].name or "anexo.pdf",
+                data=data,
+                label="Anexo",
+            )
         except Conflict as exc:
             self._show(who, self.number)
             self.message = exc.message
-            return
-        except InvalidInput as exc:
-            self.errors = {**_blank(), "annex": exc.message}
             return
         except DomainError as exc:
             self.errors = {**_blank(), "annex": exc.message}

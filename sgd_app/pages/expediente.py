@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.staff_page import light_badge, staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, primary_button, secondary_button, shell
 from sgd_app.domain.routing import PRIORITIES
-from sgd_app.pages.staff import light_badge, staff_bar
-from sgd_app.state.case import CaseState as C
+from sgd_app.state.expediente import ExpedienteState
 
 _INPUT = {
     "width": "100%",
@@ -23,7 +24,10 @@ _AREA = {**_INPUT, "min_height": "96px", "padding": "0.5rem 0.6rem"}
 
 
 def _err(key: str) -> rx.Component:
-    return rx.cond(C.errors[key] != "", rx.text(C.errors[key], color=ERROR, size="2", role="alert", id=f"{key}-error"))
+    return rx.cond(
+        ExpedienteState.errors[key] != "",
+        rx.text(ExpedienteState.errors[key], color=ERROR, size="2", role="alert", id=f"{key}-error"),
+    )
 
 
 def _label(text: str, fid: str) -> rx.Component:
@@ -36,14 +40,18 @@ def _header() -> rx.Component:
     return card(
         rx.flex(
             rx.box(
-                rx.text(C.h["procedure"], " · ", C.h["category"], size="2", color=MUTED),
-                rx.heading(C.h["number"], as_="h1", size="7", id="numero-expediente"),
-                rx.text(C.h["subject"], size="3", color=INK),
+                rx.text(ExpedienteState.h["procedure"], " · ", ExpedienteState.h["category"], size="2", color=MUTED),
+                rx.heading(ExpedienteState.h["number"], as_="h1", size="7", id="numero-expediente"),
+                rx.text(ExpedienteState.h["subject"], size="3", color=INK),
                 min_width="0",
             ),
             rx.box(
-                rx.badge(C.h["status_label"], size="3", color_scheme="ruby", id="estado-expediente"),
-                rx.box(light_badge(C.h["light"], C.h["light_label"]), margin_top="0.4rem", id="semaforo"),
+                rx.badge(ExpedienteState.h["status_label"], size="3", color_scheme="ruby", id="estado-expediente"),
+                rx.box(
+                    light_badge(ExpedienteState.h["light"], ExpedienteState.h["light_label"]),
+                    margin_top="0.4rem",
+                    id="semaforo",
+                ),
                 text_align="right",
             ),
             justify="between",
@@ -51,20 +59,30 @@ def _header() -> rx.Component:
             wrap="wrap",
         ),
         rx.grid(
-            info_row("Remitente", C.h["filer"] + " · " + C.h["filer_doc"]),
-            info_row("Contacto", C.h["filer_contact"]),
-            info_row("Unidad a cargo", C.h["unit"] + rx.cond(C.h["assigned"] != "", " — " + C.h["assigned"], "")),
-            info_row("Prioridad", C.h["priority"]),
-            info_row("Recibido", C.h["received"] + " · " + C.h["channel"]),
-            info_row("Fecha legal de presentación", C.h["filed"]),
-            info_row("Plazo legal", C.h["due"]),
+            info_row("Remitente", ExpedienteState.h["filer"] + " · " + ExpedienteState.h["filer_doc"]),
+            info_row("Contacto", ExpedienteState.h["filer_contact"]),
+            info_row(
+                "Unidad a cargo",
+                ExpedienteState.h["unit"]
+                + rx.cond(ExpedienteState.h["assigned"] != "", " — " + ExpedienteState.h["assigned"], ""),
+            ),
+            info_row("Prioridad", ExpedienteState.h["priority"]),
+            info_row("Recibido", ExpedienteState.h["received"] + " · " + ExpedienteState.h["channel"]),
+            info_row("Fecha legal de presentación", ExpedienteState.h["filed"]),
+            info_row("Plazo legal", ExpedienteState.h["due"]),
             info_row(
                 "Plazo de este paso",
-                C.h["step_due"] + rx.cond(C.h["days_left"] != "", " (" + C.h["days_left"] + " días hábiles)", ""),
+                ExpedienteState.h["step_due"]
+                + rx.cond(
+                    ExpedienteState.h["days_left"] != "", " (" + ExpedienteState.h["days_left"] + " días hábiles)", ""
+                ),
             ),
-            info_row("Folios", C.h["folios"]),
-            rx.cond(C.h["fields"] != "", info_row("Datos del trámite", C.h["fields"])),
-            rx.cond(C.h["accumulated_into"] != "", info_row("Acumulado a", C.h["accumulated_into"])),
+            info_row("Folios", ExpedienteState.h["folios"]),
+            rx.cond(ExpedienteState.h["fields"] != "", info_row("Datos del trámite", ExpedienteState.h["fields"])),
+            rx.cond(
+                ExpedienteState.h["accumulated_into"] != "",
+                info_row("Acumulado a", ExpedienteState.h["accumulated_into"]),
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             column_gap="1.5rem",
             margin_top="0.75rem",
@@ -76,10 +94,10 @@ def _header() -> rx.Component:
 def _actions() -> rx.Component:
     def btn(key: str, label: str, **props):
         return rx.cond(
-            C.can[key],
+            ExpedienteState.can[key],
             secondary_button(
                 label,
-                on_click=C.open_panel(key),
+                on_click=ExpedienteState.open_panel(key),
                 type="button",
                 id=f"accion-{key}",
                 style={"min_height": "44px"},
@@ -90,9 +108,9 @@ def _actions() -> rx.Component:
     return card(
         rx.heading("Acciones", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.cond(
-            C.message != "",
+            ExpedienteState.message != "",
             rx.callout(
-                C.message,
+                ExpedienteState.message,
                 icon="refresh-cw",
                 color_scheme="amber",
                 role="alert",
@@ -102,13 +120,17 @@ def _actions() -> rx.Component:
         ),
         _err("general"),
         rx.cond(
-            C.actions.length() == 0,
+            ExpedienteState.actions.length() == 0,
             rx.text("No tiene acciones disponibles en este expediente (solo lectura).", color=MUTED, id="solo-lectura"),
             rx.flex(
                 rx.cond(
-                    C.can["recibir"],
+                    ExpedienteState.can["recibir"],
                     primary_button(
-                        "Recibir", on_click=C.receive, type="button", id="accion-recibir", style={"min_height": "44px"}
+                        "Recibir",
+                        on_click=ExpedienteState.receive,
+                        type="button",
+                        id="accion-recibir",
+                        style={"min_height": "44px"},
                     ),
                 ),
                 btn("derivar", "Derivar"),
@@ -125,10 +147,10 @@ def _actions() -> rx.Component:
             ),
         ),
         rx.match(
-            C.panel,
+            ExpedienteState.panel,
             ("derivar", _derive_form()),
-            ("devolver", _text_form("Motivo de la devolución", "reason", C.return_case, "Devolver")),
-            ("archivar", _text_form("Motivo del archivo", "reason", C.archive, "Archivar")),
+            ("devolver", _text_form("Motivo de la devolución", "reason", ExpedienteState.return_case, "Devolver")),
+            ("archivar", _text_form("Motivo del archivo", "reason", ExpedienteState.archive, "Archivar")),
             ("atender", _attend_form()),
             (
                 "observar",
@@ -143,12 +165,12 @@ def _actions() -> rx.Component:
                     ),
                     _err("items"),
                     _submit_row("Observar"),
-                    on_submit=C.observe,
+                    on_submit=ExpedienteState.observe,
                 ),
             ),
             ("acumular", _acumular_form()),
             ("prioridad", _priority_form()),
-            ("nota", _text_form("Nota", "note", C.add_note, "Guardar nota")),
+            ("nota", _text_form("Nota", "note", ExpedienteState.add_note, "Guardar nota")),
             ("anexo", _annex_form()),
             rx.fragment(),
         ),
@@ -168,7 +190,9 @@ def _panel(*children, on_submit) -> rx.Component:
 def _submit_row(label: str) -> rx.Component:
     return rx.flex(
         primary_button(label, type="submit", id="confirmar", style={"min_height": "44px"}),
-        secondary_button("Cancelar", type="button", on_click=C.open_panel(""), style={"min_height": "44px"}),
+        secondary_button(
+            "Cancelar", type="button", on_click=ExpedienteState.open_panel(""), style={"min_height": "44px"}
+        ),
         gap="0.75rem",
         margin_top="0.75rem",
     )
@@ -189,17 +213,17 @@ def _derive_form() -> rx.Component:
         _label("Unidad de destino", "campo-to_unit"),
         rx.el.select(
             rx.el.option("Elija…", value=""),
-            rx.foreach(C.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
+            rx.foreach(ExpedienteState.unit_options, lambda u: rx.el.option(u[1], value=u[0])),
             id="campo-to_unit",
             name="to_unit",
-            on_change=C.choose_unit,
+            on_change=ExpedienteState.choose_unit,
             style=_INPUT,
         ),
         _err("to_unit"),
         _label("Persona (opcional)", "campo-to_user"),
         rx.el.select(
             rx.el.option("Toda la unidad", value=""),
-            rx.foreach(C.user_options, lambda u: rx.el.option(u[1], value=u[0])),
+            rx.foreach(ExpedienteState.user_options, lambda u: rx.el.option(u[1], value=u[0])),
             id="campo-to_user",
             name="to_user",
             style=_INPUT,
@@ -209,7 +233,7 @@ def _derive_form() -> rx.Component:
             rx.el.legend("Copias para conocimiento", style={"font_weight": "600", "margin": "0.6rem 0 0.25rem"}),
             rx.box(
                 rx.foreach(
-                    C.unit_options,
+                    ExpedienteState.unit_options,
                     lambda u: rx.el.label(
                         rx.el.input(type="checkbox", name="copia_" + u[0], style={"width": "20px", "height": "20px"}),
                         rx.text(u[1], size="2"),
@@ -237,7 +261,7 @@ def _derive_form() -> rx.Component:
                     *[rx.el.option(v, value=k) for k, v in PRIORITIES.items()],
                     id="campo-priority",
                     name="priority",
-                    default_value=C.h["priority_code"],
+                    default_value=ExpedienteState.h["priority_code"],
                     style=_INPUT,
                 ),
                 _err("priority"),
@@ -259,7 +283,7 @@ def _derive_form() -> rx.Component:
             gap="0.75rem",
         ),
         _submit_row("Derivar"),
-        on_submit=C.derive,
+        on_submit=ExpedienteState.derive,
     )
 
 
@@ -271,7 +295,7 @@ def _attend_form() -> rx.Component:
         _label("Respuesta firmada para el administrado (opcional)", "campo-answer"),
         rx.el.select(
             rx.el.option("Sin respuesta documental", value=""),
-            rx.foreach(C.signed_docs, lambda d: rx.el.option(d[1], value=d[0])),
+            rx.foreach(ExpedienteState.signed_docs, lambda d: rx.el.option(d[1], value=d[0])),
             id="campo-answer",
             name="answer",
             style=_INPUT,
@@ -279,7 +303,7 @@ def _attend_form() -> rx.Component:
         rx.text("Se deposita en su casilla electrónica y se le avisa por correo.", size="1", color=MUTED),
         _err("answer"),
         _submit_row("Marcar como atendido"),
-        on_submit=C.attend,
+        on_submit=ExpedienteState.attend,
     )
 
 
@@ -289,7 +313,7 @@ def _acumular_form() -> rx.Component:
         rx.el.input(id="campo-into_number", name="into_number", placeholder="EXP-2026-000123", style=_INPUT),
         _err("into_number"),
         _submit_row("Acumular"),
-        on_submit=C.accumulate,
+        on_submit=ExpedienteState.accumulate,
     )
 
 
@@ -300,12 +324,12 @@ def _priority_form() -> rx.Component:
             *[rx.el.option(v, value=k) for k, v in PRIORITIES.items()],
             id="campo-priority",
             name="priority",
-            default_value=C.h["priority_code"],
+            default_value=ExpedienteState.h["priority_code"],
             style=_INPUT,
         ),
         _err("priority"),
         _submit_row("Cambiar prioridad"),
-        on_submit=C.set_priority,
+        on_submit=ExpedienteState.set_priority,
     )
 
 
@@ -319,7 +343,7 @@ def _annex_form() -> rx.Component:
                 multiple=False,
                 max_files=1,
                 max_size=10 * 1024 * 1024,
-                on_drop=C.upload_annex(rx.upload_files(upload_id="anexo-expediente")),
+                on_drop=ExpedienteState.upload_annex(rx.upload_files(upload_id="anexo-expediente")),
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
                 padding="1rem",
@@ -339,7 +363,7 @@ def _documents() -> rx.Component:
     return card(
         rx.heading("Documentos", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.foreach(
-            C.documents,
+            ExpedienteState.documents,
             lambda d: rx.flex(
                 rx.box(
                     rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
@@ -371,7 +395,7 @@ def _documents() -> rx.Component:
                 rx.flex(
                     rx.button(
                         "Ver",
-                        on_click=C.view_document(d["id"], d["filename"]),
+                        on_click=ExpedienteState.view_document(d["id"], d["filename"]),
                         size="2",
                         variant="soft",
                         type="button",
@@ -393,17 +417,17 @@ def _documents() -> rx.Component:
             ),
         ),
         rx.cond(
-            C.viewer_url != "",
+            ExpedienteState.viewer_url != "",
             rx.box(
-                rx.text("Vista: ", C.viewer_name, size="2", color=MUTED, margin_y="0.5rem"),
+                rx.text("Vista: ", ExpedienteState.viewer_name, size="2", color=MUTED, margin_y="0.5rem"),
                 rx.el.iframe(
-                    src=C.viewer_url,
+                    src=ExpedienteState.viewer_url,
                     title="Visor del documento",
                     style={"width": "100%", "height": "70vh", "border": "1px solid #d8dde3", "border_radius": "8px"},
                 ),
                 rx.el.a(
                     "Abrir el PDF en otra pestaña",
-                    href=C.viewer_url,
+                    href=ExpedienteState.viewer_url,
                     target="_blank",
                     rel="noopener",
                     style={"color": BRAND},
@@ -419,7 +443,7 @@ def _timeline() -> rx.Component:
         rx.heading("Hoja de ruta", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.el.ol(
             rx.foreach(
-                C.timeline,
+                ExpedienteState.timeline,
                 lambda t: rx.el.li(
                     rx.text(t["title"], weight="bold"),
                     rx.cond(
@@ -448,9 +472,9 @@ def _timeline() -> rx.Component:
 def _notes() -> rx.Component:
     return card(
         rx.heading("Notas", as_="h2", size="4", margin_bottom="0.5rem"),
-        rx.cond(C.notes.length() == 0, rx.text("Sin notas.", color=MUTED, size="2")),
+        rx.cond(ExpedienteState.notes.length() == 0, rx.text("Sin notas.", color=MUTED, size="2")),
         rx.foreach(
-            C.notes,
+            ExpedienteState.notes,
             lambda n: rx.box(
                 rx.text(n["text"], size="2", style={"white_space": "pre-wrap"}),
                 rx.text(n["by"], " · ", n["unit"], " · ", n["at"], size="1", color=MUTED),
@@ -463,19 +487,22 @@ def _notes() -> rx.Component:
 
 def _observation() -> rx.Component:
     return rx.cond(
-        C.has_observation,
+        ExpedienteState.has_observation,
         card(
             rx.heading("Observaciones (art. 136)", as_="h2", size="4"),
-            rx.text(C.observation["items"], size="2", style={"white_space": "pre-wrap"}),
+            rx.text(ExpedienteState.observation["items"], size="2", style={"white_space": "pre-wrap"}),
             rx.text(
                 "Plazo para subsanar: ",
-                C.observation["deadline"],
+                ExpedienteState.observation["deadline"],
                 " · estado: ",
-                C.observation["status"],
+                ExpedienteState.observation["status"],
                 size="2",
                 color=MUTED,
             ),
-            rx.cond(C.observation["fix_note"] != "", rx.text("Subsanación: ", C.observation["fix_note"], size="2")),
+            rx.cond(
+                ExpedienteState.observation["fix_note"] != "",
+                rx.text("Subsanación: ", ExpedienteState.observation["fix_note"], size="2"),
+            ),
             id="observaciones",
             style={"margin_bottom": "1rem"},
         ),
@@ -507,7 +534,7 @@ def _internal_docs() -> rx.Component:
         rx.text("Separe los párrafos con una línea en blanco.", size="1", color=MUTED),
         _err("body"),
         _submit_row("Guardar borrador"),
-        on_submit=C.create_draft,
+        on_submit=ExpedienteState.create_draft,
     )
     send_form = _panel(
         rx.el.fieldset(
@@ -516,7 +543,7 @@ def _internal_docs() -> rx.Component:
             ),
             rx.box(
                 rx.foreach(
-                    C.staff_options,
+                    ExpedienteState.staff_options,
                     lambda u: rx.el.label(
                         rx.el.input(
                             type="checkbox",
@@ -546,23 +573,23 @@ def _internal_docs() -> rx.Component:
         _label("Firma (jefe de la unidad)", "campo-firmante"),
         rx.el.select(
             rx.el.option("Elija…", value=""),
-            rx.foreach(C.head_options, lambda u: rx.el.option(u[1], value=u[0])),
+            rx.foreach(ExpedienteState.head_options, lambda u: rx.el.option(u[1], value=u[0])),
             id="campo-firmante",
             name="firmante",
             style=_INPUT,
         ),
         _err("firmante"),
         _submit_row("Enviar a firma"),
-        on_submit=C.send_to_sign,
+        on_submit=ExpedienteState.send_to_sign,
     )
     return card(
         rx.flex(
             rx.heading("Documentos emitidos", as_="h2", size="4"),
             rx.cond(
-                C.can["atender"],
+                ExpedienteState.can["atender"],
                 secondary_button(
                     "Redactar documento",
-                    on_click=C.open_panel("documento"),
+                    on_click=ExpedienteState.open_panel("documento"),
                     type="button",
                     id="accion-redactar",
                     style={"min_height": "44px"},
@@ -573,9 +600,12 @@ def _internal_docs() -> rx.Component:
             wrap="wrap",
             gap="0.5rem",
         ),
-        rx.cond(C.internal_docs.length() == 0, rx.text("Aún no hay documentos emitidos.", color=MUTED, size="2")),
+        rx.cond(
+            ExpedienteState.internal_docs.length() == 0,
+            rx.text("Aún no hay documentos emitidos.", color=MUTED, size="2"),
+        ),
         rx.foreach(
-            C.internal_docs,
+            ExpedienteState.internal_docs,
             lambda d: rx.flex(
                 rx.box(
                     rx.flex(
@@ -602,7 +632,7 @@ def _internal_docs() -> rx.Component:
                         d["mine_draft"] != "",
                         rx.button(
                             "Enviar a firma",
-                            on_click=C.open_send(d["id"]),
+                            on_click=ExpedienteState.open_send(d["id"]),
                             size="2",
                             variant="soft",
                             type="button",
@@ -619,16 +649,17 @@ def _internal_docs() -> rx.Component:
                 align="center",
             ),
         ),
-        rx.match(C.panel, ("documento", draft_form), ("enviar", send_form), rx.fragment()),
+        rx.match(ExpedienteState.panel, ("documento", draft_form), ("enviar", send_form), rx.fragment()),
         style={"margin_bottom": "1rem"},
     )
 
 
+@staff_page(routes.EXPEDIENTE, title="Expediente", on_load=ExpedienteState.load)
 def expediente() -> rx.Component:
     return shell(
         staff_bar(),
         rx.cond(
-            C.found,
+            ExpedienteState.found,
             rx.box(
                 _header(),
                 _actions(),
@@ -638,7 +669,9 @@ def expediente() -> rx.Component:
                     rx.box(_documents(), _notes()), _timeline(), columns=rx.breakpoints(initial="1", lg="2"), gap="1rem"
                 ),
             ),
-            card(rx.text(rx.cond(C.missing != "", C.missing, "Cargando…"), id="sin-acceso")),
+            card(
+                rx.text(rx.cond(ExpedienteState.missing != "", ExpedienteState.missing, "Cargando…"), id="sin-acceso")
+            ),
         ),
         wide=True,
     )

@@ -1,0 +1,97 @@
+"""Who may see a case and who may act on it: the one place every reader (routing, reports,
+dashboards, search, observations, the API) asks.
+
+A case is visible to the units that hold it or held it (a route step to or from them), to units
+acting by delegation, and to managers of any unit above those. Acting needs a role in the unit that
+holds the case now; copies are for information only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import NotFound
+from sgd_app.domain.models import Document, Expediente, Movement, Unit
+from sgd_app.domain.transaction import query
+
+OPEN = ("registrado", "en_tramite", "subsanado")  # statuses that still admit routing actions
+ACTING_ROLES = ("clerk", "officer", "head")
+NOT_FOUND = "Expediente no encontrado o sin acceso."
+
+
+@query
+def visible_unit_ids(session: Session, who: Principal) -> set[int]:
+    """Units whose cases ``who`` may see: their own, delegated ones, and for managers the units
+    below theirs."""
+    units = set(who.unit_ids) | set(who.delegated)
+    managed = {u.id for u, r in who.memberships if r == "manager"}
+    if managed:
+        children: dict[int | None, list[int]] = {}
+        for uid, parent in session.exec(select(Unit.id, Unit.parent_id)).all():
+            children.setdefault(parent, []).append(uid)
+        stack = list(managed)
+        while stack:
+            uid = stack.pop()
+            for child in children.get(uid, []):
+                if child not in units:
+                    units.add(child)
+                    stack.append(child)
+    return units
+
+
+def can_view(session: Session, who: Principal, case: Expediente, units: set[int] | None = None) -> bool:
+    units = units if units is not None else visible_unit_ids(session, who)
+    if case.current_unit_id in units:
+        return True
+    if not units:
+        return False
+    hit = session.exec(
+        select(Movement.id)
+        .where(
+            Movement.expediente_id == case.id,
+            or_(Movement.to_unit_id.in_(units), Movement.from_unit_id.in_(units)),
+        )
+        .limit(1)
+    ).first()
+    return hit is not None
+
+
+def acting_roles(who: Principal, case: Expediente) -> set[str]:
+    """Roles ``who`` holds in the unit that has the case now (copies give none)."""
+    return who.roles_in(case.current_unit_id) & set(ACTING_ROLES)
+
+
+def get_case(session: Session, who: Principal, number: str) -> Expediente:
+    """The case by number if ``who`` may see it; otherwise NotFound (never says it exists)."""
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    if case is None or not can_view(session, who, case):
+        raise NotFound(NOT_FOUND)
+    return case
+
+
+def allowed_actions(who: Principal, case: Expediente) -> set[str]:
+    """The actions the UI offers; each action re-checks the same rule when it runs."""
+    roles = acting_roles(who, case)
+    if not roles or case.status not in OPEN:
+        return set()
+    if case.awaiting_receipt:
+        return {"recibir", "nota"}
+    actions = {"derivar", "devolver", "prioridad", "nota", "anexo"}
+    if roles & {"officer", "head"}:
+        actions |= {"atender", "observar"}
+    if "head" in roles:
+        actions |= {"archivar", "acumular"}
+    return actions
+
+
+def document_for(session: Session, who: Principal, document_id: int) -> Document:
+    """A document of a case ``who`` may see; NotFound otherwise."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound("Documento no encontrado.")
+    case = session.get(Expediente, doc.expediente_id)
+    if case is None or not can_view(session, who, case):
+        raise NotFound("Documento no encontrado.")
+    return doc

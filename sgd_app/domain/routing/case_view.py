@@ -1,0 +1,148 @@
+"""What the case page shows: header, deadline, documents, route timeline, notes and the actions
+the viewer may take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from sgd_app.domain.access import OPEN, allowed_actions, get_case
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.calendar import BusinessCalendar, load_calendar
+from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.models import Document, Expediente, Movement, Note, Party, Procedure, Unit, User
+from sgd_app.domain.routing.inbox import traffic_light
+from sgd_app.domain.routing.rules import today_lima
+from sgd_app.domain.transaction import query
+
+ACTION_LABELS = {
+    "derivar": "Derivado",
+    "copia": "Copia para conocimiento",
+    "recibir": "Recibido",
+    "devolver": "Devuelto",
+    "archivar": "Archivado",
+    "atender": "Atendido",
+    "acumular": "Acumulado",
+    "acumulacion": "Se le acumuló otro expediente",
+    "prioridad": "Prioridad cambiada",
+    "observar": "Observado",
+    "anexo": "Anexo agregado",
+    "subsanar": "Subsanado por el administrado",
+    "no_presentado": "No presentado",
+    "documento": "Documento emitido",
+}
+
+
+@dataclass
+class CaseView:
+    case: Expediente
+    procedure: str
+    category: str
+    filer: dict[str, str]
+    unit: str
+    assigned_to: str
+    light: str
+    light_label: str
+    days_left: int | None
+    documents: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    actions: set[str]
+    accumulated_into: str = ""
+
+
+@query
+def case_view(
+    session: Session,
+    who: Principal,
+    number: str,
+    *,
+    calendar: BusinessCalendar | None = None,
+    today: date | None = None,
+) -> CaseView:
+    case = get_case(session, who, number)
+    cal = calendar or load_calendar(session)
+    today = today or today_lima()
+    proc = session.get(Procedure, case.procedure_id)
+    party = session.get(Party, case.party_id)
+    names = dict(session.exec(select(User.id, User.full_name)).all())
+    units = dict(session.exec(select(Unit.id, Unit.name)).all())
+    docs = session.exec(select(Document).where(Document.expediente_id == case.id).order_by(Document.id)).all()
+    moves = session.exec(select(Movement).where(Movement.expediente_id == case.id).order_by(Movement.id)).all()
+    notes = session.exec(select(Note).where(Note.expediente_id == case.id).order_by(Note.id)).all()
+    timeline = []
+    for m in moves:
+        who_text = names.get(m.actor_id, "Mesa de Partes Virtual" if m.actor_id is None else "")
+        if m.on_behalf_of_id:
+            who_text += f" (por encargo de {names.get(m.on_behalf_of_id, '')})"
+        target = units.get(m.to_unit_id, "") if m.to_unit_id else ""
+        if m.to_user_id:
+            target += f" — {names.get(m.to_user_id, '')}"
+        timeline.append(
+            {
+                "at": m.created_at,
+                "action": m.action,
+                "title": ACTION_LABELS.get(m.action, m.action.capitalize()),
+                "from": units.get(m.from_unit_id, "") if m.from_unit_id else "",
+                "to": target,
+                "by": who_text,
+                "text": m.instructions,
+                "due_on": m.due_on,
+                "received_at": m.received_at,
+                "received_by": names.get(m.received_by_id, "") if m.received_by_id else "",
+            }
+        )
+    light, label = (
+        traffic_light(cal, today, case.current_due_on)
+        if case.status in OPEN
+        else ("gray", STATUSES.get(case.status, case.status))
+    )
+    into = session.get(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
+    return CaseView(
+        case=case,
+        procedure=proc.name if proc else "",
+        category=proc.category if proc else "",
+        filer={
+            "name": party.name,
+            "doc": f"{party.doc_type} {party.doc_number}",
+            "email": party.email,
+            "phone": party.phone,
+        }
+        if party
+        else {},
+        unit=units.get(case.current_unit_id, ""),
+        assigned_to=names.get(case.current_user_id, "") or "",
+        light=light,
+        light_label=label,
+        days_left=cal.business_days_between(today, case.current_due_on) if case.current_due_on else None,
+        documents=[
+            {
+                "id": d.id,
+                "label": d.label,
+                "filename": d.filename,
+                "pages": d.pages,
+                "size": d.size,
+                "sha256": d.sha256,
+                "kind": d.kind,
+                "author": names.get(d.author_id, "") if d.author_id else "",
+                "created_at": d.created_at,
+            }
+            for d in docs
+        ],
+        timeline=timeline,
+        notes=[
+            {
+                "by": names.get(n.author_id, "")
+                + (f" (por encargo de {names.get(n.on_behalf_of_id, '')})" if n.on_behalf_of_id else ""),
+                "unit": units.get(n.unit_id, ""),
+                "text": n.text,
+                "at": n.created_at,
+            }
+            for n in notes
+        ],
+        actions=allowed_actions(who, case),
+        accumulated_into=into,
+    )

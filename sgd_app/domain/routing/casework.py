@@ -1,0 +1,126 @@
+"""The case page's multi-step acts and its one read: attending with a signed answer, observing a
+case, and everything the page shows (routing view, documents' text, internal documents, the open
+observation, the people the forms offer).
+
+Kept out of the package ``__init__`` because it spans routing, drafting and observations, which
+import routing themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from sgd_app import routes, settings
+from sgd_app.domain import digitize, drafting, observations
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput
+from sgd_app.domain.models import Document, InternalDocument, Membership, Observation, Unit, User
+from sgd_app.domain.routing.actions import attend
+from sgd_app.domain.routing.case_view import CaseView, case_view
+from sgd_app.domain.routing.delegation import active_units
+from sgd_app.domain.routing.rules import _ensure, _load
+from sgd_app.domain.transaction import act, query
+
+NOT_AN_ANSWER = "Elija un documento firmado de este expediente."
+
+
+def _casilla_url() -> str:
+    return f"{settings.PUBLIC_URL}{routes.CASILLA}"
+
+
+def _tracking_url(number: str) -> str:
+    return f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}?numero={number}"
+
+
+@act
+def attend_with_answer(
+    session: Session, *, who: Principal, number: str, version: int, summary: str, answer_id: int | None = None
+) -> None:
+    """Mark the case answered; with ``answer_id``, deliver that answer to the filer's casilla.
+
+    The answer must be a signed internal document of this very case."""
+    case = _load(session, who, number, version)
+    _ensure(who, case, "atender")
+    answer = None
+    if answer_id is not None:
+        answer = session.get(Document, answer_id)
+        internal = session.exec(select(InternalDocument.id).where(InternalDocument.document_id == answer_id)).first()
+        if answer is None or answer.expediente_id != case.id or not answer.signed or internal is None:
+            raise InvalidInput("answer", NOT_AN_ANSWER)
+    attend(session, who=who, number=number, version=version, summary=summary)
+    if answer is not None:
+        observations.deliver_answer(
+            session,
+            case=case,
+            document_id=answer.id,
+            casilla_url=_casilla_url(),
+            download_url=_tracking_url(number),
+        )
+
+
+@act
+def observe(session: Session, *, who: Principal, number: str, version: int, items: Sequence[str]) -> Observation:
+    """Observe the case (stops its clock) and notify the filer with the links to fix it."""
+    return observations.observe(
+        session,
+        who=who,
+        number=number,
+        version=version,
+        items=list(items),
+        casilla_url=_casilla_url(),
+        fix_url=_tracking_url(number),
+    )
+
+
+@dataclass
+class CasePage:
+    """Everything the case page shows, read in one session."""
+
+    view: CaseView
+    units: list[Unit]
+    text: dict[int, dict]  # document id -> text extraction progress (see digitize.progress)
+    internal: list[InternalDocument]
+    names: dict[int, str]  # user id -> full name
+    observation: Observation | None
+    heads: list[tuple[int, str]]  # heads of the unit holding the case (firmantes)
+    staff: list[tuple[int, str]] = field(default_factory=list)  # other active users (vistos buenos)
+
+
+@query
+def case_page(session: Session, who: Principal, number: str) -> CasePage:
+    """The case page of ``number`` as ``who`` may see it; NotFound otherwise."""
+    view = case_view(session, who, number)
+    case = view.case
+    heads = session.exec(
+        select(User.id, User.full_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)  # noqa: E712
+    ).all()
+    staff = []
+    if "atender" in view.actions:
+        staff = [
+            (u.id, u.full_name)
+            for u in session.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
+            if u.id != who.user.id
+        ]
+    return CasePage(
+        view=view,
+        units=active_units(session),
+        text=digitize.progress(session, [d["id"] for d in view.documents]),
+        internal=drafting.documents_of_case(session, case.id),
+        names=dict(session.exec(select(User.id, User.full_name)).all()),
+        observation=session.exec(
+            select(Observation).where(Observation.expediente_id == case.id).order_by(Observation.id.desc())
+        ).first(),
+        heads=[(uid, name) for uid, name in heads],
+        staff=staff,
+    )
+
+
+@query
+def text_progress(session: Session, document_ids: Iterable[int]) -> dict[int, dict]:
+    """Progress of the text extraction (OCR) of these documents, for the page's live indicator."""
+    return digitize.progress(session, document_ids)

@@ -1,0 +1,311 @@
+"""The units' inboxes: tabs, filters, one page of rows with the deadline traffic light, and the
+cases about to expire (navigation badge, daily digest)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, literal, null, or_
+from sqlmodel import Session, select
+
+from sgd_app.domain.access import OPEN
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
+from sgd_app.domain.errors import InvalidInput
+from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.models import Expediente, Membership, Movement, Party, Procedure, Unit, User, utcnow
+from sgd_app.domain.routing.rules import today_lima
+from sgd_app.domain.transaction import query
+
+FINISHED = ("atendido", "archivado", "acumulado", "no_presentado")
+
+
+def traffic_light(cal: BusinessCalendar, today: date, due: date | None) -> tuple[str, str]:
+    """(colour, label): red overdue, amber due today or within 2 business days, green otherwise."""
+    if due is None:
+        return "gray", "Sin plazo"
+    if due < today:
+        late = cal.business_days_between(due, today)
+        return "red", f"Vencido hace {late} día(s) hábil(es)" if late else "Vencido"
+    if due == today:
+        return "amber", "Vence hoy"
+    left = cal.business_days_between(today, due)
+    if left <= 2:
+        return "amber", f"Vence en {left} día(s) hábil(es)"
+    return "green", f"{left} días hábiles"
+
+
+# ---------------------------------------------------------------- inbox
+TABS = {
+    "por_recibir": "Por recibir",
+    "en_tramite": "En trámite",
+    "por_vencer": "Por vencer / Vencidos",
+    "copias": "Copias",
+    "enviados": "Enviados",
+    "archivados": "Archivados",
+}
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    procedure_id: int | None = None
+    priority: str | None = None
+    sender: str = ""  # filer's name prefix or document number
+    date_from: date | None = None
+    date_to: date | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    number: str
+    procedure: str
+    category: str
+    filer: str
+    subject: str
+    received_at: datetime
+    due_on: date | None
+    status: str
+    status_label: str
+    priority: str
+    channel: str
+    unit: str
+    light: str
+    light_label: str
+    moved_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _filter_clauses(f: InboxFilters) -> list:
+    clauses = []
+    if f.procedure_id:
+        clauses.append(Expediente.procedure_id == f.procedure_id)
+    if f.priority:
+        clauses.append(Expediente.priority == f.priority)
+    if f.category:
+        clauses.append(Expediente.procedure_id.in_(select(Procedure.id).where(Procedure.category == f.category)))
+    if f.sender:
+        s = f.sender.strip()
+        clauses.append(
+            Expediente.party_id.in_(select(Party.id).where(or_(Party.doc_number == s, Party.name.ilike(f"{s}%"))))
+        )
+    if f.date_from:
+        clauses.append(Expediente.filed_on >= f.date_from)
+    if f.date_to:
+        clauses.append(Expediente.filed_on <= f.date_to)
+    return clauses
+
+
+def _tab_where(tab: str, units: list[int], limit_due: date):
+    """(from-clause kind, where clauses) of one tab."""
+    here = Expediente.current_unit_id.in_(units)
+    if tab == "por_recibir":
+        return "case", [here, Expediente.status.in_(OPEN), Expediente.awaiting_receipt == True]  # noqa: E712
+    if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
+        return "case", [here, Expediente.status.in_((*OPEN, "observado")), Expediente.awaiting_receipt == False]  # noqa: E712
+    if tab == "por_vencer":
+        return "case", [here, Expediente.status.in_(OPEN), Expediente.current_due_on <= limit_due]
+    if tab == "archivados":
+        return "case", [here, Expediente.status.in_(FINISHED)]
+    if tab == "copias":
+        return "move", [Movement.action == "copia", Movement.to_unit_id.in_(units)]
+    if tab == "enviados":
+        return "move", [Movement.action.in_(("derivar", "devolver")), Movement.from_unit_id.in_(units)]
+    raise InvalidInput("tab", "Pestaña desconocida.")
+
+
+@query
+def inbox(
+    session: Session,
+    who: Principal,
+    *,
+    tab: str = "por_recibir",
+    filters: InboxFilters = InboxFilters(),
+    page: int = 0,
+    page_size: int = 50,
+    today: date | None = None,
+    calendar: BusinessCalendar | None = None,
+    with_counts: bool = True,
+) -> InboxPage:
+    """One page of one tab of the inbox of every unit ``who`` acts in, soonest deadline first."""
+    units = sorted(set(who.unit_ids) | set(who.delegated))
+    if tab not in TABS:
+        raise InvalidInput("tab", "Pestaña desconocida.")
+    if not units:
+        return InboxPage([], 0, {t: 0 for t in TABS})
+    today = today or today_lima()
+    cal = calendar or load_calendar(session)
+    limit_due = cal.add_business_days(today, 2)
+    extra = _filter_clauses(filters)
+
+    def where_of(t: str):
+        kind, clauses = _tab_where(t, units, limit_due)
+        return kind, clauses + extra
+
+    counts: dict[str, int] = {}
+    if with_counts:
+        for t in TABS:
+            kind, clauses = where_of(t)
+            if kind == "case":
+                q = select(func.count()).select_from(Expediente).where(*clauses)
+            elif extra:
+                q = (
+                    select(func.count())
+                    .select_from(Movement)
+                    .join(Expediente, Expediente.id == Movement.expediente_id)
+                    .where(*clauses)
+                )
+            else:  # no case filter: count the route steps alone, straight from their index
+                q = select(func.count()).select_from(Movement).where(*clauses)
+            counts[t] = int(session.exec(q).one())
+    kind, clauses = where_of(tab)
+    cols = (
+        Expediente.number,
+        Procedure.name,
+        Procedure.category,
+        Party.name,
+        Expediente.subject,
+        Expediente.received_at,
+        Expediente.current_due_on,
+        Expediente.status,
+        Expediente.priority,
+        Expediente.channel,
+        Unit.name,
+    )
+    if kind == "case":
+        q = (
+            select(*cols, null().label("moved_at"), literal("").label("note"))
+            .select_from(Expediente)
+            .where(*clauses)
+            .order_by(Expediente.current_due_on, Expediente.id)
+        )
+        if tab == "archivados":
+            q = q.order_by(None).order_by(Expediente.closed_at.desc(), Expediente.id.desc())
+    else:
+        q = (
+            select(*cols, Movement.created_at, Movement.instructions)
+            .select_from(Movement)
+            .join(Expediente, Expediente.id == Movement.expediente_id)
+            .where(*clauses)
+            .order_by(Movement.created_at.desc(), Movement.id.desc())
+        )
+    q = (
+        q.join(Procedure, Procedure.id == Expediente.procedure_id)
+        .join(Party, Party.id == Expediente.party_id)
+        .join(Unit, Unit.id == Expediente.current_unit_id)
+        .offset(max(0, page) * page_size)
+        .limit(page_size)
+    )
+    rows = []
+    for (
+        number,
+        proc,
+        category,
+        filer,
+        subject,
+        received,
+        due,
+        status,
+        priority,
+        channel,
+        unit,
+        moved_at,
+        note,
+    ) in session.exec(q).all():
+        if status == "observado":
+            light, label = "gray", "Observado: plazo detenido"
+        else:
+            light, label = traffic_light(cal, today, due) if status in OPEN else ("gray", STATUSES.get(status, status))
+        rows.append(
+            InboxRow(
+                number=number,
+                procedure=proc,
+                category=category,
+                filer=filer,
+                subject=subject,
+                received_at=received,
+                due_on=due,
+                status=status,
+                status_label=STATUSES.get(status, status),
+                priority=priority,
+                channel=channel,
+                unit=unit,
+                light=light,
+                light_label=label,
+                moved_at=moved_at if kind == "move" else None,
+                note=note if kind == "move" else "",
+            )
+        )
+    total = counts.get(tab) if with_counts else None
+    if total is None:
+        total = len(rows)
+    return InboxPage(rows, total, counts)
+
+
+@query
+def unit_inbox(session: Session, who: Principal, *, page: int = 0, page_size: int = 50) -> InboxPage:
+    """Open cases in the user's units (kept for callers of the first, read-only inbox)."""
+    units = sorted(set(who.unit_ids) | set(who.delegated))
+    if not units:
+        return InboxPage([], 0)
+    where = (Expediente.current_unit_id.in_(units), Expediente.status.in_(OPEN))
+    total = session.exec(select(func.count()).select_from(Expediente).where(*where)).one()
+    result = inbox(session, who, tab="en_tramite", page=page, page_size=page_size, with_counts=False)
+    pending = inbox(session, who, tab="por_recibir", page=page, page_size=page_size, with_counts=False)
+    rows = sorted(pending.rows + result.rows, key=lambda r: (r.due_on or date.max, r.number))[:page_size]
+    return InboxPage(rows, int(total))
+
+
+@query
+def expiring_soon(
+    session: Session,
+    unit_ids: Sequence[int],
+    *,
+    today: date,
+    calendar: BusinessCalendar | None = None,
+    limit: int = 200,
+) -> list[tuple[str, str, date]]:
+    """Open cases of ``unit_ids`` whose step deadline is within one business day (or past)."""
+    if not unit_ids:
+        return []
+    horizon = (calendar or load_calendar(session)).add_business_days(today, 1)
+    rows = session.exec(
+        select(Expediente.number, Procedure.name, Expediente.current_due_on)
+        .join(Procedure, Procedure.id == Expediente.procedure_id)
+        .where(
+            Expediente.current_unit_id.in_(list(unit_ids)),
+            Expediente.status.in_(OPEN),
+            Expediente.current_due_on <= horizon,
+        )
+        .order_by(Expediente.current_due_on)
+        .limit(limit)
+    ).all()
+    return [(n, p, d) for n, p, d in rows]
+
+
+@query
+def expiring_soon_by_user(session: Session, *, now: datetime | None = None):
+    """(user, [(number, procedure, due text)]) for every active official and head (daily digest)."""
+    now = now or utcnow()
+    today = now.astimezone(LIMA).date()
+    cal = load_calendar(session)
+    units_of: dict[int, set[int]] = {}
+    for uid, unit_id in session.exec(
+        select(Membership.user_id, Membership.unit_id).where(Membership.role.in_(("officer", "head")))
+    ).all():
+        units_of.setdefault(uid, set()).add(unit_id)
+    out = []
+    for user in session.exec(select(User).where(User.active == True).order_by(User.id)).all():  # noqa: E712
+        rows = expiring_soon(session, sorted(units_of.get(user.id, ())), today=today, calendar=cal)
+        if rows:
+            out.append((user, [(n, p, format_date_es(d)) for n, p, d in rows]))
+    return out

@@ -1,0 +1,63 @@
+"""/ingresar: the staff login form (a real form POST to /api/v1/sesion, which sets the HttpOnly
+session cookie)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.components.staff_page import INPUT
+from sgd_app.components.ui import ERROR, MUTED, OK, card, primary_button, shell
+from sgd_app.state.ingresar import IngresarState
+
+
+def ingresar() -> rx.Component:
+    return shell(
+        card(
+            rx.cond(
+                IngresarState.notice != "",
+                rx.text(
+                    IngresarState.notice,
+                    role="alert",
+                    id="aviso",
+                    color=rx.cond(IngresarState.is_error, ERROR, OK),
+                    margin_bottom="0.75rem",
+                ),
+            ),
+            rx.el.form(
+                rx.el.label(
+                    "Usuario",
+                    html_for="usuario",
+                    style={"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"},
+                ),
+                rx.el.input(
+                    id="usuario",
+                    name="usuario",
+                    type="text",
+                    auto_complete="username",
+                    required=True,
+                    auto_capitalize="none",
+                    style=INPUT,
+                ),
+                rx.el.label(
+                    "Contraseña",
+                    html_for="clave",
+                    style={"font_weight": "600", "display": "block", "margin": "1rem 0 0.3rem"},
+                ),
+                rx.el.input(
+                    id="clave",
+                    name="clave",
+                    type="password",
+                    auto_complete="current-password",
+                    required=True,
+                    style=INPUT,
+                ),
+                primary_button("Ingresar", type="submit", width="100%", margin_top="1.25rem", id="ingresar"),
+                action="/api/v1/sesion",
+                method="post",
+                on_submit=None,
+            ),
+            style={"max_width": "420px"},
+        ),
+        rx.text("Acceso solo para el personal de la institución.", size="2", color=MUTED, margin_top="1rem"),
+        title="Ingresar",
+    )
