@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from sgd_app import db, settings
 from sgd_app.domain import auth, intake
-from sgd_app.domain.receipt import render_receipt_pdf
+from sgd_app.domain.intake.receipt import render_receipt_pdf
 
 LINK_TTL = 24 * 3600
 

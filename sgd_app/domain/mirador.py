@@ -16,7 +16,7 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from sgd_app.domain.intake import insert_if_absent
+from sgd_app.domain.intake.filing import insert_if_absent
 from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, SumFiled, utcnow
 
 SHEET_KG = 0.0625 * 80 / 1000  # kg per A4 sheet of 80 g/m²

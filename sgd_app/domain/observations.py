@@ -26,7 +26,7 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
-from sgd_app.domain.intake import MAX_ANNEXES, IncomingFile, _safe_filename, screen_file
+from sgd_app.domain.intake.validation import MAX_ANNEXES, IncomingFile, safe_filename, screen_file
 from sgd_app.domain.models import CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party, utcnow
 
 FIX_DAYS = 2
@@ -283,7 +283,7 @@ def fix(
                     kind="subsanacion",
                     role="anexo",
                     label=(f.label or "Subsanación")[:200],
-                    filename=_safe_filename(f.filename),
+                    filename=safe_filename(f.filename),
                     sha256=sha,
                     size=s.size,
                     pages=s.pages,

@@ -16,7 +16,7 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotAuthenticated, NotFound
 from sgd_app.domain.identity import PARTY_KINDS  # noqa: F401  (kept for future filer details)
 from sgd_app.domain.intake import CHANNELS
-from sgd_app.domain.receipt import format_size
+from sgd_app.domain.intake.receipt import format_size
 from sgd_app.state.staff import current_principal
 
 FORM_KEYS = (

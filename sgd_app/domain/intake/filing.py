@@ -1,9 +1,8 @@
-"""Front desk (Mesa de Partes): validate a filing, number it, store its files, route it, and
-let the filer track it with the number and the access key.
+"""Filing: number a case, store its files, route it to its unit, queue its e-mail and
+background work, all in ONE transaction.
 
-A filing is written in ONE transaction: the number, the filer, the case, its documents, the
-first step of the route and the audit event. Files go to the content-addressed store first;
-if the transaction fails, the files it created are removed again, so nothing is half-written.
+Files go to the content-addressed store first; if the transaction fails, the files it created
+are removed again, so nothing is half-written.
 """
 
 from __future__ import annotations
@@ -14,69 +13,35 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit, identity, summaries
-from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
-from sgd_app.domain.documents import FileStore, screen_pdf
-from sgd_app.domain.errors import InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.models import (
-    CaseCounter,
-    Document,
-    Expediente,
-    Movement,
-    Party,
-    Procedure,
-    Unit,
-    utcnow,
+from sgd_app.domain import audit, digitize, notify, search, summaries
+from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
+from sgd_app.domain.documents import FileStore, ScreenedPdf
+from sgd_app.domain.errors import InvalidInput, InvalidInputs
+from sgd_app.domain.intake.catalogue import get_procedure
+from sgd_app.domain.intake.validation import (
+    ANNEX,
+    PRINCIPAL,
+    FilerInput,
+    IncomingFile,
+    safe_filename,
+    screen_file,
+    validate_details,
+    validate_file_counts,
+    validate_filer,
 )
+from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, utcnow
+from sgd_app.domain.transaction import act
+from sgd_app.domain.vocabulary import CaseStatus, Channel, Priority
 
-MAX_MAIN_BYTES = 20 * 1024 * 1024
-MAX_ANNEX_BYTES = 10 * 1024 * 1024
-MAX_ANNEXES = 5
-SUBJECT_MAX = 500
 NUMBER_PREFIX = "EXP"
 _KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read aloud
-CHANNELS = {
-    "virtual": "Mesa de Partes Virtual",
-    "presencial": "Mesa de Partes presencial",
-    "interoperabilidad": "Interoperabilidad",
-}
-STATUSES = {
-    "registrado": "Registrado",
-    "observado": "Observado",
-    "subsanado": "Subsanado",
-    "en_tramite": "En trámite",
-    "atendido": "Atendido",
-    "archivado": "Archivado",
-    "acumulado": "Acumulado",
-    "no_presentado": "No presentado",
-}
-
-
-# ---------------------------------------------------------------- inputs
-@dataclass
-class FilerInput:
-    doc_type: str = "DNI"
-    doc_number: str = ""
-    name: str = ""
-    kind: str = "ciudadano"
-    email: str = ""
-    phone: str = ""
-    address: str = ""
-
-
-@dataclass
-class IncomingFile:
-    """A file as it arrived (bytes kept in memory or staged on disk by the caller)."""
-
-    filename: str
-    data: bytes
-    role: str = "anexo"  # principal / anexo
-    label: str = ""
+CHANNELS = Channel.labels()
 
 
 @dataclass
@@ -86,104 +51,15 @@ class FilingResult:
     documents: list[Document] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- validation (one place)
-def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[FilerInput, dict[str, str]]:
-    """Normalised filer data and the errors per field (empty dict when all is right).
-    The e-mail is required online (the receipt and notices go there); at the desk it is optional."""
-    errors: dict[str, str] = {}
-    clean = FilerInput(**vars(filer))
-    if filer.kind not in identity.PARTY_KINDS:
-        errors["kind"] = "Elija quién presenta el documento."
-    try:
-        clean.doc_number = identity.normalize_document(filer.doc_type, filer.doc_number)
-    except ValueError as exc:
-        errors["doc_number"] = str(exc)
-    if filer.doc_type not in identity.DOC_TYPES:
-        errors["doc_type"] = "Elija el tipo de documento."
-    if filer.kind in ("organizacion_politica", "entidad_estado", "otra") and filer.doc_type == "DNI":
-        # The representative files with their DNI: allowed. An organisation usually has a RUC.
-        pass
-    name = " ".join((filer.name or "").split())
-    if len(name) < 3:
-        errors["name"] = (
-            "Escriba su nombre completo."
-            if filer.kind == "ciudadano"
-            else "Escriba el nombre de la organización o entidad."
-        )
-    elif len(name) > 300:
-        errors["name"] = "El nombre es demasiado largo (máximo 300 caracteres)."
-    clean.name = name
-    try:
-        if require_email or (filer.email or "").strip():
-            clean.email = identity.normalize_email(filer.email)
-        else:
-            clean.email = ""
-    except ValueError as exc:
-        errors["email"] = str(exc)
-    try:
-        clean.phone = identity.normalize_phone(filer.phone)
-    except ValueError as exc:
-        errors["phone"] = str(exc)
-    address = " ".join((filer.address or "").split())
-    if len(address) > 300:
-        errors["address"] = "La dirección es demasiado larga (máximo 300 caracteres)."
-    clean.address = address
-    return clean, errors
-
-
-def validate_details(
-    procedure: Procedure, subject: str, fields: dict[str, str]
-) -> tuple[str, dict[str, str], dict[str, str]]:
-    """Normalised subject and procedure fields, and the errors per field."""
-    errors: dict[str, str] = {}
-    subject = " ".join((subject or "").split())
-    if len(subject) < 5:
-        errors["subject"] = "Describa en pocas palabras qué solicita (mínimo 5 caracteres)."
-    elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = f"El asunto es demasiado largo (máximo {SUBJECT_MAX} caracteres)."
-    clean: dict[str, str] = {}
-    for spec in procedure.fields or []:
-        name = spec["name"]
-        value = " ".join(str((fields or {}).get(name, "")).split())
-        if spec.get("required") and not value:
-            errors[f"field_{name}"] = f"Complete: {spec['label']}."
-        elif len(value) > 300:
-            errors[f"field_{name}"] = "El texto es demasiado largo (máximo 300 caracteres)."
-        elif value and spec.get("pattern") and not re.fullmatch(spec["pattern"], value):
-            errors[f"field_{name}"] = spec.get("pattern_message", f"Revise: {spec['label']}.")
-        clean[name] = value
-    return subject, clean, errors
-
-
-def validate_file_counts(procedure: Procedure, files: Sequence[IncomingFile]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    mains = [f for f in files if f.role == "principal"]
-    annexes = [f for f in files if f.role == "anexo"]
-    if len(mains) != 1:
-        errors["principal"] = "Adjunte el documento principal en PDF (uno solo)."
-    if len(annexes) > MAX_ANNEXES:
-        errors["anexos"] = f"Puede adjuntar como máximo {MAX_ANNEXES} anexos."
-    required = list(procedure.required_annexes or [])
-    if len(annexes) < len(required):
-        missing = ", ".join(required[len(annexes) :])
-        errors["anexos"] = f"Este trámite requiere adjuntar: {missing}."
-    return errors
-
-
-def screen_file(f: IncomingFile, index: int = 0) -> Any:
-    """Screen one incoming PDF with the limit of its role; the field is where the error shows."""
-    if f.role == "principal":
-        return screen_pdf(f.data, max_bytes=MAX_MAIN_BYTES, field="principal")
-    return screen_pdf(f.data, max_bytes=MAX_ANNEX_BYTES, field=f"anexo_{index}")
-
-
-# ---------------------------------------------------------------- helpers
+# ---------------------------------------------------------------- numbers and keys
 def new_access_key() -> str:
+    """A fresh access key, XXXX-XXXX-XXXX, shown once to the filer."""
     raw = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(12))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def access_key_hash(key: str) -> str:
+    """What is stored of an access key (case and separators do not matter)."""
     normalized = re.sub(r"[^A-Z0-9]", "", (key or "").upper())
     return hashlib.sha256(f"sgd-clave:{normalized}".encode()).hexdigest()
 
@@ -212,10 +88,7 @@ _NEXT_NUMBER = (
 def insert_if_absent(session: Session, table, values: dict) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike (no failed statement, so
     the surrounding transaction stays usable when a concurrent writer created the row first)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.connection().execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
 
 
@@ -258,24 +131,8 @@ def _upsert_party(session: Session, filer: FilerInput) -> int:
     return int(party_id)
 
 
-def get_procedure(session: Session, code: str, *, public_only: bool = True) -> Procedure:
-    proc = session.exec(select(Procedure).where(Procedure.code == code)).first()
-    if proc is None or not proc.active or (public_only and not proc.public):
-        raise InvalidInput("procedure", "Elija un trámite de la lista.")
-    return proc
-
-
-def public_procedures(session: Session) -> list[Procedure]:
-    return list(
-        session.exec(
-            select(Procedure)
-            .where(Procedure.public == True, Procedure.active == True)  # noqa: E712
-            .order_by(Procedure.category, Procedure.name)
-        ).all()
-    )
-
-
 # ---------------------------------------------------------------- the filing
+@act
 def file_case(
     session: Session,
     store: FileStore,
@@ -285,18 +142,19 @@ def file_case(
     subject: str,
     fields: dict[str, str] | None = None,
     files: Sequence[IncomingFile],
-    channel: str = "virtual",
+    channel: str = Channel.VIRTUAL,
     received_at: datetime | None = None,
     registered_by_id: int | None = None,
     calendar: BusinessCalendar | None = None,
     tracking_url: str | None = None,
 ) -> FilingResult:
-    """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong."""
+    """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong.
+    Without a session it opens its own write transaction."""
     received_at = received_at or utcnow()
     if channel not in CHANNELS:
         raise InvalidInput("channel", "Canal de recepción desconocido.")
-    procedure = get_procedure(session, procedure_code, public_only=channel == "virtual")
-    clean_filer, errors = validate_filer(filer, require_email=channel == "virtual")
+    procedure = get_procedure(session, procedure_code, public_only=channel == Channel.VIRTUAL)
+    clean_filer, errors = validate_filer(filer, require_email=channel == Channel.VIRTUAL)
     subject, clean_fields, detail_errors = validate_details(procedure, subject, fields or {})
     errors.update(detail_errors)
     errors.update(validate_file_counts(procedure, files))
@@ -304,7 +162,7 @@ def file_case(
     annex_index = 0
     for f in files:
         try:
-            if f.role == "anexo":
+            if f.role == ANNEX:
                 annex_index += 1
             screened.append(screen_file(f, annex_index))
         except InvalidInput as exc:
@@ -331,30 +189,11 @@ def file_case(
             registered_by_id=registered_by_id,
             calendar=calendar,
         )
-        if tracking_url and clean_filer.email:  # the confirmation e-mail, queued in the same transaction
-            from sgd_app.domain import notify
-            from sgd_app.domain.calendar import format_date_es
-
-            subject, body = notify.filing_confirmation(
-                result.case.number,
-                result.access_key,
-                tracking_url,
-                procedure.name,
-                format_date_es(result.case.filed_on, weekday=True),
+        if tracking_url and clean_filer.email:
+            queue_confirmation(
+                session, result, to=clean_filer.email, procedure_name=procedure.name, tracking_url=tracking_url
             )
-            notify.enqueue(
-                session,
-                to=clean_filer.email,
-                subject=subject,
-                body=body,
-                dedupe_key=f"confirmacion:{result.case.number}",
-            )
-        from sgd_app.domain import digitize
-
-        digitize.enqueue_case(session, result.case.id, fresh=True)  # text extraction / OCR, in the background
-        from sgd_app.domain import search
-
-        search.index_case(session, result.case.id, fresh=True)  # number, subject, filer: searchable at once
+        queue_processing(session, result.case.id)
         session.commit()
     except BaseException:
         session.rollback()
@@ -368,6 +207,26 @@ def file_case(
     return result
 
 
+def queue_confirmation(
+    session: Session, result: FilingResult, *, to: str, procedure_name: str, tracking_url: str
+) -> None:
+    """Queue the confirmation e-mail (number and access key) in the filing's transaction."""
+    subject, body = notify.filing_confirmation(
+        result.case.number,
+        result.access_key,
+        tracking_url,
+        procedure_name,
+        format_date_es(result.case.filed_on, weekday=True),
+    )
+    notify.enqueue(session, to=to, subject=subject, body=body, dedupe_key=f"confirmacion:{result.case.number}")
+
+
+def queue_processing(session: Session, case_id: int) -> None:
+    """Queue text extraction / OCR of the new files and index the case (searchable at once)."""
+    digitize.enqueue_case(session, case_id, fresh=True)
+    search.index_case(session, case_id, fresh=True)
+
+
 def _write_filing(
     session: Session,
     *,
@@ -376,7 +235,7 @@ def _write_filing(
     subject: str,
     fields: dict[str, str],
     files: Sequence[IncomingFile],
-    screened: list,
+    screened: list[ScreenedPdf],
     channel: str,
     received_at: datetime,
     registered_by_id: int | None,
@@ -399,8 +258,8 @@ def _write_filing(
         subject=subject,
         fields=fields,
         channel=channel,
-        status="registrado",
-        priority="normal",
+        status=CaseStatus.REGISTRADO,
+        priority=Priority.NORMAL,
         received_at=received_at,
         filed_on=filed_on,
         due_on=due_on,
@@ -423,16 +282,16 @@ def _write_filing(
     doc_rows = []
     annex_no = 0
     for f, s in zip(files, screened):
-        if f.role == "anexo":
+        if f.role == ANNEX:
             annex_no += 1
-        label = f.label or ("Documento principal" if f.role == "principal" else f"Anexo {annex_no}")
+        label = f.label or ("Documento principal" if f.role == PRINCIPAL else f"Anexo {annex_no}")
         doc_rows.append(
             dict(
                 expediente_id=case_id,
-                kind="solicitud" if f.role == "principal" else "anexo",
+                kind="solicitud" if f.role == PRINCIPAL else "anexo",
                 role=f.role,
                 label=label[:200],
-                filename=_safe_filename(f.filename),
+                filename=safe_filename(f.filename),
                 sha256=s.sha256,
                 size=s.size,
                 pages=s.pages,
@@ -457,7 +316,7 @@ def _write_filing(
             actor_id=registered_by_id,
             on_behalf_of_id=None,
             instructions="Ingreso por " + CHANNELS[channel],
-            priority="normal",
+            priority=Priority.NORMAL,
             due_on=due_on,
             created_at=received_at,
             received_at=None,
@@ -483,12 +342,6 @@ def _write_filing(
     return FilingResult(case=case, access_key=key, documents=documents)
 
 
-def _safe_filename(name: str) -> str:
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip() or "documento.pdf"
-    return base[-200:]
-
-
 def _remove_unreferenced(session: Session, store: FileStore, shas: list[str]) -> None:
     for sha in shas:
         try:
@@ -497,194 +350,3 @@ def _remove_unreferenced(session: Session, store: FileStore, shas: list[str]) ->
             continue
         if not in_use:
             store.remove(sha)
-
-
-# ---------------------------------------------------------------- tracking
-@dataclass
-class TrackingView:
-    number: str
-    status: str
-    status_label: str
-    procedure: str
-    subject: str
-    filer_name: str
-    received_at: datetime
-    filed_on: date
-    due_on: date
-    unit: str
-    folios: int
-    channel: str
-    documents: list[dict[str, Any]]
-    timeline: list[dict[str, Any]]
-
-
-def find_case(session: Session, number: str) -> Expediente:
-    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
-    if case is None:
-        raise NotFound("Expediente no encontrado.")
-    return case
-
-
-def find_by_key(session: Session, number: str, key: str) -> Expediente:
-    """The case with this number and access key; NotFound says the same whatever was wrong."""
-    canonical = parse_number(number)
-    case = None
-    if canonical:
-        case = session.exec(select(Expediente).where(Expediente.number == canonical)).first()
-    expected = case.access_key_hash if case is not None else "x" * 64
-    if not secrets.compare_digest(expected, access_key_hash(key)) or case is None:
-        raise NotFound("No encontramos un expediente con ese número y clave. Revise ambos datos.")
-    return case
-
-
-def tracking_view(session: Session, case: Expediente) -> TrackingView:
-    procedure = session.get(Procedure, case.procedure_id)
-    party = session.get(Party, case.party_id)
-    unit = session.get(Unit, case.current_unit_id)
-    docs = session.exec(select(Document).where(Document.expediente_id == case.id).order_by(Document.id)).all()
-    moves = session.exec(select(Movement).where(Movement.expediente_id == case.id).order_by(Movement.id)).all()
-    unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
-    timeline = [{"at": case.received_at, "title": "Recibido", "detail": CHANNELS.get(case.channel, case.channel)}]
-    for m in moves:
-        timeline.append(
-            {
-                "at": m.created_at,
-                "title": {
-                    "derivar": "Derivado",
-                    "copia": "Copia",
-                    "devolver": "Devuelto",
-                    "observar": "Observado",
-                    "atender": "Atendido",
-                    "archivar": "Archivado",
-                    "subsanar": "Subsanado",
-                    "no_presentado": "No presentado",
-                    "documento": "Documento emitido",
-                    "prioridad": "Prioridad actualizada",
-                    "anexo": "Anexo agregado",
-                    "acumular": "Acumulado",
-                    "acumulacion": "Se le acumuló otro expediente",
-                }.get(m.action, m.action.capitalize()),
-                "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
-            }
-        )
-        if m.received_at:
-            timeline.append(
-                {"at": m.received_at, "title": "Recibido por la unidad", "detail": unit_names.get(m.to_unit_id, "")}
-            )
-    timeline.sort(key=lambda t: t["at"])
-    return TrackingView(
-        number=case.number,
-        status=case.status,
-        status_label=STATUSES.get(case.status, case.status),
-        procedure=procedure.name if procedure else "",
-        subject=case.subject,
-        filer_name=party.name if party else "",
-        received_at=case.received_at,
-        filed_on=case.filed_on,
-        due_on=case.due_on,
-        unit=unit.name if unit else "",
-        folios=case.folios,
-        channel=case.channel,
-        documents=[
-            {
-                "label": d.label,
-                "filename": d.filename,
-                "pages": d.pages,
-                "size": d.size,
-                "sha256": d.sha256,
-                "kind": d.kind,
-                "verify_code": d.verify_code or "",
-            }
-            for d in docs
-        ],
-        timeline=timeline,
-    )
-
-
-# ---------------------------------------------------------------- receipt
-def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> str:
-    """Where a filing was received: the virtual desk, or the city of the clerk's desk."""
-    if case.channel != "presencial" or not case.registered_by_id:
-        return virtual_place
-    from sgd_app.domain.models import Membership
-
-    city = session.exec(
-        select(Unit.place)
-        .join(Membership, Membership.unit_id == Unit.id)
-        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")
-    ).first()
-    return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
-
-
-def receipt_data(session: Session, case: Expediente, *, institution: str, place: str, tracking_url: str):
-    """Everything the receipt (cargo) shows, read from the database."""
-    from sgd_app.domain.receipt import ReceiptData, ReceiptFile
-
-    view = tracking_view(session, case)
-    party = session.get(Party, case.party_id)
-    procedure = session.get(Procedure, case.procedure_id)
-    return ReceiptData(
-        institution=institution,
-        number=case.number,
-        received_at=case.received_at,
-        filed_on=case.filed_on,
-        place=place,
-        channel=case.channel,
-        procedure=view.procedure,
-        category=procedure.category if procedure else "",
-        unit=view.unit,
-        filer_name=party.name if party else "",
-        filer_doc=identity.format_document(party.doc_type, party.doc_number) if party else "",
-        filer_kind=identity.PARTY_KINDS.get(party.kind, "") if party else "",
-        subject=case.subject,
-        folios=case.folios,
-        due_on=case.due_on,
-        files=tuple(
-            ReceiptFile(label=d["label"], filename=d["filename"], pages=d["pages"], size=d["size"], sha256=d["sha256"])
-            for d in view.documents
-            if d["kind"] in ("solicitud", "anexo")
-        ),
-        tracking_url=tracking_url,
-    )
-
-
-def attach_receipt(
-    session: Session, store: FileStore, *, case: Expediente, sealed_pdf: bytes, verify_code: str, pages: int
-) -> Document:
-    """File the sealed receipt (cargo) into the case, in the caller's transaction."""
-    sha, created = store.put(sealed_pdf)
-    try:
-        doc = Document(
-            expediente_id=case.id,
-            kind="cargo",
-            role="cargo",
-            label="Cargo de recepción",
-            filename=f"cargo-{case.number}.pdf",
-            sha256=sha,
-            size=len(sealed_pdf),
-            pages=pages,
-            signed=True,
-            verify_code=verify_code,
-            created_at=utcnow(),
-        )
-        session.add(doc)
-        session.flush()
-        audit.record(
-            session,
-            actor="sistema",
-            action="sellar_cargo",
-            object_type="expediente",
-            object_id=case.number,
-            data={"sha256": sha},
-        )
-    except BaseException:
-        if created:
-            store.remove(sha)
-        raise
-    return doc
-
-
-def sealed_receipt(session: Session, case_id: int) -> Document | None:
-    return session.exec(
-        select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo").order_by(Document.id.desc())
-    ).first()

@@ -1,0 +1,103 @@
+"""The receipt (cargo) of a filing on the database side: where it was received, what it shows,
+and the sealed PDF filed back into the case."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from sgd_app.domain import audit, identity
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.intake.receipt import HOLIDAY_NOTE, ReceiptData, ReceiptFile
+from sgd_app.domain.intake.tracking import tracking_view
+from sgd_app.domain.models import Document, Expediente, Membership, Party, Procedure, Unit, utcnow
+from sgd_app.domain.vocabulary import LIMA, Channel
+
+
+def late_filing_note(case: Expediente) -> str:
+    """The Ley 31465 note when the filing arrived on a non-business day (empty otherwise)."""
+    return HOLIDAY_NOTE if case.filed_on != case.received_at.astimezone(LIMA).date() else ""
+
+
+def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> str:
+    """Where a filing was received: the virtual desk, or the city of the clerk's desk."""
+    if case.channel != Channel.PRESENCIAL or not case.registered_by_id:
+        return virtual_place
+    city = session.exec(
+        select(Unit.place)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")
+    ).first()
+    return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
+
+
+def receipt_data(session: Session, case: Expediente, *, institution: str, place: str, tracking_url: str) -> ReceiptData:
+    """Everything the receipt (cargo) shows, read from the database."""
+    view = tracking_view(session, case)
+    party = session.get(Party, case.party_id)
+    procedure = session.get(Procedure, case.procedure_id)
+    return ReceiptData(
+        institution=institution,
+        number=case.number,
+        received_at=case.received_at,
+        filed_on=case.filed_on,
+        place=place,
+        channel=case.channel,
+        procedure=view.procedure,
+        category=procedure.category if procedure else "",
+        unit=view.unit,
+        filer_name=party.name if party else "",
+        filer_doc=identity.format_document(party.doc_type, party.doc_number) if party else "",
+        filer_kind=identity.PARTY_KINDS.get(party.kind, "") if party else "",
+        subject=case.subject,
+        folios=case.folios,
+        due_on=case.due_on,
+        files=tuple(
+            ReceiptFile(label=d["label"], filename=d["filename"], pages=d["pages"], size=d["size"], sha256=d["sha256"])
+            for d in view.documents
+            if d["kind"] in ("solicitud", "anexo")
+        ),
+        tracking_url=tracking_url,
+    )
+
+
+def attach_receipt(
+    session: Session, store: FileStore, *, case: Expediente, sealed_pdf: bytes, verify_code: str, pages: int
+) -> Document:
+    """File the sealed receipt (cargo) into the case, in the caller's transaction."""
+    sha, created = store.put(sealed_pdf)
+    try:
+        doc = Document(
+            expediente_id=case.id,
+            kind="cargo",
+            role="cargo",
+            label="Cargo de recepción",
+            filename=f"cargo-{case.number}.pdf",
+            sha256=sha,
+            size=len(sealed_pdf),
+            pages=pages,
+            signed=True,
+            verify_code=verify_code,
+            created_at=utcnow(),
+        )
+        session.add(doc)
+        session.flush()
+        audit.record(
+            session,
+            actor="sistema",
+            action="sellar_cargo",
+            object_type="expediente",
+            object_id=case.number,
+            data={"sha256": sha},
+        )
+    except BaseException:
+        if created:
+            store.remove(sha)
+        raise
+    return doc
+
+
+def sealed_receipt(session: Session, case_id: int) -> Document | None:
+    """The latest sealed receipt filed in the case, if any."""
+    return session.exec(
+        select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo").order_by(Document.id.desc())
+    ).first()
