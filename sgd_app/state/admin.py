@@ -293,7 +293,7 @@ class AdminState(rx.State):
                 unit = admin.get_unit(s, unit_id)
             except DomainError as exc:
                 return _fail(exc.message)
-            below = admin._descendant_ids(s, unit.id) | {unit.id}
+            below = admin.descendant_ids(s, unit.id) | {unit.id}
             tree = admin.list_units_tree(s)
         self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
         self.f_parent = str(unit.parent_id or "")

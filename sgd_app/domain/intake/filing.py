@@ -281,7 +281,7 @@ def _write_filing(
     summaries.apply(session, None, summaries.facts(case_values), calendar=cal)
     doc_rows = []
     annex_no = 0
-    for f, s in zip(files, screened):
+    for f, s in zip(files, screened, strict=True):
         if f.role == ANNEX:
             annex_no += 1
         label = f.label or ("Documento principal" if f.role == PRINCIPAL else f"Anexo {annex_no}")
