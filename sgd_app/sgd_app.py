@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app import live
+from sgd_app import live, routes
 from sgd_app.api import BodyLimit, api
 from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize
@@ -14,9 +14,10 @@ from sgd_app.pages.case import expediente
 from sgd_app.pages.casilla import casilla
 from sgd_app.pages.firma import firma
 from sgd_app.pages.home import home
-from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
+from sgd_app.pages.mesa_de_partes import mesa_de_partes
 from sgd_app.pages.mirador import mirador
 from sgd_app.pages.public_info import verificar
+from sgd_app.pages.registrar import registrar
 from sgd_app.pages.reports import reportes
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.staff import bandeja, ingresar
@@ -24,14 +25,14 @@ from sgd_app.pages.tablero import tablero
 from sgd_app.state.admin import AdminState
 from sgd_app.state.case import CaseState
 from sgd_app.state.firma import FirmaState
-from sgd_app.state.intake import IntakeState
 from sgd_app.state.login import LoginState
+from sgd_app.state.mesa_de_partes import MesaDePartesState, sweep_staging
 from sgd_app.state.mirador import MiradorState, VisitState
 from sgd_app.state.reports import ReportsState
 from sgd_app.state.search import SearchState
+from sgd_app.state.seguimiento import SeguimientoState
 from sgd_app.state.staff import InboxState, StaffNav
 from sgd_app.state.tablero import TableroState, feed_hub
-from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verify import VerifyState
 
 app = rx.App(
@@ -45,22 +46,22 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()
 _SITE = "Trámite Digital — JNE"
 app.add_page(
     home,
-    route="/",
+    route=routes.HOME,
     title=_SITE,
     description="Mesa de Partes Virtual y seguimiento de trámites",
     on_load=VisitState.count("inicio"),
 )
 app.add_page(
     mesa_de_partes,
-    route="/mesa-de-partes",
+    route=routes.MESA_DE_PARTES,
     title=f"Mesa de Partes Virtual — {_SITE}",
-    on_load=[VisitState.count("mesa-de-partes"), IntakeState.load],
+    on_load=[VisitState.count("mesa-de-partes"), MesaDePartesState.load],
 )
 app.add_page(
     seguimiento,
-    route="/seguimiento",
+    route=routes.SEGUIMIENTO,
     title=f"Seguimiento — {_SITE}",
-    on_load=[VisitState.count("seguimiento"), TrackingState.load],
+    on_load=[VisitState.count("seguimiento"), SeguimientoState.load],
 )
 app.add_page(
     verificar,
@@ -69,9 +70,9 @@ app.add_page(
     on_load=[VisitState.count("verificar"), VerifyState.load],
 )
 app.add_page(
-    mirador, route="/mirador", title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
+    mirador, route=routes.MIRADOR, title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
 )
-app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
+app.add_page(casilla, route=routes.CASILLA, title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
 app.add_page(ingresar, route="/ingresar", title=f"Ingresar — {_SITE}", on_load=LoginState.load)
 app.add_page(bandeja, route="/bandeja", title=f"Bandeja — {_SITE}", on_load=[StaffNav.load, InboxState.load])
 app.add_page(
@@ -79,9 +80,9 @@ app.add_page(
 )
 app.add_page(
     registrar,
-    route="/registrar",
+    route=routes.REGISTRAR,
     title=f"Registrar documento — {_SITE}",
-    on_load=[StaffNav.load, IntakeState.load_desk],
+    on_load=[StaffNav.load, MesaDePartesState.load_desk],
 )
 app.add_page(tablero, route="/tablero", title=f"Tablero de mando — {_SITE}", on_load=[StaffNav.load, TableroState.load])
 app.add_page(firma, route="/firma", title=f"Firma digital — {_SITE}", on_load=[StaffNav.load, FirmaState.load])
@@ -93,8 +94,6 @@ app.add_page(reportes, route="/reportes", title=f"Reportes — {_SITE}", on_load
 async def _sweep_staging():
     """Uploads of wizards that were never sent are removed after a day (hourly sweep)."""
     import asyncio
-
-    from sgd_app.state.intake import sweep_staging
 
     while True:
         await asyncio.to_thread(sweep_staging)

@@ -156,3 +156,9 @@ def track(session: Session, *, number: str, key: str, keys: tuple[str, ...]) -> 
 def proof_valid(proven_at: float, now: float) -> bool:
     """Whether a number + key proven at ``proven_at`` (epoch seconds) still lets the filer act."""
     return bool(proven_at) and now - proven_at <= PROOF_SECONDS
+
+
+@query
+def case_tracking(session: Session, number: str) -> TrackingView:
+    """The tracking view of a case whose number + key the caller has already proven."""
+    return tracking_view(session, find_case(session, number))

@@ -160,12 +160,17 @@ def check_upload(*, role: str, file_count: int, annexes_so_far: int, desk: bool)
         raise InvalidInput(field, f"Puede adjuntar como máximo {MAX_ANNEXES} anexos.")
 
 
+def needs_assembly(parts: Sequence[bytes], *, desk: bool) -> bool:
+    """Whether an upload is scanned images to assemble into one PDF (only at the desk)."""
+    return desk and (len(parts) > 1 or not parts[0].startswith(b"%PDF"))
+
+
 def prepare_upload(parts: Sequence[bytes], *, filename: str, role: str, desk: bool) -> PreparedUpload:
     """Screen one upload. At the desk, scanned pages (JPG, PNG, TIFF) become one PDF; OCR comes
     later. Raises InvalidInput on the upload's field."""
     field, limit = upload_field(role), upload_limit(role)
     data, name = parts[0], filename or "documento.pdf"
-    if desk and (len(parts) > 1 or not data.startswith(b"%PDF")):
+    if needs_assembly(parts, desk=desk):
         data = digitize.assemble_pdf(list(parts), max_bytes=limit, field=field)
         name = "escaneo.pdf" if len(parts) > 1 else Path(name).stem + ".pdf"
     screened = screen_pdf(data, max_bytes=limit, field=field)
