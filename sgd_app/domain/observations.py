@@ -500,7 +500,13 @@ def filer_extras(session: Session, number: str) -> FilerExtras:
 
 @act
 def fix_by_number(
-    session: Session, store: FileStore, *, number: str, note: str, files: Sequence[IncomingFile]
+    session: Session,
+    store: FileStore,
+    *,
+    number: str,
+    note: str,
+    files: Sequence[IncomingFile],
+    now: datetime | None = None,
 ) -> Observation:
     """The filer fixes the observations of the case with this number (number + key proven by the caller)."""
-    return fix(session, store, case=find_case(session, number), note=note, files=files)
+    return fix(session, store, case=find_case(session, number), note=note, files=files, now=now)
