@@ -225,7 +225,7 @@ def observe(
             created_at=now,
         )
     )
-    routing._bump(session, case, version, status="observado")
+    routing._bump(session, case, version, status=CaseStatus.OBSERVADO)
     session.flush()
     routing._record(session, who, case, "observar", None, {"observaciones": clean, "plazo": deadline.isoformat()})
     body = "\n".join(f"{n}. {text}" for n, text in enumerate(clean, 1))
@@ -268,7 +268,7 @@ def fix(
     casilla). Files are screened like any upload. The case keeps its original filing date."""
     now = now or utcnow()
     obs = open_observation(session, case.id)
-    if case.status != "observado" or obs is None:
+    if case.status != CaseStatus.OBSERVADO or obs is None:
         raise Conflict("Este expediente no tiene observaciones pendientes.")
     today = _lima_day(now)
     if today > obs.deadline_on:
@@ -306,10 +306,10 @@ def fix(
         new_due = cal.add_business_days(case.due_on, stopped)
         new_step = cal.add_business_days(case.current_due_on, stopped) if case.current_due_on else new_due
         before = summaries.facts(case)
-        values = dict(status="subsanado", due_on=new_due, current_due_on=min(new_step, new_due))
+        values = dict(status=CaseStatus.SUBSANADO, due_on=new_due, current_due_on=min(new_step, new_due))
         result = session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == "observado")
+            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
             .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
             .execution_options(synchronize_session=False)
         )
@@ -355,7 +355,7 @@ def expire_overdue(
     done = []
     for obs in due:
         case = session.get(Expediente, obs.expediente_id)
-        if case is None or case.status != "observado":
+        if case is None or case.status != CaseStatus.OBSERVADO:
             continue
         reason = (
             f"No se subsanaron las observaciones hasta el {format_date_es(obs.deadline_on)}: se tiene por no "
@@ -366,11 +366,11 @@ def expire_overdue(
         before = summaries.facts(case)
         session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == "observado")
-            .values(status="no_presentado", closed_at=now, version=Expediente.version + 1)
+            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
+            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=Expediente.version + 1)
             .execution_options(synchronize_session=False)
         )
-        summaries.apply(session, before, summaries.changed(before, {"status": "no_presentado", "closed_at": now}))
+        summaries.apply(session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now}))
         summaries.left(session, case, now)
         session.add(
             Movement(

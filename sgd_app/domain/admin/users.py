@@ -169,7 +169,7 @@ def set_memberships(
     errors: dict[str, str] = {}
     pairs = _validate_memberships(session, memberships, errors, kept={(m.unit_id, m.role) for m in old})
     raise_errors(errors)
-    keeps_admin = user.active and any(role == "admin" and unit.active for unit, role in pairs)
+    keeps_admin = user.active and any(role == Role.ADMIN and unit.active for unit, role in pairs)
     if not keeps_admin and not active_admin_ids(session, except_user=user.id):
         raise InvalidInput(
             "memberships", "No puede quitar este rol de administrador: es el único administrador activo del sistema."

@@ -3,6 +3,8 @@ and the sealed PDF filed back into the case."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlmodel import Session, select
 
 from sgd_app.domain import audit, identity
@@ -10,12 +12,13 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.intake.receipt import HOLIDAY_NOTE, ReceiptData, ReceiptFile
 from sgd_app.domain.intake.tracking import tracking_view
 from sgd_app.domain.models import Document, Expediente, Membership, Party, Procedure, Unit, utcnow
-from sgd_app.domain.vocabulary import LIMA, Channel
+from sgd_app.domain.vocabulary import LIMA, Channel, Role
 
 
 def late_filing_note(case: Expediente) -> str:
     """The Ley 31465 note when the filing arrived on a non-business day (empty otherwise)."""
-    return HOLIDAY_NOTE if case.filed_on != case.received_at.astimezone(LIMA).date() else ""
+    received = case.received_at if case.received_at.tzinfo else case.received_at.replace(tzinfo=UTC)
+    return HOLIDAY_NOTE if case.filed_on != received.astimezone(LIMA).date() else ""
 
 
 def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> str:
@@ -25,7 +28,7 @@ def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> s
     city = session.exec(
         select(Unit.place)
         .join(Membership, Membership.unit_id == Unit.id)
-        .where(Membership.user_id == case.registered_by_id, Membership.role == "clerk")
+        .where(Membership.user_id == case.registered_by_id, Membership.role == Role.CLERK)
     ).first()
     return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
 
