@@ -370,7 +370,9 @@ def expire_overdue(
             .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=Expediente.version + 1)
             .execution_options(synchronize_session=False)
         )
-        summaries.apply(session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now}))
+        summaries.apply(
+            session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now})
+        )
         summaries.left(session, case, now)
         session.add(
             Movement(
