@@ -96,11 +96,11 @@ class MesaDePartesState(rx.State):
 
     @rx.var
     def can_add_annex(self) -> bool:
-        return self._annex_count() < intake.MAX_ANNEXES
+        return len([a for a in self.attachments if a["role"] == ANNEX]) < intake.MAX_ANNEXES
 
     @rx.var
     def next_annex_label(self) -> str:
-        n = self._annex_count()
+        n = len([a for a in self.attachments if a["role"] == ANNEX])
         if n < len(self.proc_annexes):
             return f"Anexo requerido: {self.proc_annexes[n]}"
         return "Anexo (opcional)"
