@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bench.common import generated_db, p95
 from sgd_app import db
-from sgd_app.domain import dashboards, reports
+from sgd_app.domain import dashboards, filters
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.models import Unit
 from sgd_app.domain.routing import today_lima
@@ -32,17 +32,17 @@ def main(data_dir: str | None = None):
             samples = []
             for i in range(RUNS):
                 t = time.perf_counter()
-                fast = dashboards.compute(s, everyone, reports.ReportFilters(), today=today, calendar=cal)
+                fast = dashboards.compute(s, everyone, filters.ReportFilters(), today=today, calendar=cal)
                 samples.append(time.perf_counter() - t)
             t = time.perf_counter()
-            naive = dashboards.compute_naive(s, everyone, reports.ReportFilters(), today=today, calendar=cal)
+            naive = dashboards.compute_naive(s, everyone, filters.ReportFilters(), today=today, calendar=cal)
             naive_s = time.perf_counter() - t
             assert fast == naive, "the summaries disagree with the cases"
             unit = sorted(everyone)[len(everyone) // 2]
             scoped = []
             for i in range(RUNS):
                 t = time.perf_counter()
-                dashboards.compute(s, {unit}, reports.ReportFilters(), today=today, calendar=cal)
+                dashboards.compute(s, {unit}, filters.ReportFilters(), today=today, calendar=cal)
                 scoped.append(time.perf_counter() - t)
         yield "dashboard_cases", N_CASES, "cases"
         yield "dashboard_generate_s", gen_s, "s"

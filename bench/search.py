@@ -442,7 +442,7 @@ LAST = [
     "Muñoz",
     "Ibáñez",
 ]
-STATUSES = ["registrado", "en_tramite", "en_tramite", "atendido", "atendido", "atendido", "archivado", "observado"]
+STATUS_LABELS = ["registrado", "en_tramite", "en_tramite", "atendido", "atendido", "atendido", "archivado", "observado"]
 
 
 def _vocabulary(rng: random.Random, size: int = 60_000) -> list[str]:
@@ -531,7 +531,7 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
             pid, days = rng.choice(procs)
             received = start + span * (cid / n_cases)
             filed = received.date()
-            status = rng.choice(STATUSES)
+            status = rng.choice(STATUS_LABELS)
             subject = " ".join(rng.choice(pool).split()[:8]).rstrip(".")
             cases.append(
                 (

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 
 from sgd_app.domain import summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar
-from sgd_app.domain.intake import access_key_hash, format_number
+from sgd_app.domain.intake import access_key_hash
 from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, User
+from sgd_app.domain.vocabulary import format_number
 
 FIRST = ["María", "José", "Rosa", "Juan", "Luis", "Carmen", "Ana", "Jorge", "Elena", "Wilber", "Lucía", "Raúl"]
 LAST = [

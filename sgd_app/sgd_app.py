@@ -14,17 +14,18 @@ from sgd_app.pages.buscar import buscar
 from sgd_app.pages.casilla import casilla
 from sgd_app.pages.home import home
 from sgd_app.pages.ingresar import ingresar
-from sgd_app.pages.mesa_de_partes import mesa_de_partes, registrar
+from sgd_app.pages.mesa_de_partes import mesa_de_partes
 from sgd_app.pages.mirador import mirador
+from sgd_app.pages.registrar import registrar
 from sgd_app.pages.seguimiento import seguimiento
 from sgd_app.pages.verificar import verificar
 from sgd_app.state.buscar import BuscarState
 from sgd_app.state.ingresar import IngresarState
-from sgd_app.state.intake import IntakeState
+from sgd_app.state.mesa_de_partes import MesaDePartesState, sweep_staging
 from sgd_app.state.mirador import MiradorState, VisitState
+from sgd_app.state.seguimiento import SeguimientoState
 from sgd_app.state.session import StaffNav
 from sgd_app.state.tablero import feed_hub
-from sgd_app.state.tracking import TrackingState
 from sgd_app.state.verificar import VerificarState
 
 app = rx.App(
@@ -38,22 +39,22 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()
 _SITE = SITE
 app.add_page(
     home,
-    route="/",
+    route=routes.HOME,
     title=_SITE,
     description="Mesa de Partes Virtual y seguimiento de trámites",
     on_load=VisitState.count("inicio"),
 )
 app.add_page(
     mesa_de_partes,
-    route="/mesa-de-partes",
+    route=routes.MESA_DE_PARTES,
     title=f"Mesa de Partes Virtual — {_SITE}",
-    on_load=[VisitState.count("mesa-de-partes"), IntakeState.load],
+    on_load=[VisitState.count("mesa-de-partes"), MesaDePartesState.load],
 )
 app.add_page(
     seguimiento,
-    route="/seguimiento",
+    route=routes.SEGUIMIENTO,
     title=f"Seguimiento — {_SITE}",
-    on_load=[VisitState.count("seguimiento"), TrackingState.load],
+    on_load=[VisitState.count("seguimiento"), SeguimientoState.load],
 )
 app.add_page(
     verificar,
@@ -62,15 +63,15 @@ app.add_page(
     on_load=[VisitState.count("verificar"), VerificarState.load],
 )
 app.add_page(
-    mirador, route="/mirador", title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
+    mirador, route=routes.MIRADOR, title=f"Mirador — {_SITE}", on_load=[VisitState.count("mirador"), MiradorState.load]
 )
-app.add_page(casilla, route="/casilla", title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
+app.add_page(casilla, route=routes.CASILLA, title=f"Casilla electrónica — {_SITE}", on_load=VisitState.count("casilla"))
 app.add_page(ingresar, route=routes.INGRESAR, title=f"Ingresar — {_SITE}", on_load=IngresarState.load)
 app.add_page(
     registrar,
-    route="/registrar",
+    route=routes.REGISTRAR,
     title=f"Registrar documento — {_SITE}",
-    on_load=[StaffNav.load, IntakeState.load_desk],
+    on_load=[StaffNav.load, MesaDePartesState.load_desk],
 )
 app.add_page(buscar, route="/buscar", title=f"Buscar — {_SITE}", on_load=[StaffNav.load, BuscarState.load])
 for page in PAGES:  # the staff pages, declared with @staff_page
@@ -80,8 +81,6 @@ for page in PAGES:  # the staff pages, declared with @staff_page
 async def _sweep_staging():
     """Uploads of wizards that were never sent are removed after a day (hourly sweep)."""
     import asyncio
-
-    from sgd_app.state.intake import sweep_staging
 
     while True:
         await asyncio.to_thread(sweep_staging)

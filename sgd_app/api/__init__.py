@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import text
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, links, signing
+from sgd_app.domain import auth, intake, links
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
 api = FastAPI(
@@ -61,7 +61,7 @@ async def cargo_pdf(number: str, request: Request, t: str = "") -> Response:
             status_code=403,
             headers=_NO_STORE,
         )
-    pdf = await asyncio.to_thread(signing.render_receipt, number)
+    pdf = await asyncio.to_thread(intake.render_receipt, number)
     if pdf is None:
         return JSONResponse({"detail": "Expediente no encontrado."}, status_code=404, headers=_NO_STORE)
     return Response(

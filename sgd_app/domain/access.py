@@ -15,8 +15,9 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.models import Document, Expediente, Movement, Unit
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import OPEN_STATUSES
 
-OPEN = ("registrado", "en_tramite", "subsanado")  # statuses that still admit routing actions
+OPEN = OPEN_STATUSES  # statuses that still admit routing actions
 ACTING_ROLES = ("clerk", "officer", "head")
 NOT_FOUND = "Expediente no encontrado o sin acceso."
 

@@ -15,14 +15,8 @@ from sqlmodel import Session, select
 from sgd_app.domain import audit
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 from sgd_app.domain.models import Membership, StaffSession, Throttle, Unit, User, utcnow
+from sgd_app.domain.vocabulary import ROLE_LABELS
 
-ROLES = {
-    "clerk": "Mesa de partes",
-    "officer": "Servidor(a)",
-    "head": "Jefe(a) de unidad",
-    "manager": "Directivo(a)",
-    "admin": "Administrador(a)",
-}
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
@@ -264,7 +258,7 @@ def create_user(
     session.add(user)
     session.flush()
     for unit, role in memberships:
-        if role not in ROLES:
+        if role not in ROLE_LABELS:
             raise ValueError(f"unknown role {role}")
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     audit.record(

@@ -23,9 +23,10 @@ from sqlalchemy import false, func, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from sgd_app.domain import access, reports, summaries
+from sgd_app.domain import access, summaries, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
+from sgd_app.domain.filters import ReportFilters
 from sgd_app.domain.models import (
     Expediente,
     Movement,
@@ -50,7 +51,7 @@ def may_view(who: Principal) -> bool:
     return who.has_role("head", "manager") or bool(who.delegated)
 
 
-def scope_key(units: Iterable[int], filters: reports.ReportFilters) -> str:
+def scope_key(units: Iterable[int], filters: ReportFilters) -> str:
     """A name for one (scope, filters) pair: every viewer with the same pair shares one live
     feed. Letters and digits only (Reflex link tokens cannot contain "_")."""
     raw = json.dumps([sorted(units), replace(filters, status=None).as_query()], sort_keys=True)
@@ -60,7 +61,7 @@ def scope_key(units: Iterable[int], filters: reports.ReportFilters) -> str:
 def dashboard(
     session: Session,
     who: Principal,
-    filters: reports.ReportFilters = reports.ReportFilters(),
+    filters: ReportFilters = ReportFilters(),
     *,
     today: date,
     calendar: BusinessCalendar | None = None,
@@ -72,9 +73,7 @@ def dashboard(
 class _Ctx:
     """What both paths share: scope, filters, dates, names."""
 
-    def __init__(
-        self, session: Session, units: set[int], f: reports.ReportFilters, today: date, cal: BusinessCalendar | None
-    ):
+    def __init__(self, session: Session, units: set[int], f: ReportFilters, today: date, cal: BusinessCalendar | None):
         self.s = session
         self.f = replace(f, status=None)
         self.units = set(units)
@@ -157,7 +156,7 @@ def _assemble(
         ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0])
     )
     by_category = sorted(
-        ([reports.CATEGORIES.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0])
+        ([vocabulary.CATEGORY_LABELS.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0])
     )
     lights = {u: c for u, c in lights.items() if sum(c.values())}
     return {
@@ -269,7 +268,7 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
 def compute(
     session: Session,
     units: set[int],
-    filters: reports.ReportFilters = reports.ReportFilters(),
+    filters: ReportFilters = ReportFilters(),
     *,
     today: date,
     calendar: BusinessCalendar | None = None,
@@ -354,12 +353,9 @@ def compute(
     )
 
 
-def aggregates(
-    session: Session, units: set[int], filters: reports.ReportFilters = reports.ReportFilters()
-) -> dict[str, Any]:
+def aggregates(session: Session, units: set[int], filters: ReportFilters = ReportFilters()) -> dict[str, Any]:
     """The reports' aggregates (see ``reports.aggregates_naive``) from the summaries; unlike the
     dashboard they honour the status filter."""
-    from sgd_app.domain.intake import STATUSES
 
     ctx = _Ctx(session, units, filters, date.today(), BusinessCalendar())
     status = filters.status
@@ -376,12 +372,12 @@ def aggregates(
         ).all():
             n = int(n)
             total += n
-            counts["status"][STATUSES.get(st, st)] += n
+            counts["status"][vocabulary.STATUS_LABELS.get(st, st)] += n
             counts["unit"][ctx.unit_name.get(unit, "?")] += n
             counts["procedure"][ctx.proc_name.get(proc, "?")] += n
             cat = ctx.proc_cat.get(proc, "")
-            counts["category"][reports.CATEGORIES.get(cat, cat)] += n
-            counts["channel"][reports.CHANNELS.get(channel, channel)] += n
+            counts["category"][vocabulary.CATEGORY_LABELS.get(cat, cat)] += n
+            counts["channel"][vocabulary.CHANNEL_SHORT_LABELS.get(channel, channel)] += n
     attended = on_time = days_sum = 0
     if status in (None, "", "atendido"):
         for where in ctx.parts(A):
@@ -413,7 +409,7 @@ def aggregates(
 def compute_naive(
     session: Session,
     units: set[int],
-    filters: reports.ReportFilters = reports.ReportFilters(),
+    filters: ReportFilters = ReportFilters(),
     *,
     today: date,
     calendar: BusinessCalendar | None = None,

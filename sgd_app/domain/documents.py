@@ -37,6 +37,9 @@ MSG_BOMB = "El PDF contiene datos comprimidos anómalos (posible bomba de descom
 MSG_TOO_BIG = "El PDF supera el tamaño máximo de {limit}."
 
 # ---------------------------------------------------------------- limits
+MAX_MAIN_BYTES = 20 * 1024 * 1024  # the main document of a filing
+MAX_ANNEX_BYTES = 10 * 1024 * 1024  # each annex
+
 HEADER_WINDOW = 1024  # qpdf (and the PDF spec in practice) look for the header this far
 MAX_TOTAL_DECODED = 200 * 1024 * 1024  # across every Flate stream of the file
 MAX_STREAM_RATIO = 1000  # a single stream may not expand more than this ...
@@ -442,3 +445,10 @@ def _fsync_dir(d: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def safe_filename(name: str) -> str:
+    """The last path segment of a browser-given name, printable, at most 200 characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "documento.pdf"
+    return base[-200:]

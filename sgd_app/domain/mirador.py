@@ -9,6 +9,8 @@ Paper saved — assumptions stated on the page:
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,8 +18,10 @@ from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from sgd_app.domain.intake import insert_if_absent
 from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, SumFiled, utcnow
+from sgd_app.domain.sql import insert_if_absent
+from sgd_app.domain.transaction import act, query
+from sgd_app.domain.vocabulary import CaseStatus, Channel, today_lima
 
 SHEET_KG = 0.0625 * 80 / 1000  # kg per A4 sheet of 80 g/m²
 BASELINE_KG = 20298.56
@@ -25,12 +29,18 @@ BASELINE_SOLES = 88360.50
 SOLES_PER_KG = BASELINE_SOLES / BASELINE_KG
 PUBLIC_PATHS = ("inicio", "mesa-de-partes", "seguimiento", "verificar", "mirador", "casilla")
 MONTHS_SHORT = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
+CACHE_SECONDS = 60  # the figures are computed once a minute for all visitors, not per visitor
+
+_cache: dict[str, object] = {}
+_cache_lock = threading.Lock()
 
 
-def count_visit(session: Session, path: str, day: date) -> None:
-    """One more visit to a public page today (only the page and the day are kept)."""
+@act
+def count_visit(session: Session, path: str, day: date | None = None) -> None:
+    """One more visit to a public page on ``day`` (today in Lima): only the page and the day are kept."""
     if path not in PUBLIC_PATHS:
         return
+    day = day or today_lima()
     insert_if_absent(session, PageVisit.__table__, {"day": day, "path": path, "count": 0})
     session.execute(
         update(PageVisit)
@@ -55,11 +65,12 @@ class Figures:
     computed_at: datetime = field(default_factory=utcnow)
 
 
+@query
 def figures(session: Session, *, year: int | None = None) -> Figures:
     """The public figures; the counts come from the month rows of the filing summary."""
     f = Figures()
     F = SumFiled.__table__.c
-    where = [F.grain == "m", F.status != "no_presentado"]
+    where = [F.grain == "m", F.status != CaseStatus.NO_PRESENTADO]
     if year:
         where += [F.day >= date(year, 1, 1), F.day <= date(year, 12, 1)]
     procs = {
@@ -76,7 +87,7 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
         if not n:
             continue
         f.total += n
-        paper = channel == "presencial"
+        paper = channel == Channel.PRESENCIAL
         if paper:
             f.paper += n
         else:
@@ -88,20 +99,32 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
         slot[1 if paper else 0] += n
     f.by_procedure = sorted(by_proc.items(), key=lambda x: (-x[1], x[0]))
     f.by_month = [(f"{MONTHS_SHORT[m - 1]} {y}", v, p) for (y, m), (v, p) in sorted(months.items())]
-    where = [Expediente.status != "no_presentado"]
+    where = [Expediente.status != CaseStatus.NO_PRESENTADO]
     if year:
         where.append(Expediente.year == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.
     digital = session.exec(
         select(func.coalesce(func.sum(Document.pages), 0))
         .join(Expediente, Expediente.id == Document.expediente_id)
-        .where(*where, (Expediente.channel != "presencial") | (Document.signed == True))  # noqa: E712
+        .where(*where, (Expediente.channel != Channel.PRESENCIAL) | (Document.signed == True))  # noqa: E712
     ).one()
     f.pages_digital = int(digital or 0)
     f.kg_saved = f.pages_digital * SHEET_KG
     f.soles_saved = f.kg_saved * SOLES_PER_KG
     f.visits = int(session.exec(select(func.coalesce(func.sum(PageVisit.count), 0))).one() or 0)
     return f
+
+
+def cached_figures() -> Figures:
+    """The public figures of this process, recomputed at most once every CACHE_SECONDS."""
+    with _cache_lock:
+        hit = _cache.get("figures")
+        if hit is not None and time.time() - _cache["at"] < CACHE_SECONDS:  # type: ignore[operator]
+            return hit  # type: ignore[return-value]
+    fresh = figures()
+    with _cache_lock:
+        _cache["figures"], _cache["at"] = fresh, time.time()
+    return fresh
 
 
 def fmt_int(n: int) -> str:

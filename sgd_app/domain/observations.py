@@ -15,28 +15,33 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit, notify, routing, summaries
+from sgd_app.domain import audit, auth, digitize, notify, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
-from sgd_app.domain.intake import MAX_ANNEXES, IncomingFile, _safe_filename, screen_file
+from sgd_app.domain.intake.tracking import find_case
+from sgd_app.domain.intake.validation import MAX_ANNEXES, IncomingFile, safe_filename, screen_file
 from sgd_app.domain.models import CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party, utcnow
+from sgd_app.domain.transaction import act, query
+from sgd_app.domain.vocabulary import CaseStatus
 
 FIX_DAYS = 2
 MAX_ITEMS = 20
 CODE_MINUTES = 10
 MAX_CODE_FAILURES = 5
+CASILLA_OPEN_MINUTES = 30  # an opened casilla closes itself after this long
+CODE_REQUESTS_FREE = 5  # code requests per address before they are slowed down
 
 
 def _aware(dt: datetime) -> datetime:
-
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
@@ -86,6 +91,7 @@ def deposit(
     return notice
 
 
+@query
 def notices_of(session: Session, party_id: int) -> list[Notice]:
     return list(
         session.exec(
@@ -94,6 +100,7 @@ def notices_of(session: Session, party_id: int) -> list[Notice]:
     )
 
 
+@act
 def read_notice(session: Session, *, party_id: int, notice_id: int) -> Notice:
     """Open a notice; the first reading is recorded as the acknowledgement (acuse de lectura)."""
     notice = session.get(Notice, notice_id)
@@ -113,6 +120,7 @@ def _code_hash(code: str, account_id: int) -> str:
     return hashlib.sha256(f"casilla:{account_id}:{code}".encode()).hexdigest()
 
 
+@act
 def request_code(session: Session, *, doc_type: str, doc_number: str, now: datetime | None = None) -> str | None:
     """Send a one-time code to the filer's e-mail. Returns the code only to the caller's tests
     via the outbox; the UI always answers the same sentence (no way to probe who is registered)."""
@@ -140,6 +148,7 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
     return code
 
 
+@act
 def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str, now: datetime | None = None) -> int:
     """The filer's party id when the code is right; the same refusal whatever was wrong."""
     now = now or utcnow()
@@ -170,6 +179,7 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
 
 
 # ---------------------------------------------------------------- observations
+@act
 def observe(
     session: Session,
     *,
@@ -215,7 +225,7 @@ def observe(
             created_at=now,
         )
     )
-    routing._bump(session, case, version, status="observado")
+    routing._bump(session, case, version, status=CaseStatus.OBSERVADO)
     session.flush()
     routing._record(session, who, case, "observar", None, {"observaciones": clean, "plazo": deadline.isoformat()})
     body = "\n".join(f"{n}. {text}" for n, text in enumerate(clean, 1))
@@ -236,12 +246,14 @@ def observe(
     return obs
 
 
+@query
 def open_observation(session: Session, case_id: int) -> Observation | None:
     return session.exec(
         select(Observation).where(Observation.expediente_id == case_id, Observation.status == "abierta")
     ).first()
 
 
+@act
 def fix(
     session: Session,
     store: FileStore,
@@ -256,7 +268,7 @@ def fix(
     casilla). Files are screened like any upload. The case keeps its original filing date."""
     now = now or utcnow()
     obs = open_observation(session, case.id)
-    if case.status != "observado" or obs is None:
+    if case.status != CaseStatus.OBSERVADO or obs is None:
         raise Conflict("Este expediente no tiene observaciones pendientes.")
     today = _lima_day(now)
     if today > obs.deadline_on:
@@ -266,14 +278,13 @@ def fix(
         raise InvalidInput("note", "El texto es demasiado largo (máximo 2000 caracteres).")
     if not files and len(note) < 5:
         raise InvalidInput("note", "Adjunte lo solicitado o explique cómo subsana las observaciones.")
-    if len(files) > MAX_ANNEXES:
-        raise InvalidInput("files", f"Puede adjuntar como máximo {MAX_ANNEXES} archivos.")
+    check_fix_files(len(files))
     screened = [screen_file(IncomingFile(f.filename, f.data, "anexo", f.label), i + 1) for i, f in enumerate(files)]
     cal = calendar or load_calendar(session)
     stopped = cal.business_days_between(obs.observed_on, max(today, obs.observed_on))
     created = []
     try:
-        for f, s in zip(files, screened):
+        for f, s in zip(files, screened, strict=True):
             sha, was_created = store.put(f.data)
             if was_created:
                 created.append(sha)
@@ -283,7 +294,7 @@ def fix(
                     kind="subsanacion",
                     role="anexo",
                     label=(f.label or "Subsanación")[:200],
-                    filename=_safe_filename(f.filename),
+                    filename=safe_filename(f.filename),
                     sha256=sha,
                     size=s.size,
                     pages=s.pages,
@@ -295,10 +306,10 @@ def fix(
         new_due = cal.add_business_days(case.due_on, stopped)
         new_step = cal.add_business_days(case.current_due_on, stopped) if case.current_due_on else new_due
         before = summaries.facts(case)
-        values = dict(status="subsanado", due_on=new_due, current_due_on=min(new_step, new_due))
+        values = dict(status=CaseStatus.SUBSANADO, due_on=new_due, current_due_on=min(new_step, new_due))
         result = session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == "observado")
+            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
             .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
             .execution_options(synchronize_session=False)
         )
@@ -315,8 +326,6 @@ def fix(
             )
         )
         session.flush()
-        from sgd_app.domain import digitize
-
         digitize.enqueue_case(session, case.id)  # the documents just added
         audit.record(
             session,
@@ -346,7 +355,7 @@ def expire_overdue(
     done = []
     for obs in due:
         case = session.get(Expediente, obs.expediente_id)
-        if case is None or case.status != "observado":
+        if case is None or case.status != CaseStatus.OBSERVADO:
             continue
         reason = (
             f"No se subsanaron las observaciones hasta el {format_date_es(obs.deadline_on)}: se tiene por no "
@@ -357,11 +366,13 @@ def expire_overdue(
         before = summaries.facts(case)
         session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == "observado")
-            .values(status="no_presentado", closed_at=now, version=Expediente.version + 1)
+            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
+            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=Expediente.version + 1)
             .execution_options(synchronize_session=False)
         )
-        summaries.apply(session, before, summaries.changed(before, {"status": "no_presentado", "closed_at": now}))
+        summaries.apply(
+            session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now})
+        )
         summaries.left(session, case, now)
         session.add(
             Movement(
@@ -400,6 +411,7 @@ def expire_overdue(
     return done
 
 
+@act
 def deliver_answer(
     session: Session,
     *,
@@ -428,6 +440,7 @@ def deliver_answer(
     return notice
 
 
+@query
 def answer_document(session: Session, case_id: int) -> Document | None:
     """The signed answer delivered for a case (the document of its 'respuesta' notice)."""
     notice = session.exec(
@@ -436,4 +449,66 @@ def answer_document(session: Session, case_id: int) -> Document | None:
     return session.get(Document, notice.document_id) if notice and notice.document_id else None
 
 
-FixUrl = Callable[[str], str]
+# ---------------------------------------------------------------- the filer's side (casilla, tracking)
+def casilla_throttle_key(client_ip: str) -> str:
+    return f"casilla-ip:{client_ip or '?'}"
+
+
+@query
+def code_request_delay(session: Session, *, client_ip: str) -> float:
+    """Seconds to wait before sending another code to this address (codes cost e-mails)."""
+    return auth.throttle_delay(session, casilla_throttle_key(client_ip), free=CODE_REQUESTS_FREE)
+
+
+@act
+def send_code(session: Session, *, doc_type: str, doc_number: str, client_ip: str) -> None:
+    """Count the request against the caller's address (every request counts) and send a code."""
+    auth.throttle_fail(session, casilla_throttle_key(client_ip))
+    request_code(session, doc_type=doc_type, doc_number=doc_number)
+
+
+def casilla_still_open(opened_at: float, now: float) -> bool:
+    """Whether a casilla opened at ``opened_at`` (epoch seconds) is still open."""
+    return bool(opened_at) and now - opened_at < CASILLA_OPEN_MINUTES * 60
+
+
+def check_fix_files(count: int) -> None:
+    """A fix carries at most MAX_ANNEXES files (checked before reading them)."""
+    if count > MAX_ANNEXES:
+        raise InvalidInput("files", f"Puede adjuntar como máximo {MAX_ANNEXES} archivos.")
+
+
+@dataclass
+class FilerExtras:
+    """What the tracking page adds for the filer: open observations and the signed answer."""
+
+    observations: list[str] = field(default_factory=list)
+    deadline_on: date | None = None
+    can_fix: bool = False
+    has_answer: bool = False
+
+
+@query
+def filer_extras(session: Session, number: str) -> FilerExtras:
+    case = find_case(session, number)
+    obs = open_observation(session, case.id)
+    return FilerExtras(
+        observations=list(obs.items) if obs else [],
+        deadline_on=obs.deadline_on if obs else None,
+        can_fix=obs is not None and case.status == CaseStatus.OBSERVADO,
+        has_answer=answer_document(session, case.id) is not None,
+    )
+
+
+@act
+def fix_by_number(
+    session: Session,
+    store: FileStore,
+    *,
+    number: str,
+    note: str,
+    files: Sequence[IncomingFile],
+    now: datetime | None = None,
+) -> Observation:
+    """The filer fixes the observations of the case with this number (number + key proven by the caller)."""
+    return fix(session, store, case=find_case(session, number), note=note, files=files, now=now)

@@ -17,16 +17,17 @@ from typing import Any, NamedTuple
 from sqlalchemy import false, func
 from sqlmodel import Session, select
 
-from sgd_app.domain import access
+from sgd_app.domain import access, dashboards
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, load_calendar
-from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.filters import (
+    ReportFilters,
+    visible_units,
+)
 from sgd_app.domain.models import Expediente, Party, Procedure, Unit
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import CATEGORY_LABELS, CHANNEL_SHORT_LABELS, STATUS_LABELS
 
-CATEGORIES = {"administrativo": "Administrativo", "jurisdiccional": "Jurisdiccional"}
-CHANNELS = {"virtual": "Virtual", "presencial": "Presencial", "interoperabilidad": "Interoperabilidad"}
 HEADERS = (
     "Número",
     "Fecha de presentación",
@@ -42,83 +43,6 @@ HEADERS = (
     "Vence",
     "Folios",
 )
-FILTER_KEYS = ("date_from", "date_to", "unit_id", "procedure_id", "category", "status")
-MAX_RANGE_YEARS = 20
-
-
-@dataclass(frozen=True)
-class ReportFilters:
-    date_from: date | None = None
-    date_to: date | None = None
-    unit_id: int | None = None
-    procedure_id: int | None = None
-    category: str | None = None
-    status: str | None = None
-
-    def as_query(self) -> dict[str, str]:
-        """The filters as query-string parameters (only those set)."""
-        out = {}
-        for key in FILTER_KEYS:
-            value = getattr(self, key)
-            if value not in (None, ""):
-                out[key] = value.isoformat() if isinstance(value, date) else str(value)
-        return out
-
-
-class FilterParser:
-    """Reads filter values from strings (query string or form), with Spanish reasons; shared by
-    the reports, the dashboard and the search."""
-
-    def __init__(self, params: Mapping[str, Any]):
-        self.params = params
-
-    def text(self, key: str) -> str:
-        return str(self.params.get(key, "") or "").strip()[:40]
-
-    def day(self, key: str, label: str) -> date | None:
-        value = self.text(key)
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(key, f"La fecha «{label}» no es válida: use el formato AAAA-MM-DD.") from None
-
-    def ident(self, key: str, label: str) -> int | None:
-        value = self.text(key)
-        if not value:
-            return None
-        if not value.isdigit() or len(value) > 9:
-            raise InvalidInput(key, f"El valor de «{label}» no es válido.")
-        return int(value)
-
-    def choice(self, key: str, allowed: Mapping[str, str], message: str) -> str | None:
-        value = self.text(key) or None
-        if value is not None and value not in allowed:
-            raise InvalidInput(key, message)
-        return value
-
-    def date_range(self) -> tuple[date | None, date | None]:
-        date_from, date_to = self.day("date_from", "desde"), self.day("date_to", "hasta")
-        if date_from and date_to and date_to < date_from:
-            raise InvalidInput("date_to", "La fecha «hasta» no puede ser anterior a la fecha «desde».")
-        return date_from, date_to
-
-
-def parse_filters(params: Mapping[str, Any]) -> ReportFilters:
-    """Filters from strings (query string or form); InvalidInput with a Spanish reason."""
-    p = FilterParser(params)
-    date_from, date_to = p.date_range()
-    category = p.choice("category", CATEGORIES, "La categoría no es válida.")
-    status = p.choice("status", STATUSES, "El estado no es válido.")
-    return ReportFilters(
-        date_from=date_from,
-        date_to=date_to,
-        unit_id=p.ident("unit_id", "unidad"),
-        procedure_id=p.ident("procedure_id", "trámite"),
-        category=category,
-        status=status,
-    )
 
 
 def _where(units: set[int], f: ReportFilters) -> list:
@@ -245,9 +169,9 @@ def iter_rows(session: Session, query, batch: int = 2000, limit: int | None = No
                 filed_on,
                 _lima(received_at),
                 proc,
-                CATEGORIES.get(category, category),
-                CHANNELS.get(channel, channel),
-                STATUSES.get(status, status),
+                CATEGORY_LABELS.get(category, category),
+                CHANNEL_SHORT_LABELS.get(channel, channel),
+                STATUS_LABELS.get(status, status),
                 unit,
                 filer,
                 f"{doc_type} {doc_number}",
@@ -278,8 +202,6 @@ def _grouped(session: Session, clauses: list, key, label_of=None, join=None) -> 
 def aggregates(session: Session, who: Principal, filters: ReportFilters = ReportFilters()) -> dict[str, Any]:
     """Counts, deadline compliance and business days of the cases ``who`` may see, from the
     dashboard summaries (a few thousand rows whatever the number of cases)."""
-    from sgd_app.domain import dashboards
-
     return dashboards.aggregates(session, access.visible_unit_ids(session, who), filters)
 
 
@@ -293,7 +215,7 @@ def aggregates_naive(
     total = int(session.exec(select(func.count()).select_from(Expediente).where(*clauses)).one())
     result: dict[str, Any] = {
         "total": total,
-        "by_status": _grouped(session, clauses, Expediente.status, lambda s: STATUSES.get(s, s)),
+        "by_status": _grouped(session, clauses, Expediente.status, lambda s: STATUS_LABELS.get(s, s)),
         "by_unit": _grouped(session, clauses, Unit.name, join=(Unit, Unit.id == Expediente.current_unit_id)),
         "by_procedure": _grouped(
             session, clauses, Procedure.name, join=(Procedure, Procedure.id == Expediente.procedure_id)
@@ -302,10 +224,10 @@ def aggregates_naive(
             session,
             clauses,
             Procedure.category,
-            lambda c: CATEGORIES.get(c, c),
+            lambda c: CATEGORY_LABELS.get(c, c),
             join=(Procedure, Procedure.id == Expediente.procedure_id),
         ),
-        "by_channel": _grouped(session, clauses, Expediente.channel, lambda c: CHANNELS.get(c, c)),
+        "by_channel": _grouped(session, clauses, Expediente.channel, lambda c: CHANNEL_SHORT_LABELS.get(c, c)),
         "attended": 0,
         "attended_on_time": 0,
         "on_time_pct": None,
@@ -338,25 +260,6 @@ def aggregates_naive(
     return result
 
 
-@query
-def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
-    """(id, name) of the units whose cases ``who`` may report on, by name."""
-    units = access.visible_unit_ids(session, who)
-    if not units:
-        return []
-    return [
-        (uid, name)
-        for uid, name in session.exec(
-            select(Unit.id, Unit.name).where(Unit.id.in_(sorted(units))).order_by(Unit.name)
-        ).all()
-    ]
-
-
-@query
-def procedures(session: Session) -> list[tuple[int, str]]:
-    return [(pid, name) for pid, name in session.exec(select(Procedure.id, Procedure.name).order_by(Procedure.name))]
-
-
 def describe_filters(session: Session, f: ReportFilters) -> list[str]:
     """The filters in words (PDF summary, page)."""
     out = []
@@ -371,9 +274,9 @@ def describe_filters(session: Session, f: ReportFilters) -> list[str]:
         proc = session.get(Procedure, f.procedure_id)
         out.append(f"Trámite: {proc.name if proc else '—'}")
     if f.category:
-        out.append(f"Categoría: {CATEGORIES[f.category]}")
+        out.append(f"Categoría: {CATEGORY_LABELS[f.category]}")
     if f.status:
-        out.append(f"Estado: {STATUSES[f.status]}")
+        out.append(f"Estado: {STATUS_LABELS[f.status]}")
     return out or ["Sin filtros: todos los expedientes de sus unidades"]
 
 

@@ -29,8 +29,9 @@ from sqlmodel import Session
 from sgd_app import db
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage
+from sgd_app.domain.vocabulary import ACTIVE_STATUSES
 
-ACTIVE = ("registrado", "en_tramite", "subsanado", "observado")
+ACTIVE = ACTIVE_STATUSES
 # Actions after which a unit no longer works on the case.
 LEAVES = ("derivar", "devolver", "atender", "archivar", "acumular", "no_presentado")
 STAGES = {"recepcion": "Espera de recepción", "tramite": "En trámite en la unidad"}

@@ -20,8 +20,8 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.domain.admin import CATEGORIES, KINDS
-from sgd_app.domain.auth import ROLES
+from sgd_app.domain.admin import KINDS
+from sgd_app.domain.vocabulary import CATEGORY_LABELS, ROLE_LABELS
 from sgd_app.state.admin import AdminState
 
 _INPUT = {
@@ -182,7 +182,7 @@ def _unit_options(include_none: str = "") -> list[rx.Component]:
 
 
 def _role_options() -> list[rx.Component]:
-    return [rx.el.option(label, value=key) for key, label in ROLES.items()]
+    return [rx.el.option(label, value=key) for key, label in ROLE_LABELS.items()]
 
 
 def _form_buttons(save: str) -> rx.Component:
@@ -732,7 +732,7 @@ def _users_tab() -> rx.Component:
 
 # ---------------------------------------------------------------- procedures
 def _procedure_form() -> rx.Component:
-    categories = [rx.el.option(label, value=key) for key, label in CATEGORIES.items()]
+    categories = [rx.el.option(label, value=key) for key, label in CATEGORY_LABELS.items()]
     return card(
         rx.heading(AdminState.edit_title, as_="h3", size="4", margin_bottom="0.75rem"),
         _general("proc_general"),

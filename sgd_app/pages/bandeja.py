@@ -7,7 +7,8 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.components.staff_page import SMALL_INPUT, light_badge, staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
-from sgd_app.domain.routing import PRIORITIES, TABS
+from sgd_app.domain.routing import TABS
+from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.bandeja import BandejaState
 
 
@@ -73,7 +74,7 @@ def _filters() -> rx.Component:
                     "Prioridad",
                     rx.el.select(
                         rx.el.option("Todas", value=""),
-                        *[rx.el.option(label, value=code) for code, label in PRIORITIES.items()],
+                        *[rx.el.option(label, value=code) for code, label in PRIORITY_LABELS.items()],
                         id="f-priority",
                         name="priority",
                         default_value=BandejaState.filters["priority"],

@@ -15,8 +15,7 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.state.casilla import DOC_OPTIONS
-from sgd_app.state.casilla import CasillaState as K
+from sgd_app.state.casilla import DOC_OPTIONS, CasillaState
 
 _INPUT = {
     "width": "100%",
@@ -53,13 +52,13 @@ def _ask() -> rx.Component:
             ),
             rx.el.input(id="c-doc-number", name="doc_number", style=_INPUT, auto_complete="off", required=True),
             primary_button("Enviarme un código", type="submit", width="100%", margin_top="1rem", id="pedir-codigo"),
-            on_submit=K.send_code,
+            on_submit=CasillaState.send_code,
             reset_on_submit=False,
         ),
         rx.cond(
-            K.code_sent,
+            CasillaState.code_sent,
             rx.form(
-                rx.text(K.message, size="2", role="status", margin_top="1rem", id="aviso-codigo"),
+                rx.text(CasillaState.message, size="2", role="status", margin_top="1rem", id="aviso-codigo"),
                 rx.el.label(
                     "Código recibido (6 dígitos)",
                     html_for="c-code",
@@ -75,11 +74,14 @@ def _ask() -> rx.Component:
                     required=True,
                 ),
                 primary_button("Abrir mi casilla", type="submit", width="100%", margin_top="1rem", id="abrir-casilla"),
-                on_submit=K.open,
+                on_submit=CasillaState.open,
                 reset_on_submit=True,
             ),
         ),
-        rx.cond(K.error != "", rx.text(K.error, color=ERROR, role="alert", margin_top="0.75rem", id="error-casilla")),
+        rx.cond(
+            CasillaState.error != "",
+            rx.text(CasillaState.error, color=ERROR, role="alert", margin_top="0.75rem", id="error-casilla"),
+        ),
     )
 
 
@@ -101,7 +103,7 @@ def _notice_row(n: rx.Var) -> rx.Component:
                 align="center",
                 width="100%",
             ),
-            on_click=K.read(n["id"]),
+            on_click=CasillaState.read(n["id"]),
             type="button",
             style={
                 "width": "100%",
@@ -119,41 +121,45 @@ def _notice_row(n: rx.Var) -> rx.Component:
 def _mailbox() -> rx.Component:
     return rx.box(
         rx.cond(
-            K.has_current,
+            CasillaState.has_current,
             card(
-                rx.heading(K.current["title"], as_="h2", size="5"),
-                info_row("Depositado (fecha y hora de la notificación)", K.current["deposited"]),
-                info_row("Leído", K.current["read"]),
+                rx.heading(CasillaState.current["title"], as_="h2", size="5"),
+                info_row("Depositado (fecha y hora de la notificación)", CasillaState.current["deposited"]),
+                info_row("Leído", CasillaState.current["read"]),
                 rx.text(
-                    K.current["body"],
+                    CasillaState.current["body"],
                     size="3",
                     style={"white_space": "pre-wrap"},
                     margin_y="0.75rem",
                     id="cuerpo-aviso",
                 ),
                 rx.cond(
-                    K.current["download"] != "",
+                    CasillaState.current["download"] != "",
                     link_button(
                         rx.icon("download", size=18, aria_hidden="true"),
                         "Descargar documento firmado",
-                        href=K.current["download"],
+                        href=CasillaState.current["download"],
                         download=True,
                         id="descargar-aviso",
                     ),
                 ),
                 secondary_button(
-                    "Volver a mis avisos", on_click=K.back, width="100%", type="button", margin_top="0.75rem"
+                    "Volver a mis avisos", on_click=CasillaState.back, width="100%", type="button", margin_top="0.75rem"
                 ),
             ),
             card(
                 rx.heading("Mis avisos", as_="h2", size="5"),
-                rx.cond(K.notices.length() == 0, rx.text("No tiene avisos.", color=MUTED)),
-                rx.el.ul(rx.foreach(K.notices, _notice_row), style={"margin": "0", "padding": "0"}, id="avisos"),
+                rx.cond(CasillaState.notices.length() == 0, rx.text("No tiene avisos.", color=MUTED)),
+                rx.el.ul(
+                    rx.foreach(CasillaState.notices, _notice_row), style={"margin": "0", "padding": "0"}, id="avisos"
+                ),
             ),
         ),
-        secondary_button("Cerrar mi casilla", on_click=K.close, width="100%", type="button", margin_top="1rem"),
+        secondary_button(
+            "Cerrar mi casilla", on_click=CasillaState.close, width="100%", type="button", margin_top="1rem"
+        ),
     )
 
 
 def casilla() -> rx.Component:
-    return shell(rx.cond(K.opened, _mailbox(), _ask()), title="Casilla electrónica")
+    return shell(rx.cond(CasillaState.opened, _mailbox(), _ask()), title="Casilla electrónica")

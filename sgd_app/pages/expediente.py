@@ -7,7 +7,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.components.staff_page import light_badge, staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, primary_button, secondary_button, shell
-from sgd_app.domain.routing import PRIORITIES
+from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.expediente import ExpedienteState
 
 _INPUT = {
@@ -258,7 +258,7 @@ def _derive_form() -> rx.Component:
             rx.box(
                 _label("Prioridad", "campo-priority"),
                 rx.el.select(
-                    *[rx.el.option(v, value=k) for k, v in PRIORITIES.items()],
+                    *[rx.el.option(v, value=k) for k, v in PRIORITY_LABELS.items()],
                     id="campo-priority",
                     name="priority",
                     default_value=ExpedienteState.h["priority_code"],
@@ -321,7 +321,7 @@ def _priority_form() -> rx.Component:
     return _panel(
         _label("Nueva prioridad", "campo-priority"),
         rx.el.select(
-            *[rx.el.option(v, value=k) for k, v in PRIORITIES.items()],
+            *[rx.el.option(v, value=k) for k, v in PRIORITY_LABELS.items()],
             id="campo-priority",
             name="priority",
             default_value=ExpedienteState.h["priority_code"],

@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
 from sgd_app.components.ui import BRAND, INK, MUTED, shell
 
 ENTRIES = [
     (
-        "/mesa-de-partes",
+        routes.MESA_DE_PARTES,
         "file-up",
         "Mesa de Partes Virtual",
         "Presente solicitudes, escritos y denuncias desde su celular, las 24 horas.",
     ),
-    ("/seguimiento", "search", "Seguimiento de trámite", "Consulte el estado de su expediente con su número y clave."),
     (
-        "/casilla",
+        routes.SEGUIMIENTO,
+        "search",
+        "Seguimiento de trámite",
+        "Consulte el estado de su expediente con su número y clave.",
+    ),
+    (
+        routes.CASILLA,
         "mail",
         "Casilla electrónica",
         "Sus notificaciones: observaciones, respuestas y avisos de su trámite.",
     ),
-    ("/verificar", "shield-check", "Verificar documento", "Compruebe que un cargo o documento firmado es auténtico."),
-    ("/mirador", "chart-column", "Mirador", "Cifras públicas del trámite digital y del papel ahorrado."),
-    ("/ingresar", "log-in", "Ingresar (personal)", "Acceso del personal de la institución a su bandeja."),
+    (
+        routes.VERIFICAR,
+        "shield-check",
+        "Verificar documento",
+        "Compruebe que un cargo o documento firmado es auténtico.",
+    ),
+    (routes.MIRADOR, "chart-column", "Mirador", "Cifras públicas del trámite digital y del papel ahorrado."),
+    (routes.INGRESAR, "log-in", "Ingresar (personal)", "Acceso del personal de la institución a su bandeja."),
 ]
 
 

@@ -9,26 +9,22 @@ from sgd_app.components.ui import (
     ERROR,
     INK,
     MUTED,
-    OK,
     card,
     error_text,
     info_row,
     labelled,
-    link_button,
     primary_button,
     secondary_button,
     shell,
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
-from sgd_app.state.intake import STEPS
-from sgd_app.state.intake import IntakeState as S
-
-MAX_MAIN = 20 * 1024 * 1024
-MAX_ANNEX = 10 * 1024 * 1024
+from sgd_app.domain.intake import MAX_ANNEX_BYTES, MAX_MAIN_BYTES
+from sgd_app.pages.mesa_de_partes_receipt import receipt_screen
+from sgd_app.state.mesa_de_partes import STEPS, MesaDePartesState
 
 
 def _err(key: str):
-    return S.errors[key]
+    return MesaDePartesState.errors[key]
 
 
 def _input(
@@ -39,8 +35,8 @@ def _input(
         rx.input(
             id=field,
             name=field,
-            default_value=getattr(S, field),
-            on_blur=lambda v: S.set_value(field, v),
+            default_value=getattr(MesaDePartesState, field),
+            on_blur=lambda v: MesaDePartesState.set_value(field, v),
             size="3",
             width="100%",
             type=input_type,
@@ -58,12 +54,12 @@ def _input(
 def _stepper() -> rx.Component:
     return rx.box(
         rx.flex(
-            rx.text("Paso ", S.step + 1, " de ", len(STEPS), size="2", color=MUTED),
-            rx.text(S.step_title, size="2", weight="bold", color=INK),
+            rx.text("Paso ", MesaDePartesState.step + 1, " de ", len(STEPS), size="2", color=MUTED),
+            rx.text(MesaDePartesState.step_title, size="2", weight="bold", color=INK),
             justify="between",
         ),
         rx.progress(
-            value=S.progress_pct,
+            value=MesaDePartesState.progress_pct,
             max=100,
             color_scheme="ruby",
             size="2",
@@ -76,8 +72,8 @@ def _stepper() -> rx.Component:
 
 def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
     return rx.flex(
-        secondary_button("Atrás", on_click=S.go(back_to), type="button"),
-        primary_button(next_label, on_click=S.next, type="button", id="continuar", flex="1"),
+        secondary_button("Atrás", on_click=MesaDePartesState.go(back_to), type="button"),
+        primary_button(next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1"),
         gap="0.75rem",
         width="100%",
         margin_top="0.5rem",
@@ -101,7 +97,7 @@ def _procedure_card(p: rx.Var) -> rx.Component:
             gap="0.35rem",
             align="start",
         ),
-        on_click=S.choose(p["code"]),
+        on_click=MesaDePartesState.choose(p["code"]),
         type="button",
         data_code=p["code"],
         style={
@@ -127,9 +123,9 @@ def _step_procedure() -> rx.Component:
             margin_bottom="1rem",
         ),
         error_text(_err("general"), field_id="general"),
-        rx.cond(S.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
-        rx.flex(rx.foreach(S.procedures, _procedure_card), direction="column", gap="0.75rem"),
-        on_mount=S.ensure_loaded,
+        rx.cond(MesaDePartesState.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
+        rx.flex(rx.foreach(MesaDePartesState.procedures, _procedure_card), direction="column", gap="0.75rem"),
+        on_mount=MesaDePartesState.ensure_loaded,
     )
 
 
@@ -140,8 +136,8 @@ def _kind_option(value: str, label: str) -> rx.Component:
             type="radio",
             name="kind",
             value=value,
-            default_checked=S.kind == value,
-            on_change=lambda _v: S.set_value("kind", value),
+            default_checked=MesaDePartesState.kind == value,
+            on_change=lambda _v: MesaDePartesState.set_value("kind", value),
             style={"width": "20px", "height": "20px", "accent_color": BRAND},
         ),
         rx.text(label, size="3"),
@@ -164,7 +160,7 @@ def _step_filer() -> rx.Component:
         rx.el.fieldset(
             rx.el.legend("¿Quién presenta el documento?", style={"font_weight": "600", "margin_bottom": "0.4rem"}),
             rx.grid(
-                *[_kind_option(v, l) for v, l in PARTY_KINDS.items()],
+                *[_kind_option(value, label) for value, label in PARTY_KINDS.items()],
                 columns=rx.breakpoints(initial="1", sm="2"),
                 gap="0.5rem",
             ),
@@ -177,8 +173,8 @@ def _step_filer() -> rx.Component:
                 *[rx.el.option(label, value=code) for code, label in DOC_TYPES.items()],
                 id="doc_type",
                 name="doc_type",
-                value=S.doc_type,
-                on_change=lambda v: S.set_value("doc_type", v),
+                value=MesaDePartesState.doc_type,
+                on_change=lambda v: MesaDePartesState.set_value("doc_type", v),
                 style={
                     "width": "100%",
                     "min_height": "48px",
@@ -193,14 +189,14 @@ def _step_filer() -> rx.Component:
             error=_err("doc_type"),
             required=True,
         ),
-        _input(S.doc_number_label, "doc_number", input_mode="text", auto_complete="off"),
-        _input(S.name_label, "name", auto_complete="name"),
+        _input(MesaDePartesState.doc_number_label, "doc_number", input_mode="text", auto_complete="off"),
+        _input(MesaDePartesState.name_label, "name", auto_complete="name"),
         _input(
-            rx.cond(S.desk_mode, "Correo electrónico (opcional)", "Correo electrónico"),
+            rx.cond(MesaDePartesState.desk_mode, "Correo electrónico (opcional)", "Correo electrónico"),
             "email",
             input_type="email",
             auto_complete="email",
-            required=~S.desk_mode,
+            required=~MesaDePartesState.desk_mode,
             help_text="Le enviaremos el cargo y las notificaciones a este correo.",
         ),
         _input(
@@ -225,7 +221,7 @@ def _proc_field(f: rx.Var) -> rx.Component:
             default_value=f["value"],
             size="3",
             width="100%",
-            on_blur=lambda v: S.set_proc_field(f["name"], v),
+            on_blur=lambda v: MesaDePartesState.set_proc_field(f["name"], v),
             aria_describedby="campo-" + f["name"].to(str) + "-error",
         ),
         rx.cond(f["help"] != "", rx.text(f["help"], size="2", color=MUTED, margin_top="0.2rem")),
@@ -241,8 +237,15 @@ def _step_details() -> rx.Component:
     return rx.box(
         card(
             rx.text("Trámite", size="2", color=MUTED),
-            rx.text(S.proc_name, weight="bold"),
-            rx.text("Plazo: ", S.proc_deadline, " · Lo atiende: ", S.proc_unit, size="2", color=MUTED),
+            rx.text(MesaDePartesState.proc_name, weight="bold"),
+            rx.text(
+                "Plazo: ",
+                MesaDePartesState.proc_deadline,
+                " · Lo atiende: ",
+                MesaDePartesState.proc_unit,
+                size="2",
+                color=MUTED,
+            ),
             margin_bottom="1rem",
         ),
         labelled(
@@ -250,11 +253,11 @@ def _step_details() -> rx.Component:
             rx.text_area(
                 id="subject",
                 name="subject",
-                default_value=S.subject,
+                default_value=MesaDePartesState.subject,
                 rows="4",
                 size="3",
                 width="100%",
-                on_blur=lambda v: S.set_value("subject", v),
+                on_blur=lambda v: MesaDePartesState.set_value("subject", v),
                 aria_describedby="subject-error",
                 aria_invalid=rx.cond(_err("subject") != "", "true", "false"),
             ),
@@ -263,7 +266,7 @@ def _step_details() -> rx.Component:
             required=True,
             help_text="Escriba en pocas palabras lo que pide. Máximo 500 caracteres.",
         ),
-        rx.foreach(S.proc_fields, _proc_field),
+        rx.foreach(MesaDePartesState.proc_fields, _proc_field),
         _nav(1),
     )
 
@@ -283,7 +286,7 @@ def _file_card(a: rx.Var) -> rx.Component:
             rx.button(
                 rx.icon("trash-2", size=18, aria_hidden="true"),
                 "Quitar",
-                on_click=S.remove_attachment(a["id"]),
+                on_click=MesaDePartesState.remove_attachment(a["id"]),
                 variant="ghost",
                 color_scheme="gray",
                 size="3",
@@ -342,7 +345,7 @@ def _dropzone(
                         upload_id=upload_id + ("-escaneo" if scans else ""), on_upload_progress=progress_handler
                     )
                 ),
-                on_drop_rejected=S.upload_rejected,
+                on_drop_rejected=MesaDePartesState.upload_rejected,
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
@@ -369,7 +372,7 @@ def _step_files() -> rx.Component:
     return rx.box(
         rx.text(
             rx.cond(
-                S.desk_mode,
+                MesaDePartesState.desk_mode,
                 "Suba el documento escaneado: un PDF o las páginas como imágenes, todas a la vez. "
                 "Los anexos, uno por uno (máximo 5).",
                 "Adjunte su documento en formato PDF. Si tiene anexos, agréguelos uno por uno (máximo 5).",
@@ -378,58 +381,58 @@ def _step_files() -> rx.Component:
             margin_bottom="1rem",
         ),
         rx.heading("Documento principal *", as_="h2", size="4", margin_bottom="0.5rem"),
-        rx.foreach(S.main_file, _file_card),
+        rx.foreach(MesaDePartesState.main_file, _file_card),
         rx.cond(
-            S.main_file.length() == 0,
+            MesaDePartesState.main_file.length() == 0,
             rx.cond(
-                S.desk_mode,
+                MesaDePartesState.desk_mode,
                 _dropzone(
                     "principal",
                     "Documento principal",
-                    S.upload_main,
-                    S.main_upload_progress,
-                    MAX_MAIN,
-                    S.uploading_main,
-                    S.main_progress,
+                    MesaDePartesState.upload_main,
+                    MesaDePartesState.main_upload_progress,
+                    MAX_MAIN_BYTES,
+                    MesaDePartesState.uploading_main,
+                    MesaDePartesState.main_progress,
                     scans=True,
                 ),
                 _dropzone(
                     "principal",
                     "Documento principal",
-                    S.upload_main,
-                    S.main_upload_progress,
-                    MAX_MAIN,
-                    S.uploading_main,
-                    S.main_progress,
+                    MesaDePartesState.upload_main,
+                    MesaDePartesState.main_upload_progress,
+                    MAX_MAIN_BYTES,
+                    MesaDePartesState.uploading_main,
+                    MesaDePartesState.main_progress,
                 ),
             ),
         ),
         error_text(_err("principal"), field_id="principal"),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
-        rx.foreach(S.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
-        rx.foreach(S.annex_files, _file_card),
+        rx.foreach(MesaDePartesState.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
+        rx.foreach(MesaDePartesState.annex_files, _file_card),
         rx.cond(
-            S.can_add_annex,
+            MesaDePartesState.can_add_annex,
             rx.cond(
-                S.desk_mode,
+                MesaDePartesState.desk_mode,
                 _dropzone(
                     "anexo",
-                    S.next_annex_label,
-                    S.upload_annex,
-                    S.annex_upload_progress,
-                    MAX_ANNEX,
-                    S.uploading_annex,
-                    S.annex_progress,
+                    MesaDePartesState.next_annex_label,
+                    MesaDePartesState.upload_annex,
+                    MesaDePartesState.annex_upload_progress,
+                    MAX_ANNEX_BYTES,
+                    MesaDePartesState.uploading_annex,
+                    MesaDePartesState.annex_progress,
                     scans=True,
                 ),
                 _dropzone(
                     "anexo",
-                    S.next_annex_label,
-                    S.upload_annex,
-                    S.annex_upload_progress,
-                    MAX_ANNEX,
-                    S.uploading_annex,
-                    S.annex_progress,
+                    MesaDePartesState.next_annex_label,
+                    MesaDePartesState.upload_annex,
+                    MesaDePartesState.annex_upload_progress,
+                    MAX_ANNEX_BYTES,
+                    MesaDePartesState.uploading_annex,
+                    MesaDePartesState.annex_progress,
                 ),
             ),
         ),
@@ -442,7 +445,7 @@ def _step_files() -> rx.Component:
 def _edit_link(step: int) -> rx.Component:
     return rx.button(
         "Editar",
-        on_click=S.go(step),
+        on_click=MesaDePartesState.go(step),
         variant="ghost",
         size="2",
         type="button",
@@ -461,36 +464,42 @@ def _section(title: str, step: int, *rows) -> rx.Component:
 def _step_review() -> rx.Component:
     return rx.box(
         rx.text("Revise sus datos antes de enviar.", color=MUTED, margin_bottom="1rem"),
-        _section("Trámite", 0, info_row("Procedimiento", S.proc_name), info_row("Plazo", S.proc_deadline)),
+        _section(
+            "Trámite",
+            0,
+            info_row("Procedimiento", MesaDePartesState.proc_name),
+            info_row("Plazo", MesaDePartesState.proc_deadline),
+        ),
         _section(
             "Sus datos",
             1,
-            info_row("Presenta", S.kind_label),
-            info_row("Documento", S.filer_doc),
-            info_row("Nombre", S.name),
-            info_row("Correo", S.email),
-            info_row("Teléfono", S.phone),
-            rx.cond(S.address != "", info_row("Dirección", S.address)),
+            info_row("Presenta", MesaDePartesState.kind_label),
+            info_row("Documento", MesaDePartesState.filer_doc),
+            info_row("Nombre", MesaDePartesState.name),
+            info_row("Correo", MesaDePartesState.email),
+            info_row("Teléfono", MesaDePartesState.phone),
+            rx.cond(MesaDePartesState.address != "", info_row("Dirección", MesaDePartesState.address)),
         ),
         _section(
             "Su pedido",
             2,
-            info_row("Asunto", S.subject),
-            rx.foreach(S.proc_fields, lambda f: info_row(f["label"], f["value"])),
+            info_row("Asunto", MesaDePartesState.subject),
+            rx.foreach(MesaDePartesState.proc_fields, lambda f: info_row(f["label"], f["value"])),
         ),
         _section(
             "Archivos",
             3,
             rx.foreach(
-                S.attachments, lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág.")
+                MesaDePartesState.attachments,
+                lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág."),
             ),
         ),
         rx.box(
             rx.checkbox(
                 "Declaro que la información y los documentos que presento son verdaderos.",
                 id="declaracion",
-                default_checked=S.declaration,
-                on_change=S.set_declaration,
+                default_checked=MesaDePartesState.declaration,
+                on_change=MesaDePartesState.set_declaration,
                 size="3",
                 color_scheme="ruby",
             ),
@@ -499,12 +508,12 @@ def _step_review() -> rx.Component:
         error_text(_err("declaration"), field_id="declaration"),
         error_text(_err("general"), field_id="general"),
         rx.flex(
-            secondary_button("Atrás", on_click=S.go(3), type="button"),
+            secondary_button("Atrás", on_click=MesaDePartesState.go(3), type="button"),
             primary_button(
-                rx.cond(S.submitting, "Enviando…", "Enviar"),
-                on_click=S.submit,
+                rx.cond(MesaDePartesState.submitting, "Enviando…", "Enviar"),
+                on_click=MesaDePartesState.submit,
                 id="enviar",
-                disabled=S.submitting,
+                disabled=MesaDePartesState.submitting,
                 type="button",
                 flex="1",
             ),
@@ -514,145 +523,19 @@ def _step_review() -> rx.Component:
     )
 
 
-# ---------------------------------------------------------------- receipt
-def _receipt() -> rx.Component:
-    return rx.box(
-        rx.flex(
-            rx.icon("circle-check", size=36, color=OK, aria_hidden="true"),
-            rx.heading("Su documento fue recibido", as_="h2", size="6", color=OK),
-            gap="0.6rem",
-            align="center",
-            margin_bottom="0.75rem",
-            role="status",
-        ),
-        card(
-            rx.text("Número de expediente", size="2", color=MUTED),
-            rx.text(
-                S.r_number,
-                id="numero-expediente",
-                size=rx.breakpoints(initial="7", sm="8"),
-                weight="bold",
-                color=INK,
-                style={"letter_spacing": "0.02em", "overflow_wrap": "anywhere"},
-            ),
-            rx.box(
-                rx.text("Clave de acceso", size="2", color=MUTED, margin_top="0.75rem"),
-                rx.flex(
-                    rx.code(
-                        S.r_key,
-                        id="clave-acceso",
-                        size="6",
-                        variant="ghost",
-                        style={"color": INK, "font_weight": "700"},
-                    ),
-                    rx.button(
-                        rx.icon("copy", size=18, aria_hidden="true"),
-                        "Copiar clave",
-                        on_click=[rx.set_clipboard(S.r_key), rx.toast.success("Clave copiada")],
-                        variant="outline",
-                        size="3",
-                        type="button",
-                        style={"color": BRAND, "border_color": BRAND, "min_height": "44px"},
-                    ),
-                    gap="0.75rem",
-                    align="center",
-                    wrap="wrap",
-                ),
-                rx.callout(
-                    "Guarde su número y su clave: con ellos consulta su trámite. La clave no se volverá a mostrar.",
-                    icon="triangle-alert",
-                    color_scheme="amber",
-                    size="1",
-                    margin_top="0.5rem",
-                ),
-            ),
-            style={"margin_bottom": "0.75rem", "border": f"2px solid {OK}"},
-        ),
-        card(
-            rx.heading("Cargo de recepción", as_="h2", size="4", margin_bottom="0.25rem"),
-            info_row("Fecha y hora de recepción", S.r_received),
-            info_row("Fecha legal de presentación", S.r_filed),
-            rx.cond(S.r_filed_note != "", rx.text(S.r_filed_note, size="2", color=INK, padding_y="0.3rem")),
-            info_row("Lugar", S.r_place),
-            info_row("Trámite", S.r_procedure),
-            info_row("Unidad que lo atiende", S.r_unit),
-            info_row("Plazo de atención hasta", S.r_due),
-            info_row("Remitente", S.r_filer),
-            info_row("Folios", S.r_folios),
-            rx.heading("Archivos recibidos", as_="h3", size="3", margin_top="0.75rem"),
-            rx.foreach(
-                S.r_files,
-                lambda f: rx.box(
-                    rx.text(f["label"], ": ", f["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
-                    rx.text(f["pages"], " página(s) · ", f["size"], size="2", color=MUTED),
-                    rx.text(
-                        "SHA-256: ",
-                        rx.code(f["sha256"], size="1", variant="ghost", style={"color": INK}),
-                        size="1",
-                        style={"overflow_wrap": "anywhere", "word_break": "break-all"},
-                    ),
-                    padding_y="0.4rem",
-                    border_bottom="1px solid #eceff2",
-                ),
-            ),
-            style={"margin_bottom": "0.75rem"},
-        ),
-        rx.flex(
-            link_button(
-                rx.icon("download", size=18, aria_hidden="true"),
-                "Descargar cargo (PDF)",
-                href=S.r_download,
-                id="descargar-cargo",
-                download=True,
-            ),
-            link_button("Ver seguimiento", href="/seguimiento?numero=" + S.r_number, primary=False),
-            secondary_button(
-                rx.cond(S.desk_mode, "Registrar otro documento", "Presentar otro documento"),
-                on_click=S.restart,
-                width="100%",
-                type="button",
-            ),
-            direction="column",
-            gap="0.6rem",
-        ),
-    )
-
-
-def _wizard() -> rx.Component:
+# ---------------------------------------------------------------- the wizard
+def wizard() -> rx.Component:
+    """The five steps and the receipt; /registrar shows the same wizard at the desk."""
     return rx.match(
-        S.step,
+        MesaDePartesState.step,
         (0, rx.fragment(_stepper(), _step_procedure())),
         (1, rx.fragment(_stepper(), _step_filer())),
         (2, rx.fragment(_stepper(), _step_details())),
         (3, rx.fragment(_stepper(), _step_files())),
         (4, rx.fragment(_stepper(), _step_review())),
-        _receipt(),
+        receipt_screen(),
     )
 
 
 def mesa_de_partes() -> rx.Component:
-    return shell(_wizard(), title="Mesa de Partes Virtual")
-
-
-def registrar() -> rx.Component:
-    """/registrar — a clerk registers a filing that arrived on paper (channel "presencial")."""
-    from sgd_app.components.staff_page import staff_bar
-
-    return shell(
-        staff_bar(),
-        rx.cond(
-            S.desk_mode,
-            rx.box(
-                rx.callout(
-                    "Registro de un documento presentado en papel: suba el escaneo (PDF o imágenes). "
-                    "El cargo se imprime desde la pantalla final; el texto se reconoce después.",
-                    icon="info",
-                    color_scheme="gray",
-                    margin_bottom="1rem",
-                ),
-                _wizard(),
-            ),
-            card(rx.text(rx.cond(S.errors["general"] != "", S.errors["general"], "Cargando…"), id="sin-permiso")),
-        ),
-        title="Registrar documento (mesa de partes presencial)",
-    )
+    return shell(wizard(), title="Mesa de Partes Virtual")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app.components.ui import INK, MUTED, card, shell
-from sgd_app.domain import mirador as m
-from sgd_app.state.mirador import MiradorState as M
+from sgd_app.domain.mirador import BASELINE_KG, BASELINE_SOLES, SHEET_KG, SOLES_PER_KG, fmt_dec
+from sgd_app.state.mirador import MiradorState
 
 
 def _kpi(k: rx.Var) -> rx.Component:
@@ -22,14 +22,14 @@ def mirador() -> rx.Component:
             margin_bottom="1rem",
         ),
         rx.grid(
-            rx.foreach(M.kpis, _kpi),
+            rx.foreach(MiradorState.kpis, _kpi),
             columns=rx.breakpoints(initial="1", sm="2", md="3"),
             gap="0.75rem",
             id="indicadores",
         ),
         rx.box(
             rx.plotly(
-                data=M.by_month,
+                data=MiradorState.by_month,
                 config={"displayModeBar": False, "locale": "es", "responsive": True},
                 use_resize_handler=True,
                 style={"width": "100%"},
@@ -39,13 +39,13 @@ def mirador() -> rx.Component:
         ),
         rx.grid(
             rx.plotly(
-                data=M.by_procedure,
+                data=MiradorState.by_procedure,
                 config={"displayModeBar": False, "responsive": True},
                 use_resize_handler=True,
                 style={"width": "100%"},
             ),
             rx.plotly(
-                data=M.by_channel,
+                data=MiradorState.by_channel,
                 config={"displayModeBar": False, "responsive": True},
                 use_resize_handler=True,
                 style={"width": "100%"},
@@ -62,18 +62,25 @@ def mirador() -> rx.Component:
                     "Cada página presentada por la Mesa de Partes Virtual, y cada página de un documento "
                     "firmado digitalmente, es una hoja A4 que no se imprimió (una vez)."
                 ),
-                rx.el.li(f"Una hoja A4 de 80 g/m² pesa {m.fmt_dec(m.SHEET_KG * 1000)} g."),
+                rx.el.li(f"Una hoja A4 de 80 g/m² pesa {fmt_dec(SHEET_KG * 1000)} g."),
                 rx.el.li(
                     f"El kilo de papel se valora con la línea base de 2019 de la institución: "
-                    f"{m.fmt_dec(m.BASELINE_KG)} kg por S/ {m.fmt_dec(m.BASELINE_SOLES)} "
-                    f"(S/ {m.fmt_dec(m.SOLES_PER_KG)} por kg). No incluye tóner, archivo ni mensajería."
+                    f"{fmt_dec(BASELINE_KG)} kg por S/ {fmt_dec(BASELINE_SOLES)} "
+                    f"(S/ {fmt_dec(SOLES_PER_KG)} por kg). No incluye tóner, archivo ni mensajería."
                 ),
                 rx.el.li("Las visitas se cuentan por página y día, sin guardar datos de las personas."),
                 style={"padding_left": "1.25rem", "margin_top": "0.5rem"},
             ),
             style={"margin_top": "1rem"},
         ),
-        rx.text("Última actualización: ", M.updated, size="2", color=MUTED, margin_top="0.75rem", id="actualizado"),
+        rx.text(
+            "Última actualización: ",
+            MiradorState.updated,
+            size="2",
+            color=MUTED,
+            margin_top="0.75rem",
+            id="actualizado",
+        ),
         title="Mirador del trámite digital",
         wide=True,
     )

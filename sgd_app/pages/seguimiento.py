@@ -16,7 +16,7 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.state.tracking import TrackingState as T
+from sgd_app.state.seguimiento import SeguimientoState
 
 _INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.1rem"}
 
@@ -32,7 +32,7 @@ def _form() -> rx.Component:
             rx.input(
                 id="numero",
                 name="numero",
-                default_value=T.number,
+                default_value=SeguimientoState.number,
                 placeholder="EXP-2026-000123",
                 size="3",
                 auto_complete="off",
@@ -66,33 +66,34 @@ def _form() -> rx.Component:
             margin_bottom="1rem",
         ),
         rx.cond(
-            T.error != "", rx.text(T.error, id="seguimiento-error", color=ERROR, role="alert", margin_bottom="0.75rem")
+            SeguimientoState.error != "",
+            rx.text(SeguimientoState.error, id="seguimiento-error", color=ERROR, role="alert", margin_bottom="0.75rem"),
         ),
         primary_button(
-            rx.cond(T.searching, "Buscando…", "Consultar"),
+            rx.cond(SeguimientoState.searching, "Buscando…", "Consultar"),
             type="submit",
             width="100%",
-            disabled=T.searching,
+            disabled=SeguimientoState.searching,
             id="consultar",
         ),
-        on_submit=T.search,
+        on_submit=SeguimientoState.search,
         reset_on_submit=False,
     )
 
 
 def _observations() -> rx.Component:
     return rx.cond(
-        T.can_fix,
+        SeguimientoState.can_fix,
         card(
             rx.heading("Su expediente tiene observaciones", as_="h2", size="5", color=ERROR),
             rx.el.ol(
-                rx.foreach(T.t_observations, lambda o: rx.el.li(o, style={"margin_bottom": "0.3rem"})),
+                rx.foreach(SeguimientoState.t_observations, lambda o: rx.el.li(o, style={"margin_bottom": "0.3rem"})),
                 style={"padding_left": "1.25rem"},
                 id="lista-observaciones",
             ),
             rx.text(
                 "Subsane hasta el ",
-                rx.text.strong(T.t_obs_deadline),
+                rx.text.strong(SeguimientoState.t_obs_deadline),
                 ". Mientras tanto el plazo de atención está detenido; si no subsana a tiempo, el pedido se tiene "
                 "por no presentado (art. 136 de la Ley N° 27444).",
                 size="2",
@@ -104,8 +105,8 @@ def _observations() -> rx.Component:
             ),
             rx.text_area(
                 id="nota-subsanacion",
-                default_value=T.fix_note,
-                on_blur=T.set_fix_note,
+                default_value=SeguimientoState.fix_note,
+                on_blur=SeguimientoState.set_fix_note,
                 rows="3",
                 size="3",
                 width="100%",
@@ -133,24 +134,27 @@ def _observations() -> rx.Component:
                 style={"display": "block", "margin_top": "0.75rem"},
             ),
             rx.cond(
-                (T.fix_progress > 0) & (T.fix_progress < 100),
+                (SeguimientoState.fix_progress > 0) & (SeguimientoState.fix_progress < 100),
                 rx.progress(
-                    value=T.fix_progress,
+                    value=SeguimientoState.fix_progress,
                     max=100,
                     color_scheme="ruby",
                     aria_label="Avance de la carga",
                     margin_top="0.5rem",
                 ),
             ),
-            rx.cond(T.fix_error != "", rx.text(T.fix_error, color=ERROR, role="alert", id="error-subsanacion")),
+            rx.cond(
+                SeguimientoState.fix_error != "",
+                rx.text(SeguimientoState.fix_error, color=ERROR, role="alert", id="error-subsanacion"),
+            ),
             primary_button(
                 "Enviar subsanación",
                 type="button",
                 width="100%",
                 margin_top="0.75rem",
                 id="enviar-subsanacion",
-                on_click=T.submit_fix(
-                    rx.upload_files(upload_id="subsanacion", on_upload_progress=T.fix_upload_progress)
+                on_click=SeguimientoState.submit_fix(
+                    rx.upload_files(upload_id="subsanacion", on_upload_progress=SeguimientoState.fix_upload_progress)
                 ),
             ),
             style={"margin_bottom": "0.75rem", "border": f"2px solid {ERROR}"},
@@ -162,10 +166,10 @@ def _result() -> rx.Component:
     return rx.box(
         card(
             rx.text("Expediente", size="2", color=MUTED),
-            rx.text(T.t_number, size="7", weight="bold", id="resultado-numero"),
+            rx.text(SeguimientoState.t_number, size="7", weight="bold", id="resultado-numero"),
             rx.flex(
                 rx.text("Estado:", size="3"),
-                rx.badge(T.t_status_label, size="3", color_scheme="ruby", id="resultado-estado"),
+                rx.badge(SeguimientoState.t_status_label, size="3", color_scheme="ruby", id="resultado-estado"),
                 gap="0.5rem",
                 align="center",
             ),
@@ -173,12 +177,12 @@ def _result() -> rx.Component:
         ),
         _observations(),
         rx.cond(
-            T.t_answer_url != "",
+            SeguimientoState.t_answer_url != "",
             rx.box(
                 link_button(
                     rx.icon("download", size=18, aria_hidden="true"),
                     "Descargar la respuesta firmada",
-                    href=T.t_answer_url,
+                    href=SeguimientoState.t_answer_url,
                     download=True,
                     id="descargar-respuesta",
                 ),
@@ -186,21 +190,21 @@ def _result() -> rx.Component:
             ),
         ),
         card(
-            info_row("Trámite", T.t_procedure),
-            info_row("Asunto", T.t_subject),
-            info_row("Remitente", T.t_filer),
-            info_row("Recibido", T.t_received),
-            info_row("Fecha legal de presentación", T.t_filed),
-            info_row("Plazo de atención hasta", T.t_due),
-            info_row("Unidad a cargo", T.t_unit),
-            info_row("Folios", T.t_folios),
+            info_row("Trámite", SeguimientoState.t_procedure),
+            info_row("Asunto", SeguimientoState.t_subject),
+            info_row("Remitente", SeguimientoState.t_filer),
+            info_row("Recibido", SeguimientoState.t_received),
+            info_row("Fecha legal de presentación", SeguimientoState.t_filed),
+            info_row("Plazo de atención hasta", SeguimientoState.t_due),
+            info_row("Unidad a cargo", SeguimientoState.t_unit),
+            info_row("Folios", SeguimientoState.t_folios),
             style={"margin_bottom": "0.75rem"},
         ),
         card(
             rx.heading("Historial", as_="h2", size="4", margin_bottom="0.5rem"),
             rx.el.ol(
                 rx.foreach(
-                    T.t_timeline,
+                    SeguimientoState.t_timeline,
                     lambda t: rx.el.li(
                         rx.text(t["title"], weight="bold"),
                         rx.text(t["detail"], size="2", color=INK),
@@ -219,7 +223,7 @@ def _result() -> rx.Component:
         card(
             rx.heading("Documentos presentados", as_="h2", size="4", margin_bottom="0.5rem"),
             rx.foreach(
-                T.t_documents,
+                SeguimientoState.t_documents,
                 lambda d: rx.box(
                     rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
                     rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
@@ -233,10 +237,12 @@ def _result() -> rx.Component:
             link_button(
                 rx.icon("download", size=18, aria_hidden="true"),
                 "Descargar cargo (PDF)",
-                href=T.t_download,
+                href=SeguimientoState.t_download,
                 download=True,
             ),
-            secondary_button("Consultar otro expediente", on_click=T.new_search, width="100%", type="button"),
+            secondary_button(
+                "Consultar otro expediente", on_click=SeguimientoState.new_search, width="100%", type="button"
+            ),
             direction="column",
             gap="0.6rem",
         ),
@@ -244,4 +250,4 @@ def _result() -> rx.Component:
 
 
 def seguimiento() -> rx.Component:
-    return shell(rx.cond(T.found, _result(), _form()), title="Seguimiento de trámite")
+    return shell(rx.cond(SeguimientoState.found, _result(), _form()), title="Seguimiento de trámite")

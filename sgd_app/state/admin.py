@@ -13,10 +13,11 @@ from typing import Any
 import reflex as rx
 
 from sgd_app import db
-from sgd_app.domain import admin
-from sgd_app.domain.auth import ROLES, Principal
+from sgd_app.domain import admin, vocabulary
+from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import WEEKDAYS_ES, format_date_es
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, NotAuthenticated
+from sgd_app.domain.vocabulary import ROLE_LABELS
 from sgd_app.state.session import current_principal
 
 NBSP = "\u00a0"
@@ -186,7 +187,7 @@ class AdminState(rx.State):
                     "full_name": r.user.full_name,
                     "email": r.user.email,
                     "roles": "; ".join(
-                        f"{ROLES.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
+                        f"{ROLE_LABELS.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
                         for unit, role in r.memberships
                     )
                     or "Sin roles",
@@ -200,7 +201,7 @@ class AdminState(rx.State):
                     "id": str(p.id),
                     "code": p.code,
                     "name": p.name,
-                    "category": admin.CATEGORIES.get(p.category, p.category),
+                    "category": vocabulary.CATEGORY_LABELS.get(p.category, p.category),
                     "unit": unit.name if unit else "",
                     "deadline": f"{p.deadline_days} días hábiles",
                     "public": "Sí" if p.public else "No",
@@ -293,7 +294,7 @@ class AdminState(rx.State):
                 unit = admin.get_unit(s, unit_id)
             except DomainError as exc:
                 return _fail(exc.message)
-            below = admin._descendant_ids(s, unit.id) | {unit.id}
+            below = admin.descendant_ids(s, unit.id) | {unit.id}
             tree = admin.list_units_tree(s)
         self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
         self.f_parent = str(unit.parent_id or "")
@@ -475,7 +476,7 @@ class AdminState(rx.State):
                 "unit_id": str(u.id),
                 "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
                 "role": role,
-                "role_label": ROLES.get(role, role),
+                "role_label": ROLE_LABELS.get(role, role),
             }
             for u, role in rows
         ]
@@ -492,7 +493,7 @@ class AdminState(rx.State):
         form = _form(form)
         unit_id, role = _s(form.get("unit_id"), 20), _s(form.get("role"), 20)
         label = next((o["label"].strip() for o in self.unit_options if o["id"] == unit_id), "")
-        if not label or role not in ROLES:
+        if not label or role not in ROLE_LABELS:
             self.errors = {**_blank_errors(), "mem_memberships": "Elija una unidad activa y un rol."}
             return
         if any(r["unit_id"] == unit_id and r["role"] == role for r in self.m_rows):
@@ -501,7 +502,7 @@ class AdminState(rx.State):
         if len(self.m_rows) >= 30:
             return
         self.f_unit = unit_id
-        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role, "role_label": ROLES[role]}]
+        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role, "role_label": ROLE_LABELS[role]}]
         self.errors = _blank_errors()
 
     @rx.event

@@ -7,7 +7,7 @@ from datetime import date
 
 import reflex as rx
 
-from sgd_app.domain import reports, routing
+from sgd_app.domain import filters, routing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs
@@ -65,7 +65,7 @@ class BandejaState(rx.State):
     def _refresh(self, who: Principal) -> None:
         result = routing.inbox(who, tab=self.tab, filters=self._filters(), page=self.page, page_size=PAGE_SIZE)
         if not self.procedure_options:
-            self.procedure_options = [[str(pid), name] for pid, name in reports.procedures()]
+            self.procedure_options = [[str(pid), name] for pid, name in filters.procedures()]
         head_units = [(u.id, u.name) for u, r in who.memberships if r == "head"]
         self.head_units = [[str(uid), name] for uid, name in head_units]
         if head_units:
@@ -96,7 +96,7 @@ class BandejaState(rx.State):
                 "received": format_datetime_es(r.received_at),
                 "due": format_date_es(r.due_on) if r.due_on else "—",
                 "status": r.status_label,
-                "priority": routing.PRIORITIES.get(r.priority, r.priority),
+                "priority": vocabulary.PRIORITY_LABELS.get(r.priority, r.priority),
                 "urgent": "1" if r.priority != "normal" else "",
                 "channel": r.channel.capitalize(),
                 "unit": r.unit,

@@ -12,7 +12,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.domain import search
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
-from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.vocabulary import STATUS_LABELS
 from sgd_app.state.session import current_principal
 
 PAGE_SIZE = 20
@@ -32,7 +32,7 @@ class BuscarState(rx.State):
     elapsed: str = ""
     unit_options: list[list[str]] = []
     procedure_options: list[list[str]] = []
-    status_options: list[list[str]] = [[k, v] for k, v in STATUSES.items()]
+    status_options: list[list[str]] = [[k, v] for k, v in STATUS_LABELS.items()]
 
     async def _run(self):
         try:

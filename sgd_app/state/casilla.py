@@ -8,8 +8,7 @@ import time
 
 import reflex as rx
 
-from sgd_app import db
-from sgd_app.domain import auth, links, observations
+from sgd_app.domain import links, observations
 from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import DomainError
 from sgd_app.domain.identity import DOC_TYPES, normalize_document
@@ -18,7 +17,6 @@ SENT = (
     "Si el documento tiene una casilla o un trámite con correo registrado, enviamos un código a ese "
     "correo. Revise su bandeja de entrada (y la de correo no deseado)."
 )
-OPEN_MINUTES = 30
 
 
 class CasillaState(rx.State):
@@ -38,7 +36,7 @@ class CasillaState(rx.State):
         return bool(self.current)
 
     def _open_party(self) -> int | None:
-        if self._party_id and time.time() - self._opened_at < OPEN_MINUTES * 60:
+        if self._party_id and observations.casilla_still_open(self._opened_at, time.time()):
             return self._party_id
         self.opened, self.notices, self.current, self._party_id = False, [], {}, 0
         return None
@@ -53,18 +51,12 @@ class CasillaState(rx.State):
             self.error = str(exc)
             return
         ip = self.router.session.client_ip or "?"
-        with db.session() as s:
-            delay = auth.throttle_delay(s, f"casilla-ip:{ip}", free=5)
+        delay = observations.code_request_delay(client_ip=ip)
         if delay:
             await asyncio.sleep(delay)
-        doc_type, doc_number = self.doc_type, self.doc_number
-
-        def work():
-            with db.write_session() as s:
-                auth.throttle_fail(s, f"casilla-ip:{ip}")  # every request counts: codes cost e-mails
-                observations.request_code(s, doc_type=doc_type, doc_number=doc_number)
-
-        await asyncio.to_thread(work)
+        await asyncio.to_thread(
+            observations.send_code, doc_type=self.doc_type, doc_number=self.doc_number, client_ip=ip
+        )
         self.code_sent = True
         self.message = SENT
 
@@ -73,8 +65,7 @@ class CasillaState(rx.State):
         self.error = ""
         doc_type, doc_number, code = self.doc_type, self.doc_number, str(form.get("code", "")).strip()
         try:
-            with db.write_session() as s:
-                party_id = observations.open_casilla(s, doc_type=doc_type, doc_number=doc_number, code=code)
+            party_id = observations.open_casilla(doc_type=doc_type, doc_number=doc_number, code=code)
         except DomainError as exc:
             self.error = exc.message
             return
@@ -87,17 +78,16 @@ class CasillaState(rx.State):
         party = self._open_party()
         if party is None:
             return
-        with db.session() as s:
-            self.notices = [
-                {
-                    "id": str(n.id),
-                    "title": n.title,
-                    "kind": n.kind,
-                    "deposited": format_datetime_es(n.deposited_at),
-                    "read": format_datetime_es(n.read_at) if n.read_at else "",
-                }
-                for n in observations.notices_of(s, party)
-            ]
+        self.notices = [
+            {
+                "id": str(n.id),
+                "title": n.title,
+                "kind": n.kind,
+                "deposited": format_datetime_es(n.deposited_at),
+                "read": format_datetime_es(n.read_at) if n.read_at else "",
+            }
+            for n in observations.notices_of(party)
+        ]
 
     @rx.event
     def read(self, notice_id: str):
@@ -106,19 +96,18 @@ class CasillaState(rx.State):
             self.error = "Su casilla se cerró por seguridad. Vuelva a ingresar."
             return
         try:
-            with db.write_session() as s:
-                n = observations.read_notice(s, party_id=party, notice_id=int(notice_id))
-                self.current = {
-                    "id": str(n.id),
-                    "title": n.title,
-                    "body": n.body,
-                    "deposited": format_datetime_es(n.deposited_at),
-                    "read": format_datetime_es(n.read_at) if n.read_at else "",
-                    "download": links.notice_url(n.id) if n.document_id else "",
-                }
+            n = observations.read_notice(party_id=party, notice_id=int(notice_id))
         except DomainError as exc:
             self.error = exc.message
             return
+        self.current = {
+            "id": str(n.id),
+            "title": n.title,
+            "body": n.body,
+            "deposited": format_datetime_es(n.deposited_at),
+            "read": format_datetime_es(n.read_at) if n.read_at else "",
+            "download": links.notice_url(n.id) if n.document_id else "",
+        }
         self._refresh()
 
     @rx.event

@@ -9,14 +9,14 @@ import asyncio
 import reflex as rx
 
 from sgd_app import settings
-from sgd_app.domain import drafting, routing, signing
+from sgd_app.domain import drafting, routing, signing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.intake import CHANNELS
-from sgd_app.domain.receipt import format_size
-from sgd_app.domain.routing import casework
+from sgd_app.domain.intake import format_size
+from sgd_app.domain import casework
+from sgd_app.domain.vocabulary import CHANNEL_LABELS
 from sgd_app.state.session import principal_or_none, staff_event
 
 FORM_KEYS = (
@@ -141,8 +141,8 @@ class ExpedienteState(rx.State):
             "filer_contact": " · ".join(x for x in (v.filer.get("email", ""), v.filer.get("phone", "")) if x),
             "subject": c.subject,
             "status": c.status,
-            "status_label": routing.STATUSES.get(c.status, c.status),
-            "priority": routing.PRIORITIES.get(c.priority, c.priority),
+            "status_label": vocabulary.STATUS_LABELS.get(c.status, c.status),
+            "priority": vocabulary.PRIORITY_LABELS.get(c.priority, c.priority),
             "priority_code": c.priority,
             "received": format_datetime_es(c.received_at),
             "filed": format_date_es(c.filed_on, weekday=True),
@@ -153,7 +153,7 @@ class ExpedienteState(rx.State):
             "light_label": v.light_label,
             "unit": v.unit,
             "assigned": v.assigned_to,
-            "channel": CHANNELS.get(c.channel, c.channel),
+            "channel": CHANNEL_LABELS.get(c.channel, c.channel),
             "folios": str(c.folios),
             "awaiting": "1" if c.awaiting_receipt else "",
             "accumulated_into": v.accumulated_into,

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
+import asyncio
 
 import plotly.graph_objects as go
 import reflex as rx
 
-from sgd_app import db
 from sgd_app.domain import mirador
 from sgd_app.domain.calendar import format_datetime_es
-from sgd_app.domain.routing import today_lima
 
-_CACHE: dict[str, object] = {}
-_LOCK = threading.Lock()
-CACHE_SECONDS = 60  # figures are computed once a minute for all visitors, not per visitor
 BRAND = "#8a1538"
 GREY = "#7b8794"
-
-
-def cached_figures() -> mirador.Figures:
-    with _LOCK:
-        hit = _CACHE.get("f")
-        if hit is not None and time.time() - _CACHE["t"] < CACHE_SECONDS:  # type: ignore[operator]
-            return hit  # type: ignore[return-value]
-    with db.session() as s:
-        f = mirador.figures(s)
-    with _LOCK:
-        _CACHE["f"], _CACHE["t"] = f, time.time()
-    return f
 
 
 def _layout(title: str, height: int = 320) -> dict:
@@ -53,9 +35,7 @@ class MiradorState(rx.State):
 
     @rx.event
     async def load(self):
-        import asyncio
-
-        f = await asyncio.to_thread(cached_figures)  # aggregate queries off the event loop
+        f = await asyncio.to_thread(mirador.cached_figures)  # aggregate queries off the event loop
         self.kpis = [
             {"label": "Trámites recibidos", "value": mirador.fmt_int(f.total)},
             {"label": "Por la Mesa de Partes Virtual", "value": mirador.fmt_int(f.virtual)},
@@ -112,5 +92,4 @@ class VisitState(rx.State):
 
     @rx.event
     def count(self, path: str):
-        with db.write_session() as s:
-            mirador.count_visit(s, path, today_lima())
+        mirador.count_visit(path)

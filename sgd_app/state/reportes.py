@@ -10,14 +10,14 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.domain import exports, reports
+from sgd_app.domain import exports, filters, reports
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.intake import STATUSES
+from sgd_app.domain.vocabulary import STATUS_LABELS
 from sgd_app.state.session import principal_or_none, staff_event
 
 PREVIEW_ROWS = 50
-EMPTY = {k: "" for k in reports.FILTER_KEYS}
+EMPTY = {k: "" for k in filters.FILTER_KEYS}
 
 
 def _table(rows: list, total: int) -> list[list[str]]:
@@ -32,7 +32,7 @@ class ReportesState(rx.State):
     query_string: str = ""  # the applied filters, for the download links
     unit_options: list[list[str]] = []
     procedure_options: list[list[str]] = []
-    status_options: list[list[str]] = [[k, v] for k, v in STATUSES.items()]
+    status_options: list[list[str]] = [[k, v] for k, v in STATUS_LABELS.items()]
     kpis: list[list[str]] = []
     by_status: list[list[str]] = []
     by_unit: list[list[str]] = []
@@ -74,11 +74,11 @@ class ReportesState(rx.State):
             return f"Vista previa: los primeros {PREVIEW_ROWS} de {self.total_text} expedientes."
         return ""
 
-    def _refresh(self, who: Principal, f: reports.ReportFilters) -> None:
+    def _refresh(self, who: Principal, f: filters.ReportFilters) -> None:
         page = reports.report_page(who, f, preview=PREVIEW_ROWS)
         self.unit_options = [[str(uid), name] for uid, name in page.units]
         if not self.procedure_options:
-            self.procedure_options = [[str(pid), name] for pid, name in reports.procedures()]
+            self.procedure_options = [[str(pid), name] for pid, name in filters.procedures()]
         agg, rows, self.described = page.aggregates, page.preview, page.described
         total = agg["total"]
         self.total = total
@@ -98,17 +98,17 @@ class ReportesState(rx.State):
     @staff_event
     def load(self, who: Principal):
         try:
-            f = reports.parse_filters(self.filters)
+            f = filters.parse_filters(self.filters)
         except InvalidInput:
             self.filters = dict(EMPTY)
-            f = reports.ReportFilters()
+            f = filters.ReportFilters()
         self._refresh(who, f)
 
     @staff_event
     def apply_filters(self, who: Principal, form: dict):
-        self.filters = {k: str(form.get(k, "") or "")[:40] for k in reports.FILTER_KEYS}
+        self.filters = {k: str(form.get(k, "") or "")[:40] for k in filters.FILTER_KEYS}
         try:
-            f = reports.parse_filters(self.filters)
+            f = filters.parse_filters(self.filters)
         except InvalidInput as exc:
             self.error = exc.message
             return
@@ -125,7 +125,7 @@ class ReportesState(rx.State):
                 self.reset()
                 return rx.redirect(routes.LOGIN_EXPIRED)
             try:
-                f = reports.parse_filters(self.filters)
+                f = filters.parse_filters(self.filters)
             except InvalidInput as exc:
                 self.export_error = exc.message
                 return
@@ -152,4 +152,4 @@ class ReportesState(rx.State):
     def clear_filters(self, who: Principal):
         self.filters = dict(EMPTY)
         self.form_version += 1
-        self._refresh(who, reports.ReportFilters())
+        self._refresh(who, filters.ReportFilters())

@@ -21,7 +21,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from sgd_app import live
-from sgd_app.domain import access, dashboards, reports
+from sgd_app.domain import access, dashboards, filters, reports
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import utcnow
@@ -56,7 +56,7 @@ def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def build(units: set[int], filters: reports.ReportFilters) -> dict:
+def build(units: set[int], filters: filters.ReportFilters) -> dict:
     """The feed's values for one scope: the dashboard from the summaries, as figures and text."""
     data = dashboards.compute(units, filters, today=today_lima())
     k = data["kpis"]
@@ -166,12 +166,12 @@ def build(units: set[int], filters: reports.ReportFilters) -> dict:
     }
 
 
-def _params_of(units: set[int], f: reports.ReportFilters) -> dict:
+def _params_of(units: set[int], f: filters.ReportFilters) -> dict:
     return {"units": sorted(units), "filters": f.as_query()}
 
 
 def _build_from_params(params: dict) -> dict:
-    return build(set(params["units"]), reports.parse_filters(params["filters"]))
+    return build(set(params["units"]), filters.parse_filters(params["filters"]))
 
 
 class DashboardFeed(rx.SharedState):
@@ -212,13 +212,13 @@ class TableroState(rx.State):
             self.message = "El tablero de mando es para jefes de unidad y directivos."
             return None
         try:
-            f = reports.parse_filters({k: v for k, v in self.filters.items() if v})
+            f = filters.parse_filters({k: v for k, v in self.filters.items() if v})
         except InvalidInput as exc:
             self.message = exc.message
             return None
 
         units, unit_names, procs = await asyncio.to_thread(
-            lambda: (access.visible_unit_ids(who), reports.visible_units(who), reports.procedures())
+            lambda: (access.visible_unit_ids(who), filters.visible_units(who), filters.procedures())
         )
         self.unit_options = [[str(i), n] for i, n in unit_names]
         self.procedure_options = [[str(i), n] for i, n in procs]

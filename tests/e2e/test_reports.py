@@ -24,8 +24,9 @@ def _insert_cases(db_url: str) -> None:
     from sqlalchemy import insert, select
 
     from sgd_app import db
-    from sgd_app.domain.intake import access_key_hash, format_number
+    from sgd_app.domain.intake import access_key_hash
     from sgd_app.domain.models import CaseCounter, Expediente, Party, Procedure, Unit
+    from sgd_app.domain.vocabulary import format_number
 
     eng = db.make_engine(db_url)
     try:

@@ -15,8 +15,8 @@ from sgd_app.domain import auth, intake
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Expediente, Throttle
 from sgd_app.state.bandeja import BandejaState
-from sgd_app.state.intake import IntakeState
-from sgd_app.state.tracking import NOT_FOUND, TrackingState
+from sgd_app.state.mesa_de_partes import MesaDePartesState
+from sgd_app.state.seguimiento import NOT_FOUND, SeguimientoState
 from tests.conftest import make_pdf, run_async
 
 
@@ -103,13 +103,13 @@ def test_inbox_refuses_a_revoked_session(app_db):
 
 
 def test_intake_submit_called_directly_validates_everything_and_writes_nothing(app_db):
-    st = _state(IntakeState)
-    IntakeState.choose.fn(st, "CONST-AF")
+    st = _state(MesaDePartesState)
+    MesaDePartesState.choose.fn(st, "CONST-AF")
     # A hostile client skips the steps and submits with bad data and no files.
-    IntakeState.set_value.fn(st, "doc_number", "12")
-    IntakeState.set_value.fn(st, "email", "x")
-    IntakeState.set_declaration.fn(st, True)
-    _run(IntakeState.submit.fn(st))
+    MesaDePartesState.set_value.fn(st, "doc_number", "12")
+    MesaDePartesState.set_value.fn(st, "email", "x")
+    MesaDePartesState.set_declaration.fn(st, True)
+    _run(MesaDePartesState.submit.fn(st))
     assert st.r_number == ""
     assert st.errors["doc_number"] and st.errors["principal"]
     assert st.step == 1  # sent back to the first step with errors
@@ -118,23 +118,23 @@ def test_intake_submit_called_directly_validates_everything_and_writes_nothing(a
 
 
 def test_intake_handlers_only_set_whitelisted_fields(app_db):
-    st = _state(IntakeState)
-    IntakeState.set_value.fn(st, "r_number", "EXP-2026-000001")
-    IntakeState.set_value.fn(st, "_staged", "/etc/passwd")
-    IntakeState.set_value.fn(st, "step", "4")
+    st = _state(MesaDePartesState)
+    MesaDePartesState.set_value.fn(st, "r_number", "EXP-2026-000001")
+    MesaDePartesState.set_value.fn(st, "_staged", "/etc/passwd")
+    MesaDePartesState.set_value.fn(st, "step", "4")
     assert st.r_number == "" and st.step == 0
-    IntakeState.choose.fn(st, "NO-EXISTE")
+    MesaDePartesState.choose.fn(st, "NO-EXISTE")
     assert st.step == 0 and "Elija un trámite" in st.errors["general"]
     # Jumping forward with go() is refused; only going back is allowed.
-    IntakeState.go.fn(st, 4)
+    MesaDePartesState.go.fn(st, 4)
     assert st.step == 0
 
 
 def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
     secret = tmp_path / "secreto.pdf"
     secret.write_bytes(make_pdf(1, "No es del ciudadano"))
-    st = _state(IntakeState)
-    IntakeState.choose.fn(st, "CONST-AF")
+    st = _state(MesaDePartesState)
+    MesaDePartesState.choose.fn(st, "CONST-AF")
     # The attachment list is public and could be forged; staged paths are server-side only.
     st.attachments = [
         {
@@ -154,9 +154,9 @@ def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
         ("phone", "987654321"),
         ("subject", "Constancia por favor"),
     ):
-        IntakeState.set_value.fn(st, field, value)
-    IntakeState.set_declaration.fn(st, True)
-    _run(IntakeState.submit.fn(st))
+        MesaDePartesState.set_value.fn(st, field, value)
+    MesaDePartesState.set_declaration.fn(st, True)
+    _run(MesaDePartesState.submit.fn(st))
     assert st.r_number == ""
     assert "Vuelva a adjuntar" in st.errors["principal"]
 
@@ -164,11 +164,11 @@ def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
 def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
     result = _file_case()
     number, key = result.case.number, result.access_key
-    st = _state(TrackingState, ip="203.0.113.9")
+    st = _state(SeguimientoState, ip="203.0.113.9")
     for attempt in ("AAAA-BBBB-CCCC", "DDDD-EEEE-FFFF", "GGGG-HHHH-JJJJ"):
-        _run(TrackingState.search.fn(st, {"numero": number, "clave": attempt}))
+        _run(SeguimientoState.search.fn(st, {"numero": number, "clave": attempt}))
         assert st.error == NOT_FOUND and not st.found and st.t_subject == ""
-    _run(TrackingState.search.fn(st, {"numero": "EXP-2026-999999", "clave": key}))
+    _run(SeguimientoState.search.fn(st, {"numero": "EXP-2026-999999", "clave": key}))
     assert st.error == NOT_FOUND
     with db.session() as s:
         ip_row = s.get(Throttle, "track-ip:203.0.113.9")
@@ -176,7 +176,7 @@ def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
         assert auth.throttle_delay(s, "track-ip:203.0.113.9") == 2.0
         assert auth.throttle_delay(s, f"track-num:{number}") == 1.0  # 3 failures: slowing starts
     # The right pair still works (after the delay), from the same client.
-    _run(TrackingState.search.fn(st, {"numero": number, "clave": key}))
+    _run(SeguimientoState.search.fn(st, {"numero": number, "clave": key}))
     assert st.found and st.t_number == number and st.error == ""
     assert st.key == ""  # the key is not kept in the browser-visible state
 
@@ -185,7 +185,7 @@ def test_abandoned_staged_uploads_are_swept(app_db):
     import os
     import time
 
-    from sgd_app.state.intake import sweep_staging
+    from sgd_app.state.mesa_de_partes import sweep_staging
 
     staging = settings.staging_dir()
     staging.mkdir(parents=True, exist_ok=True)

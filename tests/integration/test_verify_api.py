@@ -33,7 +33,7 @@ def _sealed_receipt() -> tuple[str, str, bytes]:
             subject="Constancia de no afiliación",
             files=[intake.IncomingFile("solicitud.pdf", make_pdf(1), "principal")],
         ).case.number
-    sealed = signing.seal_and_file(number)
+    sealed = intake.seal_and_file(number)
     with db.session() as s:
         code = s.exec(select(Document.verify_code).where(Document.kind == "cargo", Document.signed == True)).one()  # noqa: E712
     return number, code, sealed

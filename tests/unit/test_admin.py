@@ -398,7 +398,7 @@ def test_close_sets_today_when_no_end_date_and_reopen_clears_it(seeded):
         seeded, admin.create_unit, actor=who, code="ODPUN", name="Oficina Desconcentrada Puno", kind="od", place="Puno"
     )
     closed = _do(seeded, admin.close_unit, actor=who, unit_id=od.id)
-    assert closed.valid_to == admin.today() and not closed.active
+    assert closed.valid_to == admin.today_lima() and not closed.active
     # Closed units stay in the tree (history), marked inactive; users cannot get new roles there.
     with db.session(seeded) as s:
         assert any(u.code == "ODPUN" and not u.active for u, _ in admin.list_units_tree(s))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import dashboards, intake, summaries
+from sgd_app.domain import dashboards, filters, intake, summaries
 from sgd_app.domain.models import Expediente, Procedure, Unit
 from tests.conftest import make_pdf, principal, unit_by_code
 
@@ -168,12 +168,12 @@ def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
         gerente = access.visible_unit_ids(s, principal(e, "gerente"))
         for units in (everyone, gerente, {rop}, {log, tes}, set()):
             for f in (
-                reports.ReportFilters(),
-                reports.ReportFilters(procedure_id=const),
-                reports.ReportFilters(category="jurisdiccional"),
-                reports.ReportFilters(unit_id=rop),
-                reports.ReportFilters(date_from=date(2026, 11, 11), date_to=date(2026, 11, 26)),
-                reports.ReportFilters(status="atendido"),
+                filters.ReportFilters(),
+                filters.ReportFilters(procedure_id=const),
+                filters.ReportFilters(category="jurisdiccional"),
+                filters.ReportFilters(unit_id=rop),
+                filters.ReportFilters(date_from=date(2026, 11, 11), date_to=date(2026, 11, 26)),
+                filters.ReportFilters(status="atendido"),
             ):
                 for today in (date(2026, 11, 27), date(2026, 12, 20)):
                     fast = dashboards.compute(s, units, f, today=today)
@@ -182,10 +182,10 @@ def test_summaries_follow_every_change_and_match_the_cases(seeded, store):
         for username in ("gerente", "jefe.rop", "jefe.logistica"):
             who = principal(e, username)
             for f in (
-                reports.ReportFilters(),
-                reports.ReportFilters(status="atendido"),
-                reports.ReportFilters(status="en_tramite", category="jurisdiccional"),
-                reports.ReportFilters(date_from=date(2026, 11, 3), date_to=date(2026, 12, 31)),
+                filters.ReportFilters(),
+                filters.ReportFilters(status="atendido"),
+                filters.ReportFilters(status="en_tramite", category="jurisdiccional"),
+                filters.ReportFilters(date_from=date(2026, 11, 3), date_to=date(2026, 12, 31)),
             ):
                 assert reports.aggregates(s, who, f) == reports.aggregates_naive(s, who, f), (username, f)
         d = dashboards.compute(s, everyone, today=date(2026, 12, 20))
@@ -202,7 +202,6 @@ def test_dashboard_queries_read_summaries_and_use_the_indexes(seeded, store, tmp
     from sqlalchemy import event
 
     from sgd_app import demo_data
-    from sgd_app.domain import reports
 
     e = seeded
     demo_data.generate(e, 3000, year=2026)
@@ -217,7 +216,7 @@ def test_dashboard_queries_read_summaries_and_use_the_indexes(seeded, store, tmp
         everyone = {u.id for u in s.exec(select(Unit)).all()}
         event.listen(e, "before_cursor_execute", grab)
         try:
-            dashboards.compute(s, everyone, reports.ReportFilters(category="administrativo"), today=date(2026, 11, 27))
+            dashboards.compute(s, everyone, filters.ReportFilters(category="administrativo"), today=date(2026, 11, 27))
         finally:
             event.remove(e, "before_cursor_execute", grab)
         plans = []

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import audit, intake
+from sgd_app.domain import audit, intake, vocabulary
 from sgd_app.domain.errors import InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.models import AuditEvent, CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit
 from tests.conftest import make_pdf
@@ -276,7 +276,7 @@ def test_tracking_needs_number_and_key_and_says_the_same_when_wrong(seeded, stor
     ],
 )
 def test_parse_number(text, expected):
-    assert intake.parse_number(text) == expected
+    assert vocabulary.parse_number(text) == expected
 
 
 def test_access_keys_are_random_readable_and_hashed():

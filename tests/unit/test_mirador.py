@@ -45,3 +45,16 @@ def test_figures_count_filings_pages_and_paper_saved(seeded, store):
     assert abs(f.soles_saved - 5 * 0.005 * 88360.50 / 20298.56) < 1e-9
     assert f.visits == 4
     assert mirador.fmt_int(10856) == "10\u202f856" and mirador.fmt_dec(1234.5) == "1\u202f234,50"
+
+
+def test_a_visit_is_counted_in_its_own_transaction_and_figures_are_cached(seeded, monkeypatch):
+    mirador.count_visit("seguimiento", engine=seeded)  # today in Lima, no session of the caller's
+    mirador.count_visit("no-es-publica", engine=seeded)
+    assert mirador.figures(engine=seeded).visits == 1
+    calls = []
+    monkeypatch.setattr(mirador, "_cache", {})
+    monkeypatch.setattr(mirador, "figures", lambda: calls.append(1) or mirador.Figures(total=len(calls)))
+    first = mirador.cached_figures()
+    assert mirador.cached_figures() is first and calls == [1]  # shared by every visitor for a minute
+    monkeypatch.setattr(mirador, "CACHE_SECONDS", 0)
+    assert mirador.cached_figures().total == 2

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sgd_app import db
 from sgd_app.domain import intake, observations, routing
 from sgd_app.domain.calendar import BusinessCalendar
-from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, TooManyAttempts
+from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from sgd_app.domain.models import AuditEvent, CasillaAccount, Expediente, Notice, Observation, OutboxMessage
 from tests.conftest import make_pdf, principal
 
@@ -193,3 +193,49 @@ def test_casilla_code_guessing_is_limited(filed):
             observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)
     with pytest.raises(TooManyAttempts), db.write_session(f["e"]) as s:
         observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)
+
+
+def test_code_requests_are_counted_per_address_and_slowed_down(filed):
+    f = filed
+    ip = "198.51.100.7"
+    assert observations.code_request_delay(client_ip=ip, engine=f["e"]) == 0
+    for _ in range(observations.CODE_REQUESTS_FREE):
+        observations.send_code(doc_type="DNI", doc_number="45678912", client_ip=ip, engine=f["e"])
+    assert observations.code_request_delay(client_ip=ip, engine=f["e"]) > 0
+    assert observations.code_request_delay(client_ip="198.51.100.8", engine=f["e"]) == 0
+    with db.session(f["e"]) as s:  # one code a minute at most, however many requests
+        assert len(s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "rosa@example.pe")).all()) == 1
+
+
+def test_an_opened_casilla_closes_after_thirty_minutes():
+    assert observations.casilla_still_open(1000.0, 1000.0 + 30 * 60 - 1)
+    assert not observations.casilla_still_open(1000.0, 1000.0 + 30 * 60)
+    assert not observations.casilla_still_open(0.0, 1.0)
+
+
+def test_a_fix_carries_at_most_five_files():
+    observations.check_fix_files(observations.MAX_ANNEXES)
+    with pytest.raises(InvalidInput, match="como máximo 5 archivos") as exc:
+        observations.check_fix_files(observations.MAX_ANNEXES + 1)
+    assert exc.value.field == "files"
+
+
+def test_the_filer_sees_the_observations_and_fixes_them_by_number(filed):
+    f = filed
+    _observe(f)
+    extras = observations.filer_extras(f["number"], engine=f["e"])
+    assert extras.observations == ["Falta la copia del DNI", "Precise la organización política"]
+    assert extras.can_fix and extras.deadline_on is not None and not extras.has_answer
+    observations.fix_by_number(
+        f["store"],
+        number=f["number"],
+        note="Adjunto la copia del DNI",
+        files=[intake.IncomingFile("dni.pdf", make_pdf(), "anexo")],
+        now=MON,
+        engine=f["e"],
+    )
+    after = observations.filer_extras(f["number"], engine=f["e"])
+    assert not after.can_fix and after.observations == []
+    assert _case(f["e"], f["number"]).status == "subsanado"
+    with pytest.raises(NotFound):
+        observations.fix_by_number(f["store"], number="EXP-2026-999999", note="Subsano", files=[], engine=f["e"])

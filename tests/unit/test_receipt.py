@@ -1,4 +1,4 @@
-"""Filing receipt PDF ("cargo de recepción", sgd_app/domain/receipt.py).
+"""Filing receipt PDF ("cargo de recepción", sgd_app/domain/intake/receipt.py).
 
 Text is read back from the content streams with pikepdf (the receipt uses the PDF core fonts
 with WinAnsi = cp1252 strings), so no poppler is needed; one extra check runs `pdftotext`
@@ -32,7 +32,7 @@ import qrcode.constants  # noqa: E402
 from fpdf.fonts import CORE_FONTS, CORE_FONTS_CHARWIDTHS  # noqa: E402
 from pikepdf import PdfImage  # noqa: E402
 
-from sgd_app.domain.receipt import (  # noqa: E402
+from sgd_app.domain.intake.receipt import (  # noqa: E402
     HOLIDAY_NOTE,
     LEGAL_NOTE,
     QR_CAPTION,
@@ -451,12 +451,13 @@ def test_output_is_deterministic():
 
 def test_module_does_not_import_reflex():
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import sgd_app.domain.receipt; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import sgd_app.domain.intake.receipt; "
         "assert 'reflex' not in sys.modules, 'reflex imported'"
     )
     subprocess.run([sys.executable, "-c", code, str(_ROOT)], check=True)
-    source = (_ROOT / "sgd_app/domain/receipt.py").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import|from)\s+reflex\b", source, re.M)
+    for name in ("receipt.py", "pdf_text.py"):
+        source = (_ROOT / "sgd_app/domain/intake" / name).read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+reflex\b", source, re.M)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import auth, intake, reports, routing, summaries
+from sgd_app.domain import auth, filters, intake, reports, routing, summaries
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Expediente, Unit
@@ -187,7 +187,7 @@ def test_scope_other_unit_admin_without_units_and_manager(world):
     assert _agg(world, "gerente")["total"] == 2
     assert _agg(world, "gerente", unit_id=rop_unit)["total"] == 0
     with db.session(world["e"]) as s:
-        assert [name for _, name in reports.visible_units(s, world["gerente"])] == [
+        assert [name for _, name in filters.visible_units(s, world["gerente"])] == [
             "Contabilidad",
             "Dirección General de Recursos y Servicios",
             "Logística",
@@ -219,7 +219,7 @@ def test_rows_streamed_in_batches_with_lima_times(world):
 
 
 def test_parse_filters_and_spanish_numbers():
-    f = reports.parse_filters(
+    f = filters.parse_filters(
         {
             "date_from": "2026-03-01",
             "date_to": "2026-03-31",
@@ -246,7 +246,7 @@ def test_parse_filters_and_spanish_numbers():
         ({"procedure_id": "-1"}, "procedure_id"),
     ]:
         with pytest.raises(InvalidInput) as exc:
-            reports.parse_filters(bad)
+            filters.parse_filters(bad)
         assert exc.value.field == field
     assert reports.format_int(1234) == "1 234" and reports.format_int(1234567) == "1 234 567"
     assert reports.format_pct(87.5) == "87,5 %" and reports.format_decimal(1234.25, 2) == "1 234,25"

@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from sqlmodel import select
 
 from sgd_app import db, schema
-from sgd_app.domain import intake, reports, routing, search
+from sgd_app.domain import filters, intake, routing, search
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, DocumentText, Expediente
 from sgd_app.domain.search import SearchFilters, limits
@@ -506,7 +506,7 @@ def test_search_and_its_choices_open_their_own_read_session(world):
     assert _numbers(search.search(rop, "nunez", engine=e)) == {world["a"]}
     units, procedures = search.filter_options(rop, engine=e)
     with db.session(e) as s:
-        assert (units, procedures) == (reports.visible_units(s, rop), reports.procedures(s))
+        assert (units, procedures) == (filters.visible_units(s, rop), filters.procedures(s))
     assert units and procedures
 
 

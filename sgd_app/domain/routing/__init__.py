@@ -12,7 +12,7 @@ from sgd_app.domain.access import (
     get_case,
     visible_unit_ids,
 )
-from sgd_app.domain.intake import MAX_ANNEX_BYTES, STATUSES
+from sgd_app.domain.documents import MAX_ANNEX_BYTES
 from sgd_app.domain.routing.actions import (
     accumulate,
     add_annex,
@@ -38,16 +38,8 @@ from sgd_app.domain.routing.inbox import (
     traffic_light,
     unit_inbox,
 )
-from sgd_app.domain.routing.rules import (
-    DEFAULT_STEP_DAYS,
-    PRIORITIES,
-    STALE,
-    _bump,
-    _ensure,
-    _load,
-    _record,
-    today_lima,
-)
+from sgd_app.domain.routing.rules import DEFAULT_STEP_DAYS, STALE, _bump, _ensure, _load, _record, today_lima
+from sgd_app.domain.vocabulary import PRIORITY_LABELS, STATUS_LABELS
 
 __all__ = [
     "ACTING_ROLES",
@@ -57,9 +49,9 @@ __all__ = [
     "MAX_ANNEX_BYTES",
     "NOT_FOUND",
     "OPEN",
-    "PRIORITIES",
+    "PRIORITY_LABELS",
     "STALE",
-    "STATUSES",
+    "STATUS_LABELS",
     "TABS",
     "CaseView",
     "InboxFilters",

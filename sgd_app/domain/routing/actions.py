@@ -18,21 +18,12 @@ from sgd_app.domain import digitize, summaries
 from sgd_app.domain.access import ACTING_ROLES, OPEN, can_view
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
-from sgd_app.domain.documents import FileStore, screen_pdf
+from sgd_app.domain.documents import MAX_ANNEX_BYTES, FileStore, safe_filename, screen_pdf
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs
-from sgd_app.domain.intake import MAX_ANNEX_BYTES, _safe_filename
 from sgd_app.domain.models import Document, Expediente, Membership, Movement, Note, Unit, User, utcnow
-from sgd_app.domain.routing.rules import (
-    DEFAULT_STEP_DAYS,
-    PRIORITIES,
-    _active_unit,
-    _bump,
-    _ensure,
-    _load,
-    _record,
-    today_lima,
-)
+from sgd_app.domain.routing.rules import DEFAULT_STEP_DAYS, _active_unit, _bump, _ensure, _load, _record, today_lima
 from sgd_app.domain.transaction import act
+from sgd_app.domain.vocabulary import PRIORITY_LABELS
 
 
 @act
@@ -118,7 +109,7 @@ def derive(
     instructions = " ".join((instructions or "").split())
     if len(instructions) > 2000:
         errors["instructions"] = "El proveído es demasiado largo (máximo 2000 caracteres)."
-    if priority is not None and priority not in PRIORITIES:
+    if priority is not None and priority not in PRIORITY_LABELS:
         errors["priority"] = "Elija una prioridad."
     if due_days is not None and not 1 <= int(due_days) <= 60:
         errors["due_days"] = "El plazo debe estar entre 1 y 60 días hábiles."
@@ -324,7 +315,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
 def set_priority(session: Session, *, who: Principal, number: str, version: int, priority: str) -> None:
     case = _load(session, who, number, version)
     on_behalf = _ensure(who, case, "prioridad")
-    if priority not in PRIORITIES:
+    if priority not in PRIORITY_LABELS:
         raise InvalidInput("priority", "Elija una prioridad.")
     if priority == case.priority:
         return
@@ -335,7 +326,7 @@ def set_priority(session: Session, *, who: Principal, number: str, version: int,
             from_unit_id=case.current_unit_id,
             actor_id=who.user.id,
             on_behalf_of_id=on_behalf,
-            instructions=f"{PRIORITIES[case.priority]} → {PRIORITIES[priority]}",
+            instructions=f"{PRIORITY_LABELS[case.priority]} → {PRIORITY_LABELS[priority]}",
             priority=priority,
             created_at=utcnow(),
         )
@@ -390,7 +381,7 @@ def add_annex(
             kind="anexo",
             role="anexo",
             label=(label or "Anexo")[:200],
-            filename=_safe_filename(filename),
+            filename=safe_filename(filename),
             sha256=sha,
             size=screened.size,
             pages=screened.pages,

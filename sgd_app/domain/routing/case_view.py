@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from sgd_app.domain.access import OPEN, allowed_actions, get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
-from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Document, Expediente, Movement, Note, Party, Procedure, Unit, User
 from sgd_app.domain.routing.inbox import traffic_light
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import STATUS_LABELS
 
 ACTION_LABELS = {
     "derivar": "Derivado",
@@ -98,7 +98,7 @@ def case_view(
     light, label = (
         traffic_light(cal, today, case.current_due_on)
         if case.status in OPEN
-        else ("gray", STATUSES.get(case.status, case.status))
+        else ("gray", STATUS_LABELS.get(case.status, case.status))
     )
     into = session.get(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
     return CaseView(

@@ -14,12 +14,12 @@ from sgd_app.domain.access import OPEN
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Expediente, Membership, Movement, Party, Procedure, Unit, User, utcnow
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import CLOSED_STATUSES, STATUS_LABELS
 
-FINISHED = ("atendido", "archivado", "acumulado", "no_presentado")
+FINISHED = CLOSED_STATUSES
 
 
 def traffic_light(cal: BusinessCalendar, today: date, due: date | None) -> tuple[str, str]:
@@ -224,7 +224,9 @@ def inbox(
         if status == "observado":
             light, label = "gray", "Observado: plazo detenido"
         else:
-            light, label = traffic_light(cal, today, due) if status in OPEN else ("gray", STATUSES.get(status, status))
+            light, label = (
+                traffic_light(cal, today, due) if status in OPEN else ("gray", STATUS_LABELS.get(status, status))
+            )
         rows.append(
             InboxRow(
                 number=number,
@@ -235,7 +237,7 @@ def inbox(
                 received_at=received,
                 due_on=due,
                 status=status,
-                status_label=STATUSES.get(status, status),
+                status_label=STATUS_LABELS.get(status, status),
                 priority=priority,
                 channel=channel,
                 unit=unit,

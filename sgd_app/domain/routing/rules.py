@@ -15,10 +15,9 @@ from sgd_app.domain.access import ACTING_ROLES, OPEN, acting_roles, allowed_acti
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput
-from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Expediente, Unit, utcnow
+from sgd_app.domain.vocabulary import STATUS_LABELS
 
-PRIORITIES = {"normal": "Normal", "urgente": "Urgente", "muy_urgente": "Muy urgente"}
 DEFAULT_STEP_DAYS = 3  # "mere processing" maximum when a derivation sets no deadline (TUO 27444)
 STALE = "Otro usuario acaba de modificar este expediente. Se actualizó la vista: revise y vuelva a intentarlo."
 
@@ -31,7 +30,7 @@ def _ensure(who: Principal, case: Expediente, action: str) -> int | None:
     """Refuse ``action`` unless allowed; returns the head's id when acting by delegation."""
     if case.status not in OPEN:
         raise Forbidden(
-            f"El expediente está {STATUSES.get(case.status, case.status).lower()}: ya no admite esta acción."
+            f"El expediente está {STATUS_LABELS.get(case.status, case.status).lower()}: ya no admite esta acción."
         )
     roles = acting_roles(who, case)
     if not roles:

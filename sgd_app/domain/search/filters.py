@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sgd_app.domain.intake import CHANNELS, STATUSES
+from sgd_app.domain.filters import FilterParser
 from sgd_app.domain.models import Expediente
-from sgd_app.domain.reports import FilterParser
-from sgd_app.domain.routing import PRIORITIES
+from sgd_app.domain.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
 FILTER_KEYS = ("unit_id", "procedure_id", "status", "date_from", "date_to", "channel", "priority")
 
@@ -42,11 +41,11 @@ def parse_filters(params: Mapping[str, Any]) -> SearchFilters:
     return SearchFilters(
         unit_id=p.ident("unit_id", "unidad"),
         procedure_id=p.ident("procedure_id", "trámite"),
-        status=p.choice("status", STATUSES, "El estado no es válido."),
+        status=p.choice("status", STATUS_LABELS, "El estado no es válido."),
         date_from=date_from,
         date_to=date_to,
-        channel=p.choice("channel", CHANNELS, "El canal no es válido."),
-        priority=p.choice("priority", PRIORITIES, "La prioridad no es válida."),
+        channel=p.choice("channel", CHANNEL_LABELS, "El canal no es válido."),
+        priority=p.choice("priority", PRIORITY_LABELS, "La prioridad no es válida."),
     )
 
 

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.intake import parse_number
 from sgd_app.domain.search import limits
+from sgd_app.domain.vocabulary import parse_number
 
 FIELD = "q"
 MSG_EMPTY = "Escriba qué buscar: palabras, un número de expediente o un DNI / RUC."

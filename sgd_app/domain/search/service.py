@@ -1,6 +1,6 @@
 """The search itself: the scope of ``who``, the exact-number and DNI / RUC jumps, then one engine.
 
-Scope: exactly the cases whose current unit is one of ``routing.visible_unit_ids(who)`` (the scope
+Scope: exactly the cases whose current unit is one of ``access.visible_unit_ids(who)`` (the scope
 of reports), for the hits *and* for the count; snippets are only computed for cases in scope. On
 PostgreSQL the test is a join with ``expediente``; on SQLite the case's unit is a token inside the
 index (see :mod:`.schema`); the page's hits are checked against ``expediente`` once more.
@@ -11,10 +11,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from sgd_app.domain import reports, routing, transaction
+from sgd_app.domain import access, filters, transaction
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.intake import STATUSES
 from sgd_app.domain.models import Expediente, Party, Procedure, Unit
 from sgd_app.domain.search import engine_pg, engine_sqlite, limits
 from sgd_app.domain.search.filters import Plan, SearchFilters, case_filter_clauses
@@ -22,6 +21,7 @@ from sgd_app.domain.search.limits import TooSlow
 from sgd_app.domain.search.query import FIELD, MSG_SLOW, ParsedQuery, parse_query
 from sgd_app.domain.search.results import SearchHit, SearchResult
 from sgd_app.domain.search.schema import SLOT_MASK, dialect
+from sgd_app.domain.vocabulary import STATUS_LABELS
 
 
 @transaction.query
@@ -37,7 +37,7 @@ def search(
     parsed = parse_query(query)
     page_size = min(max(1, int(page_size)), limits.MAX_PAGE_SIZE)
     page = min(max(0, int(page)), max(0, (limits.COUNT_CAP - 1) // page_size))
-    units = routing.visible_unit_ids(session, who)
+    units = access.visible_unit_ids(session, who)
     if filters.unit_id is not None:
         units = units & {filters.unit_id}
     empty = SearchResult(query=parsed.text, hits=(), total=0, page=page, page_size=page_size)
@@ -153,7 +153,7 @@ def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[
                 subject=r[2],
                 filer=r[3],
                 status=r[4],
-                status_label=STATUSES.get(r[4], r[4]),
+                status_label=STATUS_LABELS.get(r[4], r[4]),
                 unit=r[5],
                 procedure=r[6],
                 filed_on=r[7],
@@ -187,4 +187,4 @@ def _found_in(session: Session, best: dict[int, int]) -> dict[int, str]:
 @transaction.query
 def filter_options(session: Session, who: Principal) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(id, name) of the units ``who`` may filter by, and of the procedures: the page's choices."""
-    return reports.visible_units(session, who), reports.procedures(session)
+    return filters.visible_units(session, who), filters.procedures(session)

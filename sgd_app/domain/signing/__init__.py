@@ -27,7 +27,6 @@ from sgd_app.domain.signing.pades import (
     sign_pdf,
 )
 from sgd_app.domain.signing.pki import DevPKI
-from sgd_app.domain.signing.seal import render_receipt, seal_and_file
 from sgd_app.domain.signing.stamp import stamp_text
 from sgd_app.domain.signing.steps import (
     PendingSignature,
@@ -57,7 +56,7 @@ from sgd_app.domain.signing.terms import (
     R_REVINFO,
     R_REVOKED,
     R_UNTRUSTED,
-    ROLES,
+    SIGNATURE_ROLES,
     VALIDO,
 )
 from sgd_app.domain.signing.validation import (
@@ -82,7 +81,6 @@ __all__ = [
     "MAX_VERIFY_BYTES",
     "NO_VALIDO",
     "PERU_TZ",
-    "ROLES",
     "R_BAD_TIMESTAMP",
     "R_BROKEN",
     "R_EXPIRED",
@@ -93,6 +91,7 @@ __all__ = [
     "R_REVINFO",
     "R_REVOKED",
     "R_UNTRUSTED",
+    "SIGNATURE_ROLES",
     "VALIDO",
     "BatchResult",
     "CachedKeySigner",
@@ -120,8 +119,6 @@ __all__ = [
     "pending_for",
     "production",
     "reject",
-    "render_receipt",
-    "seal_and_file",
     "send_to_sign",
     "sign_batch",
     "sign_pdf",

@@ -51,7 +51,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 
 from sgd_app.domain.signing.keys import as_certs, as_crls
 from sgd_app.domain.signing.stamp import STYLES, auto_box, next_field_name, stamp_text
-from sgd_app.domain.signing.terms import LEVELS, PERU_TZ, R_EXPIRED, R_NOT_PDF, R_REVOKED, R_UNTRUSTED, ROLES
+from sgd_app.domain.signing.terms import LEVELS, PERU_TZ, R_EXPIRED, R_NOT_PDF, R_REVOKED, R_UNTRUSTED, SIGNATURE_ROLES
 
 __all__ = [
     "SigningRefused",
@@ -107,8 +107,8 @@ async def async_sign_pdf(
     """Sign ``data`` (a PDF) and return the signed bytes. See the module docstring."""
     if level not in LEVELS:
         raise ValueError(f"Nivel PAdES desconocido: {level!r} (use {', '.join(LEVELS)})")
-    if role not in ROLES:
-        raise ValueError(f"Rol de firma desconocido: {role!r} (use {', '.join(ROLES)})")
+    if role not in SIGNATURE_ROLES:
+        raise ValueError(f"Rol de firma desconocido: {role!r} (use {', '.join(SIGNATURE_ROLES)})")
     if level != "B-B" and timestamper is None:
         raise SigningRefused(f"El nivel {level} requiere una autoridad de sellado de tiempo")
     roots = as_certs(trust_roots)

@@ -26,7 +26,7 @@ from pyhanko.pdf_utils.writer import init_xobject_dictionary
 from pyhanko.sign import fields
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
-from sgd_app.domain.signing.terms import LEGAL_BASIS, PERU_TZ, ROLES
+from sgd_app.domain.signing.terms import LEGAL_BASIS, PERU_TZ, SIGNATURE_ROLES
 
 __all__ = ["STYLES", "auto_box", "next_field_name", "stamp_text"]
 
@@ -137,7 +137,7 @@ def _style(role: str) -> _StampStyle:
     )
 
 
-STYLES = {role: _style(role) for role in ROLES}
+STYLES = {role: _style(role) for role in SIGNATURE_ROLES}
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -26,7 +26,6 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotFound
-from sgd_app.domain.intake import insert_if_absent
 from sgd_app.domain.models import (
     DocCounter,
     Document,
@@ -41,6 +40,7 @@ from sgd_app.domain.models import (
     utcnow,
 )
 from sgd_app.domain.signing.pades import sign_pdf
+from sgd_app.domain.sql import insert_if_absent
 from sgd_app.domain.transaction import act, query
 
 ROLE_LABELS = {"visto_bueno": "Visto bueno", "firma": "Firma"}

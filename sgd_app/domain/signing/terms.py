@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
-ROLES = ("firma", "visto_bueno")
+SIGNATURE_ROLES = ("firma", "visto_bueno")
 LEGAL_BASIS = "Ley N° 27269"
 PERU_TZ = timezone(timedelta(hours=-5), "PET")  # Peru has no DST
 

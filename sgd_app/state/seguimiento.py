@@ -7,16 +7,17 @@ import time
 
 import reflex as rx
 
-from sgd_app import db, settings
-from sgd_app.domain import auth, intake, links
+from sgd_app import settings
+from sgd_app.domain import intake, links, observations
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
-from sgd_app.domain.errors import NotFound
-from sgd_app.domain.receipt import format_size
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import DomainError, NotFound
+from sgd_app.domain.intake import NOT_FOUND, IncomingFile, TrackingView, format_size
 
-NOT_FOUND = "No encontramos un expediente con ese número y clave. Revise ambos datos."
+__all__ = ["NOT_FOUND", "SeguimientoState"]
 
 
-class TrackingState(rx.State):
+class SeguimientoState(rx.State):
     number: str = ""
     key: str = ""
     error: str = ""
@@ -73,15 +74,12 @@ class TrackingState(rx.State):
         self.searching = True
         self.error = ""
         yield
-        ip = self.router.session.client_ip or "?"
-        canonical = intake.parse_number(self.number) or self.number.strip().upper()
-        keys = (f"track-ip:{ip}", f"track-num:{canonical}")
-        with db.session() as s:
-            delay = max(auth.throttle_delay(s, k) for k in keys)
+        keys = intake.throttle_keys(self.number, self.router.session.client_ip or "?")
+        delay = intake.lookup_delay(keys)
         if delay:
             await asyncio.sleep(delay)  # slows down guessing; other users are not affected
         try:
-            view = await asyncio.to_thread(_lookup, self.number, self.key, keys)
+            view = await asyncio.to_thread(intake.track, number=self.number, key=self.key, keys=keys)
         except NotFound:
             self._clear()
             self.error = NOT_FOUND
@@ -100,6 +98,13 @@ class TrackingState(rx.State):
         self.t_unit = view.unit
         self.t_folios = str(view.folios)
         self.t_download = links.download_url(view.number)
+        self._show_progress(view)
+        self._verified_number, self._verified_at = view.number, time.time()
+        self._load_extras(view.number)
+        self.key = ""
+        self.searching = False
+
+    def _show_progress(self, view: TrackingView) -> None:
         self.t_documents = [
             {
                 "label": d["label"],
@@ -114,25 +119,13 @@ class TrackingState(rx.State):
             {"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
             for t in reversed(view.timeline)
         ]
-        self._verified_number, self._verified_at = view.number, time.time()
-        self._load_extras(view.number)
-        self.key = ""
-        self.searching = False
 
     def _load_extras(self, number: str) -> None:
-        from sqlmodel import select
-
-        from sgd_app.domain import observations
-        from sgd_app.domain.models import Expediente
-
-        with db.session() as s:
-            case = s.exec(select(Expediente).where(Expediente.number == number)).one()
-            obs = observations.open_observation(s, case.id)
-            answer = observations.answer_document(s, case.id)
-        self.t_observations = list(obs.items) if obs else []
-        self.t_obs_deadline = format_date_es(obs.deadline_on, weekday=True) if obs else ""
-        self.can_fix = obs is not None and case.status == "observado"
-        self.t_answer_url = links.answer_url(number) if answer is not None else ""
+        extras = observations.filer_extras(number)
+        self.t_observations = extras.observations
+        self.t_obs_deadline = format_date_es(extras.deadline_on, weekday=True) if extras.deadline_on else ""
+        self.can_fix = extras.can_fix
+        self.t_answer_url = links.answer_url(number) if extras.has_answer else ""
 
     @rx.event
     def set_fix_note(self, value: str):
@@ -145,22 +138,23 @@ class TrackingState(rx.State):
     @rx.event
     async def submit_fix(self, files: list[rx.UploadFile]):
         """The filer fixes the observations from this page (number + key proven in this tab)."""
-        from sgd_app.domain.errors import DomainError
-        from sgd_app.domain.intake import MAX_ANNEX_BYTES, IncomingFile
-
-        if not self._verified_number or time.time() - self._verified_at > 1800:
+        if not self._verified_number or not intake.proof_valid(self._verified_at, time.time()):
             self.fix_error = "Por seguridad, vuelva a consultar su expediente con su número y clave."
             return
-        if len(files) > 5:
-            self.fix_error = "Puede adjuntar como máximo 5 archivos."
+        try:
+            observations.check_fix_files(len(files))
+        except DomainError as exc:
+            self.fix_error = exc.message
             return
         incoming = []
         for f in files:
-            data = await f.read(MAX_ANNEX_BYTES + 1)
-            incoming.append(IncomingFile(f.name or "subsanacion.pdf", data, "anexo", "Subsanación"))
+            data = await f.read(intake.MAX_ANNEX_BYTES + 1)
+            incoming.append(IncomingFile(f.name or "subsanacion.pdf", data, intake.ANNEX, "Subsanación"))
         number, note = self._verified_number, self.fix_note
         try:
-            await asyncio.to_thread(_fix, number, note, incoming)
+            await asyncio.to_thread(
+                observations.fix_by_number, FileStore(settings.files_dir()), number=number, note=note, files=incoming
+            )
         except DomainError as exc:
             self.fix_error = exc.message
             self.fix_progress = 0
@@ -168,23 +162,9 @@ class TrackingState(rx.State):
         self.fix_error = ""
         self.fix_note = ""
         self.fix_progress = 100
-        with db.session() as s:
-            view = intake.tracking_view(s, intake.find_case(s, number))
+        view = intake.case_tracking(number)
         self.t_status, self.t_status_label = view.status, view.status_label
-        self.t_timeline = [
-            {"at": format_datetime_es(t["at"]), "title": t["title"], "detail": t["detail"]}
-            for t in reversed(view.timeline)
-        ]
-        self.t_documents = [
-            {
-                "label": d["label"],
-                "filename": d["filename"],
-                "pages": str(d["pages"]),
-                "size": format_size(d["size"]),
-                "sha256": d["sha256"],
-            }
-            for d in view.documents
-        ]
+        self._show_progress(view)
         self._load_extras(number)
         yield rx.toast.success("Subsanación recibida: su expediente continúa su trámite.")
 
@@ -204,24 +184,3 @@ class TrackingState(rx.State):
         self.number = ""
         self.key = ""
         self.error = ""
-
-
-def _fix(number: str, note: str, files) -> None:
-    from sgd_app.domain import observations
-    from sgd_app.domain.documents import FileStore
-
-    with db.write_session() as s:
-        case = intake.find_case(s, number)
-        observations.fix(s, FileStore(settings.files_dir()), case=case, note=note, files=files)
-
-
-def _lookup(number: str, key: str, throttle_keys: tuple[str, ...]) -> intake.TrackingView:
-    with db.write_session() as s:
-        try:
-            case = intake.find_by_key(s, number, key)
-        except NotFound:
-            for k in throttle_keys:
-                auth.throttle_fail(s, k)
-            s.commit()
-            raise
-        return intake.tracking_view(s, case)

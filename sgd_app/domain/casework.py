@@ -2,8 +2,8 @@
 case, and everything the page shows (routing view, documents' text, internal documents, the open
 observation, the people the forms offer).
 
-Kept out of the package ``__init__`` because it spans routing, drafting and observations, which
-import routing themselves.
+A flow above routing, drafting and observations (each of which uses routing's rules), so that
+none of them needs the others.
 """
 
 from __future__ import annotations

@@ -1,20 +1,24 @@
-"""Mesa de Partes Virtual: the filing wizard. Thin: every rule is in domain/intake.py."""
+"""/mesa-de-partes and /registrar: the filing wizard, online and at the desk. Thin: every rule
+is in domain/intake/ (the screen calls ``intake.file_case_and_seal`` to send)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from pathlib import Path
 
 import reflex as rx
 
-from sgd_app import db, settings
-from sgd_app.domain import intake, links, signing
+from sgd_app import routes, settings
+from sgd_app.domain import intake, links
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
-from sgd_app.domain.documents import FileStore, screen_pdf
-from sgd_app.domain.errors import InvalidInput, InvalidInputs
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated
 from sgd_app.domain.identity import PARTY_KINDS, format_document
-from sgd_app.domain.receipt import format_size
+from sgd_app.domain.intake import ANNEX, PRINCIPAL, format_size
+from sgd_app.domain.vocabulary import Category
+from sgd_app.state.session import current_principal
 
 STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
 FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
@@ -26,7 +30,7 @@ def _blank_errors() -> dict[str, str]:
     return {k: "" for k in ERROR_KEYS}
 
 
-class IntakeState(rx.State):
+class MesaDePartesState(rx.State):
     step: int = 0
     procedures: list[dict[str, str]] = []
     proc_code: str = ""
@@ -92,11 +96,11 @@ class IntakeState(rx.State):
 
     @rx.var
     def can_add_annex(self) -> bool:
-        return len([a for a in self.attachments if a["role"] == "anexo"]) < intake.MAX_ANNEXES
+        return len([a for a in self.attachments if a["role"] == ANNEX]) < intake.MAX_ANNEXES
 
     @rx.var
     def next_annex_label(self) -> str:
-        n = len([a for a in self.attachments if a["role"] == "anexo"])
+        n = len([a for a in self.attachments if a["role"] == ANNEX])
         if n < len(self.proc_annexes):
             return f"Anexo requerido: {self.proc_annexes[n]}"
         return "Anexo (opcional)"
@@ -138,14 +142,11 @@ class IntakeState(rx.State):
 
     @rx.event
     def load_desk(self):
-        from sgd_app.domain.errors import NotAuthenticated
-        from sgd_app.state.session import current_principal
-
         try:
-            who = current_principal(self)
+            intake.desk_clerk_id(current_principal(self))
         except NotAuthenticated:
-            return rx.redirect("/ingresar?motivo=sesion")
-        if not who.has_role("clerk"):
+            return rx.redirect(routes.LOGIN_EXPIRED)
+        except Forbidden:
             self.desk_mode = False
             self.procedures = []
             self.errors = {
@@ -164,63 +165,46 @@ class IntakeState(rx.State):
             self._unstage(att_id)
         self.reset()
 
+    def _annex_count(self) -> int:
+        return len([a for a in self.attachments if a["role"] == ANNEX])
+
     def _load_procedures(self, *, public_only: bool) -> None:
-        from sqlmodel import select
-
-        from sgd_app.domain.models import Procedure
-
-        with db.session() as s:
-            procs = (
-                intake.public_procedures(s)
-                if public_only
-                else list(
-                    s.exec(
-                        select(Procedure)
-                        .where(Procedure.active == True)  # noqa: E712
-                        .order_by(Procedure.category, Procedure.name)
-                    ).all()
-                )
-            )
-            self.procedures = [
-                {
-                    "code": p.code,
-                    "name": p.name,
-                    "description": p.description,
-                    "category": p.category.capitalize(),
-                    "deadline": f"{p.deadline_days} días hábiles",
-                }
-                for p in procs
-            ]
+        self.procedures = [
+            {
+                "code": p.code,
+                "name": p.name,
+                "description": p.description,
+                "category": _category_label(p.category),
+                "deadline": f"{p.deadline_days} días hábiles",
+            }
+            for p in intake.offered_procedures(public_only=public_only)
+        ]
 
     @rx.event
     def choose(self, code: str):
-        with db.session() as s:
-            try:
-                proc = intake.get_procedure(s, code, public_only=not self.desk_mode)
-            except InvalidInput as exc:
-                self.errors = {**_blank_errors(), "general": exc.message}
-                return
-            from sgd_app.domain.models import Unit
-
-            unit = s.get(Unit, proc.unit_id)
-            if self.proc_code != proc.code:
-                old = {f["name"]: f["value"] for f in self.proc_fields}
-                self.proc_fields = [
-                    {
-                        "name": f["name"],
-                        "label": f["label"],
-                        "required": "1" if f.get("required") else "",
-                        "help": f.get("help", ""),
-                        "value": old.get(f["name"], ""),
-                        "error": "",
-                    }
-                    for f in (proc.fields or [])
-                ]
-            self.proc_code = proc.code
-            self.proc_name = proc.name
-            self.proc_unit = unit.name if unit else ""
-            self.proc_deadline = f"{proc.deadline_days} días hábiles"
-            self.proc_annexes = list(proc.required_annexes or [])
+        try:
+            offer = intake.procedure_offer(code, public_only=not self.desk_mode)
+        except InvalidInput as exc:
+            self.errors = {**_blank_errors(), "general": exc.message}
+            return
+        if self.proc_code != offer.code:
+            old = {f["name"]: f["value"] for f in self.proc_fields}
+            self.proc_fields = [
+                {
+                    "name": f["name"],
+                    "label": f["label"],
+                    "required": "1" if f.get("required") else "",
+                    "help": f.get("help", ""),
+                    "value": old.get(f["name"], ""),
+                    "error": "",
+                }
+                for f in offer.fields
+            ]
+        self.proc_code = offer.code
+        self.proc_name = offer.name
+        self.proc_unit = offer.unit_name
+        self.proc_deadline = f"{offer.deadline_days} días hábiles"
+        self.proc_annexes = offer.required_annexes
         self.errors = _blank_errors()
         self.step = 1
         return rx.call_script("window.scrollTo(0,0)")
@@ -288,25 +272,28 @@ class IntakeState(rx.State):
                 )
             return errors
         if step == 2:
-            with db.session() as s:
-                proc = intake.get_procedure(s, self.proc_code, public_only=not self.desk_mode)
-            _, _, errors = intake.validate_details(
-                proc, self.subject, {f["name"]: f["value"] for f in self.proc_fields}
+            return intake.check_details(
+                procedure_code=self.proc_code,
+                subject=self.subject,
+                fields=self._field_values(),
+                public_only=not self.desk_mode,
             )
-            return errors
         if step == 3:
-            with db.session() as s:
-                proc = intake.get_procedure(s, self.proc_code, public_only=not self.desk_mode)
-            fake = [intake.IncomingFile(a["filename"], b"", a["role"]) for a in self.attachments]
-            return intake.validate_file_counts(proc, fake)
+            return intake.check_file_roles(
+                procedure_code=self.proc_code,
+                roles=[a["role"] for a in self.attachments],
+                public_only=not self.desk_mode,
+            )
         return {}
+
+    def _field_values(self) -> dict[str, str]:
+        return {f["name"]: f["value"] for f in self.proc_fields}
 
     @rx.event
     def next(self):
         if self.uploading_main or self.uploading_annex:
-            self._show(
-                {"anexos" if self.uploading_annex else "principal": "Espere a que termine la carga del archivo."}
-            )
+            role = ANNEX if self.uploading_annex else PRINCIPAL
+            self._show({intake.upload_field(role): "Espere a que termine la carga del archivo."})
             return
         errors = self._step_errors(self.step)
         if errors:
@@ -337,68 +324,60 @@ class IntakeState(rx.State):
 
     @rx.event
     async def upload_main(self, files: list[rx.UploadFile]):
-        await self._receive(files, role="principal")
+        await self._receive(files, role=PRINCIPAL)
 
     @rx.event
     async def upload_annex(self, files: list[rx.UploadFile]):
-        await self._receive(files, role="anexo")
+        await self._receive(files, role=ANNEX)
 
     async def _receive(self, files: list[rx.UploadFile], *, role: str) -> None:
-        err_key = "principal" if role == "principal" else "anexos"
-        name = ""
+        err_key = intake.upload_field(role)
         try:
-            if not files or (len(files) != 1 and not self.desk_mode):
-                raise InvalidInput(err_key, "Suba un archivo a la vez.")
-            if role == "anexo" and not self.can_add_annex:
-                raise InvalidInput(err_key, f"Puede adjuntar como máximo {intake.MAX_ANNEXES} anexos.")
-            upload = files[0]
-            name = upload.name or "documento.pdf"
-            limit = intake.MAX_MAIN_BYTES if role == "principal" else intake.MAX_ANNEX_BYTES
-            data = await upload.read(limit + 1)
-            if self.desk_mode and (len(files) > 1 or not data.startswith(b"%PDF")):
-                # At the desk: scanned pages (JPG, PNG, TIFF) become one PDF; OCR comes later.
-                from sgd_app.domain import digitize
-                from sgd_app.domain.errors import NotAuthenticated
-                from sgd_app.state.session import current_principal
-
-                try:
+            intake.check_upload(
+                role=role, file_count=len(files or []), annexes_so_far=self._annex_count(), desk=self.desk_mode
+            )
+            limit = intake.upload_limit(role)
+            parts = [await files[0].read(limit + 1)]
+            if intake.needs_assembly(parts, desk=self.desk_mode) or len(files) > 1:
+                try:  # scans are assembled only for a clerk whose session still holds
                     current_principal(self)
                 except NotAuthenticated:
                     raise InvalidInput(err_key, "Su sesión terminó: vuelva a ingresar para registrar.") from None
-                images = [data] + [await f.read(limit + 1) for f in files[1:]]
-                data = await asyncio.to_thread(digitize.assemble_pdf, images, max_bytes=limit, field=err_key)
-                name = "escaneo.pdf" if len(files) > 1 else Path(name).stem + ".pdf"
-            screened = await asyncio.to_thread(screen_pdf, data, max_bytes=limit, field=err_key)
+                parts += [await f.read(limit + 1) for f in files[1:]]
+            upload = await asyncio.to_thread(
+                intake.prepare_upload, parts, filename=files[0].name or "", role=role, desk=self.desk_mode
+            )
             att_id = secrets.token_hex(8)
             staged = settings.staging_dir() / f"{att_id}.pdf"
-            await asyncio.to_thread(_write_staged, staged, data)
+            await asyncio.to_thread(_write_staged, staged, upload.data)
         except InvalidInput as exc:
             self.errors = {**self.errors, err_key: exc.message}
             return
         finally:
-            if role == "principal":
+            if role == PRINCIPAL:
                 self.main_progress = 100
             else:
                 self.annex_progress = 100
-        if role == "principal":
-            for old in [a for a in self.attachments if a["role"] == "principal"]:
+        if role == PRINCIPAL:
+            for old in [a for a in self.attachments if a["role"] == PRINCIPAL]:
                 self._unstage(old["id"])
-            self.attachments = [a for a in self.attachments if a["role"] != "principal"]
+            self.attachments = [a for a in self.attachments if a["role"] != PRINCIPAL]
             label = "Documento principal"
         else:
             n = len(self.annex_files)
             label = f"Anexo {n + 1}" + (f": {self.proc_annexes[n]}" if n < len(self.proc_annexes) else "")
         self._staged[att_id] = str(staged)
-        self.attachments = self.attachments + [
+        self.attachments = [
+            *self.attachments,
             {
                 "id": att_id,
                 "role": role,
                 "label": label,
-                "filename": intake._safe_filename(name),
-                "size": format_size(screened.size),
-                "pages": str(screened.pages),
-                "sha256": screened.sha256,
-            }
+                "filename": upload.filename,
+                "size": format_size(upload.screened.size),
+                "pages": str(upload.screened.pages),
+                "sha256": upload.screened.sha256,
+            },
         ]
         self.errors = {**self.errors, err_key: ""}
 
@@ -414,7 +393,7 @@ class IntakeState(rx.State):
         # Re-label annexes so that the required ones keep their names in order.
         n = 0
         for a in kept:
-            if a["role"] == "anexo":
+            if a["role"] == ANNEX:
                 a["label"] = f"Anexo {n + 1}" + (f": {self.proc_annexes[n]}" if n < len(self.proc_annexes) else "")
                 n += 1
         self.attachments = kept
@@ -440,41 +419,28 @@ class IntakeState(rx.State):
             return
         clerk_id = None
         if self.desk_mode:
-            from sgd_app.domain.errors import NotAuthenticated
-            from sgd_app.state.session import current_principal
-
             try:
-                who = current_principal(self)
+                clerk_id = intake.desk_clerk_id(current_principal(self))
             except NotAuthenticated:
-                yield rx.redirect("/ingresar?motivo=sesion")
+                yield rx.redirect(routes.LOGIN_EXPIRED)
                 return
-            if not who.has_role("clerk"):
-                self._show({"general": "Solo el personal de mesa de partes registra documentos en papel."})
+            except Forbidden as exc:
+                self._show({"general": exc.message})
                 return
-            clerk_id = who.user.id
         self.submitting = True
         yield
         try:
-            files = []
-            for a in self.attachments:
-                path = self._staged.get(a["id"])
-                if not path or not Path(path).exists():
-                    raise InvalidInputs(
-                        {
-                            "principal"
-                            if a["role"] == "principal"
-                            else "anexos": "Vuelva a adjuntar este archivo: la carga expiró."
-                        }
-                    )
-                files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
-            result = await asyncio.to_thread(
-                _file,
-                self.proc_code,
-                self._filer(),
-                self.subject,
-                {f["name"]: f["value"] for f in self.proc_fields},
-                files,
-                clerk_id,
+            filed = await asyncio.to_thread(
+                intake.file_case_and_seal,
+                FileStore(settings.files_dir()),
+                procedure_code=self.proc_code,
+                filer=self._filer(),
+                subject=self.subject,
+                fields=self._field_values(),
+                files=self._staged_files(),
+                clerk_id=clerk_id,
+                tracking_url=f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}",
+                virtual_place=settings.FILING_PLACE,
             )
         except InvalidInputs as exc:
             self.submitting = False
@@ -486,31 +452,20 @@ class IntakeState(rx.State):
             self.submitting = False
             self._show({exc.field: exc.message})
             return
-        case, key, docs, unit_name = result
         for att_id in list(self._staged):
             self._unstage(att_id)
-        try:  # the sealed receipt (PAdES B-T with the institution's seal); the filing stands without it
-            await asyncio.to_thread(signing.seal_and_file, case.number)
-        except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("No se pudo sellar el cargo de %s", case.number)
+        case = filed.case
         self.r_number = case.number
         self.r_received = format_datetime_es(case.received_at) + " (hora de Lima)"
         self.r_filed = format_date_es(case.filed_on, weekday=True)
-        self.r_filed_note = (
-            "Presentado en día inhábil: se considera presentado el siguiente día hábil (Ley N° 31465)."
-            if case.filed_on != case.received_at.astimezone(_lima()).date()
-            else ""
-        )
+        self.r_filed_note = filed.late_note
         self.r_due = format_date_es(case.due_on, weekday=True)
-        with db.session() as s:
-            self.r_place = intake.filing_place(s, case, virtual_place=settings.FILING_PLACE)
+        self.r_place = filed.place
         self.r_procedure = self.proc_name
-        self.r_unit = unit_name
+        self.r_unit = filed.unit_name
         self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
         self.r_folios = str(case.folios)
-        self.r_key = key
+        self.r_key = filed.access_key
         self.r_files = [
             {
                 "label": d.label,
@@ -519,7 +474,7 @@ class IntakeState(rx.State):
                 "size": format_size(d.size),
                 "sha256": d.sha256,
             }
-            for d in docs
+            for d in filed.documents
         ]
         self.r_download = links.download_url(case.number)
         self.attachments = []
@@ -527,25 +482,35 @@ class IntakeState(rx.State):
         self.step = 5
         yield rx.call_script("window.scrollTo(0,0)")
 
+    def _staged_files(self) -> list[intake.IncomingFile]:
+        """The staged uploads as the filing takes them; an expired staging is a field error."""
+        files = []
+        for a in self.attachments:
+            path = self._staged.get(a["id"])
+            if not path or not Path(path).exists():
+                field = intake.upload_field(a["role"])
+                raise InvalidInputs({field: "Vuelva a adjuntar este archivo: la carga expiró."})
+            files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
+        return files
+
     @rx.event
     def restart(self):
         desk = self.desk_mode
         for att_id in list(self._staged):
             self._unstage(att_id)
         self.reset()
-        return IntakeState.load_desk if desk else IntakeState.load
+        return MesaDePartesState.load_desk if desk else MesaDePartesState.load
 
 
-def _lima():
-    from sgd_app.domain.calendar import LIMA
-
-    return LIMA
+def _category_label(category: str) -> str:
+    try:
+        return Category(category).label
+    except ValueError:
+        return category.capitalize()
 
 
 def sweep_staging(max_age_hours: float = 24) -> int:
     """Delete staged uploads older than ``max_age_hours`` (wizards never sent)."""
-    import time
-
     cutoff = time.time() - max_age_hours * 3600
     removed = 0
     for path in settings.staging_dir().glob("*.pdf"):
@@ -561,31 +526,3 @@ def sweep_staging(max_age_hours: float = 24) -> int:
 def _write_staged(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-
-
-def _file(
-    code: str,
-    filer: intake.FilerInput,
-    subject: str,
-    fields: dict[str, str],
-    files: list[intake.IncomingFile],
-    clerk_id: int | None = None,
-):
-    from sgd_app.domain.models import Unit
-
-    store = FileStore(settings.files_dir())
-    with db.write_session() as s:
-        result = intake.file_case(
-            s,
-            store,
-            procedure_code=code,
-            filer=filer,
-            subject=subject,
-            fields=fields,
-            files=files,
-            channel="presencial" if clerk_id else "virtual",
-            registered_by_id=clerk_id,
-            tracking_url=f"{settings.PUBLIC_URL}/seguimiento",
-        )
-        unit = s.get(Unit, result.case.current_unit_id)
-        return result.case, result.access_key, result.documents, unit.name if unit else ""

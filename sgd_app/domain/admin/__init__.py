@@ -1,0 +1,73 @@
+"""Administration: units (as a tree), staff accounts and their roles, the procedure catalogue and
+the institution's non-working days. Plain Python: never imports reflex.
+
+Every act checks that the actor is an administrator, validates with Spanish messages per field,
+writes, and records an audit event. Called with a session it joins the caller's transaction;
+called without one it opens its own write transaction (``domain/transaction.py``).
+"""
+
+from __future__ import annotations
+
+from sgd_app.domain.admin.common import KINDS, ensure_admin
+from sgd_app.domain.admin.non_working_days import add_non_working_day, list_non_working_days, remove_non_working_day
+from sgd_app.domain.admin.procedures import (
+    create_procedure,
+    format_field_lines,
+    get_procedure,
+    list_procedures,
+    parse_annex_lines,
+    parse_field_lines,
+    update_procedure,
+)
+from sgd_app.domain.admin.units import (
+    close_unit,
+    create_unit,
+    descendant_ids,
+    get_unit,
+    list_units_tree,
+    open_cases_count,
+    reopen_unit,
+    update_unit,
+)
+from sgd_app.domain.admin.users import (
+    UserWithRoles,
+    create_user,
+    get_user,
+    list_users,
+    reset_password,
+    set_active,
+    set_memberships,
+)
+from sgd_app.domain.vocabulary import CATEGORY_LABELS, today_lima
+
+__all__ = [
+    "CATEGORY_LABELS",
+    "KINDS",
+    "UserWithRoles",
+    "add_non_working_day",
+    "close_unit",
+    "create_procedure",
+    "create_unit",
+    "create_user",
+    "descendant_ids",
+    "ensure_admin",
+    "format_field_lines",
+    "get_procedure",
+    "get_unit",
+    "get_user",
+    "list_non_working_days",
+    "list_procedures",
+    "list_units_tree",
+    "list_users",
+    "open_cases_count",
+    "parse_annex_lines",
+    "parse_field_lines",
+    "remove_non_working_day",
+    "reopen_unit",
+    "reset_password",
+    "set_active",
+    "set_memberships",
+    "today_lima",
+    "update_procedure",
+    "update_unit",
+]

@@ -1,0 +1,111 @@
+"""The named flow of the front desk: file the case, then seal its receipt.
+
+``file_case_and_seal`` is what the Mesa de Partes screen (online and at the desk) calls. Each
+step is a small function of its own: choosing the channel, the filing (one transaction that also
+queues the confirmation e-mail, the text extraction and the search index), the sealed receipt
+(PAdES with the institution's seal, filed into the case) and what the filer sees afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.documents import FileStore
+from sgd_app.domain.errors import Forbidden
+from sgd_app.domain.intake import sealing
+from sgd_app.domain.intake.filing import FilingResult, file_case
+from sgd_app.domain.intake.sealing import filing_place, late_filing_note
+from sgd_app.domain.intake.validation import FilerInput, IncomingFile
+from sgd_app.domain.models import Document, Expediente, Unit
+from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import Channel, Role
+
+log = logging.getLogger(__name__)
+DESK_ONLY = "Solo el personal de mesa de partes registra documentos en papel."
+
+
+@dataclass
+class FiledCase:
+    """What the filer sees once the filing is committed (the access key is shown only here)."""
+
+    case: Expediente
+    access_key: str
+    unit_name: str
+    place: str
+    late_note: str  # the Ley 31465 note, empty when filed on a business day
+    sealed: bool
+    documents: list[Document] = field(default_factory=list)
+
+
+def desk_clerk_id(who: Principal) -> int:
+    """The id of the clerk registering paper at the desk; refuses staff who are not clerks."""
+    if not who.has_role(Role.CLERK):
+        raise Forbidden(DESK_ONLY)
+    return who.user.id
+
+
+def channel_for(clerk_id: int | None) -> Channel:
+    """Paper registered by a clerk is "presencial"; everything else arrives online."""
+    return Channel.PRESENCIAL if clerk_id else Channel.VIRTUAL
+
+
+def seal_receipt(number: str) -> bool:
+    """Seal the receipt and file it in the case; the filing stands without it (logged)."""
+    try:
+        sealing.seal_and_file(number)
+    except Exception:
+        log.exception("No se pudo sellar el cargo de %s", number)
+        return False
+    return True
+
+
+@query
+def filed_case(session: Session, result: FilingResult, *, sealed: bool, virtual_place: str) -> FiledCase:
+    """The filer's view of a committed filing: unit, place of reception and the Ley 31465 note."""
+    unit = session.get(Unit, result.case.current_unit_id)
+    return FiledCase(
+        case=result.case,
+        access_key=result.access_key,
+        unit_name=unit.name if unit else "",
+        place=filing_place(session, result.case, virtual_place=virtual_place),
+        late_note=late_filing_note(result.case),
+        sealed=sealed,
+        documents=result.documents,
+    )
+
+
+def file_case_and_seal(
+    store: FileStore,
+    *,
+    procedure_code: str,
+    filer: FilerInput,
+    subject: str,
+    fields: dict[str, str],
+    files: Sequence[IncomingFile],
+    clerk_id: int | None = None,
+    tracking_url: str,
+    virtual_place: str,
+    engine: Engine | None = None,
+) -> FiledCase:
+    """File a case (its own transaction), seal its receipt, and return what the filer sees.
+    Raises InvalidInput(s) and writes nothing when the filing is wrong."""
+    result = file_case(
+        store,
+        procedure_code=procedure_code,
+        filer=filer,
+        subject=subject,
+        fields=fields,
+        files=files,
+        channel=channel_for(clerk_id),
+        registered_by_id=clerk_id,
+        tracking_url=tracking_url,
+        engine=engine,
+    )
+    sealed = seal_receipt(result.case.number)
+    return filed_case(result, sealed=sealed, virtual_place=virtual_place, engine=engine)
