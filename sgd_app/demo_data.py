@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from sgd_app.domain import summaries
+from sgd_app.domain import search, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar
 from sgd_app.domain.intake import access_key_hash
 from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, User
@@ -260,7 +260,5 @@ def generate(
             conn.execute(insert(CaseCounter).values(year=year, last=seq))
     summaries.rebuild(engine)
     if index:
-        from sgd_app.domain import search
-
         search.rebuild(engine)
     return seq

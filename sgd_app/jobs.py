@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sgd_app import db, settings
-from sgd_app.domain import notify
+from sgd_app.domain import notify, observations, routing
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -257,8 +257,6 @@ async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float 
 # ---------------------------------------------------------------- the application's jobs
 def expire_observations(engine: Engine, now: datetime) -> str:
     """Observations not fixed in time: the filing is "no presentado" (art. 136)."""
-    from sgd_app.domain import observations
-
     with db.write_session(engine) as s:
         done = observations.expire_overdue(s, casilla_url=f"{settings.PUBLIC_URL}/casilla", now=now)
     return ", ".join(done)
@@ -267,8 +265,6 @@ def expire_observations(engine: Engine, now: datetime) -> str:
 def staff_digest(engine: Engine, now: datetime) -> str:
     """Daily e-mail to each official with the cases of their units that expire within one
     business day (the in-app badge shows the same list)."""
-    from sgd_app.domain import notify, routing
-
     sent = 0
     with db.write_session(engine) as s:
         for user, rows in routing.expiring_soon_by_user(s, now=now):

@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from sgd_app import db
+
 log = logging.getLogger(__name__)
 CHANNEL = "sgd:tablero:cambios"
 FEEDS = "sgd:tablero:feeds"
@@ -113,6 +115,4 @@ def drop_feed(key: str) -> None:
 
 def install() -> None:
     """Call :func:`changed` after every commit of a session marked by the summaries."""
-    from sgd_app import db
-
     db.after_commit_hooks[:] = [h for h in db.after_commit_hooks if h is not changed] + [changed]

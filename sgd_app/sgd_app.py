@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app import live, routes
+from sgd_app import jobs, live, routes
 from sgd_app.api import BodyLimit, api
 from sgd_app.components.staff_page import PAGES, SITE
 from sgd_app.components.ui import connection_banner
@@ -92,8 +92,6 @@ app.register_lifespan_task(_sweep_staging)
 
 async def _jobs():
     """E-mail delivery, expiry of observations, the daily digest (restart-safe: see jobs.py)."""
-    from sgd_app import jobs
-
     await jobs.scheduler_loop()
 
 

@@ -17,10 +17,11 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from starlette.background import BackgroundTask
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, filters, reports
+from sgd_app.domain import auth, reports
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
 from sgd_app.domain.exports import XLSX_MIME, export_path, write_xlsx
+from sgd_app.domain.filters import ReportFilters, parse_filters
 from sgd_app.domain.routing import today_lima
 
 router = APIRouter()
@@ -32,7 +33,7 @@ def _today() -> str:
     return today_lima().isoformat()
 
 
-def _auth(request: Request) -> tuple[Principal, filters.ReportFilters] | JSONResponse:
+def _auth(request: Request) -> tuple[Principal, ReportFilters] | JSONResponse:
     token = request.cookies.get(settings.SESSION_COOKIE, "")
     try:
         with db.session() as s:
@@ -40,7 +41,7 @@ def _auth(request: Request) -> tuple[Principal, filters.ReportFilters] | JSONRes
     except NotAuthenticated:
         return JSONResponse({"detail": "Inicie sesión para descargar reportes."}, status_code=401, headers=_NO_STORE)
     try:
-        filters = filters.parse_filters(request.query_params)
+        filters = parse_filters(request.query_params)
     except InvalidInput as exc:
         return JSONResponse({"detail": exc.message, "campo": exc.field}, status_code=400, headers=_NO_STORE)
     return who, filters
@@ -51,7 +52,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- CSV (streamed)
-def csv_chunks(who: Principal, filters: filters.ReportFilters, *, batch: int = 2000) -> Iterator[bytes]:
+def csv_chunks(who: Principal, filters: ReportFilters, *, batch: int = 2000) -> Iterator[bytes]:
     """UTF-8 with BOM, ';' separated (Excel in Spanish opens it as is), ~``batch`` rows a chunk."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")

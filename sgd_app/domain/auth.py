@@ -13,8 +13,9 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from sgd_app.domain import audit
+from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
-from sgd_app.domain.models import Membership, StaffSession, Throttle, Unit, User, utcnow
+from sgd_app.domain.models import Delegation, Membership, StaffSession, Throttle, Unit, User, utcnow
 from sgd_app.domain.vocabulary import ROLE_LABELS
 
 MAX_FAILED_LOGINS = 5
@@ -209,9 +210,6 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touc
 
 def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int, int]:
     """Units where ``user_id`` acts for a head today (the head must still be head there)."""
-    from sgd_app.domain.calendar import LIMA
-    from sgd_app.domain.models import Delegation
-
     today = today or utcnow().astimezone(LIMA).date()
     rows = session.exec(
         select(Delegation.unit_id, Delegation.from_user_id)

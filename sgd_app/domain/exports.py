@@ -14,8 +14,9 @@ from openpyxl.styles import Font
 from sqlmodel import Session
 
 from sgd_app import settings
-from sgd_app.domain import filters, reports
+from sgd_app.domain import reports
 from sgd_app.domain.auth import Principal
+from sgd_app.domain.filters import ReportFilters
 from sgd_app.domain.transaction import query
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +27,7 @@ def write_xlsx(
     session: Session,
     path: str,
     who: Principal,
-    filters: filters.ReportFilters,
+    filters: ReportFilters,
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Write-only workbook (rows streamed to disk): "Expedientes" and "Resumen". ``progress`` is
@@ -116,7 +117,7 @@ def sweep_exports(max_age_s: int = 3600) -> None:
 
 
 def prepare_xlsx(
-    who: Principal, filters: filters.ReportFilters, token: str, progress: Callable[[int], None] | None = None
+    who: Principal, filters: ReportFilters, token: str, progress: Callable[[int], None] | None = None
 ) -> Path:
     """Write the workbook for ``who`` under ``token`` (old exports swept first); its path."""
     sweep_exports()

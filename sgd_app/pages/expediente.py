@@ -7,6 +7,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.components.staff_page import light_badge, staff_bar, staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, primary_button, secondary_button, shell
+from sgd_app.domain.drafting import DOC_TYPES
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.expediente import ExpedienteState
 
@@ -510,8 +511,6 @@ def _observation() -> rx.Component:
 
 
 def _internal_docs() -> rx.Component:
-    from sgd_app.domain.drafting import DOC_TYPES
-
     draft_form = _panel(
         _label("Tipo de documento", "campo-doc_type"),
         rx.el.select(

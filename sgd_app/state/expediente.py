@@ -9,13 +9,12 @@ import asyncio
 import reflex as rx
 
 from sgd_app import settings
-from sgd_app.domain import drafting, routing, signing, vocabulary
+from sgd_app.domain import casework, drafting, routing, signing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import format_size
-from sgd_app.domain import casework
 from sgd_app.domain.vocabulary import CHANNEL_LABELS
 from sgd_app.state.session import principal_or_none, staff_event
 

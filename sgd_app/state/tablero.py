@@ -24,6 +24,7 @@ from sgd_app import live
 from sgd_app.domain import access, dashboards, filters, reports
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
+from sgd_app.domain.filters import ReportFilters
 from sgd_app.domain.models import utcnow
 from sgd_app.domain.routing import today_lima
 from sgd_app.state.session import staff_event
@@ -56,7 +57,7 @@ def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def build(units: set[int], filters: filters.ReportFilters) -> dict:
+def build(units: set[int], filters: ReportFilters) -> dict:
     """The feed's values for one scope: the dashboard from the summaries, as figures and text."""
     data = dashboards.compute(units, filters, today=today_lima())
     k = data["kpis"]
@@ -166,7 +167,7 @@ def build(units: set[int], filters: filters.ReportFilters) -> dict:
     }
 
 
-def _params_of(units: set[int], f: filters.ReportFilters) -> dict:
+def _params_of(units: set[int], f: ReportFilters) -> dict:
     return {"units": sorted(units), "filters": f.as_query()}
 
 

@@ -20,7 +20,9 @@ def test_every_member_has_a_label_and_labels_keep_declaration_order():
     for vocab in (CaseStatus, Channel, Category, Priority, Role):
         assert list(vocab.labels()) == [m.value for m in vocab]
         assert all(vocab.labels().values())
-    assert set(vocabulary.CLOSED_STATUSES) == {"atendido", "archivado", "no_presentado"}
+    # an accumulated case goes on inside another one: it is closed too
+    assert set(vocabulary.CLOSED_STATUSES) == {"atendido", "archivado", "acumulado", "no_presentado"}
+    assert set(vocabulary.OPEN_STATUSES) < set(vocabulary.ACTIVE_STATUSES)
 
 
 def test_today_lima_is_the_date_in_lima(monkeypatch):
