@@ -16,7 +16,7 @@ from sgd_app import db
 from sgd_app.domain import dashboards, filters
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.models import Unit
-from sgd_app.domain.routing import today_lima
+from sgd_app.domain.vocabulary import today_lima
 
 N_CASES = int(os.environ.get("BENCH_DASHBOARD_CASES", "1000000"))
 RUNS = 30
@@ -30,7 +30,7 @@ def main(data_dir: str | None = None):
             cal = load_calendar(s)
             everyone = {u for u in s.exec(select(Unit.id)).all()}
             samples = []
-            for i in range(RUNS):
+            for _i in range(RUNS):
                 t = time.perf_counter()
                 fast = dashboards.compute(s, everyone, filters.ReportFilters(), today=today, calendar=cal)
                 samples.append(time.perf_counter() - t)
@@ -40,7 +40,7 @@ def main(data_dir: str | None = None):
             assert fast == naive, "the summaries disagree with the cases"
             unit = sorted(everyone)[len(everyone) // 2]
             scoped = []
-            for i in range(RUNS):
+            for _i in range(RUNS):
                 t = time.perf_counter()
                 dashboards.compute(s, {unit}, filters.ReportFilters(), today=today, calendar=cal)
                 scoped.append(time.perf_counter() - t)

@@ -81,9 +81,8 @@ def run_sealed(tmp: Path, pdf: bytes, n: int = 200) -> dict[str, float]:
     import pikepdf
 
     from sgd_app.domain.calendar import load_calendar
-    from sgd_app.domain.intake.receipt import render_receipt_pdf
-    from sgd_app.domain.pki import DevPKI
-    from sgd_app.domain.signing import sign_pdf
+    from sgd_app.domain.intake import render_receipt_pdf
+    from sgd_app.domain.signing import DevPKI, sign_pdf
 
     eng = db.make_engine(f"sqlite:///{tmp / 'sealed.db'}")
     schema.create_all(eng)

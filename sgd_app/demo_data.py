@@ -159,7 +159,7 @@ def generate(
                 ).all()
             )
             moves, docs = [], []
-            for c, (unit, holder, received, moved, status) in zip(cases, picks):
+            for c, (unit, holder, received, moved, status) in zip(cases, picks, strict=False):
                 cid = ids[c["number"]]
                 docs.append(
                     dict(

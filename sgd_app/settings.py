@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -85,9 +86,7 @@ def secret_key() -> bytes:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(secrets.token_hex(32))
         os.chmod(tmp, 0o600)
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp, path)  # atomic: the first writer wins
-        except FileExistsError:
-            pass
         tmp.unlink(missing_ok=True)
     return bytes.fromhex(path.read_text().strip())

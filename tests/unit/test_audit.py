@@ -6,6 +6,7 @@ Runs on SQLite, and on PostgreSQL too when SGD_TEST_DATABASE_URL is set (``engin
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
@@ -162,7 +163,7 @@ def test_recorded_events_verify(engine):
     events = all_events(engine)
     assert [e.seq for e in events] == list(range(1, 8))
     assert events[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert (head.seq, head.hash) == (7, events[-1].hash)
     assert events[2].object_id == "102"  # ints are stored as text
     assert events[2].data == '{"i":3,"nota":"señor Núñez"}'
@@ -219,7 +220,7 @@ def test_one_byte_change_in_stored_data_is_found(engine):
         original = conn.execute(text("SELECT data FROM auditevent WHERE seq = 3")).scalar_one()
         assert original == '{"i":3,"nota":"señor Núñez"}'
         tampered = original.replace('"i":3', '"i":4')
-        assert len(tampered) == len(original) and sum(a != b for a, b in zip(original, tampered)) == 1
+        assert len(tampered) == len(original) and sum(a != b for a, b in zip(original, tampered, strict=False)) == 1
         conn.execute(text("UPDATE auditevent SET data = :d WHERE seq = 3"), {"d": tampered})
     with db.session(engine) as s:
         report = verify(s)

@@ -6,10 +6,9 @@ import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import access, intake, routing
+from sgd_app.domain import access, casework, intake, routing
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sgd_app.domain.models import Document, Expediente, InternalDocument, Notice
-from sgd_app.domain import casework
 from tests.conftest import make_pdf, principal, unit_by_code
 
 

@@ -264,7 +264,7 @@ def test_every_file_with_pages_size_and_full_sha256():
 
 
 def test_six_files_all_listed_with_page_breaks_allowed():
-    files = (MAIN, POWER) + tuple(_file(i) for i in range(2, 6))
+    files = (MAIN, POWER, *tuple(_file(i) for i in range(2, 6)))
     data = render_receipt_pdf(make_data(files=files, subject="Asunto extenso. " * 40))
     pdf = open_pdf(data)
     text = pdf_text(data)

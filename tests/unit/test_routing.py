@@ -189,7 +189,7 @@ def test_return_archive_attend_accumulate_by_role_and_status(world):
         _act(e, routing.receive, rop, num)
         _act(e, routing.derive, rop, num, to_unit_id=_unit(e, "LOG").id)
         _act(e, routing.receive, log, num)
-    with pytest.raises(InvalidInput, match="misma unidad|no encontramos|No encontramos"):
+    with pytest.raises(InvalidInput, match=r"misma unidad|no encontramos|No encontramos"):
         _act(e, routing.accumulate, jefe, other, into_number=n)  # n is closed
     _act(e, routing.accumulate, jefe, other, into_number=third)
     acc = _case(e, other)

@@ -394,7 +394,7 @@ def test_untrusted_signer_is_reported(pki, pdf_bytes):
     assert "no proviene de una entidad de confianza" in report.reason
     # the same file is VÁLIDO for a verifier that trusts that CA ("configured roots")
     ok = signing.validate_pdf(
-        signed, trust_roots=pki.trust_roots() + [translate_pyca_cryptography_cert_to_asn1(ca)], crls=pki.crls()
+        signed, trust_roots=[*pki.trust_roots(), translate_pyca_cryptography_cert_to_asn1(ca)], crls=pki.crls()
     )
     assert ok.verdict == VALIDO
     # and our own signatures are untrusted for a verifier without the dev root
@@ -407,7 +407,7 @@ def test_expired_certificate(pki, pdf_bytes):
     expired = make_leaf_signer(
         ca, ca_key, "Firmante Vencido", not_before=now - timedelta(days=20), not_after=now - timedelta(days=1)
     )
-    roots = pki.trust_roots() + [translate_pyca_cryptography_cert_to_asn1(ca)]
+    roots = [*pki.trust_roots(), translate_pyca_cryptography_cert_to_asn1(ca)]
     with_ts = signing.validate_pdf(sign(pki, pdf_bytes, signer=expired), trust_roots=roots, crls=pki.crls())
     assert with_ts.verdict == NO_VALIDO  # the timestamp proves it was signed after expiry
     assert with_ts.reason == signing.R_EXPIRED
