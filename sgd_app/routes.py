@@ -22,6 +22,10 @@ REPORTES = "/reportes"
 LOGIN_EXPIRED = f"{INGRESAR}?motivo=sesion"
 
 
+# The case page's path before its number (links built in the browser: PREFIX + number).
+EXPEDIENTE_PREFIX = "/expedientes/"
+
+
 def expediente(number: str) -> str:
     """The page of one case."""
-    return f"/expedientes/{number}"
+    return f"{EXPEDIENTE_PREFIX}{number}"

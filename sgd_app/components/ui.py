@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_components_core.core.banner import has_too_many_connection_errors
+
+from sgd_app import routes
 
 BRAND = "#8a1538"  # institutional maroon; white text on it: contrast 9.6:1
 BRAND_DARK = "#6b0f2b"
@@ -13,6 +16,20 @@ MUTED = "#505a64"  # 7:1 on white
 ERROR = "#b42318"  # 6.1:1 on white
 OK = "#146c2e"
 SURFACE = "#f6f7f9"
+
+
+INPUT = {
+    "width": "100%",
+    "min_height": "48px",
+    "font_size": "1.05rem",
+    "padding": "0 0.75rem",
+    "border": "1px solid #b9c0c8",
+    "border_radius": "8px",
+    "background": "white",
+    "color": INK,
+}
+SMALL_INPUT = {**INPUT, "min_height": "44px", "font_size": "1rem"}
+LIGHT_COLORS = {"red": "#b42318", "amber": "#b54708", "green": "#146c2e", "gray": "#667085"}
 
 
 def primary_button(text: Any, **props) -> rx.Component:
@@ -206,14 +223,14 @@ def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
                         gap="0.5rem",
                         align="center",
                     ),
-                    href="/",
+                    href=routes.HOME,
                     underline="none",
                 ),
                 rx.el.nav(
                     rx.flex(
-                        _nav_link("Mesa de Partes", "/mesa-de-partes"),
-                        _nav_link("Seguimiento", "/seguimiento"),
-                        _nav_link("Ingresar", "/ingresar"),
+                        _nav_link("Mesa de Partes", routes.MESA_DE_PARTES),
+                        _nav_link("Seguimiento", routes.SEGUIMIENTO),
+                        _nav_link("Ingresar", routes.INGRESAR),
                         gap="0.75rem",
                         wrap="wrap",
                     ),
@@ -253,10 +270,29 @@ def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
     )
 
 
+def light_badge(color, label) -> rx.Component:
+    return rx.flex(
+        rx.box(
+            width="12px",
+            height="12px",
+            border_radius="50%",
+            flex_shrink="0",
+            background=rx.match(color, *[(k, v) for k, v in LIGHT_COLORS.items()], "#667085"),
+            aria_hidden="true",
+        ),
+        rx.text(
+            label,
+            size="2",
+            weight="medium",
+            color=rx.match(color, *[(k, v) for k, v in LIGHT_COLORS.items()], "#667085"),
+        ),
+        gap="0.4rem",
+        align="center",
+    )
+
+
 def connection_banner() -> rx.Component:
     """Replaces Reflex's English "Cannot connect to server" toast with a Spanish banner."""
-    from reflex_components_core.core.banner import has_too_many_connection_errors
-
     return rx.cond(
         has_too_many_connection_errors,
         rx.box(

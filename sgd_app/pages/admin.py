@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.staff_page import staff_page
+from sgd_app.components.page import staff_page
 from sgd_app.components.ui import (
     BRAND,
     ERROR,

@@ -5,8 +5,18 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.staff_page import SMALL_INPUT, light_badge, staff_bar, staff_page
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
+from sgd_app.components.page import staff_page
+from sgd_app.components.ui import (
+    BRAND,
+    ERROR,
+    INK,
+    MUTED,
+    SMALL_INPUT,
+    card,
+    light_badge,
+    primary_button,
+    secondary_button,
+)
 from sgd_app.domain.routing import TABS
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.bandeja import BandejaState
@@ -184,7 +194,7 @@ def _case_row(r: rx.Var) -> rx.Component:
                 gap="0.75rem",
                 justify="between",
             ),
-            href="/expedientes/" + r["number"].to(str),
+            href=routes.EXPEDIENTE_PREFIX + r["number"].to(str),
             underline="none",
             style={"display": "block", "padding": "0.75rem 1rem", "color": INK, "_hover": {"background": "#fbf7f8"}},
         ),
@@ -280,8 +290,7 @@ def _delegation() -> rx.Component:
 
 @staff_page(routes.BANDEJA, title="Bandeja", on_load=BandejaState.load)
 def bandeja() -> rx.Component:
-    return shell(
-        staff_bar(),
+    return rx.fragment(
         rx.box(
             rx.text(BandejaState.user_name, weight="bold", id="usuario-actual"),
             rx.text(BandejaState.unit_names, size="2", color=MUTED),
@@ -325,6 +334,4 @@ def bandeja() -> rx.Component:
             margin_top="1rem",
         ),
         rx.cond(BandejaState.is_head, _delegation()),
-        title="Bandeja",
-        wide=True,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.staff_page import SMALL_INPUT, staff_bar
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
+from sgd_app import routes
+from sgd_app.components.page import staff_page
+from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, SMALL_INPUT, card, primary_button, secondary_button
 from sgd_app.state.buscar import BuscarState
 
 _LABEL = {"font_size": "0.9rem", "font_weight": "600", "display": "block", "margin_bottom": "0.2rem"}
@@ -157,7 +158,7 @@ def _hit(h: rx.Var, i: rx.Var) -> rx.Component:
         rx.flex(
             rx.el.a(
                 h["number"],
-                href="/expedientes/" + h["number"].to(str),
+                href=routes.EXPEDIENTE_PREFIX + h["number"].to(str),
                 style={
                     "color": BRAND,
                     "font_weight": "700",
@@ -190,9 +191,9 @@ def _hit(h: rx.Var, i: rx.Var) -> rx.Component:
     )
 
 
+@staff_page(routes.BUSCAR, title="Buscar", on_load=BuscarState.load)
 def buscar() -> rx.Component:
-    return shell(
-        staff_bar(),
+    return rx.fragment(
         _form(),
         rx.cond(
             BuscarState.error != "",
@@ -236,6 +237,4 @@ def buscar() -> rx.Component:
                 margin_top="0.5rem",
             ),
         ),
-        title="Buscar",
-        wide=True,
     )

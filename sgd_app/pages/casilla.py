@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.page import page
 from sgd_app.components.ui import (
     ERROR,
     INK,
@@ -161,5 +163,6 @@ def _mailbox() -> rx.Component:
     )
 
 
+@page(routes.CASILLA, title="Casilla electrónica", visit="casilla")
 def casilla() -> rx.Component:
     return shell(rx.cond(CasillaState.opened, _mailbox(), _ask()), title="Casilla electrónica")

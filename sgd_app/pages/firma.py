@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.staff_page import staff_bar, staff_page
-from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button, shell
+from sgd_app.components.page import staff_page
+from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button
 from sgd_app.state.firma import FirmaState
 
 _AREA = {
@@ -124,8 +124,7 @@ def _certificate() -> rx.Component:
 
 @staff_page(routes.FIRMA, title="Firma digital", on_load=FirmaState.load)
 def firma() -> rx.Component:
-    return shell(
-        staff_bar(),
+    return rx.fragment(
         rx.cond(FirmaState.needs_passphrase, _certificate()),
         rx.cond(
             FirmaState.rows.length() == 0,
@@ -279,6 +278,4 @@ def firma() -> rx.Component:
                 style={"margin_top": "1rem"},
             ),
         ),
-        title="Firma digital",
-        wide=True,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.page import page
 from sgd_app.components.ui import BRAND, INK, MUTED, shell
 
 ENTRIES = [
@@ -66,6 +67,7 @@ def _entry(href: str, icon: str, title: str, text: str) -> rx.Component:
     )
 
 
+@page(routes.HOME, visit="inicio", description="Mesa de Partes Virtual y seguimiento de trámites")
 def home() -> rx.Component:
     return shell(
         rx.text("Jurado Nacional de Elecciones", size="3", color=MUTED, weight="medium"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.staff_page import INPUT
-from sgd_app.components.ui import ERROR, MUTED, OK, card, primary_button, shell
+from sgd_app import routes
+from sgd_app.components.page import page
+from sgd_app.components.ui import ERROR, INPUT, MUTED, OK, card, primary_button, shell
 from sgd_app.state.ingresar import IngresarState
 
 
+@page(routes.INGRESAR, title="Ingresar", on_load=IngresarState.load)
 def ingresar() -> rx.Component:
     return shell(
         card(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.page import page
 from sgd_app.components.ui import INK, MUTED, card, shell
 from sgd_app.domain.mirador import BASELINE_KG, BASELINE_SOLES, SHEET_KG, SOLES_PER_KG, fmt_dec
 from sgd_app.state.mirador import MiradorState
@@ -13,6 +15,7 @@ def _kpi(k: rx.Var) -> rx.Component:
     return card(rx.text(k["label"], size="2", color=MUTED), rx.text(k["value"], size="6", weight="bold", color=INK))
 
 
+@page(routes.MIRADOR, title="Mirador", visit="mirador", on_load=MiradorState.load)
 def mirador() -> rx.Component:
     return shell(
         rx.text(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.staff_page import SMALL_INPUT, staff_bar, staff_page
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, secondary_button, shell
+from sgd_app.components.page import staff_page
+from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, SMALL_INPUT, card, primary_button, secondary_button
 from sgd_app.domain.reports import HEADERS
 from sgd_app.state.reportes import ReportesState
 
@@ -313,8 +313,7 @@ def _preview() -> rx.Component:
 
 @staff_page(routes.REPORTES, title="Reportes", on_load=ReportesState.load)
 def reportes() -> rx.Component:
-    return shell(
-        staff_bar(),
+    return rx.fragment(
         rx.text(
             "Expedientes de sus unidades",
             rx.cond(ReportesState.unit_options.length() > 1, " y de las que dependen de ellas", ""),
@@ -353,6 +352,4 @@ def reportes() -> rx.Component:
             gap="0.75rem",
         ),
         _preview(),
-        title="Reportes",
-        wide=True,
     )

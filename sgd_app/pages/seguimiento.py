@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.page import page
 from sgd_app.components.ui import (
     BRAND,
     ERROR,
@@ -249,5 +251,6 @@ def _result() -> rx.Component:
     )
 
 
+@page(routes.SEGUIMIENTO, title="Seguimiento", visit="seguimiento", on_load=SeguimientoState.load)
 def seguimiento() -> rx.Component:
     return shell(rx.cond(SeguimientoState.found, _result(), _form()), title="Seguimiento de trámite")

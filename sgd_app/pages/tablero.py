@@ -6,8 +6,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.staff_page import staff_bar, staff_page
-from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button, shell
+from sgd_app.components.page import staff_page
+from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, primary_button
 from sgd_app.state.tablero import DashboardFeed, TableroState
 
 _IN = {
@@ -93,8 +93,7 @@ def _chart(fig) -> rx.Component:
 
 @staff_page(routes.TABLERO, title="Tablero de mando", on_load=TableroState.load)
 def tablero() -> rx.Component:
-    return shell(
-        staff_bar(),
+    return rx.fragment(
         rx.cond(
             TableroState.allowed,
             rx.box(
@@ -147,7 +146,7 @@ def tablero() -> rx.Component:
                                 wrap="wrap",
                                 align="center",
                             ),
-                            href="/expedientes/" + o["number"].to(str),
+                            href=routes.EXPEDIENTE_PREFIX + o["number"].to(str),
                             underline="none",
                             style={"display": "block", "padding": "0.5rem 0", "border_bottom": "1px solid #eceff2"},
                         ),
@@ -158,6 +157,4 @@ def tablero() -> rx.Component:
             ),
             card(rx.text(rx.cond(TableroState.message != "", TableroState.message, "Cargando…"), id="tablero-aviso")),
         ),
-        title="Tablero de mando",
-        wide=True,
     )

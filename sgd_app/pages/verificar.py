@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app import routes
+from sgd_app.components.page import page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, secondary_button, shell
 from sgd_app.state.verificar import VerificarState
 
@@ -143,6 +145,7 @@ def _upload() -> rx.Component:
     )
 
 
+@page(routes.VERIFICAR, title="Verificar", visit="verificar", on_load=VerificarState.load)
 def verificar() -> rx.Component:
     return shell(
         rx.text(

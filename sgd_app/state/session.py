@@ -30,6 +30,7 @@ from sgd_app.domain import auth, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import Role
 
 FORBIDDEN = "Su rol no permite esta acción."
 
@@ -114,21 +115,26 @@ def staff_event(fn: Callable | None = None, *, role: str | None = None):
 
 
 class StaffNav(rx.State):
-    """What the staff navigation shows (display only: every handler checks roles itself)."""
+    """What the staff navigation shows, and the refusal of a page the user's role does not open
+    (display only: every handler checks the session and the role itself)."""
 
     user_name: str = ""
     is_clerk: bool = False
     is_admin: bool = False
     expiring: int = 0  # cases of the user's units due within one business day (or overdue)
+    refusal: str = ""  # shown instead of the page when the user lacks the page's role
 
     @rx.event
-    def load(self):
+    def enter(self, role: str = "", refusal: str = ""):
+        """First on_load of every staff page. Without a session it only wipes itself: the page's
+        own load (a ``@staff_event``) wipes the page and sends the browser to the login page."""
         who = principal_or_none(self)
         if who is None:
             self.reset()
             return
         self.user_name = who.user.full_name
-        self.is_clerk = who.has_role("clerk")
-        self.is_admin = who.has_role("admin")
+        self.is_clerk = who.has_role(Role.CLERK)
+        self.is_admin = who.has_role(Role.ADMIN)
+        self.refusal = refusal if role and not who.has_role(role) else ""
         units = sorted(set(who.unit_ids) | set(who.delegated))
         self.expiring = len(routing.expiring_soon(units, today=routing.today_lima()))

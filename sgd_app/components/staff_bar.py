@@ -1,60 +1,12 @@
-"""The staff pages' frame: the navigation bar, the deadline badge, and the ``staff_page``
-decorator that declares a page's route, title and on_load in one place (the app registers every
-declared page in a loop).
-
-    @staff_page(routes.BANDEJA, title="Bandeja", on_load=BandejaState.load)
-    def bandeja() -> rx.Component: ...
-"""
+"""The staff navigation bar: links by role, the deadline badge and the logout form."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.ui import BRAND, ERROR, INK, secondary_button
+from sgd_app.components.ui import BRAND, ERROR, secondary_button
 from sgd_app.state.session import StaffNav
-
-SITE = "Trámite Digital — JNE"
-
-
-@dataclass(frozen=True)
-class StaffPage:
-    component: Callable[[], rx.Component]
-    route: str
-    title: str
-    on_load: list[Any]
-
-
-PAGES: list[StaffPage] = []
-
-
-def staff_page(route: str, *, title: str, on_load: Any = ()) -> Callable:
-    """Declare a staff page: the navigation's state loads first, then the page's own ``on_load``."""
-    loads = list(on_load) if isinstance(on_load, (list, tuple)) else [on_load]
-
-    def declare(component: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        PAGES.append(StaffPage(component, route, f"{title} — {SITE}", [StaffNav.load, *loads]))
-        return component
-
-    return declare
-
-
-INPUT = {
-    "width": "100%",
-    "min_height": "48px",
-    "font_size": "1.05rem",
-    "padding": "0 0.75rem",
-    "border": "1px solid #b9c0c8",
-    "border_radius": "8px",
-    "background": "white",
-    "color": INK,
-}
-SMALL_INPUT = {**INPUT, "min_height": "44px", "font_size": "1rem"}
-LIGHT_COLORS = {"red": "#b42318", "amber": "#b54708", "green": "#146c2e", "gray": "#667085"}
 
 
 def _nav(text: str, href: str) -> rx.Component:
@@ -126,25 +78,4 @@ def staff_bar() -> rx.Component:
         margin_bottom="1rem",
         padding_bottom="0.75rem",
         border_bottom="1px solid #e3e6ea",
-    )
-
-
-def light_badge(color, label) -> rx.Component:
-    return rx.flex(
-        rx.box(
-            width="12px",
-            height="12px",
-            border_radius="50%",
-            flex_shrink="0",
-            background=rx.match(color, *[(k, v) for k, v in LIGHT_COLORS.items()], "#667085"),
-            aria_hidden="true",
-        ),
-        rx.text(
-            label,
-            size="2",
-            weight="medium",
-            color=rx.match(color, *[(k, v) for k, v in LIGHT_COLORS.items()], "#667085"),
-        ),
-        gap="0.4rem",
-        align="center",
     )

@@ -1,4 +1,4 @@
-"""/mesa-de-partes — the citizen's filing wizard, phone-first."""
+"""The filing wizard, phone-first: five steps, then the receipt (/mesa-de-partes and /registrar)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from sgd_app.components.ui import (
     labelled,
     primary_button,
     secondary_button,
-    shell,
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
 from sgd_app.domain.intake import MAX_ANNEX_BYTES, MAX_MAIN_BYTES
-from sgd_app.pages.mesa_de_partes_receipt import receipt_screen
+from sgd_app.pages.mesa_de_partes.receipt import receipt_screen
 from sgd_app.state.mesa_de_partes import STEPS, MesaDePartesState
 
 
@@ -535,7 +534,3 @@ def wizard() -> rx.Component:
         (4, rx.fragment(_stepper(), _step_review())),
         receipt_screen(),
     )
-
-
-def mesa_de_partes() -> rx.Component:
-    return shell(wizard(), title="Mesa de Partes Virtual")

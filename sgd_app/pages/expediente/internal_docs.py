@@ -1,0 +1,158 @@
+"""The case page's internal documents: drafts, versions, sending to sign."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from sgd_app.components.ui import (
+    BRAND,
+    MUTED,
+    card,
+    secondary_button,
+)
+from sgd_app.domain.drafting import DOC_TYPES
+from sgd_app.pages.expediente.forms import AREA, FIELD, field_error, field_label, panel, submit_row
+from sgd_app.state.expediente import ExpedienteState
+
+
+def internal_docs() -> rx.Component:
+    draft_form = panel(
+        field_label("Tipo de documento", "campo-doc_type"),
+        rx.el.select(
+            *[rx.el.option(v, value=k) for k, v in DOC_TYPES.items()],
+            id="campo-doc_type",
+            name="doc_type",
+            style=FIELD,
+        ),
+        field_error("doc_type"),
+        field_label("Dirigido a", "campo-recipients"),
+        rx.el.textarea(id="campo-recipients", name="recipients", style={**AREA, "min_height": "60px"}),
+        field_error("recipients"),
+        field_label("Asunto", "campo-subject"),
+        rx.el.input(id="campo-subject", name="subject", style=FIELD),
+        field_error("subject"),
+        field_label("Referencia (opcional)", "campo-reference"),
+        rx.el.input(id="campo-reference", name="reference", style=FIELD),
+        field_label("Contenido", "campo-body"),
+        rx.el.textarea(id="campo-body", name="body", style={**AREA, "min_height": "200px"}),
+        rx.text("Separe los párrafos con una línea en blanco.", size="1", color=MUTED),
+        field_error("body"),
+        submit_row("Guardar borrador"),
+        on_submit=ExpedienteState.create_draft,
+    )
+    send_form = panel(
+        rx.el.fieldset(
+            rx.el.legend(
+                "Vistos buenos (en este orden, o todos a la vez)", style={"font_weight": "600", "margin": "0.3rem 0"}
+            ),
+            rx.box(
+                rx.foreach(
+                    ExpedienteState.staff_options,
+                    lambda u: rx.el.label(
+                        rx.el.input(
+                            type="checkbox",
+                            name="vb_" + u[0],
+                            style={"width": "20px", "height": "20px", "flex_shrink": "0"},
+                        ),
+                        rx.text(u[1], size="2"),
+                        style={"display": "flex", "gap": "0.5rem", "align_items": "center", "min_height": "36px"},
+                    ),
+                ),
+                style={
+                    "max_height": "180px",
+                    "overflow_y": "auto",
+                    "border": "1px solid #d8dde3",
+                    "border_radius": "8px",
+                    "padding": "0.25rem 0.6rem",
+                },
+            ),
+            style={"border": "none", "padding": "0", "margin": "0"},
+        ),
+        field_error("vistos"),
+        rx.el.label(
+            rx.el.input(type="checkbox", name="paralelo", style={"width": "20px", "height": "20px"}),
+            rx.text("Los vistos buenos pueden darse a la vez (en paralelo)", size="2"),
+            style={"display": "flex", "gap": "0.5rem", "align_items": "center", "margin_top": "0.5rem"},
+        ),
+        field_label("Firma (jefe de la unidad)", "campo-firmante"),
+        rx.el.select(
+            rx.el.option("Elija…", value=""),
+            rx.foreach(ExpedienteState.head_options, lambda u: rx.el.option(u[1], value=u[0])),
+            id="campo-firmante",
+            name="firmante",
+            style=FIELD,
+        ),
+        field_error("firmante"),
+        submit_row("Enviar a firma"),
+        on_submit=ExpedienteState.send_to_sign,
+    )
+    return card(
+        rx.flex(
+            rx.heading("Documentos emitidos", as_="h2", size="4"),
+            rx.cond(
+                ExpedienteState.can["atender"],
+                secondary_button(
+                    "Redactar documento",
+                    on_click=ExpedienteState.open_panel("documento"),
+                    type="button",
+                    id="accion-redactar",
+                    style={"min_height": "44px"},
+                ),
+            ),
+            justify="between",
+            align="center",
+            wrap="wrap",
+            gap="0.5rem",
+        ),
+        rx.cond(
+            ExpedienteState.internal_docs.length() == 0,
+            rx.text("Aún no hay documentos emitidos.", color=MUTED, size="2"),
+        ),
+        rx.foreach(
+            ExpedienteState.internal_docs,
+            lambda d: rx.flex(
+                rx.box(
+                    rx.flex(
+                        rx.text(d["title"], weight="bold"),
+                        rx.badge(d["status_label"], color_scheme="gray"),
+                        gap="0.5rem",
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    rx.text(d["subject"], size="2"),
+                    rx.text("Redactó ", d["author"], size="1", color=MUTED),
+                    flex="1",
+                    min_width="0",
+                ),
+                rx.flex(
+                    rx.el.a(
+                        "Ver PDF",
+                        href="/api/v1/borradores/" + d["id"].to(str) + ".pdf",
+                        target="_blank",
+                        rel="noopener",
+                        style={"color": BRAND, "padding": "0.5rem", "font_weight": "500"},
+                    ),
+                    rx.cond(
+                        d["mine_draft"] != "",
+                        rx.button(
+                            "Enviar a firma",
+                            on_click=ExpedienteState.open_send(d["id"]),
+                            size="2",
+                            variant="soft",
+                            type="button",
+                            style={"min_height": "40px"},
+                        ),
+                    ),
+                    gap="0.25rem",
+                    align="center",
+                    flex_shrink="0",
+                ),
+                gap="0.75rem",
+                padding_y="0.5rem",
+                border_bottom="1px solid #eceff2",
+                align="center",
+            ),
+        ),
+        rx.match(ExpedienteState.panel, ("documento", draft_form), ("enviar", send_form), rx.fragment()),
+        style={"margin_bottom": "1rem"},
+    )
