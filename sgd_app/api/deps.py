@@ -23,9 +23,10 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotAuthenticated, NotFound
 from sgd_app.domain.models import Document, Expediente, InternalDocument
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import NUMBER_PREFIX
 
 ID_MAX = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can hold
-CASE_NUMBER = r"^EXP-[0-9]{4}-[0-9]{1,12}$"  # as intake.format_number writes it
+CASE_NUMBER = rf"^{NUMBER_PREFIX}-[0-9]{{4}}-[0-9]{{1,12}}$"  # as vocabulary.format_number writes it
 MSG_DOCUMENT_NOT_FOUND = "Documento no encontrado."
 
 RecordId = Annotated[int, Path(ge=1, le=ID_MAX)]

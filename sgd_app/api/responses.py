@@ -7,7 +7,7 @@ from fastapi.responses import Response
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def safe_filename(name: str, default: str = "documento.pdf") -> str:
+def header_filename(name: str, default: str = "documento.pdf") -> str:
     """``name`` with only letters, digits and ``._- `` kept (a header value, Latin-1)."""
     return "".join(c for c in name if (c.isalnum() and ord(c) < 256) or c in "._- ") or default
 
