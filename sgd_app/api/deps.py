@@ -25,13 +25,14 @@ from sgd_app.domain.models import Document, Expediente, InternalDocument
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import NUMBER_PREFIX
 
-ID_MAX = 2**63 - 1  # the largest id SQLite and PostgreSQL (bigint) can hold
+ID_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one with an error
 CASE_NUMBER = rf"^{NUMBER_PREFIX}-[0-9]{{4}}-[0-9]{{1,12}}$"  # as vocabulary.format_number writes it
 MSG_DOCUMENT_NOT_FOUND = "Documento no encontrado."
 
 RecordId = Annotated[int, Path(ge=1, le=ID_MAX)]
 CaseNumber = Annotated[str, Path(pattern=CASE_NUMBER)]
 LinkToken = Annotated[str, Query(max_length=200)]  # a signed link's ``t`` (links.py)
+NO_NUL = r"^[^\x00]*$"  # for text that reaches the database: PostgreSQL text cannot hold NUL
 SessionCookie = Annotated[str, Cookie(alias=settings.SESSION_COOKIE)]
 
 

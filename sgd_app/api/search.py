@@ -8,16 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from sgd_app.api.deps import CurrentStaff
+from sgd_app.api.deps import NO_NUL, CurrentStaff
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import search
 
 router = APIRouter()
 Page = Annotated[int, Query(ge=0, le=9999)]
+SearchText = Annotated[str, Query(pattern=NO_NUL)]
 
 
 @router.get("/api/v1/buscar")
-def search_api(request: Request, who: CurrentStaff, q: str = "", page: Page = 0) -> JSONResponse:
+def search_api(request: Request, who: CurrentStaff, q: SearchText = "", page: Page = 0) -> JSONResponse:
     r = search.search(who, q[:200], search.parse_filters(request.query_params), page=page)
     return JSONResponse(
         {

@@ -4,6 +4,7 @@ a page, never JSON: the browser follows them."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -11,11 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from sgd_app import routes, settings
+from sgd_app.api.deps import NO_NUL
 from sgd_app.domain import auth
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 from sgd_app.domain.transaction import act
 
 router = APIRouter()
+FormText = Annotated[str, Form(pattern=NO_NUL)]
 
 
 def _login_page(reason: str) -> RedirectResponse:
@@ -49,7 +52,7 @@ def _client_ip(request: Request) -> str:
 
 
 @router.post("/api/v1/sesion")
-def login(request: Request, usuario: str = Form(""), clave: str = Form("")) -> Response:
+def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Response:
     if not _same_origin(request):
         return _login_page("origen")
     try:
