@@ -3,37 +3,23 @@ Results and counts only cover the cases the user may see (``search.search``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from sgd_app import db, settings
-from sgd_app.domain import auth, search
-from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.api.deps import NO_NUL, CurrentStaff
+from sgd_app.api.responses import NO_STORE
+from sgd_app.domain import search
 
 router = APIRouter()
-_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+Page = Annotated[int, Query(ge=0, le=9999)]
+SearchText = Annotated[str, Query(pattern=NO_NUL)]
 
 
 @router.get("/api/v1/buscar")
-def search_api(request: Request) -> JSONResponse:
-    try:
-        with db.session() as s:
-            who = auth.resolve(
-                s,
-                request.cookies.get(settings.SESSION_COOKIE, ""),
-                idle_minutes=settings.SESSION_IDLE_MINUTES,
-                touch=False,
-            )
-    except NotAuthenticated:
-        return JSONResponse({"detail": "Inicie sesión para buscar."}, status_code=401, headers=_NO_STORE)
-    params = request.query_params
-    page = params.get("page", "0")
-    if not page.isdigit() or len(page) > 4:
-        return JSONResponse({"detail": "La página no es válida.", "campo": "page"}, status_code=400, headers=_NO_STORE)
-    try:
-        r = search.search(who, params.get("q", "")[:200], search.parse_filters(params), page=int(page))
-    except InvalidInput as exc:
-        return JSONResponse({"detail": exc.message, "campo": exc.field}, status_code=400, headers=_NO_STORE)
+def search_api(request: Request, who: CurrentStaff, q: SearchText = "", page: Page = 0) -> JSONResponse:
+    r = search.search(who, q[:200], search.parse_filters(request.query_params), page=page)
     return JSONResponse(
         {
             "consulta": r.query,
@@ -58,5 +44,5 @@ def search_api(request: Request) -> JSONResponse:
                 for h in r.hits
             ],
         },
-        headers=_NO_STORE,
+        headers=NO_STORE,
     )

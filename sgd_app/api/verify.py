@@ -4,29 +4,27 @@ under the QR of a stamp) and POST /api/v1/verificacion (multipart, the PDF in th
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import signing
-from sgd_app.domain.errors import DomainError
+from sgd_app.domain.errors import InvalidInput
 
 router = APIRouter()
-_NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 MSG_ONE_FILE = "Suba un solo archivo PDF en el campo «archivo»."
+VerifyCode = Annotated[str, Path(max_length=100)]  # 32 hex digits, maybe grouped with dashes or spaces
 
 
 @router.get("/api/v1/verificacion/{code}")
-async def verify_code(code: str) -> JSONResponse:
+def verify_code(code: VerifyCode) -> JSONResponse:
     """The verification report of the signed document registered under ``code``."""
-    try:
-        found = await asyncio.to_thread(signing.verify_by_code, code)
-    except DomainError as exc:
-        return _refusal(exc)
-    return JSONResponse(_report(found), headers=_NO_STORE)
+    return JSONResponse(_report(signing.verify_by_code(code)), headers=NO_STORE)
 
 
 @router.post("/api/v1/verificacion")
@@ -35,20 +33,10 @@ async def verify_upload(request: Request) -> JSONResponse:
     form = await request.form()
     files = [f for f in form.getlist("archivo") if isinstance(f, UploadFile)]
     if len(files) != 1:
-        return JSONResponse({"detail": MSG_ONE_FILE, "campo": "archivo"}, status_code=422, headers=_NO_STORE)
+        raise InvalidInput("archivo", MSG_ONE_FILE)
     data = await files[0].read(signing.MAX_VERIFY_BYTES + 1)  # a bigger file is refused as too big
-    try:
-        found = await asyncio.to_thread(signing.verify_by_bytes, data)
-    except DomainError as exc:
-        return _refusal(exc)
-    return JSONResponse(_report(found), headers=_NO_STORE)
-
-
-def _refusal(exc: DomainError) -> JSONResponse:
-    body = {"detail": exc.message}
-    if field := getattr(exc, "field", None):
-        body["campo"] = field
-    return JSONResponse(body, status_code=exc.status_code, headers=_NO_STORE)
+    found = await run_in_threadpool(signing.verify_by_bytes, data)
+    return JSONResponse(_report(found), headers=NO_STORE)
 
 
 def _iso(when: datetime | None) -> str | None:

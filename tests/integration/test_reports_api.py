@@ -116,13 +116,14 @@ def test_csv_filters_and_errors(cases):
     for params in ({"date_from": "02/03/2026"}, {"unit_id": "abc"}, {"status": "nada"}):
         for path in ("expedientes.csv", "expedientes.xlsx", "resumen.pdf"):
             resp = client.get(f"{BASE}/{path}", params=params)
-            assert resp.status_code == 400, (path, params)
+            assert resp.status_code == 422, (path, params)
             assert "no es válid" in resp.json()["detail"]
+            assert resp.json()["campo"] == next(iter(params))
     for path in ("expedientes.csv", "expedientes.xlsx", "resumen.pdf"):
         resp = _client().get(f"{BASE}/{path}")
-        assert resp.status_code == 401 and resp.json()["detail"] == "Inicie sesión para descargar reportes."
+        assert resp.status_code == 401 and resp.json()["detail"] == "Inicie sesión para continuar."
         forged = TestClient(api, cookies={settings.SESSION_COOKIE: "inventado"}).get(f"{BASE}/{path}")
-        assert forged.status_code == 401
+        assert forged.status_code == 401 and forged.json()["detail"] == "Su sesión terminó. Vuelva a ingresar."
     # Another unit's officer gets the header only, even naming the unit.
     with db.session() as s:
         tes_id = s.exec(select(Unit.id).where(Unit.code == "TES")).one()

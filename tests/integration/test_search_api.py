@@ -1,4 +1,4 @@
-"""GET /api/v1/buscar: the page's search as JSON, scoped to the user; 401/400 with a reason."""
+"""GET /api/v1/buscar: the page's search as JSON, scoped to the user; 401/422 with a reason."""
 
 from __future__ import annotations
 
@@ -52,6 +52,8 @@ def test_search_api_is_scoped_and_explains_refusals(app_db):
     assert any(part["coincide"] for part in body["resultados"][0]["fragmento"])
     assert rop.get("/api/v1/buscar", params={"q": rop_case}).json()["ir_a"] == rop_case
     bad = rop.get("/api/v1/buscar", params={"q": "re*"})
-    assert bad.status_code == 400 and bad.json()["detail"]
-    assert rop.get("/api/v1/buscar", params={"q": "x", "page": "-1"}).status_code == 400
-    assert rop.get("/api/v1/buscar", params={"q": "resolucion", "date_from": "30/11"}).status_code == 400
+    assert bad.status_code == 422 and bad.json()["detail"]
+    bad_page = rop.get("/api/v1/buscar", params={"q": "x", "page": "-1"})
+    assert bad_page.status_code == 422 and bad_page.json()["campo"] == "page"
+    bad_date = rop.get("/api/v1/buscar", params={"q": "resolucion", "date_from": "30/11"})
+    assert bad_date.status_code == 422 and bad_date.json()["campo"] == "date_from"
