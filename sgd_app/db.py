@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -122,3 +122,9 @@ def write_session(eng: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
+
+
+def ping(eng: Engine | None = None) -> None:
+    """Raise if the database does not answer (the health route)."""
+    with session(eng) as s:
+        s.exec(text("SELECT 1"))

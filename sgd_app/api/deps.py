@@ -15,14 +15,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Cookie, Depends, Path, Query
-from sqlmodel import Session
 
 from sgd_app import settings
 from sgd_app.domain import access, auth
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotAuthenticated, NotFound
 from sgd_app.domain.models import Document, Expediente, InternalDocument
-from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import NUMBER_PREFIX
 
 ID_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one with an error
@@ -36,9 +34,8 @@ NO_NUL = r"^[^\x00]*$"  # for text that reaches the database: PostgreSQL text ca
 SessionCookie = Annotated[str, Cookie(alias=settings.SESSION_COOKIE)]
 
 
-@query
-def _resolve(session: Session, token: str) -> Principal:
-    return auth.resolve(session, token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
+def _resolve(token: str) -> Principal:
+    return auth.resolve(token, idle_minutes=settings.SESSION_IDLE_MINUTES, touch=False)
 
 
 def current_staff(session_cookie: SessionCookie = "") -> Principal:
@@ -58,10 +55,9 @@ CurrentStaff = Annotated[Principal, Depends(current_staff)]
 OptionalStaff = Annotated[Principal | None, Depends(optional_staff)]
 
 
-@query
-def _case_if_visible(session: Session, who: Principal, number: str) -> Expediente | None:
+def _case_if_visible(who: Principal, number: str) -> Expediente | None:
     try:
-        return access.get_case(session, who, number)
+        return access.get_case(who, number)
     except NotFound:
         return None
 
@@ -74,31 +70,17 @@ def staff_case_or_none(number: CaseNumber, who: OptionalStaff) -> Expediente | N
 StaffCaseOrNone = Annotated[Expediente | None, Depends(staff_case_or_none)]
 
 
-@query
-def _document(session: Session, who: Principal, document_id: int) -> Document:
-    return access.document_for(session, who, document_id)
-
-
 def visible_document(document_id: RecordId, who: CurrentStaff) -> Document:
     """A document (original or annex) of a case the caller may see."""
-    return _document(who, document_id)
+    return access.document_for(who, document_id)
 
 
 VisibleDocument = Annotated[Document, Depends(visible_document)]
 
 
-@query
-def _internal_document(session: Session, who: Principal, doc_id: int) -> InternalDocument:
-    doc = session.get(InternalDocument, doc_id)
-    case = session.get(Expediente, doc.expediente_id) if doc else None
-    if doc is None or case is None or not access.can_view(session, who, case):
-        raise NotFound(MSG_DOCUMENT_NOT_FOUND)
-    return doc
-
-
 def visible_internal_document(doc_id: RecordId, who: CurrentStaff) -> InternalDocument:
     """An internal document (memorando, informe, …) of a case the caller may see."""
-    return _internal_document(who, doc_id)
+    return access.internal_document_for(who, doc_id)
 
 
 VisibleInternalDocument = Annotated[InternalDocument, Depends(visible_internal_document)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, Response
-from sqlmodel import Session, select
 
 from sgd_app import settings
 from sgd_app.api.deps import (
@@ -21,8 +20,6 @@ from sgd_app.api.responses import NO_STORE, file_headers, header_filename, pdf_r
 from sgd_app.domain import auth, drafting, intake, links, observations
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden, NotFound
-from sgd_app.domain.models import Document, Expediente, InternalDocument, Notice
-from sgd_app.domain.transaction import query
 
 router = APIRouter()
 
@@ -61,13 +58,6 @@ def document_file(doc: VisibleDocument, descargar: bool = False) -> Response:
     return FileResponse(path, media_type="application/pdf", headers={**headers, "X-Frame-Options": "SAMEORIGIN"})
 
 
-@query
-def _draft_pdf_data(session: Session, doc: InternalDocument) -> drafting.RenderData:
-    return drafting.render_data(
-        session, doc, institution=settings.INSTITUTION_NAME, institution_short=settings.INSTITUTION_SHORT, draft=True
-    )
-
-
 @router.get("/api/v1/borradores/{doc_id}.pdf")
 def internal_document_pdf(doc: VisibleInternalDocument) -> Response:
     """An internal document for staff who may see its case: the draft rendered with the BORRADOR
@@ -75,14 +65,8 @@ def internal_document_pdf(doc: VisibleInternalDocument) -> Response:
     if doc.current_sha256:
         pdf = _store().read(doc.current_sha256)
     else:
-        pdf = drafting.render(_draft_pdf_data(doc))
+        pdf = drafting.draft_pdf(doc)
     return pdf_response(pdf, f"documento-{doc.id}.pdf", inline=True)
-
-
-@query
-def _answer_of(session: Session, number: str) -> Document | None:
-    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
-    return observations.answer_document(session, case.id) if case else None
 
 
 @router.get("/api/v1/respuesta/{number}.pdf")
@@ -91,16 +75,10 @@ def answer_pdf(number: CaseNumber, t: LinkToken = "") -> Response:
     (tracking) or in the casilla."""
     if not (t and auth.check_token(settings.secret_key(), "respuesta", number, t)):
         raise Forbidden(MSG_ANSWER_LINK)
-    doc = _answer_of(number)
+    doc = observations.answer_of(number)
     if doc is None:
         raise NotFound("Este expediente aún no tiene respuesta.")
     return pdf_response(_store().read(doc.sha256), f"respuesta-{number}.pdf")
-
-
-@query
-def _notice_document(session: Session, notice_id: int) -> Document | None:
-    notice = session.get(Notice, notice_id)
-    return session.get(Document, notice.document_id) if notice and notice.document_id else None
 
 
 @router.get("/api/v1/avisos/{notice_id}.pdf")
@@ -108,7 +86,7 @@ def notice_pdf(notice_id: RecordId, t: LinkToken = "") -> Response:
     """The document attached to a casilla notice (signed link issued to the opened casilla)."""
     if not (t and auth.check_token(settings.secret_key(), "aviso", str(notice_id), t)):
         raise Forbidden(MSG_NOTICE_LINK)
-    doc = _notice_document(notice_id)
+    doc = observations.notice_document(notice_id)
     if doc is None:
         raise NotFound("Documento no encontrado.")
     return pdf_response(_store().read(doc.sha256), header_filename(doc.filename))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from sgd_app import db
 
@@ -14,8 +13,7 @@ router = APIRouter()
 @router.get("/api/v1/health")
 def health() -> JSONResponse:
     try:
-        with db.session() as s:
-            s.exec(text("SELECT 1"))
+        db.ping()
         return JSONResponse({"status": "ok", "database": "ok"})
     except Exception as exc:
         return JSONResponse({"status": "error", "database": type(exc).__name__}, status_code=503)

@@ -9,14 +9,12 @@ import io
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from sqlmodel import Session
 from starlette.background import BackgroundTask
 
-from sgd_app import db
 from sgd_app.api.deps import CurrentStaff
 from sgd_app.api.report_pdf import render_summary
 from sgd_app.api.responses import file_headers, pdf_response
@@ -28,7 +26,6 @@ from sgd_app.domain.exports import XLSX_MIME, export_path, write_xlsx
 from sgd_app.domain.filters import ReportFilters, parse_filters
 from sgd_app.domain.models import utcnow
 from sgd_app.domain.routing import today_lima
-from sgd_app.domain.transaction import query
 
 router = APIRouter()
 
@@ -55,16 +52,15 @@ def csv_chunks(who: Principal, filters: ReportFilters, *, batch: int = 2000) -> 
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")
     buf.seek(0)
     buf.truncate()
-    with db.session() as s:  # open while the response streams
-        pending = 0
-        for row in reports.iter_rows(s, reports.cases_query(s, who, filters), batch=batch):
-            writer.writerow(row.as_text())
-            pending += 1
-            if pending >= 500:
-                yield buf.getvalue().encode("utf-8")
-                buf.seek(0)
-                buf.truncate()
-                pending = 0
+    pending = 0
+    for row in reports.stream_rows(who, filters, batch=batch):
+        writer.writerow(row.as_text())
+        pending += 1
+        if pending >= 500:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+            pending = 0
     if buf.tell():
         yield buf.getvalue().encode("utf-8")
 
@@ -105,13 +101,8 @@ def export_xlsx(who: CurrentStaff, filters: Filters) -> Response:
 
 
 # ---------------------------------------------------------------- PDF summary
-@query
-def _summary_of(session: Session, who: Principal, filters: ReportFilters) -> tuple[dict[str, Any], list[str]]:
-    return reports.aggregates(session, who, filters), reports.describe_filters(session, filters)
-
-
 @router.get("/api/v1/reportes/resumen.pdf")
 def summary_pdf(who: CurrentStaff, filters: Filters) -> Response:
-    agg, described = _summary_of(who, filters)
+    agg, described = reports.summary(who, filters)
     pdf = render_summary(agg, described, user=who.user.full_name, generated=format_datetime_es(utcnow()))
     return pdf_response(pdf, f"resumen-{_today()}.pdf")

@@ -9,13 +9,11 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from sgd_app import routes, settings
 from sgd_app.api.deps import NO_NUL
 from sgd_app.domain import auth
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
-from sgd_app.domain.transaction import act
 
 router = APIRouter()
 FormText = Annotated[str, Form(pattern=NO_NUL)]
@@ -23,18 +21,6 @@ FormText = Annotated[str, Form(pattern=NO_NUL)]
 
 def _login_page(reason: str) -> RedirectResponse:
     return RedirectResponse(f"{routes.INGRESAR}?motivo={reason}", status_code=303)
-
-
-@act
-def _sign_in(session: Session, *, username: str, password: str, ip: str) -> str:
-    return auth.login(
-        session, username=username, password=password, ip=ip, absolute_hours=settings.SESSION_ABSOLUTE_HOURS
-    )
-
-
-@act
-def _sign_out(session: Session, token: str) -> None:
-    auth.logout(session, token)
 
 
 def _same_origin(request: Request) -> bool:
@@ -56,7 +42,12 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
     if not _same_origin(request):
         return _login_page("origen")
     try:
-        token = _sign_in(username=usuario[:60], password=clave[:200], ip=_client_ip(request))
+        token = auth.login(
+            username=usuario[:60],
+            password=clave[:200],
+            ip=_client_ip(request),
+            absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
+        )
     except TooManyAttempts as exc:
         return _login_page("limite" if "conexión" in exc.message else "bloqueada")
     except NotAuthenticated:
@@ -76,7 +67,7 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
 
 @router.post("/api/v1/sesion/salir")
 def logout(request: Request) -> Response:
-    _sign_out(request.cookies.get(settings.SESSION_COOKIE, ""))
+    auth.logout(request.cookies.get(settings.SESSION_COOKIE, ""))
     resp = _login_page("salio")
     resp.delete_cookie(settings.SESSION_COOKIE, path="/")
     return resp

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
-from sgd_app.domain.models import Document, Expediente, Movement, Unit
+from sgd_app.domain.models import Document, Expediente, InternalDocument, Movement, Unit
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES
 
@@ -64,6 +64,7 @@ def acting_roles(who: Principal, case: Expediente) -> set[str]:
     return who.roles_in(case.current_unit_id) & set(ACTING_ROLES)
 
 
+@query
 def get_case(session: Session, who: Principal, number: str) -> Expediente:
     """The case by number if ``who`` may see it; otherwise NotFound (never says it exists)."""
     case = session.exec(select(Expediente).where(Expediente.number == number)).first()
@@ -87,6 +88,7 @@ def allowed_actions(who: Principal, case: Expediente) -> set[str]:
     return actions
 
 
+@query
 def document_for(session: Session, who: Principal, document_id: int) -> Document:
     """A document of a case ``who`` may see; NotFound otherwise."""
     doc = session.get(Document, document_id)
@@ -94,5 +96,15 @@ def document_for(session: Session, who: Principal, document_id: int) -> Document
         raise NotFound("Documento no encontrado.")
     case = session.get(Expediente, doc.expediente_id)
     if case is None or not can_view(session, who, case):
+        raise NotFound("Documento no encontrado.")
+    return doc
+
+
+@query
+def internal_document_for(session: Session, who: Principal, doc_id: int) -> InternalDocument:
+    """An internal document (memorando, informe, ...) of a case ``who`` may see; NotFound otherwise."""
+    doc = session.get(InternalDocument, doc_id)
+    case = session.get(Expediente, doc.expediente_id) if doc else None
+    if doc is None or case is None or not can_view(session, who, case):
         raise NotFound("Documento no encontrado.")
     return doc

@@ -16,6 +16,7 @@ from sgd_app.domain import audit
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 from sgd_app.domain.models import Delegation, Membership, StaffSession, Throttle, Unit, User, utcnow
+from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import ROLE_LABELS
 
 MAX_FAILED_LOGINS = 5
@@ -114,6 +115,7 @@ def _aware(dt: datetime) -> datetime:
 
 
 # ---------------------------------------------------------------- sessions
+@act
 def login(
     session: Session, *, username: str, password: str, ip: str = "", idle_minutes: int = 60, absolute_hours: int = 12
 ) -> str:
@@ -175,6 +177,7 @@ def login(
     return token
 
 
+@query
 def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touch: bool = True) -> Principal:
     """The principal behind a session token, or NotAuthenticated (missing, expired, revoked)."""
     if not token:
@@ -229,6 +232,7 @@ def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int
     return {unit_id: from_id for unit_id, from_id in rows}
 
 
+@act
 def logout(session: Session, token: str | None) -> None:
     if not token:
         return

@@ -20,6 +20,7 @@ from fpdf import FPDF
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from sgd_app import settings
 from sgd_app.domain import audit, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
@@ -31,7 +32,7 @@ from sgd_app.domain.models import (
     User,
     utcnow,
 )
-from sgd_app.domain.transaction import act
+from sgd_app.domain.transaction import act, query
 
 DOC_TYPES = {
     "memorando": "Memorando",
@@ -343,3 +344,17 @@ def document_by_code(session: Session, code: str) -> InternalDocument | None:
 
 def today() -> date:
     return datetime.now(LIMA).date()
+
+
+@query
+def draft_pdf(session: Session, doc: InternalDocument) -> bytes:
+    """A draft rendered now, with the BORRADOR mark and this installation's names."""
+    return render(
+        render_data(
+            session,
+            doc,
+            institution=settings.INSTITUTION_NAME,
+            institution_short=settings.INSTITUTION_SHORT,
+            draft=True,
+        )
+    )

@@ -512,3 +512,17 @@ def fix_by_number(
 ) -> Observation:
     """The filer fixes the observations of the case with this number (number + key proven by the caller)."""
     return fix(session, store, case=find_case(session, number), note=note, files=files, now=now)
+
+
+@query
+def answer_of(session: Session, number: str) -> Document | None:
+    """The signed answer of case ``number`` (None while it has none, or for an unknown number)."""
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    return answer_document(session, case.id) if case else None
+
+
+@query
+def notice_document(session: Session, notice_id: int) -> Document | None:
+    """The document attached to casilla notice ``notice_id``, if any."""
+    notice = session.get(Notice, notice_id)
+    return session.get(Document, notice.document_id) if notice and notice.document_id else None

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import false, func
 from sqlmodel import Session, select
 
+from sgd_app import db
 from sgd_app.domain import access, dashboards
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, load_calendar
@@ -327,3 +328,18 @@ def report_page(session: Session, who: Principal, filters: ReportFilters, *, pre
         preview=list(iter_rows(session, cases_query(session, who, filters), batch=preview, limit=preview)),
         described=describe_filters(session, filters),
     )
+
+
+def stream_rows(who: Principal, filters: ReportFilters = ReportFilters(), *, batch: int = 2000) -> Iterator[ReportRow]:
+    """Every row of the report, read in batches from one read session held while the caller
+    consumes them (a streamed download)."""
+    with db.session() as s:
+        yield from iter_rows(s, cases_query(s, who, filters), batch=batch)
+
+
+@query
+def summary(
+    session: Session, who: Principal, filters: ReportFilters = ReportFilters()
+) -> tuple[dict[str, Any], list[str]]:
+    """The aggregates and the filters in words, for the one-page PDF summary."""
+    return aggregates(session, who, filters), describe_filters(session, filters)

@@ -29,7 +29,6 @@ from sgd_app import routes, settings
 from sgd_app.domain import auth, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotAuthenticated
-from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import Role
 
 FORBIDDEN = "Su rol no permite esta acción."
@@ -46,9 +45,8 @@ def session_token(state: rx.State) -> str:
     return morsel.value if morsel else ""
 
 
-@query
-def _resolve(session, token: str) -> Principal:
-    return auth.resolve(session, token, idle_minutes=settings.SESSION_IDLE_MINUTES)
+def _resolve(token: str) -> Principal:
+    return auth.resolve(token, idle_minutes=settings.SESSION_IDLE_MINUTES)
 
 
 def current_principal(state: rx.State) -> Principal:
