@@ -1,4 +1,4 @@
-"""Administration (sgd_app/domain/admin.py): units as a tree, users and roles, the catalogue and
+"""Administration (sgd_app/domain/admin/): units as a tree, users and roles, the catalogue and
 non-working days. Every change is refused to non-admins, validated per field in Spanish, and
 audited in the same transaction. SQLite, and PostgreSQL when SGD_TEST_DATABASE_URL is set."""
 

@@ -111,7 +111,7 @@ def textarea(
     )
 
 
-def select(
+def select_input(
     label: str,
     options: list[rx.Component] | rx.Component,
     *,

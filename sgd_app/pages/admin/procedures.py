@@ -18,7 +18,7 @@ from sgd_app.pages.admin.forms import (
     general_error,
     item_list,
     section_head,
-    select,
+    select_input,
     text_input,
     textarea,
     unit_options,
@@ -62,7 +62,7 @@ def _procedure_form() -> rx.Component:
                     required=True,
                     max_length=300,
                 ),
-                select(
+                select_input(
                     "Categoría",
                     categories,
                     field_id="pf-category",
@@ -71,7 +71,7 @@ def _procedure_form() -> rx.Component:
                     default=AdminState.f_category,
                     required=True,
                 ),
-                select(
+                select_input(
                     "Unidad que lo atiende",
                     unit_options(),
                     field_id="pf-unit",

@@ -17,7 +17,7 @@ from sgd_app.pages.admin.forms import (
     general_error,
     item_list,
     section_head,
-    select,
+    select_input,
     text_input,
 )
 from sgd_app.state.admin import AdminState
@@ -61,7 +61,7 @@ def _unit_form() -> rx.Component:
                     max_length=200,
                     auto_complete="off",
                 ),
-                select(
+                select_input(
                     "Tipo",
                     kinds,
                     field_id="uf-kind",
@@ -70,7 +70,7 @@ def _unit_form() -> rx.Component:
                     default=AdminState.f_kind,
                     required=True,
                 ),
-                select(
+                select_input(
                     "Unidad superior",
                     [
                         rx.el.option("Ninguna (unidad de primer nivel)", value=""),

@@ -16,7 +16,7 @@ from sgd_app.pages.admin.forms import (
     item_list,
     role_options,
     section_head,
-    select,
+    select_input,
     text_input,
     unit_options,
 )
@@ -69,7 +69,7 @@ def _user_form() -> rx.Component:
                 auto_complete="new-password",
                 help_text="Al menos 10 caracteres. Entréguela a la persona por un medio seguro.",
             ),
-            select(
+            select_input(
                 "Unidad",
                 unit_options(),
                 field_id="nu-unit",
@@ -78,7 +78,7 @@ def _user_form() -> rx.Component:
                 default=AdminState.f_unit,
                 required=True,
             ),
-            select(
+            select_input(
                 "Rol en la unidad",
                 role_options(),
                 field_id="nu-role",
@@ -170,7 +170,7 @@ def _memberships_form() -> rx.Component:
             rx.el.fieldset(
                 rx.el.legend("Agregar una unidad y rol", style={"font_weight": "700", "padding": "0 0.35rem"}),
                 rx.box(
-                    select(
+                    select_input(
                         "Unidad",
                         unit_options(),
                         field_id="mr-unit",
@@ -178,7 +178,7 @@ def _memberships_form() -> rx.Component:
                         error_key="mem_memberships",
                         default=AdminState.f_unit,
                     ),
-                    select(
+                    select_input(
                         "Rol", role_options(), field_id="mr-role", name="role", error_key="mem_role", default="officer"
                     ),
                     style=TWO_COLUMNS,
