@@ -1,8 +1,9 @@
 """/admin: units, users and roles, the procedure catalogue, non-working days.
 
-Thin: every rule is in domain/admin.py. Every public handler is a remote call anyone can make with
-any arguments, so each one resolves the session from the HttpOnly cookie and checks the admin
-role itself (``_admin``) before reading or writing anything; a refusal wipes what the state shows.
+Thin: every rule is in domain/admin/. Every handler wears ``staff_event(role="admin")``, which
+resolves the session from the HttpOnly cookie before anything is read or written; a refusal wipes
+what the state shows (``_forbidden``). ``load`` asks the domain itself, so that an officer who
+opens the page sees the no-permission panel rather than a toast.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from typing import Any
 
 import reflex as rx
 
-from sgd_app import db
 from sgd_app.domain import admin, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import WEEKDAYS_ES, format_date_es
-from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, NotAuthenticated
+from sgd_app.domain.errors import DomainError, Forbidden, InvalidInput, InvalidInputs
 from sgd_app.domain.vocabulary import ROLE_LABELS
-from sgd_app.state.session import current_principal
+from sgd_app.state.session import staff_event
 
 NBSP = "\u00a0"
 TABS = ("unidades", "usuarios", "tramites", "dias")
@@ -74,8 +74,83 @@ def _fail(message: str):
     return rx.toast.error(message, style={**_TOAST, "border_left": "6px solid #b42318"}, duration=9000)
 
 
-def _d(day) -> str:
+def _date(day: date | None) -> str:
     return format_date_es(day) if day else ""
+
+
+def _unit_label(unit, depth: int) -> str:
+    """A unit in a select, indented by its depth in the tree."""
+    return f"{NBSP * 3 * min(depth, 4)}{unit.name} ({unit.code})"
+
+
+# ---------------------------------------------------------------- rows shown (plain strings)
+def _unit_row(u, depth: int, names: dict[int, str]) -> dict[str, str]:
+    return {
+        "id": str(u.id),
+        "code": u.code,
+        "name": u.name,
+        "kind": u.kind,
+        "kind_label": admin.KINDS.get(u.kind, u.kind),
+        "place": u.place,
+        "depth": str(depth),
+        "indent": f"{min(depth, 4) * 1.25}rem",
+        "parent": names.get(u.parent_id, ""),
+        "dates": (
+            f"{_date(u.valid_from) or '…'} – {_date(u.valid_to) or '…'}"
+            if (u.kind == "temporal" or u.valid_from or u.valid_to)
+            else ""
+        ),
+        "active": "1" if u.active else "",
+        "status": "Activa" if u.active else "Cerrada",
+    }
+
+
+def _user_row(r: admin.UserWithRoles) -> dict[str, str]:
+    return {
+        "id": str(r.user.id),
+        "username": r.user.username,
+        "full_name": r.user.full_name,
+        "email": r.user.email,
+        "roles": "; ".join(
+            f"{ROLE_LABELS.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
+            for unit, role in r.memberships
+        )
+        or "Sin roles",
+        "active": "1" if r.user.active else "",
+        "status": "Activo" if r.user.active else "Inactivo",
+    }
+
+
+def _procedure_row(p, unit) -> dict[str, str]:
+    return {
+        "id": str(p.id),
+        "code": p.code,
+        "name": p.name,
+        "category": vocabulary.CATEGORY_LABELS.get(p.category, p.category),
+        "unit": unit.name if unit else "",
+        "deadline": f"{p.deadline_days} días hábiles",
+        "public": "Sí" if p.public else "No",
+        "active": "1" if p.active else "",
+        "status": "Activo" if p.active else "Inactivo",
+        "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)",
+    }
+
+
+def _day_row(d) -> dict[str, str]:
+    return {
+        "day": d.day.isoformat(),
+        "label": f"{WEEKDAYS_ES[d.day.weekday()].capitalize()} {format_date_es(d.day)}",
+        "reason": d.reason,
+    }
+
+
+def _membership_row(unit, role: str) -> dict[str, str]:
+    return {
+        "unit_id": str(unit.id),
+        "unit": f"{unit.name} ({unit.code}){'' if unit.active else ' — cerrada'}",
+        "role": role,
+        "role_label": ROLE_LABELS.get(role, role),
+    }
 
 
 class AdminState(rx.State):
@@ -124,124 +199,49 @@ class AdminState(rx.State):
     errors: dict[str, str] = _blank_errors()
 
     # ------------------------------------------------------------ access
-    def _wipe(self) -> None:
+    def _deny(self) -> None:
+        """A signed-in non-admin: nothing stays on screen but the no-permission panel."""
         self.reset()
         self.errors = _blank_errors()
-
-    def _admin(self) -> Principal | None:
-        """The signed-in admin, or None (and everything the page shows is wiped)."""
-        try:
-            who = current_principal(self)
-        except NotAuthenticated:
-            self._wipe()
-            return None
-        if not who.has_role("admin"):
-            self._wipe()
-            self.signed_in = True
-            self.denied = True
-            return None
         self.signed_in = True
-        self.allowed = True
-        self.denied = False
-        self.admin_name = who.user.full_name
-        return who
+        self.denied = True
 
-    def _refused(self):
-        if not self.signed_in:
-            return rx.redirect("/ingresar?motivo=sesion")
+    def _forbidden(self):
+        """Called by ``staff_event(role="admin")`` when the role is missing."""
+        self._deny()
         return _fail(NO_PERMISSION)
 
     # ------------------------------------------------------------ loading
-    def _refresh(self) -> None:
-        with db.session() as s:
-            tree = admin.list_units_tree(s)
-            names = {u.id: u.name for u, _ in tree}
-            self.units = [
-                {
-                    "id": str(u.id),
-                    "code": u.code,
-                    "name": u.name,
-                    "kind": u.kind,
-                    "kind_label": admin.KINDS.get(u.kind, u.kind),
-                    "place": u.place,
-                    "depth": str(depth),
-                    "indent": f"{min(depth, 4) * 1.25}rem",
-                    "parent": names.get(u.parent_id, ""),
-                    "dates": (
-                        f"{_d(u.valid_from) or '…'} – {_d(u.valid_to) or '…'}"
-                        if (u.kind == "temporal" or u.valid_from or u.valid_to)
-                        else ""
-                    ),
-                    "active": "1" if u.active else "",
-                    "status": "Activa" if u.active else "Cerrada",
-                }
-                for u, depth in tree
-            ]
-            self.unit_options = [
-                {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"} for u, d in tree if u.active
-            ]
-            self.users = [
-                {
-                    "id": str(r.user.id),
-                    "username": r.user.username,
-                    "full_name": r.user.full_name,
-                    "email": r.user.email,
-                    "roles": "; ".join(
-                        f"{ROLE_LABELS.get(role, role)} — {unit.code}{'' if unit.active else ' (cerrada)'}"
-                        for unit, role in r.memberships
-                    )
-                    or "Sin roles",
-                    "active": "1" if r.user.active else "",
-                    "status": "Activo" if r.user.active else "Inactivo",
-                }
-                for r in admin.list_users(s)
-            ]
-            self.procedures = [
-                {
-                    "id": str(p.id),
-                    "code": p.code,
-                    "name": p.name,
-                    "category": vocabulary.CATEGORY_LABELS.get(p.category, p.category),
-                    "unit": unit.name if unit else "",
-                    "deadline": f"{p.deadline_days} días hábiles",
-                    "public": "Sí" if p.public else "No",
-                    "active": "1" if p.active else "",
-                    "status": "Activo" if p.active else "Inactivo",
-                    "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)",
-                }
-                for p, unit in admin.list_procedures(s)
-            ]
-            self.days = [
-                {
-                    "day": d.day.isoformat(),
-                    "label": f"{WEEKDAYS_ES[d.day.weekday()].capitalize()} {format_date_es(d.day)}",
-                    "reason": d.reason,
-                }
-                for d in admin.list_non_working_days(s)
-            ]
+    def _refresh(self, who: Principal) -> None:
+        shown = admin.overview(actor=who)
+        self.signed_in = self.allowed = True
+        self.denied = False
+        self.admin_name = who.user.full_name
+        names = {u.id: u.name for u, _ in shown.units}
+        self.units = [_unit_row(u, depth, names) for u, depth in shown.units]
+        self.unit_options = [{"id": str(u.id), "label": _unit_label(u, d)} for u, d in shown.units if u.active]
+        self.users = [_user_row(r) for r in shown.users]
+        self.procedures = [_procedure_row(p, unit) for p, unit in shown.procedures]
+        self.days = [_day_row(d) for d in shown.non_working_days]
 
-    @rx.event
-    def load(self):
-        who = self._admin()
-        if who is None:
-            return self._refused() if not self.signed_in else None
+    @staff_event
+    def load(self, who: Principal):
         self.form = ""
         self.errors = _blank_errors()
-        self._refresh()
+        try:
+            self._refresh(who)
+        except Forbidden:
+            self._deny()  # the page shows the no-permission panel; no toast on arrival
 
-    @rx.event
-    def set_tab(self, tab: str):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def set_tab(self, who: Principal, tab: str):
         if tab in TABS:
             self.tab = tab
             self.form = ""
             self.errors = _blank_errors()
 
-    @rx.event
-    def cancel_form(self):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def cancel_form(self, who: Principal):
         self.form = ""
         self.errors = _blank_errors()
 
@@ -267,53 +267,39 @@ class AdminState(rx.State):
             errors[key if key in errors else f"{prefix}_general"] = msg
         self.errors = errors
 
-    def _done(self, message: str):
+    def _done(self, who: Principal, message: str):
         self.form = ""
         self.errors = _blank_errors()
-        self._refresh()
+        self._refresh(who)
         return _ok(message)
 
     # ------------------------------------------------------------ units
-    @rx.event
-    def new_unit(self):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def new_unit(self, who: Principal):
         self.f_code, self.f_name, self.f_kind, self.f_parent = "", "", "oficina", ""
         self.f_place, self.f_from, self.f_to = "Lima", "", ""
         self.parent_options = [{"id": o["id"], "label": o["label"]} for o in self.unit_options]
         self._open("unit", "", "Nueva unidad")
         return rx.scroll_to("form-unidad")
 
-    @rx.event
-    def edit_unit(self, unit_id: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
-        with db.session() as s:
-            try:
-                unit = admin.get_unit(s, unit_id)
-            except DomainError as exc:
-                return _fail(exc.message)
-            below = admin.descendant_ids(s, unit.id) | {unit.id}
-            tree = admin.list_units_tree(s)
+    @staff_event(role="admin")
+    def edit_unit(self, who: Principal, unit_id: str):
+        try:
+            found = admin.unit_to_edit(actor=who, unit_id=unit_id)
+        except DomainError as exc:
+            return _fail(exc.message)
+        unit = found.unit
         self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
         self.f_parent = str(unit.parent_id or "")
         self.f_place = unit.place
         self.f_from = unit.valid_from.isoformat() if unit.valid_from else ""
         self.f_to = unit.valid_to.isoformat() if unit.valid_to else ""
-        self.parent_options = [
-            {"id": str(u.id), "label": f"{NBSP * 3 * min(d, 4)}{u.name} ({u.code})"}
-            for u, d in tree
-            if u.id not in below and (u.active or u.id == unit.parent_id)
-        ]
+        self.parent_options = [{"id": str(u.id), "label": _unit_label(u, d)} for u, d in found.parents]
         self._open("unit", str(unit.id), f"Editar unidad {unit.code}")
         return rx.scroll_to("form-unidad")
 
-    @rx.event
-    def save_unit(self, form: dict):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def save_unit(self, who: Principal, form: dict):
         if self.form != "unit":
             return  # only the open form can be saved (and only once)
         form = _form(form)
@@ -329,59 +315,44 @@ class AdminState(rx.State):
         self.f_name, self.f_kind, self.f_parent = values["name"], values["kind"], values["parent_id"] or ""
         self.f_place, self.f_from, self.f_to = values["place"], values["valid_from"] or "", values["valid_to"] or ""
         try:
-            with db.write_session() as s:
-                if self.edit_id:
-                    unit = admin.update_unit(s, actor=who, unit_id=self.edit_id, **values)
-                else:
-                    self.f_code = _s(form.get("code"), 40)
-                    unit = admin.create_unit(s, actor=who, code=self.f_code, **values)
-                name = unit.name
+            if self.edit_id:
+                unit = admin.update_unit(actor=who, unit_id=self.edit_id, **values)
+            else:
+                self.f_code = _s(form.get("code"), 40)
+                unit = admin.create_unit(actor=who, code=self.f_code, **values)
         except DomainError as exc:
             self._show("unit", exc)
             return
-        return self._done(f"Unidad «{name}» {'actualizada' if self.edit_id else 'creada'}.")
+        return self._done(who, f"Unidad «{unit.name}» {'actualizada' if self.edit_id else 'creada'}.")
 
-    @rx.event
-    def close_unit(self, unit_id: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def close_unit(self, who: Principal, unit_id: str):
         try:
-            with db.write_session() as s:
-                name = admin.close_unit(s, actor=who, unit_id=unit_id).name
+            unit = admin.close_unit(actor=who, unit_id=unit_id)
         except DomainError as exc:
             self._show("units", exc)
             return _fail(exc.message)
-        return self._done(f"Unidad «{name}» cerrada.")
+        return self._done(who, f"Unidad «{unit.name}» cerrada.")
 
-    @rx.event
-    def reopen_unit(self, unit_id: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def reopen_unit(self, who: Principal, unit_id: str):
         try:
-            with db.write_session() as s:
-                name = admin.reopen_unit(s, actor=who, unit_id=unit_id).name
+            unit = admin.reopen_unit(actor=who, unit_id=unit_id)
         except DomainError as exc:
             self._show("units", exc)
             return _fail(exc.message)
-        return self._done(f"Unidad «{name}» reabierta.")
+        return self._done(who, f"Unidad «{unit.name}» reabierta.")
 
     # ------------------------------------------------------------ users
-    @rx.event
-    def new_user(self):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def new_user(self, who: Principal):
         self.f_code = self.f_name = self.f_email = ""
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("user", "", "Nuevo usuario")
         return rx.scroll_to("form-usuario")
 
-    @rx.event
-    def save_user(self, form: dict):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def save_user(self, who: Principal, form: dict):
         if self.form != "user":
             return  # only the open form can be saved (and only once)
         form = _form(form)
@@ -393,101 +364,73 @@ class AdminState(rx.State):
         unit_id, role = _s(form.get("unit_id"), 20), _s(form.get("role"), 20)
         self.f_code, self.f_name, self.f_email, self.f_unit = username, full_name, email, unit_id
         try:
-            with db.write_session() as s:
-                user = admin.create_user(
-                    s,
-                    actor=who,
-                    username=username,
-                    full_name=full_name,
-                    email=email,
-                    password=_s(form.get("password"), 300),
-                    memberships=[(unit_id, role)] if unit_id or role else [],
-                )
-                uname = user.username
+            user = admin.create_user(
+                actor=who,
+                username=username,
+                full_name=full_name,
+                email=email,
+                password=_s(form.get("password"), 300),
+                memberships=[(unit_id, role)] if unit_id or role else [],
+            )
         except DomainError as exc:
             self._show("user", exc)
             return
-        return self._done(f"Usuario «{uname}» creado. Entréguele su contraseña inicial por un medio seguro.")
+        return self._done(
+            who, f"Usuario «{user.username}» creado. Entréguele su contraseña inicial por un medio seguro."
+        )
 
-    @rx.event
-    def set_user_active(self, user_id: str, active: bool):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def set_user_active(self, who: Principal, user_id: str, active: bool):
+        active = active is True or str(active).strip().lower() in ("true", "1")
         try:
-            with db.write_session() as s:
-                active = active is True or str(active).strip().lower() in ("true", "1")
-                user = admin.set_active(s, actor=who, user_id=user_id, active=active)
-                uname = user.username
+            user = admin.set_active(actor=who, user_id=user_id, active=active)
         except DomainError as exc:
             self._show("users", exc)
             return _fail(exc.message)
-        return self._done(f"Usuario «{uname}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}.")
+        return self._done(
+            who, f"Usuario «{user.username}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}."
+        )
 
-    @rx.event
-    def open_password(self, user_id: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
-        with db.session() as s:
-            try:
-                user = admin.get_user(s, user_id)
-            except DomainError as exc:
-                return _fail(exc.message)
+    @staff_event(role="admin")
+    def open_password(self, who: Principal, user_id: str):
+        try:
+            user = admin.user_to_edit(actor=who, user_id=user_id).user
+        except DomainError as exc:
+            return _fail(exc.message)
         self._open("pwd", str(user.id), f"Nueva contraseña para {user.full_name} ({user.username})")
         return rx.scroll_to("form-usuario")
 
-    @rx.event
-    def save_password(self, form: dict):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def save_password(self, who: Principal, form: dict):
         if self.form != "pwd":
             return  # only the open form can be saved (and only once)
         form = _form(form)
         try:
-            with db.write_session() as s:
-                user = admin.reset_password(
-                    s,
-                    actor=who,
-                    user_id=self.edit_id,
-                    password=_s(form.get("password"), 300),
-                    confirm=_s(form.get("confirm"), 300),
-                )
-                uname = user.username
+            user = admin.reset_password(
+                actor=who,
+                user_id=self.edit_id,
+                password=_s(form.get("password"), 300),
+                confirm=_s(form.get("confirm"), 300),
+            )
         except DomainError as exc:
             self._show("pwd", exc)
             return
-        return self._done(f"Contraseña de «{uname}» restablecida; sus otras sesiones se cerraron.")
+        return self._done(who, f"Contraseña de «{user.username}» restablecida; sus otras sesiones se cerraron.")
 
-    @rx.event
-    def open_memberships(self, user_id: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
-        with db.session() as s:
-            try:
-                user = admin.get_user(s, user_id)
-            except DomainError as exc:
-                return _fail(exc.message)
-            rows = next((r.memberships for r in admin.list_users(s) if r.user.id == user.id), [])
-        self.m_rows = [
-            {
-                "unit_id": str(u.id),
-                "unit": f"{u.name} ({u.code}){'' if u.active else ' — cerrada'}",
-                "role": role,
-                "role_label": ROLE_LABELS.get(role, role),
-            }
-            for u, role in rows
-        ]
+    @staff_event(role="admin")
+    def open_memberships(self, who: Principal, user_id: str):
+        try:
+            found = admin.user_to_edit(actor=who, user_id=user_id)
+        except DomainError as exc:
+            return _fail(exc.message)
+        user = found.user
+        self.m_rows = [_membership_row(unit, role) for unit, role in found.memberships]
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("mem", str(user.id), f"Unidades y roles de {user.full_name} ({user.username})")
         return rx.scroll_to("form-usuario")
 
-    @rx.event
-    def add_membership_row(self, form: dict):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def add_membership_row(self, who: Principal, form: dict):
         if self.form != "mem":
             return
         form = _form(form)
@@ -502,13 +445,11 @@ class AdminState(rx.State):
         if len(self.m_rows) >= 30:
             return
         self.f_unit = unit_id
-        self.m_rows = self.m_rows + [{"unit_id": unit_id, "unit": label, "role": role, "role_label": ROLE_LABELS[role]}]
+        self.m_rows = [*self.m_rows, {"unit_id": unit_id, "unit": label, "role": role, "role_label": ROLE_LABELS[role]}]
         self.errors = _blank_errors()
 
-    @rx.event
-    def remove_membership_row(self, index: int):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def remove_membership_row(self, who: Principal, index: int):
         try:
             i = int(index)
         except (TypeError, ValueError):
@@ -516,45 +457,36 @@ class AdminState(rx.State):
         if 0 <= i < len(self.m_rows):
             self.m_rows = self.m_rows[:i] + self.m_rows[i + 1 :]
 
-    @rx.event
-    def save_memberships(self):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def save_memberships(self, who: Principal):
         if self.form != "mem":
             return
         try:
-            with db.write_session() as s:
-                admin.set_memberships(
-                    s, actor=who, user_id=self.edit_id, memberships=[(r["unit_id"], r["role"]) for r in self.m_rows]
-                )
+            admin.set_memberships(
+                actor=who, user_id=self.edit_id, memberships=[(r["unit_id"], r["role"]) for r in self.m_rows]
+            )
         except DomainError as exc:
             self._show("mem", exc)
             return
-        result = self._done("Unidades y roles actualizados.")
+        result = self._done(who, "Unidades y roles actualizados.")
         self.m_rows = []
         return result
 
     # ------------------------------------------------------------ procedures
-    @rx.event
-    def new_procedure(self):
-        if self._admin() is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def new_procedure(self, who: Principal):
         self.f_code = self.f_name = self.f_description = self.f_fields = self.f_annexes = ""
         self.f_category, self.f_deadline, self.f_public, self.f_active = "administrativo", "10", True, True
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("proc", "", "Nuevo trámite")
         return rx.scroll_to("form-tramite")
 
-    @rx.event
-    def edit_procedure(self, procedure_id: str):
-        if self._admin() is None:
-            return self._refused()
-        with db.session() as s:
-            try:
-                p = admin.get_procedure(s, procedure_id)
-            except DomainError as exc:
-                return _fail(exc.message)
+    @staff_event(role="admin")
+    def edit_procedure(self, who: Principal, procedure_id: str):
+        try:
+            p = admin.procedure_to_edit(actor=who, procedure_id=procedure_id)
+        except DomainError as exc:
+            return _fail(exc.message)
         self.f_code, self.f_name, self.f_description = p.code, p.name, p.description
         self.f_category, self.f_unit, self.f_deadline = p.category, str(p.unit_id), str(p.deadline_days)
         self.f_public, self.f_active = p.public, p.active
@@ -563,11 +495,8 @@ class AdminState(rx.State):
         self._open("proc", str(p.id), f"Editar trámite {p.code}")
         return rx.scroll_to("form-tramite")
 
-    @rx.event
-    def save_procedure(self, form: dict):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def save_procedure(self, who: Principal, form: dict):
         if self.form != "proc":
             return  # only the open form can be saved (and only once)
         form = _form(form)
@@ -577,7 +506,6 @@ class AdminState(rx.State):
         self.f_public, self.f_active = "public" in form, "active" in form
         self.f_fields, self.f_annexes = _s(form.get("fields"), 20000), _s(form.get("required_annexes"), 5000)
         try:
-            fields = admin.parse_field_lines(self.f_fields)
             values = dict(
                 name=self.f_name,
                 description=self.f_description,
@@ -586,53 +514,43 @@ class AdminState(rx.State):
                 deadline_days=self.f_deadline,
                 public=self.f_public,
                 active=self.f_active,
-                fields=fields,
+                fields=admin.parse_field_lines(self.f_fields),  # pure: the form's lines -> fields
                 required_annexes=admin.parse_annex_lines(self.f_annexes),
             )
-            with db.write_session() as s:
-                if self.edit_id:
-                    p = admin.update_procedure(s, actor=who, procedure_id=self.edit_id, **values)
-                else:
-                    self.f_code = _s(form.get("code"), 40)
-                    p = admin.create_procedure(s, actor=who, code=self.f_code, **values)
-                code = p.code
+            if self.edit_id:
+                p = admin.update_procedure(actor=who, procedure_id=self.edit_id, **values)
+            else:
+                self.f_code = _s(form.get("code"), 40)
+                p = admin.create_procedure(actor=who, code=self.f_code, **values)
         except DomainError as exc:
             self._show("proc", exc)
             return
-        return self._done(f"Trámite {code} {'actualizado' if self.edit_id else 'creado'}.")
+        return self._done(who, f"Trámite {p.code} {'actualizado' if self.edit_id else 'creado'}.")
 
     # ------------------------------------------------------------ non-working days
-    @rx.event
-    def add_day(self, form: dict):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def add_day(self, who: Principal, form: dict):
         form = _form(form)
         self.f_from, self.f_description = _s(form.get("day"), 20), _s(form.get("reason"), 300)
         try:
-            with db.write_session() as s:
-                row = admin.add_non_working_day(s, actor=who, day=self.f_from, reason=self.f_description)
-                label = format_date_es(row.day)
+            row = admin.add_non_working_day(actor=who, day=self.f_from, reason=self.f_description)
         except DomainError as exc:
             self._show("day", exc)
             return
         self.f_from = self.f_description = ""
         self.form_key += 1  # clear the add form
-        return self._done(f"Día no laborable {label} registrado.")
+        return self._done(who, f"Día no laborable {format_date_es(row.day)} registrado.")
 
-    @rx.event
-    def remove_day(self, day: str):
-        who = self._admin()
-        if who is None:
-            return self._refused()
+    @staff_event(role="admin")
+    def remove_day(self, who: Principal, day: str):
+        day = _s(day, 20)
         try:
-            with db.write_session() as s:
-                admin.remove_non_working_day(s, actor=who, day=_s(day, 20))
+            admin.remove_non_working_day(actor=who, day=day)
         except DomainError as exc:
             self._show("day", exc)
             return _fail(exc.message)
         try:
-            label = format_date_es(date.fromisoformat(_s(day, 20)))
+            label = format_date_es(date.fromisoformat(day))
         except ValueError:
-            label = _s(day, 20)
-        return self._done(f"Se quitó el día no laborable {label}.")
+            label = day
+        return self._done(who, f"Se quitó el día no laborable {label}.")

@@ -390,3 +390,21 @@ def test_admin_adds_and_removes_non_working_days(admin_state):
     assert "ya está registrado" in st.errors["day_day"]
     AdminState.remove_day.fn(st, "2026-07-27")
     assert st.days == []
+
+
+def test_an_admin_demoted_after_loading_is_refused_at_the_next_click(admin_state):
+    """The role is checked by the handler guard on every call, not remembered from ``load``."""
+    st = admin_state
+    assert st.users
+    with db.write_session() as s:
+        me = s.exec(select(User).where(User.username == "admin")).one()
+        sg = s.exec(select(Unit).where(Unit.code == "SG")).one()
+        s.add(Membership(user_id=me.id, unit_id=sg.id, role="officer"))
+        for m in s.exec(select(Membership).where(Membership.user_id == me.id, Membership.role == "admin")).all():
+            s.delete(m)
+    before = _snapshot()
+    result = AdminState.new_user.fn(st)
+    assert NO_PERMISSION in str(result) and st.denied
+    _assert_shows_nothing(st)
+    assert AdminState.load.fn(st) is None and st.denied and not st.allowed
+    assert _snapshot() == before

@@ -1,4 +1,4 @@
-"""Administration (sgd_app/domain/admin.py): units as a tree, users and roles, the catalogue and
+"""Administration (sgd_app/domain/admin/): units as a tree, users and roles, the catalogue and
 non-working days. Every change is refused to non-admins, validated per field in Spanish, and
 audited in the same transaction. SQLite, and PostgreSQL when SGD_TEST_DATABASE_URL is set."""
 
@@ -171,6 +171,67 @@ def test_a_deactivated_admin_principal_loses_the_admin_role_at_next_resolve(seed
     assert not fresh.has_role("admin")
     with pytest.raises(Forbidden):
         _do(seeded, admin.create_unit, actor=fresh, code="X1", name="X", kind="oficina")
+
+
+# ---------------------------------------------------------------- what the admin screen reads
+@pytest.mark.parametrize("username", ["rop", "jefe.logistica", "gerente", "mesa"])
+def test_the_screens_reads_are_refused_to_non_admins(seeded, username):
+    """The /admin page reads through these queries (each in its own read session): an officer's
+    principal gets Forbidden, never the staff list or a unit's form."""
+    who = _who(seeded, username)
+    sg, rop_user = _unit(seeded, "SG"), _user(seeded, "rop")
+    with db.session(seeded) as s:
+        proc = s.exec(select(Procedure).where(Procedure.code == "CONST-AF")).one()
+    reads = [
+        (admin.overview, {}),
+        (admin.unit_to_edit, dict(unit_id=sg.id)),
+        (admin.user_to_edit, dict(user_id=rop_user.id)),
+        (admin.procedure_to_edit, dict(procedure_id=proc.id)),
+    ]
+    for fn, kwargs in reads:
+        with pytest.raises(Forbidden) as info:
+            fn(actor=who, engine=seeded, **kwargs)
+        assert info.value.message.startswith("Solo un administrador puede"), fn.__name__
+
+
+def test_the_overview_lists_everything_the_screen_shows(seeded):
+    who = _who(seeded, "admin")
+    with db.write_session(seeded) as s:
+        s.add(NonWorkingDay(day=date(2026, 12, 24), reason="Navidad"))
+    shown = admin.overview(actor=who, engine=seeded)
+    with db.session(seeded) as s:
+        assert [(u.code, d) for u, d in shown.units] == [(u.code, d) for u, d in admin.list_units_tree(s)]
+        assert [r.user.username for r in shown.users] == [r.user.username for r in admin.list_users(s)]
+        assert [p.code for p, _ in shown.procedures] == [p.code for p, _ in admin.list_procedures(s)]
+    assert [(d.day, d.reason) for d in shown.non_working_days] == [(date(2026, 12, 24), "Navidad")]
+
+
+def test_unit_to_edit_offers_no_parent_below_it_nor_a_closed_one(seeded):
+    who = _who(seeded, "admin")
+    sg, dgrs = _unit(seeded, "SG"), _unit(seeded, "DGRS")
+    jee = _jee(seeded, who, parent_id=dgrs.id)  # outside SG's subtree, then closed
+    _do(seeded, admin.close_unit, actor=who, unit_id=jee.id)
+    found = admin.unit_to_edit(actor=who, unit_id=sg.id, engine=seeded)
+    offered = {u.code for u, _ in found.parents}
+    assert found.unit.code == "SG"
+    assert "SG" not in offered and "MP" not in offered and "JEE-LC1" not in offered and "DGRS" in offered
+    # A closed unit may stay under its current parent.
+    assert "DGRS" in {u.code for u, _ in admin.unit_to_edit(actor=who, unit_id=jee.id, engine=seeded).parents}
+    with pytest.raises(NotFound):
+        admin.unit_to_edit(actor=who, unit_id="1 OR 1=1", engine=seeded)
+
+
+def test_user_to_edit_and_procedure_to_edit(seeded):
+    who = _who(seeded, "admin")
+    found = admin.user_to_edit(actor=who, user_id=_user(seeded, "rop").id, engine=seeded)
+    assert found.user.username == "rop" and [(u.code, r) for u, r in found.memberships] == [("ROP", "officer")]
+    with db.session(seeded) as s:
+        proc = s.exec(select(Procedure).where(Procedure.code == "REN-OP")).one()
+    assert admin.procedure_to_edit(actor=who, procedure_id=str(proc.id), engine=seeded).code == "REN-OP"
+    with pytest.raises(NotFound):
+        admin.user_to_edit(actor=who, user_id=None, engine=seeded)
+    with pytest.raises(NotFound):
+        admin.procedure_to_edit(actor=who, procedure_id="999999", engine=seeded)
 
 
 # ---------------------------------------------------------------- units
@@ -829,7 +890,7 @@ def test_field_lines_parse_and_format_round_trip():
     ]
     with pytest.raises(InvalidInput, match="Línea 2"):
         admin.parse_field_lines("numero | Número\nsolo-un-dato")
-    with pytest.raises(InvalidInput, match="obligatorio.*opcional"):
+    with pytest.raises(InvalidInput, match=r"obligatorio.*opcional"):
         admin.parse_field_lines("numero | Número | tal vez")
     assert admin.parse_annex_lines(" Poder \n\nFicha RUC\n") == ["Poder", "Ficha RUC"]
 

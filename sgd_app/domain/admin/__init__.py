@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sgd_app.domain.admin.common import KINDS, ensure_admin
 from sgd_app.domain.admin.non_working_days import add_non_working_day, list_non_working_days, remove_non_working_day
+from sgd_app.domain.admin.overview import AdminOverview, overview
 from sgd_app.domain.admin.procedures import (
     create_procedure,
     format_field_lines,
@@ -17,9 +18,11 @@ from sgd_app.domain.admin.procedures import (
     list_procedures,
     parse_annex_lines,
     parse_field_lines,
+    procedure_to_edit,
     update_procedure,
 )
 from sgd_app.domain.admin.units import (
+    UnitToEdit,
     close_unit,
     create_unit,
     descendant_ids,
@@ -27,6 +30,7 @@ from sgd_app.domain.admin.units import (
     list_units_tree,
     open_cases_count,
     reopen_unit,
+    unit_to_edit,
     update_unit,
 )
 from sgd_app.domain.admin.users import (
@@ -37,12 +41,15 @@ from sgd_app.domain.admin.users import (
     reset_password,
     set_active,
     set_memberships,
+    user_to_edit,
 )
 from sgd_app.domain.vocabulary import CATEGORY_LABELS, today_lima
 
 __all__ = [
     "CATEGORY_LABELS",
     "KINDS",
+    "AdminOverview",
+    "UnitToEdit",
     "UserWithRoles",
     "add_non_working_day",
     "close_unit",
@@ -60,14 +67,18 @@ __all__ = [
     "list_units_tree",
     "list_users",
     "open_cases_count",
+    "overview",
     "parse_annex_lines",
     "parse_field_lines",
+    "procedure_to_edit",
     "remove_non_working_day",
     "reopen_unit",
     "reset_password",
     "set_active",
     "set_memberships",
     "today_lima",
+    "unit_to_edit",
     "update_procedure",
     "update_unit",
+    "user_to_edit",
 ]

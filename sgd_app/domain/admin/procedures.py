@@ -41,6 +41,13 @@ def get_procedure(session: Session, procedure_id: Any) -> Procedure:
     return proc
 
 
+@query
+def procedure_to_edit(session: Session, *, actor: Principal, procedure_id: Any) -> Procedure:
+    """A catalogue entry, for its edit form."""
+    ensure_admin(actor, "modificar trámites")
+    return get_procedure(session, procedure_id)
+
+
 _REQUIRED_WORDS = {
     "obligatorio": True,
     "requerido": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -80,6 +81,27 @@ def descendant_ids(session: Session, unit_id: int) -> set[int]:
                 found.add(k)
                 stack.append(k)
     return found
+
+
+@dataclass
+class UnitToEdit:
+    unit: Unit
+    parents: list[tuple[Unit, int]]  # (unit, depth) it may be moved under
+
+
+@query
+def unit_to_edit(session: Session, *, actor: Principal, unit_id: Any) -> UnitToEdit:
+    """A unit and the units it may depend on: not itself nor one of its dependants, and only
+    active ones (besides its current parent)."""
+    ensure_admin(actor, "modificar unidades")
+    unit = get_unit(session, unit_id)
+    below = descendant_ids(session, unit.id) | {unit.id}
+    parents = [
+        (u, depth)
+        for u, depth in list_units_tree(session)
+        if u.id not in below and (u.active or u.id == unit.parent_id)
+    ]
+    return UnitToEdit(unit, parents)
 
 
 def _validate_unit(

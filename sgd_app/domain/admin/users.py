@@ -57,6 +57,20 @@ def list_users(session: Session) -> list[UserWithRoles]:
     return [UserWithRoles(u, by_user.get(u.id, [])) for u in users]
 
 
+@query
+def user_to_edit(session: Session, *, actor: Principal, user_id: Any) -> UserWithRoles:
+    """One account with its units and roles, for the password and roles forms."""
+    ensure_admin(actor, "modificar usuarios")
+    user = get_user(session, user_id)
+    pairs = session.exec(
+        select(Unit, Membership.role)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Unit.name, Membership.role)
+    ).all()
+    return UserWithRoles(user, [(unit, role) for unit, role in pairs])
+
+
 def _validate_password(password: Any, errors: dict[str, str], *, username: str = "", field: str = "password") -> str:
     pw = "" if password is None else str(password)
     if len(pw) < MIN_PASSWORD:
