@@ -4,6 +4,7 @@ the casilla and by e-mail (a real SMTP server receives the app's mail)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -97,7 +98,7 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     expect(page.locator("#cuerpo-aviso")).to_contain_text("atendió su pedido")
     with page.expect_download() as dl:
         page.locator("#descargar-aviso").click()
-    answer = open(dl.value.path(), "rb").read()
+    answer = Path(dl.value.path()).read_bytes()
     assert answer.startswith(b"%PDF") and b"/ByteRange" in answer
     # ... which verifies as VÁLIDO.
     signed = tmp_path / "respuesta.pdf"

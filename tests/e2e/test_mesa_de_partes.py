@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -82,7 +83,7 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile("Descargar cargo")).click()
     pdf_path = dl.value.path()
-    receipt = open(pdf_path, "rb").read()
+    receipt = Path(pdf_path).read_bytes()
     assert receipt.startswith(b"%PDF")
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True, check=True

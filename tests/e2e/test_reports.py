@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -125,7 +126,7 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     with page.expect_download() as dl:
         page.locator("#descargar-csv").click()
     assert re.fullmatch(r"expedientes-\d{4}-\d{2}-\d{2}\.csv", dl.value.suggested_filename)
-    data = open(dl.value.path(), "rb").read()
+    data = Path(dl.value.path()).read_bytes()
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "Número" and len(rows) == N_CASES + 1
@@ -133,7 +134,7 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     assert {r[7] for r in rows[1:]} == {"Dirección General de Recursos y Servicios"}
     with page.expect_download() as dl:
         page.locator("#descargar-pdf").click()
-    assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    assert Path(dl.value.path()).read_bytes()[:5] == b"%PDF-"
     # The Excel is prepared in the background with visible progress, then offered for download.
     page.locator("#preparar-xlsx").click()
     expect(page.locator("#avance-xlsx")).to_contain_text(re.compile(r"Preparando el Excel|Excel listo"))
@@ -143,7 +144,7 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     assert re.fullmatch(r"expedientes-\d{4}-\d{2}-\d{2}\.xlsx", dl.value.suggested_filename)
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()), read_only=True)
+    wb = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes()), read_only=True)
     sheet = list(wb["Expedientes"].iter_rows(values_only=True))
     assert sheet[0][0] == "Número" and len(sheet) == N_CASES + 1
     assert {r[7] for r in sheet[1:]} == {"Dirección General de Recursos y Servicios"}

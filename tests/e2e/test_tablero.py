@@ -66,7 +66,7 @@ def test_a_filing_elsewhere_appears_on_every_open_dashboard_without_reload(app_s
     )
     cpage = citizen.new_page()
     cpage.set_default_timeout(20000)
-    number, _ = citizen_files(cpage, base, tmp_path, "Constancia para postular")
+    citizen_files(cpage, base, tmp_path, "Constancia para postular")
     for _, page in tabs:
         expect(page.locator("#kpis > div").filter(has_text="En trámite").first).to_contain_text(
             reports.format_int(before[0] + 1), timeout=5000

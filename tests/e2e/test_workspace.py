@@ -4,6 +4,7 @@ unit's head sees it with its traffic light, the copy recipient can only read."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -32,7 +33,7 @@ def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people
     expect(page.get_by_text("Mesa de Partes presencial — Lima, Perú")).to_be_visible()
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile("Descargar cargo")).click()
-    assert open(dl.value.path(), "rb").read(5) == b"%PDF-"
+    assert Path(dl.value.path()).read_bytes()[:5] == b"%PDF-"
     ctx.close()
 
     # 2. Tesorería's officer receives it and derives it to Logística with a copy to Contabilidad.
