@@ -163,7 +163,6 @@ def test_manager_reports_figures_download_and_layout(app_server, browser, tmp_pa
     assert _no_horizontal_scroll(page)
     ctx.close()
     import shutil
-    from pathlib import Path
 
     out = Path("/tmp/reportes-shots")
     out.mkdir(exist_ok=True)
