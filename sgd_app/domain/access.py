@@ -9,7 +9,7 @@ holds the case now; copies are for information only.
 from __future__ import annotations
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
@@ -49,10 +49,10 @@ def can_view(session: Session, who: Principal, case: Expediente, units: set[int]
     if not units:
         return False
     hit = session.exec(
-        select(Movement.id)
+        select(col(Movement.id))
         .where(
-            Movement.expediente_id == case.id,
-            or_(Movement.to_unit_id.in_(units), Movement.from_unit_id.in_(units)),
+            col(Movement.expediente_id) == case.id,
+            or_(col(Movement.to_unit_id).in_(units), col(Movement.from_unit_id).in_(units)),
         )
         .limit(1)
     ).first()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app import routes, settings
 from sgd_app.domain import digitize, drafting, observations
@@ -95,9 +95,11 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
     view = case_view(session, who, number)
     case = view.case
     heads = session.exec(
-        select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)  # noqa: E712
+        select(col(User.id), col(User.full_name))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(
+            col(Membership.unit_id) == case.current_unit_id, col(Membership.role) == "head", col(User.active) == True
+        )  # noqa: E712
     ).all()
     staff = []
     if "atender" in view.actions:
@@ -111,9 +113,9 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
         units=active_units(session),
         text=digitize.progress(session, [d["id"] for d in view.documents]),
         internal=drafting.documents_of_case(session, case.id),
-        names=dict(session.exec(select(User.id, User.full_name)).all()),
+        names=dict(session.exec(select(col(User.id), col(User.full_name))).all()),
         observation=session.exec(
-            select(Observation).where(Observation.expediente_id == case.id).order_by(Observation.id.desc())
+            select(Observation).where(col(Observation.expediente_id) == case.id).order_by(col(Observation.id).desc())
         ).first(),
         heads=[(uid, name) for uid, name in heads],
         staff=staff,

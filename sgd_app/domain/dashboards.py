@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import false, func, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import access, summaries, vocabulary
 from sgd_app.domain.auth import Principal
@@ -38,6 +38,7 @@ from sgd_app.domain.models import (
     SumOpen,
     SumStage,
     Unit,
+    table_of,
 )
 from sgd_app.domain.transaction import query
 
@@ -240,15 +241,15 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
         r[0]: r[1:]
         for r in ctx.s.exec(
             select(
-                Expediente.id,
-                Expediente.number,
-                Expediente.procedure_id,
-                Expediente.current_unit_id,
-                Party.name,
-                Expediente.current_due_on,
+                col(Expediente.id),
+                col(Expediente.number),
+                col(Expediente.procedure_id),
+                col(Expediente.current_unit_id),
+                col(Party.name),
+                col(Expediente.current_due_on),
             )
-            .join(Party, Party.id == Expediente.party_id)
-            .where(Expediente.id.in_(ids))
+            .join(Party, col(Party.id) == col(Expediente.party_id))
+            .where(col(Expediente.id).in_(ids))
         ).all()
     }
     return [
@@ -276,7 +277,7 @@ def compute(
     """The dashboard of a scope (unit ids) from the summary tables."""
     ctx = _Ctx(session, units, filters, today, calendar)
     s = session
-    F, H, O, A, S = (t.__table__.c for t in (SumFiled, SumHour, SumOpen, SumAttended, SumStage))
+    F, H, O, A, S = (table_of(t).c for t in (SumFiled, SumHour, SumOpen, SumAttended, SumStage))
     total = 0
     by_proc: Counter = Counter()
     for where in ctx.parts(F):
@@ -359,7 +360,7 @@ def aggregates(session: Session, units: set[int], filters: ReportFilters = Repor
 
     ctx = _Ctx(session, units, filters, date.today(), BusinessCalendar())
     status = filters.status
-    F, A = SumFiled.__table__.c, SumAttended.__table__.c
+    F, A = table_of(SumFiled).c, table_of(SumAttended).c
     counts = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
     total = 0
     for where in ctx.parts(F):
@@ -478,17 +479,17 @@ def compute_naive(
         mwhere = [] if ctx.procs is None else [E.procedure_id.in_(ctx.procs)]
         rows = session.exec(
             select(
-                Movement.expediente_id,
-                Movement.action,
-                Movement.from_unit_id,
-                Movement.to_unit_id,
-                Movement.created_at,
-                Movement.received_at,
+                col(Movement.expediente_id),
+                col(Movement.action),
+                col(Movement.from_unit_id),
+                col(Movement.to_unit_id),
+                col(Movement.created_at),
+                col(Movement.received_at),
                 E.procedure_id,
             )
-            .join(E, E.id == Movement.expediente_id)
+            .join(E, E.id == col(Movement.expediente_id))
             .where(*mwhere)
-            .order_by(Movement.expediente_id, Movement.id)
+            .order_by(col(Movement.expediente_id), col(Movement.id))
         ).all()
         for unit, _proc, stage, start, end in summaries.replay_stages(rows):
             day = summaries.lima_day(end)

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from fpdf import FPDF
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, routing
 from sgd_app.domain.auth import Principal
@@ -294,8 +294,8 @@ def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument
 def bump_version(session: Session, doc: InternalDocument, version: int, **values) -> None:
     result = session.execute(
         update(InternalDocument)
-        .where(InternalDocument.id == doc.id, InternalDocument.version == version)
-        .values(version=InternalDocument.version + 1, **values)
+        .where(col(InternalDocument.id) == doc.id, col(InternalDocument.version) == version)
+        .values(version=col(InternalDocument.version) + 1, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -329,7 +329,9 @@ def render_data(
 def documents_of_case(session: Session, case_id: int) -> list[InternalDocument]:
     return list(
         session.exec(
-            select(InternalDocument).where(InternalDocument.expediente_id == case_id).order_by(InternalDocument.id)
+            select(InternalDocument)
+            .where(col(InternalDocument.expediente_id) == case_id)
+            .order_by(col(InternalDocument.id))
         ).all()
     )
 

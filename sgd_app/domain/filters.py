@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import access
 from sgd_app.domain.auth import Principal
@@ -105,7 +105,7 @@ def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     return [
         (uid, name)
         for uid, name in session.exec(
-            select(Unit.id, Unit.name).where(Unit.id.in_(sorted(units))).order_by(Unit.name)
+            select(col(Unit.id), col(Unit.name)).where(col(Unit.id).in_(sorted(units))).order_by(col(Unit.name))
         ).all()
     ]
 

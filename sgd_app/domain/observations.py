@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, auth, digitize, notify, routing, summaries
 from sgd_app.domain.auth import Principal
@@ -95,7 +95,9 @@ def deposit(
 def notices_of(session: Session, party_id: int) -> list[Notice]:
     return list(
         session.exec(
-            select(Notice).where(Notice.party_id == party_id).order_by(Notice.deposited_at.desc(), Notice.id.desc())
+            select(Notice)
+            .where(col(Notice.party_id) == party_id)
+            .order_by(col(Notice.deposited_at).desc(), col(Notice.id).desc())
         ).all()
     )
 
@@ -309,8 +311,8 @@ def fix(
         values = dict(status=CaseStatus.SUBSANADO, due_on=new_due, current_due_on=min(new_step, new_due))
         result = session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
-            .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
+            .where(col(Expediente.id) == case.id, col(Expediente.status) == CaseStatus.OBSERVADO)
+            .values(**values, folios=case.folios + sum(s.pages for s in screened), version=col(Expediente.version) + 1)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -366,8 +368,8 @@ def expire_overdue(
         before = summaries.facts(case)
         session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
-            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=Expediente.version + 1)
+            .where(col(Expediente.id) == case.id, col(Expediente.status) == CaseStatus.OBSERVADO)
+            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=col(Expediente.version) + 1)
             .execution_options(synchronize_session=False)
         )
         summaries.apply(
@@ -444,7 +446,9 @@ def deliver_answer(
 def answer_document(session: Session, case_id: int) -> Document | None:
     """The signed answer delivered for a case (the document of its 'respuesta' notice)."""
     notice = session.exec(
-        select(Notice).where(Notice.expediente_id == case_id, Notice.kind == "respuesta").order_by(Notice.id.desc())
+        select(Notice)
+        .where(col(Notice.expediente_id) == case_id, col(Notice.kind) == "respuesta")
+        .order_by(col(Notice.id).desc())
     ).first()
     return session.get(Document, notice.document_id) if notice and notice.document_id else None
 

@@ -24,11 +24,11 @@ from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app import db
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
-from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage
+from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage, table_of
 from sgd_app.domain.vocabulary import ACTIVE_STATUSES
 
 ACTIVE = ACTIVE_STATUSES
@@ -38,11 +38,11 @@ STAGES = {"recepcion": "Espera de recepción", "tramite": "En trámite en la uni
 
 # (table, key columns, counter columns), in the order deltas are applied.
 TABLES = (
-    (SumFiled.__table__, ("grain", "day", "unit_id", "procedure_id", "channel", "status"), ("n",)),
-    (SumHour.__table__, ("grain", "day", "unit_id", "procedure_id", "weekday", "hour"), ("n",)),
-    (SumOpen.__table__, ("unit_id", "procedure_id", "status", "due_on", "day"), ("n",)),
-    (SumAttended.__table__, ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
-    (SumStage.__table__, ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
+    (table_of(SumFiled), ("grain", "day", "unit_id", "procedure_id", "channel", "status"), ("n",)),
+    (table_of(SumHour), ("grain", "day", "unit_id", "procedure_id", "weekday", "hour"), ("n",)),
+    (table_of(SumOpen), ("unit_id", "procedure_id", "status", "due_on", "day"), ("n",)),
+    (table_of(SumAttended), ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
+    (table_of(SumStage), ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
 )
 GRAINED = {"sum_filed", "sum_hour", "sum_attended", "sum_stage"}
 _SPEC = {t.name: (t, keys, counters) for t, keys, counters in TABLES}
@@ -217,7 +217,9 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
     last = 0
     with engine.connect() as conn:
         while True:
-            rows = conn.execute(select(*cols).where(Expediente.id > last).order_by(Expediente.id).limit(batch)).all()
+            rows = conn.execute(
+                select(*cols).where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(batch)
+            ).all()
             for row in rows:
                 last = row[0]
                 d.case(Facts(*row[1:]), +1, cal)
@@ -228,18 +230,18 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
         while True:
             rows = conn.execute(
                 select(
-                    Movement.id,
-                    Movement.expediente_id,
-                    Movement.action,
-                    Movement.from_unit_id,
-                    Movement.to_unit_id,
-                    Movement.created_at,
-                    Movement.received_at,
-                    Expediente.procedure_id,
+                    col(Movement.id),
+                    col(Movement.expediente_id),
+                    col(Movement.action),
+                    col(Movement.from_unit_id),
+                    col(Movement.to_unit_id),
+                    col(Movement.created_at),
+                    col(Movement.received_at),
+                    col(Expediente.procedure_id),
                 )
-                .join(Expediente, Expediente.id == Movement.expediente_id)
-                .where(tuple_(Movement.expediente_id, Movement.id) > tuple_(last_case, last_move))
-                .order_by(Movement.expediente_id, Movement.id)
+                .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
+                .where(tuple_(col(Movement.expediente_id), col(Movement.id)) > tuple_(last_case, last_move))
+                .order_by(col(Movement.expediente_id), col(Movement.id))
                 .limit(batch)
             ).all()
             if not rows:
@@ -264,13 +266,13 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
 def _last_receipt(session: Session, case: Expediente) -> tuple[datetime | None, datetime | None]:
     """(sent, received) of the last derivation or return to the case's current unit."""
     row = session.execute(
-        select(Movement.created_at, Movement.received_at)
+        select(col(Movement.created_at), col(Movement.received_at))
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else (None, None)
@@ -295,6 +297,6 @@ def left(session: Session, case: Expediente, now: datetime) -> None:
 def missing(engine: Engine) -> bool:
     """True when there are cases but no summary rows (a database from before the summaries)."""
     with engine.connect() as conn:
-        has_cases = conn.execute(select(Expediente.id).limit(1)).first() is not None
-        has_sums = conn.execute(select(SumFiled.day).limit(1)).first() is not None
+        has_cases = conn.execute(select(col(Expediente.id)).limit(1)).first() is not None
+        has_sums = conn.execute(select(col(SumFiled.day)).limit(1)).first() is not None
     return has_cases and not has_sums

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.admin.common import (
     as_date,
@@ -21,7 +21,7 @@ from sgd_app.domain.transaction import act, query
 
 @query
 def list_non_working_days(session: Session, *, since: date | None = None) -> list[NonWorkingDay]:
-    q = select(NonWorkingDay).order_by(NonWorkingDay.day)
+    q = select(NonWorkingDay).order_by(col(NonWorkingDay.day))
     if since is not None:
         q = q.where(NonWorkingDay.day >= since)
     return list(session.exec(q).all())

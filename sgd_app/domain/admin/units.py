@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.admin.common import (
     CODE_RE,
@@ -237,7 +237,7 @@ def open_cases_count(session: Session, unit_id: int) -> int:
     return session.exec(
         select(func.count())
         .select_from(Expediente)
-        .where(Expediente.current_unit_id == unit_id, Expediente.status.not_in(CLOSED_STATUSES))
+        .where(col(Expediente.current_unit_id) == unit_id, col(Expediente.status).not_in(CLOSED_STATUSES))
     ).one()
 
 

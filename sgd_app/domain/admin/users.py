@@ -8,7 +8,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import auth
 from sgd_app.domain.admin.common import (
@@ -47,9 +47,9 @@ def get_user(session: Session, user_id: Any) -> User:
 def list_users(session: Session) -> list[UserWithRoles]:
     users = session.exec(select(User).order_by(User.full_name)).all()
     pairs = session.exec(
-        select(Membership.user_id, Unit, Membership.role)
-        .join(Unit, Unit.id == Membership.unit_id)
-        .order_by(Unit.name, Membership.role)
+        select(col(Membership.user_id), Unit, col(Membership.role))
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .order_by(col(Unit.name), col(Membership.role))
     ).all()
     by_user: dict[int, list[tuple[Unit, str]]] = {}
     for uid, unit, role in pairs:
@@ -191,9 +191,9 @@ def set_memberships(
 
 
 def _revoke_sessions(session: Session, user_id: int, *, keep: int | None = None) -> int:
-    q = update(StaffSession).where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
+    q = update(StaffSession).where(col(StaffSession.user_id) == user_id, col(StaffSession.revoked_at).is_(None))
     if keep is not None:
-        q = q.where(StaffSession.id != keep)
+        q = q.where(col(StaffSession.id) != keep)
     return session.execute(q.values(revoked_at=utcnow())).rowcount or 0
 
 

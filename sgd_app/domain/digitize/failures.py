@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sgd_app.domain.models import DigitizeJob
+from sgd_app.domain.models import DigitizeJob, table_of
 
-MAX_ERROR = DigitizeJob.__table__.c.last_error.type.length
+MAX_ERROR = table_of(DigitizeJob).c.last_error.type.length
 
 
 def one_line(text: str, limit: int = MAX_ERROR) -> str:

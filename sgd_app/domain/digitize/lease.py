@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from sgd_app import db
 from sgd_app.domain import search
@@ -35,7 +36,7 @@ from sgd_app.domain.digitize.vocabulary import (
     STAGE_READING,
     STAGE_RETRY,
 )
-from sgd_app.domain.models import DigitizeJob, Document, DocumentText
+from sgd_app.domain.models import DigitizeJob, Document, DocumentText, table_of
 
 log = logging.getLogger("sgd.digitize")
 
@@ -46,7 +47,7 @@ LEASE_SECONDS = 300.0  # renewed by every progress write and every HEARTBEAT_SEC
 HEARTBEAT_SECONDS = 20.0
 _CLAIM_SCAN = 20
 
-_t = DigitizeJob.__table__
+_t = table_of(DigitizeJob)
 _c = _t.c
 _MAX_STAGE = _c.stage.type.length
 
@@ -125,7 +126,9 @@ def claim(engine: Engine, now: datetime, lease_seconds: float) -> Claimed | None
             if taken.rowcount != 1:
                 continue  # another worker got it first
             doc = conn.execute(
-                select(Document.expediente_id, Document.sha256, Document.signed).where(Document.id == r.document_id)
+                select(col(Document.expediente_id), col(Document.sha256), col(Document.signed)).where(
+                    col(Document.id) == r.document_id
+                )
             ).first()
             return Claimed(
                 id=r.id,

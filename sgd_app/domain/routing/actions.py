@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import digitize, summaries
 from sgd_app.domain.access import ACTING_ROLES, OPEN, can_view
@@ -37,11 +37,11 @@ def receive(session: Session, *, who: Principal, number: str, version: int) -> N
     last = session.exec(
         select(Movement)
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
     ).first()
     if last is not None:
         summaries.received(session, case, now)
@@ -86,10 +86,10 @@ def derive(
         errors["to_unit"] = exc.message
     if to_user_id and target_unit is not None:
         member = session.exec(
-            select(Membership.id).where(
-                Membership.user_id == to_user_id,
-                Membership.unit_id == target_unit.id,
-                Membership.role.in_(ACTING_ROLES),
+            select(col(Membership.id)).where(
+                col(Membership.user_id) == to_user_id,
+                col(Membership.unit_id) == target_unit.id,
+                col(Membership.role).in_(ACTING_ROLES),
             )
         ).first()
         user = session.get(User, to_user_id)
@@ -190,11 +190,11 @@ def return_case(session: Session, *, who: Principal, number: str, version: int, 
     last = session.exec(
         select(Movement)
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
     ).first()
     back_to = last.from_unit_id if last is not None and last.from_unit_id else None
     if back_to is None:
@@ -305,8 +305,8 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
     )
     session.execute(
         update(Expediente)
-        .where(Expediente.id == target.id)
-        .values(version=Expediente.version + 1)
+        .where(col(Expediente.id) == target.id)
+        .values(version=col(Expediente.version) + 1)
         .execution_options(synchronize_session=False)
     )
 

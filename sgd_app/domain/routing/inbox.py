@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, literal, null, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.access import OPEN
 from sgd_app.domain.auth import Principal
@@ -92,11 +92,15 @@ def _filter_clauses(f: InboxFilters) -> list:
     if f.priority:
         clauses.append(Expediente.priority == f.priority)
     if f.category:
-        clauses.append(Expediente.procedure_id.in_(select(Procedure.id).where(Procedure.category == f.category)))
+        clauses.append(
+            col(Expediente.procedure_id).in_(select(col(Procedure.id)).where(col(Procedure.category) == f.category))
+        )
     if f.sender:
         s = f.sender.strip()
         clauses.append(
-            Expediente.party_id.in_(select(Party.id).where(or_(Party.doc_number == s, Party.name.ilike(f"{s}%"))))
+            col(Expediente.party_id).in_(
+                select(col(Party.id)).where(or_(col(Party.doc_number) == s, col(Party.name).ilike(f"{s}%")))
+            )
         )
     if f.date_from:
         clauses.append(Expediente.filed_on >= f.date_from)
@@ -107,19 +111,23 @@ def _filter_clauses(f: InboxFilters) -> list:
 
 def _tab_where(tab: str, units: list[int], limit_due: date):
     """(from-clause kind, where clauses) of one tab."""
-    here = Expediente.current_unit_id.in_(units)
+    here = col(Expediente.current_unit_id).in_(units)
     if tab == "por_recibir":
-        return "case", [here, Expediente.status.in_(OPEN), Expediente.awaiting_receipt == True]  # noqa: E712
+        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.awaiting_receipt) == True]  # noqa: E712
     if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
-        return "case", [here, Expediente.status.in_((*OPEN, "observado")), Expediente.awaiting_receipt == False]  # noqa: E712
+        return "case", [
+            here,
+            col(Expediente.status).in_((*OPEN, "observado")),
+            col(Expediente.awaiting_receipt) == False,
+        ]  # noqa: E712
     if tab == "por_vencer":
-        return "case", [here, Expediente.status.in_(OPEN), Expediente.current_due_on <= limit_due]
+        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.current_due_on) <= limit_due]
     if tab == "archivados":
-        return "case", [here, Expediente.status.in_(FINISHED)]
+        return "case", [here, col(Expediente.status).in_(FINISHED)]
     if tab == "copias":
-        return "move", [Movement.action == "copia", Movement.to_unit_id.in_(units)]
+        return "move", [col(Movement.action) == "copia", col(Movement.to_unit_id).in_(units)]
     if tab == "enviados":
-        return "move", [Movement.action.in_(("derivar", "devolver")), Movement.from_unit_id.in_(units)]
+        return "move", [col(Movement.action).in_(("derivar", "devolver")), col(Movement.from_unit_id).in_(units)]
     raise InvalidInput("tab", "Pestaña desconocida.")
 
 
@@ -161,7 +169,7 @@ def inbox(
                 q = (
                     select(func.count())
                     .select_from(Movement)
-                    .join(Expediente, Expediente.id == Movement.expediente_id)
+                    .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
                     .where(*clauses)
                 )
             else:  # no case filter: count the route steps alone, straight from their index
@@ -186,17 +194,17 @@ def inbox(
             select(*cols, null().label("moved_at"), literal("").label("note"))
             .select_from(Expediente)
             .where(*clauses)
-            .order_by(Expediente.current_due_on, Expediente.id)
+            .order_by(col(Expediente.current_due_on), col(Expediente.id))
         )
         if tab == "archivados":
-            q = q.order_by(None).order_by(Expediente.closed_at.desc(), Expediente.id.desc())
+            q = q.order_by(None).order_by(col(Expediente.closed_at).desc(), col(Expediente.id).desc())
     else:
         q = (
-            select(*cols, Movement.created_at, Movement.instructions)
+            select(*cols, col(Movement.created_at), col(Movement.instructions))
             .select_from(Movement)
-            .join(Expediente, Expediente.id == Movement.expediente_id)
+            .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
             .where(*clauses)
-            .order_by(Movement.created_at.desc(), Movement.id.desc())
+            .order_by(col(Movement.created_at).desc(), col(Movement.id).desc())
         )
     q = (
         q.join(Procedure, Procedure.id == Expediente.procedure_id)
@@ -259,7 +267,7 @@ def unit_inbox(session: Session, who: Principal, *, page: int = 0, page_size: in
     units = sorted(set(who.unit_ids) | set(who.delegated))
     if not units:
         return InboxPage([], 0)
-    where = (Expediente.current_unit_id.in_(units), Expediente.status.in_(OPEN))
+    where = (col(Expediente.current_unit_id).in_(units), col(Expediente.status).in_(OPEN))
     total = session.exec(select(func.count()).select_from(Expediente).where(*where)).one()
     result = inbox(session, who, tab="en_tramite", page=page, page_size=page_size, with_counts=False)
     pending = inbox(session, who, tab="por_recibir", page=page, page_size=page_size, with_counts=False)
@@ -281,14 +289,14 @@ def expiring_soon(
         return []
     horizon = (calendar or load_calendar(session)).add_business_days(today, 1)
     rows = session.exec(
-        select(Expediente.number, Procedure.name, Expediente.current_due_on)
-        .join(Procedure, Procedure.id == Expediente.procedure_id)
+        select(col(Expediente.number), col(Procedure.name), col(Expediente.current_due_on))
+        .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
         .where(
-            Expediente.current_unit_id.in_(list(unit_ids)),
-            Expediente.status.in_(OPEN),
-            Expediente.current_due_on <= horizon,
+            col(Expediente.current_unit_id).in_(list(unit_ids)),
+            col(Expediente.status).in_(OPEN),
+            col(Expediente.current_due_on) <= horizon,
         )
-        .order_by(Expediente.current_due_on)
+        .order_by(col(Expediente.current_due_on))
         .limit(limit)
     ).all()
     return [(n, p, d) for n, p, d in rows]
@@ -302,11 +310,11 @@ def expiring_soon_by_user(session: Session, *, now: datetime | None = None):
     cal = load_calendar(session)
     units_of: dict[int, set[int]] = {}
     for uid, unit_id in session.exec(
-        select(Membership.user_id, Membership.unit_id).where(Membership.role.in_(("officer", "head")))
+        select(col(Membership.user_id), col(Membership.unit_id)).where(col(Membership.role).in_(("officer", "head")))
     ).all():
         units_of.setdefault(uid, set()).add(unit_id)
     out = []
-    for user in session.exec(select(User).where(User.active == True).order_by(User.id)).all():  # noqa: E712
+    for user in session.exec(select(User).where(col(User.active) == True).order_by(col(User.id))).all():  # noqa: E712
         rows = expiring_soon(session, sorted(units_of.get(user.id, ())), today=today, calendar=cal)
         if rows:
             out.append((user, [(n, p, format_date_es(d)) for n, p, d in rows]))

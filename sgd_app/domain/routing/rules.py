@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app.domain import audit, summaries
 from sgd_app.domain.access import ACTING_ROLES, OPEN, acting_roles, allowed_actions, get_case
@@ -52,8 +52,8 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     before = summaries.facts(case)
     result = session.execute(
         update(Expediente)
-        .where(Expediente.id == case.id, Expediente.version == version)
-        .values(version=Expediente.version + 1, **values)
+        .where(col(Expediente.id) == case.id, col(Expediente.version) == version)
+        .values(version=col(Expediente.version) + 1, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app import db
 from sgd_app.domain.models import Expediente, Party
@@ -75,7 +75,11 @@ _CASE_COLS = (
     Party.doc_number,
 )
 # The indexed columns of one case (built once: this runs in every filing).
-_ONE_CASE = select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(Expediente.id == bindparam("cid"))
+_ONE_CASE = (
+    select(*_CASE_COLS)
+    .join(Party, col(Party.id) == col(Expediente.party_id))
+    .where(col(Expediente.id) == bindparam("cid"))
+)
 
 
 def _case_row(conn: Connection, case_id: int):
@@ -83,7 +87,12 @@ def _case_row(conn: Connection, case_id: int):
 
 
 def _case_rows(conn: Connection, where, limit: int | None = None):
-    q = select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(where).order_by(Expediente.id)
+    q = (
+        select(*_CASE_COLS)
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .where(where)
+        .order_by(col(Expediente.id))
+    )
     if limit:
         q = q.limit(limit)
     return conn.execute(q).all()
@@ -274,7 +283,7 @@ def _entries(conn: Connection, batch: int = 20_000) -> Iterable[list[tuple]]:
     last = 0
     facets_of: dict[int, str] = {}
     while True:
-        rows = _case_rows(conn, Expediente.id > last, limit=batch)
+        rows = _case_rows(conn, col(Expediente.id) > last, limit=batch)
         if not rows:
             break
         out = []

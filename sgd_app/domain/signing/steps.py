@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pikepdf
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps.api import TimeStamper
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, digitize, drafting
 from sgd_app.domain.auth import Principal
@@ -37,6 +37,7 @@ from sgd_app.domain.models import (
     SignatureStep,
     Unit,
     User,
+    table_of,
     utcnow,
 )
 from sgd_app.domain.signing.pades import sign_pdf
@@ -102,8 +103,8 @@ def steps_of(session: Session, doc_id: int) -> list[SignatureStep]:
     return list(
         session.exec(
             select(SignatureStep)
-            .where(SignatureStep.internal_document_id == doc_id)
-            .order_by(SignatureStep.position, SignatureStep.id)
+            .where(col(SignatureStep.internal_document_id) == doc_id)
+            .order_by(col(SignatureStep.position), col(SignatureStep.id))
         ).all()
     )
 
@@ -118,13 +119,13 @@ def pending_for(session: Session, who: Principal) -> list[tuple[SignatureStep, I
     """The signatures waiting for ``who`` now (their turn has come), oldest first."""
     rows = session.exec(
         select(SignatureStep, InternalDocument)
-        .join(InternalDocument, InternalDocument.id == SignatureStep.internal_document_id)
+        .join(InternalDocument, col(InternalDocument.id) == col(SignatureStep.internal_document_id))
         .where(
-            SignatureStep.signer_id == who.user.id,
-            SignatureStep.status == "pendiente",
-            InternalDocument.status == "en_firma",
+            col(SignatureStep.signer_id) == who.user.id,
+            col(SignatureStep.status) == "pendiente",
+            col(InternalDocument.status) == "en_firma",
         )
-        .order_by(InternalDocument.updated_at)
+        .order_by(col(InternalDocument.updated_at))
     ).all()
     out = []
     for step, doc in rows:
@@ -191,7 +192,7 @@ def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[Sign
 def assign_number(session: Session, doc: InternalDocument, institution_short: str) -> str:
     """Give the document its number (first signature), gap-free per unit, type and year."""
     year = utcnow().astimezone(LIMA).year
-    table = DocCounter.__table__
+    table = table_of(DocCounter)
     conn = session.connection()
     row = conn.execute(
         table.update()
