@@ -239,8 +239,8 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
         return []
     rows = {
         r[0]: r[1:]
-        for r in ctx.s.exec(
-            select(
+        for r in ctx.s.execute(
+            sa_select(
                 col(Expediente.id),
                 col(Expediente.number),
                 col(Expediente.procedure_id),
@@ -420,7 +420,7 @@ def compute_naive(
     the summaries are checked against, and the baseline of the benchmark."""
     ctx = _Ctx(session, units, filters, today, calendar)
     E = Expediente
-    where = ctx.where(E.filed_on, E.current_unit_id, E.procedure_id)
+    where = ctx.where(col(E.filed_on), col(E.current_unit_id), col(E.procedure_id))
     total = filed_today = filed_week = in_progress = overdue_n = 0
     attended = on_time = days_sum = 0
     by_proc: Counter = Counter()
@@ -430,21 +430,21 @@ def compute_naive(
     week_from = max(ctx.week_start, ctx.f.date_from or date.min)
     last = 0
     while True:
-        rows = session.exec(
-            select(
-                E.id,
-                E.filed_on,
-                E.received_at,
-                E.current_unit_id,
-                E.procedure_id,
-                E.channel,
-                E.status,
-                E.due_on,
-                E.current_due_on,
-                E.closed_at,
+        rows = session.execute(
+            sa_select(
+                col(E.id),
+                col(E.filed_on),
+                col(E.received_at),
+                col(E.current_unit_id),
+                col(E.procedure_id),
+                col(E.channel),
+                col(E.status),
+                col(E.due_on),
+                col(E.current_due_on),
+                col(E.closed_at),
             )
-            .where(*where, E.id > last)
-            .order_by(E.id)
+            .where(*where, col(E.id) > last)
+            .order_by(col(E.id))
             .limit(batch)
         ).all()
         for cid, filed, received, unit, proc, channel, status, due, step_due, closed in rows:
@@ -476,22 +476,22 @@ def compute_naive(
     # Stages: the route of every case of the procedures in the filter, replayed.
     acc: dict[tuple[str, str], list[int]] = {}
     if not (ctx.empty or ctx.procs == []):
-        mwhere = [] if ctx.procs is None else [E.procedure_id.in_(ctx.procs)]
-        rows = session.exec(
-            select(
+        mwhere = [] if ctx.procs is None else [col(E.procedure_id).in_(ctx.procs)]
+        moves = session.execute(
+            sa_select(
                 col(Movement.expediente_id),
                 col(Movement.action),
                 col(Movement.from_unit_id),
                 col(Movement.to_unit_id),
                 col(Movement.created_at),
                 col(Movement.received_at),
-                E.procedure_id,
+                col(E.procedure_id),
             )
-            .join(E, E.id == col(Movement.expediente_id))
+            .join(E, col(E.id) == col(Movement.expediente_id))
             .where(*mwhere)
             .order_by(col(Movement.expediente_id), col(Movement.id))
         ).all()
-        for unit, _proc, stage, start, end in summaries.replay_stages(rows):
+        for unit, _proc, stage, start, end in summaries.replay_stages(moves):
             day = summaries.lima_day(end)
             if (
                 unit not in ctx.scope
@@ -499,17 +499,17 @@ def compute_naive(
                 or (ctx.f.date_to and day > ctx.f.date_to)
             ):
                 continue
-            slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
-            slot[0] += 1
-            slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
+            stage_slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
+            stage_slot[0] += 1
+            stage_slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
     overdue_ids = (
         []
         if ctx.empty or ctx.procs == []
         else list(
             session.exec(
-                select(E.id)
-                .where(*where, E.status.in_(access.OPEN), E.current_due_on < today)
-                .order_by(E.current_due_on, E.id)
+                select(col(E.id))
+                .where(*where, col(E.status).in_(access.OPEN), col(E.current_due_on) < today)
+                .order_by(col(E.current_due_on), col(E.id))
                 .limit(10)
             ).all()
         )
@@ -547,9 +547,9 @@ def split_range(lo: date | None, hi: date | None) -> list[tuple[str, date | None
     parts: list[tuple[str, date | None, date | None]] = [
         ("m", m_lo, None if m_end is None else m_end - timedelta(days=1))
     ]
-    if lo is not None and lo < m_lo:
+    if lo is not None and m_lo is not None and lo < m_lo:
         parts.append(("d", lo, m_lo - timedelta(days=1)))
-    if hi is not None and hi >= m_end:
+    if hi is not None and m_end is not None and hi >= m_end:
         parts.append(("d", m_end, hi))
     return parts
 

@@ -101,7 +101,7 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
     f.by_month = [(f"{MONTHS_SHORT[m - 1]} {y}", v, p) for (y, m), (v, p) in sorted(months.items())]
     where = [Expediente.status != CaseStatus.NO_PRESENTADO]
     if year:
-        where.append(Expediente.year == year)
+        where.append(col(Expediente.year) == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.
     digital = session.exec(
         select(func.coalesce(func.sum(col(Document.pages)), 0))

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import false, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from sgd_app.domain import access, dashboards
@@ -71,7 +72,7 @@ def cases_query(session: Session, who: Principal, filters: ReportFilters = Repor
     """SELECT of the rows ``who`` may see (first column: Expediente.id, for keyset paging)."""
     units = access.visible_unit_ids(session, who)
     return (
-        select(
+        sa_select(
             col(Expediente.id),
             col(Expediente.number),
             col(Expediente.filed_on),

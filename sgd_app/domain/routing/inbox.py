@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, literal, null, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from sgd_app.domain.access import OPEN
@@ -164,34 +165,34 @@ def inbox(
         for t in TABS:
             kind, clauses = where_of(t)
             if kind == "case":
-                q = select(func.count()).select_from(Expediente).where(*clauses)
+                count_q = select(func.count()).select_from(Expediente).where(*clauses)
             elif extra:
-                q = (
+                count_q = (
                     select(func.count())
                     .select_from(Movement)
                     .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
                     .where(*clauses)
                 )
             else:  # no case filter: count the route steps alone, straight from their index
-                q = select(func.count()).select_from(Movement).where(*clauses)
-            counts[t] = int(session.exec(q).one())
+                count_q = select(func.count()).select_from(Movement).where(*clauses)
+            counts[t] = int(session.exec(count_q).one())
     kind, clauses = where_of(tab)
     cols = (
-        Expediente.number,
-        Procedure.name,
-        Procedure.category,
-        Party.name,
-        Expediente.subject,
-        Expediente.received_at,
-        Expediente.current_due_on,
-        Expediente.status,
-        Expediente.priority,
-        Expediente.channel,
-        Unit.name,
+        col(Expediente.number),
+        col(Procedure.name),
+        col(Procedure.category),
+        col(Party.name),
+        col(Expediente.subject),
+        col(Expediente.received_at),
+        col(Expediente.current_due_on),
+        col(Expediente.status),
+        col(Expediente.priority),
+        col(Expediente.channel),
+        col(Unit.name),
     )
     if kind == "case":
         q = (
-            select(*cols, null().label("moved_at"), literal("").label("note"))
+            sa_select(*cols, null().label("moved_at"), literal("").label("note"))
             .select_from(Expediente)
             .where(*clauses)
             .order_by(col(Expediente.current_due_on), col(Expediente.id))
@@ -200,16 +201,16 @@ def inbox(
             q = q.order_by(None).order_by(col(Expediente.closed_at).desc(), col(Expediente.id).desc())
     else:
         q = (
-            select(*cols, col(Movement.created_at), col(Movement.instructions))
+            sa_select(*cols, col(Movement.created_at), col(Movement.instructions))
             .select_from(Movement)
             .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
             .where(*clauses)
             .order_by(col(Movement.created_at).desc(), col(Movement.id).desc())
         )
     q = (
-        q.join(Procedure, Procedure.id == Expediente.procedure_id)
-        .join(Party, Party.id == Expediente.party_id)
-        .join(Unit, Unit.id == Expediente.current_unit_id)
+        q.join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .join(Unit, col(Unit.id) == col(Expediente.current_unit_id))
         .offset(max(0, page) * page_size)
         .limit(page_size)
     )
@@ -228,7 +229,7 @@ def inbox(
         unit,
         moved_at,
         note,
-    ) in session.exec(q).all():
+    ) in session.execute(q).all():
         if status == "observado":
             light, label = "gray", "Observado: plazo detenido"
         else:

@@ -63,16 +63,16 @@ def _doc_head(label: str, filename: str) -> str:
 
 
 _CASE_COLS = (
-    Expediente.id,
-    Expediente.number,
-    Expediente.subject,
-    Expediente.fields,
-    Expediente.current_unit_id,
-    Expediente.procedure_id,
-    Expediente.channel,
-    Party.name,
-    Party.doc_type,
-    Party.doc_number,
+    col(Expediente.id),
+    col(Expediente.number),
+    col(Expediente.subject),
+    col(Expediente.fields),
+    col(Expediente.current_unit_id),
+    col(Expediente.procedure_id),
+    col(Expediente.channel),
+    col(Party.name),
+    col(Party.doc_type),
+    col(Party.doc_number),
 )
 # The indexed columns of one case (built once: this runs in every filing).
 _ONE_CASE = (
