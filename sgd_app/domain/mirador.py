@@ -99,7 +99,7 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
         slot[1 if paper else 0] += n
     f.by_procedure = sorted(by_proc.items(), key=lambda x: (-x[1], x[0]))
     f.by_month = [(f"{MONTHS_SHORT[m - 1]} {y}", v, p) for (y, m), (v, p) in sorted(months.items())]
-    where = [Expediente.status != CaseStatus.NO_PRESENTADO]
+    where = [col(Expediente.status) != CaseStatus.NO_PRESENTADO]
     if year:
         where.append(col(Expediente.year) == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import false, func
+from sqlalchemy import ColumnElement, false, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -50,9 +50,9 @@ def _where(units: set[int], f: ReportFilters) -> list:
     """Scope (visible units) plus the filters; an empty scope matches nothing."""
     if not units or (f.unit_id is not None and f.unit_id not in units):
         return [false()]
-    clauses = [col(Expediente.current_unit_id).in_(sorted(units))]
+    clauses: list[ColumnElement[bool]] = [col(Expediente.current_unit_id).in_(sorted(units))]
     if f.unit_id is not None:
-        clauses = [Expediente.current_unit_id == f.unit_id]
+        clauses = [col(Expediente.current_unit_id) == f.unit_id]
     if f.procedure_id is not None:
         clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.category:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, literal, null, or_
+from sqlalchemy import ColumnElement, func, literal, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -87,11 +87,11 @@ class InboxPage:
 
 
 def _filter_clauses(f: InboxFilters) -> list:
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if f.procedure_id:
-        clauses.append(Expediente.procedure_id == f.procedure_id)
+        clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.priority:
-        clauses.append(Expediente.priority == f.priority)
+        clauses.append(col(Expediente.priority) == f.priority)
     if f.category:
         clauses.append(
             col(Expediente.procedure_id).in_(select(col(Procedure.id)).where(col(Procedure.category) == f.category))
@@ -104,9 +104,9 @@ def _filter_clauses(f: InboxFilters) -> list:
             )
         )
     if f.date_from:
-        clauses.append(Expediente.filed_on >= f.date_from)
+        clauses.append(col(Expediente.filed_on) >= f.date_from)
     if f.date_to:
-        clauses.append(Expediente.filed_on <= f.date_to)
+        clauses.append(col(Expediente.filed_on) <= f.date_to)
     return clauses
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col
 
 from sgd_app.domain.filters import FilterParser
@@ -63,7 +64,7 @@ class Plan:
 def case_filter_clauses(plan: Plan) -> list:
     """The scope and the filters as conditions on ``expediente`` (ORM)."""
     f = plan.filters
-    clauses = [col(Expediente.current_unit_id).in_(sorted(plan.units))]
+    clauses: list[ColumnElement[bool]] = [col(Expediente.current_unit_id).in_(sorted(plan.units))]
     if f.procedure_id is not None:
         clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.status:
