@@ -158,6 +158,7 @@ def login(
     user.locked_until = None
     session.add(user)
     token = secrets.token_urlsafe(32)
+    assert user.id is not None
     session.add(
         StaffSession(
             token_hash=token_hash(token),
@@ -200,6 +201,7 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touc
         .where(col(Membership.user_id) == user.id, col(Unit.active) == True)  # noqa: E712
         .order_by(col(Unit.name))
     ).all()
+    assert row.id is not None and user.id is not None
     return Principal(
         user=user,
         session_id=row.id,
@@ -258,6 +260,7 @@ def create_user(
     for unit, role in memberships:
         if role not in ROLE_LABELS:
             raise ValueError(f"unknown role {role}")
+        assert unit.id is not None and user.id is not None
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     audit.record(
         session,

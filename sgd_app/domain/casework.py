@@ -108,6 +108,7 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
             for u in session.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
             if u.id != who.user.id
         ]
+    assert case.id is not None
     return CasePage(
         view=view,
         units=active_units(session),

@@ -222,6 +222,7 @@ def create_draft(
             reference = (reference + "; " if reference else "") + f"Corrige {old.number}"
     if errors:
         raise InvalidInputs(errors)
+    assert case.id is not None and who.user.id is not None
     doc = InternalDocument(
         expediente_id=case.id,
         unit_id=case.current_unit_id,

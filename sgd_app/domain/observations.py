@@ -134,6 +134,7 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
         return None
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first()
     if account is None:
+        assert party.id is not None
         account = CasillaAccount(party_id=party.id, email=party.email)
         session.add(account)
         session.flush()
@@ -141,6 +142,7 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
         return None  # one code per minute at most
     code = f"{secrets.randbelow(10**6):06d}"
     account.email = party.email
+    assert account.id is not None
     account.code_hash = _code_hash(code, account.id)
     account.code_expires_at = now + timedelta(minutes=CODE_MINUTES)
     account.failed_codes = 0
@@ -163,6 +165,7 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
         raise refusal
     if account.failed_codes >= MAX_CODE_FAILURES:
         raise TooManyAttempts("Demasiados intentos. Pida un código nuevo.", 60)
+    assert account.id is not None
     if _aware(account.code_expires_at) < now or not hmac.compare_digest(
         account.code_hash, _code_hash((code or "").strip(), account.id)
     ):
@@ -208,6 +211,7 @@ def observe(
     cal = calendar or load_calendar(session)
     observed_on = cal.first_business_day_from(_lima_day(now))
     deadline = cal.add_business_days(observed_on, FIX_DAYS)
+    assert case.id is not None and who.user.id is not None
     obs = Observation(
         expediente_id=case.id,
         items=clean,
@@ -290,6 +294,7 @@ def fix(
             sha, was_created = store.put(f.data)
             if was_created:
                 created.append(sha)
+            assert case.id is not None
             session.add(
                 Document(
                     expediente_id=case.id,
@@ -318,6 +323,7 @@ def fix(
         if result.rowcount != 1:
             raise Conflict("Este expediente no tiene observaciones pendientes.")
         summaries.apply(session, before, summaries.changed(before, values), calendar=cal)
+        assert case.id is not None
         session.add(
             Movement(
                 expediente_id=case.id,
@@ -376,6 +382,7 @@ def expire_overdue(
             session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now})
         )
         summaries.left(session, case, now)
+        assert case.id is not None
         session.add(
             Movement(
                 expediente_id=case.id,

@@ -53,6 +53,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
         for u in children.get(parent, []):
             if u.id in seen:
                 continue
+            assert u.id is not None
             seen.add(u.id)
             out.append((u, depth))
             walk(u.id, depth + 1)
@@ -60,6 +61,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
     walk(None, 0)
     for u in sorted(units, key=lambda u: u.name.lower()):  # units caught in a cycle, if any
         if u.id not in seen:
+            assert u.id is not None
             seen.add(u.id)
             out.append((u, 0))
             walk(u.id, 1)
@@ -127,7 +129,11 @@ def _validate_unit(
         parent = session.get(Unit, pid) if pid is not None else None
         if parent is None:
             errors["parent_id"] = "La unidad superior elegida no existe."
-        elif unit is not None and (parent.id == unit.id or parent.id in descendant_ids(session, unit.id)):
+        elif (
+            unit is not None
+            and unit.id is not None
+            and (parent.id == unit.id or parent.id in descendant_ids(session, unit.id))
+        ):
             errors["parent_id"] = "Una unidad no puede depender de sí misma ni de una de sus dependencias."
         elif not parent.active and (unit is None or unit.active):
             errors["parent_id"] = f"La unidad superior {parent.name} está cerrada."

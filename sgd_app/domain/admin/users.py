@@ -51,7 +51,7 @@ def list_users(session: Session) -> list[UserWithRoles]:
         .join(Unit, col(Unit.id) == col(Membership.unit_id))
         .order_by(col(Unit.name), col(Membership.role))
     ).all()
-    by_user: dict[int, list[tuple[Unit, str]]] = {}
+    by_user: dict[int | None, list[tuple[Unit, str]]] = {}
     for uid, unit, role in pairs:
         by_user.setdefault(uid, []).append((unit, role))
     return [UserWithRoles(u, by_user.get(u.id, [])) for u in users]
@@ -182,6 +182,7 @@ def set_memberships(
         session.delete(m)
     session.flush()
     for unit, role in pairs:
+        assert unit.id is not None and user.id is not None
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     session.flush()
     record(
@@ -211,6 +212,7 @@ def set_active(session: Session, *, actor: Principal, user_id: int, active: bool
             raise Conflict("No puede desactivar su propia cuenta.")
         if not active_admin_ids(session, except_user=user.id):
             raise Conflict("No puede desactivar al único administrador activo del sistema.")
+        assert user.id is not None
         revoked = _revoke_sessions(session, user.id)
     else:
         user.failed_logins = 0
@@ -246,6 +248,7 @@ def reset_password(
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    assert user.id is not None
     revoked = _revoke_sessions(session, user.id, keep=actor.session_id if user.id == actor.user.id else None)
     session.flush()
     record(

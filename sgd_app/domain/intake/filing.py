@@ -171,6 +171,7 @@ def file_case(
             queue_confirmation(
                 session, result, to=clean_filer.email, procedure_name=procedure.name, tracking_url=tracking_url
             )
+        assert result.case.id is not None
         queue_processing(session, result.case.id)
         session.commit()
     except BaseException:

@@ -77,6 +77,7 @@ def attach_receipt(
     """File the sealed receipt (cargo) into the case, in the caller's transaction."""
     sha, created = store.put(sealed_pdf)
     try:
+        assert case.id is not None
         doc = Document(
             expediente_id=case.id,
             kind="cargo",
@@ -141,6 +142,7 @@ def render_receipt(session: Session, number: str) -> bytes | None:
     case = session.exec(select(Expediente).where(Expediente.number == number)).first()
     if case is None:
         return None
+    assert case.id is not None
     sealed = sealed_receipt(session, case.id)
     if sealed is not None:
         return FileStore(settings.files_dir()).read(sealed.sha256)

@@ -122,6 +122,7 @@ def derive(
     now = utcnow()
     from_unit = case.current_unit_id
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -203,6 +204,7 @@ def return_case(session: Session, *, who: Principal, number: str, version: int, 
         raise Forbidden("No hay una unidad a la cual devolver este expediente.")
     now = utcnow()
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -239,6 +241,7 @@ def _close(
         raise InvalidInput(field, message)
     now = utcnow()
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -292,6 +295,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
         "",
         {"accumulated_into_id": target.id},
     )
+    assert target.id is not None
     session.add(
         Movement(
             expediente_id=target.id,
@@ -319,6 +323,7 @@ def set_priority(session: Session, *, who: Principal, number: str, version: int,
         raise InvalidInput("priority", "Elija una prioridad.")
     if priority == case.priority:
         return
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -344,6 +349,7 @@ def add_note(session: Session, *, who: Principal, number: str, version: int, tex
         raise InvalidInput("note", "Escriba la nota.")
     if len(text) > 4000:
         raise InvalidInput("note", "La nota es demasiado larga (máximo 4000 caracteres).")
+    assert case.id is not None and who.user.id is not None
     session.add(
         Note(
             expediente_id=case.id,
@@ -376,6 +382,7 @@ def add_annex(
     screened = screen_pdf(data, max_bytes=MAX_ANNEX_BYTES, field="annex")
     sha, created = store.put(data)
     try:
+        assert case.id is not None
         doc = Document(
             expediente_id=case.id,
             kind="anexo",
@@ -390,6 +397,7 @@ def add_annex(
         )
         session.add(doc)
         session.flush()
+        assert doc.id is not None
         digitize.enqueue(session, doc.id)
         session.add(
             Movement(

@@ -42,6 +42,7 @@ def delegate(
         errors["ends_on"] = "Una delegación dura como máximo un año."
     if errors:
         raise InvalidInputs(errors)
+    assert who.user.id is not None
     d = Delegation(
         unit_id=unit_id, from_user_id=who.user.id, to_user_id=to_user_id, starts_on=starts_on, ends_on=ends_on
     )

@@ -316,6 +316,7 @@ def expiring_soon_by_user(session: Session, *, now: datetime | None = None):
         units_of.setdefault(uid, set()).add(unit_id)
     out = []
     for user in session.exec(select(User).where(col(User.active) == True).order_by(col(User.id))).all():  # noqa: E712
+        assert user.id is not None
         rows = expiring_soon(session, sorted(units_of.get(user.id, ())), today=today, calendar=cal)
         if rows:
             out.append((user, [(n, p, format_date_es(d)) for n, p, d in rows]))

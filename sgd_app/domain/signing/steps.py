@@ -76,6 +76,7 @@ def send_to_sign(
         errors["vistos"] = "Quien firma no necesita dar también visto bueno."
     if errors:
         raise InvalidInputs(errors)
+    assert doc.id is not None
     for i, uid in enumerate(vistos):
         session.add(
             SignatureStep(internal_document_id=doc.id, signer_id=uid, role="visto_bueno", position=0 if parallel else i)
@@ -129,6 +130,7 @@ def pending_for(session: Session, who: Principal) -> list[tuple[SignatureStep, I
     ).all()
     out = []
     for step, doc in rows:
+        assert doc.id is not None
         if is_turn(steps_of(session, doc.id), step):
             out.append((step, doc))
     return out
@@ -161,6 +163,7 @@ def signing_queue(session: Session, who: Principal) -> list[PendingSignature]:
         if doc.author_id not in names:
             author = session.get(User, doc.author_id)
             names[doc.author_id] = author.full_name if author else ""
+        assert step.id is not None and doc.id is not None
         rows.append(
             PendingSignature(
                 step_id=step.id,
@@ -184,6 +187,7 @@ def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[Sign
         raise Conflict("El documento ya no está en firma.")
     if step.status != "pendiente":
         raise Conflict("Esta firma ya se registró.")
+    assert doc.id is not None
     if not is_turn(steps_of(session, doc.id), step):
         raise Forbidden("Aún faltan vistos buenos anteriores.")
     return step, doc
@@ -327,6 +331,7 @@ def sign_step(
             )
             session.add(filed)
             session.flush()
+            assert filed.id is not None
             digitize.enqueue(session, filed.id)  # its text, for search (a signed PDF is never rewritten)
             doc.document_id = filed.id
             session.add(
