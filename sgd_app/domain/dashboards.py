@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import false, func, text
 from sqlalchemy import select as sa_select
@@ -38,6 +38,7 @@ from sgd_app.domain.models import (
     SumOpen,
     SumStage,
     Unit,
+    pk,
     table_of,
 )
 from sgd_app.domain.transaction import query
@@ -82,7 +83,7 @@ class _Ctx:
         self.cal = cal or load_calendar(session)
         self.empty = not units or (f.unit_id is not None and f.unit_id not in units)
         self.scope = [f.unit_id] if f.unit_id is not None else sorted(units)
-        procs = session.exec(select(Procedure.id, Procedure.name, Procedure.category)).all()
+        procs = session.exec(select(pk(Procedure), col(Procedure.name), col(Procedure.category))).all()
         self.proc_name = {p: n for p, n, _ in procs}
         self.proc_cat = {p: c for p, _, c in procs}
         self.procs: list[int] | None = None
@@ -150,11 +151,11 @@ def _assemble(
     stages: dict,
     overdue: list,
 ) -> dict[str, Any]:
-    by_cat = Counter()
+    by_cat: Counter = Counter()
     for p, n in by_proc.items():
         by_cat[ctx.proc_cat.get(p, "")] += n
     by_procedure = sorted(
-        ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0])
+        ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-cast(int, r[1]), r[0])
     )
     by_category = sorted(
         ([vocabulary.CATEGORY_LABELS.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0])
@@ -361,7 +362,7 @@ def aggregates(session: Session, units: set[int], filters: ReportFilters = Repor
     ctx = _Ctx(session, units, filters, date.today(), BusinessCalendar())
     status = filters.status
     F, A = table_of(SumFiled).c, table_of(SumAttended).c
-    counts = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
+    counts: dict[str, Counter] = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
     total = 0
     for where in ctx.parts(F):
         if status:
@@ -507,7 +508,7 @@ def compute_naive(
         if ctx.empty or ctx.procs == []
         else list(
             session.exec(
-                select(col(E.id))
+                select(pk(E))
                 .where(*where, col(E.status).in_(access.OPEN), col(E.current_due_on) < today)
                 .order_by(col(E.current_due_on), col(E.id))
                 .limit(10)

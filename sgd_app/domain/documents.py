@@ -19,6 +19,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from pikepdf import settings as qpdf_settings
@@ -144,7 +145,7 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
 def _ensure_qpdf_limits() -> None:
     """Make sure qpdf will not inflate more than our budget for any single stream."""
     current = qpdf_settings.get_qpdf_limits()
-    tighter = {
+    tighter: dict[str, Any] = {
         name: MAX_TOTAL_DECODED
         for name in _QPDF_MEMORY_LIMITS
         if not 0 < current[name] <= MAX_TOTAL_DECODED  # 0 means "no limit"

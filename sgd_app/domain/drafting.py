@@ -293,7 +293,7 @@ def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument
 
 
 def bump_version(session: Session, doc: InternalDocument, version: int, **values) -> None:
-    result = session.execute(
+    result = session.exec(
         update(InternalDocument)
         .where(col(InternalDocument.id) == doc.id, col(InternalDocument.version) == version)
         .values(version=col(InternalDocument.version) + 1, **values)
@@ -307,7 +307,7 @@ def bump_version(session: Session, doc: InternalDocument, version: int, **values
 def render_data(
     session: Session, doc: InternalDocument, *, institution: str, institution_short: str, draft: bool
 ) -> RenderData:
-    unit = session.get(Unit, doc.unit_id)
+    unit = session.get_one(Unit, doc.unit_id)
     author = session.get(User, doc.author_id)
     case = session.get(Expediente, doc.expediente_id)
     title = doc.number or f"{DOC_TYPES[doc.doc_type].upper()} N° (se asigna al firmar)-{unit.code}/{institution_short}"

@@ -161,7 +161,7 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
         select(Party).where(Party.doc_type == doc_type, Party.doc_number == (doc_number or "").strip().upper())
     ).first()
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first() if party else None
-    if account is None or not account.code_hash or account.code_expires_at is None:
+    if party is None or account is None or not account.code_hash or account.code_expires_at is None:
         raise refusal
     if account.failed_codes >= MAX_CODE_FAILURES:
         raise TooManyAttempts("Demasiados intentos. Pida un código nuevo.", 60)
@@ -180,6 +180,7 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
     audit.record(
         session, actor=f"administrado:{party.id}", action="abrir_casilla", object_type="casilla", object_id=account.id
     )
+    assert party.id is not None
     return party.id
 
 
@@ -314,7 +315,7 @@ def fix(
         new_step = cal.add_business_days(case.current_due_on, stopped) if case.current_due_on else new_due
         before = summaries.facts(case)
         values = dict(status=CaseStatus.SUBSANADO, due_on=new_due, current_due_on=min(new_step, new_due))
-        result = session.execute(
+        result = session.exec(
             update(Expediente)
             .where(col(Expediente.id) == case.id, col(Expediente.status) == CaseStatus.OBSERVADO)
             .values(**values, folios=case.folios + sum(s.pages for s in screened), version=col(Expediente.version) + 1)

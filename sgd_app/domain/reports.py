@@ -25,7 +25,7 @@ from sgd_app.domain.filters import (
     ReportFilters,
     visible_units,
 )
-from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.models import Expediente, Party, Procedure, Unit, pk
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import CATEGORY_LABELS, CHANNEL_SHORT_LABELS, STATUS_LABELS
 
@@ -241,13 +241,14 @@ def aggregates_naive(
     cal = load_calendar(session)
     attended = on_time = days_sum = 0
     last = 0
-    q = select(col(Expediente.id), col(Expediente.filed_on), col(Expediente.due_on), col(Expediente.closed_at)).where(
+    q = select(pk(Expediente), col(Expediente.filed_on), col(Expediente.due_on), col(Expediente.closed_at)).where(
         *clauses, col(Expediente.status) == "atendido", col(Expediente.closed_at) != None
     )
     while True:
         chunk = session.exec(q.where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(batch)).all()
         for cid, filed_on, due_on, closed_at in chunk:
             last = cid
+            assert closed_at is not None  # the query excludes open cases
             closed_day = _lima(closed_at).date()
             attended += 1
             if due_on is None or closed_day <= due_on:

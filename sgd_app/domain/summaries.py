@@ -95,7 +95,8 @@ class Deltas:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[tuple, list[int]]] = {
-            t.name: defaultdict(lambda n=len(c): [0] * n) for t, _, c in TABLES
+            t.name: defaultdict(lambda n=len(c): [0] * n)  # type: ignore[misc]  # mypy cannot type a default argument of a lambda
+            for t, _, c in TABLES
         }
 
     def add(self, table: str, key: tuple, *incs: int) -> None:
@@ -197,7 +198,8 @@ def replay_stages(rows: Iterable[tuple]) -> Iterable[tuple[int, int, str, dateti
     ``rows``: (case id, action, from unit, to unit, created at, received at, procedure id) ordered
     by case and then movement. A unit's wait ("recepcion") runs from a derivation or return to its
     receipt; its work ("tramite") from that receipt until the case leaves the unit."""
-    cur, seen = None, {}
+    cur: int | None = None
+    seen: dict[int, datetime] = {}
     for case_id, action, from_unit, to_unit, created, got, proc in rows:
         if case_id != cur:
             cur, seen = case_id, {}
@@ -213,7 +215,7 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
     with Session(engine) as s:
         cal = load_calendar(s)
     d = Deltas()
-    cols = [Expediente.id] + [getattr(Expediente, k) for k in FIELDS]
+    cols: list[Any] = [Expediente.id] + [getattr(Expediente, k) for k in FIELDS]
     last = 0
     with engine.connect() as conn:
         while True:
@@ -226,9 +228,10 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
             if len(rows) < batch:
                 break
         # Stages, replayed from the route case by case, in order (keyset on (case, movement)).
-        last_case, last_move = 0, 0
+        last_case = 0
+        last_move: int | None = 0  # Movement.id, typed optional by SQLModel
         while True:
-            rows = conn.execute(
+            moves = conn.execute(
                 select(
                     col(Movement.id),
                     col(Movement.expediente_id),
@@ -244,22 +247,22 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
                 .order_by(col(Movement.expediente_id), col(Movement.id))
                 .limit(batch)
             ).all()
-            if not rows:
+            if not moves:
                 break
             # A case may straddle two batches: replay only whole cases, continue from the last one.
-            if len(rows) == batch and rows[0][1] != rows[-1][1]:
-                rows = [r for r in rows if r[1] != rows[-1][1]]
-            last_case, last_move = rows[-1][1], rows[-1][0]
-            for unit, proc, stage, start, end in replay_stages(r[1:] for r in rows):
+            if len(moves) == batch and moves[0][1] != moves[-1][1]:
+                moves = [r for r in moves if r[1] != moves[-1][1]]
+            last_case, last_move = moves[-1][1], moves[-1][0]
+            for unit, proc, stage, start, end in replay_stages(r[1:] for r in moves):
                 d.stage(unit, proc, stage, start, end)
     counts = {}
     with engine.begin() as conn:
         for table, keys, counters in TABLES:
             conn.execute(delete(table))
-            rows = [dict(zip(keys + counters, (*k, *v))) for k, v in d.rows[table.name].items() if any(v)]
-            for i in range(0, len(rows), 5000):
-                conn.execute(insert(table), rows[i : i + 5000])
-            counts[table.name] = len(rows)
+            values = [dict(zip(keys + counters, (*k, *v))) for k, v in d.rows[table.name].items() if any(v)]
+            for i in range(0, len(values), 5000):
+                conn.execute(insert(table), values[i : i + 5000])
+            counts[table.name] = len(values)
     return counts
 
 

@@ -21,7 +21,7 @@ from sgd_app.domain.admin.common import (
 )
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import Conflict, NotFound
-from sgd_app.domain.models import Expediente, Procedure, Unit
+from sgd_app.domain.models import Expediente, Procedure, Unit, pk
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CLOSED_STATUSES, today_lima
 
@@ -69,7 +69,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
 
 
 def descendant_ids(session: Session, unit_id: int) -> set[int]:
-    pairs = session.exec(select(Unit.id, Unit.parent_id)).all()
+    pairs = session.exec(select(pk(Unit), col(Unit.parent_id))).all()
     kids: dict[int, list[int]] = {}
     for uid, pid in pairs:
         if pid is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ def _validate_memberships(
     memberships: Any,
     errors: dict[str, str],
     field: str = "memberships",
-    kept: set[tuple[int, str]] = frozenset(),
+    kept: Collection[tuple[int, str]] = frozenset(),
 ) -> list[tuple[Unit, str]]:
     """(unit_id, role) pairs -> (Unit, role). New roles need an active unit; a role the user
     already holds in a unit that has since closed may be kept (``kept``)."""
@@ -105,6 +105,7 @@ def _validate_memberships(
                 "Elija un rol válido: mesa de partes, servidor(a), jefe(a), directivo(a) o administrador(a)."
             )
             return []
+        assert unit.id is not None
         if (unit.id, role_s) not in seen:
             seen.add((unit.id, role_s))
             out.append((unit, role_s))
@@ -174,7 +175,7 @@ def set_memberships(
         raise InvalidInput(
             "memberships", "No puede quitar este rol de administrador: es el único administrador activo del sistema."
         )
-    before = sorted([session.get(Unit, m.unit_id).code, m.role] for m in old)
+    before = sorted([session.get_one(Unit, m.unit_id).code, m.role] for m in old)
     after = sorted([u.code, r] for u, r in pairs)
     if before == after:
         return pairs
@@ -195,7 +196,7 @@ def _revoke_sessions(session: Session, user_id: int, *, keep: int | None = None)
     q = update(StaffSession).where(col(StaffSession.user_id) == user_id, col(StaffSession.revoked_at).is_(None))
     if keep is not None:
         q = q.where(col(StaffSession.id) != keep)
-    return session.execute(q.values(revoked_at=utcnow())).rowcount or 0
+    return session.exec(q.values(revoked_at=utcnow())).rowcount or 0
 
 
 @act

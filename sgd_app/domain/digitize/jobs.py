@@ -140,7 +140,7 @@ def enqueue_missing(session: Session, *, limit: int = 500) -> int:
 def retry(session: Session, document_id: int) -> bool:
     """Give a job in ``error`` a fresh set of attempts (a "Reintentar" button); False when the
     document has no job in error."""
-    result = session.execute(
+    result = session.exec(
         update(_t)
         .where(_c.document_id == document_id, _c.status == ERROR)
         .values(

@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -49,7 +50,7 @@ _CLAIM_SCAN = 20
 
 _t = table_of(DigitizeJob)
 _c = _t.c
-_MAX_STAGE = _c.stage.type.length
+_MAX_STAGE = cast(String, _c.stage.type).length
 
 
 class Abandon(Exception):
@@ -130,6 +131,7 @@ def claim(engine: Engine, now: datetime, lease_seconds: float) -> Claimed | None
                     col(Document.id) == r.document_id
                 )
             ).first()
+            assert doc is not None  # a job's document is a foreign key
             return Claimed(
                 id=r.id,
                 document_id=r.document_id,

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
@@ -81,6 +82,7 @@ def next_number(session: Session, year: int) -> int:
     if result is None:  # first filing of the year: create the row (or find it created meanwhile)
         insert_if_absent(session, _counter, {"year": year, "last": 0})
         result = conn.execute(_NEXT_NUMBER, {"k_year": year}).first()
+    assert result is not None  # the row exists now
     return int(result[0])
 
 
@@ -228,7 +230,7 @@ def _write_filing(
     due_on = cal.add_business_days(filed_on, procedure.deadline_days)
     party_id = _upsert_party(session, filer)
     key = new_access_key()
-    case_values = dict(
+    case_values: dict[str, Any] = dict(
         number=format_number(year, seq),
         year=year,
         seq=seq,

@@ -85,7 +85,9 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
         select(Movement).where(col(Movement.expediente_id) == case.id).order_by(col(Movement.id))
     ).all()
     unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
-    timeline = [{"at": case.received_at, "title": "Recibido", "detail": CHANNEL_LABELS.get(case.channel, case.channel)}]
+    timeline: list[dict[str, Any]] = [
+        {"at": case.received_at, "title": "Recibido", "detail": CHANNEL_LABELS.get(case.channel, case.channel)}
+    ]
     for m in moves:
         timeline.append(
             {

@@ -115,6 +115,7 @@ def derive(
         errors["due_days"] = "El plazo debe estar entre 1 y 60 días hábiles."
     if errors:
         raise InvalidInputs(errors)
+    assert target_unit is not None  # _active_unit raised otherwise
     cal = calendar or load_calendar(session)
     step_due = cal.add_business_days(today_lima(), int(due_days or DEFAULT_STEP_DAYS))
     current_due = min(step_due, case.due_on)

@@ -102,7 +102,7 @@ def case_view(
         if case.status in OPEN
         else ("gray", STATUS_LABELS.get(case.status, case.status))
     )
-    into = session.get(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
+    into = session.get_one(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
     return CaseView(
         case=case,
         procedure=proc.name if proc else "",

@@ -12,7 +12,7 @@ from sgd_app.domain import audit
 from sgd_app.domain.access import ACTING_ROLES
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import Forbidden, InvalidInputs, NotFound
-from sgd_app.domain.models import Delegation, Membership, Unit, User, utcnow
+from sgd_app.domain.models import Delegation, Membership, Unit, User, pk, utcnow
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import act, query
 
@@ -87,7 +87,7 @@ def delegations_of(session: Session, who: Principal) -> list[dict[str, Any]]:
 @query
 def unit_members(session: Session, unit_id: int) -> list[tuple[int, str]]:
     rows = session.exec(
-        select(col(User.id), col(User.full_name))
+        select(pk(User), col(User.full_name))
         .join(Membership, col(Membership.user_id) == col(User.id))
         .where(col(Membership.unit_id) == unit_id, col(Membership.role).in_(ACTING_ROLES), col(User.active) == True)  # noqa: E712
         .distinct()

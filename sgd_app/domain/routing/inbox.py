@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, func, literal, null, or_
 from sqlalchemy import select as sa_select
@@ -119,8 +120,8 @@ def _tab_where(tab: str, units: list[int], limit_due: date):
         return "case", [
             here,
             col(Expediente.status).in_((*OPEN, "observado")),
-            col(Expediente.awaiting_receipt) == False,
-        ]  # noqa: E712
+            col(Expediente.awaiting_receipt) == False,  # noqa: E712
+        ]
     if tab == "por_vencer":
         return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.current_due_on) <= limit_due]
     if tab == "archivados":
@@ -300,7 +301,7 @@ def expiring_soon(
         .order_by(col(Expediente.current_due_on))
         .limit(limit)
     ).all()
-    return [(n, p, d) for n, p, d in rows]
+    return cast(list[tuple[str, str, date]], [(n, p, d) for n, p, d in rows])  # due <= horizon: never NULL
 
 
 @query

@@ -50,7 +50,7 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     """Apply ``values`` if nobody changed the case since ``version`` was read; else Conflict.
     The dashboard summaries move with the case in the same transaction."""
     before = summaries.facts(case)
-    result = session.execute(
+    result = session.exec(
         update(Expediente)
         .where(col(Expediente.id) == case.id, col(Expediente.version) == version)
         .values(version=col(Expediente.version) + 1, **values)

@@ -208,7 +208,7 @@ def assign_number(session: Session, doc: InternalDocument, institution_short: st
         insert_if_absent(session, table, {"unit_id": doc.unit_id, "doc_type": doc.doc_type, "year": year, "last": 0})
         return assign_number(session, doc, institution_short)
     seq = int(row[0])
-    unit = session.get(Unit, doc.unit_id)
+    unit = session.get_one(Unit, doc.unit_id)
     number = drafting.format_doc_number(doc.doc_type, seq, year, unit.code, institution_short)
     doc.year, doc.seq, doc.number = year, seq, number
     doc.signed_at = utcnow()
