@@ -333,6 +333,7 @@ _INCREMENTAL = {"hashsize": 2**20}
 
 def _rebuild_sqlite(conn: Connection) -> int:
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection has its driver connection
     cache = raw.execute("PRAGMA cache_size").fetchone()[0]
     drop_sqlite_triggers(conn)
     conn.exec_driver_sql("DELETE FROM search_entry")

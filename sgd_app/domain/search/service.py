@@ -94,7 +94,7 @@ def _by_document_number(
         col(Expediente.party_id).in_(select(col(Party.id)).where(col(Party.doc_number) == parsed.doc_number)),
         *case_filter_clauses(plan),
     ]
-    total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar())
+    total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar_one())
     if total == 0:
         return None
     ids = list(
