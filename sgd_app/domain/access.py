@@ -9,11 +9,11 @@ holds the case now; copies are for information only.
 from __future__ import annotations
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
-from sgd_app.domain.models import Document, Expediente, InternalDocument, Movement, Unit
+from sgd_app.domain.models import Document, Expediente, InternalDocument, Movement, Unit, pk
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES
 
@@ -27,10 +27,10 @@ def visible_unit_ids(session: Session, who: Principal) -> set[int]:
     """Units whose cases ``who`` may see: their own, delegated ones, and for managers the units
     below theirs."""
     units = set(who.unit_ids) | set(who.delegated)
-    managed = {u.id for u, r in who.memberships if r == "manager"}
+    managed = {u.id for u, r in who.memberships if r == "manager" and u.id is not None}
     if managed:
         children: dict[int | None, list[int]] = {}
-        for uid, parent in session.exec(select(Unit.id, Unit.parent_id)).all():
+        for uid, parent in session.exec(select(pk(Unit), col(Unit.parent_id))).all():
             children.setdefault(parent, []).append(uid)
         stack = list(managed)
         while stack:
@@ -49,10 +49,10 @@ def can_view(session: Session, who: Principal, case: Expediente, units: set[int]
     if not units:
         return False
     hit = session.exec(
-        select(Movement.id)
+        select(col(Movement.id))
         .where(
-            Movement.expediente_id == case.id,
-            or_(Movement.to_unit_id.in_(units), Movement.from_unit_id.in_(units)),
+            col(Movement.expediente_id) == case.id,
+            or_(col(Movement.to_unit_id).in_(units), col(Movement.from_unit_id).in_(units)),
         )
         .limit(1)
     ).first()

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from sgd_app.domain.models import AuditEvent, AuditHead, utcnow
+from sgd_app.domain.models import AuditEvent, AuditHead, table_of, utcnow
 
 GENESIS = "0" * 64
 
@@ -32,9 +32,9 @@ def event_hash(
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-_head = AuditHead.__table__
+_head = table_of(AuditHead)
 _HEAD = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update()
-_INSERT = AuditEvent.__table__.insert()
+_INSERT = table_of(AuditEvent).insert()
 _MOVE_HEAD = _head.update().where(_head.c.id == 1)
 
 
@@ -133,7 +133,7 @@ def verify(session: Session, batch: int = 5000) -> ChainReport:
         last = 0
         while True:
             rows = session.exec(
-                select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+                select(AuditEvent).where(col(AuditEvent.seq) > last).order_by(col(AuditEvent.seq)).limit(batch)
             ).all()
             if not rows:
                 return

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit
 from sgd_app.domain.calendar import LIMA
@@ -160,6 +160,7 @@ def login(
     user.locked_until = None
     session.add(user)
     token = secrets.token_urlsafe(32)
+    assert user.id is not None
     session.add(
         StaffSession(
             token_hash=token_hash(token),
@@ -195,14 +196,15 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touc
     if user is None or not user.active:
         raise NotAuthenticated("Su sesión terminó. Vuelva a ingresar.")
     if touch and now - _aware(row.last_seen_at) > timedelta(minutes=1):
-        session.execute(update(StaffSession).where(StaffSession.id == row.id).values(last_seen_at=now))
+        session.execute(update(StaffSession).where(col(StaffSession.id) == row.id).values(last_seen_at=now))
         session.commit()
     pairs = session.exec(
-        select(Unit, Membership.role)
-        .join(Membership, Membership.unit_id == Unit.id)
-        .where(Membership.user_id == user.id, Unit.active == True)  # noqa: E712
-        .order_by(Unit.name)
+        select(Unit, col(Membership.role))
+        .join(Membership, col(Membership.unit_id) == col(Unit.id))
+        .where(col(Membership.user_id) == user.id, col(Unit.active) == True)  # noqa: E712
+        .order_by(col(Unit.name))
     ).all()
+    assert row.id is not None and user.id is not None
     return Principal(
         user=user,
         session_id=row.id,
@@ -215,18 +217,18 @@ def delegations_in_force(session: Session, user_id: int, today=None) -> dict[int
     """Units where ``user_id`` acts for a head today (the head must still be head there)."""
     today = today or utcnow().astimezone(LIMA).date()
     rows = session.exec(
-        select(Delegation.unit_id, Delegation.from_user_id)
+        select(col(Delegation.unit_id), col(Delegation.from_user_id))
         .join(
             Membership,
-            (Membership.user_id == Delegation.from_user_id)
-            & (Membership.unit_id == Delegation.unit_id)
-            & (Membership.role == "head"),
+            (col(Membership.user_id) == col(Delegation.from_user_id))
+            & (col(Membership.unit_id) == col(Delegation.unit_id))
+            & (col(Membership.role) == "head"),
         )
         .where(
-            Delegation.to_user_id == user_id,
-            Delegation.revoked_at == None,  # noqa: E711
-            Delegation.starts_on <= today,
-            Delegation.ends_on >= today,
+            col(Delegation.to_user_id) == user_id,
+            col(Delegation.revoked_at) == None,  # noqa: E711
+            col(Delegation.starts_on) <= today,
+            col(Delegation.ends_on) >= today,
         )
     ).all()
     return {unit_id: from_id for unit_id, from_id in rows}
@@ -262,6 +264,7 @@ def create_user(
     for unit, role in memberships:
         if role not in ROLE_LABELS:
             raise ValueError(f"unknown role {role}")
+        assert unit.id is not None and user.id is not None
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     audit.record(
         session,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app import routes, settings
 from sgd_app.domain import digitize, drafting, observations
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.models import Document, InternalDocument, Membership, Observation, Unit, User
+from sgd_app.domain.models import Document, InternalDocument, Membership, Observation, Unit, User, pk
 from sgd_app.domain.routing.actions import attend
 from sgd_app.domain.routing.case_view import CaseView, case_view
 from sgd_app.domain.routing.delegation import active_units
@@ -95,25 +96,30 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
     view = case_view(session, who, number)
     case = view.case
     heads = session.exec(
-        select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == case.current_unit_id, Membership.role == "head", User.active == True)  # noqa: E712
+        select(pk(User), col(User.full_name))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(
+            col(Membership.unit_id) == case.current_unit_id,
+            col(Membership.role) == "head",
+            col(User.active) == True,  # noqa: E712
+        )
     ).all()
     staff = []
     if "atender" in view.actions:
         staff = [
-            (u.id, u.full_name)
+            (cast(int, u.id), u.full_name)  # read from the database: never None
             for u in session.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
             if u.id != who.user.id
         ]
+    assert case.id is not None
     return CasePage(
         view=view,
         units=active_units(session),
         text=digitize.progress(session, [d["id"] for d in view.documents]),
         internal=drafting.documents_of_case(session, case.id),
-        names=dict(session.exec(select(User.id, User.full_name)).all()),
+        names=dict(session.exec(select(pk(User), col(User.full_name))).all()),
         observation=session.exec(
-            select(Observation).where(Observation.expediente_id == case.id).order_by(Observation.id.desc())
+            select(Observation).where(col(Observation.expediente_id) == case.id).order_by(col(Observation.id).desc())
         ).first(),
         heads=[(uid, name) for uid, name in heads],
         staff=staff,

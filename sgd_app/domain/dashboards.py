@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import false, func, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import access, summaries, vocabulary
 from sgd_app.domain.auth import Principal
@@ -38,6 +38,8 @@ from sgd_app.domain.models import (
     SumOpen,
     SumStage,
     Unit,
+    pk,
+    table_of,
 )
 from sgd_app.domain.transaction import query
 
@@ -81,7 +83,7 @@ class _Ctx:
         self.cal = cal or load_calendar(session)
         self.empty = not units or (f.unit_id is not None and f.unit_id not in units)
         self.scope = [f.unit_id] if f.unit_id is not None else sorted(units)
-        procs = session.exec(select(Procedure.id, Procedure.name, Procedure.category)).all()
+        procs = session.exec(select(pk(Procedure), col(Procedure.name), col(Procedure.category))).all()
         self.proc_name = {p: n for p, n, _ in procs}
         self.proc_cat = {p: c for p, _, c in procs}
         self.procs: list[int] | None = None
@@ -149,11 +151,11 @@ def _assemble(
     stages: dict,
     overdue: list,
 ) -> dict[str, Any]:
-    by_cat = Counter()
+    by_cat: Counter = Counter()
     for p, n in by_proc.items():
         by_cat[ctx.proc_cat.get(p, "")] += n
     by_procedure = sorted(
-        ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-r[1], r[0])
+        ([ctx.proc_name.get(p, "?"), n] for p, n in by_proc.items() if n), key=lambda r: (-cast(int, r[1]), r[0])
     )
     by_category = sorted(
         ([vocabulary.CATEGORY_LABELS.get(c, c), n] for c, n in by_cat.items() if n), key=lambda r: (-r[1], r[0])
@@ -209,7 +211,7 @@ def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
         return []
     extra, params = "", {"today": ctx.today, "lim": limit}
     if ctx.procs is not None:
-        extra += " AND procedure_id IN (%s)" % ", ".join(str(int(p)) for p in ctx.procs)
+        extra += " AND procedure_id IN ({})".format(", ".join(str(int(p)) for p in ctx.procs))
     if ctx.f.date_from:
         extra += " AND filed_on >= :dfrom"
         params["dfrom"] = ctx.f.date_from
@@ -238,17 +240,17 @@ def _overdue_rows(ctx: _Ctx, ids: list[int]) -> list[dict[str, Any]]:
         return []
     rows = {
         r[0]: r[1:]
-        for r in ctx.s.exec(
-            select(
-                Expediente.id,
-                Expediente.number,
-                Expediente.procedure_id,
-                Expediente.current_unit_id,
-                Party.name,
-                Expediente.current_due_on,
+        for r in ctx.s.execute(
+            sa_select(
+                col(Expediente.id),
+                col(Expediente.number),
+                col(Expediente.procedure_id),
+                col(Expediente.current_unit_id),
+                col(Party.name),
+                col(Expediente.current_due_on),
             )
-            .join(Party, Party.id == Expediente.party_id)
-            .where(Expediente.id.in_(ids))
+            .join(Party, col(Party.id) == col(Expediente.party_id))
+            .where(col(Expediente.id).in_(ids))
         ).all()
     }
     return [
@@ -276,7 +278,7 @@ def compute(
     """The dashboard of a scope (unit ids) from the summary tables."""
     ctx = _Ctx(session, units, filters, today, calendar)
     s = session
-    F, H, O, A, S = (t.__table__.c for t in (SumFiled, SumHour, SumOpen, SumAttended, SumStage))
+    F, H, O, A, S = (table_of(t).c for t in (SumFiled, SumHour, SumOpen, SumAttended, SumStage))  # noqa: E741  (the summary tables by initial)
     total = 0
     by_proc: Counter = Counter()
     for where in ctx.parts(F):
@@ -359,8 +361,8 @@ def aggregates(session: Session, units: set[int], filters: ReportFilters = Repor
 
     ctx = _Ctx(session, units, filters, date.today(), BusinessCalendar())
     status = filters.status
-    F, A = SumFiled.__table__.c, SumAttended.__table__.c
-    counts = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
+    F, A = table_of(SumFiled).c, table_of(SumAttended).c
+    counts: dict[str, Counter] = {k: Counter() for k in ("status", "unit", "procedure", "category", "channel")}
     total = 0
     for where in ctx.parts(F):
         if status:
@@ -419,7 +421,7 @@ def compute_naive(
     the summaries are checked against, and the baseline of the benchmark."""
     ctx = _Ctx(session, units, filters, today, calendar)
     E = Expediente
-    where = ctx.where(E.filed_on, E.current_unit_id, E.procedure_id)
+    where = ctx.where(col(E.filed_on), col(E.current_unit_id), col(E.procedure_id))
     total = filed_today = filed_week = in_progress = overdue_n = 0
     attended = on_time = days_sum = 0
     by_proc: Counter = Counter()
@@ -429,21 +431,21 @@ def compute_naive(
     week_from = max(ctx.week_start, ctx.f.date_from or date.min)
     last = 0
     while True:
-        rows = session.exec(
-            select(
-                E.id,
-                E.filed_on,
-                E.received_at,
-                E.current_unit_id,
-                E.procedure_id,
-                E.channel,
-                E.status,
-                E.due_on,
-                E.current_due_on,
-                E.closed_at,
+        rows = session.execute(
+            sa_select(
+                col(E.id),
+                col(E.filed_on),
+                col(E.received_at),
+                col(E.current_unit_id),
+                col(E.procedure_id),
+                col(E.channel),
+                col(E.status),
+                col(E.due_on),
+                col(E.current_due_on),
+                col(E.closed_at),
             )
-            .where(*where, E.id > last)
-            .order_by(E.id)
+            .where(*where, col(E.id) > last)
+            .order_by(col(E.id))
             .limit(batch)
         ).all()
         for cid, filed, received, unit, proc, channel, status, due, step_due, closed in rows:
@@ -475,22 +477,22 @@ def compute_naive(
     # Stages: the route of every case of the procedures in the filter, replayed.
     acc: dict[tuple[str, str], list[int]] = {}
     if not (ctx.empty or ctx.procs == []):
-        mwhere = [] if ctx.procs is None else [E.procedure_id.in_(ctx.procs)]
-        rows = session.exec(
-            select(
-                Movement.expediente_id,
-                Movement.action,
-                Movement.from_unit_id,
-                Movement.to_unit_id,
-                Movement.created_at,
-                Movement.received_at,
-                E.procedure_id,
+        mwhere = [] if ctx.procs is None else [col(E.procedure_id).in_(ctx.procs)]
+        moves = session.execute(
+            sa_select(
+                col(Movement.expediente_id),
+                col(Movement.action),
+                col(Movement.from_unit_id),
+                col(Movement.to_unit_id),
+                col(Movement.created_at),
+                col(Movement.received_at),
+                col(E.procedure_id),
             )
-            .join(E, E.id == Movement.expediente_id)
+            .join(E, col(E.id) == col(Movement.expediente_id))
             .where(*mwhere)
-            .order_by(Movement.expediente_id, Movement.id)
+            .order_by(col(Movement.expediente_id), col(Movement.id))
         ).all()
-        for unit, _proc, stage, start, end in summaries.replay_stages(rows):
+        for unit, _proc, stage, start, end in summaries.replay_stages(moves):
             day = summaries.lima_day(end)
             if (
                 unit not in ctx.scope
@@ -498,17 +500,17 @@ def compute_naive(
                 or (ctx.f.date_to and day > ctx.f.date_to)
             ):
                 continue
-            slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
-            slot[0] += 1
-            slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
+            stage_slot = acc.setdefault((ctx.unit_name.get(unit, "?"), stage), [0, 0])
+            stage_slot[0] += 1
+            stage_slot[1] += max(0, int((summaries._utc(end) - summaries._utc(start)).total_seconds()))
     overdue_ids = (
         []
         if ctx.empty or ctx.procs == []
         else list(
             session.exec(
-                select(E.id)
-                .where(*where, E.status.in_(access.OPEN), E.current_due_on < today)
-                .order_by(E.current_due_on, E.id)
+                select(pk(E))
+                .where(*where, col(E.status).in_(access.OPEN), col(E.current_due_on) < today)
+                .order_by(col(E.current_due_on), col(E.id))
                 .limit(10)
             ).all()
         )
@@ -546,9 +548,9 @@ def split_range(lo: date | None, hi: date | None) -> list[tuple[str, date | None
     parts: list[tuple[str, date | None, date | None]] = [
         ("m", m_lo, None if m_end is None else m_end - timedelta(days=1))
     ]
-    if lo is not None and lo < m_lo:
+    if lo is not None and m_lo is not None and lo < m_lo:
         parts.append(("d", lo, m_lo - timedelta(days=1)))
-    if hi is not None and hi >= m_end:
+    if hi is not None and m_end is not None and hi >= m_end:
         parts.append(("d", m_end, hi))
     return parts
 

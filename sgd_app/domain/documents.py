@@ -11,6 +11,7 @@ written once, byte-for-byte, atomically, and never rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from pikepdf import settings as qpdf_settings
@@ -144,7 +146,7 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
 def _ensure_qpdf_limits() -> None:
     """Make sure qpdf will not inflate more than our budget for any single stream."""
     current = qpdf_settings.get_qpdf_limits()
-    tighter = {
+    tighter: dict[str, Any] = {
         name: MAX_TOTAL_DECODED
         for name in _QPDF_MEMORY_LIMITS
         if not 0 < current[name] <= MAX_TOTAL_DECODED  # 0 means "no limit"
@@ -212,7 +214,7 @@ def _walk_direct(container, dictionary, array, stream) -> None:
         values = current.values() if current._type_code != array else current
         for value in values:
             kind = _kind(value)
-            if (kind == dictionary or kind == array) and not value.is_indirect:
+            if kind in (dictionary, array) and not value.is_indirect:
                 if kind == dictionary:
                     _check_dict(value)
                 pending.append(value)
@@ -428,10 +430,8 @@ class FileStore:
 
 
 def _unlink_quietly(p: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         p.unlink()
-    except FileNotFoundError:
-        pass
 
 
 def _fsync_dir(d: Path) -> None:

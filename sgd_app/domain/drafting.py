@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from fpdf import FPDF
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app import settings
 from sgd_app.domain import audit, routing
@@ -223,6 +223,7 @@ def create_draft(
             reference = (reference + "; " if reference else "") + f"Corrige {old.number}"
     if errors:
         raise InvalidInputs(errors)
+    assert case.id is not None and who.user.id is not None
     doc = InternalDocument(
         expediente_id=case.id,
         unit_id=case.current_unit_id,
@@ -293,10 +294,10 @@ def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument
 
 
 def bump_version(session: Session, doc: InternalDocument, version: int, **values) -> None:
-    result = session.execute(
+    result = session.exec(
         update(InternalDocument)
-        .where(InternalDocument.id == doc.id, InternalDocument.version == version)
-        .values(version=InternalDocument.version + 1, **values)
+        .where(col(InternalDocument.id) == doc.id, col(InternalDocument.version) == version)
+        .values(version=col(InternalDocument.version) + 1, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -307,7 +308,7 @@ def bump_version(session: Session, doc: InternalDocument, version: int, **values
 def render_data(
     session: Session, doc: InternalDocument, *, institution: str, institution_short: str, draft: bool
 ) -> RenderData:
-    unit = session.get(Unit, doc.unit_id)
+    unit = session.get_one(Unit, doc.unit_id)
     author = session.get(User, doc.author_id)
     case = session.get(Expediente, doc.expediente_id)
     title = doc.number or f"{DOC_TYPES[doc.doc_type].upper()} N° (se asigna al firmar)-{unit.code}/{institution_short}"
@@ -330,7 +331,9 @@ def render_data(
 def documents_of_case(session: Session, case_id: int) -> list[InternalDocument]:
     return list(
         session.exec(
-            select(InternalDocument).where(InternalDocument.expediente_id == case_id).order_by(InternalDocument.id)
+            select(InternalDocument)
+            .where(col(InternalDocument.expediente_id) == case_id)
+            .order_by(col(InternalDocument.id))
         ).all()
     )
 

@@ -121,6 +121,7 @@ def prepare_xlsx(
 ) -> Path:
     """Write the workbook for ``who`` under ``token`` (old exports swept first); its path."""
     sweep_exports()
+    assert who.user.id is not None
     path = export_path(who.user.id, token)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

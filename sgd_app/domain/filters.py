@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import access
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.models import Procedure, Unit
+from sgd_app.domain.models import Procedure, Unit, pk
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import CATEGORY_LABELS, STATUS_LABELS
 
@@ -105,11 +105,14 @@ def visible_units(session: Session, who: Principal) -> list[tuple[int, str]]:
     return [
         (uid, name)
         for uid, name in session.exec(
-            select(Unit.id, Unit.name).where(Unit.id.in_(sorted(units))).order_by(Unit.name)
+            select(pk(Unit), col(Unit.name)).where(col(Unit.id).in_(sorted(units))).order_by(col(Unit.name))
         ).all()
     ]
 
 
 @query
 def procedures(session: Session) -> list[tuple[int, str]]:
-    return [(pid, name) for pid, name in session.exec(select(Procedure.id, Procedure.name).order_by(Procedure.name))]
+    return [
+        (pid, name)
+        for pid, name in session.exec(select(pk(Procedure), col(Procedure.name)).order_by(col(Procedure.name)))
+    ]

@@ -24,7 +24,7 @@ _RUC_PREFIXES = ("10", "15", "16", "17", "20")
 
 def ruc_check_digit(first_ten: str) -> int:
     """SUNAT's modulo-11 check digit of the first ten digits of a RUC."""
-    total = sum(int(c) * w for c, w in zip(first_ten, _RUC_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(first_ten, _RUC_WEIGHTS, strict=True))
     digit = 11 - total % 11
     return {10: 0, 11: 1}.get(digit, digit)
 

@@ -16,9 +16,9 @@ from datetime import date, datetime
 
 from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, SumFiled, utcnow
+from sgd_app.domain.models import Document, Expediente, PageVisit, Procedure, SumFiled, table_of, utcnow
 from sgd_app.domain.sql import insert_if_absent
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CaseStatus, Channel, today_lima
@@ -41,11 +41,11 @@ def count_visit(session: Session, path: str, day: date | None = None) -> None:
     if path not in PUBLIC_PATHS:
         return
     day = day or today_lima()
-    insert_if_absent(session, PageVisit.__table__, {"day": day, "path": path, "count": 0})
+    insert_if_absent(session, table_of(PageVisit), {"day": day, "path": path, "count": 0})
     session.execute(
         update(PageVisit)
-        .where(PageVisit.day == day, PageVisit.path == path)
-        .values(count=PageVisit.count + 1)
+        .where(col(PageVisit.day) == day, col(PageVisit.path) == path)
+        .values(count=col(PageVisit.count) + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -69,7 +69,7 @@ class Figures:
 def figures(session: Session, *, year: int | None = None) -> Figures:
     """The public figures; the counts come from the month rows of the filing summary."""
     f = Figures()
-    F = SumFiled.__table__.c
+    F = table_of(SumFiled).c
     where = [F.grain == "m", F.status != CaseStatus.NO_PRESENTADO]
     if year:
         where += [F.day >= date(year, 1, 1), F.day <= date(year, 12, 1)]
@@ -99,14 +99,14 @@ def figures(session: Session, *, year: int | None = None) -> Figures:
         slot[1 if paper else 0] += n
     f.by_procedure = sorted(by_proc.items(), key=lambda x: (-x[1], x[0]))
     f.by_month = [(f"{MONTHS_SHORT[m - 1]} {y}", v, p) for (y, m), (v, p) in sorted(months.items())]
-    where = [Expediente.status != CaseStatus.NO_PRESENTADO]
+    where = [col(Expediente.status) != CaseStatus.NO_PRESENTADO]
     if year:
-        where.append(Expediente.year == year)
+        where.append(col(Expediente.year) == year)
     # Pages that travelled digitally: virtual filings' documents and every document issued signed.
     digital = session.exec(
-        select(func.coalesce(func.sum(Document.pages), 0))
-        .join(Expediente, Expediente.id == Document.expediente_id)
-        .where(*where, (Expediente.channel != Channel.PRESENCIAL) | (Document.signed == True))  # noqa: E712
+        select(func.coalesce(func.sum(col(Document.pages)), 0))
+        .join(Expediente, col(Expediente.id) == col(Document.expediente_id))
+        .where(*where, (col(Expediente.channel) != Channel.PRESENCIAL) | (col(Document.signed) == True))  # noqa: E712
     ).one()
     f.pages_digital = int(digital or 0)
     f.kg_saved = f.pages_digital * SHEET_KG

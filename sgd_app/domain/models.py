@@ -7,14 +7,31 @@ dates in the institution's calendar (America/Lima).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapped
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model: its ``__table__``, which SQLModel does not declare to type checkers."""
+    return cast(Table, sa_inspect(model).local_table)
+
+
+class _WithId(Protocol):
+    id: int | None
+
+
+def pk(model: type[_WithId]) -> Mapped[int]:
+    """``model.id`` as a column of ints: SQLModel types it ``int | None`` (a new object has no id
+    yet), but a row read from the database always has one."""
+    return cast("Mapped[int]", model.id)
 
 
 # ---------------------------------------------------------------- organisation and staff

@@ -32,11 +32,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app import db
 from sgd_app.domain.errors import InvalidInput
-from sgd_app.domain.models import OutboxMessage, utcnow
+from sgd_app.domain.models import OutboxMessage, table_of, utcnow
 
 log = logging.getLogger("sgd.notify")
 
@@ -75,7 +75,9 @@ def enqueue(
     subject = _one_line(subject)[:_MAX_SUBJECT]
     if dedupe_key is not None:
         dedupe_key = dedupe_key[:_MAX_DEDUPE]
-        found = session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+        found = session.execute(
+            select(col(OutboxMessage.id)).where(col(OutboxMessage.dedupe_key) == dedupe_key)
+        ).first()
         if found is not None:
             return None
     message = OutboxMessage(
@@ -231,7 +233,7 @@ def build_email(
     return msg
 
 
-_t = OutboxMessage.__table__
+_t = table_of(OutboxMessage)
 _c = _t.c
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, auth, digitize, notify, routing, summaries
 from sgd_app.domain.auth import Principal
@@ -95,7 +95,9 @@ def deposit(
 def notices_of(session: Session, party_id: int) -> list[Notice]:
     return list(
         session.exec(
-            select(Notice).where(Notice.party_id == party_id).order_by(Notice.deposited_at.desc(), Notice.id.desc())
+            select(Notice)
+            .where(col(Notice.party_id) == party_id)
+            .order_by(col(Notice.deposited_at).desc(), col(Notice.id).desc())
         ).all()
     )
 
@@ -132,6 +134,7 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
         return None
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first()
     if account is None:
+        assert party.id is not None
         account = CasillaAccount(party_id=party.id, email=party.email)
         session.add(account)
         session.flush()
@@ -139,6 +142,7 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
         return None  # one code per minute at most
     code = f"{secrets.randbelow(10**6):06d}"
     account.email = party.email
+    assert account.id is not None
     account.code_hash = _code_hash(code, account.id)
     account.code_expires_at = now + timedelta(minutes=CODE_MINUTES)
     account.failed_codes = 0
@@ -157,10 +161,11 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
         select(Party).where(Party.doc_type == doc_type, Party.doc_number == (doc_number or "").strip().upper())
     ).first()
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first() if party else None
-    if account is None or not account.code_hash or account.code_expires_at is None:
+    if party is None or account is None or not account.code_hash or account.code_expires_at is None:
         raise refusal
     if account.failed_codes >= MAX_CODE_FAILURES:
         raise TooManyAttempts("Demasiados intentos. Pida un código nuevo.", 60)
+    assert account.id is not None
     if _aware(account.code_expires_at) < now or not hmac.compare_digest(
         account.code_hash, _code_hash((code or "").strip(), account.id)
     ):
@@ -175,6 +180,7 @@ def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str,
     audit.record(
         session, actor=f"administrado:{party.id}", action="abrir_casilla", object_type="casilla", object_id=account.id
     )
+    assert party.id is not None
     return party.id
 
 
@@ -206,6 +212,7 @@ def observe(
     cal = calendar or load_calendar(session)
     observed_on = cal.first_business_day_from(_lima_day(now))
     deadline = cal.add_business_days(observed_on, FIX_DAYS)
+    assert case.id is not None and who.user.id is not None
     obs = Observation(
         expediente_id=case.id,
         items=clean,
@@ -288,6 +295,7 @@ def fix(
             sha, was_created = store.put(f.data)
             if was_created:
                 created.append(sha)
+            assert case.id is not None
             session.add(
                 Document(
                     expediente_id=case.id,
@@ -307,15 +315,16 @@ def fix(
         new_step = cal.add_business_days(case.current_due_on, stopped) if case.current_due_on else new_due
         before = summaries.facts(case)
         values = dict(status=CaseStatus.SUBSANADO, due_on=new_due, current_due_on=min(new_step, new_due))
-        result = session.execute(
+        result = session.exec(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
-            .values(**values, folios=case.folios + sum(s.pages for s in screened), version=Expediente.version + 1)
+            .where(col(Expediente.id) == case.id, col(Expediente.status) == CaseStatus.OBSERVADO)
+            .values(**values, folios=case.folios + sum(s.pages for s in screened), version=col(Expediente.version) + 1)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             raise Conflict("Este expediente no tiene observaciones pendientes.")
         summaries.apply(session, before, summaries.changed(before, values), calendar=cal)
+        assert case.id is not None
         session.add(
             Movement(
                 expediente_id=case.id,
@@ -366,14 +375,15 @@ def expire_overdue(
         before = summaries.facts(case)
         session.execute(
             update(Expediente)
-            .where(Expediente.id == case.id, Expediente.status == CaseStatus.OBSERVADO)
-            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=Expediente.version + 1)
+            .where(col(Expediente.id) == case.id, col(Expediente.status) == CaseStatus.OBSERVADO)
+            .values(status=CaseStatus.NO_PRESENTADO, closed_at=now, version=col(Expediente.version) + 1)
             .execution_options(synchronize_session=False)
         )
         summaries.apply(
             session, before, summaries.changed(before, {"status": CaseStatus.NO_PRESENTADO, "closed_at": now})
         )
         summaries.left(session, case, now)
+        assert case.id is not None
         session.add(
             Movement(
                 expediente_id=case.id,
@@ -444,7 +454,9 @@ def deliver_answer(
 def answer_document(session: Session, case_id: int) -> Document | None:
     """The signed answer delivered for a case (the document of its 'respuesta' notice)."""
     notice = session.exec(
-        select(Notice).where(Notice.expediente_id == case_id, Notice.kind == "respuesta").order_by(Notice.id.desc())
+        select(Notice)
+        .where(col(Notice.expediente_id) == case_id, col(Notice.kind) == "respuesta")
+        .order_by(col(Notice.id).desc())
     ).first()
     return session.get(Document, notice.document_id) if notice and notice.document_id else None
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import false, func
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, false, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from sgd_app import db
 from sgd_app.domain import access, dashboards
@@ -25,7 +26,7 @@ from sgd_app.domain.filters import (
     ReportFilters,
     visible_units,
 )
-from sgd_app.domain.models import Expediente, Party, Procedure, Unit
+from sgd_app.domain.models import Expediente, Party, Procedure, Unit, pk
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import CATEGORY_LABELS, CHANNEL_SHORT_LABELS, STATUS_LABELS
 
@@ -50,19 +51,21 @@ def _where(units: set[int], f: ReportFilters) -> list:
     """Scope (visible units) plus the filters; an empty scope matches nothing."""
     if not units or (f.unit_id is not None and f.unit_id not in units):
         return [false()]
-    clauses = [Expediente.current_unit_id.in_(sorted(units))]
+    clauses: list[ColumnElement[bool]] = [col(Expediente.current_unit_id).in_(sorted(units))]
     if f.unit_id is not None:
-        clauses = [Expediente.current_unit_id == f.unit_id]
+        clauses = [col(Expediente.current_unit_id) == f.unit_id]
     if f.procedure_id is not None:
-        clauses.append(Expediente.procedure_id == f.procedure_id)
+        clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.category:
-        clauses.append(Expediente.procedure_id.in_(select(Procedure.id).where(Procedure.category == f.category)))
+        clauses.append(
+            col(Expediente.procedure_id).in_(select(col(Procedure.id)).where(col(Procedure.category) == f.category))
+        )
     if f.status:
-        clauses.append(Expediente.status == f.status)
+        clauses.append(col(Expediente.status) == f.status)
     if f.date_from:
-        clauses.append(Expediente.filed_on >= f.date_from)
+        clauses.append(col(Expediente.filed_on) >= f.date_from)
     if f.date_to:
-        clauses.append(Expediente.filed_on <= f.date_to)
+        clauses.append(col(Expediente.filed_on) <= f.date_to)
     return clauses
 
 
@@ -70,27 +73,27 @@ def cases_query(session: Session, who: Principal, filters: ReportFilters = Repor
     """SELECT of the rows ``who`` may see (first column: Expediente.id, for keyset paging)."""
     units = access.visible_unit_ids(session, who)
     return (
-        select(
-            Expediente.id,
-            Expediente.number,
-            Expediente.filed_on,
-            Expediente.received_at,
-            Procedure.name,
-            Procedure.category,
-            Expediente.channel,
-            Expediente.status,
-            Unit.name,
-            Party.name,
-            Party.doc_type,
-            Party.doc_number,
-            Expediente.subject,
-            Expediente.due_on,
-            Expediente.folios,
+        sa_select(
+            col(Expediente.id),
+            col(Expediente.number),
+            col(Expediente.filed_on),
+            col(Expediente.received_at),
+            col(Procedure.name),
+            col(Procedure.category),
+            col(Expediente.channel),
+            col(Expediente.status),
+            col(Unit.name),
+            col(Party.name),
+            col(Party.doc_type),
+            col(Party.doc_number),
+            col(Expediente.subject),
+            col(Expediente.due_on),
+            col(Expediente.folios),
         )
         .select_from(Expediente)
-        .join(Procedure, Procedure.id == Expediente.procedure_id)
-        .join(Party, Party.id == Expediente.party_id)
-        .join(Unit, Unit.id == Expediente.current_unit_id)
+        .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .join(Unit, col(Unit.id) == col(Expediente.current_unit_id))
         .where(*_where(units, filters))
     )
 
@@ -146,7 +149,7 @@ def iter_rows(session: Session, query, batch: int = 2000, limit: int | None = No
         size = batch if limit is None else min(batch, limit - sent)
         if size <= 0:
             return
-        chunk = session.exec(query.where(Expediente.id > last).order_by(Expediente.id).limit(size)).all()
+        chunk = session.exec(query.where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(size)).all()
         for (
             cid,
             number,
@@ -239,13 +242,14 @@ def aggregates_naive(
     cal = load_calendar(session)
     attended = on_time = days_sum = 0
     last = 0
-    q = select(Expediente.id, Expediente.filed_on, Expediente.due_on, Expediente.closed_at).where(
-        *clauses, Expediente.status == "atendido", Expediente.closed_at != None
+    q = select(pk(Expediente), col(Expediente.filed_on), col(Expediente.due_on), col(Expediente.closed_at)).where(
+        *clauses, col(Expediente.status) == "atendido", col(Expediente.closed_at).is_not(None)
     )
     while True:
-        chunk = session.exec(q.where(Expediente.id > last).order_by(Expediente.id).limit(batch)).all()
+        chunk = session.exec(q.where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(batch)).all()
         for cid, filed_on, due_on, closed_at in chunk:
             last = cid
+            assert closed_at is not None  # the query excludes open cases
             closed_day = _lima(closed_at).date()
             attended += 1
             if due_on is None or closed_day <= due_on:

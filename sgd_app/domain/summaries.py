@@ -24,11 +24,11 @@ from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app import db
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
-from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage
+from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage, table_of
 from sgd_app.domain.vocabulary import ACTIVE_STATUSES
 
 ACTIVE = ACTIVE_STATUSES
@@ -38,11 +38,11 @@ STAGES = {"recepcion": "Espera de recepción", "tramite": "En trámite en la uni
 
 # (table, key columns, counter columns), in the order deltas are applied.
 TABLES = (
-    (SumFiled.__table__, ("grain", "day", "unit_id", "procedure_id", "channel", "status"), ("n",)),
-    (SumHour.__table__, ("grain", "day", "unit_id", "procedure_id", "weekday", "hour"), ("n",)),
-    (SumOpen.__table__, ("unit_id", "procedure_id", "status", "due_on", "day"), ("n",)),
-    (SumAttended.__table__, ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
-    (SumStage.__table__, ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
+    (table_of(SumFiled), ("grain", "day", "unit_id", "procedure_id", "channel", "status"), ("n",)),
+    (table_of(SumHour), ("grain", "day", "unit_id", "procedure_id", "weekday", "hour"), ("n",)),
+    (table_of(SumOpen), ("unit_id", "procedure_id", "status", "due_on", "day"), ("n",)),
+    (table_of(SumAttended), ("grain", "day", "unit_id", "procedure_id"), ("n", "on_time", "business_days")),
+    (table_of(SumStage), ("grain", "day", "unit_id", "procedure_id", "stage"), ("n", "seconds")),
 )
 GRAINED = {"sum_filed", "sum_hour", "sum_attended", "sum_stage"}
 _SPEC = {t.name: (t, keys, counters) for t, keys, counters in TABLES}
@@ -95,7 +95,8 @@ class Deltas:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[tuple, list[int]]] = {
-            t.name: defaultdict(lambda n=len(c): [0] * n) for t, _, c in TABLES
+            t.name: defaultdict(lambda n=len(c): [0] * n)  # type: ignore[misc]  # mypy cannot type a default argument of a lambda
+            for t, _, c in TABLES
         }
 
     def add(self, table: str, key: tuple, *incs: int) -> None:
@@ -128,7 +129,7 @@ class Deltas:
     def nonzero(self) -> Iterable[tuple[Any, tuple, tuple, list[dict]]]:
         for table, keys, counters in TABLES:
             rows = [
-                dict(zip(keys + counters, (*k, *v)))
+                dict(zip(keys + counters, (*k, *v), strict=True))
                 for k, v in sorted(self.rows[table.name].items(), key=lambda kv: _sort_key(kv[0]))
                 if any(v)
             ]
@@ -197,7 +198,8 @@ def replay_stages(rows: Iterable[tuple]) -> Iterable[tuple[int, int, str, dateti
     ``rows``: (case id, action, from unit, to unit, created at, received at, procedure id) ordered
     by case and then movement. A unit's wait ("recepcion") runs from a derivation or return to its
     receipt; its work ("tramite") from that receipt until the case leaves the unit."""
-    cur, seen = None, {}
+    cur: int | None = None
+    seen: dict[int, datetime] = {}
     for case_id, action, from_unit, to_unit, created, got, proc in rows:
         if case_id != cur:
             cur, seen = case_id, {}
@@ -213,64 +215,69 @@ def rebuild(engine: Engine, *, batch: int = 20000) -> dict[str, int]:
     with Session(engine) as s:
         cal = load_calendar(s)
     d = Deltas()
-    cols = [Expediente.id] + [getattr(Expediente, k) for k in FIELDS]
+    cols: list[Any] = [Expediente.id] + [getattr(Expediente, k) for k in FIELDS]
     last = 0
     with engine.connect() as conn:
         while True:
-            rows = conn.execute(select(*cols).where(Expediente.id > last).order_by(Expediente.id).limit(batch)).all()
+            rows = conn.execute(
+                select(*cols).where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(batch)
+            ).all()
             for row in rows:
                 last = row[0]
                 d.case(Facts(*row[1:]), +1, cal)
             if len(rows) < batch:
                 break
         # Stages, replayed from the route case by case, in order (keyset on (case, movement)).
-        last_case, last_move = 0, 0
+        last_case = 0
+        last_move: int | None = 0  # Movement.id, typed optional by SQLModel
         while True:
-            rows = conn.execute(
+            moves = conn.execute(
                 select(
-                    Movement.id,
-                    Movement.expediente_id,
-                    Movement.action,
-                    Movement.from_unit_id,
-                    Movement.to_unit_id,
-                    Movement.created_at,
-                    Movement.received_at,
-                    Expediente.procedure_id,
+                    col(Movement.id),
+                    col(Movement.expediente_id),
+                    col(Movement.action),
+                    col(Movement.from_unit_id),
+                    col(Movement.to_unit_id),
+                    col(Movement.created_at),
+                    col(Movement.received_at),
+                    col(Expediente.procedure_id),
                 )
-                .join(Expediente, Expediente.id == Movement.expediente_id)
-                .where(tuple_(Movement.expediente_id, Movement.id) > tuple_(last_case, last_move))
-                .order_by(Movement.expediente_id, Movement.id)
+                .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
+                .where(tuple_(col(Movement.expediente_id), col(Movement.id)) > tuple_(last_case, last_move))
+                .order_by(col(Movement.expediente_id), col(Movement.id))
                 .limit(batch)
             ).all()
-            if not rows:
+            if not moves:
                 break
             # A case may straddle two batches: replay only whole cases, continue from the last one.
-            if len(rows) == batch and rows[0][1] != rows[-1][1]:
-                rows = [r for r in rows if r[1] != rows[-1][1]]
-            last_case, last_move = rows[-1][1], rows[-1][0]
-            for unit, proc, stage, start, end in replay_stages(r[1:] for r in rows):
+            if len(moves) == batch and moves[0][1] != moves[-1][1]:
+                moves = [r for r in moves if r[1] != moves[-1][1]]
+            last_case, last_move = moves[-1][1], moves[-1][0]
+            for unit, proc, stage, start, end in replay_stages(r[1:] for r in moves):
                 d.stage(unit, proc, stage, start, end)
     counts = {}
     with engine.begin() as conn:
         for table, keys, counters in TABLES:
             conn.execute(delete(table))
-            rows = [dict(zip(keys + counters, (*k, *v))) for k, v in d.rows[table.name].items() if any(v)]
-            for i in range(0, len(rows), 5000):
-                conn.execute(insert(table), rows[i : i + 5000])
-            counts[table.name] = len(rows)
+            values = [
+                dict(zip(keys + counters, (*k, *v), strict=True)) for k, v in d.rows[table.name].items() if any(v)
+            ]
+            for i in range(0, len(values), 5000):
+                conn.execute(insert(table), values[i : i + 5000])
+            counts[table.name] = len(values)
     return counts
 
 
 def _last_receipt(session: Session, case: Expediente) -> tuple[datetime | None, datetime | None]:
     """(sent, received) of the last derivation or return to the case's current unit."""
     row = session.execute(
-        select(Movement.created_at, Movement.received_at)
+        select(col(Movement.created_at), col(Movement.received_at))
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else (None, None)
@@ -295,6 +302,6 @@ def left(session: Session, case: Expediente, now: datetime) -> None:
 def missing(engine: Engine) -> bool:
     """True when there are cases but no summary rows (a database from before the summaries)."""
     with engine.connect() as conn:
-        has_cases = conn.execute(select(Expediente.id).limit(1)).first() is not None
-        has_sums = conn.execute(select(SumFiled.day).limit(1)).first() is not None
+        has_cases = conn.execute(select(col(Expediente.id)).limit(1)).first() is not None
+        has_sums = conn.execute(select(col(SumFiled.day)).limit(1)).first() is not None
     return has_cases and not has_sums

@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit
 from sgd_app.domain.auth import Principal
@@ -42,10 +42,10 @@ def active_admin_ids(session: Session, *, except_user: int | None = None, except
     """Active users holding the admin role in an active unit (optionally ignoring one user, or
     the memberships in one unit) — to refuse changes that leave nobody able to administer."""
     q = (
-        select(Membership.user_id, Membership.unit_id)
-        .join(User, User.id == Membership.user_id)
-        .join(Unit, Unit.id == Membership.unit_id)
-        .where(Membership.role == Role.ADMIN, User.active == True, Unit.active == True)  # noqa: E712
+        select(col(Membership.user_id), col(Membership.unit_id))
+        .join(User, col(User.id) == col(Membership.user_id))
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .where(col(Membership.role) == Role.ADMIN, col(User.active) == True, col(Unit.active) == True)  # noqa: E712
     )
     return {uid for uid, unit_id in session.exec(q).all() if uid != except_user and unit_id != except_unit}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.admin.common import (
     as_date,
@@ -21,7 +21,7 @@ from sgd_app.domain.transaction import act, query
 
 @query
 def list_non_working_days(session: Session, *, since: date | None = None) -> list[NonWorkingDay]:
-    q = select(NonWorkingDay).order_by(NonWorkingDay.day)
+    q = select(NonWorkingDay).order_by(col(NonWorkingDay.day))
     if since is not None:
         q = q.where(NonWorkingDay.day >= since)
     return list(session.exec(q).all())
@@ -43,6 +43,7 @@ def add_non_working_day(session: Session, *, actor: Principal, day: date | str, 
     elif len(why) > 200:
         errors["reason"] = "El motivo puede tener como máximo 200 caracteres."
     raise_errors(errors)
+    assert d is not None  # raise_errors refused a missing date
     row = NonWorkingDay(day=d, reason=why)
     session.add(row)
     session.flush()
@@ -56,7 +57,7 @@ def remove_non_working_day(session: Session, *, actor: Principal, day: date | st
     errors: dict[str, str] = {}
     d = as_date(day, "day", errors, "fecha")
     row = session.get(NonWorkingDay, d) if d is not None else None
-    if row is None:
+    if d is None or row is None:
         raise NotFound("Ese día no está registrado como no laborable.")
     reason = row.reason
     session.delete(row)

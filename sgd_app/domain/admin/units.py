@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.admin.common import (
     CODE_RE,
@@ -22,7 +22,7 @@ from sgd_app.domain.admin.common import (
 )
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import Conflict, NotFound
-from sgd_app.domain.models import Expediente, Procedure, Unit
+from sgd_app.domain.models import Expediente, Procedure, Unit, pk
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CLOSED_STATUSES, today_lima
 
@@ -54,6 +54,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
         for u in children.get(parent, []):
             if u.id in seen:
                 continue
+            assert u.id is not None
             seen.add(u.id)
             out.append((u, depth))
             walk(u.id, depth + 1)
@@ -61,6 +62,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
     walk(None, 0)
     for u in sorted(units, key=lambda u: u.name.lower()):  # units caught in a cycle, if any
         if u.id not in seen:
+            assert u.id is not None
             seen.add(u.id)
             out.append((u, 0))
             walk(u.id, 1)
@@ -68,7 +70,7 @@ def list_units_tree(session: Session) -> list[tuple[Unit, int]]:
 
 
 def descendant_ids(session: Session, unit_id: int) -> set[int]:
-    pairs = session.exec(select(Unit.id, Unit.parent_id)).all()
+    pairs = session.exec(select(pk(Unit), col(Unit.parent_id))).all()
     kids: dict[int, list[int]] = {}
     for uid, pid in pairs:
         if pid is not None:
@@ -95,6 +97,7 @@ def unit_to_edit(session: Session, *, actor: Principal, unit_id: Any) -> UnitToE
     active ones (besides its current parent)."""
     ensure_admin(actor, "modificar unidades")
     unit = get_unit(session, unit_id)
+    assert unit.id is not None  # read from the database
     below = descendant_ids(session, unit.id) | {unit.id}
     parents = [
         (u, depth)
@@ -149,7 +152,11 @@ def _validate_unit(
         parent = session.get(Unit, pid) if pid is not None else None
         if parent is None:
             errors["parent_id"] = "La unidad superior elegida no existe."
-        elif unit is not None and (parent.id == unit.id or parent.id in descendant_ids(session, unit.id)):
+        elif (
+            unit is not None
+            and unit.id is not None
+            and (parent.id == unit.id or parent.id in descendant_ids(session, unit.id))
+        ):
             errors["parent_id"] = "Una unidad no puede depender de sí misma ni de una de sus dependencias."
         elif not parent.active and (unit is None or unit.active):
             errors["parent_id"] = f"La unidad superior {parent.name} está cerrada."
@@ -259,7 +266,7 @@ def open_cases_count(session: Session, unit_id: int) -> int:
     return session.exec(
         select(func.count())
         .select_from(Expediente)
-        .where(Expediente.current_unit_id == unit_id, Expediente.status.not_in(CLOSED_STATUSES))
+        .where(col(Expediente.current_unit_id) == unit_id, col(Expediente.status).not_in(CLOSED_STATUSES))
     ).one()
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import auth
 from sgd_app.domain.admin.common import (
@@ -47,11 +47,11 @@ def get_user(session: Session, user_id: Any) -> User:
 def list_users(session: Session) -> list[UserWithRoles]:
     users = session.exec(select(User).order_by(User.full_name)).all()
     pairs = session.exec(
-        select(Membership.user_id, Unit, Membership.role)
-        .join(Unit, Unit.id == Membership.unit_id)
-        .order_by(Unit.name, Membership.role)
+        select(col(Membership.user_id), Unit, col(Membership.role))
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .order_by(col(Unit.name), col(Membership.role))
     ).all()
-    by_user: dict[int, list[tuple[Unit, str]]] = {}
+    by_user: dict[int | None, list[tuple[Unit, str]]] = {}
     for uid, unit, role in pairs:
         by_user.setdefault(uid, []).append((unit, role))
     return [UserWithRoles(u, by_user.get(u.id, [])) for u in users]
@@ -64,9 +64,9 @@ def user_to_edit(session: Session, *, actor: Principal, user_id: Any) -> UserWit
     user = get_user(session, user_id)
     pairs = session.exec(
         select(Unit, Membership.role)
-        .join(Membership, Membership.unit_id == Unit.id)
+        .join(Membership, col(Membership.unit_id) == col(Unit.id))
         .where(Membership.user_id == user.id)
-        .order_by(Unit.name, Membership.role)
+        .order_by(col(Unit.name), col(Membership.role))
     ).all()
     return UserWithRoles(user, [(unit, role) for unit, role in pairs])
 
@@ -87,7 +87,7 @@ def _validate_memberships(
     memberships: Any,
     errors: dict[str, str],
     field: str = "memberships",
-    kept: set[tuple[int, str]] = frozenset(),
+    kept: Collection[tuple[int, str]] = frozenset(),
 ) -> list[tuple[Unit, str]]:
     """(unit_id, role) pairs -> (Unit, role). New roles need an active unit; a role the user
     already holds in a unit that has since closed may be kept (``kept``)."""
@@ -119,6 +119,7 @@ def _validate_memberships(
                 "Elija un rol válido: mesa de partes, servidor(a), jefe(a), directivo(a) o administrador(a)."
             )
             return []
+        assert unit.id is not None
         if (unit.id, role_s) not in seen:
             seen.add((unit.id, role_s))
             out.append((unit, role_s))
@@ -188,7 +189,7 @@ def set_memberships(
         raise InvalidInput(
             "memberships", "No puede quitar este rol de administrador: es el único administrador activo del sistema."
         )
-    before = sorted([session.get(Unit, m.unit_id).code, m.role] for m in old)
+    before = sorted([session.get_one(Unit, m.unit_id).code, m.role] for m in old)
     after = sorted([u.code, r] for u, r in pairs)
     if before == after:
         return pairs
@@ -196,6 +197,7 @@ def set_memberships(
         session.delete(m)
     session.flush()
     for unit, role in pairs:
+        assert unit.id is not None and user.id is not None
         session.add(Membership(user_id=user.id, unit_id=unit.id, role=role))
     session.flush()
     record(
@@ -205,10 +207,10 @@ def set_memberships(
 
 
 def _revoke_sessions(session: Session, user_id: int, *, keep: int | None = None) -> int:
-    q = update(StaffSession).where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
+    q = update(StaffSession).where(col(StaffSession.user_id) == user_id, col(StaffSession.revoked_at).is_(None))
     if keep is not None:
-        q = q.where(StaffSession.id != keep)
-    return session.execute(q.values(revoked_at=utcnow())).rowcount or 0
+        q = q.where(col(StaffSession.id) != keep)
+    return session.exec(q.values(revoked_at=utcnow())).rowcount or 0
 
 
 @act
@@ -225,6 +227,7 @@ def set_active(session: Session, *, actor: Principal, user_id: int, active: bool
             raise Conflict("No puede desactivar su propia cuenta.")
         if not active_admin_ids(session, except_user=user.id):
             raise Conflict("No puede desactivar al único administrador activo del sistema.")
+        assert user.id is not None
         revoked = _revoke_sessions(session, user.id)
     else:
         user.failed_logins = 0
@@ -260,6 +263,7 @@ def reset_password(
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    assert user.id is not None
     revoked = _revoke_sessions(session, user.id, keep=actor.session_id if user.id == actor.user.id else None)
     session.flush()
     record(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sgd_app.domain.models import DigitizeJob
+from typing import cast
 
-MAX_ERROR = DigitizeJob.__table__.c.last_error.type.length
+from sqlalchemy import String
+
+from sgd_app.domain.models import DigitizeJob, table_of
+
+MAX_ERROR = cast(String, table_of(DigitizeJob).c.last_error.type).length
 
 
-def one_line(text: str, limit: int = MAX_ERROR) -> str:
+def one_line(text: str, limit: int | None = MAX_ERROR) -> str:
     """Whitespace collapsed, cut to ``limit`` characters (for ``last_error`` and details)."""
     return " ".join(str(text).split())[:limit]
 

@@ -12,13 +12,13 @@ from functools import cache
 
 from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app.domain.digitize.vocabulary import DONE, ERROR, PENDING, STAGE_QUEUED
-from sgd_app.domain.models import DigitizeJob, Document, DocumentText, utcnow
+from sgd_app.domain.models import DigitizeJob, Document, DocumentText, table_of, utcnow
 from sgd_app.domain.transaction import act, query
 
-_t = DigitizeJob.__table__
+_t = table_of(DigitizeJob)
 _c = _t.c
 
 
@@ -56,7 +56,7 @@ def _enqueue_case_stmt():
     now = bindparam("now", type_=_c.next_attempt_at.type)
     missing = (
         select(
-            Document.id,
+            col(Document.id),
             _const(PENDING, _c.status),
             _const(0, _c.progress),
             _const(STAGE_QUEUED, _c.stage),
@@ -69,9 +69,9 @@ def _enqueue_case_stmt():
             now,
             now,
         )
-        .where(Document.expediente_id == bindparam("case_id"))
-        .where(~select(_c.id).where(_c.document_id == Document.id).exists())
-        .order_by(Document.id)
+        .where(col(Document.expediente_id) == bindparam("case_id"))
+        .where(~select(_c.id).where(_c.document_id == col(Document.id)).exists())
+        .order_by(col(Document.id))
     )
     columns = [
         "document_id",
@@ -106,9 +106,9 @@ def enqueue_case(session: Session, expediente_id: int, *, fresh: bool = False) -
         nested.rollback()
     ids = (
         session.execute(
-            select(Document.id)
-            .where(Document.expediente_id == expediente_id)
-            .where(~select(_c.id).where(_c.document_id == Document.id).exists())
+            select(col(Document.id))
+            .where(col(Document.expediente_id) == expediente_id)
+            .where(~select(_c.id).where(_c.document_id == col(Document.id)).exists())
         )
         .scalars()
         .all()
@@ -122,10 +122,12 @@ def enqueue_missing(session: Session, *, limit: int = 500) -> int:
     a path that does not enqueue); at most ``limit`` per call; returns how many."""
     ids = (
         session.execute(
-            select(Document.id)
-            .where(~select(_c.id).where(_c.document_id == Document.id).exists())
-            .where(~select(DocumentText.document_id).where(DocumentText.document_id == Document.id).exists())
-            .order_by(Document.id)
+            select(col(Document.id))
+            .where(~select(_c.id).where(_c.document_id == col(Document.id)).exists())
+            .where(
+                ~select(col(DocumentText.document_id)).where(col(DocumentText.document_id) == col(Document.id)).exists()
+            )
+            .order_by(col(Document.id))
             .limit(limit)
         )
         .scalars()
@@ -138,7 +140,7 @@ def enqueue_missing(session: Session, *, limit: int = 500) -> int:
 def retry(session: Session, document_id: int) -> bool:
     """Give a job in ``error`` a fresh set of attempts (a "Reintentar" button); False when the
     document has no job in error."""
-    result = session.execute(
+    result = session.exec(
         update(_t)
         .where(_c.document_id == document_id, _c.status == ERROR)
         .values(

@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from sgd_app import db
 from sgd_app.domain import search
@@ -35,7 +37,7 @@ from sgd_app.domain.digitize.vocabulary import (
     STAGE_READING,
     STAGE_RETRY,
 )
-from sgd_app.domain.models import DigitizeJob, Document, DocumentText
+from sgd_app.domain.models import DigitizeJob, Document, DocumentText, table_of
 
 log = logging.getLogger("sgd.digitize")
 
@@ -46,9 +48,9 @@ LEASE_SECONDS = 300.0  # renewed by every progress write and every HEARTBEAT_SEC
 HEARTBEAT_SECONDS = 20.0
 _CLAIM_SCAN = 20
 
-_t = DigitizeJob.__table__
+_t = table_of(DigitizeJob)
 _c = _t.c
-_MAX_STAGE = _c.stage.type.length
+_MAX_STAGE = cast(String, _c.stage.type).length
 
 
 class Abandon(Exception):
@@ -125,8 +127,11 @@ def claim(engine: Engine, now: datetime, lease_seconds: float) -> Claimed | None
             if taken.rowcount != 1:
                 continue  # another worker got it first
             doc = conn.execute(
-                select(Document.expediente_id, Document.sha256, Document.signed).where(Document.id == r.document_id)
+                select(col(Document.expediente_id), col(Document.sha256), col(Document.signed)).where(
+                    col(Document.id) == r.document_id
+                )
             ).first()
+            assert doc is not None  # a job's document is a foreign key
             return Claimed(
                 id=r.id,
                 document_id=r.document_id,

@@ -21,6 +21,7 @@ from pathlib import Path
 import pikepdf
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from sgd_app import db, settings
 from sgd_app.domain.digitize import ocr
@@ -55,13 +56,13 @@ from sgd_app.domain.digitize.vocabulary import (
     STAGE_SAVING,
 )
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.models import DigitizeJob, Document, DocumentText, utcnow
+from sgd_app.domain.models import DigitizeJob, Document, DocumentText, table_of, utcnow
 
 log = logging.getLogger("sgd.digitize")
 
 IDLE_SECONDS = 5.0  # worker_loop: pause when the queue is empty
 
-_t = DigitizeJob.__table__
+_t = table_of(DigitizeJob)
 _c = _t.c
 
 
@@ -135,10 +136,10 @@ def _reuse(engine: Engine, job: Claimed) -> Result | None:
     """Same bytes already processed for another document (a file filed twice): reuse it."""
     with db.session(engine) as s:
         row = s.execute(
-            select(DocumentText.method, DocumentText.text, DocumentText.searchable_sha256, _c.kind)
-            .join(Document, Document.id == DocumentText.document_id)
-            .join(_t, _c.document_id == Document.id, isouter=True)
-            .where(Document.sha256 == job.sha256, Document.id != job.document_id)
+            select(col(DocumentText.method), col(DocumentText.text), col(DocumentText.searchable_sha256), _c.kind)
+            .join(Document, col(Document.id) == col(DocumentText.document_id))
+            .join(_t, _c.document_id == col(Document.id), isouter=True)
+            .where(col(Document.sha256) == job.sha256, col(Document.id) != job.document_id)
             .limit(1)
         ).first()
     if row is None:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
@@ -33,7 +34,7 @@ from sgd_app.domain.intake.validation import (
     validate_file_counts,
     validate_filer,
 )
-from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, utcnow
+from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, table_of, utcnow
 from sgd_app.domain.sql import insert_if_absent
 from sgd_app.domain.transaction import act
 from sgd_app.domain.vocabulary import CHANNEL_LABELS, CaseStatus, Channel, Priority, format_number
@@ -61,7 +62,7 @@ def access_key_hash(key: str) -> str:
     return hashlib.sha256(f"sgd-clave:{normalized}".encode()).hexdigest()
 
 
-_counter = CaseCounter.__table__
+_counter = table_of(CaseCounter)
 _NEXT_NUMBER = (
     _counter.update()
     .where(_counter.c.year == bindparam("k_year"))
@@ -81,20 +82,21 @@ def next_number(session: Session, year: int) -> int:
     if result is None:  # first filing of the year: create the row (or find it created meanwhile)
         insert_if_absent(session, _counter, {"year": year, "last": 0})
         result = conn.execute(_NEXT_NUMBER, {"k_year": year}).first()
+    assert result is not None  # the row exists now
     return int(result[0])
 
 
-_party = Party.__table__
+_party = table_of(Party)
 _UPDATE_PARTY = (
     _party.update()
     .where(_party.c.doc_type == bindparam("k_type"), _party.c.doc_number == bindparam("k_number"))
     .returning(_party.c.id)
 )
 _INSERT_PARTY = _party.insert().returning(_party.c.id)
-_INSERT_CASE = Expediente.__table__.insert().returning(Expediente.__table__.c.id)
-_INSERT_DOCUMENT = Document.__table__.insert()
-_INSERT_MOVEMENT = Movement.__table__.insert()
-_DESK_UNIT = select(Unit.__table__.c.id).where(Unit.__table__.c.code == "MP")
+_INSERT_CASE = table_of(Expediente).insert().returning(table_of(Expediente).c.id)
+_INSERT_DOCUMENT = table_of(Document).insert()
+_INSERT_MOVEMENT = table_of(Movement).insert()
+_DESK_UNIT = select(table_of(Unit).c.id).where(table_of(Unit).c.code == "MP")
 
 
 def _upsert_party(session: Session, filer: FilerInput) -> int:
@@ -171,6 +173,7 @@ def file_case(
             queue_confirmation(
                 session, result, to=clean_filer.email, procedure_name=procedure.name, tracking_url=tracking_url
             )
+        assert result.case.id is not None
         queue_processing(session, result.case.id)
         session.commit()
     except BaseException:
@@ -227,7 +230,7 @@ def _write_filing(
     due_on = cal.add_business_days(filed_on, procedure.deadline_days)
     party_id = _upsert_party(session, filer)
     key = new_access_key()
-    case_values = dict(
+    case_values: dict[str, Any] = dict(
         number=format_number(year, seq),
         year=year,
         seq=seq,

@@ -47,6 +47,7 @@ def desk_clerk_id(who: Principal) -> int:
     """The id of the clerk registering paper at the desk; refuses staff who are not clerks."""
     if not who.has_role(Role.CLERK):
         raise Forbidden(DESK_ONLY)
+    assert who.user.id is not None
     return who.user.id
 
 

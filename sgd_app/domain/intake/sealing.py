@@ -9,7 +9,7 @@ from datetime import UTC
 
 import pikepdf
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app import db, settings
 from sgd_app.domain import audit, identity
@@ -34,9 +34,9 @@ def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> s
     if case.channel != Channel.PRESENCIAL or not case.registered_by_id:
         return virtual_place
     city = session.exec(
-        select(Unit.place)
-        .join(Membership, Membership.unit_id == Unit.id)
-        .where(Membership.user_id == case.registered_by_id, Membership.role == Role.CLERK)
+        select(col(Unit.place))
+        .join(Membership, col(Membership.unit_id) == col(Unit.id))
+        .where(col(Membership.user_id) == case.registered_by_id, col(Membership.role) == Role.CLERK)
     ).first()
     return f"Mesa de Partes presencial — {city or 'Lima'}, Perú"
 
@@ -77,6 +77,7 @@ def attach_receipt(
     """File the sealed receipt (cargo) into the case, in the caller's transaction."""
     sha, created = store.put(sealed_pdf)
     try:
+        assert case.id is not None
         doc = Document(
             expediente_id=case.id,
             kind="cargo",
@@ -110,7 +111,9 @@ def attach_receipt(
 def sealed_receipt(session: Session, case_id: int) -> Document | None:
     """The latest sealed receipt filed in the case, if any."""
     return session.exec(
-        select(Document).where(Document.expediente_id == case_id, Document.kind == "cargo").order_by(Document.id.desc())
+        select(Document)
+        .where(col(Document.expediente_id) == case_id, col(Document.kind) == "cargo")
+        .order_by(col(Document.id).desc())
     ).first()
 
 
@@ -139,6 +142,7 @@ def render_receipt(session: Session, number: str) -> bytes | None:
     case = session.exec(select(Expediente).where(Expediente.number == number)).first()
     if case is None:
         return None
+    assert case.id is not None
     sealed = sealed_receipt(session, case.id)
     if sealed is not None:
         return FileStore(settings.files_dir()).read(sealed.sha256)

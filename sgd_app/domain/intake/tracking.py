@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import auth
 from sgd_app.domain.errors import NotFound
@@ -80,10 +80,14 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
     procedure = session.get(Procedure, case.procedure_id)
     party = session.get(Party, case.party_id)
     unit = session.get(Unit, case.current_unit_id)
-    docs = session.exec(select(Document).where(Document.expediente_id == case.id).order_by(Document.id)).all()
-    moves = session.exec(select(Movement).where(Movement.expediente_id == case.id).order_by(Movement.id)).all()
+    docs = session.exec(select(Document).where(col(Document.expediente_id) == case.id).order_by(col(Document.id))).all()
+    moves = session.exec(
+        select(Movement).where(col(Movement.expediente_id) == case.id).order_by(col(Movement.id))
+    ).all()
     unit_names = {u.id: u.name for u in session.exec(select(Unit)).all()}
-    timeline = [{"at": case.received_at, "title": "Recibido", "detail": CHANNEL_LABELS.get(case.channel, case.channel)}]
+    timeline: list[dict[str, Any]] = [
+        {"at": case.received_at, "title": "Recibido", "detail": CHANNEL_LABELS.get(case.channel, case.channel)}
+    ]
     for m in moves:
         timeline.append(
             {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import digitize, summaries
 from sgd_app.domain.access import ACTING_ROLES, OPEN, can_view
@@ -37,11 +37,11 @@ def receive(session: Session, *, who: Principal, number: str, version: int) -> N
     last = session.exec(
         select(Movement)
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
     ).first()
     if last is not None:
         summaries.received(session, case, now)
@@ -86,10 +86,10 @@ def derive(
         errors["to_unit"] = exc.message
     if to_user_id and target_unit is not None:
         member = session.exec(
-            select(Membership.id).where(
-                Membership.user_id == to_user_id,
-                Membership.unit_id == target_unit.id,
-                Membership.role.in_(ACTING_ROLES),
+            select(col(Membership.id)).where(
+                col(Membership.user_id) == to_user_id,
+                col(Membership.unit_id) == target_unit.id,
+                col(Membership.role).in_(ACTING_ROLES),
             )
         ).first()
         user = session.get(User, to_user_id)
@@ -115,6 +115,7 @@ def derive(
         errors["due_days"] = "El plazo debe estar entre 1 y 60 días hábiles."
     if errors:
         raise InvalidInputs(errors)
+    assert target_unit is not None  # _active_unit raised otherwise
     cal = calendar or load_calendar(session)
     step_due = cal.add_business_days(today_lima(), int(due_days or DEFAULT_STEP_DAYS))
     current_due = min(step_due, case.due_on)
@@ -122,6 +123,7 @@ def derive(
     now = utcnow()
     from_unit = case.current_unit_id
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -190,11 +192,11 @@ def return_case(session: Session, *, who: Principal, number: str, version: int, 
     last = session.exec(
         select(Movement)
         .where(
-            Movement.expediente_id == case.id,
-            Movement.action.in_(("derivar", "devolver")),
-            Movement.to_unit_id == case.current_unit_id,
+            col(Movement.expediente_id) == case.id,
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.to_unit_id) == case.current_unit_id,
         )
-        .order_by(Movement.id.desc())
+        .order_by(col(Movement.id).desc())
     ).first()
     back_to = last.from_unit_id if last is not None and last.from_unit_id else None
     if back_to is None:
@@ -203,6 +205,7 @@ def return_case(session: Session, *, who: Principal, number: str, version: int, 
         raise Forbidden("No hay una unidad a la cual devolver este expediente.")
     now = utcnow()
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -239,6 +242,7 @@ def _close(
         raise InvalidInput(field, message)
     now = utcnow()
     summaries.left(session, case, now)
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -292,6 +296,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
         "",
         {"accumulated_into_id": target.id},
     )
+    assert target.id is not None
     session.add(
         Movement(
             expediente_id=target.id,
@@ -305,8 +310,8 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
     )
     session.execute(
         update(Expediente)
-        .where(Expediente.id == target.id)
-        .values(version=Expediente.version + 1)
+        .where(col(Expediente.id) == target.id)
+        .values(version=col(Expediente.version) + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -319,6 +324,7 @@ def set_priority(session: Session, *, who: Principal, number: str, version: int,
         raise InvalidInput("priority", "Elija una prioridad.")
     if priority == case.priority:
         return
+    assert case.id is not None
     session.add(
         Movement(
             expediente_id=case.id,
@@ -344,6 +350,7 @@ def add_note(session: Session, *, who: Principal, number: str, version: int, tex
         raise InvalidInput("note", "Escriba la nota.")
     if len(text) > 4000:
         raise InvalidInput("note", "La nota es demasiado larga (máximo 4000 caracteres).")
+    assert case.id is not None and who.user.id is not None
     session.add(
         Note(
             expediente_id=case.id,
@@ -376,6 +383,7 @@ def add_annex(
     screened = screen_pdf(data, max_bytes=MAX_ANNEX_BYTES, field="annex")
     sha, created = store.put(data)
     try:
+        assert case.id is not None
         doc = Document(
             expediente_id=case.id,
             kind="anexo",
@@ -390,6 +398,7 @@ def add_annex(
         )
         session.add(doc)
         session.flush()
+        assert doc.id is not None
         digitize.enqueue(session, doc.id)
         session.add(
             Movement(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.access import OPEN, allowed_actions, get_case
 from sgd_app.domain.auth import Principal
@@ -70,9 +70,11 @@ def case_view(
     party = session.get(Party, case.party_id)
     names = dict(session.exec(select(User.id, User.full_name)).all())
     units = dict(session.exec(select(Unit.id, Unit.name)).all())
-    docs = session.exec(select(Document).where(Document.expediente_id == case.id).order_by(Document.id)).all()
-    moves = session.exec(select(Movement).where(Movement.expediente_id == case.id).order_by(Movement.id)).all()
-    notes = session.exec(select(Note).where(Note.expediente_id == case.id).order_by(Note.id)).all()
+    docs = session.exec(select(Document).where(col(Document.expediente_id) == case.id).order_by(col(Document.id))).all()
+    moves = session.exec(
+        select(Movement).where(col(Movement.expediente_id) == case.id).order_by(col(Movement.id))
+    ).all()
+    notes = session.exec(select(Note).where(col(Note.expediente_id) == case.id).order_by(col(Note.id))).all()
     timeline = []
     for m in moves:
         who_text = names.get(m.actor_id, "Mesa de Partes Virtual" if m.actor_id is None else "")
@@ -100,7 +102,7 @@ def case_view(
         if case.status in OPEN
         else ("gray", STATUS_LABELS.get(case.status, case.status))
     )
-    into = session.get(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
+    into = session.get_one(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""
     return CaseView(
         case=case,
         procedure=proc.name if proc else "",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit
 from sgd_app.domain.access import ACTING_ROLES
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import Forbidden, InvalidInputs, NotFound
-from sgd_app.domain.models import Delegation, Membership, Unit, User, utcnow
+from sgd_app.domain.models import Delegation, Membership, Unit, User, pk, utcnow
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import act, query
 
@@ -42,6 +42,7 @@ def delegate(
         errors["ends_on"] = "Una delegación dura como máximo un año."
     if errors:
         raise InvalidInputs(errors)
+    assert who.user.id is not None
     d = Delegation(
         unit_id=unit_id, from_user_id=who.user.id, to_user_id=to_user_id, starts_on=starts_on, ends_on=ends_on
     )
@@ -72,11 +73,11 @@ def revoke_delegation(session: Session, *, who: Principal, delegation_id: int) -
 @query
 def delegations_of(session: Session, who: Principal) -> list[dict[str, Any]]:
     rows = session.exec(
-        select(Delegation, User.full_name, Unit.name)
-        .join(User, User.id == Delegation.to_user_id)
-        .join(Unit, Unit.id == Delegation.unit_id)
-        .where(Delegation.from_user_id == who.user.id, Delegation.revoked_at == None)  # noqa: E711
-        .order_by(Delegation.starts_on.desc())
+        select(Delegation, col(User.full_name), col(Unit.name))
+        .join(User, col(User.id) == col(Delegation.to_user_id))
+        .join(Unit, col(Unit.id) == col(Delegation.unit_id))
+        .where(col(Delegation.from_user_id) == who.user.id, col(Delegation.revoked_at) == None)  # noqa: E711
+        .order_by(col(Delegation.starts_on).desc())
     ).all()
     return [
         {"id": d.id, "to": name, "unit": unit, "starts_on": d.starts_on, "ends_on": d.ends_on} for d, name, unit in rows
@@ -86,11 +87,11 @@ def delegations_of(session: Session, who: Principal) -> list[dict[str, Any]]:
 @query
 def unit_members(session: Session, unit_id: int) -> list[tuple[int, str]]:
     rows = session.exec(
-        select(User.id, User.full_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.unit_id == unit_id, Membership.role.in_(ACTING_ROLES), User.active == True)  # noqa: E712
+        select(pk(User), col(User.full_name))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.unit_id) == unit_id, col(Membership.role).in_(ACTING_ROLES), col(User.active) == True)  # noqa: E712
         .distinct()
-        .order_by(User.full_name)
+        .order_by(col(User.full_name))
     ).all()
     return [(uid, name) for uid, name in rows]
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import func, literal, null, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, func, literal, null, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain.access import OPEN
 from sgd_app.domain.auth import Principal
@@ -86,40 +88,48 @@ class InboxPage:
 
 
 def _filter_clauses(f: InboxFilters) -> list:
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if f.procedure_id:
-        clauses.append(Expediente.procedure_id == f.procedure_id)
+        clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.priority:
-        clauses.append(Expediente.priority == f.priority)
+        clauses.append(col(Expediente.priority) == f.priority)
     if f.category:
-        clauses.append(Expediente.procedure_id.in_(select(Procedure.id).where(Procedure.category == f.category)))
+        clauses.append(
+            col(Expediente.procedure_id).in_(select(col(Procedure.id)).where(col(Procedure.category) == f.category))
+        )
     if f.sender:
         s = f.sender.strip()
         clauses.append(
-            Expediente.party_id.in_(select(Party.id).where(or_(Party.doc_number == s, Party.name.ilike(f"{s}%"))))
+            col(Expediente.party_id).in_(
+                select(col(Party.id)).where(or_(col(Party.doc_number) == s, col(Party.name).ilike(f"{s}%")))
+            )
         )
     if f.date_from:
-        clauses.append(Expediente.filed_on >= f.date_from)
+        clauses.append(col(Expediente.filed_on) >= f.date_from)
     if f.date_to:
-        clauses.append(Expediente.filed_on <= f.date_to)
+        clauses.append(col(Expediente.filed_on) <= f.date_to)
     return clauses
 
 
 def _tab_where(tab: str, units: list[int], limit_due: date):
     """(from-clause kind, where clauses) of one tab."""
-    here = Expediente.current_unit_id.in_(units)
+    here = col(Expediente.current_unit_id).in_(units)
     if tab == "por_recibir":
-        return "case", [here, Expediente.status.in_(OPEN), Expediente.awaiting_receipt == True]  # noqa: E712
+        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.awaiting_receipt) == True]  # noqa: E712
     if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
-        return "case", [here, Expediente.status.in_((*OPEN, "observado")), Expediente.awaiting_receipt == False]  # noqa: E712
+        return "case", [
+            here,
+            col(Expediente.status).in_((*OPEN, "observado")),
+            col(Expediente.awaiting_receipt) == False,  # noqa: E712
+        ]
     if tab == "por_vencer":
-        return "case", [here, Expediente.status.in_(OPEN), Expediente.current_due_on <= limit_due]
+        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.current_due_on) <= limit_due]
     if tab == "archivados":
-        return "case", [here, Expediente.status.in_(FINISHED)]
+        return "case", [here, col(Expediente.status).in_(FINISHED)]
     if tab == "copias":
-        return "move", [Movement.action == "copia", Movement.to_unit_id.in_(units)]
+        return "move", [col(Movement.action) == "copia", col(Movement.to_unit_id).in_(units)]
     if tab == "enviados":
-        return "move", [Movement.action.in_(("derivar", "devolver")), Movement.from_unit_id.in_(units)]
+        return "move", [col(Movement.action).in_(("derivar", "devolver")), col(Movement.from_unit_id).in_(units)]
     raise InvalidInput("tab", "Pestaña desconocida.")
 
 
@@ -156,52 +166,52 @@ def inbox(
         for t in TABS:
             kind, clauses = where_of(t)
             if kind == "case":
-                q = select(func.count()).select_from(Expediente).where(*clauses)
+                count_q = select(func.count()).select_from(Expediente).where(*clauses)
             elif extra:
-                q = (
+                count_q = (
                     select(func.count())
                     .select_from(Movement)
-                    .join(Expediente, Expediente.id == Movement.expediente_id)
+                    .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
                     .where(*clauses)
                 )
             else:  # no case filter: count the route steps alone, straight from their index
-                q = select(func.count()).select_from(Movement).where(*clauses)
-            counts[t] = int(session.exec(q).one())
+                count_q = select(func.count()).select_from(Movement).where(*clauses)
+            counts[t] = int(session.exec(count_q).one())
     kind, clauses = where_of(tab)
     cols = (
-        Expediente.number,
-        Procedure.name,
-        Procedure.category,
-        Party.name,
-        Expediente.subject,
-        Expediente.received_at,
-        Expediente.current_due_on,
-        Expediente.status,
-        Expediente.priority,
-        Expediente.channel,
-        Unit.name,
+        col(Expediente.number),
+        col(Procedure.name),
+        col(Procedure.category),
+        col(Party.name),
+        col(Expediente.subject),
+        col(Expediente.received_at),
+        col(Expediente.current_due_on),
+        col(Expediente.status),
+        col(Expediente.priority),
+        col(Expediente.channel),
+        col(Unit.name),
     )
     if kind == "case":
         q = (
-            select(*cols, null().label("moved_at"), literal("").label("note"))
+            sa_select(*cols, null().label("moved_at"), literal("").label("note"))
             .select_from(Expediente)
             .where(*clauses)
-            .order_by(Expediente.current_due_on, Expediente.id)
+            .order_by(col(Expediente.current_due_on), col(Expediente.id))
         )
         if tab == "archivados":
-            q = q.order_by(None).order_by(Expediente.closed_at.desc(), Expediente.id.desc())
+            q = q.order_by(None).order_by(col(Expediente.closed_at).desc(), col(Expediente.id).desc())
     else:
         q = (
-            select(*cols, Movement.created_at, Movement.instructions)
+            sa_select(*cols, col(Movement.created_at), col(Movement.instructions))
             .select_from(Movement)
-            .join(Expediente, Expediente.id == Movement.expediente_id)
+            .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
             .where(*clauses)
-            .order_by(Movement.created_at.desc(), Movement.id.desc())
+            .order_by(col(Movement.created_at).desc(), col(Movement.id).desc())
         )
     q = (
-        q.join(Procedure, Procedure.id == Expediente.procedure_id)
-        .join(Party, Party.id == Expediente.party_id)
-        .join(Unit, Unit.id == Expediente.current_unit_id)
+        q.join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .join(Unit, col(Unit.id) == col(Expediente.current_unit_id))
         .offset(max(0, page) * page_size)
         .limit(page_size)
     )
@@ -220,7 +230,7 @@ def inbox(
         unit,
         moved_at,
         note,
-    ) in session.exec(q).all():
+    ) in session.execute(q).all():
         if status == "observado":
             light, label = "gray", "Observado: plazo detenido"
         else:
@@ -259,7 +269,7 @@ def unit_inbox(session: Session, who: Principal, *, page: int = 0, page_size: in
     units = sorted(set(who.unit_ids) | set(who.delegated))
     if not units:
         return InboxPage([], 0)
-    where = (Expediente.current_unit_id.in_(units), Expediente.status.in_(OPEN))
+    where = (col(Expediente.current_unit_id).in_(units), col(Expediente.status).in_(OPEN))
     total = session.exec(select(func.count()).select_from(Expediente).where(*where)).one()
     result = inbox(session, who, tab="en_tramite", page=page, page_size=page_size, with_counts=False)
     pending = inbox(session, who, tab="por_recibir", page=page, page_size=page_size, with_counts=False)
@@ -281,17 +291,17 @@ def expiring_soon(
         return []
     horizon = (calendar or load_calendar(session)).add_business_days(today, 1)
     rows = session.exec(
-        select(Expediente.number, Procedure.name, Expediente.current_due_on)
-        .join(Procedure, Procedure.id == Expediente.procedure_id)
+        select(col(Expediente.number), col(Procedure.name), col(Expediente.current_due_on))
+        .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
         .where(
-            Expediente.current_unit_id.in_(list(unit_ids)),
-            Expediente.status.in_(OPEN),
-            Expediente.current_due_on <= horizon,
+            col(Expediente.current_unit_id).in_(list(unit_ids)),
+            col(Expediente.status).in_(OPEN),
+            col(Expediente.current_due_on) <= horizon,
         )
-        .order_by(Expediente.current_due_on)
+        .order_by(col(Expediente.current_due_on))
         .limit(limit)
     ).all()
-    return [(n, p, d) for n, p, d in rows]
+    return cast(list[tuple[str, str, date]], [(n, p, d) for n, p, d in rows])  # due <= horizon: never NULL
 
 
 @query
@@ -302,11 +312,12 @@ def expiring_soon_by_user(session: Session, *, now: datetime | None = None):
     cal = load_calendar(session)
     units_of: dict[int, set[int]] = {}
     for uid, unit_id in session.exec(
-        select(Membership.user_id, Membership.unit_id).where(Membership.role.in_(("officer", "head")))
+        select(col(Membership.user_id), col(Membership.unit_id)).where(col(Membership.role).in_(("officer", "head")))
     ).all():
         units_of.setdefault(uid, set()).add(unit_id)
     out = []
-    for user in session.exec(select(User).where(User.active == True).order_by(User.id)).all():  # noqa: E712
+    for user in session.exec(select(User).where(col(User.active) == True).order_by(col(User.id))).all():  # noqa: E712
+        assert user.id is not None
         rows = expiring_soon(session, sorted(units_of.get(user.id, ())), today=today, calendar=cal)
         if rows:
             out.append((user, [(n, p, format_date_es(d)) for n, p, d in rows]))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app.domain import audit, summaries
 from sgd_app.domain.access import ACTING_ROLES, OPEN, acting_roles, allowed_actions, get_case
@@ -50,10 +50,10 @@ def _bump(session: Session, case: Expediente, version: int, **values: Any) -> No
     """Apply ``values`` if nobody changed the case since ``version`` was read; else Conflict.
     The dashboard summaries move with the case in the same transaction."""
     before = summaries.facts(case)
-    result = session.execute(
+    result = session.exec(
         update(Expediente)
-        .where(Expediente.id == case.id, Expediente.version == version)
-        .values(version=Expediente.version + 1, **values)
+        .where(col(Expediente.id) == case.id, col(Expediente.version) == version)
+        .values(version=col(Expediente.version) + 1, **values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

@@ -67,7 +67,7 @@ def find(conn: Connection, parsed: ParsedQuery, plan: Plan, page: int, page_size
             )
         total = conn.execute(
             text(f"SELECT count(*) FROM (SELECT DISTINCT s.case_id {base} LIMIT {limits.COUNT_CAP + 1}) x"), params
-        ).scalar()
+        ).scalar_one()
         capped = total > limits.COUNT_CAP
         total = min(total, limits.COUNT_CAP)
         page_params = {**params, "lim": page_size, "off": page * page_size}

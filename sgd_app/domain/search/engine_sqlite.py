@@ -81,6 +81,7 @@ def find(conn: Connection, parsed: ParsedQuery, plan: Plan, page: int, page_size
     memory: it is read once, backwards. The scope (unit), procedure and channel are facets inside
     the index, kept equal to the case's by the trigger search_case_facets."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection has its driver connection
     f = plan.filters
     args = [_fts_query(parsed, plan)]
     base = "FROM search_fts WHERE search_fts MATCH ?"

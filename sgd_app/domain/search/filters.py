@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement
+from sqlmodel import col
+
 from sgd_app.domain.filters import FilterParser
 from sgd_app.domain.models import Expediente
 from sgd_app.domain.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
@@ -61,17 +64,17 @@ class Plan:
 def case_filter_clauses(plan: Plan) -> list:
     """The scope and the filters as conditions on ``expediente`` (ORM)."""
     f = plan.filters
-    clauses = [Expediente.current_unit_id.in_(sorted(plan.units))]
+    clauses: list[ColumnElement[bool]] = [col(Expediente.current_unit_id).in_(sorted(plan.units))]
     if f.procedure_id is not None:
-        clauses.append(Expediente.procedure_id == f.procedure_id)
+        clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.status:
-        clauses.append(Expediente.status == f.status)
+        clauses.append(col(Expediente.status) == f.status)
     if f.channel:
-        clauses.append(Expediente.channel == f.channel)
+        clauses.append(col(Expediente.channel) == f.channel)
     if f.priority:
-        clauses.append(Expediente.priority == f.priority)
+        clauses.append(col(Expediente.priority) == f.priority)
     if f.date_from:
-        clauses.append(Expediente.filed_on >= f.date_from)
+        clauses.append(col(Expediente.filed_on) >= f.date_from)
     if f.date_to:
-        clauses.append(Expediente.filed_on <= f.date_to)
+        clauses.append(col(Expediente.filed_on) <= f.date_to)
     return clauses

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app import db
 from sgd_app.domain.models import Expediente, Party
@@ -63,19 +63,23 @@ def _doc_head(label: str, filename: str) -> str:
 
 
 _CASE_COLS = (
-    Expediente.id,
-    Expediente.number,
-    Expediente.subject,
-    Expediente.fields,
-    Expediente.current_unit_id,
-    Expediente.procedure_id,
-    Expediente.channel,
-    Party.name,
-    Party.doc_type,
-    Party.doc_number,
+    col(Expediente.id),
+    col(Expediente.number),
+    col(Expediente.subject),
+    col(Expediente.fields),
+    col(Expediente.current_unit_id),
+    col(Expediente.procedure_id),
+    col(Expediente.channel),
+    col(Party.name),
+    col(Party.doc_type),
+    col(Party.doc_number),
 )
 # The indexed columns of one case (built once: this runs in every filing).
-_ONE_CASE = select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(Expediente.id == bindparam("cid"))
+_ONE_CASE = (
+    select(*_CASE_COLS)
+    .join(Party, col(Party.id) == col(Expediente.party_id))
+    .where(col(Expediente.id) == bindparam("cid"))
+)
 
 
 def _case_row(conn: Connection, case_id: int):
@@ -83,7 +87,12 @@ def _case_row(conn: Connection, case_id: int):
 
 
 def _case_rows(conn: Connection, where, limit: int | None = None):
-    q = select(*_CASE_COLS).join(Party, Party.id == Expediente.party_id).where(where).order_by(Expediente.id)
+    q = (
+        select(*_CASE_COLS)
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .where(where)
+        .order_by(col(Expediente.id))
+    )
     if limit:
         q = q.limit(limit)
     return conn.execute(q).all()
@@ -274,7 +283,7 @@ def _entries(conn: Connection, batch: int = 20_000) -> Iterable[list[tuple]]:
     last = 0
     facets_of: dict[int, str] = {}
     while True:
-        rows = _case_rows(conn, Expediente.id > last, limit=batch)
+        rows = _case_rows(conn, col(Expediente.id) > last, limit=batch)
         if not rows:
             break
         out = []
@@ -324,6 +333,7 @@ _INCREMENTAL = {"hashsize": 2**20}
 
 def _rebuild_sqlite(conn: Connection) -> int:
     raw = conn.connection.driver_connection
+    assert raw is not None  # an open connection has its driver connection
     cache = raw.execute("PRAGMA cache_size").fetchone()[0]
     drop_sqlite_triggers(conn)
     conn.exec_driver_sql("DELETE FROM search_entry")

@@ -9,7 +9,7 @@ index (see :mod:`.schema`); the page's hits are checked against ``expediente`` o
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from sgd_app.domain import access, filters, transaction
 from sgd_app.domain.auth import Principal
@@ -45,7 +45,9 @@ def search(
         return empty
     if parsed.case_number:
         case = session.execute(
-            select(Expediente.id, Expediente.current_unit_id).where(Expediente.number == parsed.case_number)
+            select(col(Expediente.id), col(Expediente.current_unit_id)).where(
+                col(Expediente.number) == parsed.case_number
+            )
         ).first()
         if case is not None and case[1] in units:
             hits = _hits(session, [case[0]], {}, units)
@@ -62,7 +64,7 @@ def search(
         found = _by_document_number(session, parsed, units, filters, page, page_size)
         if found is not None:
             return found
-    all_units = set(session.execute(select(Unit.id)).scalars().all())
+    all_units = set(session.execute(select(col(Unit.id))).scalars().all())
     plan = Plan(units=units, all_units=all_units, filters=filters)
     conn = session.connection()
     backend = engine_sqlite if dialect(conn) == "sqlite" else engine_pg
@@ -89,15 +91,19 @@ def _by_document_number(
     """A DNI / RUC: the visible cases of that filer (one -> jump to it); None when there are none."""
     plan = Plan(units=units, all_units=set(), filters=filters)
     where = [
-        Expediente.party_id.in_(select(Party.id).where(Party.doc_number == parsed.doc_number)),
+        col(Expediente.party_id).in_(select(col(Party.id)).where(col(Party.doc_number) == parsed.doc_number)),
         *case_filter_clauses(plan),
     ]
-    total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar())
+    total = int(session.execute(select(func.count()).select_from(Expediente).where(*where)).scalar_one())
     if total == 0:
         return None
     ids = list(
         session.execute(
-            select(Expediente.id).where(*where).order_by(Expediente.id.desc()).offset(page * page_size).limit(page_size)
+            select(col(Expediente.id))
+            .where(*where)
+            .order_by(col(Expediente.id).desc())
+            .offset(page * page_size)
+            .limit(page_size)
         )
         .scalars()
         .all()
@@ -122,21 +128,21 @@ def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[
         return []
     rows = session.execute(
         select(
-            Expediente.id,
-            Expediente.number,
-            Expediente.subject,
-            Party.name,
-            Expediente.status,
-            Unit.name,
-            Procedure.name,
-            Expediente.filed_on,
-            Expediente.priority,
-            Expediente.channel,
+            col(Expediente.id),
+            col(Expediente.number),
+            col(Expediente.subject),
+            col(Party.name),
+            col(Expediente.status),
+            col(Unit.name),
+            col(Procedure.name),
+            col(Expediente.filed_on),
+            col(Expediente.priority),
+            col(Expediente.channel),
         )
-        .join(Party, Party.id == Expediente.party_id)
-        .join(Unit, Unit.id == Expediente.current_unit_id)
-        .join(Procedure, Procedure.id == Expediente.procedure_id)
-        .where(Expediente.id.in_(ids), Expediente.current_unit_id.in_(sorted(units)))
+        .join(Party, col(Party.id) == col(Expediente.party_id))
+        .join(Unit, col(Unit.id) == col(Expediente.current_unit_id))
+        .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
+        .where(col(Expediente.id).in_(ids), col(Expediente.current_unit_id).in_(sorted(units)))
     ).all()
     by_id = {r[0]: r for r in rows}
     out = []

@@ -86,7 +86,9 @@ class CachedKeySigner(SimpleSigner):
 
     @property
     def subject_common_name(self) -> str:
-        return self.signing_cert.subject.native.get("common_name", "") or self.signing_cert.subject.human_friendly
+        cert = self.signing_cert
+        assert cert is not None  # given to the constructor
+        return cert.subject.native.get("common_name", "") or cert.subject.human_friendly
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mech = self.get_signature_mechanism_for_digest(digest_algorithm)
@@ -131,7 +133,7 @@ class LocalTimeStamper(DummyTimeStamper):
         super().__init__(
             tsa_cert=tsa_cert,
             tsa_key=translate_pyca_cryptography_key_to_asn1(tsa_private_key),
-            certs_to_embed=list(chain),
+            certs_to_embed=list(chain),  # type: ignore[arg-type]  # pyhanko only iterates it (typed as a store)
         )
         self._pyca_key = tsa_private_key
 
@@ -165,7 +167,7 @@ class LocalTimeStamper(DummyTimeStamper):
         return signature, signed_attrs
 
 
-def load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
+def load_certificates(data: bytes | bytearray) -> list[asn1_x509.Certificate]:
     """Certificates from PEM (one or several blocks) or DER bytes."""
     if asn1_pem.detect(data):
         return [asn1_x509.Certificate.load(der) for _, _, der in asn1_pem.unarmor(data, multiple=True)]

@@ -150,7 +150,7 @@ class DevPKI:
         self._passphrase: bytes | None = None
         self._root: _Identity | None = None
         self._ica: _Identity | None = None
-        self._staff: dict[str, tuple[tuple, CachedKeySigner, datetime]] = {}  # (file stat, signer, renew at)
+        self._staff: dict[str, tuple[tuple | None, CachedKeySigner, datetime]] = {}  # (file stat, signer, renew at)
         self._seal: CachedKeySigner | None = None
         self._tsa: LocalTimeStamper | None = None
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pikepdf
 from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps.api import TimeStamper
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, digitize, drafting
 from sgd_app.domain.auth import Principal
@@ -37,6 +37,7 @@ from sgd_app.domain.models import (
     SignatureStep,
     Unit,
     User,
+    table_of,
     utcnow,
 )
 from sgd_app.domain.signing.pades import sign_pdf
@@ -75,6 +76,7 @@ def send_to_sign(
         errors["vistos"] = "Quien firma no necesita dar también visto bueno."
     if errors:
         raise InvalidInputs(errors)
+    assert doc.id is not None
     for i, uid in enumerate(vistos):
         session.add(
             SignatureStep(internal_document_id=doc.id, signer_id=uid, role="visto_bueno", position=0 if parallel else i)
@@ -102,8 +104,8 @@ def steps_of(session: Session, doc_id: int) -> list[SignatureStep]:
     return list(
         session.exec(
             select(SignatureStep)
-            .where(SignatureStep.internal_document_id == doc_id)
-            .order_by(SignatureStep.position, SignatureStep.id)
+            .where(col(SignatureStep.internal_document_id) == doc_id)
+            .order_by(col(SignatureStep.position), col(SignatureStep.id))
         ).all()
     )
 
@@ -118,16 +120,17 @@ def pending_for(session: Session, who: Principal) -> list[tuple[SignatureStep, I
     """The signatures waiting for ``who`` now (their turn has come), oldest first."""
     rows = session.exec(
         select(SignatureStep, InternalDocument)
-        .join(InternalDocument, InternalDocument.id == SignatureStep.internal_document_id)
+        .join(InternalDocument, col(InternalDocument.id) == col(SignatureStep.internal_document_id))
         .where(
-            SignatureStep.signer_id == who.user.id,
-            SignatureStep.status == "pendiente",
-            InternalDocument.status == "en_firma",
+            col(SignatureStep.signer_id) == who.user.id,
+            col(SignatureStep.status) == "pendiente",
+            col(InternalDocument.status) == "en_firma",
         )
-        .order_by(InternalDocument.updated_at)
+        .order_by(col(InternalDocument.updated_at))
     ).all()
     out = []
     for step, doc in rows:
+        assert doc.id is not None
         if is_turn(steps_of(session, doc.id), step):
             out.append((step, doc))
     return out
@@ -160,6 +163,7 @@ def signing_queue(session: Session, who: Principal) -> list[PendingSignature]:
         if doc.author_id not in names:
             author = session.get(User, doc.author_id)
             names[doc.author_id] = author.full_name if author else ""
+        assert step.id is not None and doc.id is not None
         rows.append(
             PendingSignature(
                 step_id=step.id,
@@ -183,6 +187,7 @@ def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[Sign
         raise Conflict("El documento ya no está en firma.")
     if step.status != "pendiente":
         raise Conflict("Esta firma ya se registró.")
+    assert doc.id is not None
     if not is_turn(steps_of(session, doc.id), step):
         raise Forbidden("Aún faltan vistos buenos anteriores.")
     return step, doc
@@ -191,7 +196,7 @@ def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[Sign
 def assign_number(session: Session, doc: InternalDocument, institution_short: str) -> str:
     """Give the document its number (first signature), gap-free per unit, type and year."""
     year = utcnow().astimezone(LIMA).year
-    table = DocCounter.__table__
+    table = table_of(DocCounter)
     conn = session.connection()
     row = conn.execute(
         table.update()
@@ -203,7 +208,7 @@ def assign_number(session: Session, doc: InternalDocument, institution_short: st
         insert_if_absent(session, table, {"unit_id": doc.unit_id, "doc_type": doc.doc_type, "year": year, "last": 0})
         return assign_number(session, doc, institution_short)
     seq = int(row[0])
-    unit = session.get(Unit, doc.unit_id)
+    unit = session.get_one(Unit, doc.unit_id)
     number = drafting.format_doc_number(doc.doc_type, seq, year, unit.code, institution_short)
     doc.year, doc.seq, doc.number = year, seq, number
     doc.signed_at = utcnow()
@@ -326,6 +331,7 @@ def sign_step(
             )
             session.add(filed)
             session.flush()
+            assert filed.id is not None
             digitize.enqueue(session, filed.id)  # its text, for search (a signed PDF is never rewritten)
             doc.document_id = filed.id
             session.add(

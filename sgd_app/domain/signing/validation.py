@@ -393,7 +393,7 @@ async def _validate_one(
                 if revoked and status.revocation_details
                 else status.error_time_horizon
             )
-            if ts_trusted and horizon is not None and ts_time < horizon:
+            if ts_trusted and horizon is not None and ts_time is not None and ts_time < horizon:
                 if await _past_validation_ok(status, sig, ts_time, roots, crls, allow_fetching):
                     warnings.append(
                         f"{what} desde el {_fmt(horizon)}, después de la firma (sello de tiempo del {_fmt(ts_time)})"

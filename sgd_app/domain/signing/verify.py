@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sgd_app import db, settings
 from sgd_app.domain.documents import HEADER_WINDOW, MSG_EMPTY, MSG_NOT_PDF, FileStore
@@ -65,8 +65,8 @@ def verify_by_code(code: str, *, engine: Engine | None = None) -> Verification:
         doc = (
             s.exec(
                 select(Document)
-                .where(Document.verify_code == code, Document.signed == True)  # noqa: E712
-                .order_by(Document.id.desc())
+                .where(col(Document.verify_code) == code, col(Document.signed) == True)  # noqa: E712
+                .order_by(col(Document.id).desc())
             ).first()
             if code
             else None
