@@ -410,3 +410,47 @@ def test_production_mode_signs_with_the_officials_own_pkcs12_and_never_stores_it
         for table in ("auditevent", "signature", "internaldocument", "signaturestep"):
             rows = s.exec(text(f"SELECT * FROM {table}")).all()
             assert secret not in repr(rows)
+
+
+def test_send_to_sign_with_the_version_the_page_showed_is_refused_when_the_draft_changed(app_db):
+    """The case page passes the draft's version as it rendered it: if the draft changed since
+    (another tab, the API), "Enviar a firma" is refused and the view reloads; nothing is sent."""
+    from sgd_app.domain import drafting
+    from sgd_app.domain.models import InternalDocument, SignatureStep, User
+
+    number = _file_case().case.number
+    token = _login("rop")
+    cookie = f"sgd_sesion={token}"
+    who = auth.resolve(token)
+    st = _case_state(cookie, number)
+    st._show(who, number)
+    ExpedienteState.receive.fn(st)
+    ExpedienteState.create_draft.fn(
+        st,
+        {"doc_type": "informe", "subject": "Informe de prueba", "body": "Contenido.", "recipients": "Jefatura"},
+    )
+    with db.session() as s:
+        doc = s.exec(select(InternalDocument).where(InternalDocument.subject == "Informe de prueba")).one()
+        head = s.exec(select(User).where(User.username == "jefe.rop")).one()
+    assert st._doc_versions[doc.id] == doc.version  # what the page shows
+    # Another tab edits the draft: its version moves on.
+    drafting.update_draft(
+        who=who,
+        doc_id=doc.id,
+        version=doc.version,
+        subject="Informe corregido",
+        body="Otro contenido.",
+        recipients="Jefatura",
+    )
+    ExpedienteState.open_send.fn(st, str(doc.id))
+    ExpedienteState.send_to_sign.fn(st, {"firmante": str(head.id)})
+    assert "El documento cambió mientras lo revisaba" in st.message
+    with db.session() as s:
+        assert s.get(InternalDocument, doc.id).status == "borrador"
+        assert s.exec(select(SignatureStep).where(SignatureStep.internal_document_id == doc.id)).all() == []
+    assert st._doc_versions[doc.id] == doc.version + 1  # the view was reloaded
+    # From the reloaded view the same click goes through.
+    ExpedienteState.open_send.fn(st, str(doc.id))
+    ExpedienteState.send_to_sign.fn(st, {"firmante": str(head.id)})
+    with db.session() as s:
+        assert s.get(InternalDocument, doc.id).status == "en_firma"
