@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from pathlib import Path
 
 
@@ -77,8 +78,6 @@ def staging_dir() -> Path:
 
 def secret_key() -> bytes:
     """The installation's secret (signed links), created on first use under DATA_DIR."""
-    import os
-    import secrets
 
     path = DATA_DIR / "secret.key"
     if not path.exists():

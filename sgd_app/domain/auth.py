@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -280,18 +282,12 @@ def create_user(
 # ---------------------------------------------------------------- signed links
 def sign_token(secret: bytes, purpose: str, subject: str, *, ttl_seconds: int, now: float | None = None) -> str:
     """A short-lived, unguessable link token for ``purpose`` + ``subject`` (HMAC-SHA256)."""
-    import hmac
-    import time
-
     expires = int((now if now is not None else time.time()) + ttl_seconds)
     mac = hmac.new(secret, f"{purpose}|{subject}|{expires}".encode(), hashlib.sha256).hexdigest()[:40]
     return f"{expires}.{mac}"
 
 
 def check_token(secret: bytes, purpose: str, subject: str, token: str, *, now: float | None = None) -> bool:
-    import hmac
-    import time
-
     try:
         expires_s, mac = (token or "").split(".", 1)
         expires = int(expires_s)
