@@ -19,7 +19,7 @@ from sgd_app.domain import search, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar
 from sgd_app.domain.intake import access_key_hash
 from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, User
-from sgd_app.domain.vocabulary import format_number
+from sgd_app.domain.vocabulary import CaseStatus, format_number
 
 FIRST = ["María", "José", "Rosa", "Juan", "Luis", "Carmen", "Ana", "Jorge", "Elena", "Wilber", "Lucía", "Raúl"]
 LAST = [
@@ -113,12 +113,20 @@ def generate(
             age = (today - day).days
             r = rng.random()
             if age > 40:
-                status = "atendido" if r < 0.8 else ("archivado" if r < 0.95 else "en_tramite")
+                status = (
+                    CaseStatus.ATENDIDO if r < 0.8 else (CaseStatus.ARCHIVADO if r < 0.95 else CaseStatus.EN_TRAMITE)
+                )
             else:
-                status = "registrado" if r < 0.25 else ("en_tramite" if r < 0.8 else "atendido")
-            moved = status != "registrado" and rng.random() < 0.35
+                status = (
+                    CaseStatus.REGISTRADO if r < 0.25 else (CaseStatus.EN_TRAMITE if r < 0.8 else CaseStatus.ATENDIDO)
+                )
+            moved = status != CaseStatus.REGISTRADO and rng.random() < 0.35
             holder = rng.choice(units) if moved else unit
-            closed = received + timedelta(days=rng.randint(1, 20)) if status in ("atendido", "archivado") else None
+            closed = (
+                received + timedelta(days=rng.randint(1, 20))
+                if status in (CaseStatus.ATENDIDO, CaseStatus.ARCHIVADO)
+                else None
+            )
             cases.append(
                 dict(
                     number=format_number(year, seq),
@@ -137,8 +145,8 @@ def generate(
                     current_due_on=due,
                     current_unit_id=holder,
                     current_user_id=None,
-                    awaiting_receipt=status == "registrado"
-                    or (moved and status == "en_tramite" and rng.random() < 0.3),
+                    awaiting_receipt=status == CaseStatus.REGISTRADO
+                    or (moved and status == CaseStatus.EN_TRAMITE and rng.random() < 0.3),
                     version=1,
                     accumulated_into_id=None,
                     closed_at=closed,
@@ -178,7 +186,7 @@ def generate(
                         created_at=received,
                     )
                 )
-                got = status != "registrado"
+                got = status != CaseStatus.REGISTRADO
                 moves.append(
                     dict(
                         expediente_id=cid,
@@ -237,13 +245,13 @@ def generate(
                     moves.append(
                         dict(
                             expediente_id=cid,
-                            action="atender" if status == "atendido" else "archivar",
+                            action="atender" if status == CaseStatus.ATENDIDO else "archivar",
                             from_unit_id=holder,
                             to_unit_id=None,
                             to_user_id=None,
                             actor_id=(rng.choice(users) if users else None),
                             on_behalf_of_id=None,
-                            instructions="Atendido" if status == "atendido" else "Archivado",
+                            instructions="Atendido" if status == CaseStatus.ATENDIDO else "Archivado",
                             priority="normal",
                             due_on=None,
                             created_at=c["closed_at"],

@@ -42,6 +42,7 @@ from sgd_app.domain.models import (
     table_of,
 )
 from sgd_app.domain.transaction import query
+from sgd_app.domain.vocabulary import CaseStatus
 
 ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
@@ -381,7 +382,7 @@ def aggregates(session: Session, units: set[int], filters: ReportFilters = Repor
             counts["category"][vocabulary.CATEGORY_LABELS.get(cat, cat)] += n
             counts["channel"][vocabulary.CHANNEL_SHORT_LABELS.get(channel, channel)] += n
     attended = on_time = days_sum = 0
-    if status in (None, "", "atendido"):
+    if status in (None, "", CaseStatus.ATENDIDO):
         for where in ctx.parts(A):
             a, o, b = (
                 int(x or 0)
@@ -463,7 +464,7 @@ def compute_naive(
                     color = ctx.light(step_due)
                     overdue_n += color == "rojo"
                     lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += 1
-            if status == "atendido" and closed is not None:
+            if status == CaseStatus.ATENDIDO and closed is not None:
                 day = summaries.lima_day(closed)
                 attended += 1
                 on_time += due is None or day <= due

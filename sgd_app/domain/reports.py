@@ -28,7 +28,7 @@ from sgd_app.domain.filters import (
 )
 from sgd_app.domain.models import Expediente, Party, Procedure, Unit, pk
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import CATEGORY_LABELS, CHANNEL_SHORT_LABELS, STATUS_LABELS
+from sgd_app.domain.vocabulary import CATEGORY_LABELS, CHANNEL_SHORT_LABELS, STATUS_LABELS, CaseStatus
 
 HEADERS = (
     "Número",
@@ -243,7 +243,7 @@ def aggregates_naive(
     attended = on_time = days_sum = 0
     last = 0
     q = select(pk(Expediente), col(Expediente.filed_on), col(Expediente.due_on), col(Expediente.closed_at)).where(
-        *clauses, col(Expediente.status) == "atendido", col(Expediente.closed_at).is_not(None)
+        *clauses, col(Expediente.status) == CaseStatus.ATENDIDO, col(Expediente.closed_at).is_not(None)
     )
     while True:
         chunk = session.exec(q.where(col(Expediente.id) > last).order_by(col(Expediente.id)).limit(batch)).all()

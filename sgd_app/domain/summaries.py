@@ -29,7 +29,7 @@ from sqlmodel import Session, col
 from sgd_app import db
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage, table_of
-from sgd_app.domain.vocabulary import ACTIVE_STATUSES
+from sgd_app.domain.vocabulary import ACTIVE_STATUSES, CaseStatus
 
 ACTIVE = ACTIVE_STATUSES
 # Actions after which a unit no longer works on the case.
@@ -116,7 +116,7 @@ class Deltas:
         self.add("sum_hour", (f.filed_on, unit, proc, local.weekday(), local.hour), sign)
         if f.status in ACTIVE and f.current_due_on is not None:
             self.add("sum_open", (unit, proc, f.status, f.current_due_on, f.filed_on), sign)
-        if f.status == "atendido" and f.closed_at is not None:
+        if f.status == CaseStatus.ATENDIDO and f.closed_at is not None:
             closed = lima_day(f.closed_at)
             on_time = 1 if f.due_on is None or closed <= f.due_on else 0
             days = max(0, cal.business_days_between(f.filed_on, closed)) if cal else 0
@@ -171,7 +171,7 @@ def apply(
     longer exist). Call in the transaction that makes the change, after the change succeeded."""
     if before == after:
         return
-    needs_cal = any(f is not None and f.status == "atendido" for f in (before, after))
+    needs_cal = any(f is not None and f.status == CaseStatus.ATENDIDO for f in (before, after))
     cal = calendar or (load_calendar(session) if needs_cal else None)
     d = Deltas()
     if before is not None:

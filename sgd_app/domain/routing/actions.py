@@ -23,7 +23,7 @@ from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInpu
 from sgd_app.domain.models import Document, Expediente, Membership, Movement, Note, Unit, User, utcnow
 from sgd_app.domain.routing.rules import DEFAULT_STEP_DAYS, _active_unit, _bump, _ensure, _load, _record, today_lima
 from sgd_app.domain.transaction import act
-from sgd_app.domain.vocabulary import PRIORITY_LABELS
+from sgd_app.domain.vocabulary import PRIORITY_LABELS, CaseStatus
 
 
 @act
@@ -53,7 +53,7 @@ def receive(session: Session, *, who: Principal, number: str, version: int) -> N
         case,
         version,
         awaiting_receipt=False,
-        status="en_tramite" if case.status == "registrado" else case.status,
+        status=CaseStatus.EN_TRAMITE if case.status == CaseStatus.REGISTRADO else case.status,
     )
     _record(session, who, case, "recibir", on_behalf, {"unidad": case.current_unit_id})
 
@@ -263,14 +263,34 @@ def _close(
 @act
 def archive(session: Session, *, who: Principal, number: str, version: int, reason: str) -> None:
     case = _load(session, who, number, version)
-    _close(session, who, case, version, "archivar", "archivado", reason, "reason", "Explique el motivo del archivo.")
+    _close(
+        session,
+        who,
+        case,
+        version,
+        "archivar",
+        CaseStatus.ARCHIVADO,
+        reason,
+        "reason",
+        "Explique el motivo del archivo.",
+    )
 
 
 @act
 def attend(session: Session, *, who: Principal, number: str, version: int, summary: str) -> None:
     """Mark the case answered (the signed answer document comes with the signing workflow)."""
     case = _load(session, who, number, version)
-    _close(session, who, case, version, "atender", "atendido", summary, "summary", "Resuma cómo se atendió el pedido.")
+    _close(
+        session,
+        who,
+        case,
+        version,
+        "atender",
+        CaseStatus.ATENDIDO,
+        summary,
+        "summary",
+        "Resuma cómo se atendió el pedido.",
+    )
 
 
 @act
@@ -290,7 +310,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
         case,
         version,
         "acumular",
-        "acumulado",
+        CaseStatus.ACUMULADO,
         f"Acumulado a {target.number}",
         "into_number",
         "",

@@ -19,7 +19,7 @@ from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Expediente, Membership, Movement, Party, Procedure, Unit, User, utcnow
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import CLOSED_STATUSES, STATUS_LABELS
+from sgd_app.domain.vocabulary import CLOSED_STATUSES, STATUS_LABELS, CaseStatus
 
 FINISHED = CLOSED_STATUSES
 
@@ -119,7 +119,7 @@ def _tab_where(tab: str, units: list[int], limit_due: date):
     if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
         return "case", [
             here,
-            col(Expediente.status).in_((*OPEN, "observado")),
+            col(Expediente.status).in_((*OPEN, CaseStatus.OBSERVADO)),
             col(Expediente.awaiting_receipt) == False,  # noqa: E712
         ]
     if tab == "por_vencer":
@@ -231,7 +231,7 @@ def inbox(
         moved_at,
         note,
     ) in session.execute(q).all():
-        if status == "observado":
+        if status == CaseStatus.OBSERVADO:
             light, label = "gray", "Observado: plazo detenido"
         else:
             light, label = (
