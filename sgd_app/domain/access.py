@@ -17,7 +17,6 @@ from sgd_app.domain.models import Document, Expediente, InternalDocument, Moveme
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES
 
-OPEN = OPEN_STATUSES  # statuses that still admit routing actions
 ACTING_ROLES = ("clerk", "officer", "head")
 NOT_FOUND = "Expediente no encontrado o sin acceso."
 
@@ -76,7 +75,7 @@ def get_case(session: Session, who: Principal, number: str) -> Expediente:
 def allowed_actions(who: Principal, case: Expediente) -> set[str]:
     """The actions the UI offers; each action re-checks the same rule when it runs."""
     roles = acting_roles(who, case)
-    if not roles or case.status not in OPEN:
+    if not roles or case.status not in OPEN_STATUSES:
         return set()
     if case.awaiting_receipt:
         return {"recibir", "nota"}

@@ -42,9 +42,8 @@ from sgd_app.domain.models import (
     table_of,
 )
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import CaseStatus
+from sgd_app.domain.vocabulary import ACTIVE_STATUSES, OPEN_STATUSES, CaseStatus
 
-ACTIVE = summaries.ACTIVE
 WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
 DAILY_DAYS = 30
 HEAT_MONTHS = 3  # the heatmap covers this month and the two before it
@@ -221,7 +220,7 @@ def _most_overdue(ctx: _Ctx, limit: int = 10) -> list[dict[str, Any]]:
         params["dto"] = ctx.f.date_to
     parts = []
     for i, unit in enumerate(ctx.scope):
-        for j, status in enumerate(access.OPEN):
+        for j, status in enumerate(OPEN_STATUSES):
             params[f"u{i}"], params[f"s{j}"] = int(unit), status
             parts.append(
                 f"SELECT * FROM (SELECT current_due_on, id FROM expediente WHERE current_unit_id = :u{i} "
@@ -310,7 +309,7 @@ def compute(
     ).all():
         n = int(n)
         in_progress += n
-        if status in access.OPEN:
+        if status in OPEN_STATUSES:
             color = ctx.light(due)
             overdue_n += n if color == "rojo" else 0
             lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += n
@@ -458,9 +457,9 @@ def compute_naive(
             if ctx.since <= filed <= today:
                 slot = daily.setdefault(filed.isoformat(), {})
                 slot[channel] = slot.get(channel, 0) + 1
-            if status in ACTIVE and step_due is not None:
+            if status in ACTIVE_STATUSES and step_due is not None:
                 in_progress += 1
-                if status in access.OPEN:
+                if status in OPEN_STATUSES:
                     color = ctx.light(step_due)
                     overdue_n += color == "rojo"
                     lights.setdefault(ctx.unit_name.get(unit, "?"), {"rojo": 0, "ambar": 0, "verde": 0})[color] += 1
@@ -510,7 +509,7 @@ def compute_naive(
         else list(
             session.exec(
                 select(pk(E))
-                .where(*where, col(E.status).in_(access.OPEN), col(E.current_due_on) < today)
+                .where(*where, col(E.status).in_(OPEN_STATUSES), col(E.current_due_on) < today)
                 .order_by(col(E.current_due_on), col(E.id))
                 .limit(10)
             ).all()

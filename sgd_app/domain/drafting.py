@@ -33,6 +33,7 @@ from sgd_app.domain.models import (
     utcnow,
 )
 from sgd_app.domain.transaction import act, query
+from sgd_app.domain.vocabulary import OPEN_STATUSES
 
 DOC_TYPES = {
     "memorando": "Memorando",
@@ -176,7 +177,7 @@ def _case_for_drafting(session: Session, who: Principal, number: str) -> Expedie
     roles = routing.acting_roles(who, case)
     if not roles & {"officer", "head"}:
         raise Forbidden("Solo el personal de la unidad que tiene el expediente puede redactar documentos en él.")
-    if case.status not in routing.OPEN:
+    if case.status not in OPEN_STATUSES:
         raise Forbidden("El expediente ya no está en trámite.")
     if case.awaiting_receipt:
         raise Forbidden("Primero reciba el expediente.")

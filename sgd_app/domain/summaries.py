@@ -31,7 +31,6 @@ from sgd_app.domain.calendar import LIMA, BusinessCalendar, load_calendar
 from sgd_app.domain.models import Expediente, Movement, SumAttended, SumFiled, SumHour, SumOpen, SumStage, table_of
 from sgd_app.domain.vocabulary import ACTIVE_STATUSES, CaseStatus
 
-ACTIVE = ACTIVE_STATUSES
 # Actions after which a unit no longer works on the case.
 LEAVES = ("derivar", "devolver", "atender", "archivar", "acumular", "no_presentado")
 STAGES = {"recepcion": "Espera de recepción", "tramite": "En trámite en la unidad"}
@@ -114,7 +113,7 @@ class Deltas:
         self.add("sum_filed", (f.filed_on, unit, proc, f.channel, f.status), sign)
         local = _utc(f.received_at).astimezone(LIMA)
         self.add("sum_hour", (f.filed_on, unit, proc, local.weekday(), local.hour), sign)
-        if f.status in ACTIVE and f.current_due_on is not None:
+        if f.status in ACTIVE_STATUSES and f.current_due_on is not None:
             self.add("sum_open", (unit, proc, f.status, f.current_due_on, f.filed_on), sign)
         if f.status == CaseStatus.ATENDIDO and f.closed_at is not None:
             closed = lima_day(f.closed_at)

@@ -4,7 +4,6 @@ and the case page. Who may see and act is decided in :mod:`sgd_app.domain.access
 from sgd_app.domain.access import (
     ACTING_ROLES,
     NOT_FOUND,
-    OPEN,
     acting_roles,
     allowed_actions,
     can_view,
@@ -27,7 +26,6 @@ from sgd_app.domain.routing.actions import (
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
 from sgd_app.domain.routing.inbox import (
-    FINISHED,
     TABS,
     InboxFilters,
     InboxPage,
@@ -45,10 +43,8 @@ __all__ = [
     "ACTING_ROLES",
     "ACTION_LABELS",
     "DEFAULT_STEP_DAYS",
-    "FINISHED",
     "MAX_ANNEX_BYTES",
     "NOT_FOUND",
-    "OPEN",
     "PRIORITY_LABELS",
     "STALE",
     "STATUS_LABELS",

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from sgd_app.domain import digitize, summaries
-from sgd_app.domain.access import ACTING_ROLES, OPEN, can_view
+from sgd_app.domain.access import ACTING_ROLES, can_view
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
 from sgd_app.domain.documents import MAX_ANNEX_BYTES, FileStore, safe_filename, screen_pdf
@@ -23,7 +23,7 @@ from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInpu
 from sgd_app.domain.models import Document, Expediente, Membership, Movement, Note, Unit, User, utcnow
 from sgd_app.domain.routing.rules import DEFAULT_STEP_DAYS, _active_unit, _bump, _ensure, _load, _record, today_lima
 from sgd_app.domain.transaction import act
-from sgd_app.domain.vocabulary import PRIORITY_LABELS, CaseStatus
+from sgd_app.domain.vocabulary import OPEN_STATUSES, PRIORITY_LABELS, CaseStatus
 
 
 @act
@@ -302,7 +302,7 @@ def accumulate(session: Session, *, who: Principal, number: str, version: int, i
         raise InvalidInput("into_number", "No encontramos ese expediente en su unidad.")
     if target.id == case.id:
         raise InvalidInput("into_number", "Un expediente no puede acumularse a sí mismo.")
-    if target.status not in OPEN or target.current_unit_id != case.current_unit_id:
+    if target.status not in OPEN_STATUSES or target.current_unit_id != case.current_unit_id:
         raise InvalidInput("into_number", "Solo puede acumular a un expediente en trámite de su misma unidad.")
     on_behalf = _close(
         session,

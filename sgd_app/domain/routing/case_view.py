@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sgd_app.domain.access import OPEN, allowed_actions, get_case
+from sgd_app.domain.access import allowed_actions, get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
 from sgd_app.domain.models import Document, Expediente, Movement, Note, Party, Procedure, Unit, User
 from sgd_app.domain.routing.inbox import traffic_light
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import STATUS_LABELS
+from sgd_app.domain.vocabulary import OPEN_STATUSES, STATUS_LABELS
 
 ACTION_LABELS = {
     "derivar": "Derivado",
@@ -99,7 +99,7 @@ def case_view(
         )
     light, label = (
         traffic_light(cal, today, case.current_due_on)
-        if case.status in OPEN
+        if case.status in OPEN_STATUSES
         else ("gray", STATUS_LABELS.get(case.status, case.status))
     )
     into = session.get_one(Expediente, case.accumulated_into_id).number if case.accumulated_into_id else ""

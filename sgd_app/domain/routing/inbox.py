@@ -12,16 +12,13 @@ from sqlalchemy import ColumnElement, func, literal, null, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from sgd_app.domain.access import OPEN
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Expediente, Membership, Movement, Party, Procedure, Unit, User, utcnow
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import CLOSED_STATUSES, STATUS_LABELS, CaseStatus
-
-FINISHED = CLOSED_STATUSES
+from sgd_app.domain.vocabulary import CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS, CaseStatus
 
 
 def traffic_light(cal: BusinessCalendar, today: date, due: date | None) -> tuple[str, str]:
@@ -115,17 +112,17 @@ def _tab_where(tab: str, units: list[int], limit_due: date):
     """(from-clause kind, where clauses) of one tab."""
     here = col(Expediente.current_unit_id).in_(units)
     if tab == "por_recibir":
-        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.awaiting_receipt) == True]  # noqa: E712
+        return "case", [here, col(Expediente.status).in_(OPEN_STATUSES), col(Expediente.awaiting_receipt) == True]  # noqa: E712
     if tab == "en_tramite":  # observed cases wait here for the filer, with their clock stopped
         return "case", [
             here,
-            col(Expediente.status).in_((*OPEN, CaseStatus.OBSERVADO)),
+            col(Expediente.status).in_((*OPEN_STATUSES, CaseStatus.OBSERVADO)),
             col(Expediente.awaiting_receipt) == False,  # noqa: E712
         ]
     if tab == "por_vencer":
-        return "case", [here, col(Expediente.status).in_(OPEN), col(Expediente.current_due_on) <= limit_due]
+        return "case", [here, col(Expediente.status).in_(OPEN_STATUSES), col(Expediente.current_due_on) <= limit_due]
     if tab == "archivados":
-        return "case", [here, col(Expediente.status).in_(FINISHED)]
+        return "case", [here, col(Expediente.status).in_(CLOSED_STATUSES)]
     if tab == "copias":
         return "move", [col(Movement.action) == "copia", col(Movement.to_unit_id).in_(units)]
     if tab == "enviados":
@@ -235,7 +232,9 @@ def inbox(
             light, label = "gray", "Observado: plazo detenido"
         else:
             light, label = (
-                traffic_light(cal, today, due) if status in OPEN else ("gray", STATUS_LABELS.get(status, status))
+                traffic_light(cal, today, due)
+                if status in OPEN_STATUSES
+                else ("gray", STATUS_LABELS.get(status, status))
             )
         rows.append(
             InboxRow(
@@ -269,7 +268,7 @@ def unit_inbox(session: Session, who: Principal, *, page: int = 0, page_size: in
     units = sorted(set(who.unit_ids) | set(who.delegated))
     if not units:
         return InboxPage([], 0)
-    where = (col(Expediente.current_unit_id).in_(units), col(Expediente.status).in_(OPEN))
+    where = (col(Expediente.current_unit_id).in_(units), col(Expediente.status).in_(OPEN_STATUSES))
     total = session.exec(select(func.count()).select_from(Expediente).where(*where)).one()
     result = inbox(session, who, tab="en_tramite", page=page, page_size=page_size, with_counts=False)
     pending = inbox(session, who, tab="por_recibir", page=page, page_size=page_size, with_counts=False)
@@ -295,7 +294,7 @@ def expiring_soon(
         .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
         .where(
             col(Expediente.current_unit_id).in_(list(unit_ids)),
-            col(Expediente.status).in_(OPEN),
+            col(Expediente.status).in_(OPEN_STATUSES),
             col(Expediente.current_due_on) <= horizon,
         )
         .order_by(col(Expediente.current_due_on))

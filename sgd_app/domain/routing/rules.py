@@ -11,12 +11,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from sgd_app.domain import audit, summaries
-from sgd_app.domain.access import ACTING_ROLES, OPEN, acting_roles, allowed_actions, get_case
+from sgd_app.domain.access import ACTING_ROLES, acting_roles, allowed_actions, get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput
 from sgd_app.domain.models import Expediente, Unit, utcnow
-from sgd_app.domain.vocabulary import STATUS_LABELS
+from sgd_app.domain.vocabulary import OPEN_STATUSES, STATUS_LABELS
 
 DEFAULT_STEP_DAYS = 3  # "mere processing" maximum when a derivation sets no deadline (TUO 27444)
 STALE = "Otro usuario acaba de modificar este expediente. Se actualizó la vista: revise y vuelva a intentarlo."
@@ -28,7 +28,7 @@ def today_lima() -> date:
 
 def _ensure(who: Principal, case: Expediente, action: str) -> int | None:
     """Refuse ``action`` unless allowed; returns the head's id when acting by delegation."""
-    if case.status not in OPEN:
+    if case.status not in OPEN_STATUSES:
         raise Forbidden(
             f"El expediente está {STATUS_LABELS.get(case.status, case.status).lower()}: ya no admite esta acción."
         )
