@@ -22,7 +22,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -32,7 +32,7 @@ from sgd_app import settings
 from sgd_app.domain.calendar import LIMA, format_date_es
 from sgd_app.domain.errors import TooManyAttempts
 
-WAIT = "Espere {segundos} segundos antes de volver a intentarlo."
+WAIT = "Espere {segundos} s antes de volver a intentarlo."
 KEY_PREFIX = "sgd-limits"
 
 
@@ -113,7 +113,7 @@ def configure(storage_url: str | None = None, overrides: dict[str, str] | None =
     if url.startswith("memory"):
         storage: Storage = MemoryStorage()
     else:
-        storage = storage_from_string(url, key_prefix=options.pop("key_prefix", KEY_PREFIX), **options)
+        storage = cast(Storage, storage_from_string(url, key_prefix=options.pop("key_prefix", KEY_PREFIX), **options))
     rules = dict(RULES)
     for name, limit in {**settings.RATE_LIMITS, **(overrides or {})}.items():
         if name in rules:
@@ -127,6 +127,14 @@ def _state() -> _Limiter:
         configure()
     assert _current is not None
     return _current
+
+
+def tune(name: str, **fields: Any) -> None:
+    """Change a limit of the running limiter (tests: shorter windows, no pauses)."""
+    st = _state()
+    if "limit" in fields:
+        parse(fields["limit"])
+    st.rules[name] = replace(st.rules[name], **fields)
 
 
 def reset() -> None:
