@@ -11,9 +11,9 @@ from reflex.istate.data import RouterData
 from sqlmodel import func, select
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, intake
+from sgd_app.domain import auth, intake, ratelimit
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.models import Expediente, Throttle
+from sgd_app.domain.models import Expediente
 from sgd_app.state.bandeja import BandejaState
 from sgd_app.state.mesa_de_partes import MesaDePartesState
 from sgd_app.state.seguimiento import NOT_FOUND, SeguimientoState
@@ -170,11 +170,9 @@ def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
         assert st.error == NOT_FOUND and not st.found and st.t_subject == ""
     _run(SeguimientoState.search.fn(st, {"numero": "EXP-2026-999999", "clave": key}))
     assert st.error == NOT_FOUND
-    with db.session() as s:
-        ip_row = s.get(Throttle, "track-ip:203.0.113.9")
-        assert ip_row.failures == 4
-        assert auth.throttle_delay(s, "track-ip:203.0.113.9") == 2.0
-        assert auth.throttle_delay(s, f"track-num:{number}") == 1.0  # 3 failures: slowing starts
+    assert ratelimit.count("track-ip", "203.0.113.9") == 4
+    assert ratelimit.delay("track-ip", "203.0.113.9") == 2.0
+    assert ratelimit.delay("track-num", number) == 1.0  # 3 failures: slowing starts
     # The right pair still works (after the delay), from the same client.
     _run(SeguimientoState.search.fn(st, {"numero": number, "clave": key}))
     assert st.found and st.t_number == number and st.error == ""
