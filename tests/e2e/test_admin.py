@@ -190,7 +190,7 @@ def _try(page, base, username, password) -> str:
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Ingresar").click()
-    page.wait_for_url(re.compile(r"/(bandeja|ingresar\?motivo=)"))
+    page.wait_for_url(re.compile(r"/(bandeja|ingresar/?\?motivo=)"))
     return page.url
 
 
@@ -206,7 +206,7 @@ def test_a_known_browser_signs_in_past_a_strangers_lock_out_and_the_admin_unlock
     stranger = stranger_ctx.new_page()
     stranger.set_default_timeout(20000)
     for i in range(5):  # the 2nd, 3rd and 4th failures ask for a growing pause (1, 2, 4 s)
-        assert _try(stranger, base, "tesoreria", f"equivocada-{i}").endswith("motivo=credenciales")
+        assert _try(stranger, base, "tesoreria", f"equivocada-{i}").endswith("?motivo=credenciales")
         if 1 <= i <= 3:
             time.sleep(2 ** (i - 1) + 0.3)
     assert "motivo=bloqueada" in _try(stranger, base, "tesoreria", DEMO_PASSWORD)
@@ -214,13 +214,13 @@ def test_a_known_browser_signs_in_past_a_strangers_lock_out_and_the_admin_unlock
         stranger.get_by_text(re.compile("desde este equipo está bloqueado.*Intente nuevamente en 1[45] min"))
     ).to_be_visible()
 
-    assert _try(own, base, "tesoreria", DEMO_PASSWORD).endswith("/bandeja")  # the owner is not locked out
+    assert re.search(r"/bandeja/?$", _try(own, base, "tesoreria", DEMO_PASSWORD))  # the owner is not locked out
 
     _sign_in(desktop, base, "admin")
     desktop.get_by_role("tab", name="Usuarios").click()
     desktop.get_by_role("button", name="Desbloquear la cuenta de Miguel Flores Rojas").click()
     expect(desktop.get_by_text("Cuenta «tesoreria» desbloqueada")).to_be_visible()
-    assert _try(stranger, base, "tesoreria", DEMO_PASSWORD).endswith("/bandeja")
+    assert re.search(r"/bandeja/?$", _try(stranger, base, "tesoreria", DEMO_PASSWORD))
     assert _db(app_server, "SELECT count(*) FROM auditevent WHERE action = 'desbloquear_cuenta'")[0][0] == 1
     stranger_ctx.close()
     own_ctx.close()
