@@ -12,8 +12,6 @@ from urllib.parse import quote
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 
-from sgd_app.domain.documents import safe_filename
-
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 MAX_FILENAME = 120  # characters of the stem kept in a download's name
@@ -29,8 +27,9 @@ def header_filename(name: str, default: str = "documento.pdf", *, suffix: str = 
     """A download name built from ``name`` (stored or case data) that is safe in a header: its last
     path segment, printable, no quotes / ``;`` / ``\\`` / CR / LF, not starting with a dot, at most
     ``MAX_FILENAME`` characters before ``suffix``, and always ending in ``suffix``."""
-    base = safe_filename(name or "")  # last path segment, printable characters only
-    base = _UNSAFE.sub("_", unicodedata.normalize("NFC", base)).strip(" ._")
+    base = re.split(r"[\\/]", name or "")[-1]  # the last path segment (as documents.safe_filename)
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if c.isprintable())
+    base = _UNSAFE.sub("_", base).strip(" ._")
     if suffix and base.lower().endswith(suffix.lower()):
         base = base[: -len(suffix)].rstrip(" ._")
     if not base:
