@@ -89,4 +89,4 @@ def notice_pdf(notice_id: RecordId, t: LinkToken = "") -> Response:
     doc = observations.notice_document(notice_id)
     if doc is None:
         raise NotFound("Documento no encontrado.")
-    return pdf_response(_store().read(doc.sha256), header_filename(doc.filename))
+    return pdf_response(_store().read(doc.sha256), header_filename(doc.filename, default=f"aviso-{notice_id}.pdf"))
