@@ -49,6 +49,21 @@ MAX_API_BODY: int = 64 * 1024
 SESSION_IDLE_MINUTES: int = _int("SGD_SESSION_IDLE_MINUTES", 60)
 SESSION_ABSOLUTE_HOURS: int = _int("SGD_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE: str = "sgd_sesion"
+# A browser that signed in once keeps a random device token (HttpOnly cookie, only its hash is
+# stored): failed logins from it count apart from the rest (OWASP "device cookies").
+DEVICE_COOKIE: str = "sgd_dispositivo"
+DEVICE_DAYS: int = _int("SGD_DEVICE_DAYS", 180)
+
+# Rate limits (domain/ratelimit.py). Counters live in memory with one worker, in Redis when several
+# workers run (REFLEX_REDIS_URL) or SGD_RATELIMIT_STORAGE says so ("memory://", "redis://host:6379/0").
+RATELIMIT_STORAGE: str = os.environ.get("SGD_RATELIMIT_STORAGE", "") or REDIS_URL or "memory://"
+# Overrides of the named limits, "name=limit" separated by ";" (limits notation), for example
+# "filing-ip=100/hour;login-ip=200/15 minutes".
+RATE_LIMITS: dict[str, str] = {
+    k.strip(): v.strip()
+    for k, _, v in (p.partition("=") for p in os.environ.get("SGD_RATE_LIMITS", "").split(";"))
+    if k.strip() and v.strip()
+}
 
 # Digital signatures. "dev": a development PKI generated under DATA_DIR/pki (demos, tests).
 # "pkcs12": each official uploads their own PKCS#12 certificate once; its passphrase is asked at

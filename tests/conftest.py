@@ -13,7 +13,7 @@ from fpdf import FPDF
 from sqlalchemy import text
 
 from sgd_app import db, schema, seed
-from sgd_app.domain import auth
+from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.documents import FileStore
 
 # Same algorithm (argon2id), cheaper parameters: the suite creates many accounts.
@@ -21,6 +21,26 @@ auth._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 PG_URL = os.environ.get("SGD_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+REDIS_LIMITS_URL = os.environ.get("SGD_TEST_RATELIMIT_REDIS", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Rate limits are per test: a fresh in-memory store for each one."""
+    ratelimit.configure("memory://")
+    yield
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limits_storage(request):
+    """The rate-limit store of a test: memory (one worker), then Redis (several workers) under a
+    prefix of its own, deleted afterwards."""
+    if request.param == "redis":
+        ratelimit.configure(REDIS_LIMITS_URL, key_prefix=f"sgd-test-{uuid.uuid4().hex[:12]}")
+        yield "redis"
+        ratelimit.reset()
+    else:
+        yield "memory"
 
 
 def make_pdf(pages: int = 1, text_: str = "Solicitud de prueba - año 2026, señor Núñez") -> bytes:

@@ -4,6 +4,7 @@ a page, never JSON: the browser follows them."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -12,15 +13,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from sgd_app import routes, settings
 from sgd_app.api.deps import NO_NUL
-from sgd_app.domain import auth
+from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
 router = APIRouter()
 FormText = Annotated[str, Form(pattern=NO_NUL)]
 
 
-def _login_page(reason: str) -> RedirectResponse:
-    return RedirectResponse(f"{routes.INGRESAR}?motivo={reason}", status_code=303)
+# The limit that refused -> the reason the login page explains.
+LIMIT_REASONS = {"login-ip": "limite", "login-source": "bloqueada", "login-device": "bloqueada"}
+LIMIT_REASONS["login-account"] = "protegida"
+
+
+def _login_page(reason: str, minutes: int = 0) -> RedirectResponse:
+    tail = f"&minutos={minutes}" if minutes else ""
+    return RedirectResponse(f"{routes.INGRESAR}?motivo={reason}{tail}", status_code=303)
 
 
 def _same_origin(request: Request) -> bool:
@@ -42,17 +49,34 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
     if not _same_origin(request):
         return _login_page("origen")
     try:
-        token = auth.login(
+        signed = auth.sign_in(
             username=usuario[:60],
             password=clave[:200],
             ip=_client_ip(request),
+            device_token=request.cookies.get(settings.DEVICE_COOKIE, "")[:100],
             absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
+            device_days=settings.DEVICE_DAYS,
         )
-    except TooManyAttempts as exc:
-        return _login_page("limite" if "conexión" in exc.message else "bloqueada")
+    except ratelimit.Limited as exc:
+        if exc.waiting:
+            return _login_page("espera")
+        return _login_page(LIMIT_REASONS.get(exc.rule, "limite"), max(1, math.ceil(exc.retry_after / 60)))
+    except TooManyAttempts:
+        return _login_page("limite")
     except NotAuthenticated:
         return _login_page("credenciales")
+    token = signed.token
     resp = RedirectResponse(routes.BANDEJA, status_code=303)
+    if signed.device_token:  # a browser seen for the first time: its own counters from now on
+        resp.set_cookie(
+            settings.DEVICE_COOKIE,
+            signed.device_token,
+            httponly=True,
+            samesite="strict",
+            path="/api/v1/sesion",
+            secure=settings.SECURE_COOKIES,
+            max_age=settings.DEVICE_DAYS * 86400,
+        )
     resp.set_cookie(
         settings.SESSION_COOKIE,
         token,

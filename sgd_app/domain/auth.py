@@ -1,4 +1,4 @@
-"""Staff accounts: argon2id passwords, server-side sessions, roles, throttling of guesses."""
+"""Staff accounts: argon2id passwords, server-side sessions, roles, limits on password guessing."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import audit
+from sgd_app.domain import audit, ratelimit
 from sgd_app.domain.calendar import LIMA
-from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
-from sgd_app.domain.models import Delegation, Membership, StaffSession, Throttle, Unit, User, utcnow
+from sgd_app.domain.errors import NotAuthenticated
+from sgd_app.domain.models import Delegation, KnownDevice, Membership, StaffSession, Unit, User, utcnow
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import ROLE_LABELS
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
+DEVICES_KEPT = 10  # known devices remembered per user (the most recently used)
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # A hash to verify against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("contraseña-inexistente")
@@ -76,93 +76,103 @@ class Principal:
         return f"user:{self.user.id}"
 
 
-# ---------------------------------------------------------------- throttling
-def throttle_delay(
-    session: Session, key: str, *, free: int = 3, window_minutes: int = 15, max_delay: float = 30.0
-) -> float:
-    """Seconds to wait before answering an attempt for ``key`` (0 while under ``free`` failures)."""
-    row = session.get(Throttle, key)
-    if row is None or utcnow() - _aware(row.window_start) > timedelta(minutes=window_minutes):
-        return 0.0
-    if row.failures < free:
-        return 0.0
-    return min(max_delay, 2.0 ** (row.failures - free))
-
-
-def throttle_fail(session: Session, key: str, *, window_minutes: int = 15) -> int:
-    """Count one failure for ``key``; returns the failures in the current window."""
-    now = utcnow()
-    row = session.get(Throttle, key, with_for_update=True)
-    if row is None:
-        row = Throttle(key=key, failures=0, window_start=now)
-        session.add(row)
-    elif now - _aware(row.window_start) > timedelta(minutes=window_minutes):
-        row.failures = 0
-        row.window_start = now
-    row.failures += 1
-    row.last_failure_at = now
-    session.flush()
-    return row.failures
-
-
-def throttle_reset(session: Session, key: str) -> None:
-    row = session.get(Throttle, key)
-    if row is not None:
-        session.delete(row)
-
-
 def _aware(dt: datetime) -> datetime:
-
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-# ---------------------------------------------------------------- sessions
-@act
-def login(
-    session: Session, *, username: str, password: str, ip: str = "", idle_minutes: int = 60, absolute_hours: int = 12
-) -> str:
-    """Check the password and open a session; returns the opaque token (only its hash is kept).
+# ---------------------------------------------------------------- sign-in and its limits
+@dataclass
+class SignIn:
+    token: str  # the session token (only its hash is kept)
+    device_token: str  # a new device token for the browser to keep ("" when the device was known)
 
-    Refusals never say whether the user exists. After MAX_FAILED_LOGINS failures the account is
-    locked for LOCK_MINUTES minutes; each IP is also throttled.
+
+def _known_device(session: Session, user: User | None, device_token: str, device_days: int) -> KnownDevice | None:
+    if user is None or not device_token:
+        return None
+    row = session.exec(
+        select(KnownDevice).where(KnownDevice.token_hash == token_hash(device_token), KnownDevice.user_id == user.id)
+    ).first()
+    if row is None or utcnow() - _aware(row.created_at) > timedelta(days=device_days):
+        return None
+    return row
+
+
+def login_limits(username: str, generation: int, *, ip: str, device_id: int | None) -> list[tuple[str, tuple]]:
+    """The named limits an attempt counts against. From a known device: (account, device) only.
+    From anywhere else: the address, (account, address) and, with a much higher cap, the account
+    itself, whose lock-out keeps out unknown sources only. The lock generation is part of every
+    account key, so an administrator's unlock starts every counter afresh."""
+    account = (username, f"g{generation}")
+    if device_id is not None:
+        return [("login-device", (*account, f"d{device_id}"))]
+    return [("login-ip", (ip or "?",)), ("login-source", (*account, ip or "?")), ("login-account", account)]
+
+
+def _audit_limit(session: Session, user: User | None, action: str, rule: str, ip: str, device: bool) -> None:
+    obj_type: str
+    obj_id: object
+    if rule == "login-ip":
+        obj_type, obj_id = "conexion", ip or "?"
+    elif user is not None:
+        obj_type, obj_id = "user", user.id
+    else:
+        return  # no such account: nothing to lock or unlock (the answer is the same all the same)
+    data = {"ip": ip, "limite": rule, "origen": "equipo conocido" if device else "equipo desconocido"}
+    audit.record(session, actor="sistema", action=action, object_type=obj_type, object_id=obj_id, data=data)
+
+
+@act
+def sign_in(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str = "",
+    device_token: str = "",
+    idle_minutes: int = 60,
+    absolute_hours: int = 12,
+    device_days: int = 180,
+) -> SignIn:
+    """Check the password and open a session; a browser seen for the first time gets a device token.
+
+    Refusals never say whether the user exists (an unknown name is counted and locked the same
+    way). Failures count against the limits of :func:`login_limits`; reaching one locks those keys
+    (audited), and refused attempts are audited once per lock-out.
     """
     now = utcnow()
-    ip_key = f"login-ip:{ip}"
-    ip_delay = throttle_delay(session, ip_key, free=10)
-    if ip_delay >= 8:
-        raise TooManyAttempts("Demasiados intentos desde su conexión. Espere unos minutos.", ip_delay)
-    user = session.exec(select(User).where(User.username == (username or "").strip().lower())).first()
-    if user is not None and user.locked_until and _aware(user.locked_until) > now:
-        verify_password("", password)
-        minutes = max(1, int((_aware(user.locked_until) - now).total_seconds() // 60) + 1)
-        raise TooManyAttempts(
-            f"La cuenta está bloqueada temporalmente por intentos fallidos. Intente en {minutes} min.",
-            (_aware(user.locked_until) - now).total_seconds(),
-        )
+    name = (username or "").strip().lower()
+    user = session.exec(select(User).where(User.username == name)).first()
+    device = _known_device(session, user, device_token, device_days)
+    limits = login_limits(name, user.lock_generation if user else 0, ip=ip, device_id=device.id if device else None)
+    for rule, keys in limits:
+        try:
+            ratelimit.check(rule, *keys)
+        except ratelimit.Limited as exc:
+            if not exc.waiting and ratelimit.first_refusal(rule, *keys):
+                _audit_limit(session, user, "rechazar_ingreso_bloqueado", rule, ip, device is not None)
+                session.commit()
+            raise
     ok = verify_password(user.password_hash if user else "", password or "")
     if not ok or user is None or not user.active:
-        throttle_fail(session, ip_key)
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                audit.record(
-                    session,
-                    actor="sistema",
-                    action="bloquear_cuenta",
-                    object_type="user",
-                    object_id=user.id,
-                    data={"ip": ip},
-                )
-            session.add(user)
+        for rule, keys in limits:
+            if ratelimit.hit(rule, *keys):
+                _audit_limit(session, user, "bloquear_cuenta", rule, ip, device is not None)
         session.commit()
         raise NotAuthenticated("Usuario o contraseña incorrectos.")
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    token = secrets.token_urlsafe(32)
+    for rule, keys in limits:
+        if rule != "login-account":  # the account-wide count is not a single source's to reset
+            ratelimit.clear(rule, *keys)
     assert user.id is not None
+    new_device = ""
+    if device is None:
+        new_device = secrets.token_urlsafe(32)
+        session.add(KnownDevice(user_id=user.id, token_hash=token_hash(new_device), created_at=now, last_used_at=now))
+        _forget_old_devices(session, user.id)
+    else:
+        device.last_used_at = now
+        session.add(device)
+    token = secrets.token_urlsafe(32)
     session.add(
         StaffSession(
             token_hash=token_hash(token),
@@ -174,12 +184,46 @@ def login(
         )
     )
     audit.record(
-        session, actor=f"user:{user.id}", action="ingresar", object_type="user", object_id=user.id, data={"ip": ip}
+        session,
+        actor=f"user:{user.id}",
+        action="ingresar",
+        object_type="user",
+        object_id=user.id,
+        data={"ip": ip, "equipo": "conocido" if device else "nuevo"},
     )
     session.commit()
-    return token
+    return SignIn(token=token, device_token=new_device)
 
 
+def _forget_old_devices(session: Session, user_id: int) -> None:
+    session.flush()
+    old = session.exec(
+        select(KnownDevice.id)
+        .where(KnownDevice.user_id == user_id)
+        .order_by(col(KnownDevice.last_used_at).desc(), col(KnownDevice.id).desc())
+        .offset(DEVICES_KEPT)
+    ).all()
+    if old:
+        session.execute(delete(KnownDevice).where(col(KnownDevice.id).in_(old)))
+
+
+def login(*args: Any, **kwargs: Any) -> str:
+    """:func:`sign_in` for callers that keep no device token (tests, benchmarks): the session token."""
+    return sign_in(*args, **kwargs).token
+
+
+def bump_lock_generation(session: Session, user: User) -> None:
+    """Forget every login counter and lock-out of ``user`` at once (the caller audits why)."""
+    user.lock_generation = (user.lock_generation or 0) + 1
+    session.add(user)
+
+
+def locked_for_unknown_sources(user: User) -> float:
+    """Seconds the account-wide lock-out still keeps unknown sources out (0: none)."""
+    return ratelimit.retry_after("login-account", user.username, f"g{user.lock_generation or 0}")
+
+
+# ---------------------------------------------------------------- sessions
 @query
 def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touch: bool = True) -> Principal:
     """The principal behind a session token, or NotAuthenticated (missing, expired, revoked)."""

@@ -57,9 +57,14 @@ class User(SQLModel, table=True):
     email: str = Field(default="", max_length=200)
     password_hash: str = Field(default="", max_length=200)
     active: bool = True
+    # Unused since login limits moved to domain/ratelimit.py; kept because dropping them rebuilds
+    # the "user" table on SQLite, which most tables reference.
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # Part of every login-limit key: an administrator's "Desbloquear" bumps it, so every counter
+    # and lock of the account is forgotten at once (in memory or Redis alike).
+    lock_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Membership(SQLModel, table=True):
@@ -85,13 +90,15 @@ class StaffSession(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
 
 
-class Throttle(SQLModel, table=True):
-    """Failure counter for rate limits (login, tracking), keyed by e.g. 'track-ip:1.2.3.4'."""
+class KnownDevice(SQLModel, table=True):
+    """A browser where the user signed in (OWASP device cookie): only the SHA-256 of its random
+    token is kept. Failed logins from it are counted apart from everyone else's."""
 
-    key: str = Field(primary_key=True, max_length=200)
-    failures: int = 0
-    window_start: datetime = Field(default_factory=utcnow)
-    last_failure_at: datetime = Field(default_factory=utcnow)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
 
 
 # ---------------------------------------------------------------- catalogue and calendar

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import audit, auth, digitize, notify, routing, summaries
+from sgd_app.domain import audit, digitize, notify, ratelimit, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
@@ -38,7 +38,6 @@ MAX_ITEMS = 20
 CODE_MINUTES = 10
 MAX_CODE_FAILURES = 5
 CASILLA_OPEN_MINUTES = 30  # an opened casilla closes itself after this long
-CODE_REQUESTS_FREE = 5  # code requests per address before they are slowed down
 
 
 def _aware(dt: datetime) -> datetime:
@@ -152,35 +151,72 @@ def request_code(session: Session, *, doc_type: str, doc_number: str, now: datet
     return code
 
 
+def casilla_key(doc_type: str, doc_number: str) -> str:
+    """The document a casilla is for, as the limits count it (whether or not it has a casilla)."""
+    return f"{doc_type}:{(doc_number or '').strip().upper()}"
+
+
+def _audit_casilla_limit(session: Session, action: str, rule: str, doc: str, client_ip: str) -> None:
+    audit.record(
+        session,
+        actor="sistema",
+        action=action,
+        object_type="conexion" if rule.endswith("-ip") else "documento",
+        object_id=client_ip if rule.endswith("-ip") else doc,
+        data={"limite": rule, "ip": client_ip},
+    )
+
+
 @act
-def open_casilla(session: Session, *, doc_type: str, doc_number: str, code: str, now: datetime | None = None) -> int:
-    """The filer's party id when the code is right; the same refusal whatever was wrong."""
+def open_casilla(
+    session: Session, *, doc_type: str, doc_number: str, code: str, client_ip: str = "", now: datetime | None = None
+) -> int:
+    """The filer's party id when the code is right; the same refusal whatever was wrong. Wrong
+    codes count per document across codes (a new code does not start afresh) and per address;
+    too many lock the document or the address out for a day (audited once per lock-out)."""
     now = now or utcnow()
+    doc, ip = casilla_key(doc_type, doc_number), client_ip or "?"
+    limits = (("casilla-fail-ip", ip), ("casilla-fail-doc", doc))
+    for rule, key in limits:
+        try:
+            ratelimit.check(rule, key)
+        except ratelimit.Limited:
+            if ratelimit.first_refusal(rule, key):
+                _audit_casilla_limit(session, "rechazar_casilla_bloqueada", rule, doc, ip)
+                session.commit()
+            raise
     refusal = InvalidInput("code", "El código no es válido o ya venció. Pida uno nuevo.")
     party = session.exec(
         select(Party).where(Party.doc_type == doc_type, Party.doc_number == (doc_number or "").strip().upper())
     ).first()
     account = session.exec(select(CasillaAccount).where(CasillaAccount.party_id == party.id)).first() if party else None
-    if party is None or account is None or not account.code_hash or account.code_expires_at is None:
-        raise refusal
-    if account.failed_codes >= MAX_CODE_FAILURES:
+    ok = party is not None and account is not None and bool(account.code_hash) and account.code_expires_at is not None
+    if ok and account is not None and account.failed_codes >= MAX_CODE_FAILURES:
         raise TooManyAttempts("Demasiados intentos. Pida un código nuevo.", 60)
-    assert account.id is not None
-    if _aware(account.code_expires_at) < now or not hmac.compare_digest(
-        account.code_hash, _code_hash((code or "").strip(), account.id)
+    if (
+        not ok
+        or account is None
+        or account.code_expires_at is None
+        or _aware(account.code_expires_at) < now
+        or not hmac.compare_digest(account.code_hash, _code_hash((code or "").strip(), account.id or 0))
     ):
-        account.failed_codes += 1
-        session.add(account)
+        if account is not None and ok:
+            account.failed_codes += 1
+            session.add(account)
+        for rule, key in limits:
+            if ratelimit.hit(rule, key):
+                _audit_casilla_limit(session, "bloquear_casilla", rule, doc, ip)
         session.commit()
         raise refusal
+    assert party is not None and party.id is not None
     account.code_hash = ""
     account.code_expires_at = None
     account.email_verified_at = account.email_verified_at or now
     session.add(account)
+    ratelimit.clear("casilla-fail-doc", doc)  # the filer got in: their document starts afresh
     audit.record(
         session, actor=f"administrado:{party.id}", action="abrir_casilla", object_type="casilla", object_id=account.id
     )
-    assert party.id is not None
     return party.id
 
 
@@ -462,20 +498,21 @@ def answer_document(session: Session, case_id: int) -> Document | None:
 
 
 # ---------------------------------------------------------------- the filer's side (casilla, tracking)
-def casilla_throttle_key(client_ip: str) -> str:
-    return f"casilla-ip:{client_ip or '?'}"
-
-
-@query
-def code_request_delay(session: Session, *, client_ip: str) -> float:
+def code_request_delay(*, client_ip: str) -> float:
     """Seconds to wait before sending another code to this address (codes cost e-mails)."""
-    return auth.throttle_delay(session, casilla_throttle_key(client_ip), free=CODE_REQUESTS_FREE)
+    return ratelimit.delay("casilla-code-ip", client_ip or "?")
 
 
 @act
 def send_code(session: Session, *, doc_type: str, doc_number: str, client_ip: str) -> None:
-    """Count the request against the caller's address (every request counts) and send a code."""
-    auth.throttle_fail(session, casilla_throttle_key(client_ip))
+    """Send a code unless the address or the document had enough today (every request counts,
+    whether the document has a casilla or not, so the refusal reveals nothing)."""
+    doc, ip = casilla_key(doc_type, doc_number), client_ip or "?"
+    ratelimit.check("casilla-code-ip", ip)
+    ratelimit.check("casilla-fail-doc", doc)  # a locked document gets no codes either
+    ratelimit.check("casilla-code-doc", doc)
+    ratelimit.hit("casilla-code-ip", ip)
+    ratelimit.hit("casilla-code-doc", doc)
     request_code(session, doc_type=doc_type, doc_number=doc_number)
 
 

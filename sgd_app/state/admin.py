@@ -118,6 +118,7 @@ def _user_row(r: admin.UserWithRoles) -> dict[str, str]:
         or "Sin roles",
         "active": "1" if r.user.active else "",
         "status": "Activo" if r.user.active else "Inactivo",
+        "locked": admin.lock_notice(r.user),
     }
 
 
@@ -390,6 +391,15 @@ class AdminState(rx.State):
         return self._done(
             who, f"Usuario «{user.username}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}."
         )
+
+    @staff_event(role="admin")
+    def unlock_user(self, who: Principal, user_id: str):
+        try:
+            user = admin.unlock(actor=who, user_id=user_id)
+        except DomainError as exc:
+            self._show("users", exc)
+            return _fail(exc.message)
+        return self._done(who, f"Cuenta «{user.username}» desbloqueada: sus intentos fallidos se olvidaron.")
 
     @staff_event(role="admin")
     def open_password(self, who: Principal, user_id: str):

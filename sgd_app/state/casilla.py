@@ -10,7 +10,7 @@ import reflex as rx
 
 from sgd_app.domain import links, observations
 from sgd_app.domain.calendar import format_datetime_es
-from sgd_app.domain.errors import DomainError
+from sgd_app.domain.errors import DomainError, TooManyAttempts
 from sgd_app.domain.identity import DOC_TYPES, normalize_document
 
 SENT = (
@@ -54,9 +54,13 @@ class CasillaState(rx.State):
         delay = observations.code_request_delay(client_ip=ip)
         if delay:
             await asyncio.sleep(delay)
-        await asyncio.to_thread(
-            observations.send_code, doc_type=self.doc_type, doc_number=self.doc_number, client_ip=ip
-        )
+        try:
+            await asyncio.to_thread(
+                observations.send_code, doc_type=self.doc_type, doc_number=self.doc_number, client_ip=ip
+            )
+        except TooManyAttempts as exc:  # the same sentence whether the document has a casilla or not
+            self.error = exc.message
+            return
         self.code_sent = True
         self.message = SENT
 
@@ -65,7 +69,9 @@ class CasillaState(rx.State):
         self.error = ""
         doc_type, doc_number, code = self.doc_type, self.doc_number, str(form.get("code", "")).strip()
         try:
-            party_id = observations.open_casilla(doc_type=doc_type, doc_number=doc_number, code=code)
+            party_id = observations.open_casilla(
+                doc_type=doc_type, doc_number=doc_number, code=code, client_ip=self.router.session.client_ip or "?"
+            )
         except DomainError as exc:
             self.error = exc.message
             return

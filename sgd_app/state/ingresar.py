@@ -10,7 +10,11 @@ from sgd_app.state.session import principal_or_none
 
 NOTICES = {
     "credenciales": "Usuario o contraseña incorrectos.",
-    "bloqueada": "Demasiados intentos fallidos: la cuenta está bloqueada por 15 minutos.",
+    "bloqueada": "Demasiados intentos fallidos: el ingreso a esta cuenta desde este equipo está bloqueado por unos "
+    "minutos.",
+    "protegida": "Por seguridad, por ahora esta cuenta solo puede ingresar desde un equipo donde ya inició sesión "
+    "antes. Si lo necesita antes, pida a un administrador que la desbloquee.",
+    "espera": "Espere unos segundos antes de volver a intentarlo.",
     "limite": "Demasiados intentos desde su conexión. Espere unos minutos.",
     "sesion": "Su sesión terminó o no ha ingresado. Ingrese de nuevo.",
     "salio": "Cerró su sesión.",
@@ -26,5 +30,13 @@ class IngresarState(rx.State):
     def load(self):
         code = self.router.url.query_parameters.get("motivo", "")
         self.notice = NOTICES.get(code, "")
+        minutes = self.router.url.query_parameters.get("minutos", "")
+        if (
+            self.notice
+            and code in ("bloqueada", "protegida", "limite")
+            and minutes.isdigit()
+            and 0 < int(minutes) < 1500
+        ):
+            self.notice += f" Intente nuevamente en {int(minutes)} min."
         self.is_error = code not in ("", "salio")
         return rx.redirect(routes.BANDEJA) if principal_or_none(self) is not None else None

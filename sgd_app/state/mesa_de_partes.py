@@ -14,7 +14,7 @@ from sgd_app import routes, settings
 from sgd_app.domain import intake, links
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated
+from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, TooManyAttempts
 from sgd_app.domain.identity import PARTY_KINDS, format_document
 from sgd_app.domain.intake import ANNEX, PRINCIPAL, format_size
 from sgd_app.domain.vocabulary import Category
@@ -441,7 +441,12 @@ class MesaDePartesState(rx.State):
                 clerk_id=clerk_id,
                 tracking_url=f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}",
                 virtual_place=settings.FILING_PLACE,
+                client_ip=self.router.session.client_ip or "?",
             )
+        except TooManyAttempts as exc:  # over the filing limits: everything typed stays
+            self.submitting = False
+            self._show({"general": exc.message})
+            return
         except InvalidInputs as exc:
             self.submitting = False
             self._show(exc.errors)

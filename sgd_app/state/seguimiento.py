@@ -11,7 +11,7 @@ from sgd_app import settings
 from sgd_app.domain import intake, links, observations
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.errors import DomainError, NotFound
+from sgd_app.domain.errors import DomainError, NotFound, TooManyAttempts
 from sgd_app.domain.intake import NOT_FOUND, IncomingFile, TrackingView, format_size
 
 __all__ = ["NOT_FOUND", "SeguimientoState"]
@@ -75,14 +75,14 @@ class SeguimientoState(rx.State):
         self.error = ""
         yield
         keys = intake.throttle_keys(self.number, self.router.session.client_ip or "?")
-        delay = intake.lookup_delay(keys)
-        if delay:
-            await asyncio.sleep(delay)  # slows down guessing; other users are not affected
         try:
+            delay = intake.lookup_delay(keys)
+            if delay:
+                await asyncio.sleep(delay)  # slows down guessing; other users are not affected
             view = await asyncio.to_thread(intake.track, number=self.number, key=self.key, keys=keys)
-        except NotFound:
+        except (NotFound, TooManyAttempts) as exc:
             self._clear()
-            self.error = NOT_FOUND
+            self.error = NOT_FOUND if isinstance(exc, NotFound) else exc.message
             self.searching = False
             return
         self.found = True

@@ -179,6 +179,9 @@ def app_server(request, tmp_path_factory, mailbox):
         "PORT": str(port),
         "SGD_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SGD_DEMO_PASSWORD": DEMO_PASSWORD,
+        # Every browser comes from 127.0.0.1 and files with the same few document numbers.
+        "SGD_RATE_LIMITS": "filing-ip=10000/hour;filing-doc=10000/day;casilla-code-ip=10000/day;"
+        "casilla-code-doc=1000/day;login-ip=10000/15 minutes;track-ip=10000/15 minutes",
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",

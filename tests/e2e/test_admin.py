@@ -4,11 +4,13 @@ adds a non-working day; an officer gets the no-permission message. Phone and des
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, PHONE, axe_violations, db_rows, dump
+from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e
 JEE = "Jurado Electoral Especial de Lima Centro 1"
@@ -181,3 +183,44 @@ def test_without_a_session_admin_goes_to_sign_in(app_server, desktop):
     page = desktop
     page.goto(f"{app_server['base']}/admin")
     expect(page).to_have_url(re.compile(r"/ingresar\?motivo=sesion"))
+
+
+def _try(page, base, username, password) -> str:
+    page.goto(f"{base}/ingresar")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+    page.wait_for_url(re.compile(r"/(bandeja|ingresar/?\?motivo=)"))
+    return page.url
+
+
+def test_a_known_browser_signs_in_past_a_strangers_lock_out_and_the_admin_unlocks(app_server, browser, desktop):
+    base = app_server["base"]
+    own_ctx, own = login(browser, base, "tesoreria")  # this browser becomes a known device
+    kept = [c for c in own_ctx.cookies() if c["name"] != "sgd_sesion"]
+    assert any(c["name"] == "sgd_dispositivo" and c["httpOnly"] for c in kept)
+    own_ctx.clear_cookies()
+    own_ctx.add_cookies(kept)  # signed out, the device cookie kept
+
+    stranger_ctx = browser.new_context(locale="es-PE")
+    stranger = stranger_ctx.new_page()
+    stranger.set_default_timeout(20000)
+    for i in range(5):  # the 2nd, 3rd and 4th failures ask for a growing pause (1, 2, 4 s)
+        assert _try(stranger, base, "tesoreria", f"equivocada-{i}").endswith("?motivo=credenciales")
+        if 1 <= i <= 3:
+            time.sleep(2 ** (i - 1) + 0.3)
+    assert "motivo=bloqueada" in _try(stranger, base, "tesoreria", DEMO_PASSWORD)
+    expect(
+        stranger.get_by_text(re.compile("desde este equipo está bloqueado.*Intente nuevamente en 1[45] min"))
+    ).to_be_visible()
+
+    assert re.search(r"/bandeja/?$", _try(own, base, "tesoreria", DEMO_PASSWORD))  # the owner is not locked out
+
+    _sign_in(desktop, base, "admin")
+    desktop.get_by_role("tab", name="Usuarios").click()
+    desktop.get_by_role("button", name="Desbloquear la cuenta de Miguel Flores Rojas").click()
+    expect(desktop.get_by_text("Cuenta «tesoreria» desbloqueada")).to_be_visible()
+    assert re.search(r"/bandeja/?$", _try(stranger, base, "tesoreria", DEMO_PASSWORD))
+    assert _db(app_server, "SELECT count(*) FROM auditevent WHERE action = 'desbloquear_cuenta'")[0][0] == 1
+    stranger_ctx.close()
+    own_ctx.close()

@@ -12,7 +12,8 @@ from reflex.istate.data import RouterData
 from sqlmodel import func, select
 
 from sgd_app import db
-from sgd_app.domain import auth
+from sgd_app.domain import auth, ratelimit
+from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import AuditEvent, Membership, NonWorkingDay, Procedure, StaffSession, Unit, User
 from sgd_app.state.admin import ERROR_KEYS, NO_PERMISSION, AdminState
 
@@ -54,7 +55,9 @@ def _snapshot() -> dict[str, object]:
         return {
             "events": s.exec(select(func.count()).select_from(AuditEvent)).one(),
             "units": sorted((u.code, u.name, u.active, u.parent_id, u.valid_to) for u in s.exec(select(Unit)).all()),
-            "users": sorted((u.username, u.active, u.password_hash) for u in s.exec(select(User)).all()),
+            "users": sorted(
+                (u.username, u.active, u.password_hash, u.lock_generation) for u in s.exec(select(User)).all()
+            ),
             "memberships": sorted((m.user_id, m.unit_id, m.role) for m in s.exec(select(Membership)).all()),
             "procedures": sorted(
                 (p.code, p.name, p.deadline_days, p.public, p.active) for p in s.exec(select(Procedure)).all()
@@ -101,6 +104,7 @@ def _hostile_calls(ids: dict[str, int]) -> dict[str, list[tuple]]:
             )
         ],
         "set_user_active": [(admin_id, False), (str(ids["user:rop"]), "false")],
+        "unlock_user": [(str(ids["user:rop"]),)],
         "open_password": [(admin_id,)],
         "save_password": [({"password": "clave-robada-123", "confirm": "clave-robada-123"},)],
         "open_memberships": [(admin_id,)],
@@ -350,6 +354,25 @@ def test_admin_manages_users(admin_state):
     assert "único administrador" in st.errors["mem_memberships"]
     result = AdminState.set_user_active.fn(st, me["id"], False)
     assert "propia cuenta" in str(result) and "propia cuenta" in st.errors["users_general"]
+
+
+def test_admin_sees_a_locked_account_and_unlocks_it(admin_state):
+    st = admin_state
+    ratelimit.tune("login-account", limit="2/hour")
+    ratelimit.tune("login-source", free=0)
+    for _ in range(2):
+        with pytest.raises(NotAuthenticated), db.write_session() as s:
+            auth.login(s, username="rop", password="equivocada", ip="203.0.113.9")
+    AdminState.load.fn(st)  # the list as the admin opens the page
+    rop = next(u for u in st.users if u["username"] == "rop")
+    assert rop["locked"].startswith("Bloqueada para equipos nuevos hasta ")
+    assert all(u["locked"] == "" for u in st.users if u["username"] != "rop")
+    result = AdminState.unlock_user.fn(st, rop["id"])
+    assert "desbloqueada" in str(result)
+    assert next(u for u in st.users if u["username"] == "rop")["locked"] == ""
+    assert _login("rop")  # from any address again
+    with db.session() as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "desbloquear_cuenta")).one()
 
 
 def test_admin_edits_a_procedure_with_field_lines(admin_state):

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from sgd_app import db, settings
 from sgd_app.api import BodyLimit, api
-from sgd_app.domain import auth, intake, links
+from sgd_app.domain import auth, intake, links, ratelimit
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import StaffSession, User
@@ -168,8 +168,8 @@ def test_login_sets_an_httponly_cookie_and_stores_only_its_hash(app_db):
     assert resp.status_code == 303
     assert resp.headers["location"] == "/bandeja"
     cookies = resp.headers.get_list("set-cookie")
-    assert len(cookies) == 1
-    header = cookies[0]
+    assert len(cookies) == 2  # the session, and the device cookie of a browser seen for the first time
+    header = next(c for c in cookies if c.startswith(f"{settings.SESSION_COOKIE}="))
     attrs = [a.strip() for a in header.split(";")]
     name, _, value = attrs[0].partition("=")
     assert name == settings.SESSION_COOKIE
@@ -211,19 +211,38 @@ def test_login_from_a_foreign_origin_is_refused(app_db):
     assert len(_sessions()) == 1
 
 
-def test_five_wrong_passwords_lock_the_account(app_db):
+def test_five_wrong_passwords_lock_the_account_from_that_browser(app_db):
+    ratelimit.tune("login-source", free=0)  # no pauses between the tries
     client = _client()
-    for _ in range(auth.MAX_FAILED_LOGINS):
+    for _ in range(5):
         resp = _login(client, "rop", "clave-equivocada")
         assert resp.headers["location"] == "/ingresar?motivo=credenciales"
     resp = _login(client, "rop")
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/ingresar?motivo=bloqueada"
+    assert resp.headers["location"] == "/ingresar?motivo=bloqueada&minutos=15"
     assert "set-cookie" not in resp.headers
     assert _sessions() == []
     # Another account is not affected.
     resp = _login(client, "tesoreria")
     assert resp.headers["location"] == "/bandeja"
+
+
+def test_a_signed_in_browser_keeps_a_device_cookie_that_outlives_a_lock_out(app_db):
+    ratelimit.tune("login-source", free=0)
+    client = _client()
+    resp = _login(client, "rop")
+    cookies = resp.headers.get_list("set-cookie")
+    device = next(c for c in cookies if c.startswith(f"{settings.DEVICE_COOKIE}="))
+    assert "HttpOnly" in device and "Path=/api/v1/sesion" in device and "SameSite=strict" in device
+    token = client.cookies.get(settings.DEVICE_COOKIE)
+    assert token and len(token) >= 40
+    attacker = _client()  # same address (testclient), no device cookie
+    for _ in range(5):
+        _login(attacker, "rop", "clave-equivocada")
+    assert _login(attacker, "rop").headers["location"] == "/ingresar?motivo=bloqueada&minutos=15"
+    resp = _login(client, "rop")  # the browser that signed in before
+    assert resp.headers["location"] == "/bandeja"
+    assert not any(c.startswith(f"{settings.DEVICE_COOKIE}=") for c in resp.headers.get_list("set-cookie"))
 
 
 def test_logout_revokes_the_session_and_deletes_the_cookie(app_db):

@@ -11,10 +11,11 @@ from reflex.istate.data import RouterData
 from sqlmodel import func, select
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, intake
+from sgd_app.domain import auth, intake, ratelimit
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.models import Expediente, Throttle
+from sgd_app.domain.models import Expediente
 from sgd_app.state.bandeja import BandejaState
+from sgd_app.state.casilla import CasillaState
 from sgd_app.state.mesa_de_partes import MesaDePartesState
 from sgd_app.state.seguimiento import NOT_FOUND, SeguimientoState
 from tests.conftest import make_pdf, run_async
@@ -170,11 +171,9 @@ def test_tracking_wrong_pairs_answer_the_same_and_are_throttled(app_db):
         assert st.error == NOT_FOUND and not st.found and st.t_subject == ""
     _run(SeguimientoState.search.fn(st, {"numero": "EXP-2026-999999", "clave": key}))
     assert st.error == NOT_FOUND
-    with db.session() as s:
-        ip_row = s.get(Throttle, "track-ip:203.0.113.9")
-        assert ip_row.failures == 4
-        assert auth.throttle_delay(s, "track-ip:203.0.113.9") == 2.0
-        assert auth.throttle_delay(s, f"track-num:{number}") == 1.0  # 3 failures: slowing starts
+    assert ratelimit.count("track-ip", "203.0.113.9") == 4
+    assert ratelimit.delay("track-ip", "203.0.113.9") == 2.0
+    assert ratelimit.delay("track-num", number) == 1.0  # 3 failures: slowing starts
     # The right pair still works (after the delay), from the same client.
     _run(SeguimientoState.search.fn(st, {"numero": number, "clave": key}))
     assert st.found and st.t_number == number and st.error == ""
@@ -454,3 +453,64 @@ def test_send_to_sign_with_the_version_the_page_showed_is_refused_when_the_draft
     ExpedienteState.send_to_sign.fn(st, {"firmante": str(head.id)})
     with db.session() as s:
         assert s.get(InternalDocument, doc.id).status == "en_firma"
+
+
+def test_intake_submit_over_the_filing_limit_says_so_and_keeps_the_input(app_db):
+    ratelimit.tune("filing-doc", limit="1/day")
+    ratelimit.hit("filing-doc", "DNI:45678912")  # one filing with this number today already
+    staged = settings.staging_dir() / "limite.pdf"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    staged.write_bytes(make_pdf(1))
+    st = _state(MesaDePartesState, ip="203.0.113.9")
+    MesaDePartesState.choose.fn(st, "CONST-AF")
+    st.attachments = [
+        {
+            "id": "a1",
+            "role": "principal",
+            "label": "Documento principal",
+            "filename": "solicitud.pdf",
+            "size": "1 KB",
+            "pages": "1",
+            "sha256": "0" * 64,
+        }
+    ]
+    st._staged = {"a1": str(staged)}
+    typed = {
+        "doc_number": "45678912",
+        "name": "Ana Pérez",
+        "email": "ana@example.pe",
+        "phone": "987654321",
+        "subject": "Constancia por favor",
+    }
+    for field, value in typed.items():
+        MesaDePartesState.set_value.fn(st, field, value)
+    MesaDePartesState.set_declaration.fn(st, True)
+    _run(MesaDePartesState.submit.fn(st))
+    assert st.r_number == "" and not st.submitting
+    assert "con este número de documento" in st.errors["general"] and "sus datos se conservan" in st.errors["general"]
+    assert {f: getattr(st, f) for f in typed} == typed  # what the citizen typed is all there
+    assert [a["id"] for a in st.attachments] == ["a1"] and staged.exists()
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(Expediente)).one() == 0
+
+
+def test_casilla_code_cap_is_said_on_the_page_the_same_for_any_document(app_db):
+    ratelimit.tune("casilla-code-doc", limit="1/day")
+    for doc in ("45678912", "11111111"):
+        first = _state(CasillaState, ip="203.0.113.9")
+        _run(CasillaState.send_code.fn(first, {"doc_type": "DNI", "doc_number": doc}))
+        assert first.code_sent and first.error == ""
+        again = _state(CasillaState, ip="203.0.113.10")
+        _run(CasillaState.send_code.fn(again, {"doc_type": "DNI", "doc_number": doc}))
+        assert not again.code_sent
+        assert again.error.startswith("Por seguridad, no enviamos más códigos para este documento por hoy. Intente")
+
+
+def test_tracking_refusal_for_an_address_is_shown(app_db):
+    ratelimit.tune("track-ip", limit="1/15 minutes")
+    result = _file_case()
+    st = _state(SeguimientoState, ip="203.0.113.9")
+    _run(SeguimientoState.search.fn(st, {"numero": result.case.number, "clave": "AAAA-BBBB-CCCC"}))
+    assert st.error == NOT_FOUND
+    _run(SeguimientoState.search.fn(st, {"numero": result.case.number, "clave": result.access_key}))
+    assert not st.found and "Demasiadas consultas fallidas desde su conexión" in st.error and not st.searching

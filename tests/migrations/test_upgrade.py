@@ -10,9 +10,8 @@ from sqlmodel import select
 from sgd_app import db, schema
 from sgd_app.domain import audit, search
 from sgd_app.domain.auth import Principal
-from sgd_app.domain.models import AuditEvent, Document, Expediente, Movement, Unit
-from tests.conftest import principal
-from tests.migrations.conftest import table_digests
+from sgd_app.domain.models import AuditEvent, Document, Expediente, Movement, Unit, User
+from tests.migrations.conftest import HEAD, table_digests
 
 QUERIES = ["renuncia", "hoja de vida", "cobranza", "quispe"]
 
@@ -30,9 +29,11 @@ def _head(eng) -> str | None:
 
 def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     eng = previous_release
-    manager = principal(eng, "gerente")
+    with eng.connect() as conn:  # read raw: the live User model has 0004's column already
+        uid = conn.execute(text("SELECT id FROM \"user\" WHERE username = 'gerente'")).scalar_one()
+    manager = User(id=uid, username="gerente", full_name="Gerente")
     with db.session(eng) as s:  # a manager of every unit sees every case
-        whos = [Principal(manager.user, manager.session_id, [(u, "manager") for u in s.exec(select(Unit)).all()])]
+        whos = [Principal(manager, 0, [(u, "manager") for u in s.exec(select(Unit)).all()])]
     before = table_digests(eng)
     found_before = {q: _found(eng, whos, q) for q in QUERIES}
     with db.session(eng) as s:
@@ -42,8 +43,14 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert counts[Expediente] == 300 and counts[Document] and counts[Movement] and counts[AuditEvent]
 
     assert schema.upgrade(eng) == "adopted"
-    assert _head(eng) == schema.BASELINE  # the newest revision is the baseline today
-    assert table_digests(eng) == before  # every row of every table, unchanged
+    assert _head(eng) == HEAD  # the baseline, then 0004 (known devices, lock generation, no throttle)
+    after = table_digests(eng)
+    assert "throttle" not in after and after.pop("knowndevice")[0] == 0
+    before.pop("throttle")  # transient counters, not carried over
+    with eng.connect() as conn:  # every user kept, each at lock generation 0
+        assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
+    before.pop("user"), after.pop("user")
+    assert after == before  # every row of every other table, unchanged
 
     with db.session(eng) as s:
         assert s.exec(select(Expediente.number).order_by(Expediente.id)).all() == numbers

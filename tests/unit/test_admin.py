@@ -4,16 +4,25 @@ audited in the same transaction. SQLite, and PostgreSQL when SGD_TEST_DATABASE_U
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import json
+from datetime import date
 
 import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import admin, audit, auth, intake
+from sgd_app.domain import admin, audit, auth, intake, ratelimit
 from sgd_app.domain.calendar import load_calendar
-from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, NotFound
+from sgd_app.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    InvalidInputs,
+    NotAuthenticated,
+    NotFound,
+    TooManyAttempts,
+)
 from sgd_app.domain.models import AuditEvent, Expediente, Membership, NonWorkingDay, Procedure, StaffSession, Unit, User
 from tests.conftest import make_pdf
 
@@ -710,16 +719,49 @@ def test_an_admin_cannot_deactivate_themselves_nor_the_last_admin(seeded):
     assert _user(seeded, "admin").active
 
 
+def test_unlock_lifts_every_lock_out_of_the_account_and_is_audited(seeded, limits_storage):
+    who = _who(seeded, "admin")
+    rop = _user(seeded, "rop")
+    ratelimit.tune("login-account", limit="6/hour")
+    ratelimit.tune("login-source", free=0)
+
+    def attempt(password: str, ip: str) -> str:
+        with db.write_session(seeded) as s:
+            return auth.login(s, username="rop", password=password, ip=ip)
+
+    for ip in ("203.0.113.9", "203.0.113.10"):
+        for _ in range(5 if ip.endswith("9") else 1):
+            with pytest.raises(NotAuthenticated):
+                attempt("mala-clave-1", ip)
+    with pytest.raises(TooManyAttempts):
+        attempt(PASSWORD, "203.0.113.9")  # that address is locked out for rop
+    with pytest.raises(TooManyAttempts, match="equipo donde ya inició sesión"):
+        attempt(PASSWORD, "192.0.2.1")  # and every unknown source
+    assert "Bloqueada para equipos nuevos hasta" in admin.lock_notice(_user(seeded, "rop"))
+    with pytest.raises(Forbidden):
+        _do(seeded, admin.unlock, actor=_who(seeded, "mesa"), user_id=rop.id)
+
+    unlocked = _do(seeded, admin.unlock, actor=who, user_id=rop.id)
+    assert unlocked.lock_generation == rop.lock_generation + 1
+    assert admin.lock_notice(_user(seeded, "rop")) == ""
+    assert attempt(PASSWORD, "203.0.113.9") and attempt(PASSWORD, "192.0.2.1")
+    ev = _events(seeded, "desbloquear_cuenta")[-1]
+    assert ev.actor == f"user:{who.user.id}" and ev.object_id == str(rop.id)
+    assert json.loads(ev.data) == {"usuario": "rop", "bloqueada_para_equipos_nuevos": True}
+    with pytest.raises(NotFound):
+        _do(seeded, admin.unlock, actor=who, user_id=99999)
+
+
 def test_reset_password_changes_it_unlocks_and_ends_other_sessions(seeded):
     who = _who(seeded, "admin")
     rop = _user(seeded, "rop")
     old_token = _login(seeded, "rop")
-    with db.write_session(seeded) as s:
-        s.execute(
-            update(User)
-            .where(User.id == rop.id)
-            .values(failed_logins=5, locked_until=auth.utcnow() + timedelta(minutes=10))
-        )
+    ratelimit.tune("login-account", limit="3/hour")
+    ratelimit.tune("login-source", free=0)
+    for _ in range(3):
+        with pytest.raises(NotAuthenticated):
+            _login(seeded, "rop", "mala-clave-1")
+    assert admin.lock_notice(_user(seeded, "rop")).startswith("Bloqueada para equipos nuevos hasta ")
     _do(
         seeded, admin.reset_password, actor=who, user_id=rop.id, password="nueva-clave-2026", confirm="nueva-clave-2026"
     )
@@ -728,6 +770,7 @@ def test_reset_password_changes_it_unlocks_and_ends_other_sessions(seeded):
     with pytest.raises(NotAuthenticated):
         _login(seeded, "rop", PASSWORD)
     assert _login(seeded, "rop", "nueva-clave-2026")
+    assert admin.lock_notice(_user(seeded, "rop")) == ""
     ev = _events(seeded, "restablecer_clave")[-1]
     assert ev.object_id == str(rop.id) and "nueva-clave" not in ev.data
     assert (

@@ -1,4 +1,4 @@
-"""Staff login, sessions, lock-out, throttling and signed links (sgd_app/domain/auth.py).
+"""Staff login, sessions, lock-outs and known devices, and signed links (sgd_app/domain/auth.py).
 
 The ``seeded`` fixture creates 12 demo accounts (password 'clave-demo-123'). To keep the file
 fast, argon2id runs here with minimal cost parameters (same algorithm and code paths, ~1 ms per
@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import re
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -19,9 +22,9 @@ from sqlalchemy import text, update
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import auth
-from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
-from sgd_app.domain.models import AuditEvent, StaffSession, Throttle, Unit, User, utcnow
+from sgd_app.domain import auth, ratelimit
+from sgd_app.domain.errors import NotAuthenticated
+from sgd_app.domain.models import AuditEvent, KnownDevice, StaffSession, Unit, User, utcnow
 
 PASSWORD = "clave-demo-123"
 WRONG = "Usuario o contraseña incorrectos."
@@ -147,7 +150,7 @@ def test_wrong_password_and_unknown_user_get_the_same_refusal(seeded):
     assert wrong.value.message == unknown.value.message == empty.value.message == WRONG
     assert str(wrong.value) == str(unknown.value)
     assert wrong.value.status_code == 401
-    assert user(seeded, "rop").failed_logins == 1  # the failure was committed
+    assert ratelimit.count("login-source", "rop", "g0", "10.0.0.1") == 1  # the failure was counted
     assert "ingresar" not in actions(seeded)
 
 
@@ -192,65 +195,162 @@ def test_missing_or_unknown_token(seeded):
     assert e.value.message == ENDED
 
 
-# ---------------------------------------------------------------- lock-out
-def test_five_failures_lock_the_account(seeded):
-    assert auth.MAX_FAILED_LOGINS == 5
-    for i in range(1, 5):
+# ---------------------------------------------------------------- lock-out (domain/ratelimit.py)
+def sign_in(engine, username: str = "rop", password: str = PASSWORD, ip: str = "10.0.0.1", **kw) -> auth.SignIn:
+    with db.write_session(engine) as s:
+        return auth.sign_in(s, username=username, password=password, ip=ip, **kw)
+
+
+def fail(engine, times: int, username: str = "rop", ip: str = "203.0.113.9", **kw) -> None:
+    for i in range(times):
         with pytest.raises(NotAuthenticated):
-            login(seeded, "rop", f"mala-{i}")
-        assert user(seeded, "rop").failed_logins == i
-        assert user(seeded, "rop").locked_until is None
+            login(engine, username, f"mala-{i}", ip=ip, **kw)
+
+
+def refused(engine, username: str = "rop", ip: str = "203.0.113.9", **kw) -> ratelimit.Limited:
+    with pytest.raises(ratelimit.Limited) as e:
+        sign_in(engine, username, PASSWORD, ip=ip, **kw)
+    return e.value
+
+
+def audited(engine, action: str) -> list[dict]:
+    with db.session(engine) as s:
+        rows = s.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)).all()
+        return [json.loads(e.data) for e in rows]
+
+
+@pytest.fixture
+def no_pauses():
+    """The progressive pauses off, so that a test can fail several times in a row."""
+    ratelimit.tune("login-source", free=0)
+    ratelimit.tune("login-device", free=0)
+
+
+def test_five_failures_lock_the_account_from_that_source_only(seeded, limits_storage, no_pauses):
+    fail(seeded, 4)
+    assert audited(seeded, "bloquear_cuenta") == []
     with pytest.raises(NotAuthenticated) as fifth:
-        login(seeded, "rop", "mala-5")
+        login(seeded, "rop", "mala-5", ip="203.0.113.9")
     assert fifth.value.message == WRONG  # the fifth failure itself says nothing more
+    assert [d["limite"] for d in audited(seeded, "bloquear_cuenta")] == ["login-source"]
 
-    u = user(seeded, "rop")
-    assert u.failed_logins == 0
-    locked_until = auth._aware(u.locked_until)
-    assert timedelta(minutes=14) < locked_until - utcnow() <= timedelta(minutes=15)
-    assert actions(seeded)[-1] == "bloquear_cuenta"
+    e = refused(seeded)  # even the right password is refused from there
+    assert e.rule == "login-source" and re.search(r"Intente nuevamente (hoy|mañana) a las \d\d:\d\d\.", e.message)
+    assert 14 * 60 < e.retry_after <= 15 * 60 and e.status_code == 429
+    # the same account from another address, and other accounts, are not affected
+    assert resolve(seeded, login(seeded, "rop", ip="198.51.100.20")).user.username == "rop"
+    assert resolve(seeded, login(seeded, "mesa", ip="203.0.113.9")).user.username == "mesa"
 
-    # even the right password is refused while locked
-    with pytest.raises(TooManyAttempts) as e:
-        login(seeded, "rop", PASSWORD)
-    assert "bloqueada" in e.value.message and "15 min" in e.value.message
-    assert 14 * 60 < e.value.retry_after <= 15 * 60
-    assert e.value.status_code == 429
-    # other accounts are not affected
-    assert resolve(seeded, login(seeded, "mesa")).user.username == "mesa"
 
-    # once the lock has passed, the right password works again
+def test_unknown_user_is_counted_and_locked_the_same_way(seeded, limits_storage, no_pauses):
+    fail(seeded, 5, username="no-existe")
+    e = refused(seeded, username="no-existe")
+    assert e.rule == "login-source"
+    assert audited(seeded, "bloquear_cuenta") == []  # no account: nothing to audit or unlock
+
+
+def test_lock_out_ends_after_its_time(seeded, limits_storage, no_pauses):
+    ratelimit.tune("login-source", limit="2/2 seconds", lock="2 seconds")
+    fail(seeded, 2)
+    refused(seeded)
+    time.sleep(2.2)
+    assert login(seeded, "rop", ip="203.0.113.9")
+
+
+def test_progressive_pause_grows_and_is_enforced(seeded, limits_storage):
+    assert ratelimit.rule("login-source").free == 2
+    fail(seeded, 2)  # the second failure starts a 1 s pause
+    e = refused(seeded)
+    assert e.waiting and e.message == "Espere 1 s antes de volver a intentarlo." and e.retry_after <= 1
+    time.sleep(1.1)
+    fail(seeded, 1)  # the third: 2 s
+    assert 1 < refused(seeded).retry_after <= 2
+    time.sleep(2.1)
+    fail(seeded, 1)  # the fourth: 4 s
+    assert 3 < refused(seeded).retry_after <= 4
+    assert audited(seeded, "rechazar_ingreso_bloqueado") == []  # pauses are not lock-outs
+
+
+def test_success_clears_the_count_of_that_source(seeded, limits_storage, no_pauses):
+    fail(seeded, 4)
+    login(seeded, "rop", ip="203.0.113.9")
+    fail(seeded, 4)  # 4 more: not 5 since the success, so no lock
+    assert login(seeded, "rop", ip="203.0.113.9")
+
+
+def test_a_known_device_signs_in_while_the_attackers_are_locked_out(seeded, limits_storage, no_pauses):
+    device = sign_in(seeded, "rop", ip="10.0.0.5").device_token
+    assert device  # a browser seen for the first time gets a device token
+    ratelimit.tune("login-account", limit="8/hour")
+    fail(seeded, 5, ip="203.0.113.9")  # (rop, 203.0.113.9) locked
+    fail(seeded, 3, ip="203.0.113.10")  # 8 from unknown sources: the account is locked for them
+    assert refused(seeded, ip="203.0.113.9").rule == "login-source"
+    e = refused(seeded, ip="192.0.2.77")  # a fresh address, right password: still refused
+    assert e.rule == "login-account" and "equipo donde ya inició sesión" in e.message
+    assert [d["limite"] for d in audited(seeded, "bloquear_cuenta")] == ["login-source", "login-account"]
+    # the real user, on their own browser, from the attacker's address even
+    again = sign_in(seeded, "rop", ip="203.0.113.9", device_token=device)
+    assert resolve(seeded, again.token).user.username == "rop"
+    assert again.device_token == ""  # known: no new token
+    # a device token is worth something only for its own user
+    assert refused(seeded, "rop", ip="192.0.2.77", device_token="inventado").rule == "login-account"
+    mesa = sign_in(seeded, "mesa", ip="10.0.0.5").device_token
+    assert refused(seeded, "rop", ip="192.0.2.77", device_token=mesa).rule == "login-account"
+
+
+def test_failures_from_a_known_device_count_against_that_device_only(seeded, limits_storage, no_pauses):
+    device = sign_in(seeded, "rop", ip="10.0.0.5").device_token
+    fail(seeded, 5, ip="10.0.0.5", device_token=device)
+    e = refused(seeded, ip="10.0.0.5", device_token=device)
+    assert e.rule == "login-device"
+    assert [d["origen"] for d in audited(seeded, "bloquear_cuenta")] == ["equipo conocido"]
+    # the same address without the device token, and the account elsewhere, are untouched
+    assert login(seeded, "rop", ip="10.0.0.5")
+    assert ratelimit.count("login-account", "rop", "g0") == 0
+
+
+def test_lock_out_refusals_are_audited_once_per_lock_out(seeded, limits_storage, no_pauses):
+    fail(seeded, 5)
+    for _ in range(4):
+        refused(seeded)
+    refusals = audited(seeded, "rechazar_ingreso_bloqueado")
+    assert refusals == [{"ip": "203.0.113.9", "limite": "login-source", "origen": "equipo desconocido"}]
+
+
+def test_too_many_failures_from_one_address(seeded, limits_storage, no_pauses):
+    device = sign_in(seeded, "rop", ip="203.0.113.9").device_token
+    ratelimit.tune("login-ip", limit="6/15 minutes")
+    for name in ("mesa", "rop", "no-existe"):
+        fail(seeded, 2, username=name)
+    e = refused(seeded, "ccampos")  # any account, from that address
+    assert e.rule == "login-ip" and "conexión" in e.message
+    assert audited(seeded, "bloquear_cuenta")[0]["limite"] == "login-ip"
+    assert login(seeded, "mesa", ip="203.0.113.10")  # another address is still served
+    assert sign_in(seeded, "rop", ip="203.0.113.9", device_token=device).token  # a known device too
+
+
+def test_only_the_hash_of_a_device_token_is_kept_and_devices_are_pruned(seeded):
+    tokens = [sign_in(seeded, "rop").device_token for _ in range(auth.DEVICES_KEPT + 2)]
+    with db.session(seeded) as s:
+        rows = s.exec(select(KnownDevice).where(KnownDevice.user_id == user(seeded, "rop").id)).all()
+    assert len(rows) == auth.DEVICES_KEPT
+    assert {r.token_hash for r in rows} == {auth.token_hash(t) for t in tokens[2:]}
+    with seeded.connect() as conn:
+        stored = [str(v) for r in conn.execute(text("SELECT * FROM knowndevice")) for v in r]
+    assert not any(t in v for t in tokens for v in stored)
+    # an old device is forgotten after device_days
     with db.write_session(seeded) as s:
-        s.execute(update(User).where(User.username == "rop").values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert resolve(seeded, login(seeded, "rop")).user.username == "rop"
-    u = user(seeded, "rop")
-    assert u.locked_until is None and u.failed_logins == 0
+        s.execute(update(KnownDevice).values(created_at=utcnow() - timedelta(days=181)))
+    assert sign_in(seeded, "rop", device_token=tokens[-1]).device_token  # treated as new
 
 
-def test_success_resets_the_failure_count(seeded):
-    for i in range(3):
-        with pytest.raises(NotAuthenticated):
-            login(seeded, "rop", f"mala-{i}")
-    assert user(seeded, "rop").failed_logins == 3
-    login(seeded, "rop")
-    assert user(seeded, "rop").failed_logins == 0
-    for i in range(4):  # 4 more: not 5 in a row, so no lock
-        with pytest.raises(NotAuthenticated):
-            login(seeded, "rop", f"otra-{i}")
-    login(seeded, "rop")
-    assert user(seeded, "rop").locked_until is None
-
-
-def test_too_many_failures_from_one_ip(seeded):
+def test_reset_password_and_reactivation_lift_the_lock_out(seeded, no_pauses):
+    fail(seeded, 5)
+    refused(seeded)
     with db.write_session(seeded) as s:
-        for _ in range(13):
-            auth.throttle_fail(s, "login-ip:203.0.113.9")
-    with pytest.raises(TooManyAttempts) as e:
-        login(seeded, "rop", PASSWORD, ip="203.0.113.9")
-    assert "conexión" in e.value.message
-    assert e.value.retry_after == 8.0
-    # another address is still served
-    assert login(seeded, "rop", PASSWORD, ip="203.0.113.10")
+        auth.bump_lock_generation(s, s.exec(select(User).where(User.username == "rop")).one())
+    assert login(seeded, "rop", ip="203.0.113.9")
+    assert user(seeded, "rop").lock_generation == 1
 
 
 # ---------------------------------------------------------------- logout and expiry
@@ -320,41 +420,6 @@ def test_database_keeps_only_the_sha256_of_the_token(seeded):
         trail = [str(v) for r in conn.execute(text("SELECT * FROM auditevent")) for v in r]
     assert stored and not any(token in v for v in stored)
     assert not any(token in v for v in trail)
-
-
-# ---------------------------------------------------------------- throttling
-def test_throttle_delay_grows_after_the_free_attempts(engine):
-    key = "track-ip:198.51.100.7"
-    delays = []
-    with db.write_session(engine) as s:
-        assert auth.throttle_delay(s, key) == 0.0
-        for _ in range(9):
-            auth.throttle_fail(s, key)
-            delays.append(auth.throttle_delay(s, key))
-        assert auth.throttle_delay(s, "track-ip:otra") == 0.0  # keys are independent
-    assert delays == [0.0, 0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
-
-
-def test_throttle_window_and_reset(engine):
-    key = "track-num:2026-0000123"
-    with db.write_session(engine) as s:
-        for _ in range(5):
-            assert auth.throttle_fail(s, key) >= 1
-        assert auth.throttle_delay(s, key) == 4.0
-        assert auth.throttle_delay(s, key, free=10) == 0.0
-    with db.write_session(engine) as s:  # the window passed
-        s.execute(update(Throttle).where(Throttle.key == key).values(window_start=utcnow() - timedelta(minutes=16)))
-    with db.write_session(engine) as s:
-        assert auth.throttle_delay(s, key) == 0.0
-        assert auth.throttle_fail(s, key) == 1  # a new window starts
-        auth.throttle_fail(s, key)
-        auth.throttle_fail(s, key)
-        assert auth.throttle_delay(s, key) == 1.0
-        auth.throttle_reset(s, key)
-        auth.throttle_reset(s, "nunca-fallo")
-    with db.session(engine) as s:
-        assert s.get(Throttle, key) is None
-        assert auth.throttle_delay(s, key) == 0.0
 
 
 # ---------------------------------------------------------------- signed links

@@ -1,5 +1,5 @@
 """The front desk's named flow and its steps (domain/intake/flows.py), the upload checks and the
-tracking throttle: each step on its own, then file_case_and_seal end to end."""
+tracking limits: each step on its own, then file_case_and_seal end to end."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import intake
+from sgd_app.domain import intake, ratelimit
 from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import sealing
-from sgd_app.domain.models import Document, Expediente, OutboxMessage, Throttle
+from sgd_app.domain.models import Document, Expediente, OutboxMessage
 from sgd_app.domain.vocabulary import Channel
 from tests.conftest import make_pdf, principal
 
@@ -170,23 +170,38 @@ def test_prepare_upload_refuses_what_is_not_a_pdf_online():
     assert exc.value.field == "anexos"
 
 
-# ---------------------------------------------------------------- tracking throttle
+# ---------------------------------------------------------------- tracking limits
 def test_throttle_keys_are_the_address_and_the_canonical_number():
-    assert intake.throttle_keys("2026-12", "203.0.113.9") == ("track-ip:203.0.113.9", "track-num:EXP-2026-000012")
-    assert intake.throttle_keys(" abc ", "") == ("track-ip:?", "track-num:ABC")
+    assert intake.throttle_keys("2026-12", "203.0.113.9") == ("203.0.113.9", "EXP-2026-000012")
+    assert intake.throttle_keys(" abc ", "") == ("?", "ABC")
 
 
-def test_a_wrong_key_is_counted_and_slows_the_next_lookups(seeded, store, sealed_numbers):
+def test_a_wrong_key_is_counted_and_slows_the_next_lookups(seeded, store, sealed_numbers, limits_storage):
     filed = _flow(seeded, store)
     keys = intake.throttle_keys(filed.case.number, "203.0.113.9")
+    assert intake.lookup_delay(keys) == 0
     for _ in range(4):
         with pytest.raises(NotFound, match="Revise ambos datos"):
             intake.track(number=filed.case.number, key="AAAA-BBBB-CCCC", keys=keys, engine=seeded)
-    with db.session(seeded) as s:
-        assert {k: s.get(Throttle, k).failures for k in keys} == dict.fromkeys(keys, 4)
-    assert intake.lookup_delay(keys, engine=seeded) > 0
+    assert ratelimit.count("track-ip", keys[0]) == ratelimit.count("track-num", keys[1]) == 4
+    assert intake.lookup_delay(keys) == 2.0  # 3 free, then 1, 2, 4... seconds
     view = intake.track(number=filed.case.number, key=filed.access_key, keys=keys, engine=seeded)
     assert view.number == filed.case.number and view.status_label == "Registrado"
+
+
+def test_an_address_that_keeps_guessing_is_refused_even_the_right_pair(seeded, store, sealed_numbers, limits_storage):
+    filed = _flow(seeded, store)
+    ratelimit.tune("track-ip", limit="3/15 minutes")
+    keys = intake.throttle_keys(filed.case.number, "203.0.113.9")
+    for _ in range(3):
+        with pytest.raises(NotFound):
+            intake.track(number=filed.case.number, key="AAAA-BBBB-CCCC", keys=keys, engine=seeded)
+    with pytest.raises(ratelimit.Limited, match="consultas fallidas desde su conexión"):
+        intake.lookup_delay(keys)
+    with pytest.raises(ratelimit.Limited):
+        intake.track(number=filed.case.number, key=filed.access_key, keys=keys, engine=seeded)
+    other = intake.throttle_keys(filed.case.number, "203.0.113.10")  # the filer elsewhere is served
+    assert intake.track(number=filed.case.number, key=filed.access_key, keys=other, engine=seeded).number
 
 
 def test_a_proven_number_and_key_last_thirty_minutes():
@@ -206,3 +221,37 @@ def test_procedure_offer_and_step_checks(seeded):
     public = {p.code for p in intake.offered_procedures(engine=seeded)}
     every = {p.code for p in intake.offered_procedures(public_only=False, engine=seeded)}
     assert public <= every and "CONST-AF" in public
+
+
+# ---------------------------------------------------------------- filing limits
+def _cases(engine) -> int:
+    with db.session(engine) as s:
+        return len(s.exec(select(Expediente)).all())
+
+
+def test_filings_per_document_number_are_capped(seeded, store, sealed_numbers, limits_storage):
+    ratelimit.tune("filing-doc", limit="2/day")
+    for _ in range(2):
+        _flow(seeded, store, client_ip="203.0.113.9")
+    with pytest.raises(ratelimit.Limited) as e:  # from another address too: the number counts
+        _flow(seeded, store, client_ip="198.51.100.1")
+    assert "con este número de documento" in e.value.message and "sus datos se conservan" in e.value.message
+    assert e.value.status_code == 429 and e.value.retry_after > 0
+    assert _cases(seeded) == 2  # nothing of the refused filing was written
+    other = replace(FILER, doc_number="40000001")
+    assert _flow(seeded, store, filer=other, client_ip="198.51.100.1").case.number
+    # paper registered at the desk is not limited
+    clerk = intake.desk_clerk_id(principal(seeded, "mesa"))
+    assert _flow(seeded, store, clerk_id=clerk).case.channel == "presencial"
+
+
+def test_filings_per_address_are_capped_and_refusals_do_not_count(seeded, store, sealed_numbers, limits_storage):
+    ratelimit.tune("filing-ip", limit="2/hour")
+    with pytest.raises(InvalidInputs):  # a filing refused for bad input is not counted
+        _flow(seeded, store, subject="", client_ip="203.0.113.9")
+    for n in range(2):
+        _flow(seeded, store, filer=replace(FILER, doc_number=f"4000000{n}"), client_ip="203.0.113.9")
+    with pytest.raises(ratelimit.Limited, match="desde su conexión"):
+        _flow(seeded, store, filer=replace(FILER, doc_number="40000009"), client_ip="203.0.113.9")
+    assert _cases(seeded) == 2
+    assert _flow(seeded, store, client_ip="203.0.113.10").case.number  # another address

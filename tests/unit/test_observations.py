@@ -3,13 +3,14 @@ moves the deadlines, not fixed becomes "no presentado"; the casilla and its noti
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from sgd_app import db
-from sgd_app.domain import intake, observations, routing
+from sgd_app.domain import intake, observations, ratelimit, routing
 from sgd_app.domain.calendar import BusinessCalendar
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from sgd_app.domain.models import AuditEvent, CasillaAccount, Expediente, Notice, Observation, OutboxMessage
@@ -195,15 +196,95 @@ def test_casilla_code_guessing_is_limited(filed):
         observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code="123456", now=MON)
 
 
+def _codes_sent(f) -> int:
+    with db.session(f["e"]) as s:
+        return len(s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "rosa@example.pe")).all())
+
+
+def test_wrong_codes_count_per_document_across_codes_and_lock_it_for_a_day(filed, limits_storage):
+    f = filed
+    assert ratelimit.rule("casilla-fail-doc").limit == "10/day"
+    minute = timedelta(minutes=1)
+    for n, wrong in enumerate((4, 4, 2)):  # three codes, none of them used up (5 per code)
+        with db.write_session(f["e"]) as s:
+            code = observations.request_code(s, doc_type="DNI", doc_number="45678912", now=MON + n * minute)
+        assert code
+        for _ in range(wrong):
+            with pytest.raises(InvalidInput), db.write_session(f["e"]) as s:
+                bad = f"{(int(code) + 1) % 10**6:06d}"
+                observations.open_casilla(
+                    s, doc_type="DNI", doc_number="45678912", code=bad, client_ip=f"203.0.113.{n}", now=MON + n * minute
+                )
+    # the tenth wrong code locked the document: even the right code of the last one is refused
+    with pytest.raises(ratelimit.Limited) as e, db.write_session(f["e"]) as s:
+        observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code=code, now=MON + 2 * minute)
+    assert e.value.message.startswith("Por seguridad, el ingreso con este documento está bloqueado")
+    assert re.search(r"Intente nuevamente (mañana|hoy) a las \d\d:\d\d\.$", e.value.message)
+    assert 23 * 3600 < e.value.retry_after <= 24 * 3600
+    with pytest.raises(ratelimit.Limited), db.write_session(f["e"]) as s:  # and no more codes are sent
+        observations.send_code(s, doc_type="DNI", doc_number="45678912", client_ip="192.0.2.1")
+    with db.session(f["e"]) as s:
+        locks = s.exec(select(AuditEvent).where(AuditEvent.action == "bloquear_casilla")).all()
+        assert [(a.object_type, a.object_id) for a in locks] == [("documento", "DNI:45678912")]
+    for _ in range(3):
+        with pytest.raises(ratelimit.Limited), db.write_session(f["e"]) as s:
+            observations.open_casilla(s, doc_type="DNI", doc_number="45678912", code=code, now=MON + 2 * minute)
+    with db.session(f["e"]) as s:  # the refusals of one lock-out are audited once
+        refusals = s.exec(select(AuditEvent).where(AuditEvent.action == "rechazar_casilla_bloqueada")).all()
+        assert len(refusals) == 1
+
+
+def test_a_document_without_casilla_is_locked_the_same_way(filed, limits_storage):
+    f = filed
+    ratelimit.tune("casilla-fail-doc", limit="3/day")
+    for _ in range(3):
+        with pytest.raises(InvalidInput), db.write_session(f["e"]) as s:
+            observations.open_casilla(s, doc_type="DNI", doc_number="00000000", code="123456", now=MON)
+    with pytest.raises(ratelimit.Limited, match="el ingreso con este documento está bloqueado"):
+        with db.write_session(f["e"]) as s:
+            observations.open_casilla(s, doc_type="DNI", doc_number="00000000", code="123456", now=MON)
+
+
+def test_codes_sent_per_document_are_capped_per_day_without_revealing_the_casilla(filed, limits_storage):
+    f = filed
+    assert ratelimit.rule("casilla-code-doc").limit == "5/day"
+    for doc in ("45678912", "00000000"):  # one with a casilla, one without: the same answers
+        for n in range(5):
+            observations.send_code(doc_type="DNI", doc_number=doc, client_ip=f"198.51.100.{n}", engine=f["e"])
+        with pytest.raises(ratelimit.Limited) as e:
+            observations.send_code(doc_type="DNI", doc_number=doc, client_ip="198.51.100.99", engine=f["e"])
+        assert e.value.message.startswith("Por seguridad, no enviamos más códigos para este documento por hoy.")
+    assert _codes_sent(f) == 1  # one code a minute at most anyway
+
+
+def test_codes_sent_per_address_are_capped(filed, limits_storage):
+    f = filed
+    ratelimit.tune("casilla-code-ip", limit="3/day")
+    for n in range(3):
+        observations.send_code(doc_type="DNI", doc_number=f"4000000{n}", client_ip="198.51.100.7", engine=f["e"])
+    with pytest.raises(ratelimit.Limited, match="no enviamos más códigos desde su conexión"):
+        observations.send_code(doc_type="DNI", doc_number="45678912", client_ip="198.51.100.7", engine=f["e"])
+    assert _codes_sent(f) == 0
+    observations.send_code(doc_type="DNI", doc_number="45678912", client_ip="198.51.100.8", engine=f["e"])
+    assert _codes_sent(f) == 1
+
+
 def test_code_requests_are_counted_per_address_and_slowed_down(filed):
     f = filed
     ip = "198.51.100.7"
-    assert observations.code_request_delay(client_ip=ip, engine=f["e"]) == 0
-    for _ in range(observations.CODE_REQUESTS_FREE):
-        observations.send_code(doc_type="DNI", doc_number="45678912", client_ip=ip, engine=f["e"])
-    assert observations.code_request_delay(client_ip=ip, engine=f["e"]) > 0
-    assert observations.code_request_delay(client_ip="198.51.100.8", engine=f["e"]) == 0
-    with db.session(f["e"]) as s:  # one code a minute at most, however many requests
+    assert observations.code_request_delay(client_ip=ip) == 0
+    free = ratelimit.rule("casilla-code-ip").free
+    for i in range(free):
+        observations.send_code(doc_type="DNI", doc_number=f"4567891{i}", client_ip=ip, engine=f["e"])
+    assert observations.code_request_delay(client_ip=ip) > 0
+    assert observations.code_request_delay(client_ip="198.51.100.8") == 0
+
+
+def test_one_code_a_minute_at_most_however_many_requests(filed):
+    f = filed
+    for _ in range(3):
+        observations.send_code(doc_type="DNI", doc_number="45678912", client_ip="198.51.100.7", engine=f["e"])
+    with db.session(f["e"]) as s:
         assert len(s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "rosa@example.pe")).all()) == 1
 
 

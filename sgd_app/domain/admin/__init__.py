@@ -38,9 +38,11 @@ from sgd_app.domain.admin.users import (
     create_user,
     get_user,
     list_users,
+    lock_notice,
     reset_password,
     set_active,
     set_memberships,
+    unlock,
     user_to_edit,
 )
 from sgd_app.domain.vocabulary import CATEGORY_LABELS, today_lima
@@ -66,6 +68,7 @@ __all__ = [
     "list_procedures",
     "list_units_tree",
     "list_users",
+    "lock_notice",
     "open_cases_count",
     "overview",
     "parse_annex_lines",
@@ -78,6 +81,7 @@ __all__ = [
     "set_memberships",
     "today_lima",
     "unit_to_edit",
+    "unlock",
     "update_procedure",
     "update_unit",
     "user_to_edit",

@@ -1,16 +1,17 @@
-"""Staff accounts: create, roles per unit, activate or deactivate, reset the password."""
+"""Staff accounts: create, roles per unit, activate or deactivate, reset the password, unlock."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import auth
+from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.admin.common import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -230,8 +231,7 @@ def set_active(session: Session, *, actor: Principal, user_id: int, active: bool
         assert user.id is not None
         revoked = _revoke_sessions(session, user.id)
     else:
-        user.failed_logins = 0
-        user.locked_until = None
+        auth.bump_lock_generation(session, user)  # reactivated with no lock-out left over
     user.active = active
     session.add(user)
     session.flush()
@@ -260,8 +260,7 @@ def reset_password(
         errors["confirm"] = "Las dos contraseñas no coinciden."
     raise_errors(errors)
     user.password_hash = auth.hash_password(pw)
-    user.failed_logins = 0
-    user.locked_until = None
+    auth.bump_lock_generation(session, user)
     session.add(user)
     assert user.id is not None
     revoked = _revoke_sessions(session, user.id, keep=actor.session_id if user.id == actor.user.id else None)
@@ -270,3 +269,32 @@ def reset_password(
         session, actor, "restablecer_clave", "user", user.id, {"usuario": user.username, "sesiones_cerradas": revoked}
     )
     return user
+
+
+@act
+def unlock(session: Session, *, actor: Principal, user_id: Any) -> User:
+    """Lift every login lock-out of an account ("Desbloquear"): all its counters start afresh,
+    from every address and device (the lock generation in their keys changes)."""
+    ensure_admin(actor, "desbloquear cuentas")
+    user = get_user(session, user_id)
+    was_locked = auth.locked_for_unknown_sources(user) > 0
+    auth.bump_lock_generation(session, user)
+    session.flush()
+    record(
+        session,
+        actor,
+        "desbloquear_cuenta",
+        "user",
+        user.id,
+        {"usuario": user.username, "bloqueada_para_equipos_nuevos": was_locked},
+    )
+    return user
+
+
+def lock_notice(user: User) -> str:
+    """What the admin list says of an account locked for unknown sources ("" when it is not)."""
+    seconds = auth.locked_for_unknown_sources(user)
+    if not seconds:
+        return ""
+    until = utcnow() + timedelta(seconds=seconds)
+    return f"Bloqueada para equipos nuevos hasta {ratelimit.when_es(until)}"

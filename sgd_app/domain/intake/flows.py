@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sgd_app.domain import ratelimit
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden
@@ -81,6 +82,23 @@ def filed_case(session: Session, result: FilingResult, *, sealed: bool, virtual_
     )
 
 
+def _filer_key(filer: FilerInput) -> str:
+    return f"{filer.doc_type}:{(filer.doc_number or '').strip().upper()}"
+
+
+def check_filing_limits(filer: FilerInput, client_ip: str) -> None:
+    """Refuse (Limited, in Spanish) an online filing over the limits of its address or its
+    filer's document number. Paper registered at the desk is not limited."""
+    ratelimit.check("filing-ip", client_ip or "?")
+    ratelimit.check("filing-doc", _filer_key(filer))
+
+
+def count_filing(filer: FilerInput, client_ip: str) -> None:
+    """Count a filing that was received against its address and its filer's document number."""
+    ratelimit.hit("filing-ip", client_ip or "?")
+    ratelimit.hit("filing-doc", _filer_key(filer))
+
+
 def file_case_and_seal(
     store: FileStore,
     *,
@@ -92,10 +110,15 @@ def file_case_and_seal(
     clerk_id: int | None = None,
     tracking_url: str,
     virtual_place: str,
+    client_ip: str = "",
     engine: Engine | None = None,
 ) -> FiledCase:
     """File a case (its own transaction), seal its receipt, and return what the filer sees.
-    Raises InvalidInput(s) and writes nothing when the filing is wrong."""
+    Raises InvalidInput(s) and writes nothing when the filing is wrong; online filings beyond
+    the limits per address and per document number are refused (Limited) before anything."""
+    online = clerk_id is None
+    if online:
+        check_filing_limits(filer, client_ip)
     result = file_case(
         store,
         procedure_code=procedure_code,
@@ -108,5 +131,7 @@ def file_case_and_seal(
         tracking_url=tracking_url,
         engine=engine,
     )
+    if online:
+        count_filing(filer, client_ip)
     sealed = seal_receipt(result.case.number)
     return filed_case(result, sealed=sealed, virtual_place=virtual_place, engine=engine)

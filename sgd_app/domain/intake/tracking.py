@@ -1,5 +1,6 @@
 """Public tracking: the filer finds a case with its number and access key. Wrong guesses are
-counted per address and per number, and the next answer is slowed down accordingly."""
+counted per address and per number (domain/ratelimit.py): the next answer is slowed down
+accordingly, and an address that keeps guessing is refused for a while."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import auth
+from sgd_app.domain import ratelimit
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.intake.filing import access_key_hash
 from sgd_app.domain.models import Document, Expediente, Movement, Party, Procedure, Unit
@@ -131,27 +132,30 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
 
 
 def throttle_keys(number: str, client_ip: str) -> tuple[str, str]:
-    """The counters a lookup is throttled by: the caller's address and the number asked for."""
+    """What a lookup is limited by: the caller's address and the canonical number asked for."""
     canonical = parse_number(number) or number.strip().upper()
-    return f"track-ip:{client_ip or '?'}", f"track-num:{canonical}"
+    return client_ip or "?", canonical
 
 
-@query
-def lookup_delay(session: Session, keys: tuple[str, ...]) -> float:
-    """Seconds to wait before answering a lookup (guessing gets slower; other filers are not affected)."""
-    return max(auth.throttle_delay(session, k) for k in keys)
+def lookup_delay(keys: tuple[str, str]) -> float:
+    """Seconds to wait before answering a lookup (guessing gets slower; other filers are not
+    affected). Raises Limited when the address has been refused for a while."""
+    ip, number = keys
+    ratelimit.check("track-ip", ip)
+    return max(ratelimit.delay("track-ip", ip), ratelimit.delay("track-num", number))
 
 
 @act
-def track(session: Session, *, number: str, key: str, keys: tuple[str, ...]) -> TrackingView:
-    """The tracking view of the case with this number and key. A wrong pair counts a failure on
-    every throttle key and commits it before raising NotFound, so refusals are remembered."""
+def track(session: Session, *, number: str, key: str, keys: tuple[str, str]) -> TrackingView:
+    """The tracking view of the case with this number and key. A wrong pair counts a failure
+    against the address and the number before raising NotFound."""
+    ip, canonical = keys
+    ratelimit.check("track-ip", ip)
     try:
         case = find_by_key(session, number, key)
     except NotFound:
-        for k in keys:
-            auth.throttle_fail(session, k)
-        session.commit()
+        ratelimit.hit("track-ip", ip)
+        ratelimit.hit("track-num", canonical)
         raise
     return tracking_view(session, case)
 

@@ -239,6 +239,7 @@ def _user_row(u: rx.Var) -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.text(u["username"], " · ", u["email"], size="2", color=INK, style={"overflow_wrap": "anywhere"}),
+                rx.cond(u["locked"] != "", rx.text(u["locked"], size="2", color="#b42318", weight="bold")),
                 min_width="0",
             ),
             rx.box(
@@ -260,6 +261,13 @@ def _user_row(u: rx.Var) -> rx.Component:
                     on_click=AdminState.open_password(u["id"]),
                     style=SMALL_BUTTON,
                     aria_label="Restablecer contraseña de " + u["full_name"],
+                ),
+                secondary_button(
+                    "Desbloquear",
+                    type="button",
+                    on_click=AdminState.unlock_user(u["id"]),
+                    style=SMALL_BUTTON,
+                    aria_label="Desbloquear la cuenta de " + u["full_name"],
                 ),
                 rx.cond(
                     active,
@@ -300,7 +308,8 @@ def users_tab() -> rx.Component:
         ),
         rx.text(
             "Al desactivar una cuenta se cierran sus sesiones abiertas. El sistema siempre conserva al menos "
-            "un administrador activo.",
+            "un administrador activo. «Desbloquear» olvida los intentos fallidos de una cuenta (desde cualquier "
+            "equipo o conexión).",
             size="2",
             color=MUTED,
             margin_bottom="1rem",
