@@ -98,9 +98,7 @@ from sgd_app.domain.signing.terms import (
 __all__ = ["W_APPENDED", "SignatureReport", "VerificationReport", "async_validate_pdf", "validate_pdf"]
 
 W_APPENDED = "El documento tiene contenido añadido después de la última firma."
-# How a well-formed revision ends: startxref, its offset, %%EOF, maybe an end of line (PDF white
-# space only). Anything else after the last %%EOF belongs to no revision.
-_FILE_END = re.compile(rb"startxref[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]+%%EOF[\x00\t\n\x0c\r ]*\Z")
+_PDF_WHITESPACE = b"\x00\t\n\x0c\r "
 _VALIDATION_DATA_ONLY = frozenset({ModificationLevel.NONE.name, ModificationLevel.LTA_UPDATES.name})
 
 logger = logging.getLogger(__name__)
@@ -173,16 +171,16 @@ def _file_report(
 
 
 def _bytes_after_last_revision(data: bytes, reader: PdfFileReader) -> bool:
-    """True when the file does not end where its last revision ends (``startxref N %%EOF``, N
-    that revision's cross-reference offset): bytes appended that no revision accounts for."""
-    match = _FILE_END.search(data[-1024:])
-    if match is None:
-        return True
+    """True when the file goes on after its last revision: that revision ends at the first
+    ``startxref N %%EOF`` after its cross-reference section (N its offset), and only PDF white
+    space may follow. (A copy of that ending written again after some junk does not count.)"""
     try:
-        expected = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+        offset = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
     except Exception:
         return True
-    return int(match.group(1)) != expected
+    ws = b"[" + re.escape(_PDF_WHITESPACE) + b"]+"
+    end = re.compile(b"startxref" + ws + str(offset).encode() + ws + b"%%EOF").search(data, offset)
+    return end is None or data[end.end() :].strip(_PDF_WHITESPACE) != b""
 
 
 def _content_after_last_signature(data: bytes, reader: PdfFileReader, embedded, regular, reports) -> bool:
