@@ -4,25 +4,23 @@ one-page PDF summary. Same filters as /reportes, as query parameters; same scope
 
 from __future__ import annotations
 
-import csv
 import io
-import os
 import tempfile
 from collections.abc import Iterator
 from typing import Annotated
 
+from defusedcsv import csv as defused_csv
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import Response, StreamingResponse
 
 from sgd_app.api.deps import CurrentStaff
 from sgd_app.api.report_pdf import render_summary
-from sgd_app.api.responses import file_headers, pdf_response
-from sgd_app.domain import reports
+from sgd_app.api.responses import file_headers, open_file_response, pdf_response
+from sgd_app.domain import cells, reports
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import NotFound
-from sgd_app.domain.exports import XLSX_MIME, export_path, write_xlsx
+from sgd_app.domain.exports import XLSX_MIME, open_export, write_xlsx
 from sgd_app.domain.filters import ReportFilters, parse_filters
 from sgd_app.domain.models import utcnow
 from sgd_app.domain.routing import today_lima
@@ -45,16 +43,18 @@ def _today() -> str:
 
 # ---------------------------------------------------------------- CSV (streamed)
 def csv_chunks(who: Principal, filters: ReportFilters, *, batch: int = 2000) -> Iterator[bytes]:
-    """UTF-8 with BOM, ';' separated (Excel in Spanish opens it as is), ~``batch`` rows a chunk."""
+    """UTF-8 with BOM, ';' separated (Excel in Spanish opens it as is), ~``batch`` rows a chunk.
+    Every cell goes through the export rule (``cells.row``) and defusedcsv's writer: no cell
+    starts as a formula."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(reports.HEADERS)
+    writer = defused_csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(cells.row(reports.HEADERS))
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")
     buf.seek(0)
     buf.truncate()
     pending = 0
     for row in reports.stream_rows(who, filters, batch=batch):
-        writer.writerow(row.as_text())
+        writer.writerow(cells.row(row.as_text()))
         pending += 1
         if pending >= 500:
             yield buf.getvalue().encode("utf-8")
@@ -77,27 +77,24 @@ def export_csv(who: CurrentStaff, filters: Filters) -> Response:
 @router.get("/api/v1/reportes/descarga/{token}")
 def prepared_export(who: CurrentStaff, token: ExportToken) -> Response:
     """An Excel file prepared in the background for the signed-in user (theirs only, one hour)."""
-    path = export_path(who.user.id, token)
-    if not path.is_file():
+    assert who.user.id is not None
+    file = open_export(who.user.id, token)
+    if file is None:
         raise NotFound("El archivo ya no está disponible: vuelva a exportarlo.")
-    return FileResponse(path, media_type=XLSX_MIME, headers=file_headers(f"expedientes-{_today()}.xlsx"))
+    return open_file_response(file, media_type=XLSX_MIME, filename=f"expedientes-{_today()}.xlsx")
 
 
 @router.get("/api/v1/reportes/expedientes.xlsx")
 def export_xlsx(who: CurrentStaff, filters: Filters) -> Response:
-    fd, path = tempfile.mkstemp(prefix="reporte-", suffix=".xlsx")
-    os.close(fd)
+    """The workbook written into an anonymous temp file (no name: nothing can remove it before it
+    is sent) and sent from its open descriptor; closing it frees the space."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it once sent)
     try:
-        write_xlsx(path, who, filters)  # sync route: FastAPI runs it in a worker thread
+        write_xlsx(out, who, filters)  # sync route: FastAPI runs it in a worker thread
     except BaseException:
-        os.unlink(path)
+        out.close()
         raise
-    return FileResponse(
-        path,
-        media_type=XLSX_MIME,
-        headers=file_headers(f"expedientes-{_today()}.xlsx"),
-        background=BackgroundTask(os.unlink, path),
-    )
+    return open_file_response(out, media_type=XLSX_MIME, filename=f"expedientes-{_today()}.xlsx")
 
 
 # ---------------------------------------------------------------- PDF summary

@@ -468,14 +468,19 @@ def safe_filename(name: str) -> str:
     return base[-200:]
 
 
-def pdf_filename(name: str) -> str:
-    """The name a PDF is stored and served under: ``safe_filename`` with its extension replaced
-    by ``.pdf``, whatever the browser said (``informe.html`` -> ``informe.pdf``, ``x.pdf.html``
-    -> ``x.pdf``, ``acta`` -> ``acta.pdf``, ``.html`` -> ``documento.pdf``), at most 200 characters."""
-    base = safe_filename(name)
+def pdf_stem(name: str) -> str:
+    """A browser-given name without its extension (any, and a ``.pdf`` before it): the part a
+    PDF's stored or download name is built on; "" when nothing usable is left."""
+    base = safe_filename(name) if name and name.strip() else ""
     head, dot, _ext = base.rpartition(".")
     stem = head if dot else base
     if stem.lower().endswith(".pdf"):
         stem = stem[:-4]
-    stem = stem.rstrip(" .") or "documento"
-    return stem[:196] + ".pdf"
+    return stem.rstrip(" .")[:196]
+
+
+def pdf_filename(name: str) -> str:
+    """The name a PDF is stored and served under: ``safe_filename`` with its extension replaced
+    by ``.pdf``, whatever the browser said (``informe.html`` -> ``informe.pdf``, ``x.pdf.html``
+    -> ``x.pdf``, ``acta`` -> ``acta.pdf``, ``.html`` -> ``documento.pdf``), at most 200 characters."""
+    return (pdf_stem(name) or "documento") + ".pdf"

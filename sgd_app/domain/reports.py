@@ -118,7 +118,8 @@ class ReportRow(NamedTuple):
         return self.received_at.strftime("%d/%m/%Y %H:%M:%S")
 
     def as_text(self) -> list[str]:
-        """Every column as the text shown on screen and written to the CSV."""
+        """Every column as the text shown on screen; the exports pass it through the cell rule
+        (``cells.row``) before writing it, so a hostile filer name never becomes a formula."""
         return [
             self.number,
             self.filed_on.strftime("%d/%m/%Y"),

@@ -295,8 +295,11 @@ def attend(session: Session, *, who: Principal, number: str, version: int, summa
 
 @act
 def accumulate(session: Session, *, who: Principal, number: str, version: int, into_number: str) -> None:
-    """Join this case to another open case of the same unit (acumulación)."""
+    """Join this case to another open case of the same unit (acumulación). The actor's right to
+    accumulate this case is checked before the target is looked up: a caller without it gets the
+    same refusal whether or not ``into_number`` exists."""
     case = _load(session, who, number, version)
+    _ensure(who, case, "acumular")
     target = session.exec(select(Expediente).where(Expediente.number == (into_number or "").strip().upper())).first()
     if target is None or not can_view(session, who, target):
         raise InvalidInput("into_number", "No encontramos ese expediente en su unidad.")
