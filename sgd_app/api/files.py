@@ -18,7 +18,7 @@ from sgd_app.api.deps import (
 )
 from sgd_app.api.responses import NO_STORE, file_headers, header_filename, pdf_response
 from sgd_app.domain import auth, drafting, intake, links, observations
-from sgd_app.domain.documents import FileStore
+from sgd_app.domain.documents import FileStore, pdf_stem
 from sgd_app.domain.errors import Forbidden, NotFound
 
 router = APIRouter()
@@ -54,7 +54,7 @@ def document_file(doc: VisibleDocument, descargar: bool = False) -> Response:
     path = _store().path(doc.sha256)
     if not path.is_file():
         raise HTTPException(410, MSG_NO_ORIGINAL, headers=NO_STORE)
-    headers = file_headers(header_filename(doc.filename), inline=not descargar)
+    headers = file_headers(header_filename(pdf_stem(doc.filename)), inline=not descargar)
     return FileResponse(path, media_type="application/pdf", headers={**headers, "X-Frame-Options": "SAMEORIGIN"})
 
 
@@ -89,4 +89,5 @@ def notice_pdf(notice_id: RecordId, t: LinkToken = "") -> Response:
     doc = observations.notice_document(notice_id)
     if doc is None:
         raise NotFound("Documento no encontrado.")
-    return pdf_response(_store().read(doc.sha256), header_filename(doc.filename, default=f"aviso-{notice_id}.pdf"))
+    name = header_filename(pdf_stem(doc.filename), default=f"aviso-{notice_id}.pdf")
+    return pdf_response(_store().read(doc.sha256), name)

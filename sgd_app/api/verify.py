@@ -49,6 +49,7 @@ def _report(found: signing.Verification) -> dict:
         "veredicto": report.verdict,
         "motivo": report.reason,
         "motivos": list(report.reasons),
+        "advertencias": list(report.warnings),  # about the whole file, e.g. content added after the last signature
         "sha256": report.sha256,
         "validado_en": _iso(report.validated_at),
         "sellos_de_tiempo_del_documento": report.document_timestamps,

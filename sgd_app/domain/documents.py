@@ -30,6 +30,7 @@ from sgd_app.domain.errors import InvalidInput
 # ---------------------------------------------------------------- messages (es-PE)
 MSG_EMPTY = "El archivo está vacío."
 MSG_NOT_PDF = "El archivo no es un PDF válido."
+MSG_NO_SIGNATURE = "El archivo no es un PDF: debe empezar con la firma %PDF-."
 MSG_ENCRYPTED = "El PDF está protegido con contraseña; suba una versión sin contraseña."
 MSG_ACTIVE = "El PDF contiene código JavaScript o acciones automáticas y no puede aceptarse."
 MSG_EMBEDDED = "El PDF contiene archivos incrustados; adjúntelos por separado."
@@ -42,7 +43,8 @@ MSG_TOO_BIG = "El PDF supera el tamaño máximo de {limit}."
 MAX_MAIN_BYTES = 20 * 1024 * 1024  # the main document of a filing
 MAX_ANNEX_BYTES = 10 * 1024 * 1024  # each annex
 
-HEADER_WINDOW = 1024  # qpdf (and the PDF spec in practice) look for the header this far
+PDF_SIGNATURE = b"%PDF-"  # the first five bytes of every file accepted (no BOM, no whitespace before)
+LATE_SIGNATURE_WINDOW = 1024  # readers look this far for it: found there but not at 0, a polyglot
 MAX_TOTAL_DECODED = 200 * 1024 * 1024  # across every Flate stream of the file
 MAX_STREAM_RATIO = 1000  # a single stream may not expand more than this ...
 STREAM_RATIO_FLOOR = 10 * 1024 * 1024  # ... once it has gone past this many decoded bytes
@@ -100,7 +102,9 @@ def _mb(n: int) -> str:
 def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> ScreenedPdf:
     """Accept only a safe, well-formed PDF; raise InvalidInput(field, msg) otherwise.
 
-    Checks, cheapest first: emptiness and size; the ``%PDF-`` signature; a strict parse (no
+    Checks, cheapest first: emptiness and size; the ``%PDF-`` signature as the very first bytes
+    (readers tolerate it anywhere in the first 1,024 bytes, which lets an HTML page carry a valid
+    PDF after it: such a polyglot is refused, and so is a BOM or whitespace before it); a strict parse (no
     password, no repair needed, no qpdf warnings); no active content (JavaScript, automatic or
     dangerous actions) and no embedded files anywhere in the file; no decompression bomb in
     the Flate streams; at least one page.
@@ -110,8 +114,7 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
         raise InvalidInput(field, MSG_EMPTY)
     if size > max_bytes:
         raise InvalidInput(field, MSG_TOO_BIG.format(limit=_mb(max_bytes)))
-    if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise InvalidInput(field, MSG_NOT_PDF)
+    ensure_pdf_signature(data, field=field)
 
     _ensure_qpdf_limits()
     try:
@@ -141,6 +144,17 @@ def screen_pdf(data: bytes, *, max_bytes: int, field: str = "archivo") -> Screen
     if pages == 0:
         raise InvalidInput(field, MSG_NO_PAGES)
     return ScreenedPdf(sha256=hashlib.sha256(data).hexdigest(), size=size, pages=pages)
+
+
+def ensure_pdf_signature(data: bytes, *, field: str = "archivo") -> None:
+    """Refuse a file that does not start with ``%PDF-`` (byte 0): nothing, not even a BOM or
+    whitespace, may come before it. A file with no signature near the start is "not a PDF"; one
+    with the signature further in (a polyglot: an HTML page, say, with a PDF after it) is told why."""
+    if data.startswith(PDF_SIGNATURE):
+        return
+    if PDF_SIGNATURE in data[:LATE_SIGNATURE_WINDOW]:
+        raise InvalidInput(field, MSG_NO_SIGNATURE)
+    raise InvalidInput(field, MSG_NOT_PDF)
 
 
 def _ensure_qpdf_limits() -> None:
@@ -452,3 +466,21 @@ def safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip() or "documento.pdf"
     return base[-200:]
+
+
+def pdf_stem(name: str) -> str:
+    """A browser-given name without its extension (any, and a ``.pdf`` before it): the part a
+    PDF's stored or download name is built on; "" when nothing usable is left."""
+    base = safe_filename(name) if name and name.strip() else ""
+    head, dot, _ext = base.rpartition(".")
+    stem = head if dot else base
+    if stem.lower().endswith(".pdf"):
+        stem = stem[:-4]
+    return stem.rstrip(" .")[:196]
+
+
+def pdf_filename(name: str) -> str:
+    """The name a PDF is stored and served under: ``safe_filename`` with its extension replaced
+    by ``.pdf``, whatever the browser said (``informe.html`` -> ``informe.pdf``, ``x.pdf.html``
+    -> ``x.pdf``, ``acta`` -> ``acta.pdf``, ``.html`` -> ``documento.pdf``), at most 200 characters."""
+    return (pdf_stem(name) or "documento") + ".pdf"

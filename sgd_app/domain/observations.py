@@ -28,7 +28,7 @@ from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, form
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
 from sgd_app.domain.intake.tracking import find_case
-from sgd_app.domain.intake.validation import MAX_ANNEXES, IncomingFile, safe_filename, screen_file
+from sgd_app.domain.intake.validation import MAX_ANNEXES, IncomingFile, pdf_filename, screen_file
 from sgd_app.domain.models import CasillaAccount, Document, Expediente, Movement, Notice, Observation, Party, utcnow
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CaseStatus
@@ -338,7 +338,7 @@ def fix(
                     kind="subsanacion",
                     role="anexo",
                     label=(f.label or "Subsanación")[:200],
-                    filename=safe_filename(f.filename),
+                    filename=pdf_filename(f.filename),
                     sha256=sha,
                     size=s.size,
                     pages=s.pages,

@@ -16,12 +16,44 @@ VERDICT_COLORS = {
 }
 
 
-def _verdict_box(verdict, reason) -> rx.Component:
+WARNING_COLORS = VERDICT_COLORS["INDETERMINADO"]
+
+
+def _warnings(warnings) -> rx.Component:
+    """Warnings about the whole file (e.g. content added after the last signature), inside the
+    verdict box so that a VÁLIDO never shows without them."""
+    fg, bg = WARNING_COLORS
+    return rx.cond(
+        warnings.length() > 0,
+        rx.box(
+            rx.foreach(
+                warnings,
+                lambda w: rx.flex(
+                    rx.icon("triangle-alert", size=18, color=fg, aria_hidden="true", flex_shrink="0"),
+                    rx.text("Advertencia: ", w, size="3", weight="medium", color=INK),
+                    gap="0.4rem",
+                    align="start",
+                ),
+            ),
+            id="advertencias",
+            style={
+                "border": f"2px solid {fg}",
+                "background": bg,
+                "border_radius": "8px",
+                "padding": "0.6rem 0.75rem",
+                "margin_top": "0.75rem",
+            },
+        ),
+    )
+
+
+def _verdict_box(verdict, reason, warnings) -> rx.Component:
     fg = rx.match(verdict, *[(k, v[0]) for k, v in VERDICT_COLORS.items()], "#1f2328")
     bg = rx.match(verdict, *[(k, v[1]) for k, v in VERDICT_COLORS.items()], "white")
     return rx.box(
         rx.text(verdict, size=rx.breakpoints(initial="6", sm="8"), weight="bold", color=fg, id="veredicto"),
         rx.text(reason, size="3", color=INK, id="motivo"),
+        _warnings(warnings),
         role="status",
         style={
             "border": "3px solid",
@@ -36,7 +68,7 @@ def _verdict_box(verdict, reason) -> rx.Component:
 
 def _result() -> rx.Component:
     return rx.box(
-        _verdict_box(VerificarState.verdict, VerificarState.reason),
+        _verdict_box(VerificarState.verdict, VerificarState.reason, VerificarState.warnings),
         rx.cond(
             VerificarState.has_known,
             card(

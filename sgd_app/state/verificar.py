@@ -30,6 +30,7 @@ class VerificarState(rx.State):
     progress: int = 0
     verdict: str = ""
     reason: str = ""
+    warnings: list[str] = []  # about the whole file (content added after the last signature)
     sha256: str = ""
     filename: str = ""
     known: dict[str, str] = {}
@@ -44,11 +45,13 @@ class VerificarState(rx.State):
         self.verdict = self.reason = self.sha256 = self.filename = self.error = ""
         self.known = {}
         self.signatures = []
+        self.warnings = []
 
     def _show(self, found: signing.Verification, *, filename: str) -> None:
         report = found.report
         self.verdict = report.verdict
         self.reason = report.reason
+        self.warnings = list(report.warnings)
         self.sha256 = report.sha256
         self.filename = filename
         self.known = _known(found.document)

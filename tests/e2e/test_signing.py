@@ -47,6 +47,18 @@ def test_sealed_receipt_verifies_from_its_qr_link_and_a_tampered_copy_does_not(a
     page.locator("#verificar input[type=file]").set_input_files(str(bad))
     expect(page.locator("#veredicto")).to_have_text("NO VÁLIDO", timeout=30000)
     expect(page.locator("#motivo")).to_contain_text(re.compile("modificado|firma", re.I))
+    expect(page.locator("#advertencias")).to_have_count(0)  # changed inside, nothing added after
+
+    # Bytes appended after the seal: the seal still verifies, but VÁLIDO never shows alone.
+    appended = tmp_path / "cargo-con-anexo.pdf"
+    appended.write_bytes(receipt + b"\n<html><script>alert(1)</script></html>\n")
+    page.get_by_role("button", name="Verificar otro documento").click()
+    page.locator("#verificar input[type=file]").set_input_files(str(appended))
+    expect(page.locator("#veredicto")).to_have_text("VÁLIDO", timeout=30000)
+    expect(page.locator("#advertencias")).to_be_visible()
+    expect(page.locator("#advertencias")).to_contain_text(
+        "El documento tiene contenido añadido después de la última firma."
+    )
 
 
 def test_official_drafts_a_memo_and_the_head_signs_it_in_the_browser(app_server, browser, tmp_path):

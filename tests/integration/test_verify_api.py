@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import io
+
 from fastapi.testclient import TestClient
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from sqlmodel import select
 
 from sgd_app import db, settings
@@ -103,3 +107,44 @@ def test_the_upload_has_the_page_size_limit(app_db):
     resp = _upload(_client(), b"%PDF-1.7\n" + b"0" * signing.MAX_VERIFY_BYTES)
     assert resp.status_code == 422
     assert _assert_public_json(resp)["detail"] == "El archivo supera el tamaño máximo de 20 MB."
+
+
+def test_an_html_pdf_polyglot_is_422_and_never_validated(app_db):
+    _, _, sealed = _sealed_receipt()
+    resp = _upload(_client(), b"<html><script>alert(1)</script><!--\n" + sealed, "cargo.html")
+    assert resp.status_code == 422
+    assert _assert_public_json(resp) == {
+        "detail": "El archivo no es un PDF: debe empezar con la firma %PDF-.",
+        "campo": "archivo",
+    }
+
+
+def test_content_added_after_the_last_signature_is_a_warning_in_the_answer(app_db):
+    _, _, sealed = _sealed_receipt()
+    client = _client()
+    as_issued = _assert_public_json(_upload(client, sealed))
+    assert as_issued["veredicto"] == "VÁLIDO" and as_issued["advertencias"] == []
+
+    # Raw bytes after %%EOF: the seal still verifies, the answer says the file carries more.
+    appended = _assert_public_json(_upload(client, sealed + b"\n<script>alert(1)</script>\n"))
+    assert appended["veredicto"] == "VÁLIDO"
+    assert appended["advertencias"] == ["El documento tiene contenido añadido después de la última firma."]
+    assert appended["documento"] is None  # not the bytes the institution registered
+
+    # An incremental update (a comment on the page): not valid, and the same warning.
+    w = IncrementalPdfFileWriter(io.BytesIO(sealed))
+    page_ref, _ = w.find_page_for_modification(0)
+    note = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Text"),
+            generic.pdf_name("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (40, 700, 60, 720)]),
+            generic.pdf_name("/Contents"): generic.TextStringObject("Añadido después del sello"),
+        }
+    )
+    w.register_annotation(page_ref, w.add_object(note))
+    out = io.BytesIO()
+    w.write(out)
+    edited = _assert_public_json(_upload(client, out.getvalue()))
+    assert edited["veredicto"] == "NO VÁLIDO"
+    assert edited["advertencias"] == ["El documento tiene contenido añadido después de la última firma."]

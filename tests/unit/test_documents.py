@@ -34,6 +34,7 @@ MB = 1024 * 1024
 LIMIT = 20 * MB
 
 NOT_PDF = "El archivo no es un PDF válido."
+NO_SIGNATURE = "El archivo no es un PDF: debe empezar con la firma %PDF-."
 ENCRYPTED = "El PDF está protegido con contraseña; suba una versión sin contraseña."
 ACTIVE = "El PDF contiene código JavaScript o acciones automáticas y no puede aceptarse."
 EMBEDDED = "El PDF contiene archivos incrustados; adjúntelos por separado."
@@ -320,6 +321,50 @@ def test_signature_beyond_first_kilobyte_is_refused():
 
 def test_signature_with_garbage_after_it_is_refused():
     assert refusal(b"%PDF-1.7\nesto no es un pdf\n" * 5).message == NOT_PDF
+
+
+# An HTML page with a valid PDF after it: readers find %PDF- anywhere in the first kilobyte, a
+# browser opening it as .html runs the script. Only a file that starts with %PDF- is a PDF here.
+HTML_POLYGLOT = b"<html><script>alert(document.cookie)</script><!--\n" + GOOD
+
+
+def test_html_pdf_polyglot_is_refused_though_qpdf_would_open_it():
+    with pikepdf.Pdf.open(io.BytesIO(HTML_POLYGLOT)) as pdf:  # the PDF after the HTML is valid
+        assert len(pdf.pages) == 1
+    err = refusal(HTML_POLYGLOT, field="principal")
+    assert (err.field, err.message) == ("principal", NO_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    "prefix", [b" ", b"\n", b"\x00", b"\xef\xbb\xbf", b"<"], ids=["space", "newline", "nul", "utf8_bom", "angle"]
+)
+def test_a_single_byte_before_the_signature_is_refused(prefix):
+    assert refusal(prefix + GOOD).message == NO_SIGNATURE
+
+
+def test_a_valid_pdf_starting_with_its_signature_is_accepted():
+    assert GOOD.startswith(b"%PDF-")
+    assert screen_pdf(GOOD, max_bytes=LIMIT).pages == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("informe.html", "informe.pdf"),
+        ("x.pdf.html", "x.pdf"),
+        ("Solicitud.PDF", "Solicitud.pdf"),
+        ("acta", "acta.pdf"),
+        (".html", "documento.pdf"),
+        ("", "documento.pdf"),
+        ("C:\\Users\\ana\\informe.svg", "informe.pdf"),
+        ("../../etc/informe.pdf", "informe.pdf"),
+        ("Informe v2.1.pdf", "Informe v2.1.pdf"),
+        ("carta.", "carta.pdf"),
+        ("a" * 300 + ".html", "a" * 195 + ".pdf"),  # the last 200 characters, extension replaced
+    ],
+)
+def test_pdf_filename_always_ends_in_pdf(given, stored):
+    assert documents.pdf_filename(given) == stored
 
 
 def test_field_name_is_passed_through():

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import img2pdf
 from PIL import Image, ImageOps
 
-from sgd_app.domain.documents import screen_pdf
+from sgd_app.domain.documents import LATE_SIGNATURE_WINDOW, MSG_NO_SIGNATURE, PDF_SIGNATURE, screen_pdf
 from sgd_app.domain.errors import InvalidInput
 
 # ---------------------------------------------------------------- messages (es-PE)
@@ -47,8 +47,10 @@ def _sniff(data: bytes) -> str | None:
         return "png"
     if data.startswith(b"II*\x00") or data.startswith(b"MM\x00*"):
         return "tiff"
-    if b"%PDF-" in data[:1024]:
+    if data.startswith(PDF_SIGNATURE):
         return "pdf"
+    if PDF_SIGNATURE in data[:LATE_SIGNATURE_WINDOW]:
+        return "late-pdf"  # a PDF behind something else (e.g. an HTML page): a polyglot
     return None
 
 
@@ -95,6 +97,8 @@ def assemble_pdf(
         kind = _sniff(data)
         if kind == "pdf":
             raise InvalidInput(field, MSG_PDF_AMONG_IMAGES.format(n=n))
+        if kind == "late-pdf":
+            raise InvalidInput(field, MSG_NO_SIGNATURE)
         if kind is None:
             raise InvalidInput(field, MSG_NOT_IMAGE.format(n=n))
         frames: list[tuple[int, int, str, bool]] = []  # width, height, mode, transparency

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sgd_app.domain import digitize, identity
-from sgd_app.domain.documents import MAX_ANNEX_BYTES, MAX_MAIN_BYTES, ScreenedPdf, safe_filename, screen_pdf
+from sgd_app.domain.documents import (
+    MAX_ANNEX_BYTES,
+    MAX_MAIN_BYTES,
+    PDF_SIGNATURE,
+    ScreenedPdf,
+    pdf_filename,
+    screen_pdf,
+)
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Procedure
 
@@ -160,7 +167,7 @@ def check_upload(*, role: str, file_count: int, annexes_so_far: int, desk: bool)
 
 def needs_assembly(parts: Sequence[bytes], *, desk: bool) -> bool:
     """Whether an upload is scanned images to assemble into one PDF (only at the desk)."""
-    return desk and (len(parts) > 1 or not parts[0].startswith(b"%PDF"))
+    return desk and (len(parts) > 1 or not parts[0].startswith(PDF_SIGNATURE))
 
 
 def prepare_upload(parts: Sequence[bytes], *, filename: str, role: str, desk: bool) -> PreparedUpload:
@@ -172,4 +179,4 @@ def prepare_upload(parts: Sequence[bytes], *, filename: str, role: str, desk: bo
         data = digitize.assemble_pdf(list(parts), max_bytes=limit, field=field)
         name = "escaneo.pdf" if len(parts) > 1 else Path(name).stem + ".pdf"
     screened = screen_pdf(data, max_bytes=limit, field=field)
-    return PreparedUpload(filename=safe_filename(name), data=data, screened=screened)
+    return PreparedUpload(filename=pdf_filename(name), data=data, screened=screened)

@@ -18,7 +18,7 @@ from sgd_app.domain import digitize, summaries
 from sgd_app.domain.access import ACTING_ROLES, can_view
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
-from sgd_app.domain.documents import MAX_ANNEX_BYTES, FileStore, safe_filename, screen_pdf
+from sgd_app.domain.documents import MAX_ANNEX_BYTES, FileStore, pdf_filename, screen_pdf
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, InvalidInputs
 from sgd_app.domain.models import Document, Expediente, Membership, Movement, Note, Unit, User, utcnow
 from sgd_app.domain.routing.rules import DEFAULT_STEP_DAYS, _active_unit, _bump, _ensure, _load, _record, today_lima
@@ -412,7 +412,7 @@ def add_annex(
             kind="anexo",
             role="anexo",
             label=(label or "Anexo")[:200],
-            filename=safe_filename(filename),
+            filename=pdf_filename(filename),
             sha256=sha,
             size=screened.size,
             pages=screened.pages,

@@ -9,9 +9,13 @@ an external TSA come from settings (see docs/signing-keys.md).
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+
+from asn1crypto import pkcs12 as asn1_pkcs12
+from cryptography.hazmat.primitives.serialization import pkcs12
 
 from sgd_app import settings
 from sgd_app.domain.signing.keys import http_timestamper, load_certificates, load_pkcs12_signer
@@ -82,16 +86,49 @@ def has_certificate(user_id: int) -> bool:
     return _p12_path(user_id).is_file()
 
 
+MAX_CERTIFICATE_BYTES = 100_000
+MSG_CERT_EMPTY = "El archivo está vacío."
+MSG_CERT_TOO_BIG = "El archivo supera el tamaño máximo de 100 KB para un certificado."
+MSG_NOT_PKCS12 = "El archivo no parece un certificado PKCS#12 (.p12 o .pfx)."
+MSG_CERT_UNPROTECTED = "El certificado no está protegido con contraseña: expórtelo otra vez con una contraseña."
+
+
+def screen_certificate(data: bytes) -> None:
+    """Refuse anything but a password-protected PKCS#12 of at most 100 KB (ValueError, Spanish).
+
+    The file must parse completely as a PKCS#12 (PFX v3, its contents readable, no bytes after
+    it); one that opens without a password would leave the private key readable on disk."""
+    if not data:
+        raise ValueError(MSG_CERT_EMPTY)
+    if len(data) > MAX_CERTIFICATE_BYTES:
+        raise ValueError(MSG_CERT_TOO_BIG)
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        ok = pfx["version"].native == "v3" and len(pfx.authenticated_safe) > 0
+    except Exception:  # asn1crypto raises ValueError/TypeError variants on malformed DER
+        ok = False
+    if not ok:
+        raise ValueError(MSG_NOT_PKCS12)
+    for empty in (None, b""):
+        try:
+            pkcs12.load_key_and_certificates(data, empty)
+        except Exception:  # needs a password: as it should
+            continue
+        raise ValueError(MSG_CERT_UNPROTECTED)
+
+
 def store_certificate(user_id: int, data: bytes) -> None:
     """Keep an official's PKCS#12 as the encrypted file it is (its passphrase is asked at signing
-    time and never stored). ValueError with a Spanish message when it cannot be a PKCS#12."""
-    if not data or len(data) > 100_000 or data[0] != 0x30:
-        raise ValueError("El archivo no parece un certificado PKCS#12 (.p12 o .pfx).")
+    time and never stored), readable by the owner only and outside the public upload dir. A file
+    ``screen_certificate`` refuses is never written (ValueError with a Spanish message)."""
+    screen_certificate(data)
     path = _p12_path(user_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(data)
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others, not even briefly
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     tmp.replace(path)
 
 

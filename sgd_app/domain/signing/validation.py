@@ -30,13 +30,18 @@ TOTAL-PASSED → "VÁLIDO", TOTAL-FAILED → "NO VÁLIDO", INDETERMINATE → "IN
 * A signature pyhanko cannot even parse → NO VÁLIDO, "La firma digital está dañada o no se puede leer".
 
 File verdict: NO VÁLIDO if any signature is NO VÁLIDO, else INDETERMINADO if any is, else VÁLIDO;
-``reasons`` collects the signatures' reasons. Level reached per signature: "B-B" (no timestamp),
+``reasons`` collects the signatures' reasons. File ``warnings``: ``W_APPENDED`` ("El documento tiene
+contenido añadido después de la última firma") when the last signature or document timestamp does
+not cover the entire file and what follows it is more than validation data (DSS, document
+timestamps): an incremental update (then the verdict is NO VÁLIDO as well, see above) or bytes after
+the last ``%%EOF`` that no revision accounts for (pyhanko ignores those, so the verdict may stay
+VÁLIDO: the warning is what tells). Level reached per signature: "B-B" (no timestamp),
 "B-T" (signature timestamp), "B-LT" (+ DSS holding revocation data from the signer's issuer),
 "B-LTA" (+ a valid document timestamp after the signature).
 
 ``VerificationReport``: verdict, reasons (tuple, Spanish; ``.reason`` = the first), signatures
 (tuple of ``SignatureReport``), document_timestamps (count), sha256 (of the file), validated_at,
-``.valid``. ``SignatureReport``: field_name, signer_name (certificate CN), signer_subject, issuer,
+warnings (tuple, Spanish, about the file as a whole), ``.valid``. ``SignatureReport``: field_name, signer_name (certificate CN), signer_subject, issuer,
 serial (hex), verdict, reasons, warnings, level, signing_time (timestamp time when trusted, else the
 signer's claim), claimed_time, timestamp_time, has_timestamp, timestamp_trusted, intact,
 modified_after, modification_level / coverage (pyhanko enum names), trusted, revoked, expired,
@@ -50,6 +55,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -89,7 +95,11 @@ from sgd_app.domain.signing.terms import (
     VALIDO,
 )
 
-__all__ = ["SignatureReport", "VerificationReport", "async_validate_pdf", "validate_pdf"]
+__all__ = ["W_APPENDED", "SignatureReport", "VerificationReport", "async_validate_pdf", "validate_pdf"]
+
+W_APPENDED = "El documento tiene contenido añadido después de la última firma."
+_PDF_WHITESPACE = b"\x00\t\n\x0c\r "
+_VALIDATION_DATA_ONLY = frozenset({ModificationLevel.NONE.name, ModificationLevel.LTA_UPDATES.name})
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +145,7 @@ class VerificationReport:
     document_timestamps: int
     sha256: str
     validated_at: datetime
+    warnings: tuple[str, ...] = ()  # about the file as a whole (W_APPENDED)
 
     @property
     def reason(self) -> str:
@@ -145,7 +156,9 @@ class VerificationReport:
         return self.verdict == VALIDO
 
 
-def _file_report(data: bytes, verdict: str, reasons: Iterable[str], sigs=(), n_ts=0) -> VerificationReport:
+def _file_report(
+    data: bytes, verdict: str, reasons: Iterable[str], sigs=(), n_ts=0, warnings: Iterable[str] = ()
+) -> VerificationReport:
     return VerificationReport(
         verdict=verdict,
         reasons=tuple(dict.fromkeys(reasons)),
@@ -153,7 +166,39 @@ def _file_report(data: bytes, verdict: str, reasons: Iterable[str], sigs=(), n_t
         document_timestamps=n_ts,
         sha256=hashlib.sha256(data).hexdigest(),
         validated_at=datetime.now(UTC),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def _bytes_after_last_revision(data: bytes, reader: PdfFileReader) -> bool:
+    """True when the file goes on after its last revision: that revision ends at the first
+    ``startxref N %%EOF`` after its cross-reference section (N its offset), and only PDF white
+    space may follow. (A copy of that ending written again after some junk does not count.)"""
+    try:
+        offset = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    except Exception:
+        return True
+    ws = b"[" + re.escape(_PDF_WHITESPACE) + b"]+"
+    end = re.compile(b"startxref" + ws + str(offset).encode() + ws + b"%%EOF").search(data, offset)
+    return end is None or data[end.end() :].strip(_PDF_WHITESPACE) != b""
+
+
+def _content_after_last_signature(data: bytes, reader: PdfFileReader, embedded, regular, reports) -> bool:
+    """Whether something other than validation data follows the last signature or document
+    timestamp: bytes outside any revision, or a later revision that changes the document (the
+    difference analysis of the last regular signature sees every revision after it)."""
+    last = max(embedded, key=lambda s: s.signed_revision)
+    try:
+        if last.evaluate_signature_coverage() == SignatureCoverageLevel.ENTIRE_FILE:
+            return False
+    except Exception:  # a broken signature dictionary: already NO VÁLIDO, nothing more to say
+        logger.info("coverage of %s could not be evaluated", last.field_name, exc_info=True)
+        return False
+    if _bytes_after_last_revision(data, reader):
+        return True
+    last_regular = max(range(len(regular)), key=lambda i: regular[i].signed_revision)
+    later_revisions = reader.xrefs.total_revisions - 1 > regular[last_regular].signed_revision
+    return later_revisions and reports[last_regular].modification_level not in _VALIDATION_DATA_ONLY
 
 
 def _is_modified(status, sig_field_names: set[str]) -> bool:
@@ -307,7 +352,8 @@ async def async_validate_pdf(
     verdicts = [r.verdict for r in reports]
     overall = NO_VALIDO if NO_VALIDO in verdicts else INDETERMINADO if INDETERMINADO in verdicts else VALIDO
     reasons = [reason for r in reports if r.verdict == overall for reason in r.reasons]
-    return _file_report(data, overall, reasons, reports, len(doc_timestamps))
+    appended = _content_after_last_signature(data, reader, embedded, regular, reports)
+    return _file_report(data, overall, reasons, reports, len(doc_timestamps), [W_APPENDED] if appended else [])
 
 
 async def _validate_one(

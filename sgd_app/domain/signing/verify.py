@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from sgd_app import db, settings
-from sgd_app.domain.documents import HEADER_WINDOW, MSG_EMPTY, MSG_NOT_PDF, FileStore
+from sgd_app.domain.documents import MSG_EMPTY, FileStore, ensure_pdf_signature
 from sgd_app.domain.errors import InvalidInput, NotFound
 from sgd_app.domain.models import Document, Expediente
 from sgd_app.domain.signing import config
@@ -91,13 +91,13 @@ def verify_by_bytes(data: bytes, *, engine: Engine | None = None) -> Verificatio
 
 
 def screen(data: bytes) -> None:
-    """The checks an upload passes before it is validated: not empty, at most 20 MB, a PDF header."""
+    """The checks an upload passes before it is validated: not empty, at most 20 MB, starting with
+    the ``%PDF-`` signature (as every upload, see ``documents.ensure_pdf_signature``)."""
     if not data:
         raise InvalidInput("archivo", MSG_EMPTY)
     if len(data) > MAX_VERIFY_BYTES:
         raise InvalidInput("archivo", MSG_TOO_BIG)
-    if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise InvalidInput("archivo", MSG_NOT_PDF)
+    ensure_pdf_signature(data, field="archivo")
 
 
 def _registered(session: Session, doc: Document) -> RegisteredDocument:
