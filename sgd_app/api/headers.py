@@ -41,7 +41,6 @@ _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S 
 # Browser features the app never uses: refused to the page and to anything it might embed.
 _DISABLED_FEATURES = (
     "accelerometer",
-    "bluetooth",
     "browsing-topics",
     "camera",
     "display-capture",
