@@ -89,8 +89,12 @@ def content_security_policy(
         ContentSecurityPolicy()
         .default_src("'self'")
         # Scripts: the bundle's own files, plus the inline scripts of the built HTML by their
-        # hashes (no 'unsafe-inline').
-        .script_src("'self'", *script_hashes)
+        # hashes (no 'unsafe-inline'). 'unsafe-eval' because Chromium proved it needed: an event a
+        # handler returns as code (rx.call_script: the front-desk wizard scrolls to the top at each
+        # step; rx.scroll_to / rx.set_clipboard too) reaches the browser as a string that Reflex's
+        # state.js runs with eval(). Only the server's own websocket messages are eval'd; replacing
+        # those calls (e.g. with rx.set_focus) would let this go.
+        .script_src("'self'", "'unsafe-eval'", *script_hashes)
         # Emotion (Reflex's style props) and Radix Themes insert <style> elements at run time.
         .style_src("'self'", "'unsafe-inline'")
         # data: for inline SVG icons and plotly's image export; blob: for local previews.
