@@ -28,8 +28,11 @@ ALLOWED_ORIGINS: list[str] = [
     ).split(",")
     if o.strip()
 ]
-# Cookies get the Secure flag when the public URL is https.
+# Cookies get the Secure flag, and responses the HSTS header, when the public URL is https.
 SECURE_COOKIES: bool = PUBLIC_URL.startswith("https://")
+# Swagger UI at /api/v1/docs (staff only, served from the swagger-ui-bundle package, never a CDN).
+# Off unless SGD_API_DOCS=1: for development. /api/v1/openapi.json is always staff-only.
+API_DOCS: bool = os.environ.get("SGD_API_DOCS", "").strip().lower() in ("1", "true", "si", "sí", "yes")
 
 # Institution shown on receipts and pages.
 INSTITUTION_NAME: str = os.environ.get("SGD_INSTITUTION", "Jurado Nacional de Elecciones")

@@ -1,5 +1,6 @@
 """HTTP routes under /api/v1 (FastAPI, mounted into Reflex's backend by ``sgd_app.sgd_app``) and
-the body-size guard wrapped around the whole server.
+the two ASGI middlewares wrapped around the whole server: the body-size guard and the security
+headers.
 
 Each module holds the routes of one noun; ``deps`` declares who may call them and what they may
 see, ``errors`` turns every DomainError into its status with a Spanish ``detail``.
@@ -9,16 +10,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sgd_app.api import errors, files, health, reports, search, session, verify
+from sgd_app.api import docs, errors, files, health, reports, search, session, verify
 from sgd_app.api.body_limit import BodyLimit
+from sgd_app.api.headers import SecurityHeaders
 
-api = FastAPI(
-    title="Trámite Digital API",
-    version="1",
-    openapi_url="/api/v1/openapi.json",
-    docs_url="/api/v1/docs",
-    redoc_url=None,
-)
+# FastAPI's own /docs and /openapi.json are off (they are public and load Swagger UI from a CDN):
+# sgd_app.api.docs serves the description to authenticated callers only.
+api = FastAPI(title="Trámite Digital API", version="1", openapi_url=None, docs_url=None, redoc_url=None)
 errors.install(api)
 api.include_router(health.router)
 api.include_router(session.router)
@@ -26,5 +24,7 @@ api.include_router(files.router)
 api.include_router(reports.router)
 api.include_router(search.router)
 api.include_router(verify.router)
+api.include_router(docs.router)
+errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 
-__all__ = ["BodyLimit", "api"]
+__all__ = ["BodyLimit", "SecurityHeaders", "api"]

@@ -55,6 +55,15 @@ CurrentStaff = Annotated[Principal, Depends(current_staff)]
 OptionalStaff = Annotated[Principal | None, Depends(optional_staff)]
 
 
+def api_caller(who: CurrentStaff) -> Principal:
+    """Who may read the API's own description (/api/v1/openapi.json, /api/v1/docs): today a
+    signed-in staff session. API clients (tokens) are to be accepted HERE when they arrive."""
+    return who
+
+
+ApiCaller = Annotated[Principal, Depends(api_caller)]
+
+
 def _case_if_visible(who: Principal, number: str) -> Expediente | None:
     try:
         return access.get_case(who, number)

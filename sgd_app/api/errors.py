@@ -9,11 +9,15 @@ never cached.
 from __future__ import annotations
 
 import math
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, TooManyAttempts
@@ -48,6 +52,59 @@ def invalid_request(_request: Request, exc: RequestValidationError) -> JSONRespo
     return JSONResponse(body, status_code=422, headers=NO_STORE)
 
 
+# What the framework itself refuses (an unknown path, a wrong method, …), said in Spanish.
+_HTTP_REASONS = {
+    400: "La solicitud no es válida.",
+    401: "Inicie sesión para continuar.",
+    403: "No tiene permiso para esta acción.",
+    404: "La dirección solicitada no existe.",
+    405: "Este método no está permitido en esta dirección.",
+    406: "No se puede responder en el formato pedido.",
+    413: "La solicitud es demasiado grande.",
+    415: "El tipo de contenido no es admitido.",
+}
+
+
+def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    """Our own ``HTTPException(code, "…")`` keeps its Spanish detail; the framework's English
+    phrase ("Not Found", "Method Not Allowed") is replaced."""
+    detail = exc.detail
+    if not isinstance(detail, str) or detail == _phrase(exc.status_code):
+        detail = _HTTP_REASONS.get(exc.status_code, "No se pudo atender la solicitud.")
+    headers = {**NO_STORE, **(exc.headers or {})}
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+
+
+def install_fallback(app: FastAPI, prefix: str = "/api/") -> None:
+    """After every route: any other path under ``prefix`` answers a Spanish 404 (405 when the
+    path exists for another method) instead of falling through to the frontend's HTML 404."""
+
+    async def unknown(request: Request) -> JSONResponse:
+        probe = {"type": "http", "path": request.url.path, "method": request.method, "root_path": ""}
+        allowed = sorted(
+            {
+                method
+                for context in iter_route_contexts(app.routes)
+                if isinstance(context.route, APIRoute) and context.route.matches(probe)[0] == Match.PARTIAL
+                for method in context.route.methods
+            }
+        )
+        if allowed:
+            return http_error(request, HTTPException(405, headers={"Allow": ", ".join(allowed)}))
+        return http_error(request, HTTPException(404))
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app.add_route(prefix.rstrip("/") + "/{rest:path}", unknown, methods=methods, include_in_schema=False)

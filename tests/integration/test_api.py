@@ -422,7 +422,7 @@ def test_production_body_limits_are_the_configured_ones():
     guard = BodyLimit(api)
     assert guard.upload_limit == settings.MAX_UPLOAD_BODY
     assert guard.default_limit == settings.MAX_API_BODY
-    # sgd_app/sgd_app.py wires the API and the guard into Reflex (checked without importing reflex).
+    # sgd_app/sgd_app.py wires the API, the guard and the headers into Reflex (checked without importing reflex).
     tree = ast.parse((Path(__file__).resolve().parents[2] / "sgd_app" / "sgd_app.py").read_text())
     transformers = [
         kw.value
@@ -432,4 +432,5 @@ def test_production_body_limits_are_the_configured_ones():
         if kw.arg == "api_transformer"
     ]
     assert len(transformers) == 1
-    assert [getattr(e, "id", None) for e in transformers[0].elts] == ["api", "BodyLimit"]
+    # SecurityHeaders last: it wraps the guard too, so a 413 carries the security headers.
+    assert [getattr(e, "id", None) for e in transformers[0].elts] == ["api", "BodyLimit", "SecurityHeaders"]

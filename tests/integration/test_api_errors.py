@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -47,6 +47,7 @@ WELL_FORMED = {
 WELL_FORMED_QUERY = {"/api/v1/buscar": {"q": "resolución"}}
 ABSURD = [
     "99999999999999999999999999",
+    str(10**21),
     str(2**63),
     str(2**31),
     "-1",
@@ -55,10 +56,16 @@ ABSURD = [
     "1e3",
     "ñandú",
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ☃",
+    "😀👩🏽‍⚖️",
+    "\u202eفارسی עברית",  # right-to-left override and RTL scripts
     "\x00",
     "EXP-2026-1\x00",
     "' OR 1=1 --",
     "x" * 10240,
+    "../",
+    "../../etc/passwd",
+    "..\\..\\windows",
+    "%2e%2e%2f",
 ]
 
 
@@ -108,7 +115,9 @@ def _assert_spanish_json(resp, *statuses: int) -> dict:
     assert resp.headers["x-content-type-options"] == "nosniff"
     body = resp.json()
     assert isinstance(body["detail"], str) and body["detail"].endswith((".", "»."))
-    assert not re.search(r"\b(field|required|Input|should|valid integer|Not Found)\b", body["detail"])
+    assert not re.search(
+        r"\b(field|required|Input|should|valid integer|Not Found|Method|Allowed|Error)\b", body["detail"]
+    )
     return body
 
 
@@ -201,7 +210,11 @@ def test_absurd_path_values_are_404_or_422_never_500(app_db, signed_in):
             for value in ABSURD:
                 url = _url(route, {**WELL_FORMED, name: value})
                 resp = _call(client, route, url)
-                if not signed_in and _needs(route, deps.current_staff):
+                # Another path, which no route has: the API's own 404. (The test client decodes the
+                # path twice, so "%2e%2e%2f" arrives as "../".)
+                if "/" in unquote(value):
+                    _assert_spanish_json(resp, 401, 404)
+                elif not signed_in and _needs(route, deps.current_staff):
                     _assert_spanish_json(resp, 401)
                 elif route.path in PUBLIC and "t" in _query_params(route):
                     _assert_spanish_json(resp, 403, 404, 422)  # no signed link given
@@ -252,6 +265,22 @@ def test_absurd_query_and_form_values_never_give_500(app_db, signed_in):
                     body = _assert_spanish_json(resp, 401, 403, 404, 422)
                     if resp.status_code == 422:
                         assert body["campo"] == name
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "staff"])
+def test_a_wrong_method_or_an_unknown_path_is_a_spanish_405_or_404(app_db, signed_in):
+    client = _client("rop" if signed_in else None)
+    for route in _routes():
+        url = _url(route, WELL_FORMED)
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - route.methods:
+            resp = client.request(method, url)
+            body = _assert_spanish_json(resp, 405)
+            assert body["detail"] == "Este método no está permitido en esta dirección."
+            assert set(resp.headers["allow"].split(", ")) >= route.methods
+    for path in ("/api/v1/nada", "/api/v2/documentos/1", "/api/v1/documentos/1/extra", "/api/" + "x" * 10240):
+        for method in ("GET", "POST", "DELETE"):
+            body = _assert_spanish_json(client.request(method, path), 404)
+            assert body["detail"] == "La dirección solicitada no existe."
 
 
 def test_a_malformed_request_is_422_naming_the_field(app_db):

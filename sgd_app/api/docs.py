@@ -1,0 +1,82 @@
+"""The API's own description: /api/v1/openapi.json for an authenticated caller (``deps.ApiCaller``)
+and, only when ``settings.API_DOCS`` is on (development), Swagger UI at /api/v1/docs for the same
+callers, served from the ``swagger-ui-bundle`` package's files (nothing comes from a CDN).
+
+The page loads its script from /api/v1/docs/inicio.js rather than inline, so it works under the
+site's Content-Security-Policy (script-src 'self', see ``sgd_app.api.headers``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from sgd_app import settings
+from sgd_app.api.deps import ApiCaller
+from sgd_app.api.responses import NO_STORE
+from sgd_app.domain.errors import NotFound
+
+router = APIRouter()
+
+OPENAPI_URL = "/api/v1/openapi.json"
+DOCS_URL = "/api/v1/docs"
+MSG_DOCS_OFF = "La documentación de la API no está habilitada en esta instalación."
+
+_PAGE = f"""<!doctype html>
+<html lang="es">
+<head>
+<meta charset="utf-8">
+<title>Trámite Digital — API</title>
+<link rel="stylesheet" href="{DOCS_URL}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{DOCS_URL}/swagger-ui-bundle.js"></script>
+<script src="{DOCS_URL}/inicio.js"></script>
+</body>
+</html>
+"""
+_INIT = f'window.ui = SwaggerUIBundle({{url: "{OPENAPI_URL}", dom_id: "#swagger-ui", deepLinking: false}});\n'
+
+
+def _bundle_dir() -> Path:
+    import swagger_ui_bundle  # only when the docs are on
+
+    return Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def _docs_on() -> None:
+    if not settings.API_DOCS:
+        raise NotFound(MSG_DOCS_OFF)
+
+
+@router.get(OPENAPI_URL, include_in_schema=False)
+def openapi_description(request: Request, _who: ApiCaller) -> JSONResponse:
+    """Every route of the API: only for an authenticated caller (a staff session today)."""
+    return JSONResponse(request.app.openapi(), headers=NO_STORE)
+
+
+@router.get(DOCS_URL, include_in_schema=False)
+def swagger_page(_who: ApiCaller) -> HTMLResponse:
+    _docs_on()
+    return HTMLResponse(_PAGE, headers=NO_STORE)
+
+
+@router.get(f"{DOCS_URL}/inicio.js", include_in_schema=False)
+def swagger_init(_who: ApiCaller) -> Response:
+    _docs_on()
+    return Response(_INIT, media_type="text/javascript", headers=NO_STORE)
+
+
+@router.get(f"{DOCS_URL}/swagger-ui-bundle.js", include_in_schema=False)
+def swagger_script(_who: ApiCaller) -> FileResponse:
+    _docs_on()
+    return FileResponse(_bundle_dir() / "swagger-ui-bundle.js", media_type="text/javascript", headers=NO_STORE)
+
+
+@router.get(f"{DOCS_URL}/swagger-ui.css", include_in_schema=False)
+def swagger_style(_who: ApiCaller) -> FileResponse:
+    _docs_on()
+    return FileResponse(_bundle_dir() / "swagger-ui.css", media_type="text/css", headers=NO_STORE)

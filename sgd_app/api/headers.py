@@ -1,0 +1,219 @@
+"""Security headers on EVERY HTTP response of the server, in one place.
+
+In ``reflex run --env prod --single-port`` one ASGI app answers everything: Reflex appends the
+compiled frontend (``PrecompressedStaticFiles`` over ``.web/build/client``: the pages' HTML, the
+JS and CSS assets, 404.html) to its own Starlette app, next to ``/_upload``, ``/ping``,
+``/_health`` and the ``/_event`` websocket; ``rx.App(api_transformer=[api, BodyLimit,
+SecurityHeaders])`` then mounts that app under our FastAPI ``api`` and wraps the result, so this
+middleware, the last transformer, sees every response: pages, static files, API routes, file
+downloads, 404s and BodyLimit's 413s. (Only CORS preflight answers, made by Reflex's outermost
+app, bypass it; they carry no content.)
+
+The header values are built and validated by the ``secure`` library; the Content-Security-Policy
+is explained directive by directive in ``content_security_policy`` and in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from secure import (
+    ContentSecurityPolicy,
+    CrossOriginOpenerPolicy,
+    PermissionsPolicy,
+    ReferrerPolicy,
+    Secure,
+    StrictTransportSecurity,
+    XContentTypeOptions,
+    XFrameOptions,
+)
+
+from sgd_app import settings
+
+# Inline <script> elements of the built HTML (those without src=): React Router's hydration
+# context and route-module imports, Reflex's colour-mode and scroll-restoration snippets.
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+# Browser features the app never uses: refused to the page and to anything it might embed.
+_DISABLED_FEATURES = (
+    "accelerometer",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "serial",
+    "usb",
+)
+
+
+def inline_script_hashes(static_dir: Path | None) -> list[str]:
+    """``'sha256-…'`` sources for every inline script of the built pages (sorted, unique)."""
+    if static_dir is None or not static_dir.is_dir():
+        return []
+    hashes: set[str] = set()
+    for page in static_dir.rglob("*.html"):
+        for body in _INLINE_SCRIPT.findall(page.read_text(encoding="utf-8", errors="replace")):
+            if body.strip():
+                digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+                hashes.add(f"'sha256-{digest}'")
+    return sorted(hashes)
+
+
+def _websocket_origins(origins: Iterable[str]) -> list[str]:
+    """ws://host:port (wss:// for https) of each of the site's own origins: the /_event socket."""
+    found: list[str] = []
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            ws = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+            if ws not in found:
+                found.append(ws)
+    return found
+
+
+def content_security_policy(
+    script_hashes: Iterable[str], *, own_origins: Iterable[str], frame_ancestors: str = "'none'"
+) -> ContentSecurityPolicy:
+    """The policy the production build was checked under in Chromium (tests/e2e/test_headers_csp.py)."""
+    return (
+        ContentSecurityPolicy()
+        .default_src("'self'")
+        # Scripts: the bundle's own files, plus the inline scripts of the built HTML by their
+        # hashes (no 'unsafe-inline'). 'unsafe-eval' because Chromium proved it needed: an event a
+        # handler returns as code (rx.call_script: the front-desk wizard scrolls to the top at each
+        # step; rx.scroll_to / rx.set_clipboard too) reaches the browser as a string that Reflex's
+        # state.js runs with eval(). Only the server's own websocket messages are eval'd; replacing
+        # those calls (e.g. with rx.set_focus) would let this go.
+        .script_src("'self'", "'unsafe-eval'", *script_hashes)
+        # Emotion (Reflex's style props) and Radix Themes insert <style> elements at run time.
+        .style_src("'self'", "'unsafe-inline'")
+        # data: for inline SVG icons and plotly's image export; blob: for local previews.
+        .img_src("'self'", "data:", "blob:")
+        .font_src("'self'", "data:")
+        # The /_event websocket, /_upload and the API: this site only, never a third party.
+        .connect_src("'self'", *_websocket_origins(own_origins))
+        # PDF viewers (case page, signing page) are iframes of this site's own download routes.
+        .frame_src("'self'")
+        .worker_src("'self'", "blob:")
+        .object_src("'none'")
+        .base_uri("'self'")
+        .form_action("'self'")
+        .frame_ancestors(frame_ancestors)
+    )
+
+
+def build_secure(
+    script_hashes: Iterable[str], *, public_url: str, own_origins: Iterable[str], frameable: bool = False
+) -> Secure:
+    """Every header of one response. ``frameable``: a PDF our own pages show in an iframe
+    (frame-ancestors 'self' / SAMEORIGIN); anything else may not be framed at all (DENY)."""
+    secure = Secure(
+        csp=content_security_policy(
+            script_hashes, own_origins=own_origins, frame_ancestors="'self'" if frameable else "'none'"
+        ),
+        xfo=XFrameOptions().sameorigin() if frameable else XFrameOptions().deny(),
+        xcto=XContentTypeOptions().nosniff(),
+        referrer=ReferrerPolicy().strict_origin_when_cross_origin(),
+        permissions=_permissions(),
+        coop=CrossOriginOpenerPolicy().same_origin(),
+        # Browsers ignore HSTS over http; sending it only for an https site keeps a plain-http
+        # installation (a LAN, a test) from being pinned to https by accident.
+        hsts=StrictTransportSecurity().max_age(31536000).include_subdomains()
+        if public_url.startswith("https://")
+        else None,
+    )
+    return secure.validate_and_normalize_headers()
+
+
+def _permissions() -> PermissionsPolicy:
+    policy = PermissionsPolicy()
+    for feature in _DISABLED_FEATURES:
+        policy.add_directive(feature)
+    return policy
+
+
+def frontend_static_dir() -> Path | None:
+    """Where Reflex's production build keeps the pages' HTML (None when it cannot tell)."""
+    try:
+        from reflex.utils import prerequisites
+        from reflex_base import constants
+        from reflex_base.config import get_config
+    except ImportError:  # pragma: no cover - reflex is a dependency of the app
+        return None
+    frontend_path = get_config().frontend_path.strip("/")
+    return (prerequisites.get_web_dir() / constants.Dirs.STATIC / frontend_path).resolve()
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers of ``build_secure`` on every HTTP response, replacing any
+    value the wrapped app set for the same header."""
+
+    def __init__(
+        self,
+        app,
+        *,
+        public_url: str = settings.PUBLIC_URL,
+        own_origins: Iterable[str] = settings.ALLOWED_ORIGINS,
+        static_dir: Path | None = None,
+    ):
+        self.app = app
+        self.public_url = public_url
+        self.own_origins = list(own_origins)
+        self.static_dir = static_dir
+        self._built_for: object = None
+        self._headers: dict[bool, list[tuple[bytes, bytes]]] = {}
+
+    def _build_stamp(self) -> tuple[Path | None, int | None]:
+        if self.static_dir is None:
+            self.static_dir = frontend_static_dir()
+        if self.static_dir is None:
+            return (None, None)
+        try:
+            return (self.static_dir, (self.static_dir / "index.html").stat().st_mtime_ns)
+        except OSError:
+            return (self.static_dir, None)
+
+    def headers(self, *, frameable: bool) -> list[tuple[bytes, bytes]]:
+        """The raw headers, rebuilt when the frontend build changes (its inline-script hashes)."""
+        stamp = self._build_stamp()
+        if stamp != self._built_for or not self._headers:
+            hashes = inline_script_hashes(stamp[0])
+            self._headers = {
+                flag: [
+                    (name.lower().encode("latin-1"), value.encode("latin-1"))
+                    for name, value in build_secure(
+                        hashes, public_url=self.public_url, own_origins=self.own_origins, frameable=flag
+                    ).headers.items()
+                ]
+                for flag in (False, True)
+            }
+            self._built_for = stamp
+        return self._headers[frameable]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                existing = list(message.get("headers", []))
+                content_type = next((v for k, v in existing if k.lower() == b"content-type"), b"")
+                ours = self.headers(frameable=content_type.startswith(b"application/pdf"))
+                names = {name for name, _ in ours}
+                message = {
+                    **message,
+                    "headers": [(k, v) for k, v in existing if k.lower() not in names] + ours,
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
