@@ -365,3 +365,31 @@ def test_the_probe_sees_a_change_and_a_leak(hostile):
     before = snapshot.take()
     call(ExpedienteState, "add_note", st, [{"note": "Nota legítima del propio oficial"}])
     assert "+ note: " in snapshot.diff(before, snapshot.take())
+
+
+def test_a_citizen_with_their_own_case_cannot_reach_someone_elses(hostile, fast_sleep):
+    """A filer who proved their own case (number + key) and opened their own casilla, then points
+    the tab at another filer's observed case and notice: nothing changes, nothing shows."""
+    from sgd_app.domain import observations
+    from sgd_app.state.casilla import CasillaState
+    from sgd_app.state.seguimiento import SeguimientoState
+
+    w = hostile.w
+    root, st = new_state(SeguimientoState)
+    call(SeguimientoState, "search", st, [{"numero": w.b, "clave": w.b_key}])
+    assert st.found and st.t_number == w.b  # their own case, legitimately
+    _forge(st, w)  # the tab now claims a2 (observed, fixable)
+    st.number = w.a2
+    code = observations.request_code(doc_type="DNI", doc_number=world.OTHER_CITIZEN.doc_number)
+    croot, cst = new_state(CasillaState)
+    cst.doc_type, cst.doc_number = "DNI", world.OTHER_CITIZEN.doc_number
+    call(CasillaState, "open", cst, [{"code": code}])  # their own casilla (audited, legitimately)
+    assert cst.opened
+    before = snapshot.take()
+    call(SeguimientoState, "submit_fix", st, [_Files.make()])
+    call(CasillaState, "read", cst, [str(w.ids["notice"])])
+    after = snapshot.take()
+    assert snapshot.same(before, after), snapshot.diff(before, after)
+    shown = public_text(root) + public_text(croot)
+    assert not [m for m in world.MARKERS if m in shown]
+    assert cst.current == {} and cst.error
