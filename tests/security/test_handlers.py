@@ -207,6 +207,7 @@ def _forge(st, w: world.World) -> None:
             "nota",
             "anexo",
             "redactar",
+            "documento",
         ],
         "documents": [{"id": str(i["document"]), "name": "s.pdf", "status": "listo"}],
         "send_doc_id": str(i["draft"]),
