@@ -89,11 +89,12 @@ def content_security_policy(
         ContentSecurityPolicy()
         .default_src("'self'")
         # Scripts: the bundle's own files, plus the inline scripts of the built HTML by their
-        # hashes (no 'unsafe-inline'). 'unsafe-eval' because Chromium proved it needed: an event a
-        # handler returns as code (rx.call_script: the front-desk wizard scrolls to the top at each
-        # step; rx.scroll_to / rx.set_clipboard too) reaches the browser as a string that Reflex's
-        # state.js runs with eval(). Only the server's own websocket messages are eval'd; replacing
-        # those calls (e.g. with rx.set_focus) would let this go.
+        # hashes (no 'unsafe-inline'). 'unsafe-eval' because Chromium proved it needed: Reflex's
+        # state.js runs with eval() every script an event handler *returns* over the websocket, and
+        # rx.toast.* from a handler is one (sonner's toast is sent as run_script). Only our own
+        # server's messages are eval'd; the wizard and the admin forms already move the focus with
+        # rx.set_focus (no script). Replacing the handlers' toasts by state-driven messages would
+        # let this go (noted for the citizen-experience issue).
         .script_src("'self'", "'unsafe-eval'", *script_hashes)
         # Emotion (Reflex's style props) and Radix Themes insert <style> elements at run time.
         .style_src("'self'", "'unsafe-inline'")

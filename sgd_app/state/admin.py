@@ -281,7 +281,7 @@ class AdminState(rx.State):
         self.f_place, self.f_from, self.f_to = "Lima", "", ""
         self.parent_options = [{"id": o["id"], "label": o["label"]} for o in self.unit_options]
         self._open("unit", "", "Nueva unidad")
-        return rx.scroll_to("form-unidad")
+        return rx.set_focus("form-unidad")
 
     @staff_event(role="admin")
     def edit_unit(self, who: Principal, unit_id: str):
@@ -297,7 +297,7 @@ class AdminState(rx.State):
         self.f_to = unit.valid_to.isoformat() if unit.valid_to else ""
         self.parent_options = [{"id": str(u.id), "label": _unit_label(u, d)} for u, d in found.parents]
         self._open("unit", str(unit.id), f"Editar unidad {unit.code}")
-        return rx.scroll_to("form-unidad")
+        return rx.set_focus("form-unidad")
 
     @staff_event(role="admin")
     def save_unit(self, who: Principal, form: dict):
@@ -350,7 +350,7 @@ class AdminState(rx.State):
         self.f_code = self.f_name = self.f_email = ""
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("user", "", "Nuevo usuario")
-        return rx.scroll_to("form-usuario")
+        return rx.set_focus("form-usuario")
 
     @staff_event(role="admin")
     def save_user(self, who: Principal, form: dict):
@@ -408,7 +408,7 @@ class AdminState(rx.State):
         except DomainError as exc:
             return _fail(exc.message)
         self._open("pwd", str(user.id), f"Nueva contraseña para {user.full_name} ({user.username})")
-        return rx.scroll_to("form-usuario")
+        return rx.set_focus("form-usuario")
 
     @staff_event(role="admin")
     def save_password(self, who: Principal, form: dict):
@@ -437,7 +437,7 @@ class AdminState(rx.State):
         self.m_rows = [_membership_row(unit, role) for unit, role in found.memberships]
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("mem", str(user.id), f"Unidades y roles de {user.full_name} ({user.username})")
-        return rx.scroll_to("form-usuario")
+        return rx.set_focus("form-usuario")
 
     @staff_event(role="admin")
     def add_membership_row(self, who: Principal, form: dict):
@@ -489,7 +489,7 @@ class AdminState(rx.State):
         self.f_category, self.f_deadline, self.f_public, self.f_active = "administrativo", "10", True, True
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("proc", "", "Nuevo trámite")
-        return rx.scroll_to("form-tramite")
+        return rx.set_focus("form-tramite")
 
     @staff_event(role="admin")
     def edit_procedure(self, who: Principal, procedure_id: str):
@@ -503,7 +503,7 @@ class AdminState(rx.State):
         self.f_fields = admin.format_field_lines(p.fields or [])
         self.f_annexes = "\n".join(p.required_annexes or [])
         self._open("proc", str(p.id), f"Editar trámite {p.code}")
-        return rx.scroll_to("form-tramite")
+        return rx.set_focus("form-tramite")
 
     @staff_event(role="admin")
     def save_procedure(self, who: Principal, form: dict):

@@ -20,6 +20,8 @@ from sgd_app.domain.intake import ANNEX, PRINCIPAL, format_size
 from sgd_app.domain.vocabulary import Category
 from sgd_app.state.session import current_principal
 
+# The element focused at each step change (the stepper, or the receipt's heading).
+STEP_ANCHOR = "paso-actual"
 STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
 FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
 ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "declaration", "general")
@@ -207,7 +209,7 @@ class MesaDePartesState(rx.State):
         self.proc_annexes = offer.required_annexes
         self.errors = _blank_errors()
         self.step = 1
-        return rx.call_script("window.scrollTo(0,0)")
+        return rx.set_focus(STEP_ANCHOR)
 
     # ------------------------------------------------------------ editing
     @rx.event
@@ -234,7 +236,7 @@ class MesaDePartesState(rx.State):
         if 0 <= step < self.step and self.r_number == "":
             self.step = step
             self.errors = _blank_errors()
-            return rx.call_script("window.scrollTo(0,0)")
+            return rx.set_focus(STEP_ANCHOR)
 
     def _filer(self) -> intake.FilerInput:
         return intake.FilerInput(
@@ -301,7 +303,7 @@ class MesaDePartesState(rx.State):
             return
         self.errors = _blank_errors()
         self.step = min(self.step + 1, 4)
-        return rx.call_script("window.scrollTo(0,0)")
+        return rx.set_focus(STEP_ANCHOR)
 
     # ------------------------------------------------------------ uploads
     # Progress events may arrive after the upload handler has finished; a bar is shown only
@@ -485,7 +487,7 @@ class MesaDePartesState(rx.State):
         self.attachments = []
         self.submitting = False
         self.step = 5
-        yield rx.call_script("window.scrollTo(0,0)")
+        yield rx.set_focus(STEP_ANCHOR)
 
     def _staged_files(self) -> list[intake.IncomingFile]:
         """The staged uploads as the filing takes them; an expired staging is a field error."""

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from sgd_app import settings
 from tests.e2e.conftest import DEMO_PASSWORD, db_rows, dump
 from tests.e2e.steps import citizen_files, fill_filer, start_filing
 
@@ -104,14 +105,18 @@ def test_every_public_page_renders_with_no_policy_violation(app_server, browser)
     _visit(page, watcher, base, "/mirador", "Mirador")
     _plotly_drew(page)
     watcher.assert_clean(page, "/mirador (charts)")
-    # Wizard steps: each answer carries rx.call_script (scroll to the top), which Reflex runs with
-    # eval(): the reason script-src has 'unsafe-eval'. The page scrolls back up at the next step.
+    # Wizard steps: each answer moves the focus to the new step (rx.set_focus, not a script), so a
+    # citizen who scrolled down sees the top of the next step.
     start_filing(page, base)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     fill_filer(page)
     page.get_by_role("button", name="Continuar").click()
     expect(page.get_by_label("Asunto: ¿qué solicita?")).to_be_visible()
-    page.wait_for_function("window.scrollY === 0")
+    page.wait_for_function(
+        "(() => { const e = document.activeElement; if (!e || e.id !== 'paso-actual') return false;"
+        " const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })()"
+    )
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 3 de 5")
     watcher.assert_clean(page, "/mesa-de-partes pasos 2 y 3")
     ctx.close()
 
@@ -252,7 +257,10 @@ def test_headers_on_every_kind_of_response_of_the_production_server(app_server, 
     )
     assert status == 303
     _assert_headers(headers)
-    cookie = headers["set-cookie"].split(";", 1)[0]
+    # The answer sets the session cookie and the known-device cookie: send the session's.
+    (cookie,) = [
+        c.split(";", 1)[0] for c in headers.get_all("set-cookie") if c.startswith(f"{settings.SESSION_COOKIE}=")
+    ]
     status, headers, body = _fetch(f"{base}/api/v1/documentos/{document_id}", headers={"Cookie": cookie})
     assert status == 200 and body.startswith(b"%PDF") and headers["content-type"].startswith("application/pdf")
     _assert_headers(headers, frameable=True)

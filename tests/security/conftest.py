@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from sgd_app import db, schema, seed, settings
-from sgd_app.domain import auth, exports, filters
+from sgd_app.domain import auth, exports, filters, ratelimit
 from tests.conftest import BACKENDS, DEMO_PW, _empty_engine
 from tests.e2e.conftest import app_server, browser, mailbox  # noqa: F401  (the production build, Chromium)
 from tests.security import snapshot, world
@@ -125,8 +125,8 @@ def hostile(world_env) -> Env:
     env: Env = world_env["env"]
     settings.DATA_DIR = env.data_dir
     db.use_engine(env.cleanup[0])
+    ratelimit.reset()
     with db.write_session() as s:
-        s.execute(text("DELETE FROM throttle"))
         s.execute(text("DELETE FROM pagevisit"))
     if not snapshot.same(snapshot.take(), env.pristine):
         _drop(env)

@@ -2,7 +2,6 @@
 dir, in a form two snapshots can be compared with ``==`` (and a readable diff when they differ).
 
 Left out, on purpose (each legitimately written by a refused or anonymous call):
-- table ``throttle``: failure counters of the rate limits (wrong tracking keys, casilla codes);
 - column ``staffsession.last_seen_at``: the hostile caller's own session kept alive;
 - table ``pagevisit``: only for ``VisitState.count`` (see test_handlers.ALLOWED_WRITES);
 - data dir ``staging/``: a public wizard's uploads of its own tab (swept after a day; never
@@ -21,7 +20,7 @@ from sqlalchemy import inspect, text
 
 from sgd_app import db, settings
 
-SKIP_TABLES = {"throttle", "alembic_version"}
+SKIP_TABLES = {"alembic_version"}  # rate-limit counters are not in the database (domain/ratelimit.py)
 SKIP_COLUMNS = {("staffsession", "last_seen_at")}
 SKIP_DIRS = ("staging", "exports")
 

@@ -29,9 +29,11 @@ NOT_ID_ROUTES = {
     "/api/v1/health": "public liveness probe, no data",
     "/api/v1/sesion": "login: tested in tests/integration/test_api.py (throttling, cookies)",
     "/api/v1/sesion/salir": "logout of the caller's own session",
-    "/api/v1/openapi.json": "the API's description, public",
-    "/api/v1/docs": "the API's documentation page, public",
-    "/api/v1/docs/oauth2-redirect": "part of the documentation page",
+    "/api/v1/openapi.json": "the API's description: staff only (tests/integration/test_api_docs.py)",
+    "/api/v1/docs": "Swagger UI: off unless SGD_API_DOCS=1, then staff only (test_api_docs.py)",
+    "/api/v1/docs/inicio.js": "Swagger UI's start script, same rule",
+    "/api/v1/docs/swagger-ui-bundle.js": "Swagger UI's files (swagger-ui-bundle), same rule",
+    "/api/v1/docs/swagger-ui.css": "Swagger UI's files (swagger-ui-bundle), same rule",
 }
 # Public capability routes: whoever holds the code/link may read; tested with wrong ones below.
 CAPABILITY_ROUTES = {"/api/v1/verificacion/{code}", "/api/v1/verificacion"}

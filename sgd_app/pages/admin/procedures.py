@@ -140,6 +140,7 @@ def _procedure_form() -> rx.Component:
             no_validate=True,
         ),
         id="form-tramite",
+        tab_index=-1,  # focused (scrolled into view) when the form opens: rx.set_focus, no eval
         style={"margin_bottom": "1rem", "border": f"2px solid {BRAND}"},
     )
 

@@ -118,6 +118,7 @@ def _unit_form() -> rx.Component:
             no_validate=True,
         ),
         id="form-unidad",
+        tab_index=-1,  # focused (scrolled into view) when the form opens: rx.set_focus, no eval
         style={"margin_bottom": "1rem", "border": f"2px solid {BRAND}"},
     )
 

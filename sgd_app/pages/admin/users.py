@@ -221,6 +221,7 @@ def _user_forms() -> rx.Component:
                 rx.fragment(),
             ),
             id="form-usuario",
+            tab_index=-1,  # focused (scrolled into view) when the form opens: rx.set_focus, no eval
             style={"margin_bottom": "1rem", "border": f"2px solid {BRAND}"},
         ),
     )

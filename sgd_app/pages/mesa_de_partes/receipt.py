@@ -6,7 +6,7 @@ import reflex as rx
 
 from sgd_app import routes
 from sgd_app.components.ui import BRAND, INK, MUTED, OK, card, info_row, link_button, secondary_button
-from sgd_app.state.mesa_de_partes import MesaDePartesState
+from sgd_app.state.mesa_de_partes import STEP_ANCHOR, MesaDePartesState
 
 
 def receipt_screen() -> rx.Component:
@@ -19,6 +19,9 @@ def receipt_screen() -> rx.Component:
             align="center",
             margin_bottom="0.75rem",
             role="status",
+            id=STEP_ANCHOR,
+            tab_index=-1,
+            outline="none",
         ),
         card(
             rx.text("Número de expediente", size="2", color=MUTED),

@@ -19,7 +19,7 @@ from sgd_app.components.ui import (
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
 from sgd_app.domain.intake import MAX_ANNEX_BYTES, MAX_MAIN_BYTES
 from sgd_app.pages.mesa_de_partes.receipt import receipt_screen
-from sgd_app.state.mesa_de_partes import STEPS, MesaDePartesState
+from sgd_app.state.mesa_de_partes import STEP_ANCHOR, STEPS, MesaDePartesState
 
 
 def _err(key: str):
@@ -65,6 +65,11 @@ def _stepper() -> rx.Component:
             aria_label="Avance del formulario",
             margin_top="0.35rem",
         ),
+        # Focused at each step change (MesaDePartesState.focus_step): the browser scrolls it into
+        # view and a screen reader reads the new step; no script string (the CSP has no eval).
+        id=STEP_ANCHOR,
+        tab_index=-1,
+        outline="none",
         margin_bottom="1rem",
     )
 
