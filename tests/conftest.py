@@ -16,6 +16,9 @@ from sgd_app import db, schema, seed
 from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.documents import FileStore
 
+# The production-build server, the SMTP catcher and Chromium, shared by tests/e2e and tests/security.
+pytest_plugins = ["tests.e2e.harness"]
+
 # Same algorithm (argon2id), cheaper parameters: the suite creates many accounts.
 auth._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 

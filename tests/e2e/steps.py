@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.harness import DEMO_PASSWORD
 
 
 def start_filing(page, base, procedure="Constancia del estado de afiliación"):

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, PHONE, axe_violations, db_rows, dump
+from tests.e2e.harness import DEMO_PASSWORD, PHONE, axe_violations, db_rows, dump
 from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import db_rows, shot
+from tests.e2e.harness import db_rows, shot
 from tests.e2e.steps import login, send_filing
 from tests.unit.test_digitize import encode, render
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sgd_app import settings
-from tests.e2e.conftest import DEMO_PASSWORD, db_rows, dump
+from tests.e2e.harness import DEMO_PASSWORD, db_rows, dump
 from tests.e2e.steps import citizen_files, fill_filer, start_filing
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
-from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, db_rows, dump
+from tests.e2e.harness import DEMO_PASSWORD, axe_violations, db_rows, dump
 from tests.e2e.steps import fill_filer as _fill_filer
 from tests.e2e.steps import start_filing as _start
 from tests.e2e.steps import upload_main as _upload_main

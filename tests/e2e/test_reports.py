@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_violations, dump
+from tests.e2e.harness import axe_violations, dump
 from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e

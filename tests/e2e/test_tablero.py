@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_violations, dump, shot
+from tests.e2e.harness import axe_violations, dump, shot
 from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e

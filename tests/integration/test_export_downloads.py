@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from sgd_app import db, settings
 from sgd_app.api import api
 from sgd_app.domain import exports, filters
-from tests.conftest import principal
+from tests.conftest import principal, run_async
 from tests.integration import test_reports_api
 from tests.integration.test_reports_api import BASE, _client
 
@@ -56,7 +56,7 @@ def test_instant_xlsx_fifty_times_in_a_row_and_at_once(cases):
         async with httpx.AsyncClient(transport=transport, base_url="http://test", cookies=_cookie()) as c:
             return await asyncio.gather(*(c.get(XLSX) for _ in range(n)))
 
-    for resp in asyncio.run(together(8)):
+    for resp in run_async(together(8)):  # off the main thread (the browser suites' event loop)
         _valid_xlsx(resp, cases["tes"])
     with ThreadPoolExecutor(4) as pool:  # four browsers, each with its own connection
         for resp in pool.map(lambda _: _client("gerente").get(XLSX), range(8)):

@@ -1,5 +1,6 @@
 """The permanent hostile suite: fixtures (one built world per backend, rebuilt only when a test
-changed it), the browser fixtures of tests/e2e, and the summary line
+changed it) and the summary line (the browser fixtures come from tests/e2e/harness.py,
+loaded once for the whole run by tests/conftest.py)
 
     security: N cases, M broken
 
@@ -20,7 +21,6 @@ from sqlalchemy import text
 from sgd_app import db, schema, seed, settings
 from sgd_app.domain import auth, exports, filters, ratelimit
 from tests.conftest import BACKENDS, DEMO_PW, _empty_engine
-from tests.e2e.conftest import app_server, browser, mailbox  # noqa: F401  (the production build, Chromium)
 from tests.security import snapshot, world
 
 HERE = Path(__file__).resolve().parent

@@ -29,7 +29,7 @@ from sgd_app.domain import admin, auth, casework, drafting, intake, links, routi
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import DomainError
 from tests.conftest import make_pdf
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.harness import DEMO_PASSWORD
 from tests.e2e.steps import login
 from tests.security.snapshot import pdf_text
 from tests.security.test_routes import _routes
@@ -378,7 +378,7 @@ def test_which_fields_took_the_payloads(xss):
 
 # ---------------------------------------------------------------- (e) headers
 HEADERS = {
-    "content-security-policy": lambda v: "frame-ancestors 'none'" in v,
+    "content-security-policy": lambda v: "frame-ancestors 'none'" in v and "default-src 'self'" in v,
     "x-frame-options": lambda v: v.upper() == "DENY",
     "x-content-type-options": lambda v: v.lower() == "nosniff",
     "referrer-policy": lambda v: v.lower() == "strict-origin-when-cross-origin",
@@ -409,12 +409,22 @@ def _targets(xss: Seeded) -> list[tuple[str, str]]:
     return sorted(set(out))
 
 
+# A PDF may be framed by our own pages only (the PDF viewers of the case and signing pages):
+# frame-ancestors 'self' / SAMEORIGIN, never another site (sgd_app/api/headers.py).
+PDF_HEADERS = {
+    **HEADERS,
+    "content-security-policy": lambda v: "frame-ancestors 'self'" in v and "default-src 'self'" in v,
+    "x-frame-options": lambda v: v.upper() == "SAMEORIGIN",
+}
+
+
 def test_security_headers_on_every_route(app_server, xss):
     base = app_server["base"]
     missing = []
     for method, path in _targets(xss):
         status, headers = _fetch(f"{base}{path}", method)
-        bad = [h for h, ok in HEADERS.items() if not ok(headers.get(h, ""))]
+        rules = PDF_HEADERS if headers.get("content-type", "").startswith("application/pdf") else HEADERS
+        bad = [h for h, ok in rules.items() if not ok(headers.get(h, ""))]
         if bad:
             missing.append(f"{method} {path} ({status}): {', '.join(bad)}")
     assert not missing, "security headers missing or wrong:\n" + "\n".join(missing)

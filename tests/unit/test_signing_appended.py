@@ -6,6 +6,7 @@ validation data (DSS, document timestamps, later signatures) does not. Signed wi
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -53,7 +54,11 @@ def _with_dss(pki, data: bytes) -> bytes:
     vc = ValidationContext(
         trust_roots=as_certs(pki.trust_roots()), crls=as_crls(pki.crls()), revocation_mode="soft-fail"
     )
-    return add_validation_info(reader.embedded_signatures[0], vc, skip_timestamp=True, in_place=False).getvalue()
+    # add_validation_info calls asyncio.run: off the main thread, where the browser suites'
+    # Playwright keeps an event loop running for the whole run.
+    with ThreadPoolExecutor(1) as pool:
+        out = pool.submit(add_validation_info, reader.embedded_signatures[0], vc, skip_timestamp=True, in_place=False)
+        return out.result().getvalue()
 
 
 # ---------------------------------------------------------------- nothing added: no warning

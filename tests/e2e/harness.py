@@ -1,5 +1,9 @@
 """Browser tests: the production build served by `reflex run --env prod` on a free port, with
-its own data dir, driven by Playwright on Debian's Chromium."""
+its own data dir, driven by Playwright on Debian's Chromium.
+
+A plugin of the whole run (``pytest_plugins`` in tests/conftest.py), not a conftest: the browser
+suites of tests/e2e and tests/security share ONE server per backend and ONE Playwright (a second
+sync Playwright in the same run refuses to start)."""
 
 from __future__ import annotations
 
