@@ -36,11 +36,13 @@ run: setup sysdeps
 	$(PY) -m sgd_app init
 	PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
-## Set everything up and run every test (unit, integration, browser).
+## Set everything up and run every test (unit, integration, browser) on $(TEST_WORKERS) processes:
+## the browser tests share one of them (one production build), the rest spread over the others.
+TEST_WORKERS ?= 2
 test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null || echo "chromium is missing: browser tests need Debian's chromium (apt-get install chromium)"
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: setup
 	$(PY) -m pytest -q tests/unit tests/integration

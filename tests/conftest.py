@@ -16,8 +16,21 @@ from sgd_app import db, schema, seed
 from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.documents import FileStore
 
-# The production-build server, the SMTP catcher and Chromium, shared by tests/e2e and tests/security.
-pytest_plugins = ["tests.e2e.harness"]
+# The production-build server, the SMTP catcher and Chromium, shared by tests/e2e and tests/security;
+# the security suite's summary line.
+pytest_plugins = ["tests.e2e.harness", "tests.security.tally"]
+
+_BROWSER_FIXTURES = {"app_server", "browser", "phone", "desktop"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs two workers with --dist loadgroup) every test that
+    needs the production build or Chromium runs on one worker: the build lives in the checkout's
+    .web, so two servers must never compile at once, and the server is built once per backend."""
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
 
 # Same algorithm (argon2id), cheaper parameters: the suite creates many accounts.
 auth._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)

@@ -1,12 +1,6 @@
-"""The permanent hostile suite: fixtures (one built world per backend, rebuilt only when a test
-changed it) and the summary line (the browser fixtures come from tests/e2e/harness.py,
-loaded once for the whole run by tests/conftest.py)
-
-    security: N cases, M broken
-
-printed at the end of every run that collected this folder (N = security test items that ran,
-M = those that failed or errored; a skipped item counts as broken: a hostile case that did not
-run proves nothing)."""
+"""The permanent hostile suite's fixtures: one built world per backend, rebuilt only when a test
+changed it. The browser fixtures come from tests/e2e/harness.py and the summary line
+("security: N cases, M broken") from tests/security/tally.py, both loaded by tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -22,36 +16,6 @@ from sgd_app import db, schema, seed, settings
 from sgd_app.domain import auth, exports, filters, ratelimit
 from tests.conftest import BACKENDS, DEMO_PW, _empty_engine
 from tests.security import snapshot, world
-
-HERE = Path(__file__).resolve().parent
-
-
-# ---------------------------------------------------------------- summary line
-class _Tally:
-    def __init__(self):
-        self.ran: dict[str, str] = {}  # nodeid -> "passed" | "broken"
-
-    def add(self, report) -> None:
-        if not Path(str(report.fspath)).resolve().is_relative_to(HERE):
-            return
-        if report.failed or report.skipped:
-            self.ran[report.nodeid] = "broken"
-        elif report.when == "call":
-            self.ran.setdefault(report.nodeid, "passed")
-
-
-_TALLY = _Tally()
-
-
-def pytest_runtest_logreport(report):
-    _TALLY.add(report)
-
-
-def pytest_terminal_summary(terminalreporter):
-    n = len(_TALLY.ran)
-    m = sum(1 for v in _TALLY.ran.values() if v == "broken")
-    terminalreporter.write_line(f"security: {n} cases, {m} broken")
-
 
 # ---------------------------------------------------------------- the world
 HOSTILE_USERS = ("tesoreria", "cusco")  # an officer, and an officer + head, of other units
