@@ -12,7 +12,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.domain import search
 from sgd_app.domain.errors import InvalidInput, NotAuthenticated
-from sgd_app.domain.vocabulary import STATUS_LABELS
+from sgd_app.domain.vocabulary import PRIORITY_LABELS, STATUS_LABELS, Priority
 from sgd_app.state.session import current_principal
 
 PAGE_SIZE = 20
@@ -34,7 +34,9 @@ class BuscarState(rx.State):
     procedure_options: list[list[str]] = []
     status_options: list[list[str]] = [[k, v] for k, v in STATUS_LABELS.items()]
 
-    async def _run(self):
+    async def _run(self, *, may_jump: bool = True):
+        """Search; an exact number or a DNI with one case opens it, but only when the person asked
+        for it now (``may_jump``): a page load that reruns the saved query shows the result."""
         try:
             who = current_principal(self)
         except NotAuthenticated:
@@ -58,7 +60,7 @@ class BuscarState(rx.State):
             return None
         self.error = ""
         self.searched = True
-        if result.jump_to:
+        if result.jump_to and may_jump:
             return rx.redirect(routes.expediente(quote(result.jump_to)))
         self.hits = [
             {
@@ -70,7 +72,7 @@ class BuscarState(rx.State):
                 "procedure": h.procedure,
                 "filed": h.filed_on.strftime("%d/%m/%Y"),
                 "found_in": h.found_in,
-                "priority": "Urgente" if h.priority == "urgente" else "",
+                "priority": "" if h.priority == Priority.NORMAL else PRIORITY_LABELS.get(h.priority, ""),
             }
             for h in result.hits
         ]
@@ -83,10 +85,12 @@ class BuscarState(rx.State):
 
     @rx.event
     async def load(self):
+        """Opening /buscar (a link, the URL, Back from a case): ``?q=`` searches (and may open the
+        one case it names); without it the last search is shown again, never jumped into."""
         q = str(self.router.page.params.get("q", "") or "")[:200]
         if q:
             self.query, self.page = q, 0
-        return await self._run()
+        return await self._run(may_jump=bool(q))
 
     @rx.event
     async def submit(self, form: dict):
