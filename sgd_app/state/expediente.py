@@ -156,7 +156,7 @@ class ExpedienteState(rx.State):
             "folios": str(c.folios),
             "awaiting": "1" if c.awaiting_receipt else "",
             "accumulated_into": v.accumulated_into,
-            "fields": " · ".join(f"{k}: {val}" for k, val in (c.fields or {}).items() if val),
+            "fields": " · ".join(f"{label}: {val}" for label, val in v.fields),
         }
         texts = page.text
         self.documents = [

@@ -369,3 +369,18 @@ def test_daily_digest_lists_cases_expiring_within_one_business_day_once_per_day(
             s, [world["rop"].memberships[0][0].id], today=date(2026, 11, 25), calendar=BusinessCalendar()
         )
         assert friday == []  # on Wed 25 Nov a Tue 1 Dec deadline is 4 business days away
+
+
+def test_labelled_fields_read_as_the_form_asked_them():
+    defs = [{"name": "multa", "label": "Número de la multa"}, {"name": "sin_etiqueta"}]
+    got = routing.labelled_fields(defs, {"viejo_campo": "x", "multa": "MULTA-1", "sin_etiqueta": "y", "vacio": ""})
+    assert got == [("Número de la multa", "MULTA-1"), ("Sin etiqueta", "y"), ("Viejo campo", "x")]
+    assert routing.labelled_fields(None, None) == []
+
+
+def test_the_case_view_labels_the_procedures_own_data(seeded, store):
+    case = _file(seeded, store, code="SUSP-MUL", fields={"multa": "MULTA-2026-00078"})
+    tes = principal(seeded, "tesoreria")
+    with db.session(seeded) as s:
+        view = routing.case_view(s, tes, case.number)
+    assert view.fields == [("Número de la multa o de la resolución de ejecución coactiva", "MULTA-2026-00078")]

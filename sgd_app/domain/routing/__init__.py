@@ -23,7 +23,7 @@ from sgd_app.domain.routing.actions import (
     return_case,
     set_priority,
 )
-from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view
+from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
 from sgd_app.domain.routing.inbox import (
     TABS,
@@ -75,6 +75,7 @@ __all__ = [
     "expiring_soon_by_user",
     "get_case",
     "inbox",
+    "labelled_fields",
     "receive",
     "return_case",
     "revoke_delegation",

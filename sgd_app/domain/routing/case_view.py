@@ -3,7 +3,7 @@ the viewer may take."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -52,6 +52,25 @@ class CaseView:
     notes: list[dict[str, Any]]
     actions: set[str]
     accumulated_into: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)  # (label, value) of the procedure's own data
+
+
+def _humane(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def labelled_fields(definitions: list[dict[str, Any]] | None, values: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The procedure's own data of a case as a person reads it: each value under the label the
+    form asked it with, in the form's order; a value whose field left the catalogue keeps its
+    key, capitalised. Empty values are left out."""
+    values = {k: str(v) for k, v in (values or {}).items() if v not in (None, "")}
+    out = []
+    for d in definitions or []:
+        name = str(d.get("name", ""))
+        if name in values:
+            out.append((str(d.get("label") or _humane(name)), values.pop(name)))
+    out.extend((_humane(k), v) for k, v in values.items())
+    return out
 
 
 @query
@@ -119,6 +138,7 @@ def case_view(
         assigned_to=names.get(case.current_user_id, "") or "",
         light=light,
         light_label=label,
+        fields=labelled_fields(proc.fields if proc else None, case.fields),
         days_left=cal.business_days_between(today, case.current_due_on) if case.current_due_on else None,
         documents=[
             {
