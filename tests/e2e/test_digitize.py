@@ -43,6 +43,11 @@ def test_scanned_pages_become_one_searchable_pdf(app_server, browser, tmp_path):
     # The original scan PDF is what was filed; the text is read in the background.
     ctx, page = login(browser, base, "tesoreria")
     page.goto(f"{base}/expedientes/{number}")
+    # The procedure's own data under the label the form asked it with, not its raw key.
+    expect(
+        page.get_by_text("Número de la multa o de la resolución de ejecución coactiva: MULTA-2026-00078")
+    ).to_be_visible()
+    expect(page.get_by_text("multa: ")).to_have_count(0)
     doc = page.locator(".texto-documento").first
     expect(doc).to_have_text("Texto reconocido (OCR): se puede buscar", timeout=60000)
     rows = db_rows(
