@@ -105,6 +105,24 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     assert _db(app_server, "SELECT day FROM nonworkingday") == [("2026-07-27",)]
     page.get_by_role("button", name="Agregar día no laborable").click()  # the form was cleared: empty date
     expect(page.locator("#nd-day-error")).to_contain_text("Elija la fecha")
+    # Removing a day asks first; Cancelar keeps it.
+    page.get_by_role("button", name="Quitar Lunes 27/07/2026").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("¿Quitar el día no laborable Lunes 27/07/2026?")
+    expect(dialog).to_contain_text("contarán ese día como laborable")
+    if found := axe_violations(page):
+        problems["dias-confirmar"] = found
+    dialog.get_by_role("button", name="Cancelar").click()
+    expect(dialog).to_have_count(0)
+    assert _db(app_server, "SELECT day FROM nonworkingday") == [("2026-07-27",)]
+    page.get_by_role("button", name="Quitar Lunes 27/07/2026").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Sí, quitar").click()
+    expect(page.locator("#lista-dias")).not_to_contain_text("27/07/2026")
+    assert _db(app_server, "SELECT day FROM nonworkingday") == []
+    page.get_by_label("Fecha").fill("2026-07-27")  # back, for the rest of the walk
+    page.get_by_label("Motivo").fill("Día no laborable compensable para el sector público")
+    page.get_by_role("button", name="Agregar día no laborable").click()
+    expect(page.locator("#lista-dias")).to_contain_text("Lunes 27/07/2026")
     if found := axe_violations(page):
         problems["dias"] = found
     _shot(page, "desktop-dias")
@@ -127,7 +145,7 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
 
     # Every change is in the audit trail.
     actions = {a for (a,) in _db(app_server, "SELECT action FROM auditevent")}
-    assert {"crear_unidad", "cerrar_unidad", "agregar_dia_no_laborable"} <= actions
+    assert {"crear_unidad", "cerrar_unidad", "agregar_dia_no_laborable", "quitar_dia_no_laborable"} <= actions
     assert not problems, dump(problems)
 
 

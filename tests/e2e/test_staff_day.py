@@ -49,6 +49,7 @@ def test_search_open_a_case_come_back_and_search_again(app_server, browser, phon
         ("mesa", ["Bandeja", "Buscar", "Registrar documento"], ["Firma", "Tablero", "Administración"]),
         ("rop", ["Bandeja", "Buscar", "Firma", "Reportes"], ["Tablero", "Registrar documento"]),
         ("gerente", ["Bandeja", "Firma", "Reportes", "Tablero"], ["Registrar documento"]),
+        ("admin", ["Bandeja", "Buscar", "Administración"], ["Registrar documento"]),
     ],
 )
 def test_the_navigation_offers_only_what_the_role_opens(app_server, browser, username, shown, hidden):
@@ -57,4 +58,10 @@ def test_the_navigation_offers_only_what_the_role_opens(app_server, browser, use
         expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
     for name in hidden:
         expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
+    if username == "admin":  # /admin keeps the bar and the way out
+        page.get_by_role("link", name="Administración", exact=True).click()
+        expect(page.get_by_role("tab", name="Unidades")).to_be_visible()
+        expect(page.get_by_role("link", name="Bandeja", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Salir").click()
+        expect(page).to_have_url(re.compile(r"/ingresar"))
     ctx.close()

@@ -9,6 +9,38 @@ from sgd_app.pages.admin.forms import ROW, SMALL_BUTTON, TWO_COLUMNS, general_er
 from sgd_app.state.admin import AdminState
 
 
+def _remove_with_confirmation(d: rx.Var) -> rx.Component:
+    """Quitar asks first: deadlines computed from now on will count that day as working."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            secondary_button("Quitar", type="button", style=SMALL_BUTTON, aria_label="Quitar " + d["label"]),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("¿Quitar el día no laborable " + d["label"] + "?"),
+            rx.alert_dialog.description(
+                "Los plazos en días hábiles que se calculen desde ahora contarán ese día como laborable.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(secondary_button("Cancelar", type="button", style=SMALL_BUTTON)),
+                rx.alert_dialog.action(
+                    primary_button(
+                        "Sí, quitar",
+                        type="button",
+                        on_click=AdminState.remove_day(d["day"]),
+                        style=SMALL_BUTTON,
+                    ),
+                ),
+                gap="0.75rem",
+                justify="end",
+                margin_top="1rem",
+                wrap="wrap",
+            ),
+            style={"max_width": "min(92vw, 440px)"},
+        ),
+    )
+
+
 def _day_row(d: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.flex(
@@ -18,13 +50,7 @@ def _day_row(d: rx.Var) -> rx.Component:
                 min_width="0",
                 flex="1 1 14rem",
             ),
-            secondary_button(
-                "Quitar",
-                type="button",
-                on_click=AdminState.remove_day(d["day"]),
-                style=SMALL_BUTTON,
-                aria_label="Quitar " + d["label"],
-            ),
+            _remove_with_confirmation(d),
             justify="between",
             align="center",
             gap="0.5rem",
