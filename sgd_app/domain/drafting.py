@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from fpdf import FPDF
@@ -28,6 +28,8 @@ from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
 from sgd_app.domain.models import (
     Expediente,
     InternalDocument,
+    Membership,
+    SignatureStep,
     Unit,
     User,
     utcnow,
@@ -89,6 +91,9 @@ class RenderData:
     date_text: str
     body: str
     draft: bool = False
+    signer_name: str = ""  # under the closing: who signs (the firma step), and their post
+    signer_post: str = ""
+    created: datetime | None = None  # the PDF's CreationDate (the document's date)
 
 
 class _DocPDF(FPDF):
@@ -164,10 +169,17 @@ def render(data: RenderData) -> bytes:
     pdf.ln(2)
     pdf.set_font("Source", "", 11)
     pdf.cell(0, 6, "Atentamente,", new_x="LMARGIN", new_y="NEXT")
-    # Keep the stamp band free on the last page.
+    if data.signer_name:
+        pdf.ln(10)
+        pdf.set_font("Source", "B", 11)
+        pdf.cell(0, 6, data.signer_name, new_x="LMARGIN", new_y="NEXT")
+        if data.signer_post:
+            pdf.set_font("Source", "", 10)
+            pdf.multi_cell(110, 5, data.signer_post, new_x="LMARGIN", new_y="NEXT")
+    # Keep the stamp band (above the footer) free on the last page.
     if pdf.get_y() > pdf.h - 22 - STAMP_BAND_MM:
         pdf.add_page()
-    pdf.set_creation_date(datetime(2000, 1, 1, tzinfo=LIMA))
+    pdf.set_creation_date(data.created or utcnow())
     return bytes(pdf.output())
 
 
@@ -313,7 +325,11 @@ def render_data(
     author = session.get(User, doc.author_id)
     case = session.get(Expediente, doc.expediente_id)
     title = doc.number or f"{DOC_TYPES[doc.doc_type].upper()} N° (se asigna al firmar)-{unit.code}/{institution_short}"
-    day = (doc.signed_at or utcnow()).astimezone(LIMA).date()
+    when = doc.signed_at or utcnow()
+    if when.tzinfo is None:  # SQLite gives naive UTC back
+        when = when.replace(tzinfo=UTC)
+    day = when.astimezone(LIMA).date()
+    signer_name, signer_post = _signer_block(session, doc, unit)
     reference = "; ".join(x for x in (f"Expediente {case.number}" if case else "", doc.reference) if x)
     return RenderData(
         institution=institution,
@@ -326,7 +342,38 @@ def render_data(
         date_text=date_long_es(day, unit.place if unit else "Lima"),
         body=doc.body,
         draft=draft,
+        signer_name=signer_name,
+        signer_post=signer_post,
+        created=when,
     )
+
+
+def _signer_block(session: Session, doc: InternalDocument, unit: Unit | None) -> tuple[str, str]:
+    """Name and post of whoever signs the document (its firma step), for under the closing;
+    ("", "") while nobody was chosen."""
+    step = session.exec(
+        select(SignatureStep).where(
+            col(SignatureStep.internal_document_id) == doc.id, col(SignatureStep.role) == "firma"
+        )
+    ).first()
+    signer = session.get(User, step.signer_id) if step else None
+    if signer is None:
+        return "", ""
+    roles = set(
+        session.exec(
+            select(col(Membership.role)).where(
+                col(Membership.user_id) == signer.id, col(Membership.unit_id) == doc.unit_id
+            )
+        ).all()
+    )
+    unit_name = unit.name if unit else ""
+    if "head" in roles:
+        post = f"Jefe(a) de {unit_name}" if unit_name else "Jefe(a) de unidad"
+    elif "manager" in roles:
+        post = f"Directivo(a) — {unit_name}" if unit_name else "Directivo(a)"
+    else:
+        post = unit_name
+    return signer.full_name, post
 
 
 def documents_of_case(session: Session, case_id: int) -> list[InternalDocument]:

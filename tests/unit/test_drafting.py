@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from functools import cache
+from io import BytesIO
 
 import pytest
 from sqlmodel import select
@@ -275,3 +276,57 @@ def test_render_has_unicode_and_draft_mark():
     assert "BORRADOR" in letters or "RODARROB" in letters  # the rotated watermark (read bottom-up)
     fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "SourceSansPro" in fonts and " yes " in fonts  # embedded
+
+
+def _words(pdf: bytes, page: int) -> list[tuple[str, float, float, float, float]]:
+    """(word, x1, y1, x2, y2) in PDF points from the bottom-left corner, as pdftotext places them."""
+    import re as _re
+
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    height = float(_re.search(r'<page width="[\d.]+" height="([\d.]+)"', html).group(1))
+    out = []
+    for m in _re.finditer(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html
+    ):
+        x1, y1, x2, y2 = (float(v) for v in m.groups()[:4])
+        out.append((m.group(5), x1, height - y2, x2, height - y1))
+    return out
+
+
+def test_signed_page_keeps_the_footer_clear_and_names_the_signer(world, pki):
+    """The stamps sit in the band reserved for them: never over the footer ("… — página 1 de 1")
+    or any other line of the document; under the closing, the signer's name and post; the PDF's
+    CreationDate is the day it was signed, not 2000-01-01."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    w = world
+    body = "\n\n".join(f"Párrafo {i} del informe con la verificación del padrón electoral." for i in range(8))
+    doc_id = _draft(w, body=body)
+    _send(w, doc_id, [w["gerente"]])
+    _sign(w, pki, w["gerente"], doc_id)
+    _sign(w, pki, w["jefe"], doc_id)
+    signed = w["store"].read(_doc(w, doc_id).current_sha256)
+    reader = PdfFileReader(BytesIO(signed))
+    last = len(reader.root["/Pages"]["/Kids"]) if "/Kids" in reader.root["/Pages"] else 1
+    page = reader.root["/Pages"]["/Kids"][last - 1].get_object()
+    stamps = [[float(v) for v in a.get_object()["/Rect"]] for a in page.get("/Annots", [])]
+    assert len(stamps) == 2  # the visto bueno and the firma
+    with db.session(w["e"]) as s:  # the page as rendered before the stamps (their own text aside)
+        content = drafting.render(
+            drafting.render_data(s, _doc(w, doc_id), institution="JNE", institution_short="JNE", draft=False)
+        )
+    words = _words(content, last)
+    text = " ".join(wd[0] for wd in words)
+    assert "página" in text  # the footer is there...
+    for name, x1, y1, x2, y2 in words:  # ...and no stamp covers it or any other word
+        for sx1, sy1, sx2, sy2 in stamps:
+            assert not (x1 < sx2 and sx1 < x2 and y1 < sy2 and sy1 < y2), (name, (x1, y1, x2, y2), stamps)
+    plain = subprocess.run(["pdftotext", "-layout", "-", "-"], input=signed, capture_output=True, check=True)
+    lines = [ln.strip() for ln in plain.stdout.decode().splitlines() if ln.strip()]
+    closing = lines.index("Atentamente,")
+    assert lines[closing + 1] == "Ana Torres Delgado" and lines[closing + 2].startswith("Jefe(a) de ")
+    info = subprocess.run(["pdfinfo", "-"], input=signed, capture_output=True, check=True).stdout.decode()
+    created = next(ln for ln in info.splitlines() if ln.startswith("CreationDate:"))
+    assert "2000" not in created and str(drafting.today().year) in created

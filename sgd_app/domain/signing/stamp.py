@@ -62,8 +62,11 @@ _GEOMETRY = {
     "visto_bueno": _StampGeometry(230, 80, 6, 38),
 }
 _MARGIN = 18.0  # from the page edges
+# From the bottom edge: stamps start above the page footer ("… — página 1 de 1" sits 9–14 mm
+# from the bottom on our documents and on most others).
+_BOTTOM = 48.0
 _GAP = 6.0  # between stamps
-_PAD = 4.0  # inside a stamp
+_PAD = 6.0  # inside a stamp: the text never touches the frame
 _QR_BORDER = 2  # quiet zone in modules (the stamp's padding adds to it)
 _QR_MASK = 0
 
@@ -197,7 +200,7 @@ def auto_box(reader: PdfFileReader, page_ix: int, role: str) -> tuple[int, int, 
         if r is not None:
             taken.append(r)
     g = _GEOMETRY[role]
-    y = py1 + _MARGIN
+    y = py1 + _BOTTOM
     first = None
     while y + g.height <= py2 - _MARGIN:
         x = px2 - _MARGIN - g.width
