@@ -362,6 +362,9 @@ def _qr_block(pdf: _ReceiptPDF, url: str) -> None:
     pdf.set_y(max(top + qr_size, note_top + note_h))
 
 
+SEAL_BAND_MM = 56.0
+
+
 def render_receipt_pdf(data: ReceiptData) -> bytes:
     """Render the filing receipt of ``data`` as PDF bytes (A4 portrait, Spanish)."""
     _check_tracking_url(data.tracking_url)
@@ -409,4 +412,8 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
         _file_block(pdf, i, f)
 
     _qr_block(pdf, data.tracking_url)
+    # The bottom of the last page stays free for the institution's seal (placed by the signing
+    # code 48 pt from the bottom, 100 pt high: see signing/stamp.py), above the footer.
+    if pdf.get_y() > pdf.h - SEAL_BAND_MM:
+        pdf.add_page()
     return bytes(pdf.output())
