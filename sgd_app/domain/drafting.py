@@ -44,7 +44,13 @@ DOC_TYPES = {
     "carta": "Carta",
     "resolucion": "Resolución",
 }
-STATUS_LABELS = {"borrador": "Borrador", "en_firma": "En firma", "firmado": "Firmado", "rechazado": "Rechazado"}
+STATUS_LABELS = {
+    "borrador": "Borrador",
+    "en_firma": "En firma",
+    "firmado": "Firmado",
+    "rechazado": "Rechazado",
+    "descartado": "Descartado",
+}
 MONTHS_ES = (
     "enero",
     "febrero",
@@ -292,6 +298,16 @@ def update_draft(
     return doc
 
 
+@act
+def discard_draft(session: Session, *, who: Principal, doc_id: int, version: int) -> InternalDocument:
+    """The author drops a draft nobody signed (never sent, or returned): it stays on record as
+    "Descartado", is never numbered and can no longer be edited or sent."""
+    doc = own_draft(session, who, doc_id)
+    bump_version(session, doc, version, status="descartado", updated_at=utcnow())
+    audit.record(session, actor=who.actor, action="descartar_borrador", object_type="documento", object_id=doc.id)
+    return doc
+
+
 def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument:
     doc = session.get(InternalDocument, doc_id)
     if doc is None:
@@ -351,10 +367,14 @@ def render_data(
 def _signer_block(session: Session, doc: InternalDocument, unit: Unit | None) -> tuple[str, str]:
     """Name and post of whoever signs the document (its firma step), for under the closing;
     ("", "") while nobody was chosen."""
-    step = session.exec(
-        select(SignatureStep).where(
-            col(SignatureStep.internal_document_id) == doc.id, col(SignatureStep.role) == "firma"
+    step = session.exec(  # this round's firma (a returned draft's earlier rounds are history)
+        select(SignatureStep)
+        .where(
+            col(SignatureStep.internal_document_id) == doc.id,
+            col(SignatureStep.role) == "firma",
+            col(SignatureStep.status).not_in(("rechazado", "anulado")),
         )
+        .order_by(col(SignatureStep.id).desc())
     ).first()
     signer = session.get(User, step.signer_id) if step else None
     if signer is None:

@@ -13,7 +13,15 @@ from sqlmodel import select
 from sgd_app import db
 from sgd_app.domain import drafting, intake, routing, signing
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
-from sgd_app.domain.models import Document, Expediente, InternalDocument, Signature, SignatureStep, Unit
+from sgd_app.domain.models import (
+    AuditEvent,
+    Document,
+    Expediente,
+    InternalDocument,
+    Signature,
+    SignatureStep,
+    Unit,
+)
 from sgd_app.domain.signing import DevPKI, SigningContext, validate_pdf
 from tests.conftest import make_pdf, principal
 
@@ -111,11 +119,11 @@ def _send(w, doc_id, vistos, parallel=False):
 
 def _step(w, who, doc_id) -> int:
     with db.session(w["e"]) as s:
-        return s.exec(
-            select(SignatureStep.id).where(
-                SignatureStep.internal_document_id == doc_id, SignatureStep.signer_id == who.user.id
-            )
-        ).one()
+        return s.exec(  # this round's step (a returned draft keeps the earlier rounds as history)
+            select(SignatureStep.id)
+            .where(SignatureStep.internal_document_id == doc_id, SignatureStep.signer_id == who.user.id)
+            .order_by(SignatureStep.id.desc())
+        ).first()
 
 
 def _sign(w, pki, who, doc_id):
@@ -228,6 +236,59 @@ def test_draft_rules(world, pki):
     with pytest.raises(InvalidInputs) as err, db.write_session(w["e"]) as s:
         signing.send_to_sign(s, who=w["log"], doc_id=doc_id, version=2, vistos=[], firmante_id=w["gerente"].user.id)
     assert "jefe de la unidad" in err.value.errors["firmante"]
+
+
+def test_a_draft_returned_before_any_signature_goes_back_to_its_author_with_the_reason(world, pki):
+    """The head returns a draft nobody signed yet: the author reads why, edits it, sends it
+    again through the whole chain, and the head signs it; a draft can also be discarded."""
+    w = world
+    doc_id = _draft(w)
+    _send(w, doc_id, [], parallel=False)
+    with db.write_session(w["e"]) as s:
+        signing.reject(s, who=w["jefe"], step_id=_step(w, w["jefe"], doc_id), comment="Falta citar el informe técnico")
+    doc = _doc(w, doc_id)
+    assert doc.status == "borrador" and not doc.number
+    with db.session(w["e"]) as s:
+        note = signing.return_note(s, doc_id)
+        assert signing.pending_for(s, w["jefe"]) == []
+    assert note.comment == "Falta citar el informe técnico" and note.by == "Ana Torres Delgado"
+    with db.write_session(w["e"]) as s:  # editable again
+        drafting.update_draft(
+            s,
+            who=w["log"],
+            doc_id=doc_id,
+            version=_doc(w, doc_id).version,
+            subject="Atención de la constancia solicitada",
+            body="Se remite el informe técnico N° 12 con la verificación del padrón.",
+            recipients="Ana Torres Delgado, Jefa de Logística",
+        )
+    _send(w, doc_id, [w["gerente"]])  # and through the chain again: visto bueno, then firma
+    with db.session(w["e"]) as s:
+        assert signing.pending_for(s, w["jefe"]) == []
+        assert [d.id for _, d in signing.pending_for(s, w["gerente"])] == [doc_id]
+    _sign(w, pki, w["gerente"], doc_id)
+    _sign(w, pki, w["jefe"], doc_id)
+    doc = _doc(w, doc_id)
+    assert doc.status == "firmado" and doc.number == "MEMORANDO N° 0001-2026-LOG/JNE"
+    text = subprocess.run(["pdftotext", "-", "-"], input=w["store"].read(doc.current_sha256), capture_output=True)
+    assert "informe técnico N° 12" in text.stdout.decode()
+    with db.session(w["e"]) as s:
+        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.object_id == str(doc_id)))]
+    assert "devolver_borrador" in actions and actions.count("enviar_a_firma") == 2
+
+    # Discarding: only the author, only an unsigned draft; it is kept on record, never sent.
+    other = _draft(w, subject="Borrador que ya no se necesita")
+    with pytest.raises(Forbidden), db.write_session(w["e"]) as s:
+        drafting.discard_draft(s, who=w["jefe"], doc_id=other, version=_doc(w, other).version)
+    with db.write_session(w["e"]) as s:
+        drafting.discard_draft(s, who=w["log"], doc_id=other, version=_doc(w, other).version)
+    assert _doc(w, other).status == "descartado"
+    with pytest.raises(Forbidden, match="ya no es un borrador"), db.write_session(w["e"]) as s:
+        signing.send_to_sign(
+            s, who=w["log"], doc_id=other, version=_doc(w, other).version, vistos=[], firmante_id=w["jefe"].user.id
+        )
+    with pytest.raises(Forbidden), db.write_session(w["e"]) as s:  # a signed document is never discarded
+        drafting.discard_draft(s, who=w["log"], doc_id=doc_id, version=_doc(w, doc_id).version)
 
 
 def test_rejection_keeps_the_number_and_a_correction_references_it(world, pki):

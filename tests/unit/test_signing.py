@@ -656,7 +656,12 @@ def test_sign_batch_one_failure_does_not_stop_the_others_and_only_turns_that_cam
     assert results[2].number == "MEMORANDO N° 0002-2026-LOG/JNE"
     assert "ya no está en firma" in results[1].message and results[1].number == ""
     assert "vistos buenos anteriores" in results[3].message
-    assert _statuses(o, [first, rejected, third, waiting]) == ["firmado", "rechazado", "firmado", "en_firma"]
+    assert _statuses(o, [first, rejected, third, waiting]) == [
+        "firmado",
+        "borrador",
+        "firmado",
+        "en_firma",
+    ]  # returned: back to its author
 
 
 def test_sign_batch_refuses_a_user_who_does_not_hold_the_steps(office):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pikepdf
 from pyhanko.sign.signers import Signer
@@ -110,9 +111,15 @@ def steps_of(session: Session, doc_id: int) -> list[SignatureStep]:
     )
 
 
+# Steps of an earlier round (the document was returned to its author and sent again): history only.
+CLOSED_STEP = ("rechazado", "anulado")
+
+
 def is_turn(steps: Sequence[SignatureStep], step: SignatureStep) -> bool:
-    """A step may sign when every step of an earlier position has signed."""
-    return step.status == "pendiente" and all(s.status == "firmado" for s in steps if s.position < step.position)
+    """A step may sign when every step of an earlier position (of this round) has signed."""
+    return step.status == "pendiente" and all(
+        s.status == "firmado" for s in steps if s.position < step.position and s.status not in CLOSED_STEP
+    )
 
 
 @query
@@ -224,17 +231,53 @@ def reject(session: Session, *, who: Principal, step_id: int, comment: str) -> N
         raise InvalidInput("comment", "Explique qué debe corregirse.")
     step.status, step.comment, step.signed_at = "rechazado", comment[:1000], utcnow()
     session.add(step)
-    doc.status = "rechazado"
+    assert doc.id is not None
+    returned = not doc.number  # nothing signed yet: the content is not frozen
+    if returned:
+        # Back to its author as a draft, with the reason; the rest of this round is void.
+        for other in steps_of(session, doc.id):
+            if other.status == "pendiente":
+                other.status = "anulado"
+                session.add(other)
+        doc.status = "borrador"
+    else:
+        doc.status = "rechazado"  # keeps its number; a correction replaces it
     doc.updated_at = utcnow()
     doc.version += 1
     session.add(doc)
     audit.record(
         session,
         actor=who.actor,
-        action="rechazar_firma",
+        action="devolver_borrador" if returned else "rechazar_firma",
         object_type="documento",
         object_id=doc.id,
         data={"paso": step.id, "comentario": comment[:200], "numero": doc.number},
+    )
+
+
+@dataclass(frozen=True)
+class ReturnNote:
+    """Why a document came back: who returned it, when, and what to correct."""
+
+    by: str
+    at: datetime
+    comment: str
+    role: str  # visto_bueno / firma
+
+
+@query
+def return_note(session: Session, doc_id: int) -> ReturnNote | None:
+    """The newest rejection of ``doc_id`` (None if it was never returned)."""
+    step = session.exec(
+        select(SignatureStep)
+        .where(col(SignatureStep.internal_document_id) == doc_id, col(SignatureStep.status) == "rechazado")
+        .order_by(col(SignatureStep.id).desc())
+    ).first()
+    if step is None:
+        return None
+    user = session.get(User, step.signer_id)
+    return ReturnNote(
+        by=user.full_name if user else "", at=step.signed_at or utcnow(), comment=step.comment, role=step.role
     )
 
 
