@@ -23,6 +23,7 @@ from sgd_app.domain.routing.actions import attend
 from sgd_app.domain.routing.case_view import CaseView, case_view
 from sgd_app.domain.routing.delegation import active_units
 from sgd_app.domain.routing.rules import _ensure, _load
+from sgd_app.domain.signing.steps import ReturnNote, return_note
 from sgd_app.domain.transaction import act, query
 
 NOT_AN_ANSWER = "Elija un documento firmado de este expediente."
@@ -88,6 +89,7 @@ class CasePage:
     observation: Observation | None
     heads: list[tuple[int, str]]  # heads of the unit holding the case (firmantes)
     staff: list[tuple[int, str]] = field(default_factory=list)  # other active users (vistos buenos)
+    returns: dict[int, ReturnNote] = field(default_factory=dict)  # draft id -> why it came back
 
 
 @query
@@ -112,11 +114,17 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
             if u.id != who.user.id
         ]
     assert case.id is not None
+    internal = drafting.documents_of_case(session, case.id)
+    returns = {}
+    for d in internal:
+        if d.status == "borrador" and d.id is not None and (note := return_note(session, d.id)) is not None:
+            returns[d.id] = note
     return CasePage(
         view=view,
         units=active_units(session),
         text=digitize.progress(session, [d["id"] for d in view.documents]),
-        internal=drafting.documents_of_case(session, case.id),
+        internal=internal,
+        returns=returns,
         names=dict(session.exec(select(pk(User), col(User.full_name))).all()),
         observation=session.exec(
             select(Observation).where(col(Observation.expediente_id) == case.id).order_by(col(Observation.id).desc())

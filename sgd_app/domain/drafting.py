@@ -308,6 +308,14 @@ def discard_draft(session: Session, *, who: Principal, doc_id: int, version: int
     return doc
 
 
+@query
+def draft_to_edit(session: Session, who: Principal, doc_id: int) -> InternalDocument:
+    """The author's own draft, to fill the edit form (Forbidden for anyone else or once sent)."""
+    doc = own_draft(session, who, doc_id)
+    session.expunge(doc)
+    return doc
+
+
 def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument:
     doc = session.get(InternalDocument, doc_id)
     if doc is None:

@@ -43,6 +43,14 @@ FORM_KEYS = (
 )
 
 
+def _returned_text(note: signing.ReturnNote | None) -> str:
+    """Why a draft came back to its author, as the case page says it."""
+    if note is None:
+        return ""
+    role = "el visto bueno" if note.role == "visto_bueno" else "la firma"
+    return f"Devuelto por {note.by} ({role}) el {format_datetime_es(note.at)}: {note.comment}"
+
+
 def _blank() -> dict[str, str]:
     return {k: "" for k in FORM_KEYS}
 
@@ -90,6 +98,7 @@ class ExpedienteState(rx.State):
     staff_options: list[list[str]] = []
     head_options: list[list[str]] = []
     send_doc_id: str = ""
+    edit_doc: dict[str, str] = {}  # the draft being corrected in the "editar" panel
     signed_docs: list[list[str]] = []  # signed internal documents: possible answers
     observation: dict[str, str] = {}
     _doc_versions: dict[int, int] = {}  # internal document id -> the version this page shows
@@ -222,8 +231,10 @@ class ExpedienteState(rx.State):
                 "status_label": drafting.STATUS_LABELS.get(d.status, d.status),
                 "author": names.get(d.author_id, ""),
                 "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
+                "returned": _returned_text(page.returns.get(d.id)) if d.id is not None else "",
             }
             for d in docs
+            if d.status != "descartado" or d.author_id == who.user.id
         ]
         self._doc_versions = {d.id: d.version for d in docs}
         if page.staff and not self.staff_options:
@@ -320,6 +331,57 @@ class ExpedienteState(rx.State):
         except DomainError as exc:
             return self._refused(who, exc)
         return self._done(who, "Listo: se registró en la hoja de ruta.")
+
+    @staff_event
+    def open_edit(self, who: Principal, doc_id: str):
+        """The author reopens their draft (a returned one, or one not sent yet) in the form."""
+        try:
+            doc = drafting.draft_to_edit(who, int(doc_id) if doc_id.isdigit() else 0)
+        except DomainError as exc:
+            return self._refused(who, exc)
+        self.edit_doc = {
+            "id": str(doc.id),
+            "subject": doc.subject,
+            "recipients": doc.recipients,
+            "reference": doc.reference,
+            "body": doc.body,
+        }
+        self.errors = _blank()
+        self.panel = "editar"
+        return None
+
+    @staff_event
+    def save_draft(self, who: Principal, form: dict):
+        doc_id = int(self.edit_doc.get("id", "0") or 0)
+        if doc_id not in self._doc_versions:
+            self.errors = {**_blank(), "general": "Documento no encontrado."}
+            return None
+        try:
+            drafting.update_draft(
+                who=who,
+                doc_id=doc_id,
+                version=self._doc_versions[doc_id],
+                subject=str(form.get("subject", "")),
+                body=str(form.get("body", "")),
+                recipients=str(form.get("recipients", "")),
+                reference=str(form.get("reference", "")),
+            )
+        except DomainError as exc:
+            return self._refused(who, exc)
+        self.edit_doc = {}
+        return self._done(who, "Borrador corregido. Envíelo a firma cuando esté listo.")
+
+    @staff_event
+    def discard_draft(self, who: Principal, doc_id: str):
+        did = int(doc_id) if doc_id.isdigit() else 0
+        if did not in self._doc_versions:
+            self.errors = {**_blank(), "general": "Documento no encontrado."}
+            return None
+        try:
+            drafting.discard_draft(who=who, doc_id=did, version=self._doc_versions[did])
+        except DomainError as exc:
+            return self._refused(who, exc)
+        return self._done(who, "Borrador descartado.")
 
     @rx.event
     def open_send(self, doc_id: str):

@@ -15,6 +15,44 @@ from sgd_app.pages.expediente.forms import AREA, FIELD, field_error, field_label
 from sgd_app.state.expediente import ExpedienteState
 
 
+def _discard(d: rx.Var) -> rx.Component:
+    """Descartar asks first: the draft stays on record, but can no longer be sent."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                "Descartar",
+                size="2",
+                variant="soft",
+                color_scheme="gray",
+                type="button",
+                aria_label="Descartar " + d["title"],
+                style={"min_height": "40px"},
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("¿Descartar este borrador?"),
+            rx.alert_dialog.description("Quedará registrado como descartado y ya no podrá enviarse a firma.", size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(secondary_button("Cancelar", type="button")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Sí, descartar",
+                        on_click=ExpedienteState.discard_draft(d["id"]),
+                        color_scheme="red",
+                        type="button",
+                        style={"min_height": "44px"},
+                    )
+                ),
+                gap="0.75rem",
+                justify="end",
+                margin_top="1rem",
+                wrap="wrap",
+            ),
+            style={"max_width": "min(92vw, 440px)"},
+        ),
+    )
+
+
 def internal_docs() -> rx.Component:
     draft_form = panel(
         field_label("Tipo de documento", "campo-doc_type"),
@@ -39,6 +77,42 @@ def internal_docs() -> rx.Component:
         field_error("body"),
         submit_row("Guardar borrador"),
         on_submit=ExpedienteState.create_draft,
+    )
+    edit_form = rx.box(  # the author corrects a draft (a returned one, or one not sent yet)
+        panel(
+            field_label("Dirigido a", "editar-recipients"),
+            rx.el.textarea(
+                id="editar-recipients",
+                name="recipients",
+                default_value=ExpedienteState.edit_doc["recipients"],
+                style={**AREA, "min_height": "60px"},
+            ),
+            field_error("recipients"),
+            field_label("Asunto", "editar-subject"),
+            rx.el.input(
+                id="editar-subject", name="subject", default_value=ExpedienteState.edit_doc["subject"], style=FIELD
+            ),
+            field_error("subject"),
+            field_label("Referencia (opcional)", "editar-reference"),
+            rx.el.input(
+                id="editar-reference",
+                name="reference",
+                default_value=ExpedienteState.edit_doc["reference"],
+                style=FIELD,
+            ),
+            field_label("Contenido", "editar-body"),
+            rx.el.textarea(
+                id="editar-body",
+                name="body",
+                default_value=ExpedienteState.edit_doc["body"],
+                style={**AREA, "min_height": "200px"},
+            ),
+            rx.text("Separe los párrafos con una línea en blanco.", size="1", color=MUTED),
+            field_error("body"),
+            submit_row("Guardar cambios"),
+            on_submit=ExpedienteState.save_draft,
+        ),
+        key=ExpedienteState.edit_doc["id"],
     )
     send_form = panel(
         rx.el.fieldset(
@@ -121,6 +195,22 @@ def internal_docs() -> rx.Component:
                     ),
                     rx.text(d["subject"], size="2"),
                     rx.text("Redactó ", d["author"], size="1", color=MUTED),
+                    rx.cond(
+                        d["returned"] != "",
+                        rx.text(
+                            d["returned"],
+                            size="2",
+                            class_name="devuelto",
+                            style={
+                                "background": "#fff4e5",
+                                "border_left": "4px solid #8a4b00",
+                                "color": "#5c3200",
+                                "padding": "0.4rem 0.6rem",
+                                "margin_top": "0.35rem",
+                                "border_radius": "4px",
+                            },
+                        ),
+                    ),
                     flex="1",
                     min_width="0",
                 ),
@@ -134,13 +224,25 @@ def internal_docs() -> rx.Component:
                     ),
                     rx.cond(
                         d["mine_draft"] != "",
-                        rx.button(
-                            "Enviar a firma",
-                            on_click=ExpedienteState.open_send(d["id"]),
-                            size="2",
-                            variant="soft",
-                            type="button",
-                            style={"min_height": "40px"},
+                        rx.fragment(
+                            rx.button(
+                                "Editar",
+                                on_click=ExpedienteState.open_edit(d["id"]),
+                                size="2",
+                                variant="soft",
+                                type="button",
+                                aria_label="Editar " + d["title"],
+                                style={"min_height": "40px"},
+                            ),
+                            rx.button(
+                                "Enviar a firma",
+                                on_click=ExpedienteState.open_send(d["id"]),
+                                size="2",
+                                variant="soft",
+                                type="button",
+                                style={"min_height": "40px"},
+                            ),
+                            _discard(d),
                         ),
                     ),
                     gap="0.25rem",
@@ -153,6 +255,12 @@ def internal_docs() -> rx.Component:
                 align="center",
             ),
         ),
-        rx.match(ExpedienteState.panel, ("documento", draft_form), ("enviar", send_form), rx.fragment()),
+        rx.match(
+            ExpedienteState.panel,
+            ("documento", draft_form),
+            ("editar", edit_form),
+            ("enviar", send_form),
+            rx.fragment(),
+        ),
         style={"margin_bottom": "1rem"},
     )
