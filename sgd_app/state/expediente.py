@@ -92,6 +92,7 @@ class ExpedienteState(rx.State):
     viewer_url: str = ""
     viewer_name: str = ""
     unit_options: list[list[str]] = []
+    copy_options: list[list[str]] = []  # the units a copy may go to (not the case's own)
     user_options: list[list[str]] = []
     chosen_unit: str = ""
     internal_docs: list[dict[str, str]] = []
@@ -134,8 +135,12 @@ class ExpedienteState(rx.State):
             self.h, self.documents, self.timeline, self.notes, self.actions = {}, [], [], [], []
             return
         v, c = page.view, page.view.case
-        if not self.unit_options:
-            self.unit_options = [[str(u.id), u.name] for u in page.units]
+        # Destinations: the case's own unit only to hand it to a person of that unit; copies to others.
+        here = c.current_unit_id
+        self.unit_options = [
+            [str(u.id), f"{u.name} (su unidad: elija a una persona)" if u.id == here else u.name] for u in page.units
+        ]
+        self.copy_options = [[str(u.id), u.name] for u in page.units if u.id != here]
         self.found = True
         self.missing = ""
         self.number = c.number

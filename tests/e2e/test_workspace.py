@@ -46,6 +46,12 @@ def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people
     page.locator("#accion-recibir").click()
     expect(page.locator("#estado-expediente")).to_have_text("En trámite")
     page.locator("#accion-derivar").click()
+    # Its own unit is offered only to hand the case to a person there; never as a copy.
+    expect(page.locator("#campo-to_unit option", has_text="Tesorería (su unidad: elija a una persona)")).to_have_count(
+        1
+    )
+    expect(page.locator("input[type=checkbox][name^=copia_]")).not_to_have_count(0)
+    expect(page.get_by_label("Tesorería", exact=True)).to_have_count(0)
     page.get_by_label("Unidad de destino").select_option(label="Logística")
     page.get_by_label("Contabilidad").check()
     page.get_by_label("Proveído (instrucciones)").fill("Verificar el pago en el sistema y emitir informe")

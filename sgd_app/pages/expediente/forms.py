@@ -96,7 +96,7 @@ def derive_form() -> rx.Component:
             rx.el.legend("Copias para conocimiento", style={"font_weight": "600", "margin": "0.6rem 0 0.25rem"}),
             rx.box(
                 rx.foreach(
-                    ExpedienteState.unit_options,
+                    ExpedienteState.copy_options,
                     lambda u: rx.el.label(
                         rx.el.input(type="checkbox", name="copia_" + u[0], style={"width": "20px", "height": "20px"}),
                         rx.text(u[1], size="2"),
