@@ -13,9 +13,9 @@ from sqlmodel import Session, col, select
 
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
-from sgd_app.domain.models import Document, Expediente, InternalDocument, Movement, Unit, pk
+from sgd_app.domain.models import Document, Expediente, InternalDocument, Membership, Movement, Unit, User, pk
 from sgd_app.domain.transaction import query
-from sgd_app.domain.vocabulary import OPEN_STATUSES
+from sgd_app.domain.vocabulary import OPEN_STATUSES, ROLE_LABELS
 
 ACTING_ROLES = ("clerk", "officer", "head")
 NOT_FOUND = "Expediente no encontrado o sin acceso."
@@ -107,3 +107,40 @@ def internal_document_for(session: Session, who: Principal, doc_id: int) -> Inte
     if doc is None or case is None or not can_view(session, who, case):
         raise NotFound("Documento no encontrado.")
     return doc
+
+
+REVIEW_ROLES = ("officer", "head", "manager")
+
+
+def reviewers(session: Session, who: Principal, case: Expediente) -> list[tuple[int, str]]:
+    """Who may be asked for a visto bueno on a document of ``case``: active people with a post
+    (officer, head, manager) in the unit holding it, the units above it, or a unit the case
+    passed through; never ``who``, never an account without a post (the administrator).
+    (id, "Name — Post, Unit"), by name."""
+    parents = dict(session.exec(select(pk(Unit), col(Unit.parent_id))).all())
+    units: set[int] = set()
+    uid: int | None = case.current_unit_id
+    while uid is not None and uid not in units:  # the unit and those above it
+        units.add(uid)
+        uid = parents.get(uid)
+    for to_id, from_id in session.exec(
+        select(col(Movement.to_unit_id), col(Movement.from_unit_id)).where(col(Movement.expediente_id) == case.id)
+    ).all():
+        units.update(u for u in (to_id, from_id) if u is not None)
+    rows = session.exec(
+        select(pk(User), col(User.full_name), col(Membership.role), col(Unit.name))
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .where(
+            col(Membership.unit_id).in_(sorted(units)),
+            col(Membership.role).in_(REVIEW_ROLES),
+            col(User.active) == True,  # noqa: E712
+            pk(User) != who.user.id,
+        )
+        .order_by(col(User.full_name), col(Unit.name))
+    ).all()
+    seen: dict[int, str] = {}
+    for user_id, name, role, unit_name in rows:
+        if user_id not in seen:  # one line per person: their first post in these units
+            seen[user_id] = f"{name} — {ROLE_LABELS.get(role, role)}, {unit_name}"
+    return list(seen.items())

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import cast
 
 from sqlmodel import Session, col, select
 
 from sgd_app import routes, settings
-from sgd_app.domain import digitize, drafting, observations
+from sgd_app.domain import access, digitize, drafting, observations
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, InternalDocument, Membership, Observation, Unit, User, pk
@@ -106,13 +105,7 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
             col(User.active) == True,  # noqa: E712
         )
     ).all()
-    staff = []
-    if "atender" in view.actions:
-        staff = [
-            (cast(int, u.id), u.full_name)  # read from the database: never None
-            for u in session.exec(select(User).where(User.active == True).order_by(User.full_name)).all()  # noqa: E712
-            if u.id != who.user.id
-        ]
+    staff = access.reviewers(session, who, case) if "atender" in view.actions else []
     assert case.id is not None
     internal = drafting.documents_of_case(session, case.id)
     returns = {}

@@ -99,6 +99,7 @@ class ExpedienteState(rx.State):
     staff_options: list[list[str]] = []
     head_options: list[list[str]] = []
     send_doc_id: str = ""
+    send_title: str = ""  # the draft the send-to-firma form is for
     edit_doc: dict[str, str] = {}  # the draft being corrected in the "editar" panel
     signed_docs: list[list[str]] = []  # signed internal documents: possible answers
     observation: dict[str, str] = {}
@@ -242,8 +243,7 @@ class ExpedienteState(rx.State):
             if d.status != "descartado" or d.author_id == who.user.id
         ]
         self._doc_versions = {d.id: d.version for d in docs}
-        if page.staff and not self.staff_options:
-            self.staff_options = [[str(uid), name] for uid, name in page.staff]
+        self.staff_options = [[str(uid), name] for uid, name in page.staff]
         self.head_options = [[str(uid), name] for uid, name in page.heads]
 
     @rx.event(background=True)
@@ -391,6 +391,8 @@ class ExpedienteState(rx.State):
     @rx.event
     def open_send(self, doc_id: str):
         self.send_doc_id = doc_id if doc_id.isdigit() else ""
+        doc = next((d for d in self.internal_docs if d["id"] == self.send_doc_id), None)
+        self.send_title = f"{doc['title']} — {doc['subject']}" if doc else ""
         self.panel = "enviar" if self.send_doc_id else ""
         self.errors = _blank()
 

@@ -184,3 +184,39 @@ def test_access_who_sees_a_case(world):
         with pytest.raises(NotFound):
             access.document_for(s, tes, doc.id)
     assert access.visible_unit_ids(rop, engine=e) == {unit_by_code(e, "ROP").id} | set(rop.delegated)
+
+
+def test_vistos_buenos_are_asked_of_people_with_a_post_in_the_relevant_units(world):
+    """The send-to-firma form offers, and send_to_sign accepts, only active people with a post in
+    the unit holding the case, the units above it, or one it passed through (name, post, unit):
+    never the author, a clerk-only account or the administrator."""
+    from sgd_app.domain import drafting, signing
+    from sgd_app.domain.errors import InvalidInputs
+
+    e, n = world["engine"], world["number"]
+    rop = world["rop"]
+    with db.session(e) as s:
+        case = s.exec(select(Expediente).where(Expediente.number == n)).one()
+        offered = dict(access.reviewers(s, rop, case))
+    labels = list(offered.values())
+    assert any(label.startswith("Óscar Villanueva Paz — Jefe(a) de unidad, ") for label in labels), labels
+    for absent in ("Patricia Chávez León", "Administrador del sistema", "Rosa Quispe Huamán", "Miguel Flores Rojas"):
+        assert not any(label.startswith(absent) for label in labels), (absent, labels)
+    page = casework.case_page(rop, n, engine=e)
+    assert dict(page.staff) == offered
+    with db.write_session(e) as s:
+        doc = drafting.create_draft(
+            s,
+            who=rop,
+            case_number=n,
+            doc_type="informe",
+            subject="Informe de verificación",
+            body="Se verificó el padrón.",
+            recipients="Jefatura",
+        )
+        doc_id = doc.id
+    jefe = principal(e, "jefe.rop")
+    admin = principal(e, "admin")
+    with pytest.raises(InvalidInputs) as err, db.write_session(e) as s:
+        signing.send_to_sign(s, who=rop, doc_id=doc_id, version=1, vistos=[admin.user.id], firmante_id=jefe.user.id)
+    assert "cargo" in err.value.errors["vistos"]

@@ -22,7 +22,7 @@ from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps.api import TimeStamper
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import audit, digitize, drafting
+from sgd_app.domain import access, audit, digitize, drafting
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.documents import FileStore
@@ -69,10 +69,14 @@ def send_to_sign(
     )
     if firmante_id not in heads:
         errors["firmante"] = "Firma el documento un jefe de la unidad que lo emite."
-    active = {u.id for u in session.exec(select(User).where(User.active == True)).all()}  # noqa: E712
     vistos = list(dict.fromkeys(vistos))
-    if any(v not in active for v in vistos):
-        errors["vistos"] = "Una de las personas elegidas para el visto bueno no está activa."
+    case = session.get_one(Expediente, doc.expediente_id)
+    allowed = {uid for uid, _ in access.reviewers(session, who, case)}
+    if any(v not in allowed for v in vistos):
+        errors["vistos"] = (
+            "Pida el visto bueno a personas activas con cargo en la unidad, en las unidades superiores "
+            "o en las que intervinieron en el expediente."
+        )
     if firmante_id in vistos:
         errors["vistos"] = "Quien firma no necesita dar también visto bueno."
     if errors:

@@ -115,6 +115,7 @@ def internal_docs() -> rx.Component:
         key=ExpedienteState.edit_doc["id"],
     )
     send_form = panel(
+        rx.text("Enviar a firma: ", rx.el.strong(ExpedienteState.send_title), id="enviar-titulo", size="2"),
         rx.el.fieldset(
             rx.el.legend(
                 "Vistos buenos (en este orden, o todos a la vez)", style={"font_weight": "600", "margin": "0.3rem 0"}
