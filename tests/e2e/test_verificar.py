@@ -93,3 +93,53 @@ def test_a_valid_receipt_explains_its_verdict_and_passes_axe(app_server, phone, 
     shot(page, "verificar-valido")
     violations = axe_violations(page, impacts=ALL_IMPACTS)
     assert not violations, dump(violations)
+
+
+# English a citizen could meet: Reflex's, sonner's, react-dropzone's and plotly's defaults.
+KNOWN_ENGLISH = re.compile(
+    r"\b(Notifications|alt\+T|Files? not Accepted|larger than|smaller than|File type must be|Too many files"
+    r"|Loading|Close|Cancel|Submit|Upload|Drag|Select|Search|Toggle|Dismiss|Page not found|Cannot connect"
+    r"|Built with|Download plot|Zoom|Autoscale|Reset axes|Double-click|Previous|Next|Skip to|Copy|Copied"
+    r"|No file chosen|Choose files?|Open|Menu|Settings)\b"
+)
+READ_OUT = """() => {
+  const said = [document.title];
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of ['aria-label', 'title', 'placeholder', 'alt', 'aria-roledescription', 'aria-description'])
+      if (el.getAttribute(a)) said.push(`${a}=${el.getAttribute(a)}`);
+  }
+  return [document.body.innerText, ...said].join('\\n');
+}"""
+CITIZEN_PAGES = [
+    ("/", "Trámite Digital"),
+    ("/mesa-de-partes", "Mesa de Partes"),
+    ("/seguimiento", "Seguimiento"),
+    ("/verificar", "Verificar"),
+    ("/casilla", "Casilla"),
+    ("/mirador", "Mirador"),
+    ("/ingresar", "Ingresar"),
+]
+
+
+def _no_english(page, where: str):
+    found = sorted({m.group(0) for m in KNOWN_ENGLISH.finditer(page.evaluate(READ_OUT))})
+    assert not found, f"{where}: {found}"
+
+
+def test_citizen_pages_show_no_english(app_server, phone):
+    """Visible text, labels, titles and placeholders of every citizen page, the sonner region
+    ("Avisos", not "Notifications alt+T") and /verificar's refusal state included."""
+    page = phone
+    base = app_server["base"]
+    for path, heading in CITIZEN_PAGES:
+        page.goto(f"{base}{path}")
+        expect(page.locator("h1").first).to_contain_text(heading)
+        page.wait_for_load_state("networkidle")
+        _no_english(page, path)
+    page.goto(f"{base}/")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Avisos")).to_have_count(1)  # sonner's region, labelled in Spanish
+    _open(page, base)
+    _pick(page, "grande.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024))
+    expect(page.locator("#error-verificar")).to_contain_text("el máximo es 20 MB")
+    _no_english(page, "/verificar (rechazo)")
