@@ -164,6 +164,16 @@ def test_admin_page_on_a_phone(app_server, phone):
     if found := axe_violations(page):
         problems["roles"] = found
     _shot(page, "phone-roles-form")
+    # A refusal is an inline alert over the page (not a toast eval'd from the server), closable.
+    page.get_by_role("button", name="Desactivar a Administrador del sistema").click()
+    refused = page.locator(".aviso [role=alert]")
+    expect(refused).to_contain_text("propia cuenta")
+    assert _no_page_scroll(page)
+    if found := axe_violations(page):
+        problems["aviso"] = found
+    _shot(page, "phone-aviso")
+    page.get_by_role("button", name="Cerrar aviso").click()
+    expect(refused).to_have_text("")
     # Buttons are at least 44 px tall.
     heights = page.eval_on_selector_all("main button", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44, heights
