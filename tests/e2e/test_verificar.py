@@ -52,6 +52,8 @@ def _refusal_stays(page, text: str):
 
 def test_a_refused_file_says_why_in_spanish_and_it_stays(app_server, phone):
     page = phone
+    sent: list[str] = []  # what the page sends over the /_event websocket
+    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f if isinstance(f, str) else "")))
     _open(page, app_server["base"])
     expect(page.get_by_text("un archivo PDF, máx. 20 MB")).to_be_visible()
 
@@ -63,6 +65,11 @@ def test_a_refused_file_says_why_in_spanish_and_it_stays(app_server, phone):
 
     _pick(page, "grande.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024))
     _refusal_stays(page, "El archivo «grande.pdf» pesa demasiado (21,0 MB): el máximo es 20 MB.")
+
+    # Only name, size and error codes went to the server: not the 21 MB file, not even its start.
+    refusals = [f for f in sent if "upload_rejected" in f]
+    assert refusals and all('"codes"' in f and "grande.pdf" in f for f in refusals[-1:]), refusals
+    assert max(len(f) for f in sent) < 5000, max(len(f) for f in sent)
 
     _drop_two_pdfs(page)
     _refusal_stays(page, "Eligió 2 archivos: suba un solo archivo PDF a la vez.")
