@@ -89,13 +89,11 @@ def content_security_policy(
         ContentSecurityPolicy()
         .default_src("'self'")
         # Scripts: the bundle's own files, plus the inline scripts of the built HTML by their
-        # hashes (no 'unsafe-inline'). 'unsafe-eval' because Chromium proved it needed: Reflex's
-        # state.js runs with eval() every script an event handler *returns* over the websocket, and
-        # rx.toast.* from a handler is one (sonner's toast is sent as run_script). Only our own
-        # server's messages are eval'd; the wizard and the admin forms already move the focus with
-        # rx.set_focus (no script). Replacing the handlers' toasts by state-driven messages would
-        # let this go (noted for the citizen-experience issue).
-        .script_src("'self'", "'unsafe-eval'", *script_hashes)
+        # hashes. No 'unsafe-inline' and no 'unsafe-eval': Reflex's state.js eval()s any script an
+        # event handler *returns* over the websocket (rx.toast.* from a handler is one), so the
+        # handlers return none: messages after an act are state (state/notice.py), the focus moves
+        # with rx.set_focus. Chromium reports any eval that slips in (tests/e2e/test_headers_csp.py).
+        .script_src("'self'", *script_hashes)
         # Emotion (Reflex's style props) and Radix Themes insert <style> elements at run time.
         .style_src("'self'", "'unsafe-inline'")
         # data: for inline SVG icons and plotly's image export; blob: for local previews.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import (
     BRAND,
@@ -291,6 +292,7 @@ def _delegation() -> rx.Component:
 @staff_page(routes.BANDEJA, title="Bandeja", on_load=BandejaState.load)
 def bandeja() -> rx.Component:
     return rx.fragment(
+        notice(BandejaState),
         rx.box(
             rx.text(BandejaState.user_name, weight="bold", id="usuario-actual"),
             rx.text(BandejaState.unit_names, size="2", color=MUTED),

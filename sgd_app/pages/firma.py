@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import brief_rejections, notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import BRAND, ERROR, MUTED, OK, card, primary_button, secondary_button
-from sgd_app.state.firma import FirmaState
+from sgd_app.state.firma import CERT_MAX_BYTES, FirmaState
 
 _AREA = {
     "width": "100%",
@@ -102,8 +103,9 @@ def _certificate() -> rx.Component:
                 accept={"application/x-pkcs12": [".p12", ".pfx"]},
                 multiple=False,
                 max_files=1,
-                max_size=100_000,
+                max_size=CERT_MAX_BYTES,
                 on_drop=FirmaState.upload_certificate(rx.upload_files(upload_id="certificado")),
+                on_drop_rejected=brief_rejections(FirmaState.certificate_rejected),
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
                 padding="1rem",
@@ -125,6 +127,7 @@ def _certificate() -> rx.Component:
 @staff_page(routes.FIRMA, title="Firma digital", on_load=FirmaState.load)
 def firma() -> rx.Component:
     return rx.fragment(
+        notice(FirmaState),
         rx.cond(FirmaState.needs_passphrase, _certificate()),
         rx.cond(
             FirmaState.rows.length() == 0,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import brief_rejections
 from sgd_app.components.page import page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, card, info_row, secondary_button, shell
-from sgd_app.state.verificar import VerificarState
+from sgd_app.domain import signing
+from sgd_app.state.verificar import MAX_MB, VerificarState
 
 VERDICT_COLORS = {
     "VÁLIDO": ("#146c2e", "#e8f5ec"),
@@ -17,6 +19,26 @@ VERDICT_COLORS = {
 
 
 WARNING_COLORS = VERDICT_COLORS["INDETERMINADO"]
+
+
+def _badge(verdict) -> rx.Component:
+    """A signature's verdict in the verdict colours (each >= 5.7:1; Radix's green badge is 4.28:1)."""
+    fg = rx.match(verdict, *[(k, v[0]) for k, v in VERDICT_COLORS.items()], INK)
+    bg = rx.match(verdict, *[(k, v[1]) for k, v in VERDICT_COLORS.items()], "white")
+    return rx.text(
+        verdict,
+        as_="span",
+        size="2",
+        weight="bold",
+        style={
+            "color": fg,
+            "background": bg,
+            "border": "1px solid",
+            "border_color": fg,
+            "border_radius": "6px",
+            "padding": "0.05rem 0.5rem",
+        },
+    )
 
 
 def _warnings(warnings) -> rx.Component:
@@ -93,11 +115,7 @@ def _result() -> rx.Component:
                 lambda s: rx.box(
                     rx.flex(
                         rx.text(s["signer"], weight="bold"),
-                        rx.badge(
-                            s["verdict"],
-                            size="2",
-                            color_scheme=rx.match(s["verdict"], ("VÁLIDO", "green"), ("NO VÁLIDO", "red"), "amber"),
-                        ),
+                        _badge(s["verdict"]),
                         gap="0.5rem",
                         wrap="wrap",
                         align="center",
@@ -132,7 +150,8 @@ def _result() -> rx.Component:
 def _upload() -> rx.Component:
     return card(
         rx.text(
-            "Suba el PDF firmado para validar todas sus firmas digitales (máx. 20 MB). El archivo no se guarda.",
+            f"Suba el PDF firmado para validar todas sus firmas digitales (un archivo PDF, máx. {MAX_MB} MB). "
+            "El archivo no se guarda.",
             size="3",
             margin_bottom="0.75rem",
         ),
@@ -149,7 +168,8 @@ def _upload() -> rx.Component:
                 accept={"application/pdf": [".pdf"]},
                 multiple=False,
                 max_files=1,
-                max_size=20 * 1024 * 1024,
+                max_size=signing.MAX_VERIFY_BYTES,
+                on_drop_rejected=brief_rejections(VerificarState.upload_rejected),
                 on_drop=VerificarState.check_upload(
                     rx.upload_files(upload_id="verificar", on_upload_progress=VerificarState.upload_progress)
                 ),
@@ -172,7 +192,16 @@ def _upload() -> rx.Component:
         ),
         rx.cond(
             VerificarState.error != "",
-            rx.text(VerificarState.error, color=ERROR, role="alert", margin_top="0.5rem", id="error-verificar"),
+            rx.flex(
+                rx.icon("circle-alert", size=20, color=ERROR, aria_hidden="true", flex_shrink="0"),
+                rx.text(VerificarState.error, color=ERROR, weight="medium"),
+                role="alert",
+                id="error-verificar",
+                gap="0.4rem",
+                align="start",
+                margin_top="0.75rem",
+                style={"border_left": f"4px solid {ERROR}", "padding": "0.4rem 0.6rem", "background": "white"},
+            ),
         ),
     )
 

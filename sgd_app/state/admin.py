@@ -3,7 +3,7 @@
 Thin: every rule is in domain/admin/. Every handler wears ``staff_event(role="admin")``, which
 resolves the session from the HttpOnly cookie before anything is read or written; a refusal wipes
 what the state shows (``_forbidden``). ``load`` asks the domain itself, so that an officer who
-opens the page sees the no-permission panel rather than a toast.
+opens the page sees the no-permission panel rather than a notice.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import WEEKDAYS_ES, format_date_es
 from sgd_app.domain.errors import DomainError, Forbidden, InvalidInput, InvalidInputs
 from sgd_app.domain.vocabulary import ROLE_LABELS
+from sgd_app.state.notice import Notice
 from sgd_app.state.session import staff_event
 
 NBSP = "\u00a0"
@@ -59,19 +60,6 @@ def _s(value: Any, limit: int = 2000) -> str:
 
 def _form(form: Any) -> dict[str, Any]:
     return form if isinstance(form, dict) else {}
-
-
-# Sonner's "rich colours" (green/red text on pale green/red) fall under 4.5:1: dark text on white,
-# with a coloured edge, instead.
-_TOAST = {"background": "white", "color": "#1f2328", "border": "1px solid #c5ccd3", "font_size": "0.95rem"}
-
-
-def _ok(message: str):
-    return rx.toast.success(message, style={**_TOAST, "border_left": "6px solid #146c2e"}, duration=6000)
-
-
-def _fail(message: str):
-    return rx.toast.error(message, style={**_TOAST, "border_left": "6px solid #b42318"}, duration=9000)
 
 
 def _date(day: date | None) -> str:
@@ -154,7 +142,7 @@ def _membership_row(unit, role: str) -> dict[str, str]:
     }
 
 
-class AdminState(rx.State):
+class AdminState(Notice, rx.State):
     # who may see the page
     signed_in: bool = False
     allowed: bool = False
@@ -210,7 +198,8 @@ class AdminState(rx.State):
     def _forbidden(self):
         """Called by ``staff_event(role="admin")`` when the role is missing."""
         self._deny()
-        return _fail(NO_PERMISSION)
+        self._notify(NO_PERMISSION, "error")
+        return None
 
     # ------------------------------------------------------------ loading
     def _refresh(self, who: Principal) -> None:
@@ -232,7 +221,7 @@ class AdminState(rx.State):
         try:
             self._refresh(who)
         except Forbidden:
-            self._deny()  # the page shows the no-permission panel; no toast on arrival
+            self._deny()  # the page shows the no-permission panel; no notice on arrival
 
     @staff_event(role="admin")
     def set_tab(self, who: Principal, tab: str):
@@ -272,7 +261,8 @@ class AdminState(rx.State):
         self.form = ""
         self.errors = _blank_errors()
         self._refresh(who)
-        return _ok(message)
+        self._notify(message)
+        return None
 
     # ------------------------------------------------------------ units
     @staff_event(role="admin")
@@ -288,7 +278,8 @@ class AdminState(rx.State):
         try:
             found = admin.unit_to_edit(actor=who, unit_id=unit_id)
         except DomainError as exc:
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         unit = found.unit
         self.f_code, self.f_name, self.f_kind = unit.code, unit.name, unit.kind
         self.f_parent = str(unit.parent_id or "")
@@ -332,7 +323,8 @@ class AdminState(rx.State):
             unit = admin.close_unit(actor=who, unit_id=unit_id)
         except DomainError as exc:
             self._show("units", exc)
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         return self._done(who, f"Unidad «{unit.name}» cerrada.")
 
     @staff_event(role="admin")
@@ -341,7 +333,8 @@ class AdminState(rx.State):
             unit = admin.reopen_unit(actor=who, unit_id=unit_id)
         except DomainError as exc:
             self._show("units", exc)
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         return self._done(who, f"Unidad «{unit.name}» reabierta.")
 
     # ------------------------------------------------------------ users
@@ -387,7 +380,8 @@ class AdminState(rx.State):
             user = admin.set_active(actor=who, user_id=user_id, active=active)
         except DomainError as exc:
             self._show("users", exc)
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         return self._done(
             who, f"Usuario «{user.username}» {'activado' if active else 'desactivado: sus sesiones se cerraron'}."
         )
@@ -398,7 +392,8 @@ class AdminState(rx.State):
             user = admin.unlock(actor=who, user_id=user_id)
         except DomainError as exc:
             self._show("users", exc)
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         return self._done(who, f"Cuenta «{user.username}» desbloqueada: sus intentos fallidos se olvidaron.")
 
     @staff_event(role="admin")
@@ -406,7 +401,8 @@ class AdminState(rx.State):
         try:
             user = admin.user_to_edit(actor=who, user_id=user_id).user
         except DomainError as exc:
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         self._open("pwd", str(user.id), f"Nueva contraseña para {user.full_name} ({user.username})")
         return rx.set_focus("form-usuario")
 
@@ -432,7 +428,8 @@ class AdminState(rx.State):
         try:
             found = admin.user_to_edit(actor=who, user_id=user_id)
         except DomainError as exc:
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         user = found.user
         self.m_rows = [_membership_row(unit, role) for unit, role in found.memberships]
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
@@ -496,7 +493,8 @@ class AdminState(rx.State):
         try:
             p = admin.procedure_to_edit(actor=who, procedure_id=procedure_id)
         except DomainError as exc:
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         self.f_code, self.f_name, self.f_description = p.code, p.name, p.description
         self.f_category, self.f_unit, self.f_deadline = p.category, str(p.unit_id), str(p.deadline_days)
         self.f_public, self.f_active = p.public, p.active
@@ -558,7 +556,8 @@ class AdminState(rx.State):
             admin.remove_non_working_day(actor=who, day=day)
         except DomainError as exc:
             self._show("day", exc)
-            return _fail(exc.message)
+            self._notify(exc.message, "error")
+            return None
         try:
             label = format_date_es(date.fromisoformat(day))
         except ValueError:

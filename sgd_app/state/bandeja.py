@@ -11,6 +11,7 @@ from sgd_app.domain import filters, routing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs
+from sgd_app.state.notice import Notice
 from sgd_app.state.session import staff_event
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-class BandejaState(rx.State):
+class BandejaState(Notice, rx.State):
     user_name: str = ""
     unit_names: str = ""
     tab: str = "por_recibir"
@@ -166,7 +167,7 @@ class BandejaState(rx.State):
             return
         self.delegation_error = ""
         self._refresh(who)
-        return rx.toast.success("Delegación registrada.")
+        self._notify("Delegación registrada.")
 
     @staff_event
     def revoke(self, who: Principal, delegation_id: str):
@@ -176,4 +177,4 @@ class BandejaState(rx.State):
             self.delegation_error = getattr(exc, "message", "Delegación no encontrada.")
             return
         self._refresh(who)
-        return rx.toast.success("Delegación revocada.")
+        self._notify("Delegación revocada.")

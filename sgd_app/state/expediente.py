@@ -16,6 +16,7 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import format_size
 from sgd_app.domain.vocabulary import CHANNEL_LABELS
+from sgd_app.state.notice import Notice, refusal
 from sgd_app.state.session import principal_or_none, staff_event
 
 FORM_KEYS = (
@@ -74,7 +75,7 @@ def _text_status(p: dict | None) -> dict[str, str]:
     return {"text": text, "text_pct": str(pct), "text_busy": busy}
 
 
-class ExpedienteState(rx.State):
+class ExpedienteState(Notice, rx.State):
     found: bool = False
     missing: str = ""
     number: str = ""
@@ -311,7 +312,8 @@ class ExpedienteState(rx.State):
             self._show(who, self.number)
             self.panel = ""
             self.message = exc.message
-            return rx.toast.warning(exc.message)
+            self._notify(exc.message, "warning")
+            return None
         if isinstance(exc, InvalidInputs):
             self.errors = {**_blank(), **{k: v for k, v in exc.errors.items() if k in FORM_KEYS}}
         elif isinstance(exc, InvalidInput):
@@ -327,7 +329,8 @@ class ExpedienteState(rx.State):
         self.errors = _blank()
         self.message = ""
         self._show(who, self.number)
-        return rx.toast.success(message)
+        self._notify(message)
+        return None
 
     def _run(self, who: Principal, act_on_case, **kwargs):
         """One routing act on this case, with the version the page shows."""
@@ -501,7 +504,14 @@ class ExpedienteState(rx.State):
         return self._run(who, routing.add_note, text=str(form.get("note", "")))
 
     @staff_event
+    def annex_rejected(self, who: Principal, rejections: list[dict]):
+        """The drop zone refused the annex (not a PDF, too big, several): say why."""
+        self.errors = {**_blank(), "annex": refusal(rejections, limit=routing.MAX_ANNEX_BYTES)}
+
+    @staff_event
     async def upload_annex(self, who: Principal, files: list[rx.UploadFile]):
+        if not files:
+            return  # the drop zone's empty upload after a refusal: keep the refusal on screen
         if len(files) != 1:
             self.errors = {**_blank(), "annex": "Suba un archivo a la vez."}
             return
@@ -527,4 +537,4 @@ class ExpedienteState(rx.State):
         self.panel = ""
         self.errors = _blank()
         self._show(who, self.number)
-        yield rx.toast.success("Anexo agregado.")
+        self._notify("Anexo agregado.")

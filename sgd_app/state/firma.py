@@ -8,10 +8,14 @@ import reflex as rx
 
 from sgd_app.domain import signing
 from sgd_app.domain.errors import DomainError, NotAuthenticated
+from sgd_app.domain.signing.config import MAX_CERTIFICATE_BYTES
+from sgd_app.state.notice import Notice, refusal
 from sgd_app.state.session import current_principal
 
+CERT_MAX_BYTES = MAX_CERTIFICATE_BYTES  # a PKCS#12 file is a few KB
 
-class FirmaState(rx.State):
+
+class FirmaState(Notice, rx.State):
     rows: list[dict[str, str]] = []
     selected: list[str] = []
     confirming: bool = False
@@ -80,7 +84,16 @@ class FirmaState(rx.State):
         self.confirming = True
 
     @rx.event
+    def certificate_rejected(self, rejections: list[dict]):
+        """The drop zone refused the file (not a .p12/.pfx, too big, several): say why."""
+        self.cert_message = refusal(
+            rejections, limit=CERT_MAX_BYTES, one="archivo .p12 o .pfx", not_it="no es un certificado .p12 o .pfx"
+        )
+
+    @rx.event
     async def upload_certificate(self, files: list[rx.UploadFile]):
+        if not files:
+            return  # the drop zone's empty upload after a refusal: keep the refusal on screen
         try:
             who = current_principal(self)
         except NotAuthenticated:
@@ -89,7 +102,7 @@ class FirmaState(rx.State):
         if len(files) != 1:
             self.cert_message = "Suba un solo archivo .p12 o .pfx."
             return
-        data = await files[0].read(100_001)
+        data = await files[0].read(CERT_MAX_BYTES + 1)
         try:
             await asyncio.to_thread(signing.store_certificate, who.user.id, data)
         except ValueError as exc:
@@ -118,6 +131,7 @@ class FirmaState(rx.State):
             titles = {int(r["step"]): r["title"] for r in self.rows if r["step"] in self.selected}
             if who is not None:
                 self.signing, self.confirming, self.progress, self.results = True, False, 0, []
+                self._clear_notice()
         if who is None:
             yield rx.redirect("/ingresar?motivo=sesion")
             return
@@ -135,12 +149,12 @@ class FirmaState(rx.State):
             async with self:
                 self.progress = int(100 * i / len(titles))
                 self.results = list(results)
+        ok = sum(1 for r in results if r["ok"])
         async with self:
             self.signing = False
             self.selected = []
             self._refresh(who)
-        ok = sum(1 for r in results if r["ok"])
-        yield rx.toast.success(f"{ok} de {len(results)} documento(s) firmados.")
+            self._notify(f"{ok} de {len(results)} documento(s) firmados.", "ok" if ok == len(results) else "warning")
 
     @rx.event
     def open_reject(self, step_id: str):
@@ -148,6 +162,7 @@ class FirmaState(rx.State):
 
     @rx.event
     def reject(self, form: dict):
+        self._clear_notice()
         try:
             who = current_principal(self)
         except NotAuthenticated:
@@ -160,4 +175,5 @@ class FirmaState(rx.State):
         self.reject_id = ""
         self.error = ""
         self._refresh(who)
-        return rx.toast.success("Documento devuelto a su autor con sus observaciones.")
+        self._notify("Documento devuelto a su autor con sus observaciones.")
+        return None

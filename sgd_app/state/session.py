@@ -12,7 +12,8 @@ sends is trusted for identity.
 
 The guard resolves the principal and passes it as ``who``; the browser still calls the handler
 without it. With no valid session the state is reset and the browser goes to the login page; with
-a missing role the state's ``_forbidden()`` says so (default: a toast).
+a missing role the state's ``_forbidden()`` says so (default: the state's inline notice,
+sgd_app/state/notice.py). Any notice a previous act left on screen is cleared first.
 """
 
 from __future__ import annotations
@@ -63,13 +64,21 @@ def principal_or_none(state: rx.State) -> Principal | None:
 
 def _guard(state: rx.State, role: str | None) -> Principal | Any:
     """The principal, or what the handler must return instead (redirect / refusal)."""
+    clear_notice = getattr(state, "_clear_notice", None)
+    if clear_notice is not None:
+        clear_notice()  # a new act: the last one's message goes
     who = principal_or_none(state)
     if who is None:
         state.reset()
         return rx.redirect(routes.LOGIN_EXPIRED)
     if role is not None and not who.has_role(role):
         forbidden = getattr(state, "_forbidden", None)
-        return forbidden() if forbidden is not None else rx.toast.error(FORBIDDEN)
+        if forbidden is not None:
+            return forbidden()
+        notify = getattr(state, "_notify", None)
+        if notify is not None:
+            notify(FORBIDDEN, "error")
+        return None
     return who
 
 

@@ -10,6 +10,17 @@ import reflex as rx
 from sgd_app.domain import signing
 from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import DomainError
+from sgd_app.state.notice import refusal
+
+MAX_MB = signing.MAX_VERIFY_BYTES // (1024 * 1024)
+
+
+def meaning(verdict: str, signers: list[str]) -> str:
+    """One line saying what a VÁLIDO verdict means for this document."""
+    if verdict != signing.VALIDO or not signers:
+        return ""
+    names = ", ".join(signers[:-1]) + f" y {signers[-1]}" if len(signers) > 1 else signers[0]
+    return f"Este documento fue firmado digitalmente por {names} y no ha sido modificado desde que se firmó."
 
 
 def _known(doc: signing.RegisteredDocument | None) -> dict[str, str]:
@@ -50,7 +61,8 @@ class VerificarState(rx.State):
     def _show(self, found: signing.Verification, *, filename: str) -> None:
         report = found.report
         self.verdict = report.verdict
-        self.reason = report.reason
+        signers = [s.signer_name or s.signer_subject for s in report.signatures]
+        self.reason = report.reason or meaning(report.verdict, signers)
         self.warnings = list(report.warnings)
         self.sha256 = report.sha256
         self.filename = filename
@@ -92,7 +104,16 @@ class VerificarState(rx.State):
         self.progress = int(100 * float(progress.get("progress", 0) or 0))
 
     @rx.event
+    def upload_rejected(self, rejections: list[dict]):
+        """The drop zone refused the file (not a PDF, too big, several): say why."""
+        self._clear()
+        self.code = ""
+        self.error = refusal(rejections, limit=signing.MAX_VERIFY_BYTES)
+
+    @rx.event
     async def check_upload(self, files: list[rx.UploadFile]):
+        if not files:
+            return  # the drop zone's empty upload after a refusal: keep the refusal on screen
         self._clear()
         self.code = ""
         if len(files) != 1:

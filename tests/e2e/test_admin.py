@@ -73,7 +73,11 @@ def test_admin_creates_and_closes_a_temporary_unit_and_adds_a_non_working_day(ap
     _shot(page, "desktop-unidad-error")
     page.get_by_label("Fecha de inicio").fill("2026-01-15")
     page.get_by_role("button", name="Guardar unidad").click()
-    expect(page.get_by_text(f"Unidad «{JEE}» creada.")).to_be_visible()
+    # The message is an inline notice (role=status), not a toast from the server; it can be closed.
+    done = page.get_by_role("status").filter(has_text=f"Unidad «{JEE}» creada.")
+    expect(done).to_be_visible()
+    page.get_by_role("button", name="Cerrar aviso").click()
+    expect(done).to_have_count(0)
     row = page.locator("#unidad-JEE-LC1")
     expect(row).to_contain_text(JEE)
     expect(row).to_contain_text("Unidad temporal")
@@ -178,6 +182,16 @@ def test_admin_page_on_a_phone(app_server, phone):
     if found := axe_violations(page):
         problems["roles"] = found
     _shot(page, "phone-roles-form")
+    # A refusal is an inline alert over the page (not a toast eval'd from the server), closable.
+    page.get_by_role("button", name="Desactivar a Administrador del sistema").click()
+    refused = page.locator(".aviso [role=alert]")
+    expect(refused).to_contain_text("propia cuenta")
+    assert _no_page_scroll(page)
+    if found := axe_violations(page):
+        problems["aviso"] = found
+    _shot(page, "phone-aviso")
+    page.get_by_role("button", name="Cerrar aviso").click()
+    expect(refused).to_have_text("")
     # Buttons are at least 44 px tall.
     heights = page.eval_on_selector_all("main button", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44, heights

@@ -139,7 +139,9 @@ def _assert_shows_nothing(st) -> None:
 
 
 def test_every_public_handler_is_covered_here(app_db):
-    handlers = set(AdminState.event_handlers) - {"setvar"}
+    # dismiss_notice (the Notice mixin, state/notice.py) only hides the message on screen; it is
+    # called hostilely with every other handler in tests/security/test_handlers.py.
+    handlers = set(AdminState.event_handlers) - {"setvar", "dismiss_notice"}
     assert handlers == set(_hostile_calls(_ids())), "a new handler needs its hostile-client case below"
 
 
@@ -172,7 +174,7 @@ def test_handlers_refuse_anyone_but_an_admin(app_db, who):
             st.form = "pwd"
             result = getattr(AdminState, name).fn(st, *args)
             _assert_shows_nothing(st)
-            text = str(result)
+            text = str(result) + st.notice  # a refusal is the state's inline notice, not a toast
             if signed_in:
                 assert st.denied is True, name
                 if name != "load":
@@ -267,7 +269,13 @@ def test_admin_creates_and_closes_a_temporary_unit(admin_state):
     assert "anterior" in st.errors["unit_valid_to"] and st.form == "unit"
     assert st.f_from == "2026-09-01"  # what was typed is kept for the form to show again
     result = AdminState.save_unit.fn(st, unit_form)
-    assert "creada" in str(result) and st.form == "" and not any(st.errors.values())
+    assert (
+        result is None
+        and "creada" in st.notice
+        and st.notice_kind == "ok"
+        and st.form == ""
+        and not any(st.errors.values())
+    )
     assert AdminState.save_unit.fn(st, unit_form) is None  # a double submit creates nothing more
     row = next(u for u in st.units if u["code"] == "JEE-LC1")
     assert row["kind_label"] == "Unidad temporal" and row["dates"] == "15/01/2026 – 31/08/2026"
@@ -277,7 +285,7 @@ def test_admin_creates_and_closes_a_temporary_unit(admin_state):
     # Closing a unit with dependants is refused with a message.
     dgrs = next(u for u in st.units if u["code"] == "DGRS")
     result = AdminState.close_unit.fn(st, dgrs["id"])
-    assert "dependientes" in st.errors["units_general"] and "dependientes" in str(result)
+    assert "dependientes" in st.errors["units_general"] and "dependientes" in st.notice and st.notice_kind == "error"
     with db.session() as s:
         assert s.exec(select(Unit).where(Unit.code == "DGRS")).one().active
 
@@ -309,7 +317,7 @@ def test_admin_manages_users(admin_state):
     )
     assert st.errors["user_username"] and st.errors["user_full_name"] and st.errors["user_email"]
     assert st.errors["user_password"] and st.form == "user"
-    result = AdminState.save_user.fn(
+    AdminState.save_user.fn(
         st,
         {
             "username": "luis.rojas",
@@ -320,7 +328,7 @@ def test_admin_manages_users(admin_state):
             "role": "officer",
         },
     )
-    assert "creado" in str(result)
+    assert "creado" in st.notice
     new = next(u for u in st.users if u["username"] == "luis.rojas")
     assert new["roles"] == "Servidor(a) — LOG" and new["status"] == "Activo"
     # Memberships: add head of LOG, save.
@@ -352,8 +360,8 @@ def test_admin_manages_users(admin_state):
     AdminState.add_membership_row.fn(st, {"unit_id": sg["id"], "role": "officer"})
     AdminState.save_memberships.fn(st)
     assert "único administrador" in st.errors["mem_memberships"]
-    result = AdminState.set_user_active.fn(st, me["id"], False)
-    assert "propia cuenta" in str(result) and "propia cuenta" in st.errors["users_general"]
+    AdminState.set_user_active.fn(st, me["id"], False)
+    assert "propia cuenta" in st.notice and "propia cuenta" in st.errors["users_general"]
 
 
 def test_admin_sees_a_locked_account_and_unlocks_it(admin_state):
@@ -367,8 +375,8 @@ def test_admin_sees_a_locked_account_and_unlocks_it(admin_state):
     rop = next(u for u in st.users if u["username"] == "rop")
     assert rop["locked"].startswith("Bloqueada para equipos nuevos hasta ")
     assert all(u["locked"] == "" for u in st.users if u["username"] != "rop")
-    result = AdminState.unlock_user.fn(st, rop["id"])
-    assert "desbloqueada" in str(result)
+    AdminState.unlock_user.fn(st, rop["id"])
+    assert "desbloqueada" in st.notice
     assert next(u for u in st.users if u["username"] == "rop")["locked"] == ""
     assert _login("rop")  # from any address again
     with db.session() as s:
@@ -406,8 +414,8 @@ def test_admin_edits_a_procedure_with_field_lines(admin_state):
 
 def test_admin_adds_and_removes_non_working_days(admin_state):
     st = admin_state
-    result = AdminState.add_day.fn(st, {"day": "2026-07-27", "reason": "Día no laborable compensable"})
-    assert "registrado" in str(result)
+    AdminState.add_day.fn(st, {"day": "2026-07-27", "reason": "Día no laborable compensable"})
+    assert "registrado" in st.notice
     assert st.days == [{"day": "2026-07-27", "label": "Lunes 27/07/2026", "reason": "Día no laborable compensable"}]
     AdminState.add_day.fn(st, {"day": "2026-07-27", "reason": "Otra vez"})
     assert "ya está registrado" in st.errors["day_day"]
@@ -426,8 +434,22 @@ def test_an_admin_demoted_after_loading_is_refused_at_the_next_click(admin_state
         for m in s.exec(select(Membership).where(Membership.user_id == me.id, Membership.role == "admin")).all():
             s.delete(m)
     before = _snapshot()
-    result = AdminState.new_user.fn(st)
-    assert NO_PERMISSION in str(result) and st.denied
+    AdminState.new_user.fn(st)
+    assert NO_PERMISSION in st.notice and st.denied
     _assert_shows_nothing(st)
     assert AdminState.load.fn(st) is None and st.denied and not st.allowed
     assert _snapshot() == before
+
+
+def test_a_notice_stays_until_dismissed_or_the_next_act(admin_state):
+    """The message after an act is state (state/notice.py), not a toast: it stays on screen until
+    the person closes it or does something else."""
+    st = admin_state
+    AdminState.add_day.fn(st, {"day": "2026-07-28", "reason": "Fiestas Patrias"})
+    assert "registrado" in st.notice and st.notice_kind == "ok"
+    AdminState.dismiss_notice.fn(st)
+    assert st.notice == "" and st.notice_kind == ""
+    AdminState.remove_day.fn(st, "2026-07-28")
+    assert st.notice
+    AdminState.set_tab.fn(st, "usuarios")  # the next act clears it
+    assert st.notice == ""

@@ -72,6 +72,7 @@ def _assert_headers(resp, *, frameable: bool = False):
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == ("'self'" if frameable else "'none'")
     assert "'unsafe-inline'" not in directives["script-src"]
+    assert "'unsafe-eval'" not in directives["script-src"]  # handlers return no scripts (state/notice.py)
     assert "ws:" not in directives["connect-src"].split() and "wss:" not in directives["connect-src"].split()
     assert "ws://127.0.0.1:3000" in directives["connect-src"]
     assert _sha(INLINE) in directives["script-src"]  # the build's inline script, by its hash

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
 from sgd_app.pages.admin.non_working_days import days_tab
@@ -59,8 +60,11 @@ def _denied() -> rx.Component:
 
 @staff_page(routes.ADMIN, title="Administración", on_load=AdminState.load)
 def admin() -> rx.Component:
-    return rx.cond(
-        AdminState.allowed,
-        _content(),
-        rx.cond(AdminState.denied, _denied(), rx.text("Cargando…", color=MUTED, role="status")),
+    return rx.fragment(
+        notice(AdminState),
+        rx.cond(
+            AdminState.allowed,
+            _content(),
+            rx.cond(AdminState.denied, _denied(), rx.text("Cargando…", color=MUTED, role="status")),
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import (
     BRAND,
@@ -328,6 +329,7 @@ def _observation() -> rx.Component:
 @staff_page(routes.EXPEDIENTE, title="Expediente", heading="", on_load=ExpedienteState.load)
 def expediente() -> rx.Component:
     return rx.fragment(
+        notice(ExpedienteState),
         rx.cond(
             ExpedienteState.found,
             rx.box(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from sgd_app.components.notice import brief_rejections
 from sgd_app.components.ui import (
     BRAND,
     ERROR,
@@ -12,6 +13,7 @@ from sgd_app.components.ui import (
     primary_button,
     secondary_button,
 )
+from sgd_app.domain import routing
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.expediente import ExpedienteState
 
@@ -205,8 +207,9 @@ def annex_form() -> rx.Component:
                 accept={"application/pdf": [".pdf"]},
                 multiple=False,
                 max_files=1,
-                max_size=10 * 1024 * 1024,
+                max_size=routing.MAX_ANNEX_BYTES,
                 on_drop=ExpedienteState.upload_annex(rx.upload_files(upload_id="anexo-expediente")),
+                on_drop_rejected=brief_rejections(ExpedienteState.annex_rejected),
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
                 padding="1rem",
