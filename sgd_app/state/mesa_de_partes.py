@@ -316,6 +316,12 @@ class MesaDePartesState(rx.State):
     def uploading_annex(self) -> bool:
         return 0 < self.annex_progress < 100
 
+    def _set_progress(self, role: str, value: int) -> None:
+        if role == PRINCIPAL:
+            self.main_progress = value
+        else:
+            self.annex_progress = value
+
     @rx.event
     def main_upload_progress(self, progress: dict):
         self.main_progress = int(100 * float(progress.get("progress", 0) or 0))
@@ -334,6 +340,9 @@ class MesaDePartesState(rx.State):
 
     async def _receive(self, files: list[rx.UploadFile], *, role: str) -> None:
         err_key = intake.upload_field(role)
+        if not files:  # the empty upload that follows a refusal must not overwrite its message
+            self._set_progress(role, 0)
+            return
         try:
             intake.check_upload(
                 role=role, file_count=len(files or []), annexes_so_far=self._annex_count(), desk=self.desk_mode
@@ -401,15 +410,21 @@ class MesaDePartesState(rx.State):
         self.attachments = kept
 
     @rx.event
-    def upload_rejected(self, rejections: list[dict]):
-        msg = "Solo se aceptan archivos PDF."
-        for r in rejections or []:
-            for e in r.get("errors", []) or []:
-                if e.get("code") == "file-too-large":
-                    msg = "El archivo supera el tamaño máximo permitido."
-                elif e.get("code") == "too-many-files":
-                    msg = "Suba un archivo a la vez."
-        self.errors = {**self.errors, "principal" if self.step == 3 and not self.main_file else "anexos": msg}
+    def upload_rejected(self, role: str, rejections: list[dict]):
+        """The browser refused the file(s): say why (only names, sizes and error codes arrive)."""
+        if role not in (PRINCIPAL, ANNEX):
+            return
+        items = [
+            {
+                "name": str(r.get("name", ""))[:200],
+                "size": r.get("size", 0),
+                "codes": [str(c)[:40] for c in (r.get("codes") or [])[:5]],
+            }
+            for r in (rejections or [])[:100]
+            if isinstance(r, dict)
+        ]
+        msg = intake.rejection_message(items, role=role, desk=self.desk_mode)
+        self.errors = {**self.errors, intake.upload_field(role): msg}
 
     # ------------------------------------------------------------ sending
     @rx.event

@@ -196,3 +196,51 @@ def test_running_app_refuses_oversized_uploads_with_413(app_server):
     r = httpx.post(f"{base}/api/v1/sesion", content=b"x" * (200 * 1024), timeout=30)
     assert r.status_code == 413
     assert httpx.get(f"{base}/api/v1/health", timeout=10).json()["status"] == "ok"
+
+
+def _to_files_step(page, base):
+    _start(page, base)
+    _fill_filer(page)
+    page.get_by_role("button", name="Continuar").click()
+    page.get_by_label("Asunto: ¿qué solicita?").fill("Constancia de afiliación, por favor")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_text("Paso 4 de 5")).to_be_visible()
+
+
+def test_a_refused_file_says_why_in_spanish(app_server, phone, tmp_path):
+    page = phone
+    _to_files_step(page, app_server["base"])
+    error = page.locator("#principal-error")
+    # A photo: not a PDF. The empty upload that follows the refusal must not overwrite it.
+    png = tmp_path / "foto.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 2000)
+    page.locator("#principal input[type=file]").set_input_files(str(png))
+    expect(error).to_have_text(re.compile("«foto.png» no es un PDF. Solo se aceptan archivos PDF."))
+    page.wait_for_timeout(1500)
+    expect(error).to_have_text(re.compile("no es un PDF"))
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    # A 21 MB PDF: too big, with the limit.
+    big = tmp_path / "grande.pdf"
+    big.write_bytes(make_pdf(1) + b"0" * (21 * 1024 * 1024))
+    page.locator("#principal input[type=file]").set_input_files(str(big))
+    expect(error).to_have_text(re.compile(r"«grande.pdf» pesa demasiado \(21 MB\)\. .*hasta 20 MB\."))
+    page.wait_for_timeout(1500)
+    expect(error).to_have_text(re.compile("pesa demasiado"))
+    # Two files dropped on the box at once: one at a time.
+    page.evaluate(
+        """() => {
+        const dt = new DataTransfer();
+        for (const n of ['a.pdf', 'b.pdf']) dt.items.add(new File(['%PDF-1.4'], n, {type: 'application/pdf'}));
+        const box = document.querySelector('#principal');
+        for (const type of ['dragenter', 'dragover', 'drop']) {
+            box.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: dt}));
+        }
+    }"""
+    )
+    expect(error).to_have_text(re.compile("Elija un solo archivo"))
+    expect(page.get_by_text("Suba un archivo a la vez.")).to_have_count(0)
+    # And a good PDF afterwards is taken, the message gone.
+    _upload_main(page, tmp_path, make_pdf(1))
+    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
+    expect(error).to_have_count(0)

@@ -57,6 +57,7 @@ from sgd_app.domain.intake.tracking import (
     track,
     tracking_view,
 )
+from sgd_app.domain.intake.uploads import UPLOAD_FAILED, rejection_message
 from sgd_app.domain.intake.validation import (
     ANNEX,
     MAX_ANNEX_BYTES,
@@ -99,6 +100,7 @@ __all__ = [
     "ReceiptData",
     "ReceiptFile",
     "TrackingView",
+    "UPLOAD_FAILED",
     "access_key_hash",
     "attach_receipt",
     "case_tracking",
@@ -129,6 +131,7 @@ __all__ = [
     "queue_confirmation",
     "queue_processing",
     "receipt_data",
+    "rejection_message",
     "render_receipt",
     "render_receipt_pdf",
     "screen_file",

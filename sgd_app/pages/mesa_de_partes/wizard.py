@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex.vars import ArrayVar, ObjectVar
 
 from sgd_app.components.ui import (
     BRAND,
@@ -305,6 +308,21 @@ def _file_card(a: rx.Var) -> rx.Component:
     )
 
 
+def _obj(v: Any) -> ObjectVar:
+    return v.to(ObjectVar, dict[str, Any])
+
+
+def _rejections(rejected: Any) -> Any:
+    """Only each refused file's name, size and error codes go over the socket (never the File)."""
+
+    def one(r: Any) -> dict[str, Any]:
+        f = _obj(_obj(r)["file"])
+        codes = _obj(r)["errors"].to(ArrayVar, list[dict[str, Any]]).map(lambda e: _obj(e)["code"])
+        return {"name": f["name"], "size": f["size"], "codes": codes}
+
+    return rejected.to(ArrayVar, list[dict[str, Any]]).map(one)
+
+
 SCAN_TYPES = {
     "application/pdf": [".pdf"],
     "image/jpeg": [".jpg", ".jpeg"],
@@ -349,7 +367,7 @@ def _dropzone(
                         upload_id=upload_id + ("-escaneo" if scans else ""), on_upload_progress=progress_handler
                     )
                 ),
-                on_drop_rejected=MesaDePartesState.upload_rejected,
+                on_drop_rejected=lambda rejected: MesaDePartesState.upload_rejected(upload_id, _rejections(rejected)),
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
