@@ -135,6 +135,7 @@ class MesaDePartesState(rx.State):
             self._clear_all()
         self.desk_mode = False
         self._load_procedures(public_only=True)
+        return self._follow_url()
 
     @rx.event
     def ensure_loaded(self):
@@ -160,7 +161,30 @@ class MesaDePartesState(rx.State):
             self._clear_all()
         self.desk_mode = True
         self._load_procedures(public_only=False)
+        return self._follow_url()
+
+    def _follow_url(self):
+        """The step is in the URL (?paso=N): the phone's Back button goes to the previous step.
+        Forward is only through Continuar (each step is checked), so a later step in the URL is
+        put back to the current one."""
+        if self.r_number:
+            return None
+        wanted = url_step(self.router.url.query_parameters.get("paso", ""))
+        if wanted < self.step:
+            self.step = wanted
+            self.errors = _blank_errors()
+            return rx.set_focus(STEP_ANCHOR)
+        if wanted > self.step:
+            return self._step_url(replace=True)
         return None
+
+    def _step_url(self, *, replace: bool = False):
+        path = routes.REGISTRAR if self.desk_mode else routes.MESA_DE_PARTES
+        return rx.redirect(f"{path}?paso={self.step + 1}", replace=replace)
+
+    def _moved(self):
+        """After a step change: the URL names the step, the focus goes to its heading."""
+        return [self._step_url(), rx.set_focus(STEP_ANCHOR)]
 
     def _clear_all(self) -> None:
         for att_id in list(self._staged):
@@ -209,7 +233,7 @@ class MesaDePartesState(rx.State):
         self.proc_annexes = offer.required_annexes
         self.errors = _blank_errors()
         self.step = 1
-        return rx.set_focus(STEP_ANCHOR)
+        return self._moved()
 
     # ------------------------------------------------------------ editing
     @rx.event
@@ -236,7 +260,7 @@ class MesaDePartesState(rx.State):
         if 0 <= step < self.step and self.r_number == "":
             self.step = step
             self.errors = _blank_errors()
-            return rx.set_focus(STEP_ANCHOR)
+            return self._moved()
 
     def _filer(self) -> intake.FilerInput:
         return intake.FilerInput(
@@ -293,17 +317,38 @@ class MesaDePartesState(rx.State):
 
     @rx.event
     def next(self):
+        return self._next_step()
+
+    def _next_step(self):
         if self.uploading_main or self.uploading_annex:
             role = ANNEX if self.uploading_annex else PRINCIPAL
             self._show({intake.upload_field(role): "Espere a que termine la carga del archivo."})
-            return
+            return None
         errors = self._step_errors(self.step)
         if errors:
             self._show(errors)
-            return
+            return rx.set_focus(first_invalid(errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
         self.errors = _blank_errors()
         self.step = min(self.step + 1, 4)
-        return rx.set_focus(STEP_ANCHOR)
+        return self._moved()
+
+    @rx.event
+    def advance(self, form: dict):
+        """Continuar (or Enter) on a step with fields: the values are read from the submitted
+        form, so what the browser autofilled counts even if no field was ever left (blur)."""
+        if self.r_number or self.step not in (1, 2) or not isinstance(form, dict):
+            return None
+        if self.step == 1:
+            for key in FILER_FIELDS:
+                if key in form and (key != "kind" or form[key] in PARTY_KINDS):
+                    setattr(self, key, str(form[key] or "")[:600])
+        else:
+            if "subject" in form:
+                self.subject = str(form["subject"] or "")[:600]
+            self.proc_fields = [
+                {**f, "value": str(form.get("campo-" + f["name"], f["value"]) or "")[:600]} for f in self.proc_fields
+            ]
+        return self._next_step()
 
     # ------------------------------------------------------------ uploads
     # Progress events may arrive after the upload handler has finished; a bar is shown only
@@ -433,6 +478,7 @@ class MesaDePartesState(rx.State):
             return
         if not self.declaration:
             self._show({"declaration": "Marque la declaración para poder enviar."})
+            yield rx.set_focus("declaracion")
             return
         clerk_id = None
         if self.desk_mode:
@@ -469,6 +515,8 @@ class MesaDePartesState(rx.State):
             self._show(exc.errors)
             steps = [_STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
             self.step = min(steps) if steps else 4
+            yield self._step_url()
+            yield rx.set_focus(first_invalid(exc.errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
             return
         except InvalidInput as exc:
             self.submitting = False
@@ -522,6 +570,30 @@ class MesaDePartesState(rx.State):
             self._unstage(att_id)
         self.reset()
         return MesaDePartesState.load_desk if desk else MesaDePartesState.load
+
+
+def url_step(raw: str) -> int:
+    """The 0-based step named by ?paso=N (1..5); anything else is the first step."""
+    try:
+        n = int(str(raw)[:3])
+    except ValueError:
+        return 0
+    return min(max(n - 1, 0), len(STEPS) - 1)
+
+
+_FOCUS_OF = {"kind": "kind-ciudadano", "anexos": "anexo", "declaration": "declaracion", "general": STEP_ANCHOR}
+
+
+def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool) -> str:
+    """The id of the first field (in screen order) with an error: the focus goes there."""
+    order = [*FILER_FIELDS, "subject", *[f"field_{n}" for n in proc_fields], "principal", "anexos", "declaration"]
+    for key in order:
+        if errors.get(key):
+            if key.startswith("field_"):
+                return "campo-" + key[len("field_") :]
+            target = _FOCUS_OF.get(key, key)
+            return target + "-escaneo" if desk and key in ("principal", "anexos") else target
+    return STEP_ANCHOR
 
 
 def _category_label(category: str) -> str:

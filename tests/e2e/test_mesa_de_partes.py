@@ -244,3 +244,68 @@ def test_a_refused_file_says_why_in_spanish(app_server, phone, tmp_path):
     _upload_main(page, tmp_path, make_pdf(1))
     expect(page.get_by_text("solicitud.pdf")).to_be_visible()
     expect(error).to_have_count(0)
+
+
+def _active_id(page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def test_autofilled_fields_count_and_enter_advances(app_server, phone):
+    page = phone
+    _start(page, app_server["base"])
+    # What a browser's autofill does: values set with no input, change or blur event.
+    page.evaluate(
+        """() => {
+        const put = (id, v) => { document.getElementById(id).value = v; };
+        put('doc_number', '45678912'); put('name', 'Rosa Elena Mamani Apaza');
+        put('email', 'rosa.mamani@example.pe'); put('phone', '912 345 678');
+    }"""
+    )
+    page.locator("#phone").press("Enter")  # Enter advances the step
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 3 de 5")
+    page.evaluate("() => { document.getElementById('subject').value = 'Constancia para postular a un cargo'; }")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 4 de 5")
+    # Nothing was lost: going back shows what the browser had filled.
+    page.get_by_role("button", name="Atrás").click()
+    expect(page.get_by_label("Asunto: ¿qué solicita?")).to_have_value("Constancia para postular a un cargo")
+    page.get_by_role("button", name="Atrás").click()
+    expect(page.get_by_label("Nombres y apellidos")).to_have_value("Rosa Elena Mamani Apaza")
+    expect(page.get_by_label("Correo electrónico")).to_have_value("rosa.mamani@example.pe")
+
+
+def test_focus_follows_the_step_and_the_phone_back_button_stays_in_the_form(app_server, phone):
+    page = phone
+    base = app_server["base"]
+    _start(page, base)
+    expect(page).to_have_url(re.compile(r"paso=2"))
+    assert _active_id(page) == "paso-actual"
+    # A failed Continuar: the focus goes to the first wrong field.
+    page.get_by_label("Nombres y apellidos").fill("María Fernanda Ñahui Quispe")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.locator("#doc_number-error")).to_be_visible()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'doc_number'")
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    _fill_filer(page)
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 3 de 5")
+    expect(page).to_have_url(re.compile(r"paso=3"))
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'paso-actual'")
+    page.get_by_label("Asunto: ¿qué solicita?").fill("Constancia de afiliación, por favor")
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 4 de 5")
+    # The phone's Back button: the previous step, with what was typed, not out of the form.
+    page.go_back()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 3 de 5")
+    expect(page.get_by_label("Asunto: ¿qué solicita?")).to_have_value("Constancia de afiliación, por favor")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'paso-actual'")
+    page.go_back()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 2 de 5")
+    expect(page.get_by_label("Nombres y apellidos")).to_have_value("María Fernanda Ñahui Quispe")
+    page.go_back()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 1 de 5")
+    assert "/mesa-de-partes" in page.url
+    # Forward in the URL does not skip a step's checks.
+    page.goto(f"{base}/mesa-de-partes?paso=5")
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 1 de 5")

@@ -55,10 +55,17 @@ def _input(
 
 def _stepper() -> rx.Component:
     return rx.box(
-        rx.flex(
-            rx.text("Paso ", MesaDePartesState.step + 1, " de ", len(STEPS), size="2", color=MUTED),
-            rx.text(MesaDePartesState.step_title, size="2", weight="bold", color=INK),
-            justify="between",
+        # Focused at each step change (MesaDePartesState._moved): the browser scrolls it into view
+        # and a screen reader reads "Paso 2 de 5: Sus datos"; no script string (the CSP has no eval).
+        rx.heading(
+            rx.text.span("Paso ", MesaDePartesState.step + 1, " de ", len(STEPS), ": ", color=MUTED, weight="regular"),
+            MesaDePartesState.step_title,
+            as_="h2",
+            size="3",
+            color=INK,
+            id=STEP_ANCHOR,
+            tab_index=-1,
+            style={"outline": "none"},
         ),
         rx.progress(
             value=MesaDePartesState.progress_pct,
@@ -68,23 +75,30 @@ def _stepper() -> rx.Component:
             aria_label="Avance del formulario",
             margin_top="0.35rem",
         ),
-        # Focused at each step change (MesaDePartesState.focus_step): the browser scrolls it into
-        # view and a screen reader reads the new step; no script string (the CSP has no eval).
-        id=STEP_ANCHOR,
-        tab_index=-1,
-        outline="none",
         margin_bottom="1rem",
     )
 
 
-def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
+def _nav(back_to: int, next_label: str = "Continuar", *, submit: bool = False) -> rx.Component:
+    """Atrás and Continuar. ``submit``: Continuar submits the step's form (Enter does too)."""
+    forward = (
+        primary_button(next_label, type="submit", id="continuar", flex="1")
+        if submit
+        else primary_button(next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1")
+    )
     return rx.flex(
         secondary_button("Atrás", on_click=MesaDePartesState.go(back_to), type="button"),
-        primary_button(next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1"),
+        forward,
         gap="0.75rem",
         width="100%",
         margin_top="0.5rem",
     )
+
+
+def _step_form(*children: rx.Component) -> rx.Component:
+    """A step with fields is a form: Continuar and Enter send every value the browser holds
+    (typed or autofilled), not only those of fields the person left."""
+    return rx.form(*children, on_submit=MesaDePartesState.advance, reset_on_submit=False, width="100%")
 
 
 # ---------------------------------------------------------------- step 0: procedure
@@ -142,6 +156,7 @@ def _kind_option(value: str, label: str) -> rx.Component:
         rx.el.input(
             type="radio",
             name="kind",
+            id=f"kind-{value}",
             value=value,
             default_checked=MesaDePartesState.kind == value,
             on_change=lambda _v: MesaDePartesState.set_value("kind", value),
@@ -163,7 +178,7 @@ def _kind_option(value: str, label: str) -> rx.Component:
 
 
 def _step_filer() -> rx.Component:
-    return rx.box(
+    return _step_form(
         rx.el.fieldset(
             rx.el.legend("¿Quién presenta el documento?", style={"font_weight": "600", "margin_bottom": "0.4rem"}),
             rx.grid(
@@ -210,7 +225,7 @@ def _step_filer() -> rx.Component:
             "Celular o teléfono", "phone", input_type="tel", auto_complete="tel", help_text="Por ejemplo: 987 654 321"
         ),
         _input("Dirección (opcional)", "address", required=False, auto_complete="street-address"),
-        _nav(0),
+        _nav(0, submit=True),
     )
 
 
@@ -225,6 +240,7 @@ def _proc_field(f: rx.Var) -> rx.Component:
         ),
         rx.input(
             id="campo-" + f["name"].to(str),
+            name="campo-" + f["name"].to(str),
             default_value=f["value"],
             size="3",
             width="100%",
@@ -241,7 +257,7 @@ def _proc_field(f: rx.Var) -> rx.Component:
 
 
 def _step_details() -> rx.Component:
-    return rx.box(
+    return _step_form(
         card(
             rx.text("Trámite", size="2", color=MUTED),
             rx.text(MesaDePartesState.proc_name, weight="bold"),
@@ -274,7 +290,7 @@ def _step_details() -> rx.Component:
             help_text="Escriba en pocas palabras lo que pide. Máximo 500 caracteres.",
         ),
         rx.foreach(MesaDePartesState.proc_fields, _proc_field),
-        _nav(1),
+        _nav(1, submit=True),
     )
 
 
