@@ -101,6 +101,15 @@ class KnownDevice(SQLModel, table=True):
     last_used_at: datetime = Field(default_factory=utcnow)
 
 
+class FilingAttempt(SQLModel, table=True):
+    """One attempt of the online wizard to file (its idempotency key, made when the wizard
+    starts): a resend of the same attempt returns the case it created, never a second one."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # ---------------------------------------------------------------- catalogue and calendar
 class Procedure(SQLModel, table=True):
     """A procedure of the catalogue (TUPA / services)."""

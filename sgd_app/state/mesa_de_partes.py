@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from pathlib import Path
 
 import reflex as rx
@@ -17,19 +16,19 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, TooManyAttempts
 from sgd_app.domain.identity import PARTY_KINDS, format_document
 from sgd_app.domain.intake import ANNEX, PRINCIPAL, format_size
-from sgd_app.domain.vocabulary import Category
+from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, sweep_staging: used by pages)
+    FILER_FIELDS,
+    STEP_ANCHOR,
+    STEP_OF_FIELD,
+    STEPS,
+    blank_errors,
+    category_label,
+    first_invalid,
+    sweep_staging,
+    url_step,
+    write_staged,
+)
 from sgd_app.state.session import current_principal
-
-# The element focused at each step change (the stepper, or the receipt's heading).
-STEP_ANCHOR = "paso-actual"
-STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
-FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
-ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "declaration", "general")
-_STEP_OF_FIELD = {**{f: 1 for f in FILER_FIELDS}, "subject": 2, "principal": 3, "anexos": 3}
-
-
-def _blank_errors() -> dict[str, str]:
-    return {k: "" for k in ERROR_KEYS}
 
 
 class MesaDePartesState(rx.State):
@@ -56,8 +55,11 @@ class MesaDePartesState(rx.State):
     attachments: list[dict[str, str]] = []
     main_progress: int = 0
     annex_progress: int = 0
+    # An upload failed on the way (assets/wizard.js tells us): "Reintentar" is shown.
+    retry_principal: bool = False
+    retry_annex: bool = False
     submitting: bool = False
-    errors: dict[str, str] = _blank_errors()
+    errors: dict[str, str] = blank_errors()
     # Desk mode (/registrar): a clerk registers paper that arrived in person. Display only: the
     # submit handler re-checks the clerk's session itself before using the "presencial" channel.
     desk_mode: bool = False
@@ -78,6 +80,9 @@ class MesaDePartesState(rx.State):
     r_download: str = ""
 
     _staged: dict[str, str] = {}  # attachment id -> staged file path (server only)
+    # The idempotency key of this filing attempt (server only), made when the wizard starts:
+    # a resend of the same attempt gets the same receipt, never a second case.
+    _attempt_key: str = ""
 
     # ------------------------------------------------------------ computed
     @rx.var
@@ -153,7 +158,7 @@ class MesaDePartesState(rx.State):
             self.desk_mode = False
             self.procedures = []
             self.errors = {
-                **_blank_errors(),
+                **blank_errors(),
                 "general": "Solo el personal de mesa de partes registra documentos presentados en papel.",
             }
             return None
@@ -172,7 +177,7 @@ class MesaDePartesState(rx.State):
         wanted = url_step(self.router.url.query_parameters.get("paso", ""))
         if wanted < self.step:
             self.step = wanted
-            self.errors = _blank_errors()
+            self.errors = blank_errors()
             return rx.set_focus(STEP_ANCHOR)
         if wanted > self.step:
             return self._step_url(replace=True)
@@ -200,7 +205,7 @@ class MesaDePartesState(rx.State):
                 "code": p.code,
                 "name": p.name,
                 "description": p.description,
-                "category": _category_label(p.category),
+                "category": category_label(p.category),
                 "deadline": f"{p.deadline_days} días hábiles",
             }
             for p in intake.offered_procedures(public_only=public_only)
@@ -211,7 +216,7 @@ class MesaDePartesState(rx.State):
         try:
             offer = intake.procedure_offer(code, public_only=not self.desk_mode)
         except InvalidInput as exc:
-            self.errors = {**_blank_errors(), "general": exc.message}
+            self.errors = {**blank_errors(), "general": exc.message}
             return
         if self.proc_code != offer.code:
             old = {f["name"]: f["value"] for f in self.proc_fields}
@@ -226,12 +231,14 @@ class MesaDePartesState(rx.State):
                 }
                 for f in offer.fields
             ]
+        if not self._attempt_key:
+            self._attempt_key = intake.new_attempt_key()
         self.proc_code = offer.code
         self.proc_name = offer.name
         self.proc_unit = offer.unit_name
         self.proc_deadline = f"{offer.deadline_days} días hábiles"
         self.proc_annexes = offer.required_annexes
-        self.errors = _blank_errors()
+        self.errors = blank_errors()
         self.step = 1
         return self._moved()
 
@@ -259,7 +266,7 @@ class MesaDePartesState(rx.State):
         """Go back to an earlier step (forward only through ``next``)."""
         if 0 <= step < self.step and self.r_number == "":
             self.step = step
-            self.errors = _blank_errors()
+            self.errors = blank_errors()
             return self._moved()
 
     def _filer(self) -> intake.FilerInput:
@@ -274,7 +281,7 @@ class MesaDePartesState(rx.State):
         )
 
     def _show(self, errors: dict[str, str]) -> None:
-        merged = _blank_errors()
+        merged = blank_errors()
         for key, msg in errors.items():
             if key.startswith("field_"):
                 name = key[len("field_") :]
@@ -328,7 +335,7 @@ class MesaDePartesState(rx.State):
         if errors:
             self._show(errors)
             return rx.set_focus(first_invalid(errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
-        self.errors = _blank_errors()
+        self.errors = blank_errors()
         self.step = min(self.step + 1, 4)
         return self._moved()
 
@@ -367,13 +374,41 @@ class MesaDePartesState(rx.State):
         else:
             self.annex_progress = value
 
+    def _set_retry(self, role: str, value: bool) -> None:
+        if role == PRINCIPAL:
+            self.retry_principal = value
+        else:
+            self.retry_annex = value
+
+    def _progress(self, role: str, progress: dict) -> None:
+        try:
+            value = int(100 * float(progress.get("progress", 0) or 0))
+        except (TypeError, ValueError, AttributeError):
+            return
+        self._set_progress(role, min(max(value, 0), 100))
+        if 0 < value < 100 and (self.retry_principal if role == PRINCIPAL else self.retry_annex):
+            self._set_retry(role, False)  # a new attempt is on its way
+            field = intake.upload_field(role)
+            if self.errors.get(field) == intake.UPLOAD_FAILED:
+                self.errors = {**self.errors, field: ""}
+
     @rx.event
     def main_upload_progress(self, progress: dict):
-        self.main_progress = int(100 * float(progress.get("progress", 0) or 0))
+        self._progress(PRINCIPAL, progress)
 
     @rx.event
     def annex_upload_progress(self, progress: dict):
-        self.annex_progress = int(100 * float(progress.get("progress", 0) or 0))
+        self._progress(ANNEX, progress)
+
+    @rx.event
+    def upload_failed(self, role: str):
+        """The upload failed or was cut on the way (assets/wizard.js saw its request fail):
+        say so, reset the bar, offer "Reintentar". Nothing reached the server."""
+        if role not in (PRINCIPAL, ANNEX):
+            return
+        self._set_progress(role, 0)
+        self._set_retry(role, True)
+        self.errors = {**self.errors, intake.upload_field(role): intake.UPLOAD_FAILED}
 
     @rx.event
     async def upload_main(self, files: list[rx.UploadFile]):
@@ -405,15 +440,13 @@ class MesaDePartesState(rx.State):
             )
             att_id = secrets.token_hex(8)
             staged = settings.staging_dir() / f"{att_id}.pdf"
-            await asyncio.to_thread(_write_staged, staged, upload.data)
+            await asyncio.to_thread(write_staged, staged, upload.data)
         except InvalidInput as exc:
             self.errors = {**self.errors, err_key: exc.message}
             return
         finally:
-            if role == PRINCIPAL:
-                self.main_progress = 100
-            else:
-                self.annex_progress = 100
+            self._set_progress(role, 100)
+            self._set_retry(role, False)
         if role == PRINCIPAL:
             for old in [a for a in self.attachments if a["role"] == PRINCIPAL]:
                 self._unstage(old["id"])
@@ -505,6 +538,7 @@ class MesaDePartesState(rx.State):
                 tracking_url=f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}",
                 virtual_place=settings.FILING_PLACE,
                 client_ip=self.router.session.client_ip or "?",
+                attempt_key=self._attempt_key or intake.new_attempt_key(),
             )
         except TooManyAttempts as exc:  # over the filing limits: everything typed stays
             self.submitting = False
@@ -513,7 +547,7 @@ class MesaDePartesState(rx.State):
         except InvalidInputs as exc:
             self.submitting = False
             self._show(exc.errors)
-            steps = [_STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
+            steps = [STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
             self.step = min(steps) if steps else 4
             yield self._step_url()
             yield rx.set_focus(first_invalid(exc.errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
@@ -569,54 +603,5 @@ class MesaDePartesState(rx.State):
         for att_id in list(self._staged):
             self._unstage(att_id)
         self.reset()
+        self._attempt_key = ""  # a new filing is a new attempt
         return MesaDePartesState.load_desk if desk else MesaDePartesState.load
-
-
-def url_step(raw: str) -> int:
-    """The 0-based step named by ?paso=N (1..5); anything else is the first step."""
-    try:
-        n = int(str(raw)[:3])
-    except ValueError:
-        return 0
-    return min(max(n - 1, 0), len(STEPS) - 1)
-
-
-_FOCUS_OF = {"kind": "kind-ciudadano", "anexos": "anexo", "declaration": "declaracion", "general": STEP_ANCHOR}
-
-
-def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool) -> str:
-    """The id of the first field (in screen order) with an error: the focus goes there."""
-    order = [*FILER_FIELDS, "subject", *[f"field_{n}" for n in proc_fields], "principal", "anexos", "declaration"]
-    for key in order:
-        if errors.get(key):
-            if key.startswith("field_"):
-                return "campo-" + key[len("field_") :]
-            target = _FOCUS_OF.get(key, key)
-            return target + "-escaneo" if desk and key in ("principal", "anexos") else target
-    return STEP_ANCHOR
-
-
-def _category_label(category: str) -> str:
-    try:
-        return Category(category).label
-    except ValueError:
-        return category.capitalize()
-
-
-def sweep_staging(max_age_hours: float = 24) -> int:
-    """Delete staged uploads older than ``max_age_hours`` (wizards never sent)."""
-    cutoff = time.time() - max_age_hours * 3600
-    removed = 0
-    for path in settings.staging_dir().glob("*.pdf"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            pass
-    return removed
-
-
-def _write_staged(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)

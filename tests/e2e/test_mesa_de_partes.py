@@ -311,3 +311,58 @@ def test_focus_follows_the_step_and_the_phone_back_button_stays_in_the_form(app_
     # Forward in the URL does not skip a step's checks.
     page.goto(f"{base}/mesa-de-partes?paso=5")
     expect(page.locator("#paso-actual")).to_contain_text("Paso 1 de 5")
+
+
+def test_an_interrupted_upload_says_so_and_retries(app_server, phone, tmp_path):
+    page = phone
+    _to_files_step(page, app_server["base"])
+    error = page.locator("#principal-error")
+    upload = re.compile(r"/_upload/?$")
+    page.route(upload, lambda route: route.abort("connectionreset"))
+    _upload_main(page, tmp_path, make_pdf(2))
+    expect(error).to_have_text(re.compile("No se pudo subir el archivo: se interrumpió la conexión"))
+    retry = page.get_by_role("button", name="Reintentar")
+    expect(retry).to_be_visible()
+    expect(page.get_by_label("Avance de la carga")).to_have_count(0)  # no bar stuck half-way
+    expect(page.get_by_text("solicitud.pdf")).to_have_count(0)
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    page.unroute(upload)
+    retry.click()  # the same file again, without choosing it anew
+    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"2 página\(s\)"))).to_be_visible()
+    expect(error).to_have_count(0)
+    expect(retry).to_have_count(0)
+
+
+def test_offline_shows_at_once_disables_sending_and_a_double_tap_files_once(app_server, phone, tmp_path):
+    page = phone
+    before = _count_cases(app_server)
+    _to_files_step(page, app_server["base"])
+    _upload_main(page, tmp_path, make_pdf(1))
+    expect(page.get_by_text("solicitud.pdf")).to_be_visible()
+    banner = page.locator("#sin-conexion")
+    expect(banner).to_be_hidden()
+    page.context.set_offline(True)
+    expect(banner).to_be_visible(timeout=2000)  # at once, not after the socket's timeout
+    expect(banner).to_contain_text("Sin conexión")
+    expect(page.get_by_role("button", name="Continuar")).to_be_disabled()
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    page.context.set_offline(False)
+    expect(banner).to_be_hidden(timeout=30000)
+    expect(page.get_by_role("button", name="Continuar")).to_be_enabled(timeout=30000)
+    page.get_by_role("button", name="Continuar").click()
+    expect(page.get_by_text("Revise sus datos antes de enviar.")).to_be_visible()
+    page.get_by_text("Declaro que la información").click()
+    page.context.set_offline(True)
+    expect(banner).to_be_visible(timeout=2000)
+    expect(page.get_by_role("button", name="Enviar")).to_be_disabled()
+    page.get_by_role("button", name="Enviar").click(force=True)  # a tap while offline does nothing
+    expect(page.get_by_text("solicitud.pdf")).to_be_visible()  # everything is still there
+    page.context.set_offline(False)
+    expect(page.get_by_role("button", name="Enviar")).to_be_enabled(timeout=30000)
+    page.get_by_role("button", name="Enviar").dblclick()
+    expect(page.get_by_text("Su documento fue recibido")).to_be_visible()
+    page.wait_for_timeout(2000)
+    assert _count_cases(app_server) == before + 1

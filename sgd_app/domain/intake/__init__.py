@@ -23,9 +23,11 @@ from sgd_app.domain.intake.filing import (
     access_key_hash,
     file_case,
     new_access_key,
+    new_attempt_key,
     next_number,
     queue_confirmation,
     queue_processing,
+    replayed_filing,
 )
 from sgd_app.domain.intake.flows import (
     FiledCase,
@@ -121,6 +123,7 @@ __all__ = [
     "lookup_delay",
     "needs_assembly",
     "new_access_key",
+    "new_attempt_key",
     "next_number",
     "offered_procedures",
     "pdf_filename",
@@ -134,6 +137,7 @@ __all__ = [
     "rejection_message",
     "render_receipt",
     "render_receipt_pdf",
+    "replayed_filing",
     "screen_file",
     "seal_and_file",
     "seal_receipt",

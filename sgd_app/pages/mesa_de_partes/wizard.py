@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.vars import ArrayVar, ObjectVar
+from reflex_components_core.core.banner import has_connection_errors
 
 from sgd_app.components.ui import (
     BRAND,
@@ -20,7 +21,7 @@ from sgd_app.components.ui import (
     secondary_button,
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
-from sgd_app.domain.intake import MAX_ANNEX_BYTES, MAX_MAIN_BYTES
+from sgd_app.domain.intake import ANNEX, MAX_ANNEX_BYTES, MAX_MAIN_BYTES, PRINCIPAL
 from sgd_app.pages.mesa_de_partes.receipt import receipt_screen
 from sgd_app.state.mesa_de_partes import STEP_ANCHOR, STEPS, MesaDePartesState
 
@@ -81,10 +82,13 @@ def _stepper() -> rx.Component:
 
 def _nav(back_to: int, next_label: str = "Continuar", *, submit: bool = False) -> rx.Component:
     """Atrás and Continuar. ``submit``: Continuar submits the step's form (Enter does too)."""
+    online = {"custom_attrs": {"data-requiere-conexion": ""}, "disabled": has_connection_errors}
     forward = (
-        primary_button(next_label, type="submit", id="continuar", flex="1")
+        primary_button(next_label, type="submit", id="continuar", flex="1", **online)
         if submit
-        else primary_button(next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1")
+        else primary_button(
+            next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1", **online
+        )
     )
     return rx.flex(
         secondary_button("Atrás", on_click=MesaDePartesState.go(back_to), type="button"),
@@ -98,7 +102,13 @@ def _nav(back_to: int, next_label: str = "Continuar", *, submit: bool = False) -
 def _step_form(*children: rx.Component) -> rx.Component:
     """A step with fields is a form: Continuar and Enter send every value the browser holds
     (typed or autofilled), not only those of fields the person left."""
-    return rx.form(*children, on_submit=MesaDePartesState.advance, reset_on_submit=False, width="100%")
+    return rx.form(
+        *children,
+        on_submit=MesaDePartesState.advance,
+        reset_on_submit=False,
+        width="100%",
+        custom_attrs={"data-formulario-conexion": ""},
+    )
 
 
 # ---------------------------------------------------------------- step 0: procedure
@@ -406,6 +416,41 @@ def _dropzone(
     )
 
 
+def _retry(role: str, shown: rx.Var) -> rx.Component:
+    """After a failed upload: "Reintentar" sends the same file again (assets/wizard.js keeps it)."""
+    return rx.cond(
+        shown,
+        secondary_button(
+            rx.icon("rotate-cw", size=18, aria_hidden="true"),
+            "Reintentar",
+            type="button",
+            id=f"reintentar-{role}",
+            custom_attrs={
+                "data-reintentar": role,
+                "data-caja": rx.cond(MesaDePartesState.desk_mode, f"{role}-escaneo", role),
+            },
+            margin_bottom="0.75rem",
+        ),
+    )
+
+
+def _failure_signals() -> rx.Component:
+    """Hidden buttons that assets/wizard.js clicks when an upload fails on the way."""
+    return rx.fragment(
+        *[
+            rx.el.button(
+                id=f"subida-fallida-{role}",
+                type="button",
+                on_click=MesaDePartesState.upload_failed(role),
+                tab_index=-1,
+                aria_hidden="true",
+                style={"display": "none"},
+            )
+            for role in (PRINCIPAL, ANNEX)
+        ]
+    )
+
+
 def _step_files() -> rx.Component:
     return rx.box(
         rx.text(
@@ -446,6 +491,7 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("principal"), field_id="principal"),
+        _retry(PRINCIPAL, MesaDePartesState.retry_principal),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
         rx.foreach(MesaDePartesState.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
         rx.foreach(MesaDePartesState.annex_files, _file_card),
@@ -475,6 +521,8 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("anexos"), field_id="anexos"),
+        _retry(ANNEX, MesaDePartesState.retry_annex),
+        _failure_signals(),
         _nav(2),
     )
 
@@ -551,7 +599,8 @@ def _step_review() -> rx.Component:
                 rx.cond(MesaDePartesState.submitting, "Enviando…", "Enviar"),
                 on_click=MesaDePartesState.submit,
                 id="enviar",
-                disabled=MesaDePartesState.submitting,
+                disabled=MesaDePartesState.submitting | has_connection_errors,
+                custom_attrs={"data-requiere-conexion": ""},
                 type="button",
                 flex="1",
             ),
@@ -562,14 +611,47 @@ def _step_review() -> rx.Component:
 
 
 # ---------------------------------------------------------------- the wizard
+def _offline_banner() -> rx.Component:
+    """Shown the moment the browser loses the network (assets/wizard.js marks <html>) or the
+    socket fails; Continuar and Enviar are off meanwhile and everything typed stays."""
+    return rx.fragment(
+        rx.el.style("html:not([data-sin-conexion]) #sin-conexion:not(.activo){display:none}"),
+        rx.box(
+            rx.icon("wifi-off", size=20, aria_hidden="true"),
+            rx.text(
+                rx.text.strong("Sin conexión. "),
+                "Lo que escribió no se pierde. Podrá continuar y enviar cuando vuelva la conexión.",
+            ),
+            id="sin-conexion",
+            class_name=rx.cond(has_connection_errors, "activo", ""),
+            role="status",
+            style={
+                "display": "flex",
+                "gap": "0.5rem",
+                "align_items": "center",
+                "background": "#fff4e5",
+                "border": "1px solid #b54708",
+                "color": "#5c2a00",
+                "border_radius": "10px",
+                "padding": "0.75rem",
+                "margin_bottom": "1rem",
+            },
+        ),
+    )
+
+
 def wizard() -> rx.Component:
     """The five steps and the receipt; /registrar shows the same wizard at the desk."""
-    return rx.match(
-        MesaDePartesState.step,
-        (0, rx.fragment(_stepper(), _step_procedure())),
-        (1, rx.fragment(_stepper(), _step_filer())),
-        (2, rx.fragment(_stepper(), _step_details())),
-        (3, rx.fragment(_stepper(), _step_files())),
-        (4, rx.fragment(_stepper(), _step_review())),
-        receipt_screen(),
+    return rx.fragment(
+        rx.script(src="/wizard.js"),
+        _offline_banner(),
+        rx.match(
+            MesaDePartesState.step,
+            (0, rx.fragment(_stepper(), _step_procedure())),
+            (1, rx.fragment(_stepper(), _step_filer())),
+            (2, rx.fragment(_stepper(), _step_details())),
+            (3, rx.fragment(_stepper(), _step_files())),
+            (4, rx.fragment(_stepper(), _step_review())),
+            receipt_screen(),
+        ),
     )
