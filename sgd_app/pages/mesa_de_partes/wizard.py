@@ -421,7 +421,6 @@ def _retry(role: str, shown: rx.Var) -> rx.Component:
     return rx.cond(
         shown,
         secondary_button(
-            rx.icon("rotate-cw", size=18, aria_hidden="true"),
             "Reintentar",
             type="button",
             id=f"reintentar-{role}",
