@@ -127,6 +127,10 @@ class Procedure(SQLModel, table=True):
     required_annexes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     public: bool = True
     active: bool = True
+    # (0005) What the filer must have before starting, in plain words (shown on the procedure's card).
+    requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # The fee in plain words: "Gratuito" or the amount (e.g. "S/ 25.00").
+    fee: str = Field(default="Gratuito", max_length=100, sa_column_kwargs={"server_default": "Gratuito"})
 
 
 class NonWorkingDay(SQLModel, table=True):

@@ -13,7 +13,7 @@ from sgd_app.domain.vocabulary import Category
 STEP_ANCHOR = "paso-actual"
 STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
 FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
-ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "declaration", "general")
+ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "privacy", "declaration", "general")
 STEP_OF_FIELD = {**{f: 1 for f in FILER_FIELDS}, "subject": 2, "principal": 3, "anexos": 3}
 
 
@@ -30,12 +30,26 @@ def url_step(raw: str) -> int:
     return min(max(n - 1, 0), len(STEPS) - 1)
 
 
-_FOCUS_OF = {"kind": "kind-ciudadano", "anexos": "anexo", "declaration": "declaracion", "general": STEP_ANCHOR}
+_FOCUS_OF = {
+    "kind": "kind-ciudadano",
+    "anexos": "anexo",
+    "privacy": "datos-personales-leido",
+    "declaration": "declaracion",
+    "general": STEP_ANCHOR,
+}
 
 
 def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool) -> str:
     """The id of the first field (in screen order) with an error: the focus goes there."""
-    order = [*FILER_FIELDS, "subject", *[f"field_{n}" for n in proc_fields], "principal", "anexos", "declaration"]
+    order = [
+        *FILER_FIELDS,
+        "subject",
+        *[f"field_{n}" for n in proc_fields],
+        "principal",
+        "anexos",
+        "privacy",
+        "declaration",
+    ]
     for key in order:
         if errors.get(key):
             if key.startswith("field_"):

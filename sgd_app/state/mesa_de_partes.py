@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from pathlib import Path
+from typing import Any
 
 import reflex as rx
 
@@ -33,7 +34,8 @@ from sgd_app.state.session import current_principal
 
 class MesaDePartesState(rx.State):
     step: int = 0
-    procedures: list[dict[str, str]] = []
+    # [{"code","name","description","category","deadline","fee","requirements":[...],"annexes":[...]}]
+    procedures: list[dict[str, Any]] = []
     proc_code: str = ""
     proc_name: str = ""
     proc_unit: str = ""
@@ -51,6 +53,7 @@ class MesaDePartesState(rx.State):
     address: str = ""
     subject: str = ""
     declaration: bool = False
+    privacy_ack: bool = False  # read the personal-data notice (Ley 29733)
 
     attachments: list[dict[str, str]] = []
     main_progress: int = 0
@@ -206,7 +209,10 @@ class MesaDePartesState(rx.State):
                 "name": p.name,
                 "description": p.description,
                 "category": category_label(p.category),
-                "deadline": f"{p.deadline_days} días hábiles",
+                "deadline": intake.deadline_words(p.deadline_days),
+                "fee": p.fee or "Gratuito",
+                "requirements": list(p.requirements or []),
+                "annexes": list(p.required_annexes or []),
             }
             for p in intake.offered_procedures(public_only=public_only)
         ]
@@ -260,6 +266,11 @@ class MesaDePartesState(rx.State):
     def set_declaration(self, value: bool):
         self.declaration = bool(value)
         self.errors = {**self.errors, "declaration": ""}
+
+    @rx.event
+    def set_privacy_ack(self, value: bool):
+        self.privacy_ack = bool(value)
+        self.errors = {**self.errors, "privacy": ""}
 
     @rx.event
     def go(self, step: int):
@@ -509,9 +520,14 @@ class MesaDePartesState(rx.State):
     async def submit(self):
         if self.submitting or self.r_number:
             return
+        missing = {}
+        if not self.privacy_ack and not self.desk_mode:  # at the desk the notice is given on paper
+            missing["privacy"] = "Marque que leyó la información sobre sus datos personales."
         if not self.declaration:
-            self._show({"declaration": "Marque la declaración para poder enviar."})
-            yield rx.set_focus("declaracion")
+            missing["declaration"] = "Marque la declaración para poder enviar."
+        if missing:
+            self._show(missing)
+            yield rx.set_focus("datos-personales-leido" if "privacy" in missing else "declaracion")
             return
         clerk_id = None
         if self.desk_mode:

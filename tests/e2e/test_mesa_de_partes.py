@@ -64,6 +64,16 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     expect(page.get_by_text("Revise sus datos antes de enviar.")).to_be_visible()
     page.get_by_role("button", name="Enviar").click()
     expect(page.locator("#declaration-error")).to_contain_text("Marque la declaración")
+    # The personal-data notice (Ley 29733) must be acknowledged; the focus goes to it.
+    expect(page.locator("#privacy-error")).to_contain_text("leyó la información sobre sus datos personales")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'datos-personales-leido'")
+    notice = page.get_by_role("heading", name="Sus datos personales (Ley N.° 29733)")
+    expect(notice).to_be_visible()
+    for words in ("Para qué:", "Quién los guarda:", "derechos ARCO", "Cómo ejercerlos:", "Solicitud general"):
+        expect(page.get_by_text(words).first).to_be_visible()
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    page.get_by_label("He leído cómo se usarán mis datos personales.").check()
     page.get_by_label("Declaro que la información").check()
     page.get_by_role("button", name="Enviar").click()
 
@@ -354,6 +364,7 @@ def test_offline_shows_at_once_disables_sending_and_a_double_tap_files_once(app_
     expect(page.get_by_role("button", name="Continuar")).to_be_enabled(timeout=30000)
     page.get_by_role("button", name="Continuar").click()
     expect(page.get_by_text("Revise sus datos antes de enviar.")).to_be_visible()
+    page.get_by_text("He leído cómo se usarán mis datos personales.").click()
     page.get_by_text("Declaro que la información").click()
     page.context.set_offline(True)
     expect(banner).to_be_visible(timeout=2000)
@@ -363,6 +374,34 @@ def test_offline_shows_at_once_disables_sending_and_a_double_tap_files_once(app_
     page.context.set_offline(False)
     expect(page.get_by_role("button", name="Enviar")).to_be_enabled(timeout=30000)
     page.get_by_role("button", name="Enviar").dblclick()
-    expect(page.get_by_text("Su documento fue recibido")).to_be_visible()
+    expect(page.get_by_text("Su documento fue recibido")).to_be_visible(timeout=20000)  # sealing takes a while
     page.wait_for_timeout(2000)
     assert _count_cases(app_server) == before + 1
+
+
+def test_procedure_cards_say_what_is_needed_before_starting_without_layout_shift(app_server, phone):
+    page = phone
+    page.add_init_script(
+        """window.__cls = 0; new PerformanceObserver((list) => { for (const e of list.getEntries()) {
+            if (!e.hadRecentInput) window.__cls += e.value; } }).observe({type: 'layout-shift', buffered: true});"""
+    )
+    page.goto(f"{app_server['base']}/mesa-de-partes")
+    card = page.locator("article").filter(has=page.get_by_role("heading", name="Inscripción de empresas encuestadoras"))
+    expect(card).to_be_visible()
+    expect(card.get_by_text("Necesita:")).to_be_visible()
+    expect(card.get_by_text("El RUC de la empresa")).to_be_visible()
+    expect(card.get_by_text("Anexos que debe adjuntar:")).to_be_visible()
+    expect(card.get_by_text("Vigencia de poder del representante legal", exact=True)).to_be_visible()
+    expect(card.get_by_text(re.compile(r"Costo: S/ 150\.00"))).to_be_visible()
+    expect(card.get_by_text("Le responden en un máximo de 10 días hábiles")).to_be_visible()
+    free = page.locator("article").filter(has=page.get_by_role("heading", name="Constancia del estado de afiliación"))
+    expect(free.get_by_text("Costo: Gratuito")).to_be_visible()
+    general = page.locator("article").filter(has=page.get_by_role("heading", name="Solicitud general"))
+    expect(general).to_be_visible()
+    page.wait_for_timeout(1000)
+    cls = page.evaluate("window.__cls")
+    assert cls < 0.05, cls
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
+    general.get_by_role("button", name="Empezar: Solicitud general").click()
+    expect(page.locator("#paso-actual")).to_contain_text("Paso 2 de 5")

@@ -68,8 +68,8 @@ def previous_release(request, empty_engine) -> Engine:
 
 
 HEAD = "0005"  # the newest revision
-# 0004: dropped, created, one column added; 0005: created (filing attempts)
-CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt")
+# 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added
+CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure")
 
 
 def untouched_by_0004(digests: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:

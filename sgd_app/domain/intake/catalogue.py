@@ -24,6 +24,14 @@ class ProcedureOffer:
     deadline_days: int
     fields: list[dict[str, Any]] = field(default_factory=list)
     required_annexes: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    fee: str = "Gratuito"
+
+
+def deadline_words(days: int) -> str:
+    """The deadline in plain words: "Le responden en un máximo de 3 días hábiles"."""
+    n = max(int(days or 0), 1)
+    return f"Le responden en un máximo de {n} día{'s' if n != 1 else ''} hábil{'es' if n != 1 else ''}"
 
 
 def get_procedure(session: Session, code: str, *, public_only: bool = True) -> Procedure:
@@ -59,6 +67,8 @@ def procedure_offer(session: Session, code: str, *, public_only: bool = True) ->
         deadline_days=proc.deadline_days,
         fields=list(proc.fields or []),
         required_annexes=list(proc.required_annexes or []),
+        requirements=list(proc.requirements or []),
+        fee=proc.fee or "Gratuito",
     )
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
-from reflex.vars import ArrayVar, ObjectVar
 from reflex_components_core.core.banner import has_connection_errors
 
 from sgd_app.components.ui import (
@@ -22,6 +19,14 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
 from sgd_app.domain.intake import ANNEX, MAX_ANNEX_BYTES, MAX_MAIN_BYTES, PRINCIPAL
+from sgd_app.pages.mesa_de_partes.parts import (
+    failure_signals,
+    offline_banner,
+    privacy_notice,
+    rejections,
+    retry,
+    step_procedure,
+)
 from sgd_app.pages.mesa_de_partes.receipt import receipt_screen
 from sgd_app.state.mesa_de_partes import STEP_ANCHOR, STEPS, MesaDePartesState
 
@@ -108,55 +113,6 @@ def _step_form(*children: rx.Component) -> rx.Component:
         reset_on_submit=False,
         width="100%",
         custom_attrs={"data-formulario-conexion": ""},
-    )
-
-
-# ---------------------------------------------------------------- step 0: procedure
-def _procedure_card(p: rx.Var) -> rx.Component:
-    return rx.el.button(
-        rx.flex(
-            rx.badge(
-                p["category"],
-                color_scheme=rx.cond(p["category"] == "Jurisdiccional", "indigo", "gray"),
-                variant="soft",
-                size="2",
-            ),
-            rx.text(p["name"], weight="bold", size="4", color=INK, text_align="left"),
-            rx.text(p["description"], size="2", color=MUTED, text_align="left"),
-            rx.text("Plazo de atención: ", p["deadline"], size="2", color=INK, weight="medium"),
-            direction="column",
-            gap="0.35rem",
-            align="start",
-        ),
-        on_click=MesaDePartesState.choose(p["code"]),
-        type="button",
-        data_code=p["code"],
-        style={
-            "width": "100%",
-            "text_align": "left",
-            "background": "white",
-            "border": "1px solid #d0d5db",
-            "border_radius": "12px",
-            "padding": "1rem",
-            "cursor": "pointer",
-            "min_height": "48px",
-            "_hover": {"border_color": BRAND},
-            "_focus_visible": {"outline": f"3px solid {BRAND}"},
-        },
-    )
-
-
-def _step_procedure() -> rx.Component:
-    return rx.box(
-        rx.text(
-            "Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
-            color=MUTED,
-            margin_bottom="1rem",
-        ),
-        error_text(_err("general"), field_id="general"),
-        rx.cond(MesaDePartesState.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
-        rx.flex(rx.foreach(MesaDePartesState.procedures, _procedure_card), direction="column", gap="0.75rem"),
-        on_mount=MesaDePartesState.ensure_loaded,
     )
 
 
@@ -334,21 +290,6 @@ def _file_card(a: rx.Var) -> rx.Component:
     )
 
 
-def _obj(v: Any) -> ObjectVar:
-    return v.to(ObjectVar, dict[str, Any])
-
-
-def _rejections(rejected: Any) -> Any:
-    """Only each refused file's name, size and error codes go over the socket (never the File)."""
-
-    def one(r: Any) -> dict[str, Any]:
-        f = _obj(_obj(r)["file"])
-        codes = _obj(r)["errors"].to(ArrayVar, list[dict[str, Any]]).map(lambda e: _obj(e)["code"])
-        return {"name": f["name"], "size": f["size"], "codes": codes}
-
-    return rejected.to(ArrayVar, list[dict[str, Any]]).map(one)
-
-
 SCAN_TYPES = {
     "application/pdf": [".pdf"],
     "image/jpeg": [".jpg", ".jpeg"],
@@ -393,7 +334,7 @@ def _dropzone(
                         upload_id=upload_id + ("-escaneo" if scans else ""), on_upload_progress=progress_handler
                     )
                 ),
-                on_drop_rejected=lambda rejected: MesaDePartesState.upload_rejected(upload_id, _rejections(rejected)),
+                on_drop_rejected=lambda rejected: MesaDePartesState.upload_rejected(upload_id, rejections(rejected)),
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
@@ -413,40 +354,6 @@ def _dropzone(
             ),
         ),
         margin_bottom="0.75rem",
-    )
-
-
-def _retry(role: str, shown: rx.Var) -> rx.Component:
-    """After a failed upload: "Reintentar" sends the same file again (assets/wizard.js keeps it)."""
-    return rx.cond(
-        shown,
-        secondary_button(
-            "Reintentar",
-            type="button",
-            id=f"reintentar-{role}",
-            custom_attrs={
-                "data-reintentar": role,
-                "data-caja": rx.cond(MesaDePartesState.desk_mode, f"{role}-escaneo", role),
-            },
-            margin_bottom="0.75rem",
-        ),
-    )
-
-
-def _failure_signals() -> rx.Component:
-    """Hidden buttons that assets/wizard.js clicks when an upload fails on the way."""
-    return rx.fragment(
-        *[
-            rx.el.button(
-                id=f"subida-fallida-{role}",
-                type="button",
-                on_click=MesaDePartesState.upload_failed(role),
-                tab_index=-1,
-                aria_hidden="true",
-                style={"display": "none"},
-            )
-            for role in (PRINCIPAL, ANNEX)
-        ]
     )
 
 
@@ -490,7 +397,7 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("principal"), field_id="principal"),
-        _retry(PRINCIPAL, MesaDePartesState.retry_principal),
+        retry(PRINCIPAL, MesaDePartesState.retry_principal),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
         rx.foreach(MesaDePartesState.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
         rx.foreach(MesaDePartesState.annex_files, _file_card),
@@ -520,8 +427,8 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("anexos"), field_id="anexos"),
-        _retry(ANNEX, MesaDePartesState.retry_annex),
-        _failure_signals(),
+        retry(ANNEX, MesaDePartesState.retry_annex),
+        failure_signals(),
         _nav(2),
     )
 
@@ -579,6 +486,7 @@ def _step_review() -> rx.Component:
                 lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág."),
             ),
         ),
+        rx.cond(~MesaDePartesState.desk_mode, privacy_notice()),
         rx.box(
             rx.checkbox(
                 "Declaro que la información y los documentos que presento son verdaderos.",
@@ -610,43 +518,14 @@ def _step_review() -> rx.Component:
 
 
 # ---------------------------------------------------------------- the wizard
-def _offline_banner() -> rx.Component:
-    """Shown the moment the browser loses the network (assets/wizard.js marks <html>) or the
-    socket fails; Continuar and Enviar are off meanwhile and everything typed stays."""
-    return rx.fragment(
-        rx.el.style("html:not([data-sin-conexion]) #sin-conexion:not(.activo){display:none}"),
-        rx.box(
-            rx.icon("wifi-off", size=20, aria_hidden="true"),
-            rx.text(
-                rx.text.strong("Sin conexión. "),
-                "Lo que escribió no se pierde. Podrá continuar y enviar cuando vuelva la conexión.",
-            ),
-            id="sin-conexion",
-            class_name=rx.cond(has_connection_errors, "activo", ""),
-            role="status",
-            style={
-                "display": "flex",
-                "gap": "0.5rem",
-                "align_items": "center",
-                "background": "#fff4e5",
-                "border": "1px solid #b54708",
-                "color": "#5c2a00",
-                "border_radius": "10px",
-                "padding": "0.75rem",
-                "margin_bottom": "1rem",
-            },
-        ),
-    )
-
-
 def wizard() -> rx.Component:
     """The five steps and the receipt; /registrar shows the same wizard at the desk."""
     return rx.fragment(
         rx.script(src="/wizard.js"),
-        _offline_banner(),
+        offline_banner(),
         rx.match(
             MesaDePartesState.step,
-            (0, rx.fragment(_stepper(), _step_procedure())),
+            (0, rx.fragment(_stepper(), step_procedure())),
             (1, rx.fragment(_stepper(), _step_filer())),
             (2, rx.fragment(_stepper(), _step_details())),
             (3, rx.fragment(_stepper(), _step_files())),
