@@ -3,9 +3,9 @@
 //  1. A failed or interrupted upload: Reflex's upload helper only logs it. Watch the upload
 //     request and tell the page (a click on its hidden button #subida-fallida-<role>); keep the
 //     file so that "Reintentar" sends it again without choosing it anew.
-//  2. No connection: the moment the browser goes offline, mark <html data-sin-conexion> (the
-//     page's banner shows) and refuse Continuar/Enviar until it is back, so that no tap is queued
-//     and replayed on reconnect.
+//  2. No connection: the moment the browser goes offline or the socket drops, mark
+//     <html data-sin-conexion> (the page's banner shows) and refuse Continuar/Enviar until the
+//     socket is back, so that no tap is lost, queued or replayed on reconnect.
 (function () {
   "use strict";
   if (window.__sgdWizard) return;
@@ -95,13 +95,30 @@
     }
   }
 
-  window.addEventListener("offline", function () {
-    setOffline(true);
-  });
-  window.addEventListener("online", function () {
-    setOffline(false);
-  });
-  if (navigator.onLine === false) setOffline(true);
+  // Offline = the browser has no network, or the app's socket is down (Reflex's instrumentation
+  // hooks tell us the moment it drops or comes back, long before its own banner). The buttons are
+  // switched here and not through React: React ignores clicks on a button its props disable.
+  var socketDown = false;
+  function update() {
+    setOffline(navigator.onLine === false || socketDown);
+  }
+  var hooks = window.__reflex_otel || {};
+  var onConnect = hooks.onSocketConnect;
+  var onDisconnect = hooks.onSocketDisconnect;
+  hooks.onSocketConnect = function () {
+    socketDown = false;
+    update();
+    if (onConnect) return onConnect.apply(this, arguments);
+  };
+  hooks.onSocketDisconnect = function (reason) {
+    socketDown = reason !== "io client disconnect"; // not when the page itself closes it
+    update();
+    if (onDisconnect) return onDisconnect.apply(this, arguments);
+  };
+  window.__reflex_otel = hooks;
+  window.addEventListener("offline", update);
+  window.addEventListener("online", update);
+  update();
   // Buttons that appear while offline are disabled too.
   new MutationObserver(function () {
     if (offline()) setOffline(true);

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import make_pdf
-from tests.e2e.harness import DEMO_PASSWORD, axe_violations, db_rows, dump
+from tests.e2e.harness import DEMO_PASSWORD, axe_violations, db_rows, dump, shot
 from tests.e2e.steps import fill_filer as _fill_filer
 from tests.e2e.steps import start_filing as _start
 from tests.e2e.steps import upload_main as _upload_main
@@ -69,6 +69,7 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     page.wait_for_function("document.activeElement && document.activeElement.id === 'datos-personales-leido'")
     notice = page.get_by_role("heading", name="Sus datos personales (Ley N.° 29733)")
     expect(notice).to_be_visible()
+    shot(page, "wizard-revisar-datos-personales-390")
     for words in ("Para qué:", "Quién los guarda:", "derechos ARCO", "Cómo ejercerlos:", "Solicitud general"):
         expect(page.get_by_text(words).first).to_be_visible()
     if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
@@ -228,6 +229,7 @@ def test_a_refused_file_says_why_in_spanish(app_server, phone, tmp_path):
     expect(error).to_have_text(re.compile("«foto.png» no es un PDF. Solo se aceptan archivos PDF."))
     page.wait_for_timeout(1500)
     expect(error).to_have_text(re.compile("no es un PDF"))
+    shot(page, "wizard-rechazo-png-390")
     if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
         pytest.fail(dump(found))
     # A 21 MB PDF: too big, with the limit.
@@ -335,6 +337,7 @@ def test_an_interrupted_upload_says_so_and_retries(app_server, phone, tmp_path):
     expect(retry).to_be_visible()
     expect(page.get_by_label("Avance de la carga")).to_have_count(0)  # no bar stuck half-way
     expect(page.get_by_text("solicitud.pdf")).to_have_count(0)
+    shot(page, "wizard-subida-fallida-390")
     if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
         pytest.fail(dump(found))
     page.unroute(upload)
@@ -357,6 +360,7 @@ def test_offline_shows_at_once_disables_sending_and_a_double_tap_files_once(app_
     expect(banner).to_be_visible(timeout=2000)  # at once, not after the socket's timeout
     expect(banner).to_contain_text("Sin conexión")
     expect(page.get_by_role("button", name="Continuar")).to_be_disabled()
+    shot(page, "wizard-sin-conexion-390")
     if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
         pytest.fail(dump(found))
     page.context.set_offline(False)
@@ -401,7 +405,11 @@ def test_procedure_cards_say_what_is_needed_before_starting_without_layout_shift
     page.wait_for_timeout(1000)
     cls = page.evaluate("window.__cls")
     assert cls < 0.05, cls
+    shot(page, "wizard-tramites-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    shot(page, "wizard-tramites-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
     if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
         pytest.fail(dump(found))
-    general.get_by_role("button", name="Empezar: Solicitud general").click()
+    general.get_by_role("button", name="Empezar este trámite: Solicitud general").click()
     expect(page.locator("#paso-actual")).to_contain_text("Paso 2 de 5")

@@ -60,7 +60,7 @@ def procedure_card(p: rx.Var) -> rx.Component:
                 "Empezar este trámite",
                 on_click=MesaDePartesState.choose(p["code"]),
                 type="button",
-                aria_label="Empezar: " + p["name"].to(str),
+                aria_label="Empezar este trámite: " + p["name"].to(str),
                 custom_attrs={"data-code": p["code"]},
                 width="100%",
                 margin_top="0.25rem",

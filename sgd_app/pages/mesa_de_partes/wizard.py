@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.core.banner import has_connection_errors
 
 from sgd_app.components.ui import (
     BRAND,
@@ -87,7 +86,7 @@ def _stepper() -> rx.Component:
 
 def _nav(back_to: int, next_label: str = "Continuar", *, submit: bool = False) -> rx.Component:
     """Atrás and Continuar. ``submit``: Continuar submits the step's form (Enter does too)."""
-    online = {"custom_attrs": {"data-requiere-conexion": ""}, "disabled": has_connection_errors}
+    online = {"custom_attrs": {"data-requiere-conexion": ""}}  # switched off offline by assets/wizard.js
     forward = (
         primary_button(next_label, type="submit", id="continuar", flex="1", **online)
         if submit
@@ -506,7 +505,7 @@ def _step_review() -> rx.Component:
                 rx.cond(MesaDePartesState.submitting, "Enviando…", "Enviar"),
                 on_click=MesaDePartesState.submit,
                 id="enviar",
-                disabled=MesaDePartesState.submitting | has_connection_errors,
+                disabled=MesaDePartesState.submitting,
                 custom_attrs={"data-requiere-conexion": ""},
                 type="button",
                 flex="1",
