@@ -67,7 +67,7 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     # The personal-data notice (Ley 29733) must be acknowledged; the focus goes to it.
     expect(page.locator("#privacy-error")).to_contain_text("leyó la información sobre sus datos personales")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'datos-personales-leido'")
-    notice = page.get_by_role("heading", name="Sus datos personales (Ley N.° 29733)")
+    notice = page.get_by_role("heading", name=re.compile(r"Sus datos personales \(Ley N\.°\s29733\)"))
     expect(notice).to_be_visible()
     shot(page, "wizard-revisar-datos-personales-390")
     for words in ("Para qué:", "Quién los guarda:", "derechos ARCO", "Cómo ejercerlos:", "Solicitud general"):

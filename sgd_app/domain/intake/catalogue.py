@@ -13,6 +13,9 @@ from sgd_app.domain.intake.validation import IncomingFile, validate_details, val
 from sgd_app.domain.models import Procedure, Unit
 from sgd_app.domain.transaction import query
 
+# The "Solicitud general": for anything that is not in the list (seeded with the catalogue).
+GENERAL_REQUEST = "SOL-GEN"
+
 
 @dataclass
 class ProcedureOffer:
@@ -48,11 +51,13 @@ def public_procedures(session: Session) -> list[Procedure]:
 
 @query
 def offered_procedures(session: Session, *, public_only: bool = True) -> list[Procedure]:
-    """The procedures on offer, by category and name: the public ones online, every active one at the desk."""
+    """The procedures on offer, by category and name, the "Solicitud general" last: the public
+    ones online, every active one at the desk."""
     where = [Procedure.active == True]  # noqa: E712
     if public_only:
         where.append(Procedure.public == True)  # noqa: E712
-    return list(session.exec(select(Procedure).where(*where).order_by(Procedure.category, Procedure.name)).all())
+    found = session.exec(select(Procedure).where(*where).order_by(Procedure.category, Procedure.name)).all()
+    return sorted(found, key=lambda p: p.code == GENERAL_REQUEST)  # the catch-all comes last
 
 
 @query

@@ -40,7 +40,12 @@ def procedure_card(p: rx.Var) -> rx.Component:
                     rx.text("Necesita:", size="2", weight="bold", color=INK),
                     rx.el.ul(
                         rx.foreach(requirements, lambda r: rx.el.li(r)),
-                        style={"margin": "0.2rem 0 0 1.1rem", "font_size": "0.875rem", "color": INK},
+                        style={
+                            "margin": "0.2rem 0 0 1.1rem",
+                            "font_size": "0.875rem",
+                            "color": INK,
+                            "list_style": "disc",
+                        },
                     ),
                 ),
             ),
@@ -50,7 +55,12 @@ def procedure_card(p: rx.Var) -> rx.Component:
                     rx.text("Anexos que debe adjuntar:", size="2", weight="bold", color=INK),
                     rx.el.ul(
                         rx.foreach(annexes, lambda r: rx.el.li(r)),
-                        style={"margin": "0.2rem 0 0 1.1rem", "font_size": "0.875rem", "color": INK},
+                        style={
+                            "margin": "0.2rem 0 0 1.1rem",
+                            "font_size": "0.875rem",
+                            "color": INK,
+                            "list_style": "disc",
+                        },
                     ),
                 ),
             ),
@@ -169,7 +179,7 @@ def privacy_notice() -> rx.Component:
     and how to exercise them; the filer acknowledges it before sending."""
     who = settings.INSTITUTION_NAME
     return card(
-        rx.heading("Sus datos personales (Ley N.° 29733)", as_="h3", size="3", margin_bottom="0.4rem"),
+        rx.heading("Sus datos personales (Ley N.°\u00a029733)", as_="h3", size="3", margin_bottom="0.4rem"),
         rx.text(
             rx.text.strong("Para qué: "),
             f"el {who} usa los datos que nos da solo para atender este trámite, notificarle y llevar el "
@@ -224,7 +234,7 @@ def offline_banner() -> rx.Component:
     return rx.fragment(
         rx.el.style("html:not([data-sin-conexion]) #sin-conexion:not(.activo){display:none}"),
         rx.box(
-            rx.icon("wifi-off", size=20, aria_hidden="true"),
+            rx.icon("wifi-off", size=20, aria_hidden="true", flex_shrink="0"),
             rx.text(
                 rx.text.strong("Sin conexión. "),
                 "Lo que escribió no se pierde. Podrá continuar y enviar cuando vuelva la conexión.",
