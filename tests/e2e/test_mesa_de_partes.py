@@ -275,6 +275,8 @@ def test_autofilled_fields_count_and_enter_advances(app_server, phone):
     )
     page.locator("#phone").press("Enter")  # Enter advances the step
     expect(page.locator("#paso-actual")).to_contain_text("Paso 3 de 5")
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
     page.evaluate("() => { document.getElementById('subject').value = 'Constancia para postular a un cargo'; }")
     page.get_by_role("button", name="Continuar").click()
     expect(page.locator("#paso-actual")).to_contain_text("Paso 4 de 5")
@@ -356,6 +358,8 @@ def test_offline_shows_at_once_disables_sending_and_a_double_tap_files_once(app_
     expect(page.get_by_text("solicitud.pdf")).to_be_visible()
     banner = page.locator("#sin-conexion")
     expect(banner).to_be_hidden()
+    if found := axe_violations(page, impacts=("minor", "moderate", "serious", "critical")):
+        pytest.fail(dump(found))
     page.context.set_offline(True)
     expect(banner).to_be_visible(timeout=2000)  # at once, not after the socket's timeout
     expect(banner).to_contain_text("Sin conexión")
