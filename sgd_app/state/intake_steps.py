@@ -4,9 +4,13 @@ plain helpers of ``MesaDePartesState`` (sgd_app/state/mesa_de_partes.py)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from sgd_app import settings
+from sgd_app.domain import intake
+from sgd_app.domain.models import Procedure
 from sgd_app.domain.vocabulary import Category
 
 # The element focused at each step change (the stepper, or the receipt's heading).
@@ -57,6 +61,36 @@ def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool)
             target = _FOCUS_OF.get(key, key)
             return target + "-escaneo" if desk and key in ("principal", "anexos") else target
     return STEP_ANCHOR
+
+
+def procedure_cards(procedures: Iterable[Procedure]) -> list[dict[str, Any]]:
+    """What each procedure card shows before starting: requirements, annexes, fee, deadline."""
+    return [
+        {
+            "code": p.code,
+            "name": p.name,
+            "description": p.description,
+            "category": category_label(p.category),
+            "deadline": intake.deadline_words(p.deadline_days),
+            "fee": p.fee or "Gratuito",
+            "requirements": list(p.requirements or []),
+            "annexes": list(p.required_annexes or []),
+        }
+        for p in procedures
+    ]
+
+
+def rejection_summaries(rejections: Any) -> list[dict[str, Any]]:
+    """The browser's refusals as intake.rejection_message takes them, bounded (client input)."""
+    return [
+        {
+            "name": str(r.get("name", ""))[:200],
+            "size": r.get("size", 0),
+            "codes": [str(c)[:40] for c in (r.get("codes") or [])[:5]],
+        }
+        for r in (rejections if isinstance(rejections, list) else [])[:100]
+        if isinstance(r, dict)
+    ]
 
 
 def category_label(category: str) -> str:

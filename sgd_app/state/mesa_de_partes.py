@@ -23,8 +23,9 @@ from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, swe
     STEP_OF_FIELD,
     STEPS,
     blank_errors,
-    category_label,
     first_invalid,
+    procedure_cards,
+    rejection_summaries,
     sweep_staging,
     url_step,
     write_staged,
@@ -203,19 +204,7 @@ class MesaDePartesState(rx.State):
         return len([a for a in self.attachments if a["role"] == ANNEX])
 
     def _load_procedures(self, *, public_only: bool) -> None:
-        self.procedures = [
-            {
-                "code": p.code,
-                "name": p.name,
-                "description": p.description,
-                "category": category_label(p.category),
-                "deadline": intake.deadline_words(p.deadline_days),
-                "fee": p.fee or "Gratuito",
-                "requirements": list(p.requirements or []),
-                "annexes": list(p.required_annexes or []),
-            }
-            for p in intake.offered_procedures(public_only=public_only)
-        ]
+        self.procedures = procedure_cards(intake.offered_procedures(public_only=public_only))
 
     @rx.event
     def choose(self, code: str):
@@ -503,15 +492,7 @@ class MesaDePartesState(rx.State):
         """The browser refused the file(s): say why (only names, sizes and error codes arrive)."""
         if role not in (PRINCIPAL, ANNEX):
             return
-        items = [
-            {
-                "name": str(r.get("name", ""))[:200],
-                "size": r.get("size", 0),
-                "codes": [str(c)[:40] for c in (r.get("codes") or [])[:5]],
-            }
-            for r in (rejections or [])[:100]
-            if isinstance(r, dict)
-        ]
+        items = rejection_summaries(rejections)
         msg = intake.rejection_message(items, role=role, desk=self.desk_mode)
         self.errors = {**self.errors, intake.upload_field(role): msg}
 
