@@ -152,6 +152,56 @@ PROCEDURES = [
     ),
 ]
 
+PROCEDURES.append(
+    (
+        "SOL-GEN",
+        "Solicitud general",
+        "Para cualquier pedido, consulta o reclamo que no está en esta lista. Escriba qué solicita y "
+        "lo derivamos a la oficina que corresponde.",
+        "administrativo",
+        "SAC",
+        30,
+        [],
+        [],
+    )
+)
+
+# What the filer must have before starting, and the fee, in plain words (code -> requirements, fee).
+# The amounts are the demo catalogue's: each institution writes its own TUPA's here.
+GUIDE: dict[str, tuple[list[str], str]] = {
+    "ESC-APE": (["El número del expediente jurisdiccional", "Su escrito en PDF, firmado"], "Gratuito"),
+    "REN-OP": (
+        ["Su DNI", "El nombre de la organización política", "Su carta de renuncia en PDF, firmada"],
+        "Gratuito",
+    ),
+    "CONST-AF": (["Su DNI", "Su solicitud en PDF (puede ser una foto escaneada del pedido firmado)"], "Gratuito"),
+    "DEN-HV": (
+        ["Su DNI", "El nombre del candidato(a) o autoridad", "Su escrito de denuncia en PDF con los hechos"],
+        "Gratuito",
+    ),
+    "SUSP-MUL": (
+        [
+            "Su DNI",
+            "El número de la multa o de la resolución de ejecución coactiva",
+            "Su solicitud en PDF con la prueba del pago, la dispensa o el error",
+        ],
+        "Gratuito",
+    ),
+    "INS-ENC": (
+        [
+            "El RUC de la empresa",
+            "La solicitud en PDF, firmada por el representante legal",
+            "La vigencia de poder del representante legal (anexo)",
+        ],
+        "S/ 150.00 (pago en el Banco de la Nación)",
+    ),
+    "CERT-NOT": (
+        ["Su DNI", "El nombre y el año del curso o programa", "Su solicitud en PDF"],
+        "S/ 25.00 (pago en el Banco de la Nación)",
+    ),
+    "SOL-GEN": (["Su DNI o RUC", "Su solicitud en PDF, firmada"], "Gratuito"),
+}
+
 # username, full name, unit, roles
 DEMO_STAFF = [
     ("mesa", "Rosa Quispe Huamán", "MP", ["clerk"]),
@@ -188,9 +238,12 @@ def seed_catalogue(session: Session) -> None:
                 object_id=code,
                 data={"nombre": name},
             )
-    existing = {p.code for p in session.exec(select(Procedure)).all()}
+    existing = {p.code: p for p in session.exec(select(Procedure)).all()}
     for code, name, desc, category, unit, days, fields, annexes in PROCEDURES:
-        if code not in existing:
+        requirements, fee = GUIDE.get(code, ([], "Gratuito"))
+        if code in existing:
+            _complete_guide(session, existing[code], requirements, fee)
+        else:
             session.add(
                 Procedure(
                     code=code,
@@ -201,6 +254,8 @@ def seed_catalogue(session: Session) -> None:
                     deadline_days=days,
                     fields=fields,
                     required_annexes=annexes,
+                    requirements=requirements,
+                    fee=fee,
                 )
             )
             audit.record(
@@ -212,6 +267,28 @@ def seed_catalogue(session: Session) -> None:
                 data={"unidad": unit, "plazo": days},
             )
     session.commit()
+
+
+def _complete_guide(session: Session, proc: Procedure, requirements: list[str], fee: str) -> None:
+    """A procedure created before 0005 gets its requirements and fee once; a procedure that
+    already has them (or that an administrator edited) is left alone, and a no-op writes no audit."""
+    changes: dict[str, object] = {}
+    if not proc.requirements and requirements:  # once: the first init after 0005
+        proc.requirements = list(requirements)
+        changes["requisitos"] = len(requirements)
+        if proc.fee == "Gratuito" and fee != proc.fee:
+            proc.fee = fee
+            changes["derecho"] = fee
+    if changes:
+        session.add(proc)
+        audit.record(
+            session,
+            actor="sistema",
+            action="completar_procedimiento",
+            object_type="procedure",
+            object_id=proc.code,
+            data=changes,
+        )
 
 
 def seed_demo_staff(session: Session, credentials_file: Path) -> dict[str, str]:

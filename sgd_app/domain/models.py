@@ -101,6 +101,15 @@ class KnownDevice(SQLModel, table=True):
     last_used_at: datetime = Field(default_factory=utcnow)
 
 
+class FilingAttempt(SQLModel, table=True):
+    """One attempt of the online wizard to file (its idempotency key, made when the wizard
+    starts): a resend of the same attempt returns the case it created, never a second one."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # ---------------------------------------------------------------- catalogue and calendar
 class Procedure(SQLModel, table=True):
     """A procedure of the catalogue (TUPA / services)."""
@@ -118,6 +127,10 @@ class Procedure(SQLModel, table=True):
     required_annexes: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     public: bool = True
     active: bool = True
+    # (0005) What the filer must have before starting, in plain words (shown on the procedure's card).
+    requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # The fee in plain words: "Gratuito" or the amount (e.g. "S/ 25.00").
+    fee: str = Field(default="Gratuito", max_length=100, sa_column_kwargs={"server_default": "Gratuito"})
 
 
 class NonWorkingDay(SQLModel, table=True):

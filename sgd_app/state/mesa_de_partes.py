@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from pathlib import Path
+from typing import Any
 
 import reflex as rx
 
@@ -17,24 +17,26 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, TooManyAttempts
 from sgd_app.domain.identity import PARTY_KINDS, format_document
 from sgd_app.domain.intake import ANNEX, PRINCIPAL, format_size
-from sgd_app.domain.vocabulary import Category
+from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, sweep_staging: used by pages)
+    FILER_FIELDS,
+    STEP_ANCHOR,
+    STEP_OF_FIELD,
+    STEPS,
+    blank_errors,
+    first_invalid,
+    procedure_cards,
+    rejection_summaries,
+    sweep_staging,
+    url_step,
+    write_staged,
+)
 from sgd_app.state.session import current_principal
-
-# The element focused at each step change (the stepper, or the receipt's heading).
-STEP_ANCHOR = "paso-actual"
-STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
-FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
-ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "declaration", "general")
-_STEP_OF_FIELD = {**{f: 1 for f in FILER_FIELDS}, "subject": 2, "principal": 3, "anexos": 3}
-
-
-def _blank_errors() -> dict[str, str]:
-    return {k: "" for k in ERROR_KEYS}
 
 
 class MesaDePartesState(rx.State):
     step: int = 0
-    procedures: list[dict[str, str]] = []
+    # [{"code","name","description","category","deadline","fee","requirements":[...],"annexes":[...]}]
+    procedures: list[dict[str, Any]] = []
     proc_code: str = ""
     proc_name: str = ""
     proc_unit: str = ""
@@ -52,12 +54,16 @@ class MesaDePartesState(rx.State):
     address: str = ""
     subject: str = ""
     declaration: bool = False
+    privacy_ack: bool = False  # read the personal-data notice (Ley 29733)
 
     attachments: list[dict[str, str]] = []
     main_progress: int = 0
     annex_progress: int = 0
+    # An upload failed on the way (assets/wizard.js tells us): "Reintentar" is shown.
+    retry_principal: bool = False
+    retry_annex: bool = False
     submitting: bool = False
-    errors: dict[str, str] = _blank_errors()
+    errors: dict[str, str] = blank_errors()
     # Desk mode (/registrar): a clerk registers paper that arrived in person. Display only: the
     # submit handler re-checks the clerk's session itself before using the "presencial" channel.
     desk_mode: bool = False
@@ -78,6 +84,9 @@ class MesaDePartesState(rx.State):
     r_download: str = ""
 
     _staged: dict[str, str] = {}  # attachment id -> staged file path (server only)
+    # The idempotency key of this filing attempt (server only), made when the wizard starts:
+    # a resend of the same attempt gets the same receipt, never a second case.
+    _attempt_key: str = ""
 
     # ------------------------------------------------------------ computed
     @rx.var
@@ -135,6 +144,7 @@ class MesaDePartesState(rx.State):
             self._clear_all()
         self.desk_mode = False
         self._load_procedures(public_only=True)
+        return self._follow_url()
 
     @rx.event
     def ensure_loaded(self):
@@ -152,7 +162,7 @@ class MesaDePartesState(rx.State):
             self.desk_mode = False
             self.procedures = []
             self.errors = {
-                **_blank_errors(),
+                **blank_errors(),
                 "general": "Solo el personal de mesa de partes registra documentos presentados en papel.",
             }
             return None
@@ -160,7 +170,30 @@ class MesaDePartesState(rx.State):
             self._clear_all()
         self.desk_mode = True
         self._load_procedures(public_only=False)
+        return self._follow_url()
+
+    def _follow_url(self):
+        """The step is in the URL (?paso=N): the phone's Back button goes to the previous step.
+        Forward is only through Continuar (each step is checked), so a later step in the URL is
+        put back to the current one."""
+        if self.r_number:
+            return None
+        wanted = url_step(self.router.url.query_parameters.get("paso", ""))
+        if wanted < self.step:
+            self.step = wanted
+            self.errors = blank_errors()
+            return rx.set_focus(STEP_ANCHOR)
+        if wanted > self.step:
+            return self._step_url(replace=True)
         return None
+
+    def _step_url(self, *, replace: bool = False):
+        path = routes.REGISTRAR if self.desk_mode else routes.MESA_DE_PARTES
+        return rx.redirect(f"{path}?paso={self.step + 1}", replace=replace)
+
+    def _moved(self):
+        """After a step change: the URL names the step, the focus goes to its heading."""
+        return [self._step_url(), rx.set_focus(STEP_ANCHOR)]
 
     def _clear_all(self) -> None:
         for att_id in list(self._staged):
@@ -171,23 +204,14 @@ class MesaDePartesState(rx.State):
         return len([a for a in self.attachments if a["role"] == ANNEX])
 
     def _load_procedures(self, *, public_only: bool) -> None:
-        self.procedures = [
-            {
-                "code": p.code,
-                "name": p.name,
-                "description": p.description,
-                "category": _category_label(p.category),
-                "deadline": f"{p.deadline_days} días hábiles",
-            }
-            for p in intake.offered_procedures(public_only=public_only)
-        ]
+        self.procedures = procedure_cards(intake.offered_procedures(public_only=public_only))
 
     @rx.event
     def choose(self, code: str):
         try:
             offer = intake.procedure_offer(code, public_only=not self.desk_mode)
         except InvalidInput as exc:
-            self.errors = {**_blank_errors(), "general": exc.message}
+            self.errors = {**blank_errors(), "general": exc.message}
             return
         if self.proc_code != offer.code:
             old = {f["name"]: f["value"] for f in self.proc_fields}
@@ -202,14 +226,16 @@ class MesaDePartesState(rx.State):
                 }
                 for f in offer.fields
             ]
+        if not self._attempt_key:
+            self._attempt_key = intake.new_attempt_key()
         self.proc_code = offer.code
         self.proc_name = offer.name
         self.proc_unit = offer.unit_name
         self.proc_deadline = f"{offer.deadline_days} días hábiles"
         self.proc_annexes = offer.required_annexes
-        self.errors = _blank_errors()
+        self.errors = blank_errors()
         self.step = 1
-        return rx.set_focus(STEP_ANCHOR)
+        return self._moved()
 
     # ------------------------------------------------------------ editing
     @rx.event
@@ -231,12 +257,17 @@ class MesaDePartesState(rx.State):
         self.errors = {**self.errors, "declaration": ""}
 
     @rx.event
+    def set_privacy_ack(self, value: bool):
+        self.privacy_ack = bool(value)
+        self.errors = {**self.errors, "privacy": ""}
+
+    @rx.event
     def go(self, step: int):
         """Go back to an earlier step (forward only through ``next``)."""
         if 0 <= step < self.step and self.r_number == "":
             self.step = step
-            self.errors = _blank_errors()
-            return rx.set_focus(STEP_ANCHOR)
+            self.errors = blank_errors()
+            return self._moved()
 
     def _filer(self) -> intake.FilerInput:
         return intake.FilerInput(
@@ -250,7 +281,7 @@ class MesaDePartesState(rx.State):
         )
 
     def _show(self, errors: dict[str, str]) -> None:
-        merged = _blank_errors()
+        merged = blank_errors()
         for key, msg in errors.items():
             if key.startswith("field_"):
                 name = key[len("field_") :]
@@ -293,17 +324,38 @@ class MesaDePartesState(rx.State):
 
     @rx.event
     def next(self):
+        return self._next_step()
+
+    def _next_step(self):
         if self.uploading_main or self.uploading_annex:
             role = ANNEX if self.uploading_annex else PRINCIPAL
             self._show({intake.upload_field(role): "Espere a que termine la carga del archivo."})
-            return
+            return None
         errors = self._step_errors(self.step)
         if errors:
             self._show(errors)
-            return
-        self.errors = _blank_errors()
+            return rx.set_focus(first_invalid(errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
+        self.errors = blank_errors()
         self.step = min(self.step + 1, 4)
-        return rx.set_focus(STEP_ANCHOR)
+        return self._moved()
+
+    @rx.event
+    def advance(self, form: dict):
+        """Continuar (or Enter) on a step with fields: the values are read from the submitted
+        form, so what the browser autofilled counts even if no field was ever left (blur)."""
+        if self.r_number or self.step not in (1, 2) or not isinstance(form, dict):
+            return None
+        if self.step == 1:
+            for key in FILER_FIELDS:
+                if key in form and (key != "kind" or form[key] in PARTY_KINDS):
+                    setattr(self, key, str(form[key] or "")[:600])
+        else:
+            if "subject" in form:
+                self.subject = str(form["subject"] or "")[:600]
+            self.proc_fields = [
+                {**f, "value": str(form.get("campo-" + f["name"], f["value"]) or "")[:600]} for f in self.proc_fields
+            ]
+        return self._next_step()
 
     # ------------------------------------------------------------ uploads
     # Progress events may arrive after the upload handler has finished; a bar is shown only
@@ -316,13 +368,47 @@ class MesaDePartesState(rx.State):
     def uploading_annex(self) -> bool:
         return 0 < self.annex_progress < 100
 
+    def _set_progress(self, role: str, value: int) -> None:
+        if role == PRINCIPAL:
+            self.main_progress = value
+        else:
+            self.annex_progress = value
+
+    def _set_retry(self, role: str, value: bool) -> None:
+        if role == PRINCIPAL:
+            self.retry_principal = value
+        else:
+            self.retry_annex = value
+
+    def _progress(self, role: str, progress: dict) -> None:
+        try:
+            value = int(100 * float(progress.get("progress", 0) or 0))
+        except (TypeError, ValueError, AttributeError):
+            return
+        self._set_progress(role, min(max(value, 0), 100))
+        if 0 < value < 100 and (self.retry_principal if role == PRINCIPAL else self.retry_annex):
+            self._set_retry(role, False)  # a new attempt is on its way
+            field = intake.upload_field(role)
+            if self.errors.get(field) == intake.UPLOAD_FAILED:
+                self.errors = {**self.errors, field: ""}
+
     @rx.event
     def main_upload_progress(self, progress: dict):
-        self.main_progress = int(100 * float(progress.get("progress", 0) or 0))
+        self._progress(PRINCIPAL, progress)
 
     @rx.event
     def annex_upload_progress(self, progress: dict):
-        self.annex_progress = int(100 * float(progress.get("progress", 0) or 0))
+        self._progress(ANNEX, progress)
+
+    @rx.event
+    def upload_failed(self, role: str):
+        """The upload failed or was cut on the way (assets/wizard.js saw its request fail):
+        say so, reset the bar, offer "Reintentar". Nothing reached the server."""
+        if role not in (PRINCIPAL, ANNEX):
+            return
+        self._set_progress(role, 0)
+        self._set_retry(role, True)
+        self.errors = {**self.errors, intake.upload_field(role): intake.UPLOAD_FAILED}
 
     @rx.event
     async def upload_main(self, files: list[rx.UploadFile]):
@@ -334,6 +420,9 @@ class MesaDePartesState(rx.State):
 
     async def _receive(self, files: list[rx.UploadFile], *, role: str) -> None:
         err_key = intake.upload_field(role)
+        if not files:  # the empty upload that follows a refusal must not overwrite its message
+            self._set_progress(role, 0)
+            return
         try:
             intake.check_upload(
                 role=role, file_count=len(files or []), annexes_so_far=self._annex_count(), desk=self.desk_mode
@@ -351,15 +440,13 @@ class MesaDePartesState(rx.State):
             )
             att_id = secrets.token_hex(8)
             staged = settings.staging_dir() / f"{att_id}.pdf"
-            await asyncio.to_thread(_write_staged, staged, upload.data)
+            await asyncio.to_thread(write_staged, staged, upload.data)
         except InvalidInput as exc:
             self.errors = {**self.errors, err_key: exc.message}
             return
         finally:
-            if role == PRINCIPAL:
-                self.main_progress = 100
-            else:
-                self.annex_progress = 100
+            self._set_progress(role, 100)
+            self._set_retry(role, False)
         if role == PRINCIPAL:
             for old in [a for a in self.attachments if a["role"] == PRINCIPAL]:
                 self._unstage(old["id"])
@@ -401,23 +488,27 @@ class MesaDePartesState(rx.State):
         self.attachments = kept
 
     @rx.event
-    def upload_rejected(self, rejections: list[dict]):
-        msg = "Solo se aceptan archivos PDF."
-        for r in rejections or []:
-            for e in r.get("errors", []) or []:
-                if e.get("code") == "file-too-large":
-                    msg = "El archivo supera el tamaño máximo permitido."
-                elif e.get("code") == "too-many-files":
-                    msg = "Suba un archivo a la vez."
-        self.errors = {**self.errors, "principal" if self.step == 3 and not self.main_file else "anexos": msg}
+    def upload_rejected(self, role: str, rejections: list[dict]):
+        """The browser refused the file(s): say why (only names, sizes and error codes arrive)."""
+        if role not in (PRINCIPAL, ANNEX):
+            return
+        items = rejection_summaries(rejections)
+        msg = intake.rejection_message(items, role=role, desk=self.desk_mode)
+        self.errors = {**self.errors, intake.upload_field(role): msg}
 
     # ------------------------------------------------------------ sending
     @rx.event
     async def submit(self):
         if self.submitting or self.r_number:
             return
+        missing = {}
+        if not self.privacy_ack and not self.desk_mode:  # at the desk the notice is given on paper
+            missing["privacy"] = "Marque que leyó la información sobre sus datos personales."
         if not self.declaration:
-            self._show({"declaration": "Marque la declaración para poder enviar."})
+            missing["declaration"] = "Marque la declaración para poder enviar."
+        if missing:
+            self._show(missing)
+            yield rx.set_focus("datos-personales-leido" if "privacy" in missing else "declaracion")
             return
         clerk_id = None
         if self.desk_mode:
@@ -444,6 +535,7 @@ class MesaDePartesState(rx.State):
                 tracking_url=f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}",
                 virtual_place=settings.FILING_PLACE,
                 client_ip=self.router.session.client_ip or "?",
+                attempt_key=self._attempt_key or intake.new_attempt_key(),
             )
         except TooManyAttempts as exc:  # over the filing limits: everything typed stays
             self.submitting = False
@@ -452,8 +544,10 @@ class MesaDePartesState(rx.State):
         except InvalidInputs as exc:
             self.submitting = False
             self._show(exc.errors)
-            steps = [_STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
+            steps = [STEP_OF_FIELD.get(k, 2 if k.startswith("field_") else 4) for k in exc.errors]
             self.step = min(steps) if steps else 4
+            yield self._step_url()
+            yield rx.set_focus(first_invalid(exc.errors, [f["name"] for f in self.proc_fields], desk=self.desk_mode))
             return
         except InvalidInput as exc:
             self.submitting = False
@@ -506,30 +600,5 @@ class MesaDePartesState(rx.State):
         for att_id in list(self._staged):
             self._unstage(att_id)
         self.reset()
+        self._attempt_key = ""  # a new filing is a new attempt
         return MesaDePartesState.load_desk if desk else MesaDePartesState.load
-
-
-def _category_label(category: str) -> str:
-    try:
-        return Category(category).label
-    except ValueError:
-        return category.capitalize()
-
-
-def sweep_staging(max_age_hours: float = 24) -> int:
-    """Delete staged uploads older than ``max_age_hours`` (wizards never sent)."""
-    cutoff = time.time() - max_age_hours * 3600
-    removed = 0
-    for path in settings.staging_dir().glob("*.pdf"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            pass
-    return removed
-
-
-def _write_staged(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)

@@ -31,6 +31,10 @@ def upload_main(page, tmp_path, data: bytes, name="solicitud.pdf"):
 
 def send_filing(page) -> tuple[str, str]:
     """From the review step: declare, send, and read the number and access key on the receipt."""
+    expect(page.get_by_text("Declaro que la información")).to_be_visible()
+    privacy = page.get_by_text("He leído cómo se usarán mis datos personales.")
+    if privacy.count():  # online only: at the desk the notice is given on paper
+        privacy.click()
     page.get_by_text("Declaro que la información").click()
     page.get_by_role("button", name="Enviar").click()
     expect(page.get_by_text("Su documento fue recibido")).to_be_visible()

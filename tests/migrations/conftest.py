@@ -67,8 +67,9 @@ def previous_release(request, empty_engine) -> Engine:
     return empty_engine
 
 
-HEAD = "0004"  # the newest revision
-CHANGED_BY_0004 = ("throttle", "knowndevice", "user")  # dropped, created, one column added
+HEAD = "0005"  # the newest revision
+# 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added
+CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure")
 
 
 def untouched_by_0004(digests: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:

@@ -57,8 +57,17 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     before = table_digests(eng)
     out = _cli(eng, data_dir, "init")
     assert "Base de datos de la versión anterior reconocida y actualizada en su lugar." in out
-    # the catalogue and demo accounts were there already
-    assert untouched_by_0004(table_digests(eng)) == untouched_by_0004(before)
+    # the catalogue and demo accounts were there already; init completes the procedures once
+    # (0005: requirements, fees, the "Solicitud general"), each completion in the audit trail
+    after = table_digests(eng)
+    audited = ("auditevent", "audithead")
+    assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
+        k: v for k, v in untouched_by_0004(before).items() if k not in audited
+    }
+    assert after["auditevent"][0] == before["auditevent"][0] + 8  # 7 completed, 1 created
+    assert table_digests(eng) == after  # a second look changes nothing
+    _cli(eng, data_dir, "init")
+    assert table_digests(eng) == after  # and a second init neither: no audit record on a no-op
     assert "Esquema de la base de datos al día." in _cli(eng, data_dir, "migrate")
     assert "Cadena de auditoría íntegra" in _cli(eng, data_dir, "audit", "verify")
     eng.dispose()

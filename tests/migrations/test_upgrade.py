@@ -43,13 +43,18 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert counts[Expediente] == 300 and counts[Document] and counts[Movement] and counts[AuditEvent]
 
     assert schema.upgrade(eng) == "adopted"
-    assert _head(eng) == HEAD  # the baseline, then 0004 (known devices, lock generation, no throttle)
+    assert _head(eng) == HEAD  # the baseline, 0004 (known devices, lock generation, no throttle), 0005
     after = table_digests(eng)
     assert "throttle" not in after and after.pop("knowndevice")[0] == 0
+    assert after.pop("filingattempt")[0] == 0  # 0005: filing attempts start empty
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
     before.pop("user"), after.pop("user")
+    with eng.connect() as conn:  # 0005: every procedure kept, free and with no requirements yet
+        rows = conn.execute(text("SELECT fee, requirements FROM procedure")).all()
+    assert len(rows) == before.pop("procedure")[0] == after.pop("procedure")[0]
+    assert {tuple(r) for r in rows} == {("Gratuito", None)}
     assert after == before  # every row of every other table, unchanged
 
     with db.session(eng) as s:
@@ -81,3 +86,24 @@ def test_an_unknown_schema_is_refused_untouched(previous_release):
         schema.upgrade(eng)
     assert _head(eng) is None
     assert table_digests(eng) == before
+
+
+def test_0005_filing_attempt_keys_are_unique_and_point_at_a_kept_case(previous_release):
+    """0005 on a database with data: the new table references the cases already there, and one
+    key can name only one case (a resend never files a second one)."""
+    eng = previous_release
+    assert schema.upgrade(eng) == "adopted"
+    with eng.connect() as conn:
+        first, second = conn.execute(text("SELECT id FROM expediente ORDER BY id LIMIT 2")).scalars().all()
+    with eng.begin() as conn:
+        conn.execute(
+            text("INSERT INTO filingattempt (key, expediente_id, created_at) VALUES ('k' || :n, :id, :t)"),
+            {"n": "1" * 20, "id": first, "t": "2026-12-01 10:00:00+00:00"},
+        )
+    with pytest.raises(DBAPIError), eng.begin() as conn:
+        conn.execute(
+            text("INSERT INTO filingattempt (key, expediente_id, created_at) VALUES ('k' || :n, :id, :t)"),
+            {"n": "1" * 20, "id": second, "t": "2026-12-01 10:00:01+00:00"},
+        )
+    with eng.connect() as conn:
+        assert conn.execute(text("SELECT expediente_id FROM filingattempt")).scalars().all() == [first]

@@ -13,6 +13,7 @@ from sgd_app.domain.intake.catalogue import (
     ProcedureOffer,
     check_details,
     check_file_roles,
+    deadline_words,
     get_procedure,
     offered_procedures,
     procedure_offer,
@@ -23,9 +24,11 @@ from sgd_app.domain.intake.filing import (
     access_key_hash,
     file_case,
     new_access_key,
+    new_attempt_key,
     next_number,
     queue_confirmation,
     queue_processing,
+    replayed_filing,
 )
 from sgd_app.domain.intake.flows import (
     FiledCase,
@@ -57,6 +60,7 @@ from sgd_app.domain.intake.tracking import (
     track,
     tracking_view,
 )
+from sgd_app.domain.intake.uploads import UPLOAD_FAILED, rejection_message
 from sgd_app.domain.intake.validation import (
     ANNEX,
     MAX_ANNEX_BYTES,
@@ -90,6 +94,7 @@ __all__ = [
     "PRINCIPAL",
     "STATUS_LABELS",
     "SUBJECT_MAX",
+    "UPLOAD_FAILED",
     "FiledCase",
     "FilerInput",
     "FilingResult",
@@ -106,6 +111,7 @@ __all__ = [
     "check_details",
     "check_file_roles",
     "check_upload",
+    "deadline_words",
     "desk_clerk_id",
     "file_case",
     "file_case_and_seal",
@@ -119,6 +125,7 @@ __all__ = [
     "lookup_delay",
     "needs_assembly",
     "new_access_key",
+    "new_attempt_key",
     "next_number",
     "offered_procedures",
     "pdf_filename",
@@ -129,8 +136,10 @@ __all__ = [
     "queue_confirmation",
     "queue_processing",
     "receipt_data",
+    "rejection_message",
     "render_receipt",
     "render_receipt_pdf",
+    "replayed_filing",
     "screen_file",
     "seal_and_file",
     "seal_receipt",

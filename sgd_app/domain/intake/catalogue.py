@@ -13,6 +13,9 @@ from sgd_app.domain.intake.validation import IncomingFile, validate_details, val
 from sgd_app.domain.models import Procedure, Unit
 from sgd_app.domain.transaction import query
 
+# The "Solicitud general": for anything that is not in the list (seeded with the catalogue).
+GENERAL_REQUEST = "SOL-GEN"
+
 
 @dataclass
 class ProcedureOffer:
@@ -24,6 +27,14 @@ class ProcedureOffer:
     deadline_days: int
     fields: list[dict[str, Any]] = field(default_factory=list)
     required_annexes: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    fee: str = "Gratuito"
+
+
+def deadline_words(days: int) -> str:
+    """The deadline in plain words: "Le responden en un máximo de 3 días hábiles"."""
+    n = max(int(days or 0), 1)
+    return f"Le responden en un máximo de {n} día{'s' if n != 1 else ''} hábil{'es' if n != 1 else ''}"
 
 
 def get_procedure(session: Session, code: str, *, public_only: bool = True) -> Procedure:
@@ -40,11 +51,13 @@ def public_procedures(session: Session) -> list[Procedure]:
 
 @query
 def offered_procedures(session: Session, *, public_only: bool = True) -> list[Procedure]:
-    """The procedures on offer, by category and name: the public ones online, every active one at the desk."""
+    """The procedures on offer, by category and name, the "Solicitud general" last: the public
+    ones online, every active one at the desk."""
     where = [Procedure.active == True]  # noqa: E712
     if public_only:
         where.append(Procedure.public == True)  # noqa: E712
-    return list(session.exec(select(Procedure).where(*where).order_by(Procedure.category, Procedure.name)).all())
+    found = session.exec(select(Procedure).where(*where).order_by(Procedure.category, Procedure.name)).all()
+    return sorted(found, key=lambda p: p.code == GENERAL_REQUEST)  # the catch-all comes last
 
 
 @query
@@ -59,6 +72,8 @@ def procedure_offer(session: Session, code: str, *, public_only: bool = True) ->
         deadline_days=proc.deadline_days,
         fields=list(proc.fields or []),
         required_annexes=list(proc.required_annexes or []),
+        requirements=list(proc.requirements or []),
+        fee=proc.fee or "Gratuito",
     )
 
 

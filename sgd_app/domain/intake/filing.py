@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sgd_app.domain import audit, digitize, notify, search, summaries
@@ -34,9 +35,20 @@ from sgd_app.domain.intake.validation import (
     validate_file_counts,
     validate_filer,
 )
-from sgd_app.domain.models import CaseCounter, Document, Expediente, Movement, Party, Procedure, Unit, table_of, utcnow
+from sgd_app.domain.models import (
+    CaseCounter,
+    Document,
+    Expediente,
+    FilingAttempt,
+    Movement,
+    Party,
+    Procedure,
+    Unit,
+    table_of,
+    utcnow,
+)
 from sgd_app.domain.sql import insert_if_absent
-from sgd_app.domain.transaction import act
+from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CHANNEL_LABELS, CaseStatus, Channel, Priority, format_number
 
 _KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: easy to read aloud
@@ -47,6 +59,8 @@ class FilingResult:
     case: Expediente
     access_key: str  # shown once to the filer; only its hash is stored
     documents: list[Document] = field(default_factory=list)
+    # A resend of an attempt already filed: the same case, its access key not shown again.
+    replayed: bool = False
 
 
 # ---------------------------------------------------------------- numbers and keys
@@ -111,6 +125,41 @@ def _upsert_party(session: Session, filer: FilerInput) -> int:
     return int(party_id)
 
 
+# ---------------------------------------------------------------- idempotency
+_ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_attempt_key() -> str:
+    """A fresh idempotency key for one filing attempt (made when the wizard starts)."""
+    return secrets.token_urlsafe(24)
+
+
+def _check_attempt_key(key: str) -> None:
+    if key and not _ATTEMPT_KEY.fullmatch(key):
+        raise InvalidInput("general", "No se pudo enviar: vuelva a empezar el trámite.")
+
+
+@query
+def replayed_filing(session: Session, attempt_key: str) -> FilingResult | None:
+    """The filing an attempt already created (same case, same number), or None. The access key
+    is not known any more (only its hash is kept): it is not shown again."""
+    if not attempt_key:
+        return None
+    _check_attempt_key(attempt_key)
+    attempt = session.get(FilingAttempt, attempt_key)
+    if attempt is None:
+        return None
+    case = session.get(Expediente, attempt.expediente_id)
+    if case is None:
+        return None
+    docs = session.exec(
+        select(Document)
+        .where(Document.expediente_id == attempt.expediente_id, Document.kind != "cargo")
+        .order_by(Document.id)  # type: ignore[arg-type]
+    ).all()
+    return FilingResult(case=case, access_key="", documents=list(docs), replayed=True)
+
+
 # ---------------------------------------------------------------- the filing
 @act
 def file_case(
@@ -127,9 +176,13 @@ def file_case(
     registered_by_id: int | None = None,
     calendar: BusinessCalendar | None = None,
     tracking_url: str | None = None,
+    attempt_key: str = "",
 ) -> FilingResult:
     """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong.
-    Without a session it opens its own write transaction."""
+    Without a session it opens its own write transaction. With ``attempt_key`` (idempotency key of
+    the wizard's attempt) a resend returns the case that attempt created, and files nothing."""
+    if (earlier := replayed_filing(session, attempt_key)) is not None:
+        return earlier
     received_at = received_at or utcnow()
     if channel not in CHANNEL_LABELS:
         raise InvalidInput("channel", "Canal de recepción desconocido.")
@@ -175,7 +228,16 @@ def file_case(
             )
         assert result.case.id is not None
         queue_processing(session, result.case.id)
+        if attempt_key:
+            session.add(FilingAttempt(key=attempt_key, expediente_id=result.case.id))
+            session.flush()
         session.commit()
+    except IntegrityError:  # the same attempt filed meanwhile (a concurrent resend): that case
+        session.rollback()
+        _remove_unreferenced(session, store, created)
+        if (earlier := replayed_filing(session, attempt_key)) is not None:
+            return earlier
+        raise
     except BaseException:
         session.rollback()
         _remove_unreferenced(session, store, created)

@@ -20,7 +20,7 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden
 from sgd_app.domain.intake import sealing
-from sgd_app.domain.intake.filing import FilingResult, file_case
+from sgd_app.domain.intake.filing import FilingResult, file_case, replayed_filing
 from sgd_app.domain.intake.sealing import filing_place, late_filing_note
 from sgd_app.domain.intake.validation import FilerInput, IncomingFile
 from sgd_app.domain.models import Document, Expediente, Unit
@@ -111,12 +111,16 @@ def file_case_and_seal(
     tracking_url: str,
     virtual_place: str,
     client_ip: str = "",
+    attempt_key: str = "",
     engine: Engine | None = None,
 ) -> FiledCase:
     """File a case (its own transaction), seal its receipt, and return what the filer sees.
     Raises InvalidInput(s) and writes nothing when the filing is wrong; online filings beyond
     the limits per address and per document number are refused (Limited) before anything."""
     online = clerk_id is None
+    earlier = replayed_filing(attempt_key, engine=engine) if attempt_key else None
+    if earlier is not None:  # a resend of an attempt already filed: the same receipt
+        return filed_case(earlier, sealed=True, virtual_place=virtual_place, engine=engine)
     if online:
         check_filing_limits(filer, client_ip)
     result = file_case(
@@ -129,8 +133,11 @@ def file_case_and_seal(
         channel=channel_for(clerk_id),
         registered_by_id=clerk_id,
         tracking_url=tracking_url,
+        attempt_key=attempt_key,
         engine=engine,
     )
+    if result.replayed:  # filed by a concurrent resend of this attempt
+        return filed_case(result, sealed=True, virtual_place=virtual_place, engine=engine)
     if online:
         count_filing(filer, client_ip)
     sealed = seal_receipt(result.case.number)

@@ -17,7 +17,15 @@ from sgd_app.components.ui import (
     secondary_button,
 )
 from sgd_app.domain.identity import DOC_TYPES, PARTY_KINDS
-from sgd_app.domain.intake import MAX_ANNEX_BYTES, MAX_MAIN_BYTES
+from sgd_app.domain.intake import ANNEX, MAX_ANNEX_BYTES, MAX_MAIN_BYTES, PRINCIPAL
+from sgd_app.pages.mesa_de_partes.parts import (
+    failure_signals,
+    offline_banner,
+    privacy_notice,
+    rejections,
+    retry,
+    step_procedure,
+)
 from sgd_app.pages.mesa_de_partes.receipt import receipt_screen
 from sgd_app.state.mesa_de_partes import STEP_ANCHOR, STEPS, MesaDePartesState
 
@@ -52,10 +60,17 @@ def _input(
 
 def _stepper() -> rx.Component:
     return rx.box(
-        rx.flex(
-            rx.text("Paso ", MesaDePartesState.step + 1, " de ", len(STEPS), size="2", color=MUTED),
-            rx.text(MesaDePartesState.step_title, size="2", weight="bold", color=INK),
-            justify="between",
+        # Focused at each step change (MesaDePartesState._moved): the browser scrolls it into view
+        # and a screen reader reads "Paso 2 de 5: Sus datos"; no script string (the CSP has no eval).
+        rx.heading(
+            rx.text.span("Paso ", MesaDePartesState.step + 1, " de ", len(STEPS), ": ", color=MUTED, weight="regular"),
+            MesaDePartesState.step_title,
+            as_="h2",
+            size="3",
+            color=INK,
+            id=STEP_ANCHOR,
+            tab_index=-1,
+            style={"outline": "none"},
         ),
         rx.progress(
             value=MesaDePartesState.progress_pct,
@@ -65,71 +80,38 @@ def _stepper() -> rx.Component:
             aria_label="Avance del formulario",
             margin_top="0.35rem",
         ),
-        # Focused at each step change (MesaDePartesState.focus_step): the browser scrolls it into
-        # view and a screen reader reads the new step; no script string (the CSP has no eval).
-        id=STEP_ANCHOR,
-        tab_index=-1,
-        outline="none",
         margin_bottom="1rem",
     )
 
 
-def _nav(back_to: int, next_label: str = "Continuar") -> rx.Component:
+def _nav(back_to: int, next_label: str = "Continuar", *, submit: bool = False) -> rx.Component:
+    """Atrás and Continuar. ``submit``: Continuar submits the step's form (Enter does too)."""
+    online = {"custom_attrs": {"data-requiere-conexion": ""}}  # switched off offline by assets/wizard.js
+    forward = (
+        primary_button(next_label, type="submit", id="continuar", flex="1", **online)
+        if submit
+        else primary_button(
+            next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1", **online
+        )
+    )
     return rx.flex(
         secondary_button("Atrás", on_click=MesaDePartesState.go(back_to), type="button"),
-        primary_button(next_label, on_click=MesaDePartesState.next, type="button", id="continuar", flex="1"),
+        forward,
         gap="0.75rem",
         width="100%",
         margin_top="0.5rem",
     )
 
 
-# ---------------------------------------------------------------- step 0: procedure
-def _procedure_card(p: rx.Var) -> rx.Component:
-    return rx.el.button(
-        rx.flex(
-            rx.badge(
-                p["category"],
-                color_scheme=rx.cond(p["category"] == "Jurisdiccional", "indigo", "gray"),
-                variant="soft",
-                size="2",
-            ),
-            rx.text(p["name"], weight="bold", size="4", color=INK, text_align="left"),
-            rx.text(p["description"], size="2", color=MUTED, text_align="left"),
-            rx.text("Plazo de atención: ", p["deadline"], size="2", color=INK, weight="medium"),
-            direction="column",
-            gap="0.35rem",
-            align="start",
-        ),
-        on_click=MesaDePartesState.choose(p["code"]),
-        type="button",
-        data_code=p["code"],
-        style={
-            "width": "100%",
-            "text_align": "left",
-            "background": "white",
-            "border": "1px solid #d0d5db",
-            "border_radius": "12px",
-            "padding": "1rem",
-            "cursor": "pointer",
-            "min_height": "48px",
-            "_hover": {"border_color": BRAND},
-            "_focus_visible": {"outline": f"3px solid {BRAND}"},
-        },
-    )
-
-
-def _step_procedure() -> rx.Component:
-    return rx.box(
-        rx.text(
-            "Elija el trámite que desea presentar. Puede hacerlo las 24 horas, todos los días.",
-            color=MUTED,
-            margin_bottom="1rem",
-        ),
-        error_text(_err("general"), field_id="general"),
-        rx.cond(MesaDePartesState.procedures.length() == 0, rx.text("Cargando trámites…", color=MUTED, role="status")),
-        rx.flex(rx.foreach(MesaDePartesState.procedures, _procedure_card), direction="column", gap="0.75rem"),
-        on_mount=MesaDePartesState.ensure_loaded,
+def _step_form(*children: rx.Component) -> rx.Component:
+    """A step with fields is a form: Continuar and Enter send every value the browser holds
+    (typed or autofilled), not only those of fields the person left."""
+    return rx.form(
+        *children,
+        on_submit=MesaDePartesState.advance,
+        reset_on_submit=False,
+        width="100%",
+        custom_attrs={"data-formulario-conexion": ""},
     )
 
 
@@ -139,6 +121,7 @@ def _kind_option(value: str, label: str) -> rx.Component:
         rx.el.input(
             type="radio",
             name="kind",
+            id=f"kind-{value}",
             value=value,
             default_checked=MesaDePartesState.kind == value,
             on_change=lambda _v: MesaDePartesState.set_value("kind", value),
@@ -160,7 +143,7 @@ def _kind_option(value: str, label: str) -> rx.Component:
 
 
 def _step_filer() -> rx.Component:
-    return rx.box(
+    return _step_form(
         rx.el.fieldset(
             rx.el.legend("¿Quién presenta el documento?", style={"font_weight": "600", "margin_bottom": "0.4rem"}),
             rx.grid(
@@ -207,7 +190,7 @@ def _step_filer() -> rx.Component:
             "Celular o teléfono", "phone", input_type="tel", auto_complete="tel", help_text="Por ejemplo: 987 654 321"
         ),
         _input("Dirección (opcional)", "address", required=False, auto_complete="street-address"),
-        _nav(0),
+        _nav(0, submit=True),
     )
 
 
@@ -222,6 +205,7 @@ def _proc_field(f: rx.Var) -> rx.Component:
         ),
         rx.input(
             id="campo-" + f["name"].to(str),
+            name="campo-" + f["name"].to(str),
             default_value=f["value"],
             size="3",
             width="100%",
@@ -238,7 +222,7 @@ def _proc_field(f: rx.Var) -> rx.Component:
 
 
 def _step_details() -> rx.Component:
-    return rx.box(
+    return _step_form(
         card(
             rx.text("Trámite", size="2", color=MUTED),
             rx.text(MesaDePartesState.proc_name, weight="bold"),
@@ -271,7 +255,7 @@ def _step_details() -> rx.Component:
             help_text="Escriba en pocas palabras lo que pide. Máximo 500 caracteres.",
         ),
         rx.foreach(MesaDePartesState.proc_fields, _proc_field),
-        _nav(1),
+        _nav(1, submit=True),
     )
 
 
@@ -349,7 +333,7 @@ def _dropzone(
                         upload_id=upload_id + ("-escaneo" if scans else ""), on_upload_progress=progress_handler
                     )
                 ),
-                on_drop_rejected=MesaDePartesState.upload_rejected,
+                on_drop_rejected=lambda rejected: MesaDePartesState.upload_rejected(upload_id, rejections(rejected)),
                 # Direct props: Reflex's default upload style (padding 5em) wins over `style`.
                 border=f"2px dashed {BRAND}",
                 border_radius="12px",
@@ -412,6 +396,7 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("principal"), field_id="principal"),
+        retry(PRINCIPAL, MesaDePartesState.retry_principal),
         rx.heading("Anexos", as_="h2", size="4", margin_top="1.25rem", margin_bottom="0.5rem"),
         rx.foreach(MesaDePartesState.proc_annexes, lambda n: rx.text("Requerido: ", n, size="2", color=INK)),
         rx.foreach(MesaDePartesState.annex_files, _file_card),
@@ -441,6 +426,8 @@ def _step_files() -> rx.Component:
             ),
         ),
         error_text(_err("anexos"), field_id="anexos"),
+        retry(ANNEX, MesaDePartesState.retry_annex),
+        failure_signals(),
         _nav(2),
     )
 
@@ -498,6 +485,7 @@ def _step_review() -> rx.Component:
                 lambda a: info_row(a["label"], a["filename"] + " · " + a["pages"].to(str) + " pág."),
             ),
         ),
+        rx.cond(~MesaDePartesState.desk_mode, privacy_notice()),
         rx.box(
             rx.checkbox(
                 "Declaro que la información y los documentos que presento son verdaderos.",
@@ -518,6 +506,7 @@ def _step_review() -> rx.Component:
                 on_click=MesaDePartesState.submit,
                 id="enviar",
                 disabled=MesaDePartesState.submitting,
+                custom_attrs={"data-requiere-conexion": ""},
                 type="button",
                 flex="1",
             ),
@@ -530,12 +519,16 @@ def _step_review() -> rx.Component:
 # ---------------------------------------------------------------- the wizard
 def wizard() -> rx.Component:
     """The five steps and the receipt; /registrar shows the same wizard at the desk."""
-    return rx.match(
-        MesaDePartesState.step,
-        (0, rx.fragment(_stepper(), _step_procedure())),
-        (1, rx.fragment(_stepper(), _step_filer())),
-        (2, rx.fragment(_stepper(), _step_details())),
-        (3, rx.fragment(_stepper(), _step_files())),
-        (4, rx.fragment(_stepper(), _step_review())),
-        receipt_screen(),
+    return rx.fragment(
+        rx.script(src="/wizard.js"),
+        offline_banner(),
+        rx.match(
+            MesaDePartesState.step,
+            (0, rx.fragment(_stepper(), step_procedure())),
+            (1, rx.fragment(_stepper(), _step_filer())),
+            (2, rx.fragment(_stepper(), _step_details())),
+            (3, rx.fragment(_stepper(), _step_files())),
+            (4, rx.fragment(_stepper(), _step_review())),
+            receipt_screen(),
+        ),
     )

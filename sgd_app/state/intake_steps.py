@@ -1,0 +1,119 @@
+"""The filing wizard's steps, what its URL and focus follow, and its staging of uploads: the
+plain helpers of ``MesaDePartesState`` (sgd_app/state/mesa_de_partes.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sgd_app import settings
+from sgd_app.domain import intake
+from sgd_app.domain.models import Procedure
+from sgd_app.domain.vocabulary import Category
+
+# The element focused at each step change (the stepper, or the receipt's heading).
+STEP_ANCHOR = "paso-actual"
+STEPS = ["Trámite", "Sus datos", "Su pedido", "Archivos", "Revisar y enviar"]
+FILER_FIELDS = ("kind", "doc_type", "doc_number", "name", "email", "phone", "address")
+ERROR_KEYS = (*FILER_FIELDS, "subject", "principal", "anexos", "privacy", "declaration", "general")
+STEP_OF_FIELD = {**{f: 1 for f in FILER_FIELDS}, "subject": 2, "principal": 3, "anexos": 3}
+
+
+def blank_errors() -> dict[str, str]:
+    return {k: "" for k in ERROR_KEYS}
+
+
+def url_step(raw: str) -> int:
+    """The 0-based step named by ?paso=N (1..5); anything else is the first step."""
+    try:
+        n = int(str(raw)[:3])
+    except ValueError:
+        return 0
+    return min(max(n - 1, 0), len(STEPS) - 1)
+
+
+_FOCUS_OF = {
+    "kind": "kind-ciudadano",
+    "anexos": "anexo",
+    "privacy": "datos-personales-leido",
+    "declaration": "declaracion",
+    "general": STEP_ANCHOR,
+}
+
+
+def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool) -> str:
+    """The id of the first field (in screen order) with an error: the focus goes there."""
+    order = [
+        *FILER_FIELDS,
+        "subject",
+        *[f"field_{n}" for n in proc_fields],
+        "principal",
+        "anexos",
+        "privacy",
+        "declaration",
+    ]
+    for key in order:
+        if errors.get(key):
+            if key.startswith("field_"):
+                return "campo-" + key[len("field_") :]
+            target = _FOCUS_OF.get(key, key)
+            return target + "-escaneo" if desk and key in ("principal", "anexos") else target
+    return STEP_ANCHOR
+
+
+def procedure_cards(procedures: Iterable[Procedure]) -> list[dict[str, Any]]:
+    """What each procedure card shows before starting: requirements, annexes, fee, deadline."""
+    return [
+        {
+            "code": p.code,
+            "name": p.name,
+            "description": p.description,
+            "category": category_label(p.category),
+            "deadline": intake.deadline_words(p.deadline_days),
+            "fee": p.fee or "Gratuito",
+            "requirements": list(p.requirements or []),
+            "annexes": list(p.required_annexes or []),
+        }
+        for p in procedures
+    ]
+
+
+def rejection_summaries(rejections: Any) -> list[dict[str, Any]]:
+    """The browser's refusals as intake.rejection_message takes them, bounded (client input)."""
+    return [
+        {
+            "name": str(r.get("name", ""))[:200],
+            "size": r.get("size", 0),
+            "codes": [str(c)[:40] for c in (r.get("codes") or [])[:5]],
+        }
+        for r in (rejections if isinstance(rejections, list) else [])[:100]
+        if isinstance(r, dict)
+    ]
+
+
+def category_label(category: str) -> str:
+    try:
+        return Category(category).label
+    except ValueError:
+        return category.capitalize()
+
+
+def sweep_staging(max_age_hours: float = 24) -> int:
+    """Delete staged uploads older than ``max_age_hours`` (wizards never sent)."""
+    cutoff = time.time() - max_age_hours * 3600
+    removed = 0
+    for path in settings.staging_dir().glob("*.pdf"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def write_staged(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
