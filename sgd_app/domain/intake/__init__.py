@@ -38,6 +38,7 @@ from sgd_app.domain.intake.flows import (
 from sgd_app.domain.intake.receipt import ReceiptData, ReceiptFile, format_size, render_receipt_pdf
 from sgd_app.domain.intake.sealing import (
     attach_receipt,
+    email_attachments,
     filing_place,
     late_filing_note,
     receipt_data,
@@ -107,6 +108,7 @@ __all__ = [
     "check_file_roles",
     "check_upload",
     "desk_clerk_id",
+    "email_attachments",
     "file_case",
     "file_case_and_seal",
     "filed_case",

@@ -42,7 +42,8 @@ HOLIDAY_NOTE = "Presentado en día inhábil: se considera presentado el siguient
 QR_CAPTION = "Consulte el estado de su trámite en"
 LEGAL_NOTE = (
     "Este cargo tiene el mismo valor que el cargo de recepción en papel. "
-    "Conserve su clave de acceso: no se incluye en este documento."
+    "Su clave de acceso no se incluye en este documento: figura en la pantalla de confirmación "
+    "y en el correo que le enviamos."
 )
 
 # Query parameter names that would mean a secret is being put in the QR code / the PDF.

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from sgd_app import db, settings
 from sgd_app.domain import audit, identity
 from sgd_app.domain.documents import FileStore
+from sgd_app.domain.intake.filing import CONFIRMATION_KEY
 from sgd_app.domain.intake.receipt import HOLIDAY_NOTE, ReceiptData, ReceiptFile, render_receipt_pdf
 from sgd_app.domain.intake.tracking import tracking_view
 from sgd_app.domain.links import tracking_url
@@ -158,3 +159,13 @@ def _receipt_data(session: Session, case: Expediente) -> ReceiptData:
     return receipt_data(
         session, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(case.number)
     )
+
+
+def email_attachments(engine: Engine | None, dedupe_key: str) -> list[tuple[str, bytes]]:
+    """The files an outgoing e-mail carries, from its dedupe key: the confirmation of a filing
+    ("confirmacion:<number>") carries its receipt (the sealed original once it is filed)."""
+    if not dedupe_key.startswith(CONFIRMATION_KEY):
+        return []
+    number = dedupe_key[len(CONFIRMATION_KEY) :]
+    pdf = render_receipt(number, engine=engine)
+    return [(f"cargo-{number}.pdf", pdf)] if pdf else []

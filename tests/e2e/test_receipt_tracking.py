@@ -1,0 +1,95 @@
+"""Issue 13 items 6, 13 and 10 as a citizen sees them: the receipt says what happens next and
+travels by e-mail, /seguimiento tells one truth in plain words, /casilla shows the citizen's cases."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.harness import PHONE, axe_violations, dump, shot
+from tests.e2e.steps import citizen_files
+
+pytestmark = pytest.mark.e2e
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+EMAIL = "maria.nahui@example.pe"  # what tests.e2e.steps.fill_filer types
+
+
+@pytest.fixture
+def phone_clip(browser):
+    """A phone that lets the page write to (and the test read) the clipboard."""
+    ctx = browser.new_context(
+        viewport=PHONE,
+        locale="es-PE",
+        is_mobile=True,
+        has_touch=True,
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    ctx.close()
+
+
+def _pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_receipt_says_what_happens_next_and_the_email_carries_it(app_server, phone_clip, tmp_path, mailbox):
+    page = phone_clip
+    number, key = citizen_files(page, app_server["base"], tmp_path, "Constancia para el recibo del issue 13")
+
+    # What happens next, in plain words.
+    expect(page.locator("#aviso-guardar")).to_contain_text(
+        "Guarde su número y su clave: con ellos consulta su trámite."
+    )
+    expect(page.locator("#aviso-guardar")).to_contain_text("también se los enviamos a su correo m***@example.pe.")
+    steps = page.locator("#que-sigue")
+    expect(steps).to_contain_text("Le enviamos un correo a m***@example.pe con su número, su clave y el cargo")
+    expect(steps).to_contain_text(
+        re.compile(r"Le responderemos hasta el \d{1,2} de [a-z]+ de 20\d\d \(\d+ días hábiles\)\.")
+    )
+    expect(steps).to_contain_text("le llegarán a su casilla electrónica y por correo")
+    promise = re.search(r"Le responderemos hasta el [^.]+\.", steps.inner_text()).group(0)
+    assert EMAIL not in page.content()  # the address itself is not on the screen
+    shot(page, "receipt-390")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+
+    # "Copiar" puts number AND key on the clipboard, and says so.
+    page.get_by_role("button", name="Copiar número y clave").click()
+    expect(page.locator("#copia-estado")).to_contain_text("Copiado")
+    clip = page.evaluate("navigator.clipboard.readText()")
+    assert number in clip and key in clip, clip
+
+    # "Guardar / Compartir" without the Web Share API (this browser): the receipt PDF downloads.
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Guardar / Compartir cargo").click()
+    assert dl.value.suggested_filename == f"cargo-{number}.pdf"
+    text = _pdf_text(dl.value.path())
+    assert number in text and key not in text
+    assert "figura en la pantalla de confirmación" in text.replace("\n", " ") or "correo que le enviamos" in text
+
+    # The e-mail, through the real SMTP server: the key, the deadline and the receipt attached.
+    mail = mailbox.wait_for(lambda m: number in m["subject"] and "registrado" in m["subject"])
+    assert mail["to"] == [EMAIL]
+    assert f"Clave de acceso: {key}" in mail["body"]
+    assert promise in mail["body"]
+    assert "casilla electrónica" in mail["body"]
+    names = [name for name, _ in mail["attachments"]]
+    assert names == [f"cargo-{number}.pdf"], names
+    attached = mail["attachments"][0][1]
+    assert attached.startswith(b"%PDF") and key.encode() not in attached
+    pdf = tmp_path / "adjunto.pdf"
+    pdf.write_bytes(attached)
+    assert number in _pdf_text(pdf)
+
+
+def test_receipt_on_desktop_passes_axe(app_server, desktop, tmp_path):
+    page = desktop
+    citizen_files(page, app_server["base"], tmp_path, "Constancia desde la computadora, issue 13")
+    expect(page.locator("#que-sigue")).to_be_visible()
+    shot(page, "receipt-1280")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
