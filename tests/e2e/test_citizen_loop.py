@@ -47,6 +47,7 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     expect(page.get_by_text("dni.pdf")).to_be_visible()
     page.locator("#enviar-subsanacion").click()
     expect(page.locator("#resultado-estado")).to_have_text("Subsanado")
+    expect(page.locator("#subsanacion-recibida")).to_have_text(re.compile("Subsanación recibida"))  # inline, no toast
     expect(page.locator("#lista-observaciones")).to_have_count(0)
 
     # 4. The officer drafts the answer, the head signs it, the officer attends with it.

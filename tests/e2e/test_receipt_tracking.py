@@ -93,3 +93,59 @@ def test_receipt_on_desktop_passes_axe(app_server, desktop, tmp_path):
     expect(page.locator("#que-sigue")).to_be_visible()
     shot(page, "receipt-1280")
     assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+
+
+def test_seguimiento_one_truth_plain_words_details_and_forgotten_key(app_server, phone, tmp_path, mailbox):
+    base, page = app_server["base"], phone
+    number, key = citizen_files(page, base, tmp_path, "Constancia para seguimiento del issue 13")
+
+    page.goto(f"{base}/seguimiento")
+    page.wait_for_load_state("networkidle")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+
+    # "¿Olvidó su clave?": a wrong document and the right one get the same sentence on screen.
+    page.get_by_role("button", name="¿Olvidó su clave?").click()
+    form = page.locator("#olvido-clave")
+    form.get_by_label("Número de expediente").fill(number)
+    form.get_by_label(re.compile("Número de documento")).fill("40000000")
+    form.get_by_role("button", name="Enviarme una nueva clave").click()
+    expect(page.locator("#olvido-enviado")).to_contain_text("Si el número de expediente y el documento coinciden")
+    wrong_text = page.locator("#olvido-enviado").inner_text()
+    shot(page, "seguimiento-olvido-390")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+    form.get_by_label(re.compile("Número de documento")).fill("45678912")
+    form.get_by_role("button", name="Enviarme una nueva clave").click()
+    page.wait_for_timeout(600)
+    expect(page.locator("#olvido-enviado")).to_have_text(wrong_text)
+    mail = mailbox.wait_for(lambda m: number in m["subject"] and "nueva clave" in m["subject"])
+    assert mail["to"] == [EMAIL]
+    assert not [m for m in mailbox.messages if number in m["subject"] and "nueva clave" in m["subject"]][1:]
+    new_key = re.search(r"Nueva clave de acceso: ([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})", mail["body"]).group(1)
+    assert new_key != key and new_key not in page.content()
+
+    # The old key no longer opens the case; the new one does.
+    page.get_by_label("Clave de acceso").fill(key)
+    page.get_by_role("button", name="Consultar").click()
+    expect(page.locator("#seguimiento-error")).to_contain_text("No encontramos")
+    page.get_by_label("Número de expediente").first.fill(number)
+    page.get_by_label("Clave de acceso").fill(new_key)
+    page.get_by_role("button", name="Consultar").click()
+
+    # One truth: the header status is the latest step of the history, explained in plain words.
+    expect(page.locator("#resultado-estado")).to_have_text("Derivado")
+    expect(page.locator("#estado-explicacion")).to_have_text(
+        "Su expediente fue enviado a la unidad que lo atiende; aún debe recibirlo."
+    )
+    history = page.locator("ol li").first
+    expect(history).to_contain_text("Derivado")
+    # Technical details are behind a closed disclosure.
+    details = page.locator("#detalles-tecnicos")
+    expect(details).not_to_have_attribute("open", "")
+    expect(page.get_by_text("SHA-256", exact=False).first).not_to_be_visible()
+    expect(page.get_by_text("Folios", exact=True)).not_to_be_visible()
+    shot(page, "seguimiento-resultado-390")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+    page.get_by_text("Detalles técnicos").click()
+    expect(page.get_by_text("Folios", exact=True)).to_be_visible()
+    expect(page.get_by_text("SHA-256", exact=False).first).to_be_visible()
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
