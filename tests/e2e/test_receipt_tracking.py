@@ -149,3 +149,40 @@ def test_seguimiento_one_truth_plain_words_details_and_forgotten_key(app_server,
     expect(page.get_by_text("Folios", exact=True)).to_be_visible()
     expect(page.get_by_text("SHA-256", exact=False).first).to_be_visible()
     assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+
+
+def _latest_code(mailbox, after: int) -> str:
+    mailbox.wait_for(lambda m: "casilla electrónica:" in m["subject"] and EMAIL in m["to"])
+    mine = [m for m in mailbox.messages if "casilla electrónica:" in m["subject"] and EMAIL in m["to"]]
+    fresh = mine[after:] or mine  # a code asked less than a minute ago is not sent again: the last one holds
+    return re.search(r"(\d{6})", fresh[-1]["subject"]).group(1)
+
+
+def test_casilla_shows_the_owner_and_their_cases_and_offers_a_resend(app_server, phone, tmp_path, mailbox):
+    base, page = app_server["base"], phone
+    number, _key = citizen_files(page, base, tmp_path, "Constancia para la casilla del issue 13")
+    before = len([m for m in mailbox.messages if "casilla electrónica:" in m["subject"] and EMAIL in m["to"]])
+
+    page.goto(f"{base}/casilla")
+    page.get_by_label("Número de documento").fill("45678912")
+    page.get_by_role("button", name="Enviarme un código").click()
+    expect(page.locator("#vence-codigo")).to_have_text("El código vence en 10 minutos y sirve una sola vez.")
+    shot(page, "casilla-codigo-390")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)
+    page.get_by_role("button", name="Reenviar código").click()
+    expect(page.locator("#aviso-codigo")).to_contain_text("Le enviamos un código nuevo")
+    code = _latest_code(mailbox, before)
+
+    page.get_by_label(re.compile("Código recibido")).fill(code)
+    page.get_by_role("button", name="Abrir mi casilla").click()
+    expect(page.locator("#titular-casilla")).to_have_text("María Fernanda Ñahui Quispe")
+    cases = page.locator("#mis-expedientes")
+    row = cases.locator("li", has_text=number)
+    expect(row).to_contain_text("Derivado")
+    expect(row).to_contain_text("Constancia del estado de afiliación")
+    expect(row.get_by_role("link", name="Ver seguimiento")).to_have_attribute(
+        "href", re.compile(rf"/seguimiento/?\?numero={number}")
+    )
+    assert cases.locator("li").count() <= 10  # one page at a time
+    shot(page, "casilla-abierta-390")
+    assert not (found := axe_violations(page, impacts=ALL_IMPACTS)), dump(found)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from sgd_app.domain import audit, links, notify, ratelimit
+from sgd_app.domain.calendar import format_date_es
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.intake.filing import access_key_hash, new_access_key
 from sgd_app.domain.models import Document, Expediente, Movement, Party, Procedure, Unit, table_of
@@ -276,3 +277,68 @@ def resend_key(session: Session, *, number: str, doc_number: str, client_ip: str
         data={"correo": notify.mask_email(party.email)},
     )
     return True
+
+
+# ---------------------------------------------------------------- the citizen's cases (casilla)
+CASES_PER_PAGE = 10
+
+
+@dataclass
+class PartyCases:
+    """One page of a filer's cases, newest first, each with the status the citizen reads."""
+
+    name: str
+    total: int
+    page: int  # 0-based, clamped to the pages there are
+    pages: int
+    rows: list[dict[str, str]]
+
+
+def _light_timeline(moves: Sequence[Movement], received_at: datetime) -> list[dict[str, Any]]:
+    timeline: list[dict[str, Any]] = [{"at": received_at, "title": RECEIVED}]
+    for m in moves:
+        timeline.append({"at": m.created_at, "title": MOVEMENT_TITLES.get(m.action, m.action)})
+        if m.received_at:
+            timeline.append({"at": m.received_at, "title": RECEIVED_BY_UNIT})
+    return timeline
+
+
+@query
+def party_cases(session: Session, party_id: int, *, page: int = 0, per_page: int = CASES_PER_PAGE) -> PartyCases:
+    """The cases filed by ``party_id`` (the owner of an opened casilla), one page at a time: only
+    that page is read and handed to the screen."""
+    party = session.get(Party, party_id)
+    total = session.exec(select(func.count()).select_from(Expediente).where(col(Expediente.party_id) == party_id)).one()
+    pages = max(1, -(-int(total) // per_page))
+    page = min(max(0, page), pages - 1)
+    cases = session.exec(
+        select(Expediente)
+        .where(col(Expediente.party_id) == party_id)
+        .order_by(col(Expediente.received_at).desc(), col(Expediente.id).desc())
+        .offset(page * per_page)
+        .limit(per_page)
+    ).all()
+    ids = [c.id for c in cases]
+    moves: dict[int | None, list[Movement]] = {i: [] for i in ids}
+    if ids:
+        for m in session.exec(
+            select(Movement).where(col(Movement.expediente_id).in_(ids)).order_by(col(Movement.id))
+        ).all():
+            moves[m.expediente_id].append(m)
+    names = {
+        p.id: p.name
+        for p in session.exec(select(Procedure).where(col(Procedure.id).in_({c.procedure_id for c in cases}))).all()
+    }
+    rows = []
+    for c in cases:
+        label, note = citizen_status(c.status, _light_timeline(moves[c.id], c.received_at))
+        rows.append(
+            {
+                "number": c.number,
+                "procedure": names.get(c.procedure_id, ""),
+                "status": label,
+                "note": note,
+                "filed": format_date_es(c.filed_on),
+            }
+        )
+    return PartyCases(name=party.name if party else "", total=int(total), page=page, pages=pages, rows=rows)
