@@ -210,9 +210,12 @@ class _Claimed:
 
 
 Attachment = tuple[str, bytes]  # (file name, PDF bytes)
-AttachmentsFor = Callable[[Engine, str], Sequence[Attachment]]
+AttachmentsFor = Callable[[Engine, str], Sequence[Attachment] | None]
 """Gives the files a message carries, from its dedupe key (e.g. the receipt of "confirmacion:N"),
-read at delivery time: the outbox row stays small and the attached receipt is the sealed one."""
+read at delivery time: the outbox row stays small and the attached receipt is the sealed one.
+None means "not ready yet" (the seal is being applied): the message waits RETRY_SOON_SECONDS,
+without counting as a failed attempt."""
+RETRY_SOON_SECONDS = 5
 
 
 def _utc(dt: datetime) -> datetime:
@@ -331,6 +334,16 @@ def _mark_failed(engine: Engine, item: _Claimed, error: str, now: datetime) -> N
         )
 
 
+def _release(engine: Engine, item: _Claimed, at: datetime) -> None:
+    """Back to pending until ``at``, the attempt not counted (an attachment not ready yet)."""
+    with db.write_session(engine) as s:
+        s.connection().execute(
+            _t.update()
+            .where(_c.id == item.id, _c.status == SENDING, _c.lease_until == item.lease_until)
+            .values(status=PENDING, lease_until=None, next_attempt_at=at)
+        )
+
+
 # Errors that concern one message; the connection stays usable for the next one.
 _PER_MESSAGE = (
     smtplib.SMTPRecipientsRefused,
@@ -369,6 +382,9 @@ def deliver_due(
                 continue
             try:
                 files = attachments_for(engine, item.dedupe_key) if attachments_for and item.dedupe_key else ()
+                if files is None:
+                    _release(engine, item, now + timedelta(seconds=RETRY_SOON_SECONDS))
+                    continue
                 email = build_email(
                     outbox_id=item.id,
                     sender=cfg.sender,

@@ -84,6 +84,7 @@ def test_receipt_says_what_happens_next_and_the_email_carries_it(app_server, pho
     assert names == [f"cargo-{number}.pdf"], names
     attached = mail["attachments"][0][1]
     assert attached.startswith(b"%PDF") and key.encode() not in attached
+    assert b"/ByteRange" in attached  # the sealed original (PAdES), not a fresh rendering
     pdf = tmp_path / "adjunto.pdf"
     pdf.write_bytes(attached)
     assert number in _pdf_text(pdf)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlmodel import select
+
+from sgd_app import db
 from sgd_app.domain import intake, notify
 from sgd_app.domain.intake import sealing
+from sgd_app.domain.models import OutboxMessage
 from tests.unit.test_intake_flows import _flow, sealed_numbers  # noqa: F401  (fixture)
 from tests.unit.test_notify import deliver, smtp_server  # noqa: F401  (fixture)
 
@@ -44,12 +48,36 @@ def test_confirmation_text_has_key_attachment_note_deadline_and_casilla():
     assert "casilla electrónica (https://x.pe/casilla) y a este correo" in body
 
 
+def test_the_confirmation_waits_for_the_seal_without_counting_a_failure(
+    seeded,
+    store,
+    sealed_numbers,  # noqa: F811
+    smtp_server,  # noqa: F811
+    monkeypatch,
+):
+    filed = _flow(seeded, store)  # the seal is replaced here: it never arrives
+    report = deliver(seeded, smtp_server.url, attachments_for=intake.email_attachments)
+    assert (report.sent, report.failed, report.pending) == (0, 0, 1)
+    with db.session(seeded) as s:
+        row = s.exec(select(OutboxMessage)).one()
+    assert (row.status, row.attempts, row.last_error) == ("pendiente", 0, "")
+    assert smtp_server.handler.messages() == []
+    # Past the wait, it goes with the receipt as rendered (the filing stands without a seal).
+    monkeypatch.setattr(sealing, "SEAL_WAIT_SECONDS", 0)
+    report = deliver(seeded, smtp_server.url, attachments_for=intake.email_attachments, now=row.next_attempt_at)
+    assert report.sent == 1
+    (msg,) = smtp_server.handler.messages()
+    assert [a.get_filename() for a in msg.iter_attachments()] == [f"cargo-{filed.case.number}.pdf"]
+
+
 def test_the_filing_confirmation_is_delivered_with_the_receipt_pdf_attached(
     seeded,
     store,
     sealed_numbers,  # noqa: F811
     smtp_server,  # noqa: F811
+    monkeypatch,
 ):
+    monkeypatch.setattr(sealing, "SEAL_WAIT_SECONDS", 0)
     filed = _flow(seeded, store)
     number = filed.case.number
     assert filed.promise.startswith("Le responderemos hasta el ")
@@ -75,8 +103,6 @@ def test_messages_without_a_receipt_carry_no_attachment(engine):
 
 
 def test_a_failing_attachment_does_not_block_the_batch(engine, smtp_server):  # noqa: F811
-    from sgd_app import db
-
     with db.write_session(engine) as s:
         notify.enqueue(s, to="a@example.pe", subject="Uno", body="x", dedupe_key="confirmacion:X")
         notify.enqueue(s, to="b@example.pe", subject="Dos", body="y")

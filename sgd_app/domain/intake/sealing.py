@@ -161,11 +161,27 @@ def _receipt_data(session: Session, case: Expediente) -> ReceiptData:
     )
 
 
-def email_attachments(engine: Engine | None, dedupe_key: str) -> list[tuple[str, bytes]]:
+SEAL_WAIT_SECONDS = 120  # how long a confirmation waits for the sealed receipt before it goes unsealed
+
+
+@query
+def _waiting_for_seal(session: Session, number: str) -> bool:
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    if case is None or case.id is None or sealed_receipt(session, case.id) is not None:
+        return False
+    received = case.received_at if case.received_at.tzinfo else case.received_at.replace(tzinfo=UTC)
+    return (utcnow() - received).total_seconds() < SEAL_WAIT_SECONDS
+
+
+def email_attachments(engine: Engine | None, dedupe_key: str) -> list[tuple[str, bytes]] | None:
     """The files an outgoing e-mail carries, from its dedupe key: the confirmation of a filing
-    ("confirmacion:<number>") carries its receipt (the sealed original once it is filed)."""
+    ("confirmacion:<number>") carries its receipt — the sealed original; None (try again soon)
+    while the seal is being applied, for at most SEAL_WAIT_SECONDS (a failed seal does not hold
+    the e-mail back: the receipt then goes as rendered, like the download)."""
     if not dedupe_key.startswith(CONFIRMATION_KEY):
         return []
     number = dedupe_key[len(CONFIRMATION_KEY) :]
+    if _waiting_for_seal(number, engine=engine):
+        return None
     pdf = render_receipt(number, engine=engine)
     return [(f"cargo-{number}.pdf", pdf)] if pdf else []
