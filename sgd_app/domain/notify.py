@@ -504,8 +504,9 @@ def filing_confirmation(
         f"  Clave de acceso: {access_key}\n"
         f"  Seguimiento: {tracking_url}",
         f"{promise} {casilla}".strip(),
-        "Guarde este correo: es la única copia de su clave de acceso además de la pantalla de "
-        "confirmación. No se la pediremos por teléfono ni por correo.",
+        "Guarde este correo: además de la pantalla de confirmación, es donde tiene su clave de acceso. "
+        "Si la pierde, pida una nueva en la página de seguimiento («¿Olvidó su clave?»). "
+        "No se la pediremos por teléfono ni por correo.",
     )
     return subject, body
 
