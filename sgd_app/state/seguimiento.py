@@ -16,6 +16,7 @@ from sgd_app.domain.intake import NOT_FOUND, IncomingFile, TrackingView, format_
 
 __all__ = ["FIX_DONE", "NOT_FOUND", "SeguimientoState"]
 FIX_DONE = "Subsanación recibida: su expediente continúa su trámite."
+KEY_ANSWER_SECONDS = 0.8
 
 
 class SeguimientoState(rx.State):
@@ -191,6 +192,7 @@ class SeguimientoState(rx.State):
             self.forgot_error = "Escriba el número de expediente y su número de documento."
             return
         self.number = number
+        started = time.monotonic()
         try:
             await asyncio.to_thread(
                 intake.resend_key, number=number, doc_number=doc_number, client_ip=self.router.session.client_ip or "?"
@@ -198,6 +200,8 @@ class SeguimientoState(rx.State):
         except TooManyAttempts as exc:
             self.forgot_error = exc.message
             return
+        # The same answer after the same time, matched or not (a sent key takes a little longer).
+        await asyncio.sleep(max(0.0, KEY_ANSWER_SECONDS - (time.monotonic() - started)))
         self.forgot_msg = intake.KEY_SENT
 
     def _clear(self) -> None:
