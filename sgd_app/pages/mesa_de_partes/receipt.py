@@ -128,7 +128,8 @@ def receipt_screen() -> rx.Component:
             ),
             rx.box(
                 rx.text("Clave de acceso", size="2", color=MUTED, margin_top="0.75rem"),
-                rx.flex(
+                rx.cond(
+                    MesaDePartesState.r_key != "",
                     rx.code(
                         MesaDePartesState.r_key,
                         id="clave-acceso",
@@ -136,9 +137,12 @@ def receipt_screen() -> rx.Component:
                         variant="ghost",
                         style={"color": INK, "font_weight": "700"},
                     ),
-                    gap="0.75rem",
-                    align="center",
-                    wrap="wrap",
+                    # A resend of a filing already received (same receipt): its key was shown then.
+                    rx.text(
+                        "Se mostró cuando presentó este documento y está en el correo que le enviamos.",
+                        size="3",
+                        color=INK,
+                    ),
                 ),
                 rx.button(
                     rx.icon("copy", size=18, aria_hidden="true"),
