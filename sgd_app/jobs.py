@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sgd_app import db, settings
-from sgd_app.domain import notify, observations, routing
+from sgd_app.domain import intake, notify, observations, routing
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -211,7 +211,13 @@ def deliver_email(engine: Engine, now: datetime) -> str:
     started = time.monotonic()
     sent = failed = 0
     while True:
-        report = notify.deliver_due(engine, settings.SMTP_URL, now=now, public_url=settings.PUBLIC_URL)
+        report = notify.deliver_due(
+            engine,
+            settings.SMTP_URL,
+            now=now,
+            public_url=settings.PUBLIC_URL,
+            attachments_for=intake.email_attachments,
+        )
         sent += report.sent
         failed += report.failed
         # Stop when the batch was not full, something failed (let the back-off work) or time's up.

@@ -22,9 +22,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -206,6 +206,16 @@ class _Claimed:
     body: str
     attempts: int
     lease_until: datetime
+    dedupe_key: str = ""
+
+
+Attachment = tuple[str, bytes]  # (file name, PDF bytes)
+AttachmentsFor = Callable[[Engine, str], Sequence[Attachment] | None]
+"""Gives the files a message carries, from its dedupe key (e.g. the receipt of "confirmacion:N"),
+read at delivery time: the outbox row stays small and the attached receipt is the sealed one.
+None means "not ready yet" (the seal is being applied): the message waits RETRY_SOON_SECONDS,
+without counting as a failed attempt."""
+RETRY_SOON_SECONDS = 5
 
 
 def _utc(dt: datetime) -> datetime:
@@ -220,7 +230,15 @@ def message_id(outbox_id: int, public_url: str) -> str:
 
 
 def build_email(
-    *, outbox_id: int, sender: str, to: str, subject: str, body: str, date: datetime, public_url: str
+    *,
+    outbox_id: int,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    date: datetime,
+    public_url: str,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
@@ -230,6 +248,8 @@ def build_email(
     msg["Message-ID"] = message_id(outbox_id, public_url)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(body, charset="utf-8")
+    for filename, data in attachments:
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return msg
 
 
@@ -240,7 +260,17 @@ _c = _t.c
 def _claim(engine: Engine, now: datetime, batch: int, lease_seconds: float) -> list[_Claimed]:
     lease = now + timedelta(seconds=lease_seconds)
     due = (
-        select(_c.id, _c.status, _c.next_attempt_at, _c.lease_until, _c.to_addr, _c.subject, _c.body, _c.attempts)
+        select(
+            _c.id,
+            _c.status,
+            _c.next_attempt_at,
+            _c.lease_until,
+            _c.to_addr,
+            _c.subject,
+            _c.body,
+            _c.attempts,
+            _c.dedupe_key,
+        )
         .where(
             or_(and_(_c.status == PENDING, _c.next_attempt_at <= now), and_(_c.status == SENDING, _c.lease_until < now))
         )
@@ -258,7 +288,9 @@ def _claim(engine: Engine, now: datetime, batch: int, lease_seconds: float) -> l
                 still = and_(_c.status == SENDING, _c.lease_until == r.lease_until)
             result = conn.execute(_t.update().where(_c.id == r.id, still).values(status=SENDING, lease_until=lease))
             if result.rowcount == 1:
-                claimed.append(_Claimed(r.id, r.to_addr, r.subject, r.body or "", r.attempts, lease))
+                claimed.append(
+                    _Claimed(r.id, r.to_addr, r.subject, r.body or "", r.attempts, lease, r.dedupe_key or "")
+                )
     return claimed
 
 
@@ -302,6 +334,16 @@ def _mark_failed(engine: Engine, item: _Claimed, error: str, now: datetime) -> N
         )
 
 
+def _release(engine: Engine, item: _Claimed, at: datetime) -> None:
+    """Back to pending until ``at``, the attempt not counted (an attachment not ready yet)."""
+    with db.write_session(engine) as s:
+        s.connection().execute(
+            _t.update()
+            .where(_c.id == item.id, _c.status == SENDING, _c.lease_until == item.lease_until)
+            .values(status=PENDING, lease_until=None, next_attempt_at=at)
+        )
+
+
 # Errors that concern one message; the connection stays usable for the next one.
 _PER_MESSAGE = (
     smtplib.SMTPRecipientsRefused,
@@ -319,10 +361,12 @@ def deliver_due(
     batch: int = 50,
     lease_seconds: float = 120,
     public_url: str = "",
+    attachments_for: AttachmentsFor | None = None,
 ) -> DeliveryReport:
     """Send the messages that are due; never raises for SMTP or connection errors.
 
-    ``public_url`` (the app passes ``settings.PUBLIC_URL``) gives the host of the Message-ID.
+    ``public_url`` (the app passes ``settings.PUBLIC_URL``) gives the host of the Message-ID;
+    ``attachments_for`` the files a message carries (the app attaches the filing's receipt).
     """
     now = _utc(now or utcnow())
     cfg = parse_smtp_url(smtp_url)
@@ -337,6 +381,10 @@ def deliver_due(
                 failed += 1
                 continue
             try:
+                files = attachments_for(engine, item.dedupe_key) if attachments_for and item.dedupe_key else ()
+                if files is None:
+                    _release(engine, item, now + timedelta(seconds=RETRY_SOON_SECONDS))
+                    continue
                 email = build_email(
                     outbox_id=item.id,
                     sender=cfg.sender,
@@ -345,8 +393,9 @@ def deliver_due(
                     body=item.body,
                     date=now,
                     public_url=public_url,
+                    attachments=files,
                 )
-            except (ValueError, TypeError) as exc:  # a malformed header never blocks the batch
+            except Exception as exc:  # a malformed header or a failing attachment never blocks the batch
                 _mark_failed(engine, item, _error_text(exc), now)
                 failed += 1
                 continue
@@ -383,20 +432,93 @@ def _signed(*paragraphs: str) -> str:
     return f"{text}\n\nAtentamente,\n{SIGNATURE}\n\nEste es un mensaje automático; por favor, no lo responda.\n"
 
 
+def mask_email(address: str) -> str:
+    """An address shown on a screen without giving it away: "maria.nahui@example.pe" ->
+    "m***@example.pe" (the domain stays: the filer recognises which mailbox to look in)."""
+    address = (address or "").strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "***"
+    return f"{local[0]}***@{domain}"
+
+
+MONTHS_ES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
+
+
+def long_date_es(day: date) -> str:
+    """A date as people say it: date(2026, 12, 15) -> "15 de diciembre de 2026"."""
+    return f"{day.day} de {MONTHS_ES[day.month - 1]} de {day.year}"
+
+
+def answer_promise(due_on: date | None, business_days: int) -> str:
+    """The legal deadline in plain words: "Le responderemos hasta el 15 de diciembre de 2026
+    (10 días hábiles)." — empty when the procedure has no deadline."""
+    if due_on is None or business_days <= 0:
+        return ""
+    days = "1 día hábil" if business_days == 1 else f"{business_days} días hábiles"
+    return f"Le responderemos hasta el {long_date_es(due_on)} ({days})."
+
+
+RECEIPT_ATTACHED = "Adjuntamos su cargo de recepción en PDF (sin la clave de acceso)."
+KEY_ALSO_BY_EMAIL = "También le enviamos su número y su clave a su correo"
+
+
 def filing_confirmation(
-    number: str, access_key: str, tracking_url: str, procedure: str, filed_on_text: str
+    number: str,
+    access_key: str,
+    tracking_url: str,
+    procedure: str,
+    filed_on_text: str,
+    *,
+    promise: str = "",
+    casilla_url: str = "",
 ) -> tuple[str, str]:
-    """Rule 4: the confirmation gives the case number, the access key and the status page."""
+    """Rule 4: the confirmation gives the case number, the access key and the status page; the
+    receipt (cargo) travels attached (see ``deliver_due(attachments_for=...)``)."""
     subject = f"Expediente {number} registrado — Mesa de Partes Virtual"
+    casilla = (
+        f"Las observaciones y la respuesta le llegarán a su casilla electrónica ({casilla_url}) y a este correo."
+        if casilla_url
+        else "Las observaciones y la respuesta le llegarán a su casilla electrónica y a este correo."
+    )
     body = _signed(
         "Estimado(a) ciudadano(a):",
         f"Su solicitud fue registrada con el expediente N.° {number}.",
         f"Trámite: {procedure}\nFecha de presentación: {filed_on_text}",
+        RECEIPT_ATTACHED,
         "Para consultar el estado de su trámite use estos datos:\n"
         f"  Número de expediente: {number}\n"
         f"  Clave de acceso: {access_key}\n"
         f"  Seguimiento: {tracking_url}",
-        "Guarde la clave de acceso: no se la pediremos por teléfono ni por correo.",
+        f"{promise} {casilla}".strip(),
+        "Guarde este correo: además de la pantalla de confirmación, es donde tiene su clave de acceso. "
+        "Si la pierde, pida una nueva en la página de seguimiento («¿Olvidó su clave?»). "
+        "No se la pediremos por teléfono ni por correo.",
+    )
+    return subject, body
+
+
+def key_reminder(number: str, access_key: str, tracking_url: str) -> tuple[str, str]:
+    """ "¿Olvidó su clave?": a new access key for the case, sent only to the filing's e-mail."""
+    subject = f"Expediente {number}: su nueva clave de acceso"
+    body = _signed(
+        "Estimado(a) ciudadano(a):",
+        f"Nos pidió recuperar la clave de acceso del expediente N.° {number}.",
+        f"  Número de expediente: {number}\n  Nueva clave de acceso: {access_key}\n  Seguimiento: {tracking_url}",
+        "La clave anterior ya no sirve. Si usted no lo pidió, guarde esta nueva clave: nadie más la recibió.",
     )
     return subject, body
 

@@ -68,6 +68,11 @@ RULES: dict[str, Rule] = {
              "Demasiadas consultas fallidas desde su conexión. Intente nuevamente {cuando}.", free=3),
         Rule("track-num", "100/15 minutes", "Demasiadas consultas fallidas de este expediente. "
              "Intente nuevamente {cuando}.", free=3),
+        # "¿Olvidó su clave?": each request may send an e-mail, matched or not it counts.
+        Rule("key-resend-ip", "10/day", "Por seguridad, no enviamos más claves desde su conexión por hoy. "
+             "Intente nuevamente {cuando}."),
+        Rule("key-resend-num", "3/day", "Por seguridad, no enviamos más claves para este expediente por hoy. "
+             "Intente nuevamente {cuando}."),
         # Casilla: codes sent (each one is an e-mail) and wrong codes, per document and per address.
         Rule("casilla-code-doc", "5/day", "Por seguridad, no enviamos más códigos para este documento por hoy. "
              "Intente nuevamente {cuando}."),

@@ -7,6 +7,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.components.page import page
 from sgd_app.components.ui import (
+    BRAND,
     ERROR,
     INK,
     MUTED,
@@ -17,7 +18,7 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.state.casilla import DOC_OPTIONS, CasillaState
+from sgd_app.state.casilla import DOC_OPTIONS, EXPIRES, CasillaState
 
 _INPUT = {
     "width": "100%",
@@ -61,6 +62,7 @@ def _ask() -> rx.Component:
             CasillaState.code_sent,
             rx.form(
                 rx.text(CasillaState.message, size="2", role="status", margin_top="1rem", id="aviso-codigo"),
+                rx.text(EXPIRES, size="2", weight="medium", color=INK, margin_top="0.4rem", id="vence-codigo"),
                 rx.el.label(
                     "Código recibido (6 dígitos)",
                     html_for="c-code",
@@ -76,6 +78,14 @@ def _ask() -> rx.Component:
                     required=True,
                 ),
                 primary_button("Abrir mi casilla", type="submit", width="100%", margin_top="1rem", id="abrir-casilla"),
+                secondary_button(
+                    "Reenviar código",
+                    on_click=CasillaState.resend_code,
+                    type="button",
+                    width="100%",
+                    margin_top="0.6rem",
+                    id="reenviar-codigo",
+                ),
                 on_submit=CasillaState.open,
                 reset_on_submit=True,
             ),
@@ -120,8 +130,79 @@ def _notice_row(n: rx.Var) -> rx.Component:
     )
 
 
+def _case_row(c: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.flex(
+            rx.text(c["number"], weight="bold", color=INK),
+            rx.badge(c["status"], color_scheme="ruby", size="2"),
+            gap="0.5rem",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(c["procedure"], size="2", color=INK),
+        rx.text(c["note"], size="2", color=MUTED),
+        rx.text("Presentado el ", c["filed"], size="1", color=MUTED),
+        rx.link(
+            "Ver seguimiento",
+            href=routes.SEGUIMIENTO + "?numero=" + c["number"],
+            color=BRAND,
+            underline="always",
+            size="2",
+        ),
+        style={"list_style": "none", "border_bottom": "1px solid #eceff2", "padding": "0.6rem 0"},
+    )
+
+
+def _cases() -> rx.Component:
+    return card(
+        rx.heading("Mis expedientes", as_="h2", size="5"),
+        rx.cond(
+            CasillaState.cases_total == 0,
+            rx.text("No tiene expedientes presentados con este documento.", color=MUTED),
+            rx.text(
+                CasillaState.cases_total, " expediente(s), del más reciente al más antiguo.", size="2", color=MUTED
+            ),
+        ),
+        rx.el.ul(
+            rx.foreach(CasillaState.cases, _case_row), style={"margin": "0", "padding": "0"}, id="mis-expedientes"
+        ),
+        rx.cond(
+            CasillaState.cases_pages > 1,
+            rx.flex(
+                secondary_button(
+                    "Anteriores",
+                    on_click=CasillaState.cases_prev,
+                    type="button",
+                    disabled=CasillaState.cases_page == 0,
+                ),
+                rx.text(
+                    "Página ",
+                    CasillaState.cases_page + 1,
+                    " de ",
+                    CasillaState.cases_pages,
+                    size="2",
+                    id="pagina-casos",
+                ),
+                secondary_button(
+                    "Siguientes",
+                    on_click=CasillaState.cases_next,
+                    type="button",
+                    disabled=CasillaState.cases_page + 1 >= CasillaState.cases_pages,
+                ),
+                gap="0.5rem",
+                align="center",
+                justify="between",
+                margin_top="0.75rem",
+            ),
+        ),
+        style={"margin_top": "0.75rem"},
+    )
+
+
 def _mailbox() -> rx.Component:
     return rx.box(
+        rx.text("Casilla electrónica de", size="2", color=MUTED),
+        rx.text(CasillaState.owner, size="5", weight="bold", color=INK, margin_bottom="0.75rem", id="titular-casilla"),
         rx.cond(
             CasillaState.has_current,
             card(
@@ -157,6 +238,7 @@ def _mailbox() -> rx.Component:
                 ),
             ),
         ),
+        rx.cond(CasillaState.has_current, rx.fragment(), _cases()),
         secondary_button(
             "Cerrar mi casilla", on_click=CasillaState.close, width="100%", type="button", margin_top="1rem"
         ),

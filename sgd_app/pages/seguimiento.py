@@ -11,6 +11,7 @@ from sgd_app.components.ui import (
     ERROR,
     INK,
     MUTED,
+    OK,
     card,
     info_row,
     link_button,
@@ -80,6 +81,87 @@ def _form() -> rx.Component:
         ),
         on_submit=SeguimientoState.search,
         reset_on_submit=False,
+    )
+
+
+def _forgot() -> rx.Component:
+    """ "¿Olvidó su clave?": number + document of the filing -> a new key by e-mail."""
+    label = {"font_weight": "600", "display": "block", "margin_bottom": "0.3rem"}
+    return rx.box(
+        rx.el.button(
+            "¿Olvidó su clave?",
+            on_click=SeguimientoState.toggle_forgot,
+            type="button",
+            aria_expanded=rx.cond(SeguimientoState.forgot, "true", "false"),
+            aria_controls="olvido-clave",
+            id="olvido-clave-boton",
+            style={
+                "background": "none",
+                "border": "none",
+                "color": BRAND,
+                "text_decoration": "underline",
+                "font_size": "1rem",
+                "padding": "0.75rem 0",
+                "min_height": "44px",
+                "cursor": "pointer",
+            },
+        ),
+        rx.cond(
+            SeguimientoState.forgot,
+            rx.form(
+                rx.text(
+                    "Escriba el número de expediente y el número de documento con el que lo presentó. Si "
+                    "coinciden, le enviaremos una nueva clave al correo que registró (la anterior dejará de servir).",
+                    size="2",
+                    margin_bottom="0.75rem",
+                ),
+                rx.el.label("Número de expediente", html_for="olvido-numero", style=label),
+                rx.input(
+                    id="olvido-numero",
+                    name="numero",
+                    default_value=SeguimientoState.number,
+                    placeholder="EXP-2026-000123",
+                    size="3",
+                    auto_complete="off",
+                    style=_INPUT,
+                    required=True,
+                ),
+                rx.el.label(
+                    "Número de documento (DNI, carné de extranjería o RUC)",
+                    html_for="olvido-documento",
+                    style={**label, "margin_top": "0.75rem"},
+                ),
+                rx.input(
+                    id="olvido-documento",
+                    name="doc_number",
+                    size="3",
+                    auto_complete="off",
+                    input_mode="numeric",
+                    style=_INPUT,
+                    required=True,
+                ),
+                rx.cond(
+                    SeguimientoState.forgot_error != "",
+                    rx.text(SeguimientoState.forgot_error, color=ERROR, role="alert", margin_top="0.5rem"),
+                ),
+                rx.cond(
+                    SeguimientoState.forgot_msg != "",
+                    rx.text(
+                        SeguimientoState.forgot_msg,
+                        role="status",
+                        id="olvido-enviado",
+                        color=OK,
+                        weight="medium",
+                        margin_top="0.5rem",
+                    ),
+                ),
+                secondary_button("Enviarme una nueva clave", type="submit", width="100%", margin_top="0.75rem"),
+                on_submit=SeguimientoState.resend_key,
+                reset_on_submit=False,
+                id="olvido-clave",
+            ),
+        ),
+        margin_top="0.5rem",
     )
 
 
@@ -175,7 +257,23 @@ def _result() -> rx.Component:
                 gap="0.5rem",
                 align="center",
             ),
+            rx.text(SeguimientoState.t_status_note, size="3", color=INK, margin_top="0.4rem", id="estado-explicacion"),
             style={"margin_bottom": "0.75rem"},
+        ),
+        rx.cond(
+            SeguimientoState.fix_done != "",
+            rx.text(
+                rx.icon(
+                    "circle-check", size=18, aria_hidden="true", style={"display": "inline", "vertical_align": "-3px"}
+                ),
+                " ",
+                SeguimientoState.fix_done,
+                role="status",
+                id="subsanacion-recibida",
+                color=OK,
+                weight="medium",
+                margin_bottom="0.75rem",
+            ),
         ),
         _observations(),
         rx.cond(
@@ -199,7 +297,6 @@ def _result() -> rx.Component:
             info_row("Fecha legal de presentación", SeguimientoState.t_filed),
             info_row("Plazo de atención hasta", SeguimientoState.t_due),
             info_row("Unidad a cargo", SeguimientoState.t_unit),
-            info_row("Folios", SeguimientoState.t_folios),
             style={"margin_bottom": "0.75rem"},
         ),
         card(
@@ -229,9 +326,33 @@ def _result() -> rx.Component:
                 lambda d: rx.box(
                     rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
                     rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
-                    rx.text("SHA-256: ", d["sha256"], size="1", style={"word_break": "break-all"}),
                     padding_y="0.35rem",
                 ),
+            ),
+            rx.el.details(
+                rx.el.summary(
+                    "Detalles técnicos",
+                    style={"cursor": "pointer", "font_weight": "600", "color": BRAND, "padding": "0.6rem 0"},
+                ),
+                rx.text(
+                    "Para verificar que los archivos no cambiaron: su huella digital (SHA-256) y el total de folios.",
+                    size="2",
+                    color=MUTED,
+                ),
+                info_row("Folios", SeguimientoState.t_folios),
+                rx.foreach(
+                    SeguimientoState.t_documents,
+                    lambda d: rx.text(
+                        d["filename"],
+                        " — SHA-256: ",
+                        rx.code(d["sha256"], size="1", variant="ghost", style={"color": INK}),
+                        size="1",
+                        style={"word_break": "break-all"},
+                        padding_y="0.25rem",
+                    ),
+                ),
+                id="detalles-tecnicos",
+                style={"margin_top": "0.5rem", "border_top": "1px solid #eceff2"},
             ),
             style={"margin_bottom": "0.75rem"},
         ),
@@ -253,4 +374,6 @@ def _result() -> rx.Component:
 
 @page(routes.SEGUIMIENTO, title="Seguimiento", visit="seguimiento", on_load=SeguimientoState.load)
 def seguimiento() -> rx.Component:
-    return shell(rx.cond(SeguimientoState.found, _result(), _form()), title="Seguimiento de trámite")
+    return shell(
+        rx.cond(SeguimientoState.found, _result(), rx.fragment(_form(), _forgot())), title="Seguimiento de trámite"
+    )

@@ -8,7 +8,7 @@ import time
 
 import reflex as rx
 
-from sgd_app.domain import links, observations
+from sgd_app.domain import intake, links, observations
 from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.errors import DomainError, TooManyAttempts
 from sgd_app.domain.identity import DOC_TYPES, normalize_document
@@ -17,6 +17,8 @@ SENT = (
     "Si el documento tiene una casilla o un trámite con correo registrado, enviamos un código a ese "
     "correo. Revise su bandeja de entrada (y la de correo no deseado)."
 )
+EXPIRES = f"El código vence en {observations.CODE_MINUTES} minutos y sirve una sola vez."
+RESENT = "Le enviamos un código nuevo, si pasó al menos un minuto desde el anterior. Use el más reciente."
 
 
 class CasillaState(rx.State):
@@ -28,6 +30,11 @@ class CasillaState(rx.State):
     opened: bool = False
     notices: list[dict[str, str]] = []
     current: dict[str, str] = {}
+    owner: str = ""  # the name of the opened casilla's owner
+    cases: list[dict[str, str]] = []  # ONE page of their cases (intake.party_cases)
+    cases_page: int = 0
+    cases_pages: int = 1
+    cases_total: int = 0
     _party_id: int = 0
     _opened_at: float = 0.0
 
@@ -39,6 +46,7 @@ class CasillaState(rx.State):
         if self._party_id and observations.casilla_still_open(self._opened_at, time.time()):
             return self._party_id
         self.opened, self.notices, self.current, self._party_id = False, [], {}, 0
+        self.owner, self.cases, self.cases_page, self.cases_pages, self.cases_total = "", [], 0, 1, 0
         return None
 
     @rx.event
@@ -50,6 +58,21 @@ class CasillaState(rx.State):
         except ValueError as exc:
             self.error = str(exc)
             return
+        if await self._mail_code():
+            self.code_sent = True
+            self.message = SENT
+
+    @rx.event
+    async def resend_code(self):
+        """ "Reenviar código": the same limits as the first request (domain/ratelimit.py)."""
+        self.error = ""
+        if not self.code_sent or not self.doc_number:
+            self.error = "Escriba primero su número de documento."
+            return
+        if await self._mail_code():
+            self.message = RESENT
+
+    async def _mail_code(self) -> bool:
         ip = self.router.session.client_ip or "?"
         delay = observations.code_request_delay(client_ip=ip)
         if delay:
@@ -60,9 +83,8 @@ class CasillaState(rx.State):
             )
         except TooManyAttempts as exc:  # the same sentence whether the document has a casilla or not
             self.error = exc.message
-            return
-        self.code_sent = True
-        self.message = SENT
+            return False
+        return True
 
     @rx.event
     def open(self, form: dict):
@@ -79,6 +101,23 @@ class CasillaState(rx.State):
         self.opened = True
         self.message = ""
         self._refresh()
+        self._load_cases(0)
+
+    def _load_cases(self, page: int) -> None:
+        party = self._open_party()
+        if party is None:
+            return
+        found = intake.party_cases(party, page=page)
+        self.owner, self.cases = found.name, found.rows
+        self.cases_page, self.cases_pages, self.cases_total = found.page, found.pages, found.total
+
+    @rx.event
+    def cases_next(self):
+        self._load_cases(self.cases_page + 1)
+
+    @rx.event
+    def cases_prev(self):
+        self._load_cases(self.cases_page - 1)
 
     def _refresh(self) -> None:
         party = self._open_party()

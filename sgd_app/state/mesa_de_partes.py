@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from sgd_app import routes, settings
-from sgd_app.domain import intake, links
+from sgd_app.domain import intake, links, notify
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, TooManyAttempts
@@ -80,6 +80,8 @@ class MesaDePartesState(rx.State):
     r_filer: str = ""
     r_folios: str = ""
     r_key: str = ""
+    r_email: str = ""  # masked: "m***@example.pe"
+    r_promise: str = ""
     r_files: list[dict[str, str]] = []
     r_download: str = ""
 
@@ -567,6 +569,8 @@ class MesaDePartesState(rx.State):
         self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
         self.r_folios = str(case.folios)
         self.r_key = filed.access_key
+        self.r_email = notify.mask_email(self.email) if self.email else ""
+        self.r_promise = filed.promise
         self.r_files = [
             {
                 "label": d.label,

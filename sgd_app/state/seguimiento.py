@@ -14,7 +14,9 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import DomainError, NotFound, TooManyAttempts
 from sgd_app.domain.intake import NOT_FOUND, IncomingFile, TrackingView, format_size
 
-__all__ = ["NOT_FOUND", "SeguimientoState"]
+__all__ = ["FIX_DONE", "NOT_FOUND", "SeguimientoState"]
+FIX_DONE = "Subsanación recibida: su expediente continúa su trámite."
+KEY_ANSWER_SECONDS = 0.8
 
 
 class SeguimientoState(rx.State):
@@ -26,6 +28,7 @@ class SeguimientoState(rx.State):
     t_number: str = ""
     t_status: str = ""
     t_status_label: str = ""
+    t_status_note: str = ""
     t_procedure: str = ""
     t_subject: str = ""
     t_filer: str = ""
@@ -43,6 +46,10 @@ class SeguimientoState(rx.State):
     fix_note: str = ""
     fix_error: str = ""
     fix_progress: int = 0
+    fix_done: str = ""
+    forgot: bool = False  # the "¿Olvidó su clave?" form is open
+    forgot_msg: str = ""
+    forgot_error: str = ""
     t_answer_url: str = ""
     # The pair number + key proven in this tab (server side only), valid for 30 minutes.
     _verified_number: str = ""
@@ -88,7 +95,7 @@ class SeguimientoState(rx.State):
         self.found = True
         self.t_number = view.number
         self.t_status = view.status
-        self.t_status_label = view.status_label
+        self.t_status_label, self.t_status_note = view.public_status, view.public_status_note
         self.t_procedure = view.procedure
         self.t_subject = view.subject
         self.t_filer = view.filer_name
@@ -138,6 +145,7 @@ class SeguimientoState(rx.State):
     @rx.event
     async def submit_fix(self, files: list[rx.UploadFile]):
         """The filer fixes the observations from this page (number + key proven in this tab)."""
+        self.fix_done = ""
         if not self._verified_number or not intake.proof_valid(self._verified_at, time.time()):
             self.fix_error = "Por seguridad, vuelva a consultar su expediente con su número y clave."
             return
@@ -163,16 +171,45 @@ class SeguimientoState(rx.State):
         self.fix_note = ""
         self.fix_progress = 100
         view = intake.case_tracking(number)
-        self.t_status, self.t_status_label = view.status, view.status_label
+        self.t_status = view.status
+        self.t_status_label, self.t_status_note = view.public_status, view.public_status_note
         self._show_progress(view)
         self._load_extras(number)
-        yield rx.toast.success("Subsanación recibida: su expediente continúa su trámite.")
+        self.fix_done = FIX_DONE
+
+    @rx.event
+    def toggle_forgot(self):
+        self.forgot = not self.forgot
+        self.forgot_msg = self.forgot_error = ""
+
+    @rx.event
+    async def resend_key(self, form: dict):
+        """ "¿Olvidó su clave?": a new key to the filing's e-mail; the same answer either way."""
+        number = str(form.get("numero", "")).strip()[:40]
+        doc_number = str(form.get("doc_number", "")).strip()[:20]
+        self.forgot_msg = self.forgot_error = ""
+        if not number or not doc_number:
+            self.forgot_error = "Escriba el número de expediente y su número de documento."
+            return
+        self.number = number
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(
+                intake.resend_key, number=number, doc_number=doc_number, client_ip=self.router.session.client_ip or "?"
+            )
+        except TooManyAttempts as exc:
+            self.forgot_error = exc.message
+            return
+        # The same answer after the same time, matched or not (a sent key takes a little longer).
+        await asyncio.sleep(max(0.0, KEY_ANSWER_SECONDS - (time.monotonic() - started)))
+        self.forgot_msg = intake.KEY_SENT
 
     def _clear(self) -> None:
         self.found = False
+        self.fix_done = ""
         self._verified_number, self._verified_at = "", 0.0
         self.t_observations, self.t_obs_deadline, self.can_fix, self.t_answer_url = [], "", False, ""
-        self.t_number = self.t_status = self.t_status_label = self.t_procedure = ""
+        self.t_number = self.t_status = self.t_status_label = self.t_status_note = self.t_procedure = ""
         self.t_subject = self.t_filer = self.t_received = self.t_filed = self.t_due = ""
         self.t_unit = self.t_folios = self.t_download = ""
         self.t_documents = []

@@ -82,6 +82,7 @@ class _Mailbox:
                 "to": list(envelope.rcpt_tos),
                 "subject": str(msg["subject"]),
                 "body": msg.get_body(preferencelist=("plain",)).get_content(),
+                "attachments": [(a.get_filename(), a.get_content()) for a in msg.iter_attachments()],
             }
         )
         return "250 OK"

@@ -47,6 +47,7 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     expect(page.get_by_text("dni.pdf")).to_be_visible()
     page.locator("#enviar-subsanacion").click()
     expect(page.locator("#resultado-estado")).to_have_text("Subsanado")
+    expect(page.locator("#subsanacion-recibida")).to_have_text(re.compile("Subsanación recibida"))  # inline, no toast
     expect(page.locator("#lista-observaciones")).to_have_count(0)
 
     # 4. The officer drafts the answer, the head signs it, the officer attends with it.
@@ -86,10 +87,13 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     # 5. The citizen opens the casilla with a one-time code and downloads the signed answer.
     page.goto(f"{base}/casilla")
     page.wait_for_load_state("networkidle")
+    # The mailbox lives for the whole run and other tests ask for codes too: wait for a new one.
+    codes_before = len([m for m in mail.messages if "código" in m["subject"].lower()])
     page.get_by_label("Número de documento").fill("45678912")
     page.get_by_role("button", name="Enviarme un código").click()
     expect(page.locator("#aviso-codigo")).to_be_visible()
-    code_mail = mail.wait_for(lambda m: "código" in m["subject"].lower())
+    mail.wait_for(lambda m: len([x for x in mail.messages if "código" in x["subject"].lower()]) > codes_before)
+    code_mail = [m for m in mail.messages if "código" in m["subject"].lower()][codes_before]
     code = re.search(r"\b(\d{6})\b", code_mail["body"]).group(1)
     page.get_by_label("Código recibido (6 dígitos)").fill(code)
     page.get_by_role("button", name="Abrir mi casilla").click()

@@ -108,8 +108,8 @@ def test_citizen_files_tracks_and_staff_sees_it(app_server, phone, tmp_path, bro
     page.get_by_label("Clave de acceso").fill(key.lower())
     page.get_by_role("button", name="Consultar").click()
     expect(page.locator("#resultado-numero")).to_have_text(number)
-    expect(page.locator("#resultado-estado")).to_have_text("Registrado")
-    expect(page.get_by_text("Derivado")).to_be_visible()
+    expect(page.locator("#resultado-estado")).to_have_text("Derivado")  # the same truth as the history
+    expect(page.get_by_text("Derivado", exact=True).last).to_be_visible()
 
     # A wrong key answers "no encontrado", the same as a wrong number.
     page.get_by_role("button", name="Consultar otro expediente").click()

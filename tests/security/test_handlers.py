@@ -39,6 +39,15 @@ ALLOWED_WRITES: dict[str, tuple[set[str], str]] = {
         "by design anyone may ask for a one-time code for a document number: it is mailed only to the "
         "filer's registered address (test_casilla_code_reaches_only_the_filer checks the caller learns nothing)",
     ),
+    "CasillaState.resend_code": (
+        {"casillaaccount", "outboxmessage"},
+        "the same as send_code, for the document typed in this tab: the code goes only to the registered address",
+    ),
+    "SeguimientoState.resend_key": (
+        {"expediente", "outboxmessage", "auditevent", "audithead"},
+        "by design anyone may ask for a new access key for a case number + document number: the new key is "
+        "mailed only to the filing's registered address and the screen says the same sentence either way",
+    ),
 }
 # Handlers not called at all, with the reason.
 EXCLUDED: dict[str, str] = {}

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sgd_app import routes, settings
 from sgd_app.domain import audit, digitize, notify, search, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
 from sgd_app.domain.documents import FileStore, ScreenedPdf
@@ -224,7 +225,12 @@ def file_case(
         )
         if tracking_url and clean_filer.email:
             queue_confirmation(
-                session, result, to=clean_filer.email, procedure_name=procedure.name, tracking_url=tracking_url
+                session,
+                result,
+                to=clean_filer.email,
+                procedure_name=procedure.name,
+                tracking_url=tracking_url,
+                deadline_days=procedure.deadline_days,
             )
         assert result.case.id is not None
         queue_processing(session, result.case.id)
@@ -250,18 +256,30 @@ def file_case(
     return result
 
 
+CONFIRMATION_KEY = "confirmacion:"  # dedupe key prefix of the confirmation e-mail (+ case number)
+
+
 def queue_confirmation(
-    session: Session, result: FilingResult, *, to: str, procedure_name: str, tracking_url: str
+    session: Session,
+    result: FilingResult,
+    *,
+    to: str,
+    procedure_name: str,
+    tracking_url: str,
+    deadline_days: int = 0,
 ) -> None:
-    """Queue the confirmation e-mail (number and access key) in the filing's transaction."""
+    """Queue the confirmation e-mail (number, access key, deadline; the receipt is attached when
+    it is sent) in the filing's transaction."""
     subject, body = notify.filing_confirmation(
         result.case.number,
         result.access_key,
         tracking_url,
         procedure_name,
         format_date_es(result.case.filed_on, weekday=True),
+        promise=notify.answer_promise(result.case.due_on, deadline_days),
+        casilla_url=f"{settings.PUBLIC_URL}{routes.CASILLA}",
     )
-    notify.enqueue(session, to=to, subject=subject, body=body, dedupe_key=f"confirmacion:{result.case.number}")
+    notify.enqueue(session, to=to, subject=subject, body=body, dedupe_key=f"{CONFIRMATION_KEY}{result.case.number}")
 
 
 def queue_processing(session: Session, case_id: int) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from sgd_app.domain import ratelimit
+from sgd_app.domain import notify, ratelimit
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden
@@ -23,7 +23,7 @@ from sgd_app.domain.intake import sealing
 from sgd_app.domain.intake.filing import FilingResult, file_case, replayed_filing
 from sgd_app.domain.intake.sealing import filing_place, late_filing_note
 from sgd_app.domain.intake.validation import FilerInput, IncomingFile
-from sgd_app.domain.models import Document, Expediente, Unit
+from sgd_app.domain.models import Document, Expediente, Procedure, Unit
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import Channel, Role
 
@@ -42,6 +42,7 @@ class FiledCase:
     late_note: str  # the Ley 31465 note, empty when filed on a business day
     sealed: bool
     documents: list[Document] = field(default_factory=list)
+    promise: str = ""  # "Le responderemos hasta el 15 de diciembre de 2026 (10 días hábiles)."
 
 
 def desk_clerk_id(who: Principal) -> int:
@@ -71,6 +72,7 @@ def seal_receipt(number: str) -> bool:
 def filed_case(session: Session, result: FilingResult, *, sealed: bool, virtual_place: str) -> FiledCase:
     """The filer's view of a committed filing: unit, place of reception and the Ley 31465 note."""
     unit = session.get(Unit, result.case.current_unit_id)
+    procedure = session.get(Procedure, result.case.procedure_id)
     return FiledCase(
         case=result.case,
         access_key=result.access_key,
@@ -79,6 +81,7 @@ def filed_case(session: Session, result: FilingResult, *, sealed: bool, virtual_
         late_note=late_filing_note(result.case),
         sealed=sealed,
         documents=result.documents,
+        promise=notify.answer_promise(result.case.due_on, procedure.deadline_days if procedure else 0),
     )
 
 

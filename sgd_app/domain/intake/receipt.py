@@ -3,7 +3,8 @@
 Plain Python: no reflex import here. The receipt has the legal value of the stamped paper
 original (Ley N° 31465), so it states the real moment of reception (in Lima local time), the
 legal filing date, every file with its SHA-256, and a QR code pointing to the public tracking
-page. It never carries the access key ("clave de acceso").
+page. It never carries the access key ("clave de acceso"): the key is shown on the confirmation
+screen and sent in the confirmation e-mail (which carries this PDF attached), as LEGAL_NOTE says.
 
 Fonts: the PDF core fonts (Helvetica / Courier) with the WinAnsi (cp1252) encoding. They need
 no font file on the machine (a fresh Debian image may not have DejaVu), cover every Spanish
@@ -42,7 +43,8 @@ HOLIDAY_NOTE = "Presentado en día inhábil: se considera presentado el siguient
 QR_CAPTION = "Consulte el estado de su trámite en"
 LEGAL_NOTE = (
     "Este cargo tiene el mismo valor que el cargo de recepción en papel. "
-    "Conserve su clave de acceso: no se incluye en este documento."
+    "Su clave de acceso no figura en este documento: se muestra al presentar y se envía al "
+    "correo registrado."
 )
 
 # Query parameter names that would mean a secret is being put in the QR code / the PDF.

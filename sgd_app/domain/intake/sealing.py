@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from sgd_app import db, settings
 from sgd_app.domain import audit, identity
 from sgd_app.domain.documents import FileStore
+from sgd_app.domain.intake.filing import CONFIRMATION_KEY
 from sgd_app.domain.intake.receipt import HOLIDAY_NOTE, ReceiptData, ReceiptFile, render_receipt_pdf
 from sgd_app.domain.intake.tracking import tracking_view
 from sgd_app.domain.links import tracking_url
@@ -158,3 +159,29 @@ def _receipt_data(session: Session, case: Expediente) -> ReceiptData:
     return receipt_data(
         session, case, institution=settings.INSTITUTION_NAME, place=place, tracking_url=tracking_url(case.number)
     )
+
+
+SEAL_WAIT_SECONDS = 120  # how long a confirmation waits for the sealed receipt before it goes unsealed
+
+
+@query
+def _waiting_for_seal(session: Session, number: str) -> bool:
+    case = session.exec(select(Expediente).where(Expediente.number == number)).first()
+    if case is None or case.id is None or sealed_receipt(session, case.id) is not None:
+        return False
+    received = case.received_at if case.received_at.tzinfo else case.received_at.replace(tzinfo=UTC)
+    return (utcnow() - received).total_seconds() < SEAL_WAIT_SECONDS
+
+
+def email_attachments(engine: Engine | None, dedupe_key: str) -> list[tuple[str, bytes]] | None:
+    """The files an outgoing e-mail carries, from its dedupe key: the confirmation of a filing
+    ("confirmacion:<number>") carries its receipt — the sealed original; None (try again soon)
+    while the seal is being applied, for at most SEAL_WAIT_SECONDS (a failed seal does not hold
+    the e-mail back: the receipt then goes as rendered, like the download)."""
+    if not dedupe_key.startswith(CONFIRMATION_KEY):
+        return []
+    number = dedupe_key[len(CONFIRMATION_KEY) :]
+    if _waiting_for_seal(number, engine=engine):
+        return None
+    pdf = render_receipt(number, engine=engine)
+    return [(f"cargo-{number}.pdf", pdf)] if pdf else []
