@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import brief_rejections
 from sgd_app.components.page import page
 from sgd_app.components.ui import (
     BRAND,
@@ -19,7 +20,7 @@ from sgd_app.components.ui import (
     secondary_button,
     shell,
 )
-from sgd_app.state.seguimiento import SeguimientoState
+from sgd_app.state.seguimiento import FIX_MAX_BYTES, FIX_MAX_FILES, SeguimientoState
 
 _INPUT = {"width": "100%", "min_height": "48px", "font_size": "1.1rem"}
 
@@ -206,8 +207,9 @@ def _observations() -> rx.Component:
                     id="subsanacion",
                     accept={"application/pdf": [".pdf"]},
                     multiple=True,
-                    max_files=5,
-                    max_size=10 * 1024 * 1024,
+                    max_files=FIX_MAX_FILES,
+                    max_size=FIX_MAX_BYTES,
+                    on_drop_rejected=brief_rejections(SeguimientoState.fix_rejected),
                     border=f"2px dashed {BRAND}",
                     border_radius="12px",
                     padding="1rem",

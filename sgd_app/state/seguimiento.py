@@ -13,10 +13,15 @@ from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import DomainError, NotFound, TooManyAttempts
 from sgd_app.domain.intake import NOT_FOUND, IncomingFile, TrackingView, format_size
+from sgd_app.state.notice import refusal
 
 __all__ = ["FIX_DONE", "NOT_FOUND", "SeguimientoState"]
 FIX_DONE = "Subsanación recibida: su expediente continúa su trámite."
 KEY_ANSWER_SECONDS = 0.8
+
+
+FIX_MAX_FILES = 5  # what the subsanación drop zone takes (see pages/seguimiento.py)
+FIX_MAX_BYTES = 10 * 1024 * 1024
 
 
 class SeguimientoState(rx.State):
@@ -141,6 +146,16 @@ class SeguimientoState(rx.State):
     @rx.event
     def fix_upload_progress(self, progress: dict):
         self.fix_progress = int(100 * float(progress.get("progress", 0) or 0))
+
+    @rx.event
+    def fix_rejected(self, rejections: list[dict]):
+        """The drop zone refused what was chosen (not a PDF, too big, more than five): say why."""
+        items = [r for r in rejections if isinstance(r, dict)] if isinstance(rejections, list) else []
+        codes = {str(c) for r in items if isinstance(r.get("codes"), list) for c in r["codes"]}
+        if "too-many-files" in codes:
+            self.fix_error = f"Eligió demasiados archivos: suba hasta {FIX_MAX_FILES} PDF a la vez."
+        else:
+            self.fix_error = refusal(items[:1], limit=FIX_MAX_BYTES)
 
     @rx.event
     async def submit_fix(self, files: list[rx.UploadFile]):

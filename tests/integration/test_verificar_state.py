@@ -65,3 +65,21 @@ def test_valid_explains_itself_in_one_line():
     )
     assert "Ana Pérez, Luis Soto y Sello JNE" in meaning("VÁLIDO", ["Ana Pérez", "Luis Soto", "Sello JNE"])
     assert meaning("NO VÁLIDO", ["Ana Pérez"]) == "" and meaning("VÁLIDO", []) == ""
+
+
+def test_the_subsanacion_drop_zone_says_why_in_spanish():
+    """/seguimiento's upload of the requested PDFs (up to five, 10 MB each) refuses in Spanish."""
+    from sgd_app.state.seguimiento import SeguimientoState
+
+    root = rx.State(_reflex_internal_init=True)
+    root.router_data = {"headers": {}, "ip": "10.0.0.9", "pathname": "/seguimiento"}
+    root.router = RouterData.from_router_data(root.router_data)
+    st = root.get_substate(SeguimientoState.get_full_name().split(".")[1:])
+    SeguimientoState.fix_rejected.fn(st, [{"name": "dni.jpg", "size": 5, "codes": ["file-invalid-type"]}])
+    assert st.fix_error == "El archivo «dni.jpg» no es un PDF. Suba un archivo PDF."
+    SeguimientoState.fix_rejected.fn(st, [{"name": "x.pdf", "size": 11 * 1024 * 1024, "codes": ["file-too-large"]}])
+    assert "pesa demasiado" in st.fix_error and "10 MB" in st.fix_error
+    SeguimientoState.fix_rejected.fn(
+        st, [{"name": f"{i}.pdf", "size": 1, "codes": ["too-many-files"]} for i in range(6)]
+    )
+    assert st.fix_error == "Eligió demasiados archivos: suba hasta 5 PDF a la vez."
