@@ -248,6 +248,17 @@ def _observations() -> rx.Component:
     )
 
 
+_PLAIN_LIST = {"list_style": "none", "margin": "0", "padding": "0"}
+
+
+def _doc_item(d: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
+        rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
+        style={"padding": "0.35rem 0"},
+    )
+
+
 def _result() -> rx.Component:
     return rx.box(
         card(
@@ -323,13 +334,16 @@ def _result() -> rx.Component:
         ),
         card(
             rx.heading("Documentos presentados", as_="h2", size="4", margin_bottom="0.5rem"),
-            rx.foreach(
-                SeguimientoState.t_documents,
-                lambda d: rx.box(
-                    rx.text(d["label"], ": ", d["filename"], weight="medium", style={"overflow_wrap": "anywhere"}),
-                    rx.text(d["pages"], " página(s) · ", d["size"], size="2", color=MUTED),
-                    padding_y="0.35rem",
-                ),
+            rx.el.ul(
+                rx.foreach(SeguimientoState.t_documents, lambda d: rx.cond(d["sent"] == "", _doc_item(d))),
+                id="documentos-presentados",
+                style=_PLAIN_LIST,
+            ),
+            rx.heading("Documentos que le enviamos", as_="h2", size="4", margin="0.75rem 0 0.5rem"),
+            rx.el.ul(
+                rx.foreach(SeguimientoState.t_documents, lambda d: rx.cond(d["sent"] != "", _doc_item(d))),
+                id="documentos-enviados",
+                style=_PLAIN_LIST,
             ),
             rx.el.details(
                 rx.el.summary(

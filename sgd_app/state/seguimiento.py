@@ -124,6 +124,7 @@ class SeguimientoState(rx.State):
                 "pages": str(d["pages"]),
                 "size": format_size(d["size"]),
                 "sha256": d["sha256"],
+                "sent": "1" if d["sent"] else "",
             }
             for d in view.documents
         ]

@@ -61,10 +61,19 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
         "Se hace constar que usted no figura afiliada a ninguna organización política."
     )
     staff.locator("#confirmar").click()
-    staff.get_by_role("button", name="Enviar a firma").click()
-    staff.get_by_label("Firma (jefe de la unidad)").select_option(label="Óscar Villanueva Paz")
+    # ... and an internal report the citizen must never see.
+    staff.locator("#accion-redactar").click()
+    staff.get_by_label("Tipo de documento").select_option(label="Informe")
+    staff.get_by_label("Dirigido a").fill("Jefatura del Registro de Organizaciones Políticas")
+    staff.get_by_label("Asunto", exact=True).fill("Verificación interna del padrón de afiliados")
+    staff.get_by_label("Contenido").fill("Se revisó el padrón de afiliados de las organizaciones inscritas.")
     staff.locator("#confirmar").click()
-    expect(staff.get_by_text("En firma")).to_be_visible()
+    for _ in range(2):
+        staff.get_by_role("button", name="Enviar a firma").first.click()
+        staff.get_by_label("Firma (jefe de la unidad)").select_option(label="Óscar Villanueva Paz")
+        staff.locator("#confirmar").click()
+        expect(staff.locator("#enviar-titulo")).to_have_count(0)
+    expect(staff.get_by_text("En firma")).to_have_count(2)
     hctx, head = _login(browser, base, "jefe.rop")
     head.goto(f"{base}/firma")
     head.get_by_role("button", name="Seleccionar todos").click()
@@ -75,7 +84,8 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     staff.goto(f"{base}/expedientes/{number}")
     staff.locator("#accion-atender").click()
     staff.get_by_label("Cómo se atendió").fill("Se emitió la constancia solicitada")
-    staff.get_by_label(re.compile("Respuesta firmada")).select_option(index=1)  # the signed carta
+    carta = staff.locator("#campo-answer option", has_text="CARTA N°").first.get_attribute("value")
+    staff.get_by_label(re.compile("Respuesta firmada")).select_option(value=carta)  # the signed carta
     expect(staff.locator("#campo-answer")).to_contain_text("CARTA N°")
     staff.locator("#confirmar").click()
     expect(staff.locator("#estado-expediente")).to_have_text("Atendido")
@@ -118,3 +128,7 @@ def test_file_observe_fix_answer_and_casilla(app_server, browser, phone, tmp_pat
     page.get_by_role("button", name="Consultar").click()
     expect(page.locator("#resultado-estado")).to_have_text("Atendido")
     expect(page.locator("#descargar-respuesta")).to_be_visible()
+    # What they filed, and what was sent to them; never the units' internal report.
+    expect(page.locator("#documentos-presentados")).to_contain_text("solicitud.pdf")
+    expect(page.locator("#documentos-enviados")).to_contain_text("CARTA N°")
+    expect(page.get_by_text(re.compile("INFORME N°"))).to_have_count(0)

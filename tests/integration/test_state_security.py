@@ -110,6 +110,7 @@ def test_intake_submit_called_directly_validates_everything_and_writes_nothing(a
     MesaDePartesState.set_value.fn(st, "doc_number", "12")
     MesaDePartesState.set_value.fn(st, "email", "x")
     MesaDePartesState.set_declaration.fn(st, True)
+    MesaDePartesState.set_privacy_ack.fn(st, True)  # read the personal-data notice
     _run(MesaDePartesState.submit.fn(st))
     assert st.r_number == ""
     assert st.errors["doc_number"] and st.errors["principal"]
@@ -157,6 +158,7 @@ def test_intake_submit_cannot_point_at_arbitrary_files(app_db, tmp_path):
     ):
         MesaDePartesState.set_value.fn(st, field, value)
     MesaDePartesState.set_declaration.fn(st, True)
+    MesaDePartesState.set_privacy_ack.fn(st, True)  # read the personal-data notice
     _run(MesaDePartesState.submit.fn(st))
     assert st.r_number == ""
     assert "Vuelva a adjuntar" in st.errors["principal"]
@@ -485,6 +487,7 @@ def test_intake_submit_over_the_filing_limit_says_so_and_keeps_the_input(app_db)
     for field, value in typed.items():
         MesaDePartesState.set_value.fn(st, field, value)
     MesaDePartesState.set_declaration.fn(st, True)
+    MesaDePartesState.set_privacy_ack.fn(st, True)  # read the personal-data notice
     _run(MesaDePartesState.submit.fn(st))
     assert st.r_number == "" and not st.submitting
     assert "con este número de documento" in st.errors["general"] and "sus datos se conservan" in st.errors["general"]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
-from sgd_app import db
+from sgd_app import db, seed
 from sgd_app.domain import admin, audit, auth, intake, ratelimit
 from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.errors import (
@@ -847,7 +847,7 @@ def test_update_procedure_changes_the_catalogue_and_is_audited(seeded):
     with db.session(seeded) as s:
         assert "INS-ENC" not in {x.code for x in intake.public_procedures(s)}
         listed = {x.code: unit.code for x, unit in admin.list_procedures(s)}
-    assert listed["INS-ENC"] == "TES" and len(listed) == 7
+    assert listed["INS-ENC"] == "TES" and len(listed) == len(seed.PROCEDURES)
     ev = _events(seeded, "editar_procedimiento")[-1]
     assert ev.object_id == "INS-ENC" and '"plazo":[10,15]' in ev.data and '"publico":[true,false]' in ev.data
 

@@ -17,7 +17,7 @@ from sgd_app.domain import audit, links, notify, ratelimit
 from sgd_app.domain.calendar import format_date_es
 from sgd_app.domain.errors import NotFound
 from sgd_app.domain.intake.filing import access_key_hash, new_access_key
-from sgd_app.domain.models import Document, Expediente, Movement, Party, Procedure, Unit, table_of
+from sgd_app.domain.models import Document, Expediente, Movement, Notice, Party, Procedure, Unit, table_of
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import CHANNEL_LABELS, STATUS_LABELS, CaseStatus, parse_number
 
@@ -132,13 +132,33 @@ def find_by_key(session: Session, number: str, key: str) -> Expediente:
     return case
 
 
+def citizen_documents(session: Session, case: Expediente) -> list[tuple[Document, bool]]:
+    """The documents of ``case`` its filer may see, each with whether it was sent to them: what
+    they filed (online, at the desk, or to fix an observation: no staff author), the receipt,
+    and what was deposited in their casilla (the answer). Nothing internal: staff annexes,
+    reports and memos the units issued stay inside."""
+    sent_ids = set(
+        session.exec(
+            select(col(Notice.document_id)).where(
+                col(Notice.expediente_id) == case.id, col(Notice.document_id).is_not(None)
+            )
+        ).all()
+    )
+    out = []
+    for d in session.exec(select(Document).where(col(Document.expediente_id) == case.id).order_by(col(Document.id))):
+        sent = d.id in sent_ids or d.role == "cargo"
+        if sent or (d.author_id is None and d.role in ("principal", "anexo")):
+            out.append((d, sent))
+    return out
+
+
 @query
 def tracking_view(session: Session, case: Expediente) -> TrackingView:
     """What the public tracking page shows of a case: status, documents and a timeline."""
     procedure = session.get(Procedure, case.procedure_id)
     party = session.get(Party, case.party_id)
     unit = session.get(Unit, case.current_unit_id)
-    docs = session.exec(select(Document).where(col(Document.expediente_id) == case.id).order_by(col(Document.id))).all()
+    docs = citizen_documents(session, case)
     moves = session.exec(
         select(Movement).where(col(Movement.expediente_id) == case.id).order_by(col(Movement.id))
     ).all()
@@ -182,8 +202,9 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
                 "sha256": d.sha256,
                 "kind": d.kind,
                 "verify_code": d.verify_code or "",
+                "sent": sent,
             }
-            for d in docs
+            for d, sent in docs
         ],
         timeline=timeline,
         public_status=public_status,
