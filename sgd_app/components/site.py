@@ -9,6 +9,8 @@ and gives the focus back to the button; all in the browser, no round trip to the
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.inline import A
+from reflex_components_core.react_router import ReactRouterLink
 
 from sgd_app import routes, settings
 
@@ -31,8 +33,9 @@ MAIN_ID = "contenido"
 
 
 def skip_link() -> rx.Component:
-    """First focusable element: jumps to <main id="contenido" tabindex="-1"> (the focus moves)."""
-    return rx.el.a(
+    """First focusable element: jumps to <main id="contenido" tabindex="-1"> (the focus moves).
+    A plain <a href="#…"> (rx.el.a is React Router's Link, which would navigate, not jump)."""
+    return A.create(
         "Saltar al contenido",
         href=f"#{MAIN_ID}",
         id="saltar",
@@ -95,9 +98,10 @@ def _menu() -> rx.Component:
         rx.menu.content(
             *[
                 rx.menu.item(
-                    rx.link(text, href=href, underline="none", color=_INK, style={"width": "100%"}),
+                    # The router's own link as the item itself (Radix's asChild needs one element).
+                    ReactRouterLink.create(text, to=href),
                     as_child=True,
-                    style={"min_height": "44px", "font_size": "1.05rem"},
+                    style={"min_height": "44px", "font_size": "1.05rem", "color": _INK, "text_decoration": "none"},
                 )
                 for text, href in NAV
             ],
@@ -132,7 +136,6 @@ def site_header() -> rx.Component:
                 ),
                 href=routes.HOME,
                 underline="none",
-                aria_label="Trámite Digital: inicio",
                 style={"_focus_visible": {"outline": "3px solid white", "outline_offset": "2px"}},
             ),
             rx.el.nav(

@@ -80,3 +80,15 @@ def test_an_expired_receipt_link_is_a_spanish_page_for_a_browser_and_json_for_a_
     unknown = server.get("/api/v1/no-existe", headers=HTML)
     assert unknown.status_code == 404 and "No encontramos lo que busca" in unknown.text
     assert "Not Found" not in unknown.text
+
+
+def test_links_printed_in_receipts_and_e_mails_are_the_canonical_form_without_slash():
+    from sgd_app import routes, settings
+    from sgd_app.domain import casework, links
+
+    url = links.tracking_url("EXP-2026-000001")
+    assert url == f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}?numero=EXP-2026-000001"
+    printed = [url, casework._tracking_url("EXP-2026-000001"), casework._casilla_url()]
+    for link in printed:
+        assert link.startswith(settings.PUBLIC_URL + "/"), link
+        assert "/?" not in link and not link.endswith("/"), link
