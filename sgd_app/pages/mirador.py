@@ -31,7 +31,8 @@ def _chart(key: str, figure: rx.Var, height: int, summary: rx.Var, headers: list
             style={"height": f"{height}px", "width": "100%", "min_width": "0"},
             id=f"grafico-{key}",
         ),
-        rx.text(summary, size="3", color=INK, margin_top="0.5rem", id=f"resumen-{key}"),
+        # Room for three lines from the first paint (the sentence arrives with the figures).
+        rx.text(summary, size="3", color=INK, margin_top="0.5rem", min_height="4.5em", id=f"resumen-{key}"),
         rx.el.details(
             rx.el.summary(
                 "Ver los datos en una tabla",

@@ -47,16 +47,29 @@ def _layout(title: str, height: int = CHART_HEIGHT) -> dict:
     }
 
 
+# The indicators' labels, known before the figures arrive: the page is drawn with "…" values
+# first, so nothing moves when the numbers come over the websocket.
+KPI_LABELS = [
+    "Trámites recibidos",
+    "Por la Mesa de Partes Virtual",
+    "Administrativos / jurisdiccionales",
+    "Hojas que no se imprimieron",
+    "Papel ahorrado",
+    "Ahorro estimado en papel",
+    "Visitas a las páginas públicas",
+]
+
+
 class MiradorState(rx.State):
-    kpis: list[dict[str, str]] = []
+    kpis: list[dict[str, str]] = [{"label": label, "value": "…"} for label in KPI_LABELS]
     updated: str = ""
     by_month: go.Figure = go.Figure()
     by_procedure: go.Figure = go.Figure()
     by_channel: go.Figure = go.Figure()
     # The same figures in words and in tables (text alternative of each chart).
-    month_summary: str = ""
-    procedure_summary: str = ""
-    channel_summary: str = ""
+    month_summary: str = "Cargando cifras…"
+    procedure_summary: str = "Cargando cifras…"
+    channel_summary: str = "Cargando cifras…"
     month_rows: list[list[str]] = []
     procedure_rows: list[list[str]] = []
     channel_rows: list[list[str]] = []
