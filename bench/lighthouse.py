@@ -49,7 +49,9 @@ def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> 
 
 
 def main() -> int:
-    tool = Path(os.environ.get("LIGHTHOUSE", ROOT.parent / "shared/tools/lighthouse.sh"))
+    # The checkout's sibling shared/ (main checkout) or two levels up (a worktree under wt/).
+    near = [p / "shared/tools/lighthouse.sh" for p in (ROOT.parent, ROOT.parent.parent)]
+    tool = Path(os.environ.get("LIGHTHOUSE") or next((p for p in near if p.is_file()), near[0]))
     if not tool.is_file():
         print(f"Falta el script de Lighthouse: {tool} (variable LIGHTHOUSE)", file=sys.stderr)
         return 2
