@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search audit-verify lint format demo-data migrate clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search lighthouse audit-verify lint format demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -57,6 +57,12 @@ bench: setup sysdeps
 ## Search over a generated corpus (default 1,000,000 documents of ~2 KB; BENCH_SEARCH_DOCS=20000 for a quick run).
 bench-search: setup
 	$(PY) -m bench.search
+
+## Lighthouse 13 (mobile) on every citizen page of the production build with demo data: prints
+## lighthouse_<page>_perf / _a11y / _bp / _cls / _kib (median of LH_RUNS=3). LIGHTHOUSE=path of the
+## offline set-up script (default ../shared/tools/lighthouse.sh).
+lighthouse: setup
+	$(PY) -m bench.lighthouse
 
 ## A realistic year of cases for demos: make demo-data N=100000
 N ?= 10000

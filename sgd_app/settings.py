@@ -39,6 +39,11 @@ INSTITUTION_NAME: str = os.environ.get("SGD_INSTITUTION", "Jurado Nacional de El
 INSTITUTION_SHORT: str = os.environ.get("SGD_INSTITUTION_SHORT", "JNE")
 FILING_PLACE: str = os.environ.get("SGD_FILING_PLACE", "Mesa de Partes Virtual — Lima, Perú")
 TIMEZONE: str = "America/Lima"
+# Help and contact (/ayuda, the footer of every citizen page, the error pages).
+CONTACT_PHONE: str = os.environ.get("SGD_CONTACT_PHONE", "(01) 311-1700")
+CONTACT_HOURS: str = os.environ.get("SGD_CONTACT_HOURS", "lunes a viernes de 8:00 a. m. a 4:30 p. m.")
+CONTACT_ADDRESS: str = os.environ.get("SGD_CONTACT_ADDRESS", "Av. Nicolás de Piérola 1070, Cercado de Lima")
+CONTACT_EMAIL: str = os.environ.get("SGD_CONTACT_EMAIL", "mesadepartes@jne.gob.pe")
 
 # Front-desk limits (also enforced server-side).
 MAX_MAIN_BYTES: int = 20 * 1024 * 1024

@@ -7,12 +7,13 @@ import asyncio
 import reflex as rx
 
 from sgd_app import jobs, live
-from sgd_app.api import BodyLimit, SecurityHeaders, api
+from sgd_app.api import BodyLimit, SecurityHeaders, StaticPaths, api
 from sgd_app.components.page import PAGES
 from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize
 from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     admin,
+    ayuda,
     bandeja,
     buscar,
     casilla,
@@ -34,8 +35,9 @@ from sgd_app.state.tablero import feed_hub
 app = rx.App(
     html_lang="es",
     # Applied in order: our API mounted over Reflex's app, then wrapped by the body guard, then by
+    # the page-path/caching layer (/seguimiento served without a 307, immutable /assets/), then by
     # the security headers (outermost, so every response gets them, the guard's 413 included).
-    api_transformer=[api, BodyLimit, SecurityHeaders],
+    api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
     # Handlers send no toasts (state/notice.py); the toaster stays for the receipt's client-side
     # "Copiar". Its region is labelled in Spanish (sonner's default: "Notifications alt+T").

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sgd_app.api import docs, errors, files, health, reports, search, session, verify
 from sgd_app.api.body_limit import BodyLimit
 from sgd_app.api.headers import SecurityHeaders
+from sgd_app.api.static_paths import StaticPaths
 
 # FastAPI's own /docs and /openapi.json are off (they are public and load Swagger UI from a CDN):
 # sgd_app.api.docs serves the description to authenticated callers only.
@@ -27,4 +28,4 @@ api.include_router(verify.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 
-__all__ = ["BodyLimit", "SecurityHeaders", "api"]
+__all__ = ["BodyLimit", "SecurityHeaders", "StaticPaths", "api"]

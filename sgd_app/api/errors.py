@@ -1,6 +1,8 @@
 """The API's two exception handlers: every DomainError answers its own ``status_code`` and every
 malformed request 422, both as JSON with a Spanish ``detail`` (and the field, when there is one),
-never cached.
+never cached. A browser that opened the address itself (GET accepting text/html: a link in an
+e-mail or a receipt) gets the same message as a Spanish page with the site's look and a way on
+(``error_page``).
 
     {"detail": "La fecha no es válida.", "campo": "date_from"}      # InvalidInput
     {"detail": "Revise los datos marcados.", "campos": {...}}         # InvalidInputs
@@ -14,18 +16,19 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from sgd_app.api.error_page import html_error, wants_html
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, TooManyAttempts
 
 _WHERE = ("path", "query", "body", "cookie", "header")
 
 
-def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+def domain_error(request: Request, exc: DomainError) -> Response:
     body: dict[str, Any] = {"detail": exc.message}
     if isinstance(exc, InvalidInput):
         body["campo"] = exc.field
@@ -34,10 +37,12 @@ def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
     headers = dict(NO_STORE)
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    if wants_html(request):  # a person opened the link: a page with a way on, not JSON
+        return html_error(exc.status_code, exc.message, headers)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
-def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+def invalid_request(request: Request, exc: RequestValidationError) -> Response:
     fields: dict[str, str] = {}
     for error in exc.errors():
         name = ".".join(str(p) for p in error.get("loc", ()) if p not in _WHERE) or "solicitud"
@@ -49,6 +54,8 @@ def invalid_request(_request: Request, exc: RequestValidationError) -> JSONRespo
     body: dict[str, Any] = {"detail": message, "campo": field}
     if len(fields) > 1:
         body["campos"] = fields
+    if wants_html(request):
+        return html_error(422, message)
     return JSONResponse(body, status_code=422, headers=NO_STORE)
 
 
@@ -65,13 +72,15 @@ _HTTP_REASONS = {
 }
 
 
-def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+def http_error(request: Request, exc: HTTPException) -> Response:
     """Our own ``HTTPException(code, "…")`` keeps its Spanish detail; the framework's English
     phrase ("Not Found", "Method Not Allowed") is replaced."""
     detail = exc.detail
     if not isinstance(detail, str) or detail == _phrase(exc.status_code):
         detail = _HTTP_REASONS.get(exc.status_code, "No se pudo atender la solicitud.")
     headers = {**NO_STORE, **(exc.headers or {})}
+    if wants_html(request):
+        return html_error(exc.status_code, detail, headers)
     return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
 
@@ -92,7 +101,7 @@ def install_fallback(app: FastAPI, prefix: str = "/api/") -> None:
     """After every route: any other path under ``prefix`` answers a Spanish 404 (405 when the
     path exists for another method) instead of falling through to the frontend's HTML 404."""
 
-    async def unknown(request: Request) -> JSONResponse:
+    async def unknown(request: Request) -> Response:
         probe = {"type": "http", "path": request.url.path, "method": request.method, "root_path": ""}
         allowed = sorted(
             {

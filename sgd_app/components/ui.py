@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 from reflex_components_core.core.banner import has_too_many_connection_errors
 
-from sgd_app import routes
+from sgd_app.components.site import MAIN_ID, site_footer, site_header, skip_link
 
 BRAND = "#8a1538"  # institutional maroon; white text on it: contrast 9.6:1
 BRAND_DARK = "#6b0f2b"
@@ -176,97 +176,29 @@ def info_row(label: str, value: Any, **props) -> rx.Component:
     )
 
 
-def _nav_link(text: str, href: str) -> rx.Component:
-    return rx.link(
-        text,
-        href=href,
-        color="white",
-        size="3",
-        weight="medium",
-        style={"padding": "0.5rem 0.25rem", "text_decoration": "underline", "text_underline_offset": "3px"},
-    )
-
-
 def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
-    """Header, main column and footer shared by every page."""
+    """Skip link, header (menu on a phone), main column and footer shared by every page
+    (sgd_app/components/site.py). The main column reflows down to 320 px: nothing is clipped."""
     return rx.box(
-        rx.el.a(
-            "Saltar al contenido",
-            href="#contenido",
-            style={
-                "position": "absolute",
-                "left": "-999px",
-                "_focus": {
-                    "left": "0.5rem",
-                    "top": "0.5rem",
-                    "background": "white",
-                    "padding": "0.5rem",
-                    "z_index": "10",
-                },
-            },
-        ),
-        rx.el.header(
-            rx.flex(
-                rx.link(
-                    rx.flex(
-                        rx.box(
-                            "JNE",
-                            style={
-                                "background": "white",
-                                "color": BRAND,
-                                "font_weight": "800",
-                                "padding": "0.15rem 0.45rem",
-                                "border_radius": "6px",
-                            },
-                        ),
-                        rx.text("Trámite Digital", color="white", weight="bold", size="4"),
-                        gap="0.5rem",
-                        align="center",
-                    ),
-                    href=routes.HOME,
-                    underline="none",
-                ),
-                rx.el.nav(
-                    rx.flex(
-                        _nav_link("Mesa de Partes", routes.MESA_DE_PARTES),
-                        _nav_link("Seguimiento", routes.SEGUIMIENTO),
-                        _nav_link("Ingresar", routes.INGRESAR),
-                        gap="0.75rem",
-                        wrap="wrap",
-                    ),
-                    aria_label="Principal",
-                    display=["none", "none", "block"],
-                ),
-                justify="between",
-                align="center",
-                max_width="1100px",
-                margin_x="auto",
-                width="100%",
-            ),
-            style={"background": BRAND, "padding": "0.75rem 1rem"},
-        ),
+        skip_link(),
+        site_header(),
         rx.el.main(
             rx.cond(title != "", rx.heading(title, as_="h1", size="7", margin_bottom="1rem", color=INK)),
             *children,
-            id="contenido",
+            id=MAIN_ID,
+            tab_index=-1,
             style={
                 "max_width": "1100px" if wide else "720px",
                 "margin": "0 auto",
                 "padding": "1.25rem 1rem 3rem",
                 "width": "100%",
+                "min_width": "0",
+                "overflow_wrap": "anywhere",
+                "_focus": {"outline": "none"},
             },
         ),
-        rx.el.footer(
-            rx.text(
-                "Jurado Nacional de Elecciones · Mesa de Partes Virtual abierta las 24 horas. "
-                "Lo presentado en día inhábil se considera presentado el siguiente día hábil (Ley N° 31465).",
-                size="2",
-                color=MUTED,
-                text_align="center",
-            ),
-            style={"padding": "1.5rem 1rem", "border_top": "1px solid #e3e6ea", "background": SURFACE},
-        ),
-        style={"min_height": "100vh", "background": SURFACE, "color": INK, "overflow_x": "hidden"},
+        site_footer(),
+        style={"min_height": "100vh", "background": SURFACE, "color": INK},
     )
 
 
