@@ -36,13 +36,14 @@ run: setup sysdeps
 	$(PY) -m sgd_app init
 	PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
-## Set everything up and run every test (unit, integration, browser) on $(TEST_WORKERS) processes:
-## the browser tests share one of them (one production build), the rest spread over the others.
+## Set everything up and run every test: unit and integration on $(TEST_WORKERS) processes, then
+## the browser tests (production build + Chromium) alone, so nothing else competes for the CPU.
 TEST_WORKERS ?= 2
 test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
 	@command -v chromium >/dev/null || echo "chromium is missing: browser tests need Debian's chromium (apt-get install chromium)"
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
+	$(PY) -m pytest -q -m browser
 
 test-unit: setup
 	$(PY) -m pytest -q tests/unit tests/integration

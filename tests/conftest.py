@@ -24,11 +24,14 @@ _BROWSER_FIXTURES = {"app_server", "browser", "phone", "desktop"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test` runs two workers with --dist loadgroup) every test that
-    needs the production build or Chromium runs on one worker: the build lives in the checkout's
-    .web, so two servers must never compile at once, and the server is built once per backend."""
+    """Every test that needs the production build or Chromium is marked ``browser``: `make test`
+    runs the others on two processes (pytest-xdist), then these alone, one at a time — the build
+    lives in the checkout's .web (two servers must never compile at once) and, measured, the
+    browser tests time out when the other tests load the same two cores. Under xdist they would
+    also share one worker (xdist_group)."""
     for item in items:
         if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
