@@ -432,5 +432,11 @@ def test_production_body_limits_are_the_configured_ones():
         if kw.arg == "api_transformer"
     ]
     assert len(transformers) == 1
-    # SecurityHeaders last: it wraps the guard too, so a 413 carries the security headers.
-    assert [getattr(e, "id", None) for e in transformers[0].elts] == ["api", "BodyLimit", "SecurityHeaders"]
+    # SecurityHeaders last: it wraps the guard too, so a 413 carries the security headers; StaticPaths
+    # (pages served without the trailing slash) sits inside the headers too.
+    assert [getattr(e, "id", None) for e in transformers[0].elts] == [
+        "api",
+        "BodyLimit",
+        "StaticPaths",
+        "SecurityHeaders",
+    ]
