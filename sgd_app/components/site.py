@@ -156,14 +156,22 @@ def site_header() -> rx.Component:
 
 
 def site_footer() -> rx.Component:
-    link = {"color": _INK, "text_decoration": "underline", "text_underline_offset": "3px"}
+    # Explicit colours in every state: Radix's link tint (hover, focus, the current page's link)
+    # failed the contrast check on /casilla.
+    link = {
+        "color": _INK,
+        "text_decoration": "underline",
+        "text_underline_offset": "3px",
+        "_hover": {"color": _BRAND},
+        "_visited": {"color": _INK},
+    }
     return rx.el.footer(
         rx.el.nav(
             rx.flex(
-                rx.link("Ayuda y contacto", href=routes.AYUDA, style=link),
-                rx.link("Seguimiento", href=routes.SEGUIMIENTO, style=link),
-                rx.link("Casilla electrónica", href=routes.CASILLA, style=link),
-                rx.link("Mirador", href=routes.MIRADOR, style=link),
+                rx.el.a("Ayuda y contacto", href=routes.AYUDA, style=link),
+                rx.el.a("Seguimiento", href=routes.SEGUIMIENTO, style=link),
+                rx.el.a("Casilla electrónica", href=routes.CASILLA, style=link),
+                rx.el.a("Mirador", href=routes.MIRADOR, style=link),
                 gap="0.5rem 1.25rem",
                 wrap="wrap",
                 justify="center",

@@ -189,7 +189,7 @@ def test_mirador_charts_have_fixed_boxes_a_summary_and_a_data_table(app_server, 
         expect(phone.locator("#resumen-tipos")).to_contain_text("El trámite más frecuente es")
         assert table.locator("tbody tr").count() >= 1
         # No label cut with "…" in the procedure chart (long names wrap instead).
-        ticks = phone.locator("#grafico-tipos .ytick text").all_inner_texts()
+        ticks = phone.locator("#grafico-tipos .ytick text").all_text_contents()
         assert ticks and not any("…" in t for t in ticks), ticks
     boxes = phone.evaluate(
         "['mensual', 'tipos', 'canal'].map(k => Math.round(document.getElementById('grafico-' + k)"

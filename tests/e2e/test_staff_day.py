@@ -117,7 +117,7 @@ def test_a_returned_draft_comes_back_with_the_reason_is_corrected_resent_and_sig
     # The second draft is discarded, after saying yes.
     page.get_by_role("button", name="Descartar Memorando (borrador)").click()
     page.get_by_role("alertdialog").get_by_role("button", name="Sí, descartar").click()
-    expect(page.get_by_text("Descartado")).to_be_visible()
+    expect(page.get_by_text("Descartado", exact=True)).to_be_visible()
     ctx.close()
 
     ctx, page = login(browser, base, "jefe.logistica")

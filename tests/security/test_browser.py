@@ -397,7 +397,8 @@ def _fetch(url: str, method: str = "GET", cookie: str = ""):
 
 def _targets(xss: Seeded) -> list[tuple[str, str]]:
     c1 = xss.numbers["c1"]
-    out = [("GET", p.route.replace("[numero]", c1)) for p in PAGES]
+    # Reflex's "404" route is the page of every unknown address: asked for by one.
+    out = [("GET", "/pagina-que-no-existe" if p.route == "404" else p.route.replace("[numero]", c1)) for p in PAGES]
     out.append(("GET", "/favicon.ico"))  # a static asset
     values = {"number": c1, "document_id": "1", "doc_id": str(xss.ids["draft"]), "notice_id": "1", "code": "0" * 32}
     values["token"] = "0" * 32
