@@ -20,6 +20,20 @@ from sqlmodel import Session, select
 from sgd_app.domain.models import NonWorkingDay
 
 LIMA = ZoneInfo("America/Lima")
+MONTHS_ES = (
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+)
 WEEKDAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 
 

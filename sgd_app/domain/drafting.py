@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from sgd_app import settings
 from sgd_app.domain import audit, routing
 from sgd_app.domain.auth import Principal
-from sgd_app.domain.calendar import LIMA
+from sgd_app.domain.calendar import LIMA, MONTHS_ES
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
 from sgd_app.domain.models import (
     Expediente,
@@ -51,20 +51,6 @@ STATUS_LABELS = {
     "rechazado": "Rechazado",
     "descartado": "Descartado",
 }
-MONTHS_ES = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
 # Bottom band of the last page kept free for the signature stamps (mm).
 STAMP_BAND_MM = 62
 

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from sgd_app import db
+from sgd_app.domain.calendar import MONTHS_ES
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import OutboxMessage, table_of, utcnow
 
@@ -440,22 +441,6 @@ def mask_email(address: str) -> str:
     if not at or not local or not domain:
         return "***"
     return f"{local[0]}***@{domain}"
-
-
-MONTHS_ES = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
 
 
 def long_date_es(day: date) -> str:
