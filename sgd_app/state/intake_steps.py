@@ -10,6 +10,7 @@ from typing import Any
 
 from sgd_app import settings
 from sgd_app.domain import intake
+from sgd_app.domain.errors import InvalidInputs
 from sgd_app.domain.models import Procedure
 from sgd_app.domain.vocabulary import Category
 
@@ -117,3 +118,32 @@ def sweep_staging(max_age_hours: float = 24) -> int:
 def write_staged(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+
+
+def place_errors(
+    errors: dict[str, str], proc_fields: list[dict[str, str]]
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The wizard's error map and procedure fields with ``errors`` put where the page shows them:
+    "field_<name>" next to that procedure field, known keys next to theirs, the rest as general."""
+    merged = blank_errors()
+    for key, msg in errors.items():
+        if key.startswith("field_"):
+            name = key[len("field_") :]
+            proc_fields = [{**f, "error": msg} if f["name"] == name else f for f in proc_fields]
+        elif key in merged:
+            merged[key] = msg
+        else:
+            merged["general"] = msg
+    return merged, proc_fields
+
+
+def staged_files(attachments: list[dict[str, str]], staged: dict[str, str]) -> list[intake.IncomingFile]:
+    """The staged uploads as the filing takes them; an expired staging is a field error."""
+    files = []
+    for a in attachments:
+        path = staged.get(a["id"])
+        if not path or not Path(path).exists():
+            field = intake.upload_field(a["role"])
+            raise InvalidInputs({field: "Vuelva a adjuntar este archivo: la carga expiró."})
+        files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
+    return files

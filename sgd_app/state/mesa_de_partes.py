@@ -24,8 +24,10 @@ from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, swe
     STEPS,
     blank_errors,
     first_invalid,
+    place_errors,
     procedure_cards,
     rejection_summaries,
+    staged_files,
     sweep_staging,
     url_step,
     write_staged,
@@ -283,16 +285,7 @@ class MesaDePartesState(rx.State):
         )
 
     def _show(self, errors: dict[str, str]) -> None:
-        merged = blank_errors()
-        for key, msg in errors.items():
-            if key.startswith("field_"):
-                name = key[len("field_") :]
-                self.proc_fields = [{**f, "error": msg} if f["name"] == name else f for f in self.proc_fields]
-            elif key in merged:
-                merged[key] = msg
-            else:
-                merged["general"] = msg
-        self.errors = merged
+        self.errors, self.proc_fields = place_errors(errors, self.proc_fields)
 
     def _step_errors(self, step: int) -> dict[str, str]:
         if step == 1:
@@ -588,15 +581,7 @@ class MesaDePartesState(rx.State):
         yield rx.set_focus(STEP_ANCHOR)
 
     def _staged_files(self) -> list[intake.IncomingFile]:
-        """The staged uploads as the filing takes them; an expired staging is a field error."""
-        files = []
-        for a in self.attachments:
-            path = self._staged.get(a["id"])
-            if not path or not Path(path).exists():
-                field = intake.upload_field(a["role"])
-                raise InvalidInputs({field: "Vuelva a adjuntar este archivo: la carga expiró."})
-            files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
-        return files
+        return staged_files(self.attachments, self._staged)
 
     @rx.event
     def restart(self):
