@@ -39,9 +39,10 @@ app = rx.App(
     # the security headers (outermost, so every response gets them, the guard's 413 included).
     api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
-    # Handlers send no toasts (state/notice.py); the toaster stays for the receipt's client-side
-    # "Copiar". Its region is labelled in Spanish (sonner's default: "Notifications alt+T").
-    toaster=rx.toast.provider(custom_attrs={"customAriaLabel": "Avisos"}),
+    # No toaster: handlers send no toasts (state/notice.py shows messages inline) and the receipt's
+    # "Copiar" answers in its own live region, so sonner (and its English "Notifications alt+T"
+    # region) is not shipped to every phone.
+    toaster=None,
 )
 # Reflex's own overlay shows an English "Cannot connect to server" toast: use a Spanish banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
