@@ -4,47 +4,51 @@ from __future__ import annotations
 
 import asyncio
 
-import plotly.graph_objects as go
 import reflex as rx
 
 from sgd_app.domain import mirador
 from sgd_app.domain.calendar import format_datetime_es
 
-BRAND = "#8a1538"
-GREY = "#7b8794"
-
-
-# Each chart's box has this fixed height on the page (no layout shift when plotly arrives).
-CHART_HEIGHT = 320
-PROCEDURE_CHART_HEIGHT = 380
-
-
-def _wrap(label: str, width: int = 24) -> str:
-    """A long procedure name on two or three lines (<br>) instead of cut with "…"."""
-    lines: list[str] = []
-    for word in label.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+# What the charts draw: the last MONTHS months and the TOP procedures (the rest as "Otros"); the
+# tables under each chart hold every row. Drawn in HTML and CSS (pages/mirador.py): no chart library
+# is sent to a phone, and each box has its height from the first paint (no layout shift).
+MONTHS = 12
+TOP = 8
 
 
 def _pct(part: int, whole: int) -> str:
     return mirador.fmt_dec(100 * part / whole) if whole else "0"
 
 
-def _layout(title: str, height: int = CHART_HEIGHT) -> dict:
-    return {
-        "template": "none",
-        "title": {"text": title, "font": {"size": 15}},
-        "height": height,
-        "autosize": True,
-        "margin": {"l": 40, "r": 10, "t": 40, "b": 60},
-        "font": {"family": "system-ui, sans-serif"},
-        "legend": {"orientation": "h", "y": -0.2},
-        "separators": ", ",
-    }
+def _share(part: int, whole: int) -> str:
+    """A CSS width or height: the part of the largest value, in per cent."""
+    return f"{100 * part / whole:.1f}%" if whole else "0%"
+
+
+def month_bars(by_month: list[tuple[str, int, int]]) -> list[dict[str, str]]:
+    """One column per month: the virtual and the paper part, scaled to the busiest month."""
+    shown = by_month[-MONTHS:]
+    top = max((v + p for _m, v, p in shown), default=0)
+    fi = mirador.fmt_int
+    return [
+        {
+            "label": label.split()[0],
+            "virtual": _share(v, top),
+            "paper": _share(p, top),
+            "title": f"{label}: {fi(v)} virtuales y {fi(p)} presenciales",
+        }
+        for label, v, p in shown
+    ]
+
+
+def procedure_bars(by_procedure: list[tuple[str, int]]) -> list[dict[str, str]]:
+    """One bar per procedure, most frequent first; beyond TOP they are added up as "Otros"."""
+    rows = list(by_procedure[:TOP])
+    rest = sum(n for _p, n in by_procedure[TOP:])
+    if rest:
+        rows.append(("Otros trámites", rest))
+    top = max((n for _p, n in rows), default=0)
+    return [{"label": p, "value": mirador.fmt_int(n), "width": _share(n, top)} for p, n in rows]
 
 
 # The indicators' labels, known before the figures arrive: the page is drawn with "…" values
@@ -63,9 +67,9 @@ KPI_LABELS = [
 class MiradorState(rx.State):
     kpis: list[dict[str, str]] = [{"label": label, "value": "…"} for label in KPI_LABELS]
     updated: str = ""
-    by_month: go.Figure = go.Figure()
-    by_procedure: go.Figure = go.Figure()
-    by_channel: go.Figure = go.Figure()
+    months: list[dict[str, str]] = []
+    procedures: list[dict[str, str]] = []
+    virtual_share: str = "0%"
     # The same figures in words and in tables (text alternative of each chart).
     month_summary: str = "Cargando cifras…"
     procedure_summary: str = "Cargando cifras…"
@@ -92,44 +96,12 @@ class MiradorState(rx.State):
         ]
         self.updated = format_datetime_es(f.computed_at)
         self._describe(f)
-        labels = [m for m, _v, _p in f.by_month]
-        self.by_month = go.Figure(
-            data=[
-                go.Bar(name="Virtual", x=labels, y=[v for _m, v, _p in f.by_month], marker_color=BRAND),
-                go.Bar(name="Presencial", x=labels, y=[p for _m, _v, p in f.by_month], marker_color=GREY),
-            ],
-            layout={**_layout("Trámites por mes"), "barmode": "stack"},
-        )
-        self.by_procedure = go.Figure(
-            data=[
-                go.Bar(
-                    x=[n for _p, n in f.by_procedure][::-1],
-                    y=[_wrap(p) for p, _n in f.by_procedure][::-1],
-                    hovertext=[p for p, _n in f.by_procedure][::-1],
-                    orientation="h",
-                    marker_color=BRAND,
-                )
-            ],
-            layout={
-                **_layout("Trámites por tipo", PROCEDURE_CHART_HEIGHT),
-                "margin": {"l": 10, "r": 20, "t": 40, "b": 30},
-                "yaxis": {"automargin": True},
-            },
-        )
-        self.by_channel = go.Figure(
-            data=[
-                go.Pie(
-                    labels=["Virtual", "Presencial (papel)"],
-                    values=[f.virtual, f.paper],
-                    marker={"colors": [BRAND, GREY]},
-                    hole=0.5,
-                )
-            ],
-            layout=_layout("Virtual frente a papel"),
-        )
 
     def _describe(self, f: mirador.Figures) -> None:
         fi = mirador.fmt_int
+        self.months = month_bars(f.by_month)
+        self.procedures = procedure_bars(f.by_procedure)
+        self.virtual_share = _share(f.virtual, f.virtual + f.paper)
         self.month_rows = [[m, fi(v), fi(p), fi(v + p)] for m, v, p in f.by_month]
         if f.by_month:
             top = max(f.by_month, key=lambda row: row[1] + row[2])
