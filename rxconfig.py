@@ -37,8 +37,6 @@ config = rx.Config(
     telemetry_enabled=False,
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
-        LeanRadixThemes(
-            theme=rx.theme(accent_color="ruby", gray_color="slate", radius="large", appearance="light")
-        ),
+        LeanRadixThemes(theme=rx.theme(accent_color="ruby", gray_color="slate", radius="large", appearance="light")),
     ],
 )
