@@ -24,7 +24,7 @@ from sgd_app.domain.routing.actions import (
     set_priority,
 )
 from sgd_app.domain.routing.bulk import MAX_CASES as BULK_MAX_CASES
-from sgd_app.domain.routing.bulk import BulkInput, BulkResult, bulk, matching_numbers
+from sgd_app.domain.routing.bulk import BulkInput, BulkResult, bulk, destinations, matching_numbers
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
 from sgd_app.domain.routing.inbox import (
@@ -76,6 +76,7 @@ __all__ = [
     "delegate",
     "delegations_of",
     "derive",
+    "destinations",
     "document_for",
     "expiring_soon",
     "expiring_soon_by_user",

@@ -25,6 +25,7 @@ from sgd_app.domain.calendar import load_calendar
 from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs
 from sgd_app.domain.models import Expediente
 from sgd_app.domain.routing.actions import archive, derive, receive
+from sgd_app.domain.routing.delegation import active_units
 from sgd_app.domain.routing.inbox import InboxFilters, _filter_clauses, _tab_where
 from sgd_app.domain.routing.rules import today_lima
 from sgd_app.domain.transaction import act, query
@@ -108,6 +109,12 @@ def matching_numbers(
     return list(rows)
 
 
+@query
+def destinations(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every active unit a batch may be derived to (derive() checks each case)."""
+    return [(u.id, u.name) for u in active_units(session) if u.id is not None]
+
+
 @act
 def _one(session: Session, *, who: Principal, number: str, action: str, data: BulkInput) -> None:
     """One case, in its own transaction: the single act, at the version read here."""
@@ -176,5 +183,6 @@ __all__ = [
     "BulkResult",
     "bulk",
     "check_input",
+    "destinations",
     "matching_numbers",
 ]
