@@ -55,9 +55,9 @@ def row_select(r: rx.Var) -> rx.Component:
     )
 
 
-def _small(text, **props) -> rx.Component:
+def _small(*children, **props) -> rx.Component:
     style = {**SMALL_BUTTON, **props.pop("style", {})}
-    return rx.el.button(text, type="button", style=style, **props)
+    return rx.el.button(*children, type="button", style=style, **props)
 
 
 def _action(text: str, **props) -> rx.Component:
@@ -164,16 +164,15 @@ def _archive_form() -> rx.Component:
 
 
 def _results() -> rx.Component:
-    return rx.cond(
-        BulkState.running | (BulkState.results.length() > 0),
-        rx.box(
-            rx.el.progress(
-                value=BulkState.progress,
-                max=100,
-                aria_label="Avance de la acción en bloque",
-                style={"width": "100%", "height": "14px", "accent_color": BRAND},
-                id="avance-bloque",
-            ),
+    return rx.box(
+        rx.el.progress(
+            value=BulkState.progress,
+            max=100,
+            aria_label="Avance de la acción en bloque",
+            style={"width": "100%", "height": "14px", "accent_color": BRAND},
+            id="avance-bloque",
+        ),
+        rx.flex(
             rx.text(
                 rx.cond(BulkState.running, "Procesando: ", "Terminado: "),
                 BulkState.done,
@@ -181,37 +180,69 @@ def _results() -> rx.Component:
                 BulkState.run_total,
                 size="2",
                 color=INK,
+                weight="medium",
                 id="avance-bloque-texto",
                 aria_live="polite",
             ),
-            rx.el.ul(
-                rx.foreach(
-                    BulkState.results,
-                    lambda r: rx.el.li(
-                        r["line"],
-                        style={
-                            "color": rx.cond(r["ok"] != "", OK, ERROR),
-                            "padding": "0.15rem 0",
-                            "overflow_wrap": "anywhere",
-                        },
-                    ),
-                ),
-                id="resultados-bloque",
-                style={
-                    "margin": "0.5rem 0 0",
-                    "padding": "0 0 0 1.1rem",
-                    "max_height": "16rem",
-                    "overflow_y": "auto",
-                    "font_size": "0.9rem",
-                },
+            rx.cond(
+                ~BulkState.running,
+                _small("Cerrar resultados", on_click=BulkState.clear_results, id="cerrar-resultados"),
             ),
-            margin_top="0.75rem",
+            justify="between",
+            align="center",
+            gap="0.5rem",
+            margin_top="0.25rem",
+        ),
+        rx.cond(
+            BulkState.summary != "",
+            rx.text(BulkState.summary, id="resumen-bloque", role="status", size="2", weight="bold", color=INK),
+        ),
+        rx.el.ul(
+            rx.foreach(
+                BulkState.results,
+                lambda r: rx.el.li(
+                    r["line"],
+                    style={
+                        "color": rx.cond(r["ok"] != "", OK, ERROR),
+                        "padding": "0.15rem 0",
+                        "overflow_wrap": "anywhere",
+                    },
+                ),
+            ),
+            id="resultados-bloque",
+            aria_label="Resultado por expediente",
+            style={
+                "margin": "0.5rem 0 0",
+                "padding": "0 0 0 1.1rem",
+                "max_height": "min(16rem, 40vh)",
+                "overflow_y": "auto",
+                "font_size": "0.9rem",
+            },
         ),
     )
 
 
+def _has_selection() -> rx.Var:
+    return BulkState.all_matching | (BulkState.count > 0)
+
+
+def _count_text(fid: str = "cuenta-seleccion", live: bool = True) -> rx.Component:
+    return rx.text(
+        rx.cond(
+            BulkState.all_matching,
+            rx.text.span("Seleccionados: los ", BandejaState.total, " que coinciden con los filtros"),
+            rx.text.span(BulkState.count, " seleccionado(s)"),
+        ),
+        size="2",
+        color=INK,
+        weight="medium",
+        id=fid,
+        **({"aria_live": "polite"} if live else {}),
+    )
+
+
 def bulk_bar() -> rx.Component:
-    """Above the list: what is selected, how to select more, and the actions."""
+    """Above the list: how to select, and what is selected."""
     return rx.cond(
         selectable() & (BandejaState.rows.length() > 0),
         rx.box(
@@ -225,48 +256,18 @@ def bulk_bar() -> rx.Component:
                     id="seleccionar-todos",
                 ),
                 rx.cond(
-                    BulkState.all_matching | (BulkState.count > 0),
+                    _has_selection(),
                     _small("Quitar selección", on_click=BulkState.clear_selection, id="quitar-seleccion"),
                 ),
                 gap="0.5rem",
                 wrap="wrap",
             ),
-            rx.text(
-                rx.cond(
-                    BulkState.all_matching,
-                    rx.text.span("Seleccionados: los ", BandejaState.total, " que coinciden con los filtros"),
-                    rx.text.span(BulkState.count, " seleccionado(s)"),
-                ),
-                size="2",
-                color=MUTED,
-                id="cuenta-seleccion",
-                margin_top="0.5rem",
-                aria_live="polite",
-            ),
+            rx.box(_count_text(), margin_top="0.5rem"),
             error_text(BulkState.errors["seleccion"], field_id="bloque-seleccion"),
             error_text(BulkState.errors["accion"], field_id="bloque-accion"),
-            rx.flex(
-                rx.cond(
-                    BandejaState.tab == "por_recibir",
-                    _action("Recibir", on_click=BulkState.receive_selected, id="bloque-recibir"),
-                    rx.fragment(
-                        _action("Derivar…", on_click=BulkState.open_action("derivar"), id="bloque-derivar"),
-                        rx.cond(
-                            BandejaState.is_head,
-                            _action("Archivar…", on_click=BulkState.open_action("archivar"), id="bloque-archivar"),
-                        ),
-                    ),
-                ),
-                gap="0.5rem",
-                wrap="wrap",
-                margin_top="0.5rem",
-            ),
-            rx.cond(BulkState.action == "derivar", rx.box(_derive_form(), margin_top="0.75rem")),
-            rx.cond(BulkState.action == "archivar", rx.box(_archive_form(), margin_top="0.75rem")),
-            _results(),
             role="region",
-            aria_label="Acciones en bloque",
-            id="acciones-bloque",
+            aria_label="Selección de expedientes",
+            id="seleccion-bloque",
             style={
                 "background": "white",
                 "border": "1px solid #d8dde3",
@@ -275,6 +276,81 @@ def bulk_bar() -> rx.Component:
                 "margin_bottom": "1rem",
             },
         ),
-        # Results stay readable after the last case left the tab (e.g. all 30 received).
-        rx.cond(BulkState.results.length() > 0, rx.box(_results(), margin_bottom="1rem")),
+    )
+
+
+def bulk_footer() -> rx.Component:
+    """After the list, stuck to the bottom of the screen while the list scrolls (a phone reaches
+    the actions from any row): the actions on the selection, then the progress and the results."""
+    shown = (selectable() & _has_selection()) | BulkState.running | (BulkState.results.length() > 0)
+    return rx.cond(
+        shown,
+        rx.box(
+            rx.cond(
+                selectable() & _has_selection() & ~BulkState.running,
+                rx.flex(
+                    _count_text("cuenta-seleccion-acciones", live=False),
+                    rx.flex(
+                        rx.cond(
+                            BandejaState.tab == "por_recibir",
+                            _action("Recibir", on_click=BulkState.receive_selected, id="bloque-recibir"),
+                            rx.fragment(
+                                _action("Derivar…", on_click=BulkState.open_action("derivar"), id="bloque-derivar"),
+                                rx.cond(
+                                    BandejaState.is_head,
+                                    _action(
+                                        "Archivar…", on_click=BulkState.open_action("archivar"), id="bloque-archivar"
+                                    ),
+                                ),
+                            ),
+                        ),
+                        gap="0.5rem",
+                        wrap="wrap",
+                    ),
+                    justify="between",
+                    align="center",
+                    gap="0.5rem",
+                    wrap="wrap",
+                ),
+            ),
+            rx.cond(BulkState.running | (BulkState.results.length() > 0), _results()),
+            role="region",
+            aria_label="Acciones en bloque",
+            id="acciones-bloque",
+            style={
+                "position": "sticky",
+                "bottom": "0",
+                "z_index": "20",
+                "background": "white",
+                "border": f"2px solid {BRAND}",
+                "border_radius": "12px",
+                "padding": "0.6rem 1rem",
+                "margin_top": "0.75rem",
+                "box_shadow": "0 -4px 16px rgba(31, 35, 40, 0.12)",
+            },
+        ),
+    )
+
+
+def bulk_dialog() -> rx.Component:
+    """The derivation or archive form for the whole selection, over the page."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(BulkState.dialog_kind == "archivar", "Archivar en bloque", "Derivar en bloque")),
+            rx.dialog.description(
+                rx.cond(
+                    BulkState.all_matching,
+                    rx.text.span("Los ", BandejaState.total, " expedientes que coinciden con los filtros."),
+                    rx.text.span(BulkState.count, " expediente(s) seleccionado(s)."),
+                ),
+                " Cada uno se revisa por separado; si alguno no se puede, los demás siguen.",
+                size="2",
+                color=MUTED,
+                margin_bottom="0.75rem",
+            ),
+            rx.cond(BulkState.dialog_kind == "archivar", _archive_form(), _derive_form()),
+            max_width="40rem",
+        ),
+        open=(BulkState.action == "derivar") | (BulkState.action == "archivar"),
+        on_open_change=BulkState.dialog_changed,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
-from sgd_app.components.bulk_actions import bulk_bar, row_select
+from sgd_app.components.bulk_actions import bulk_bar, bulk_dialog, bulk_footer, row_select
 from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import (
@@ -307,6 +307,8 @@ def _delegation() -> rx.Component:
 def bandeja() -> rx.Component:
     return rx.fragment(
         notice(BandejaState),
+        notice(BulkState),
+        bulk_dialog(),
         rx.box(
             rx.text(BandejaState.user_name, weight="bold", id="usuario-actual"),
             rx.text(BandejaState.unit_names, size="2", color=MUTED),
@@ -334,6 +336,7 @@ def bandeja() -> rx.Component:
             ),
             style={"padding": "0.75rem 0 0"},
         ),
+        bulk_footer(),
         rx.flex(
             secondary_button(
                 "Anterior", on_click=BandejaState.prev_page, disabled=BandejaState.page == 0, type="button"

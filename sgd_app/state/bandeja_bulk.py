@@ -56,6 +56,7 @@ class BulkState(Notice, rx.State):
     selected: list[str] = []  # case numbers, at most MAX
     all_matching: bool = False  # "todos los N que coinciden con los filtros", resolved at run time
     action: str = ""  # the open panel: "derivar" / "archivar" ("recibir" runs at once)
+    dialog_kind: str = "derivar"  # what the dialog shows (kept while it closes)
     unit_options: list[list[str]] = []
     errors: dict[str, str] = _blank()
     running: bool = False
@@ -63,6 +64,7 @@ class BulkState(Notice, rx.State):
     done: int = 0
     run_total: int = 0
     results: list[dict[str, str]] = []  # {"line", "ok"}
+    summary: str = ""  # "28 de 30 expediente(s) recibidos; 2 no se pudieron."
 
     @rx.var
     def count(self) -> int:
@@ -120,13 +122,26 @@ class BulkState(Notice, rx.State):
     def open_action(self, who: Principal, panel: str):
         self.errors = _blank()
         self.action = panel if panel in ("derivar", "archivar") else ""
+        if self.action:
+            self.dialog_kind = self.action
         if self.action == "derivar" and not self.unit_options:
             self.unit_options = [[str(uid), name] for uid, name in routing.destinations()]
 
     @rx.event
     def close_action(self):
-        self.action = ""
+        if self.action in ("derivar", "archivar"):
+            self.action = ""
         self.errors = _blank()
+
+    @rx.event
+    def dialog_changed(self, value: bool):
+        if not value:
+            self.close_action()
+
+    @rx.event
+    def clear_results(self):
+        if not self.running:
+            self.results, self.progress, self.done, self.run_total, self.summary = [], 0, 0, 0, ""
 
     @rx.event
     def receive_selected(self):
@@ -172,7 +187,7 @@ class BulkState(Notice, rx.State):
                 self.errors = {**_blank(), (field if field in FIELDS else "seleccion"): exc.message}
                 return None
             self.errors = _blank()
-            self.running, self.progress, self.done, self.results = True, 0, 0, []
+            self.running, self.progress, self.done, self.results, self.summary = True, 0, 0, [], ""
             self.run_total = len(dict.fromkeys(numbers))
         lines: list[dict[str, str]] = []
         try:
@@ -191,9 +206,9 @@ class BulkState(Notice, rx.State):
                 self.running = False
                 self.progress = 100
                 self.selected, self.all_matching, self.action = [], False, ""
-                self._notify(
-                    f"{ok} de {len(lines)} expediente(s) {DONE_WORDS.get(action, '')}.",
-                    "ok" if ok == len(lines) else "warning",
+                failed = len(lines) - ok
+                self.summary = f"{ok} de {len(lines)} expediente(s) {DONE_WORDS.get(action, '')}" + (
+                    f"; {failed} no se pudo." if failed == 1 else f"; {failed} no se pudieron." if failed else "."
                 )
                 bandeja = await self.get_state(BandejaState)
                 bandeja._refresh(who)

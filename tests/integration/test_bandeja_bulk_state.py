@@ -50,7 +50,7 @@ def test_select_the_page_receive_them_all_and_the_inbox_follows(app_db):
     _run(BulkState.run.fn(_Background(bulk), {}))
     assert sorted(r["line"] for r in bulk.results) == sorted(f"{n}: recibido" for n in numbers)
     assert bulk.progress == 100 and bulk.done == bulk.run_total == 3 and not bulk.running
-    assert bulk.notice == "3 de 3 expediente(s) recibidos."
+    assert bulk.summary == "3 de 3 expediente(s) recibidos."
     assert bulk.selected == [] and not bulk.all_matching
     assert bandeja.counts["por_recibir"] == 0 and bandeja.counts["en_tramite"] == 3  # refreshed
     with db.session() as s:
@@ -64,7 +64,7 @@ def test_another_units_officer_gets_a_refusal_per_case_and_changes_nothing(app_d
     bulk.action = "recibir"
     _run(BulkState.run.fn(_Background(bulk), {}))
     assert [r["line"] for r in bulk.results] == [f"{number}: no se pudo: Expediente no encontrado o sin acceso."]
-    assert bulk.notice == "0 de 1 expediente(s) recibidos." and bulk.notice_kind == "warning"
+    assert bulk.summary == "0 de 1 expediente(s) recibidos; 1 no se pudo."
     with db.session() as s:
         assert s.query(Expediente).one().awaiting_receipt
 
