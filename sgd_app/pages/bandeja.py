@@ -8,6 +8,7 @@ from sgd_app import routes
 from sgd_app.components.bulk_actions import bulk_bar, bulk_dialog, bulk_footer, row_select
 from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
+from sgd_app.components.shortcuts import shortcuts
 from sgd_app.components.ui import (
     BRAND,
     ERROR,
@@ -354,4 +355,5 @@ def bandeja() -> rx.Component:
             margin_top="1rem",
         ),
         rx.cond(BandejaState.is_head, _delegation()),
+        shortcuts("bandeja"),
     )
