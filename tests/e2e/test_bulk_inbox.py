@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import db_rows, shot
+from tests.e2e.harness import AXE, db_rows, dump, shot
 from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +63,25 @@ def _view(page, name: str) -> None:
         page.screenshot(path=str(Path(os.environ["SGD_SHOTS"]) / f"{name}.png"))
 
 
+def _axe_on(page, selectors: list[str]) -> list[dict]:
+    """Serious/critical axe-core violations inside the bulk-action parts only (the rest of the
+    inbox is checked by its own tests)."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        "async (sel) => await axe.run({include: sel.filter(s => document.querySelector(s)).map(s => [s])},"
+        " {resultTypes: ['violations']})",
+        selectors,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+BULK_PARTS = ["#seleccion-bloque", "#acciones-bloque", "#lista-bandeja", "[role=dialog]"]
+
+
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -80,6 +99,7 @@ def test_receive_30_cases_at_once_then_derive_two_from_a_phone(app_server, brows
     page.get_by_role("button", name=f"Seleccionar todos los {N} que coinciden con los filtros").click()
     expect(page.locator("#cuenta-seleccion")).to_have_text(f"Seleccionados: los {N} que coinciden con los filtros")
     expect(page.get_by_role("checkbox", name=f"Seleccionar {numbers[0]}")).to_be_checked()
+    assert not (found := _axe_on(page, BULK_PARTS)), dump(found)
     page.get_by_role("button", name="Recibir", exact=True).click()
 
     expect(page.locator("#avance-bloque-texto")).to_have_text(f"Terminado: {N} de {N}", timeout=60000)
@@ -122,6 +142,7 @@ def test_receive_30_cases_at_once_then_derive_two_from_a_phone(app_server, brows
     page.get_by_role("button", name="Derivar…").click()
     dialog = page.get_by_role("dialog", name="Derivar en bloque")
     expect(dialog).to_contain_text("2 expediente(s) seleccionado(s).")
+    assert not (found := _axe_on(page, BULK_PARTS)), dump(found)
     dialog.get_by_role("button", name="Derivar los seleccionados").click()
     expect(page.locator("#bloque-to_unit-error")).to_have_text("Elija la unidad de destino.")
     page.locator("#bloque-to_unit").select_option(label="Secretaría General")
