@@ -71,13 +71,15 @@ class BulkState(Notice, rx.State):
         return len(self.selected)
 
     @rx.event
-    def toggle(self, number: str, checked: bool):
+    async def toggle(self, number: str, checked: bool):
         number = _number(number)
         if not number:
             return
         self.errors = _blank()
-        if self.all_matching:  # unticking one row leaves "all matching": keep the rest of this page
+        if self.all_matching:  # unticking one row leaves "all matching": the rest of this page stays
             self.all_matching = False
+            bandeja = await self.get_state(BandejaState)
+            self.selected = [n for n in (_number(r.get("number", "")) for r in bandeja.rows) if n][:MAX]
         if checked and number not in self.selected:
             if len(self.selected) >= MAX:
                 self.errors = {**_blank(), "seleccion": TOO_MANY}

@@ -42,10 +42,13 @@ def test_select_the_page_receive_them_all_and_the_inbox_follows(app_db):
     assert bandeja.counts["por_recibir"] == 3
     _run(BulkState.select_page.fn(bulk))
     assert sorted(bulk.selected) == sorted(numbers)
-    BulkState.toggle.fn(bulk, numbers[0], False)
+    _run(BulkState.toggle.fn(bulk, numbers[0], False))
     assert len(bulk.selected) == 2
     _run(BulkState.select_matching.fn(bulk))  # "all 3 matching the filters": resolved at run time
     assert bulk.all_matching and bulk.selected == []
+    _run(BulkState.toggle.fn(bulk, numbers[1], False))  # unticking one: the rest of the page stays
+    assert not bulk.all_matching and sorted(bulk.selected) == sorted([numbers[0], numbers[2]])
+    _run(BulkState.select_matching.fn(bulk))
     bulk.action = "recibir"
     _run(BulkState.run.fn(_Background(bulk), {}))
     assert sorted(r["line"] for r in bulk.results) == sorted(f"{n}: recibido" for n in numbers)
@@ -60,7 +63,7 @@ def test_select_the_page_receive_them_all_and_the_inbox_follows(app_db):
 def test_another_units_officer_gets_a_refusal_per_case_and_changes_nothing(app_db):
     number = _file_case().case.number
     bulk, _ = _pair("tesoreria")
-    BulkState.toggle.fn(bulk, number, True)  # a forged tab: ROP's case number
+    _run(BulkState.toggle.fn(bulk, number, True))  # a forged tab: ROP's case number
     bulk.action = "recibir"
     _run(BulkState.run.fn(_Background(bulk), {}))
     assert [r["line"] for r in bulk.results] == [f"{number}: no se pudo: Expediente no encontrado o sin acceso."]
@@ -73,7 +76,7 @@ def test_bounds_and_input_errors_next_to_their_field(app_db):
     _file_case()
     bulk, bandeja = _pair("rop")
     bulk.selected = [f"EXP-2026-{i:06d}" for i in range(MAX)]
-    BulkState.toggle.fn(bulk, "EXP-2026-999999", True)
+    _run(BulkState.toggle.fn(bulk, "EXP-2026-999999", True))
     assert (
         len(bulk.selected) == MAX and bulk.errors["seleccion"] == f"Puede seleccionar hasta {MAX} expedientes a la vez."
     )
@@ -84,7 +87,7 @@ def test_bounds_and_input_errors_next_to_their_field(app_db):
     bulk.action = "derivar"
     _run(BulkState.run.fn(_Background(bulk), {"to_unit": ""}))
     assert bulk.errors["seleccion"] == "Marque al menos un expediente."
-    BulkState.toggle.fn(bulk, bandeja.rows[0]["number"], True)
+    _run(BulkState.toggle.fn(bulk, bandeja.rows[0]["number"], True))
     _run(BulkState.run.fn(_Background(bulk), {"to_unit": "", "due_days": "dos"}))
     assert bulk.errors["due_days"] == "Escriba el plazo en días hábiles (número)." and bulk.results == []
     _run(BulkState.run.fn(_Background(bulk), {"to_unit": ""}))
