@@ -122,6 +122,8 @@
       if (!usable(box)) return false;
       box.click();
     } else if (key === "r") {
+      var receiving = document.querySelector("#pestana-por_recibir[aria-pressed=true]");
+      if (!receiving) return false; // only "Por recibir" receives
       var anySelected = document.getElementById("bloque-recibir");
       if (!anySelected) {
         row = highlighted();

@@ -79,4 +79,13 @@ def test_inbox_and_case_page_shortcuts(app_server, browser):
     page.keyboard.press("r")
     expect(page.locator("#resultados-bloque li")).to_have_text([f"{third}: recibido"])
     expect(rows).to_have_count(1)
+
+    # Elsewhere than "Por recibir", r receives nothing and ticks nothing.
+    page.locator("#pestana-en_tramite").click()
+    expect(rows).to_have_count(2)
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.wait_for_timeout(1000)
+    expect(page.get_by_role("checkbox", name=f"Seleccionar {second}")).not_to_be_checked()
+    expect(page.locator("#cuenta-seleccion")).to_have_text("0 seleccionado(s)")
     ctx.close()
