@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import dashboard, intake, push, signing, workspace
+from bench import bulk, dashboard, intake, push, signing, workspace
 
 
 def _print(rows) -> None:
@@ -19,6 +19,8 @@ def main() -> int:
     _print(signing.main())
     print(f"# workspace: {workspace.N_CASES} generated cases, SQLite, first inbox page with tab counts, case page")
     _print(workspace.main())
+    print(f"# bulk: {bulk.N} cases received at once in /bandeja (routing.bulk, one transaction each), SQLite")
+    _print(bulk.main())
     print(
         f"# dashboard: {dashboard.N_CASES} generated cases, SQLite, full refresh from the summary tables "
         "vs the same figures from the case table"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.bulk_actions import bulk_bar, bulk_dialog, bulk_footer, row_select
 from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
+from sgd_app.components.shortcuts import shortcuts
 from sgd_app.components.ui import (
     BRAND,
     ERROR,
@@ -21,6 +23,7 @@ from sgd_app.components.ui import (
 from sgd_app.domain.routing import TABS
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
 from sgd_app.state.bandeja import BandejaState
+from sgd_app.state.bandeja_bulk import BulkState
 
 
 def _tab_button(key: str, label: str) -> rx.Component:
@@ -29,7 +32,7 @@ def _tab_button(key: str, label: str) -> rx.Component:
         label,
         " ",
         rx.badge(BandejaState.counts[key], variant=rx.cond(active, "solid", "soft"), color_scheme="gray", size="1"),
-        on_click=BandejaState.set_tab(key),
+        on_click=[BandejaState.set_tab(key), BulkState.clear_selection],
         type="button",
         id=f"pestana-{key}",
         aria_pressed=rx.cond(active, "true", "false"),
@@ -142,12 +145,15 @@ def _filters() -> rx.Component:
             rx.flex(
                 primary_button("Aplicar filtros", type="submit", style={"min_height": "44px"}),
                 secondary_button(
-                    "Limpiar", type="button", on_click=BandejaState.clear_filters, style={"min_height": "44px"}
+                    "Limpiar",
+                    type="button",
+                    on_click=[BandejaState.clear_filters, BulkState.clear_selection],
+                    style={"min_height": "44px"},
                 ),
                 gap="0.75rem",
                 margin_top="0.75rem",
             ),
-            on_submit=BandejaState.apply_filters,
+            on_submit=[BandejaState.apply_filters, BulkState.clear_selection],
             reset_on_submit=False,
         ),
         style={
@@ -162,6 +168,7 @@ def _filters() -> rx.Component:
 
 def _case_row(r: rx.Var) -> rx.Component:
     return rx.el.li(
+        row_select(r),
         rx.link(
             rx.flex(
                 rx.box(
@@ -197,9 +204,17 @@ def _case_row(r: rx.Var) -> rx.Component:
             ),
             href=routes.EXPEDIENTE_PREFIX + r["number"].to(str),
             underline="none",
-            style={"display": "block", "padding": "0.75rem 1rem", "color": INK, "_hover": {"background": "#fbf7f8"}},
+            class_name="fila-bandeja",
+            style={
+                "display": "block",
+                "flex": "1",
+                "min_width": "0",
+                "padding": "0.75rem 1rem",
+                "color": INK,
+                "_hover": {"background": "#fbf7f8"},
+            },
         ),
-        style={"border_bottom": "1px solid #eceff2", "list_style": "none"},
+        style={"border_bottom": "1px solid #eceff2", "list_style": "none", "display": "flex", "align_items": "stretch"},
     )
 
 
@@ -293,6 +308,8 @@ def _delegation() -> rx.Component:
 def bandeja() -> rx.Component:
     return rx.fragment(
         notice(BandejaState),
+        notice(BulkState),
+        bulk_dialog(),
         rx.box(
             rx.text(BandejaState.user_name, weight="bold", id="usuario-actual"),
             rx.text(BandejaState.unit_names, size="2", color=MUTED),
@@ -306,6 +323,7 @@ def bandeja() -> rx.Component:
             style={"overflow_x": "auto", "padding_bottom": "0.5rem", "margin_bottom": "0.75rem"},
         ),
         _filters(),
+        bulk_bar(),
         card(
             rx.text(
                 BandejaState.total, " expediente(s)", size="2", color=MUTED, id="total-bandeja", padding="0 1rem 0.5rem"
@@ -319,6 +337,7 @@ def bandeja() -> rx.Component:
             ),
             style={"padding": "0.75rem 0 0"},
         ),
+        bulk_footer(),
         rx.flex(
             secondary_button(
                 "Anterior", on_click=BandejaState.prev_page, disabled=BandejaState.page == 0, type="button"
@@ -336,4 +355,5 @@ def bandeja() -> rx.Component:
             margin_top="1rem",
         ),
         rx.cond(BandejaState.is_head, _delegation()),
+        shortcuts("bandeja"),
     )

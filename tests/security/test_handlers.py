@@ -158,6 +158,7 @@ def args_for(cls, name: str, w: world.World) -> list:
         "step_id": str(i["step"]),
         "notice_id": str(i["notice"]),
         "delegation_id": str(i["delegation"]),
+        "number": w.a1,
         "att_id": "x",
         "name": "hostil.pdf",
         "tab": "usuarios",
@@ -223,7 +224,8 @@ def _forge(st, w: world.World) -> None:
         "t_number": w.a2,
         "can_fix": True,
         "rows": [{"step": str(i["step"]), "title": "x", "id": str(i["draft"])}],
-        "selected": [str(i["step"])],
+        "selected": [str(i["step"]), w.a1, w.a2],  # firma: signature steps; bandeja: case numbers
+        "action": "archivar",  # bandeja's bulk act, with the form's reason
         "reject_id": str(i["step"]),
         "edit_id": str(i["user_rop"]),
         "notices": [{"id": str(i["notice"]), "title": "x"}],

@@ -23,6 +23,8 @@ from sgd_app.domain.routing.actions import (
     return_case,
     set_priority,
 )
+from sgd_app.domain.routing.bulk import MAX_CASES as BULK_MAX_CASES
+from sgd_app.domain.routing.bulk import BulkInput, BulkResult, bulk, destinations, matching_numbers
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
 from sgd_app.domain.routing.inbox import (
@@ -42,6 +44,7 @@ from sgd_app.domain.vocabulary import PRIORITY_LABELS, STATUS_LABELS
 __all__ = [
     "ACTING_ROLES",
     "ACTION_LABELS",
+    "BULK_MAX_CASES",
     "DEFAULT_STEP_DAYS",
     "MAX_ANNEX_BYTES",
     "NOT_FOUND",
@@ -49,6 +52,8 @@ __all__ = [
     "STALE",
     "STATUS_LABELS",
     "TABS",
+    "BulkInput",
+    "BulkResult",
     "CaseView",
     "InboxFilters",
     "InboxPage",
@@ -65,17 +70,20 @@ __all__ = [
     "allowed_actions",
     "archive",
     "attend",
+    "bulk",
     "can_view",
     "case_view",
     "delegate",
     "delegations_of",
     "derive",
+    "destinations",
     "document_for",
     "expiring_soon",
     "expiring_soon_by_user",
     "get_case",
     "inbox",
     "labelled_fields",
+    "matching_numbers",
     "receive",
     "return_case",
     "revoke_delegation",

@@ -7,6 +7,7 @@ import reflex as rx
 from sgd_app import routes
 from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
+from sgd_app.components.shortcuts import shortcuts
 from sgd_app.components.ui import (
     BRAND,
     INK,
@@ -340,6 +341,7 @@ def expediente() -> rx.Component:
                 rx.grid(
                     rx.box(_documents(), _notes()), _timeline(), columns=rx.breakpoints(initial="1", lg="2"), gap="1rem"
                 ),
+                shortcuts("expediente"),
             ),
             card(
                 rx.text(rx.cond(ExpedienteState.missing != "", ExpedienteState.missing, "Cargando…"), id="sin-acceso")
