@@ -24,7 +24,9 @@ from sgd_app.domain.routing.actions import (
     set_priority,
 )
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
+from sgd_app.domain.routing.copies import mark_copy_read, unread_copies
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
+from sgd_app.domain.routing.desk import ProcedureChoice, desk_unit_id, procedure_choices, reclassify
 from sgd_app.domain.routing.inbox import (
     TABS,
     InboxFilters,
@@ -53,6 +55,7 @@ __all__ = [
     "InboxFilters",
     "InboxPage",
     "InboxRow",
+    "ProcedureChoice",
     "_bump",
     "_ensure",
     "_load",
@@ -70,13 +73,17 @@ __all__ = [
     "delegate",
     "delegations_of",
     "derive",
+    "desk_unit_id",
     "document_for",
     "expiring_soon",
     "expiring_soon_by_user",
     "get_case",
     "inbox",
     "labelled_fields",
+    "mark_copy_read",
+    "procedure_choices",
     "receive",
+    "reclassify",
     "return_case",
     "revoke_delegation",
     "set_priority",
@@ -84,5 +91,6 @@ __all__ = [
     "traffic_light",
     "unit_inbox",
     "unit_members",
+    "unread_copies",
     "visible_unit_ids",
 ]
