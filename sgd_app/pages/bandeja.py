@@ -20,6 +20,7 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain.routing import TABS
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
+from sgd_app.pages.expediente.desk import copy_read_control
 from sgd_app.state.bandeja import BandejaState
 
 
@@ -199,6 +200,7 @@ def _case_row(r: rx.Var) -> rx.Component:
             underline="none",
             style={"display": "block", "padding": "0.75rem 1rem", "color": INK, "_hover": {"background": "#fbf7f8"}},
         ),
+        rx.cond(BandejaState.tab == "copias", copy_read_control(r)),
         style={"border_bottom": "1px solid #eceff2", "list_style": "none"},
     )
 

@@ -125,6 +125,7 @@ class ExpedienteState(Notice, rx.State):
                 "nota",
                 "anexo",
                 "observar",
+                "reclasificar",
             )
         }
 

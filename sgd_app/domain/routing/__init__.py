@@ -26,7 +26,14 @@ from sgd_app.domain.routing.actions import (
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
 from sgd_app.domain.routing.copies import mark_copy_read, unread_copies
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
-from sgd_app.domain.routing.desk import ProcedureChoice, desk_unit_id, procedure_choices, reclassify
+from sgd_app.domain.routing.desk import (
+    DeskPanel,
+    ProcedureChoice,
+    desk_panel,
+    desk_unit_id,
+    procedure_choices,
+    reclassify,
+)
 from sgd_app.domain.routing.inbox import (
     TABS,
     InboxFilters,
@@ -52,6 +59,7 @@ __all__ = [
     "STATUS_LABELS",
     "TABS",
     "CaseView",
+    "DeskPanel",
     "InboxFilters",
     "InboxPage",
     "InboxRow",
@@ -73,6 +81,7 @@ __all__ = [
     "delegate",
     "delegations_of",
     "derive",
+    "desk_panel",
     "desk_unit_id",
     "document_for",
     "expiring_soon",

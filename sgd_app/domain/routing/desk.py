@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from sgd_app.domain import search
-from sgd_app.domain.access import ACTING_ROLES, DESK_UNIT_CODE, at_desk
+from sgd_app.domain.access import ACTING_ROLES, DESK_UNIT_CODE, allowed_actions, at_desk, get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
 from sgd_app.domain.errors import Forbidden, InvalidInput
 from sgd_app.domain.models import Movement, Procedure, Unit, utcnow
+from sgd_app.domain.routing.copies import unread_copies
 from sgd_app.domain.routing.rules import _bump, _ensure, _load, _record
 from sgd_app.domain.transaction import act, query
 
@@ -123,3 +124,30 @@ def reclassify(
     )
     search.index_case(session, case.id)
     return new
+
+
+@dataclass(frozen=True)
+class DeskPanel:
+    """What the case page adds for the desk and for copy recipients."""
+
+    may_reclassify: bool
+    suggested_unit_id: int | None  # at the desk: the unit of the case's procedure (derive's default)
+    choices: list[ProcedureChoice]  # the catalogue, when the viewer may reclassify
+    current_procedure_id: int
+    unread_copies: int
+
+
+@query
+def desk_panel(session: Session, who: Principal, number: str) -> DeskPanel:
+    """The desk's part of the case page ``number`` (NotFound when ``who`` may not see it)."""
+    case = get_case(session, who, number)
+    here = at_desk(who, case)
+    may = "reclasificar" in allowed_actions(who, case)
+    proc = session.get(Procedure, case.procedure_id)
+    return DeskPanel(
+        may_reclassify=may,
+        suggested_unit_id=proc.unit_id if here and proc is not None else None,
+        choices=procedure_choices(session) if may else [],
+        current_procedure_id=case.procedure_id,
+        unread_copies=unread_copies(session, who, number),
+    )
