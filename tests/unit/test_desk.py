@@ -211,3 +211,21 @@ def test_a_copy_recipient_marks_it_read_once(seeded, store):
         assert s.exec(select(Expediente).where(Expediente.number == n)).one().awaiting_receipt
     with pytest.raises(NotFound), db.write_session(e) as s:  # a unit that cannot see the case
         routing.mark_copy_read(s, who=principal(e, "cusco"), number=n)
+
+
+def test_the_case_page_panel_of_the_desk(desk):
+    e, mesa, rop = desk["engine"], desk["mesa"], desk["rop"]
+    n = _file(e, desk["store"]).number
+    with db.session(e) as s:
+        p = routing.desk_panel(s, mesa, n)
+        assert not p.may_reclassify  # not received yet
+        assert p.suggested_unit_id == unit_by_code(e, "ROP").id  # derive offers the procedure's unit
+        assert {c.id for c in p.choices} == {x.id for x in s.exec(select(Procedure).where(Procedure.active)).all()}
+        assert p.current_procedure_id == _proc(e, "CONST-AF").id and p.unread_copies == 0
+        with pytest.raises(NotFound):
+            routing.desk_panel(s, rop, n)
+    _act(e, routing.receive, mesa, n)
+    _act(e, routing.reclassify, mesa, n, procedure_id=_proc(e, "CERT-NOT").id)
+    with db.session(e) as s:
+        p = routing.desk_panel(s, mesa, n)
+        assert p.may_reclassify and p.suggested_unit_id == unit_by_code(e, "ENEC").id

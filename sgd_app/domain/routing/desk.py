@@ -132,7 +132,7 @@ class DeskPanel:
 
     may_reclassify: bool
     suggested_unit_id: int | None  # at the desk: the unit of the case's procedure (derive's default)
-    choices: list[ProcedureChoice]  # the catalogue, when the viewer may reclassify
+    choices: list[ProcedureChoice]  # the catalogue, when the case is at the viewer's desk
     current_procedure_id: int
     unread_copies: int
 
@@ -147,7 +147,7 @@ def desk_panel(session: Session, who: Principal, number: str) -> DeskPanel:
     return DeskPanel(
         may_reclassify=may,
         suggested_unit_id=proc.unit_id if here and proc is not None else None,
-        choices=procedure_choices(session) if may else [],
+        choices=procedure_choices(session) if here else [],  # also before receipt: the form opens after it
         current_procedure_id=case.procedure_id,
         unread_copies=unread_copies(session, who, number),
     )
