@@ -76,9 +76,18 @@ def test_review_on_the_desk_reclassifies_and_derives(app_server, browser, phone,
     expect(page.get_by_text(re.compile("Certificado de notas y de estudios · Administrativo"))).to_be_visible()
     expect(page.get_by_text("Procedimiento corregido por mesa de partes")).to_be_visible()
 
+    # On a phone the case page and its panel fit the width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#accion-reclasificar").click()
+    expect(page.get_by_label("Procedimiento correcto")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, "desk-corregido-390")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
     # Derives it: the destination offered is the new procedure's unit.
     page.locator("#accion-derivar").click()
     expect(page.locator("#campo-to_unit option:checked")).to_have_text("Escuela Electoral y de Gobernabilidad")
+    shot(page, "desk-derivar-1280")
     page.get_by_label("Proveído (instrucciones)").fill("Corresponde a la Escuela Electoral")
     page.locator("#confirmar").click()
     expect(page.locator("#solo-lectura")).to_be_visible()
