@@ -186,12 +186,17 @@ def main():
                 raise RuntimeError(f"login failed: {resp.status_code} {resp.headers.get('location')}")
             # This process changes the same database; its commits signal the app through Redis.
             os.environ.update({"SGD_DATA_DIR": str(data), "REFLEX_REDIS_URL": REDIS_URL})
+            from sqlalchemy import text
+
             from sgd_app import db, live, settings
             from sgd_app.domain import intake
             from sgd_app.domain.documents import FileStore
 
             db.use_engine(db.make_engine(f"sqlite:///{data / 'sgd.db'}"))
             live.install()
+            # The head of ROP watches ROP's dashboard: the filings go straight there (no desk review).
+            with db.write_session() as s:
+                s.execute(text("UPDATE procedure SET desk_review = :off WHERE code = 'CONST-AF'"), {"off": False})
             store = FileStore(data / "files")
             pdf = one_page_pdf("Solicitud de constancia de afiliación")
             _ = settings

@@ -117,7 +117,22 @@ def seeded(engine, tmp_path):
         seed.seed_catalogue(s)
     with db.write_session(engine) as s:
         seed.seed_demo_staff(s, tmp_path / "creds.txt")
+    desk_review(engine, False)  # online filings go straight to their unit; tests/unit/test_desk.py turns it on
     return engine
+
+
+def desk_review(engine, on: bool, *codes: str) -> None:
+    """Turn "Revisión en mesa de partes" on or off for the procedures ``codes`` (all when none)."""
+    from sqlalchemy import update as _update
+    from sqlmodel import col as _col
+
+    from sgd_app.domain.models import Procedure
+
+    stmt = _update(Procedure).values(desk_review=on)
+    if codes:
+        stmt = stmt.where(_col(Procedure.code).in_(codes))
+    with db.write_session(engine) as s:
+        s.execute(stmt)
 
 
 @pytest.fixture

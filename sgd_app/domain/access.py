@@ -18,6 +18,7 @@ from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES, ROLE_LABELS
 
 ACTING_ROLES = ("clerk", "officer", "head")
+DESK_UNIT_CODE = "MP"  # the Mesa de Partes unit: online filings under desk review wait there
 NOT_FOUND = "Expediente no encontrado o sin acceso."
 
 
@@ -82,9 +83,18 @@ def allowed_actions(who: Principal, case: Expediente) -> set[str]:
     actions = {"derivar", "devolver", "prioridad", "nota", "anexo"}
     if roles & {"officer", "head"}:
         actions |= {"atender", "observar"}
+    if at_desk(who, case):  # the desk checks a filing: corrects its procedure or observes it
+        actions |= {"reclasificar", "observar"}
     if "head" in roles:
         actions |= {"archivar", "acumular"}
     return actions
+
+
+def at_desk(who: Principal, case: Expediente) -> bool:
+    """The case is in the Mesa de Partes and ``who`` acts there."""
+    return any(
+        u.id == case.current_unit_id and u.code == DESK_UNIT_CODE and r in ACTING_ROLES for u, r in who.memberships
+    )
 
 
 @query

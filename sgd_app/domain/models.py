@@ -131,6 +131,8 @@ class Procedure(SQLModel, table=True):
     requirements: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     # The fee in plain words: "Gratuito" or the amount (e.g. "S/ 25.00").
     fee: str = Field(default="Gratuito", max_length=100, sa_column_kwargs={"server_default": "Gratuito"})
+    # (0007) "Revisión en mesa de partes": new online filings go to the desk's inbox first.
+    desk_review: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
 
 
 class NonWorkingDay(SQLModel, table=True):

@@ -22,6 +22,7 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain.routing import TABS
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
+from sgd_app.pages.expediente.desk import copy_read_control
 from sgd_app.state.bandeja import BandejaState
 from sgd_app.state.bandeja_bulk import BulkState
 
@@ -214,7 +215,14 @@ def _case_row(r: rx.Var) -> rx.Component:
                 "_hover": {"background": "#fbf7f8"},
             },
         ),
-        style={"border_bottom": "1px solid #eceff2", "list_style": "none", "display": "flex", "align_items": "stretch"},
+        rx.cond(BandejaState.tab == "copias", copy_read_control(r)),
+        style={
+            "border_bottom": "1px solid #eceff2",
+            "list_style": "none",
+            "display": "flex",
+            "flex_wrap": "wrap",
+            "align_items": "stretch",
+        },
     )
 
 

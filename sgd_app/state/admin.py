@@ -119,6 +119,7 @@ def _procedure_row(p, unit) -> dict[str, str]:
         "unit": unit.name if unit else "",
         "deadline": f"{p.deadline_days} días hábiles",
         "public": "Sí" if p.public else "No",
+        "desk_review": "Sí" if p.desk_review else "No",
         "active": "1" if p.active else "",
         "status": "Activo" if p.active else "Inactivo",
         "detail": f"{len(p.fields or [])} campo(s) · {len(p.required_annexes or [])} anexo(s) requerido(s)",
@@ -179,6 +180,7 @@ class AdminState(Notice, rx.State):
     f_deadline: str = "10"
     f_public: bool = True
     f_active: bool = True
+    f_desk_review: bool = True  # "Revisión en mesa de partes"
     f_fields: str = ""
     f_annexes: str = ""
 
@@ -484,6 +486,7 @@ class AdminState(Notice, rx.State):
     def new_procedure(self, who: Principal):
         self.f_code = self.f_name = self.f_description = self.f_fields = self.f_annexes = ""
         self.f_category, self.f_deadline, self.f_public, self.f_active = "administrativo", "10", True, True
+        self.f_desk_review = True
         self.f_unit = self.unit_options[0]["id"] if self.unit_options else ""
         self._open("proc", "", "Nuevo trámite")
         return rx.set_focus("form-tramite")
@@ -498,6 +501,7 @@ class AdminState(Notice, rx.State):
         self.f_code, self.f_name, self.f_description = p.code, p.name, p.description
         self.f_category, self.f_unit, self.f_deadline = p.category, str(p.unit_id), str(p.deadline_days)
         self.f_public, self.f_active = p.public, p.active
+        self.f_desk_review = p.desk_review
         self.f_fields = admin.format_field_lines(p.fields or [])
         self.f_annexes = "\n".join(p.required_annexes or [])
         self._open("proc", str(p.id), f"Editar trámite {p.code}")
@@ -512,6 +516,7 @@ class AdminState(Notice, rx.State):
         self.f_category, self.f_unit = _s(form.get("category"), 20), _s(form.get("unit_id"), 20)
         self.f_deadline = _s(form.get("deadline_days"), 10)
         self.f_public, self.f_active = "public" in form, "active" in form
+        self.f_desk_review = "desk_review" in form
         self.f_fields, self.f_annexes = _s(form.get("fields"), 20000), _s(form.get("required_annexes"), 5000)
         try:
             values = dict(
@@ -522,6 +527,7 @@ class AdminState(Notice, rx.State):
                 deadline_days=self.f_deadline,
                 public=self.f_public,
                 active=self.f_active,
+                desk_review=self.f_desk_review,
                 fields=admin.parse_field_lines(self.f_fields),  # pure: the form's lines -> fields
                 required_annexes=admin.parse_annex_lines(self.f_annexes),
             )

@@ -105,6 +105,7 @@ class BandejaState(Notice, rx.State):
                 "light_label": r.light_label,
                 "moved": format_datetime_es(r.moved_at) if r.moved_at else "",
                 "note": r.note[:140],
+                "read": format_datetime_es(r.read_at) if r.read_at else "",  # Copias: marked read
             }
             for r in result.rows
         ]

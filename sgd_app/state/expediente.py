@@ -125,6 +125,7 @@ class ExpedienteState(Notice, rx.State):
                 "nota",
                 "anexo",
                 "observar",
+                "reclasificar",
             )
         }
 
@@ -201,7 +202,9 @@ class ExpedienteState(Notice, rx.State):
                 "text": t["text"],
                 "due": format_date_es(t["due_on"]) if t["due_on"] else "",
                 "received": (
-                    f"Recibido {format_datetime_es(t['received_at'])}"
+                    f"Copia leída por {t['received_by'] or '—'} el {format_datetime_es(t['received_at'])}"
+                    if t["action"] == "copia"
+                    else f"Recibido {format_datetime_es(t['received_at'])}"
                     + (f" por {t['received_by']}" if t["received_by"] else "")
                 )
                 if t["received_at"]

@@ -142,6 +142,21 @@ def db_rows(server: dict, sql: str, *params) -> list[tuple]:
     return [tuple(norm(v) for v in row) for row in rows]
 
 
+def _desk_review_off(db_url: str) -> None:
+    """Online filings go straight to their unit in the browser tests (the catalogue's default is
+    review at the desk first): tests/e2e/test_desk_review.py turns it on for the procedure it files."""
+    from sqlalchemy import text
+
+    from sgd_app import db
+
+    eng = db.make_engine(db_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(text("UPDATE procedure SET desk_review = :off"), {"off": False})
+    finally:
+        eng.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def app_server(request, tmp_path_factory, mailbox):
     """The production build on a free port, on SQLite — and, when SGD_TEST_DATABASE_URL is set,
@@ -197,6 +212,7 @@ def app_server(request, tmp_path_factory, mailbox):
     if schema:
         env["DATABASE_URL"] = db_url
     subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+    _desk_review_off(db_url)
     log = data / "app.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(

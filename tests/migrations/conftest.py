@@ -67,8 +67,9 @@ def previous_release(request, empty_engine) -> Engine:
     return empty_engine
 
 
-HEAD = "0005"  # the newest revision
-# 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added
+HEAD = "0007"  # the newest revision
+# 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added;
+# 0007: one column added (procedure.desk_review)
 CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure")
 
 

@@ -52,9 +52,10 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
     before.pop("user"), after.pop("user")
     with eng.connect() as conn:  # 0005: every procedure kept, free and with no requirements yet
-        rows = conn.execute(text("SELECT fee, requirements FROM procedure")).all()
+        rows = conn.execute(text("SELECT fee, requirements, desk_review FROM procedure")).all()
     assert len(rows) == before.pop("procedure")[0] == after.pop("procedure")[0]
-    assert {tuple(r) for r in rows} == {("Gratuito", None)}
+    # 0007: desk review on for every procedure already in the catalogue
+    assert {tuple(r) for r in rows} == {("Gratuito", None, True)}
     assert after == before  # every row of every other table, unchanged
 
     with db.session(eng) as s:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from sgd_app import db, schema, seed, settings
 from sgd_app.domain import auth, exports, filters, ratelimit
-from tests.conftest import BACKENDS, DEMO_PW, _empty_engine
+from tests.conftest import BACKENDS, DEMO_PW, _empty_engine, desk_review
 from tests.security import snapshot, world
 
 # ---------------------------------------------------------------- the world
@@ -41,6 +41,7 @@ def _build(backend: str, tmp: Path) -> Env:
         seed.seed_catalogue(s)
     with db.write_session(eng) as s:
         seed.seed_demo_staff(s, tmp / "creds.txt")
+    desk_review(eng, False)  # the world's cases go straight to ROP
     (tmp / "data").mkdir()
     settings.DATA_DIR = tmp / "data"
     db.use_engine(eng)

@@ -417,6 +417,7 @@ def test_closing_a_unit_with_open_cases_is_refused_until_they_are_finished(seede
         category="jurisdiccional",
         unit_id=jee.id,
         deadline_days=3,
+        desk_review=False,  # straight to the JEE (tests/unit/test_desk.py covers the desk's review)
     )
     case = _file_case(seeded, store, "JEE-APE")
     _file_case(seeded, store, "JEE-APE")

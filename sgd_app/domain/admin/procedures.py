@@ -209,6 +209,7 @@ def _procedure_data(p: Procedure) -> dict[str, Any]:
         "plazo": p.deadline_days,
         "publico": p.public,
         "activo": p.active,
+        "revision_mesa": p.desk_review,
         "campos": p.fields,
         "anexos": p.required_annexes,
     }
@@ -229,8 +230,10 @@ def create_procedure(
     active: bool = True,
     fields: Sequence[dict[str, Any]] = (),
     required_annexes: Sequence[str] = (),
+    desk_review: bool = True,
 ) -> Procedure:
-    """A new entry of the catalogue."""
+    """A new entry of the catalogue. ``desk_review`` ("Revisión en mesa de partes"): its online
+    filings go to the desk's inbox first."""
     ensure_admin(actor, "crear trámites")
     errors: dict[str, str] = {}
     code_s = clean_text(code).upper()
@@ -250,7 +253,9 @@ def create_procedure(
         errors=errors,
     )
     raise_errors(errors)
-    proc = Procedure(code=code_s, public=as_bool(public), active=as_bool(active), **clean)
+    proc = Procedure(
+        code=code_s, public=as_bool(public), active=as_bool(active), desk_review=as_bool(desk_review), **clean
+    )
     session.add(proc)
     session.flush()
     record(session, actor, "crear_procedimiento", "procedure", proc.code, _procedure_data(proc))
@@ -272,8 +277,11 @@ def update_procedure(
     active: bool,
     fields: Sequence[dict[str, Any]],
     required_annexes: Sequence[str],
+    desk_review: bool | None = None,
 ) -> Procedure:
-    """Change a catalogue entry. Cases already filed keep their deadline and data."""
+    """Change a catalogue entry. Cases already filed keep their deadline and data (and their
+    place: turning desk review off does not move the filings waiting at the desk).
+    ``desk_review`` None keeps it as it is."""
     ensure_admin(actor, "modificar trámites")
     proc = get_procedure(session, procedure_id)
     errors: dict[str, str] = {}
@@ -294,6 +302,8 @@ def update_procedure(
         setattr(proc, key, value)
     proc.public = as_bool(public)
     proc.active = as_bool(active)
+    if desk_review is not None:
+        proc.desk_review = as_bool(desk_review)
     session.add(proc)
     session.flush()
     after = _procedure_data(proc)

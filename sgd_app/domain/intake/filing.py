@@ -337,6 +337,11 @@ def _write_filing(
         created_at=received_at,
     )
     conn = session.connection()
+    desk_id = conn.execute(_DESK_UNIT).scalar()
+    # "Revisión en mesa de partes": an online filing waits in the desk's inbox first.
+    review = channel == Channel.VIRTUAL and procedure.desk_review and desk_id is not None
+    if review:
+        case_values["current_unit_id"] = desk_id
     case_id = conn.execute(_INSERT_CASE, case_values).scalar_one()
     case = Expediente(id=case_id, **case_values)
     summaries.apply(session, None, summaries.facts(case_values), calendar=cal)
@@ -371,8 +376,8 @@ def _write_filing(
         dict(
             expediente_id=case_id,
             action="derivar",
-            from_unit_id=conn.execute(_DESK_UNIT).scalar(),
-            to_unit_id=procedure.unit_id,
+            from_unit_id=None if review else desk_id,
+            to_unit_id=case_values["current_unit_id"],
             to_user_id=None,
             actor_id=registered_by_id,
             on_behalf_of_id=None,
@@ -397,6 +402,7 @@ def _write_filing(
             "documentos": [[d["filename"], d["sha256"], d["pages"]] for d in doc_rows],
             "presentado": filed_on.isoformat(),
             "vence": due_on.isoformat(),
+            "revision_mesa": review,
         },
         at=received_at,
     )

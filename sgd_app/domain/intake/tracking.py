@@ -37,6 +37,7 @@ MOVEMENT_TITLES = {
     "anexo": "Anexo agregado",
     "acumular": "Acumulado",
     "acumulacion": "Se le acumuló otro expediente",
+    "reclasificar": "Procedimiento corregido por mesa de partes",
 }
 
 
@@ -174,7 +175,7 @@ def tracking_view(session: Session, case: Expediente) -> TrackingView:
                 "detail": f"A {unit_names.get(m.to_unit_id, '—')}" if m.to_unit_id else "",
             }
         )
-        if m.received_at:
+        if m.received_at and m.action != "copia":  # a copy's receipt is only its read mark
             timeline.append(
                 {"at": m.received_at, "title": RECEIVED_BY_UNIT, "detail": unit_names.get(m.to_unit_id, "")}
             )
@@ -319,7 +320,7 @@ def _light_timeline(moves: Sequence[Movement], received_at: datetime) -> list[di
     timeline: list[dict[str, Any]] = [{"at": received_at, "title": RECEIVED}]
     for m in moves:
         timeline.append({"at": m.created_at, "title": MOVEMENT_TITLES.get(m.action, m.action)})
-        if m.received_at:
+        if m.received_at and m.action != "copia":  # a copy's receipt is only its read mark
             timeline.append({"at": m.received_at, "title": RECEIVED_BY_UNIT})
     return timeline
 

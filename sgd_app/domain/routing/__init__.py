@@ -26,7 +26,16 @@ from sgd_app.domain.routing.actions import (
 from sgd_app.domain.routing.bulk import MAX_CASES as BULK_MAX_CASES
 from sgd_app.domain.routing.bulk import BulkInput, BulkResult, bulk, destinations, matching_numbers
 from sgd_app.domain.routing.case_view import ACTION_LABELS, CaseView, case_view, labelled_fields
+from sgd_app.domain.routing.copies import mark_copy_read, unread_copies
 from sgd_app.domain.routing.delegation import active_units, delegate, delegations_of, revoke_delegation, unit_members
+from sgd_app.domain.routing.desk import (
+    DeskPanel,
+    ProcedureChoice,
+    desk_panel,
+    desk_unit_id,
+    procedure_choices,
+    reclassify,
+)
 from sgd_app.domain.routing.inbox import (
     TABS,
     InboxFilters,
@@ -55,9 +64,11 @@ __all__ = [
     "BulkInput",
     "BulkResult",
     "CaseView",
+    "DeskPanel",
     "InboxFilters",
     "InboxPage",
     "InboxRow",
+    "ProcedureChoice",
     "_bump",
     "_ensure",
     "_load",
@@ -76,6 +87,8 @@ __all__ = [
     "delegate",
     "delegations_of",
     "derive",
+    "desk_panel",
+    "desk_unit_id",
     "destinations",
     "document_for",
     "expiring_soon",
@@ -83,8 +96,11 @@ __all__ = [
     "get_case",
     "inbox",
     "labelled_fields",
+    "mark_copy_read",
     "matching_numbers",
+    "procedure_choices",
     "receive",
+    "reclassify",
     "return_case",
     "revoke_delegation",
     "set_priority",
@@ -92,5 +108,6 @@ __all__ = [
     "traffic_light",
     "unit_inbox",
     "unit_members",
+    "unread_copies",
     "visible_unit_ids",
 ]

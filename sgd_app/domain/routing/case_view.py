@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "subsanar": "Subsanado por el administrado",
     "no_presentado": "No presentado",
     "documento": "Documento emitido",
+    "reclasificar": "Procedimiento corregido por mesa de partes",
 }
 
 

@@ -75,6 +75,7 @@ class InboxRow:
     light_label: str
     moved_at: datetime | None = None
     note: str = ""
+    read_at: datetime | None = None  # Copias: when the unit marked the copy read
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,12 @@ def _tab_where(tab: str, units: list[int], limit_due: date):
         return "case", [here, col(Expediente.status).in_(CLOSED_STATUSES)]
     if tab == "copias":
         return "move", [col(Movement.action) == "copia", col(Movement.to_unit_id).in_(units)]
-    if tab == "enviados":
-        return "move", [col(Movement.action).in_(("derivar", "devolver")), col(Movement.from_unit_id).in_(units)]
+    if tab == "enviados":  # what the unit's people sent: not the online filings routed by the system
+        return "move", [
+            col(Movement.action).in_(("derivar", "devolver")),
+            col(Movement.from_unit_id).in_(units),
+            col(Movement.actor_id).is_not(None),
+        ]
     raise InvalidInput("tab", "Pestaña desconocida.")
 
 
@@ -190,7 +195,7 @@ def inbox(
     )
     if kind == "case":
         q = (
-            sa_select(*cols, null().label("moved_at"), literal("").label("note"))
+            sa_select(*cols, null().label("moved_at"), literal("").label("note"), null().label("read_at"))
             .select_from(Expediente)
             .where(*clauses)
             .order_by(col(Expediente.current_due_on), col(Expediente.id))
@@ -199,7 +204,7 @@ def inbox(
             q = q.order_by(None).order_by(col(Expediente.closed_at).desc(), col(Expediente.id).desc())
     else:
         q = (
-            sa_select(*cols, col(Movement.created_at), col(Movement.instructions))
+            sa_select(*cols, col(Movement.created_at), col(Movement.instructions), col(Movement.received_at))
             .select_from(Movement)
             .join(Expediente, col(Expediente.id) == col(Movement.expediente_id))
             .where(*clauses)
@@ -227,6 +232,7 @@ def inbox(
         unit,
         moved_at,
         note,
+        read_at,
     ) in session.execute(q).all():
         if status == CaseStatus.OBSERVADO:
             light, label = "gray", "Observado: plazo detenido"
@@ -254,6 +260,7 @@ def inbox(
                 light_label=label,
                 moved_at=moved_at if kind == "move" else None,
                 note=note if kind == "move" else "",
+                read_at=read_at if tab == "copias" else None,
             )
         )
     total = counts.get(tab) if with_counts else None

@@ -100,6 +100,12 @@ def _procedure_form() -> rx.Component:
                         default=AdminState.f_public,
                     ),
                     checkbox("Trámite activo", field_id="pf-active", name="active", default=AdminState.f_active),
+                    checkbox(
+                        "Revisión en mesa de partes (lo presentado en línea pasa primero por mesa de partes)",
+                        field_id="pf-desk-review",
+                        name="desk_review",
+                        default=AdminState.f_desk_review,
+                    ),
                     direction="column",
                     justify="center",
                     margin_bottom="1rem",
@@ -165,6 +171,7 @@ def _procedure_row(p: rx.Var) -> rx.Component:
             rx.box(
                 rx.text(p["unit"], size="2", style={"overflow_wrap": "anywhere"}),
                 rx.text(p["deadline"], " · Público: ", p["public"], size="2"),
+                rx.text("Revisión en mesa de partes: ", p["desk_review"], size="2", class_name="revision-mesa"),
                 rx.text(p["detail"], size="2", color=MUTED),
                 min_width="0",
             ),

@@ -18,6 +18,7 @@ from sgd_app.components.ui import (
     primary_button,
     secondary_button,
 )
+from sgd_app.pages.expediente.desk import copy_read_box, reclassify_form
 from sgd_app.pages.expediente.forms import (
     AREA,
     acumular_form,
@@ -32,6 +33,7 @@ from sgd_app.pages.expediente.forms import (
     text_form,
 )
 from sgd_app.pages.expediente.internal_docs import internal_docs
+from sgd_app.state.desk import DeskState
 from sgd_app.state.expediente import ExpedienteState
 
 
@@ -118,6 +120,7 @@ def _actions() -> rx.Component:
             ),
         ),
         field_error("general"),
+        copy_read_box(),
         rx.cond(
             ExpedienteState.actions.length() == 0,
             rx.text("No tiene acciones disponibles en este expediente (solo lectura).", color=MUTED, id="solo-lectura"),
@@ -139,6 +142,7 @@ def _actions() -> rx.Component:
                 btn("acumular", "Acumular"),
                 btn("prioridad", "Prioridad"),
                 btn("observar", "Observar"),
+                btn("reclasificar", "Corregir procedimiento"),
                 btn("nota", "Nota"),
                 btn("anexo", "Anexo"),
                 gap="0.5rem",
@@ -167,6 +171,7 @@ def _actions() -> rx.Component:
                     on_submit=ExpedienteState.observe,
                 ),
             ),
+            ("reclasificar", reclassify_form()),
             ("acumular", acumular_form()),
             ("prioridad", priority_form()),
             ("nota", text_form("Nota", "note", ExpedienteState.add_note, "Guardar nota")),
@@ -327,7 +332,7 @@ def _observation() -> rx.Component:
     )
 
 
-@staff_page(routes.EXPEDIENTE, title="Expediente", heading="", on_load=ExpedienteState.load)
+@staff_page(routes.EXPEDIENTE, title="Expediente", heading="", on_load=[ExpedienteState.load, DeskState.load])
 def expediente() -> rx.Component:
     return rx.fragment(
         notice(ExpedienteState),

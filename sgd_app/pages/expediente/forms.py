@@ -15,6 +15,7 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain import routing
 from sgd_app.domain.vocabulary import PRIORITY_LABELS
+from sgd_app.state.desk import DeskState
 from sgd_app.state.expediente import ExpedienteState
 
 FIELD = {
@@ -82,6 +83,7 @@ def derive_form() -> rx.Component:
             id="campo-to_unit",
             name="to_unit",
             on_change=ExpedienteState.choose_unit,
+            default_value=DeskState.suggested_unit,  # at the desk: the procedure's unit
             style=FIELD,
         ),
         field_error("to_unit"),
