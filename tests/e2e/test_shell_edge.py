@@ -234,3 +234,25 @@ def test_mirador_charts_are_drawn_in_html_with_fixed_boxes_a_summary_and_a_data_
     # No chart library is loaded by the public page.
     scripts = phone.evaluate("performance.getEntriesByType('resource').map(r => r.name).filter(n => /plotly/i.test(n))")
     assert scripts == [], scripts
+
+
+def test_pages_paint_before_their_scripts_and_come_alive_after(app_server, phone):
+    """The built page carries no module preloads (the first paint waits only for the stylesheet),
+    is sent with brotli to a browser that asks for it, and still comes alive: the menu works."""
+    base = app_server["base"]
+    for path in CITIZEN:
+        html = _get(base + path).read().decode("utf-8")
+        assert '<link rel="modulepreload"' not in html, path
+        assert "requestAnimationFrame(() => setTimeout(start, 0))" in html, path
+    req = urllib.request.Request(base + "/", headers={"Accept": "text/html", "Accept-Encoding": "br, gzip"})
+    with urllib.request.urlopen(req, timeout=20) as resp:
+        assert resp.headers.get("Content-Encoding") == "br"
+    phone.goto(f"{base}/")
+    phone.wait_for_load_state("networkidle")  # the scripts came after the paint; the page is alive now
+    menu = phone.get_by_role("button", name="Menú")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(phone.get_by_role("menuitem", name="Ayuda")).to_be_visible()
+    # The modules were still fetched ahead of need: the preloads are issued by the page's script.
+    preloads = phone.evaluate("[...document.querySelectorAll('link[rel=modulepreload]')].length")
+    assert preloads > 5, preloads

@@ -164,7 +164,6 @@ def args_for(cls, name: str, w: world.World) -> list:
         "tab": "usuarios",
         "panel": "derivar",
         "code": "CONST-AF",
-        "number": w.a1,
         "field": "doc_number",
         "day": w.holiday,
         "path": "seguimiento",
