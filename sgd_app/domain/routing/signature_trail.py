@@ -1,0 +1,123 @@
+"""The vistos buenos and firmas of a case's issued documents as entries of its hoja de ruta:
+"Visto bueno de …", "Firmado por …", "Devuelto por …", each with the signer's post, the time and
+the document. The case page and the printed hoja de ruta show the same entries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from sgd_app.domain.models import InternalDocument, Membership, SignatureStep, Unit, User
+from sgd_app.domain.vocabulary import ROLE_LABELS
+
+POSTS = ("head", "manager", "officer", "clerk")  # the post shown beside a signer's name, by rank
+DOC_TYPE_LABELS = {
+    "memorando": "Memorando",
+    "informe": "Informe",
+    "oficio": "Oficio",
+    "carta": "Carta",
+    "resolucion": "Resolución",
+}
+
+
+def as_utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def step_title(role: str, status: str, name: str) -> str:
+    """What the trail calls a step that was acted on: a visto bueno is never "Firmado"."""
+    if status == "rechazado":
+        return f"Devuelto por {name}"
+    return f"Visto bueno de {name}" if role == "visto_bueno" else f"Firmado por {name}"
+
+
+def signer_posts(session: Session, user_ids: set[int], unit_ids: set[int]) -> dict[tuple[int, int], str]:
+    """(user, unit of the document) -> "Jefe(a), Logística": their post in that unit when they
+    hold one there, else their highest post anywhere."""
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(col(Membership.user_id), col(Membership.unit_id), col(Membership.role), col(Unit.name))
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .where(col(Membership.user_id).in_(sorted(user_ids)), col(Membership.role).in_(POSTS))
+    ).all()
+    rank = {r: i for i, r in enumerate(POSTS)}
+    out: dict[tuple[int, int], str] = {}
+    for uid in user_ids:
+        mine = sorted((r for r in rows if r[0] == uid), key=lambda r: rank[r[2]])
+        for unit_id in unit_ids:
+            here = [r for r in mine if r[1] == unit_id] or mine
+            if here:
+                out[(uid, unit_id)] = f"{ROLE_LABELS.get(here[0][2], here[0][2])}, {here[0][3]}"
+    return out
+
+
+def document_title(doc: InternalDocument) -> str:
+    return doc.number or f"{DOC_TYPE_LABELS.get(doc.doc_type, doc.doc_type.capitalize())} (borrador)"
+
+
+def signature_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """Every signature step of the case's issued documents that is not void (anulado), in the
+    order of the round: document, role, signer, post, status, time, comment."""
+    pairs = session.exec(
+        select(SignatureStep, InternalDocument)
+        .join(InternalDocument, col(InternalDocument.id) == col(SignatureStep.internal_document_id))
+        .where(col(InternalDocument.expediente_id) == case_id, col(SignatureStep.status) != "anulado")
+        .order_by(col(InternalDocument.id), col(SignatureStep.position), col(SignatureStep.id))
+    ).all()
+    user_ids = {s.signer_id for s, _ in pairs}
+    names = dict(
+        session.exec(select(col(User.id), col(User.full_name)).where(col(User.id).in_(sorted(user_ids)))).all()
+    )
+    posts = signer_posts(session, user_ids, {d.unit_id for _, d in pairs})
+    return [
+        {
+            "document": document_title(d),
+            "subject": d.subject,
+            "role": s.role,
+            "role_label": "Visto bueno" if s.role == "visto_bueno" else "Firma",
+            "signer": names.get(s.signer_id, ""),
+            "post": posts.get((s.signer_id, d.unit_id), ""),
+            "status": s.status,
+            "at": s.signed_at,
+            "comment": s.comment,
+            "unit_id": d.unit_id,
+        }
+        for s, d in pairs
+    ]
+
+
+def trail_entries(session: Session, case_id: int, units: dict[int | None, str]) -> list[dict[str, Any]]:
+    """The acted-on steps as hoja de ruta entries (the shape of ``case_view``'s timeline)."""
+    out = []
+    for r in signature_rows(session, case_id):
+        if r["status"] not in ("firmado", "rechazado") or r["at"] is None:
+            continue
+        text = f"{r['document']}: {r['subject']}"
+        if r["status"] == "rechazado" and r["comment"]:
+            text += f" — Motivo: {r['comment']}"
+        out.append(
+            {
+                "at": r["at"],
+                "action": "visto_bueno" if r["role"] == "visto_bueno" else "firma",
+                "title": step_title(r["role"], r["status"], r["signer"]),
+                "from": units.get(r["unit_id"], ""),
+                "to": "",
+                "by": r["signer"] + (f" — {r['post']}" if r["post"] else ""),
+                "text": text[:2000],
+                "due_on": None,
+                "received_at": None,
+                "received_by": "",
+            }
+        )
+    return out
+
+
+def merged(moves: list[dict[str, Any]], signatures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Movements and signature entries in time order; at the same instant the signature first
+    (the firma files the document: "Firmado por" before "Documento emitido")."""
+    keyed = [(as_utc(e["at"]), 0, i, e) for i, e in enumerate(signatures)]
+    keyed += [(as_utc(e["at"]), 1, i, e) for i, e in enumerate(moves)]
+    return [e for *_, e in sorted(keyed, key=lambda k: k[:3])]
