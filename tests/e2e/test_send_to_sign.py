@@ -105,3 +105,12 @@ def test_two_vistos_buenos_in_the_chosen_order_then_the_firma(app_server, browse
     expect(trail).not_to_contain_text("Firmado por Miguel")
     shot(page, "hoja-de-ruta-vistos")
     ctx.close()
+
+    # On a phone (390 px): the trail and the printed pieces are there, nothing scrolls sideways.
+    ctx, page = login(browser, base, "logistica", phone=True)
+    page.goto(f"{base}/expedientes/{number}")
+    expect(page.locator("#hoja-de-ruta")).to_contain_text("Visto bueno de Miguel Flores Rojas")
+    expect(page.get_by_role("link", name="Hoja de ruta")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "expediente-telefono")
+    ctx.close()
