@@ -148,3 +148,17 @@ def test_the_case_page_trail_shows_vistos_buenos_and_firmas(world, pki):  # noqa
 
 def test_doc_type_labels_follow_drafting():
     assert DOC_TYPE_LABELS == drafting.DOC_TYPES
+
+
+def test_signatures_go_among_the_moves_by_time_and_the_moves_keep_their_order():
+    from datetime import UTC, datetime
+
+    from sgd_app.domain.routing.signature_trail import merged
+
+    def at(h):
+        return datetime(2026, 12, 2, h, tzinfo=UTC)
+
+    moves = [{"t": "m1", "at": at(9)}, {"t": "m2", "at": at(12)}, {"t": "m3", "at": at(10)}, {"t": "m4", "at": at(15)}]
+    sigs = [{"t": "firma", "at": at(15)}, {"t": "vb", "at": at(11)}]
+    assert [e["t"] for e in merged(moves, sigs)] == ["m1", "vb", "m2", "m3", "firma", "m4"]
+    assert [e["t"] for e in merged([], sigs)] == ["vb", "firma"]

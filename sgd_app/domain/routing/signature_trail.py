@@ -116,8 +116,13 @@ def trail_entries(session: Session, case_id: int, units: dict[int | None, str]) 
 
 
 def merged(moves: list[dict[str, Any]], signatures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Movements and signature entries in time order; at the same instant the signature first
-    (the firma files the document: "Firmado por" before "Documento emitido")."""
-    keyed = [(as_utc(e["at"]), 0, i, e) for i, e in enumerate(signatures)]
-    keyed += [(as_utc(e["at"]), 1, i, e) for i, e in enumerate(moves)]
-    return [e for *_, e in sorted(keyed, key=lambda k: k[:3])]
+    """The signature entries put among the movements by time; the movements keep their own order
+    (the trail's, by id). At the same instant the signature goes first (the firma files the
+    document: "Firmado por" before "Documento emitido")."""
+    pending = sorted(signatures, key=lambda e: as_utc(e["at"]))
+    out: list[dict[str, Any]] = []
+    for move in moves:
+        while pending and as_utc(pending[0]["at"]) <= as_utc(move["at"]):
+            out.append(pending.pop(0))
+        out.append(move)
+    return out + pending
