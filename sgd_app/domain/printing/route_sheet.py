@@ -4,7 +4,7 @@ table of every signature of its issued documents (signer, post, time). A4 portra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,6 @@ class RouteSheet:
     signatures: list[dict[str, Any]]  # signature_rows: every step of every issued document
     printed_at: datetime
     printed_by: str
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def route_sheet_data(session: Session, who: Principal, number: str, *, now: datetime | None = None) -> RouteSheet:
