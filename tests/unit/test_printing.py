@@ -162,3 +162,30 @@ def test_signatures_go_among_the_moves_by_time_and_the_moves_keep_their_order():
     sigs = [{"t": "firma", "at": at(15)}, {"t": "vb", "at": at(11)}]
     assert [e["t"] for e in merged(moves, sigs)] == ["m1", "vb", "m2", "m3", "firma", "m4"]
     assert [e["t"] for e in merged([], sigs)] == ["vb", "firma"]
+
+
+def test_a_long_route_sheet_repeats_the_table_head_on_every_page():
+    from datetime import UTC, date, datetime
+
+    from sgd_app.domain.printing import RouteSheet, render_route_sheet_pdf
+
+    step = {"action": "derivar", "title": "Derivado", "from": "Logística", "to": "Tesorería", "by": "Luis Mamani"}
+    entries = [
+        {**step, "at": datetime(2026, 12, 2, 14, i, tzinfo=UTC), "text": f"Indicación {i}", "due_on": date(2026, 12, 9)}
+        for i in range(50)
+    ]
+    sheet = RouteSheet(
+        institution="Jurado Nacional de Elecciones",
+        number="EXP-2026-000123",
+        head=[("Asunto", "Largo")],
+        entries=entries,
+        signatures=[],
+        printed_at=datetime(2026, 12, 2, 20, tzinfo=UTC),
+        printed_by="Ana Torres Delgado",
+    )
+    pdf = render_route_sheet_pdf(sheet)
+    pages = _text(pdf).split("\f")[:-1]
+    assert len(pages) > 1
+    for page in pages[1:]:
+        assert "Responsable" in page and "Página" in page
+    assert "Indicación 49" in pages[-1]

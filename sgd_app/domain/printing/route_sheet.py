@@ -84,9 +84,12 @@ def _section(pdf: Sheet, title: str) -> None:
     pdf.ln(1)
 
 
-def _row(pdf: Sheet, cols: list[tuple[float, list[tuple[str, str, float, tuple[int, int, int]]]]], *, shade=False):
+Cols = list[tuple[float, list[tuple[str, str, float, tuple[int, int, int]]]]]
+
+
+def _row(pdf: Sheet, cols: Cols, *, shade=False, header: Cols | None = None):
     """One table row: columns of (width, [(text, style, size, colour), ...]), each wrapped; the
-    row starts a new page when it does not fit."""
+    row starts a new page when it does not fit, repeating the table's ``header`` there."""
     wrapped = []
     for w, parts in cols:
         block: list[tuple[str, str, float, tuple[int, int, int], float]] = []
@@ -99,6 +102,8 @@ def _row(pdf: Sheet, cols: list[tuple[float, list[tuple[str, str, float, tuple[i
     height = max(sum(b[4] for b in block) for _, block in wrapped) + 2 * pad
     if pdf.get_y() + height > pdf.page_break_trigger:
         pdf.add_page()
+        if header:
+            _row(pdf, header)
     top = pdf.get_y()
     if shade:
         pdf.set_fill_color(*SHADE)
@@ -173,14 +178,12 @@ def render_route_sheet_pdf(sheet: RouteSheet) -> bytes:
 
     _section(pdf, f"Recorrido ({len(sheet.entries)} pasos)")
     rest = pdf.epw - _DATE_W - _BY_W
-    _row(
-        pdf,
-        [
-            (_DATE_W, [("Fecha y hora", "B", 7.5, MUTED)]),
-            (rest, [("Paso", "B", 7.5, MUTED)]),
-            (_BY_W, [("Responsable", "B", 7.5, MUTED)]),
-        ],
-    )
+    trail_head: Cols = [
+        (_DATE_W, [("Fecha y hora", "B", 7.5, MUTED)]),
+        (rest, [("Paso", "B", 7.5, MUTED)]),
+        (_BY_W, [("Responsable", "B", 7.5, MUTED)]),
+    ]
+    _row(pdf, trail_head)
     for i, e in enumerate(sheet.entries, start=1):
         _row(
             pdf,
@@ -190,6 +193,7 @@ def render_route_sheet_pdf(sheet: RouteSheet) -> bytes:
                 (_BY_W, [(e["by"], "", 8, INK)]),
             ],
             shade=e["action"] in ("visto_bueno", "firma"),
+            header=trail_head,
         )
 
     _section(pdf, "Vistos buenos y firmas")
@@ -198,15 +202,13 @@ def render_route_sheet_pdf(sheet: RouteSheet) -> bytes:
     else:
         doc_w, role_w, at_w = 52.0, 22.0, 30.0
         who_w = pdf.epw - doc_w - role_w - at_w
-        _row(
-            pdf,
-            [
-                (doc_w, [("Documento", "B", 7.5, MUTED)]),
-                (role_w, [("Tipo", "B", 7.5, MUTED)]),
-                (who_w, [("Firmante", "B", 7.5, MUTED)]),
-                (at_w, [("Fecha y hora", "B", 7.5, MUTED)]),
-            ],
-        )
+        sign_head: Cols = [
+            (doc_w, [("Documento", "B", 7.5, MUTED)]),
+            (role_w, [("Tipo", "B", 7.5, MUTED)]),
+            (who_w, [("Firmante", "B", 7.5, MUTED)]),
+            (at_w, [("Fecha y hora", "B", 7.5, MUTED)]),
+        ]
+        _row(pdf, sign_head)
         for s in sheet.signatures:
             when = stamp(s["at"]) if s["status"] == "firmado" else STATUS_OF_STEP.get(s["status"], s["status"])
             if s["status"] == "rechazado" and s["at"]:
@@ -219,6 +221,7 @@ def render_route_sheet_pdf(sheet: RouteSheet) -> bytes:
                     (who_w, [(s["signer"], "", 8, INK), (s["post"], "", 7.5, MUTED)]),
                     (at_w, [(when, "", 8, INK)]),
                 ],
+                header=sign_head,
             )
     return bytes(pdf.output())
 
