@@ -15,6 +15,7 @@ from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import format_size
+from sgd_app.domain.routing.signature_trail import round_summaries
 from sgd_app.domain.signing.order import reviewer_order
 from sgd_app.domain.vocabulary import CHANNEL_LABELS
 from sgd_app.state.notice import Notice, refusal
@@ -230,6 +231,7 @@ class ExpedienteState(Notice, rx.State):
             if obs
             else {}
         )
+        rounds = round_summaries(page.view.case.id) if docs else {}  # who gives visto bueno, in order
         self.internal_docs = [
             {
                 "id": str(d.id),
@@ -240,6 +242,7 @@ class ExpedienteState(Notice, rx.State):
                 "author": names.get(d.author_id, ""),
                 "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
                 "returned": _returned_text(page.returns.get(d.id)) if d.id is not None else "",
+                "round": rounds.get(d.id, "") if d.status in ("en_firma", "firmado") else "",
             }
             for d in docs
             if d.status != "descartado" or d.author_id == who.user.id

@@ -75,6 +75,10 @@ def test_two_vistos_buenos_in_the_chosen_order_then_the_firma(app_server, browse
     shot(page, "enviar-a-firma-orden")
     page.locator("#confirmar").click()
     expect(page.get_by_text("En firma")).to_be_visible()
+    expect(page.locator(".ronda-firma")).to_have_text(
+        "1.º visto bueno: Miguel Flores Rojas (pendiente) · 2.º visto bueno: Elena Ríos Medina (pendiente)"
+        " · Firma: Ana Torres Delgado (pendiente)"
+    )
     ctx.close()
 
     # Elena is second: the document is not in her queue yet, nor in the head's.

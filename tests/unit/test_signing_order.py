@@ -5,6 +5,7 @@ reviewer cannot give a visto bueno before the first; the head signs last."""
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from sgd_app import db
 from sgd_app.domain import signing
@@ -114,3 +115,25 @@ def test_the_batch_summary_names_vistos_buenos_and_firmas_apart():
     ]
     assert batch_summary(results, 3) == "2 de 3 listo(s): 1 firmado(s), 1 visto(s) bueno(s) dado(s)."
     assert batch_summary(results[1:2], 1) == "1 de 1 listo(s): 1 visto(s) bueno(s) dado(s)."
+
+
+def test_the_case_page_shows_the_round_in_its_order(world, pki):  # noqa: F811
+    from sgd_app.domain.models import Expediente
+    from sgd_app.domain.routing.signature_trail import round_summaries
+    from tests.unit.test_drafting import _step
+
+    w = world
+    rop = principal(w["e"], "rop")
+    doc_id = _draft(w)
+    with db.session(w["e"]) as s:
+        case_id = s.exec(select(Expediente.id).where(Expediente.number == w["number"])).one()
+    # A first round returned by the head, then a second with two vistos buenos in a chosen order.
+    _send_in_order(w, doc_id, [])
+    with db.write_session(w["e"]) as s:
+        signing.reject(s, who=w["jefe"], step_id=_step(w, w["jefe"], doc_id), comment="Falta la referencia")
+    _send_in_order(w, doc_id, [(w["gerente"], "2"), (rop, "1")])
+    _sign(w, pki, rop, doc_id)
+    text = round_summaries(case_id, engine=w["e"])[doc_id]
+    assert text.startswith("1.º visto bueno: Patricia Chávez León (dado ")
+    assert text.endswith(" · 2.º visto bueno: Elena Ríos Medina (pendiente) · Firma: Ana Torres Delgado (pendiente)")
+    assert "devuelto" not in text  # the returned round is history (it is in the trail)

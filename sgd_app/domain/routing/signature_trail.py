@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from sgd_app.domain.calendar import format_datetime_es
 from sgd_app.domain.models import InternalDocument, Membership, SignatureStep, Unit, User
+from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import ROLE_LABELS
 
 POSTS = ("head", "manager", "officer", "clerk")  # the post shown beside a signer's name, by rank
@@ -65,7 +67,9 @@ def signature_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
         select(SignatureStep, InternalDocument)
         .join(InternalDocument, col(InternalDocument.id) == col(SignatureStep.internal_document_id))
         .where(col(InternalDocument.expediente_id) == case_id, col(SignatureStep.status) != "anulado")
-        .order_by(col(InternalDocument.id), col(SignatureStep.position), col(SignatureStep.id))
+        # A round's steps are created in its order (vistos buenos, then the firma): by id, rounds
+        # of a returned draft never interleave.
+        .order_by(col(InternalDocument.id), col(SignatureStep.id))
     ).all()
     user_ids = {s.signer_id for s, _ in pairs}
     names = dict(
@@ -74,6 +78,7 @@ def signature_rows(session: Session, case_id: int) -> list[dict[str, Any]]:
     posts = signer_posts(session, user_ids, {d.unit_id for _, d in pairs})
     return [
         {
+            "doc_id": d.id,
             "document": document_title(d),
             "subject": d.subject,
             "role": s.role,
@@ -126,3 +131,39 @@ def merged(moves: list[dict[str, Any]], signatures: list[dict[str, Any]]) -> lis
             out.append(pending.pop(0))
         out.append(move)
     return out + pending
+
+
+def _when(dt: datetime | None) -> str:
+    return format_datetime_es(dt)[:16] if dt else ""
+
+
+STEP_STATUS = {"firmado": "dado", "pendiente": "pendiente", "rechazado": "devuelto"}
+
+
+@query
+def round_summaries(session: Session, case_id: int) -> dict[int, str]:
+    """Per issued document of the case, its current round in order, as the case page shows it:
+    "1.º visto bueno: Miguel Flores Rojas (dado 02/12/2026 13:37) · 2.º visto bueno: Elena Ríos
+    Medina (pendiente) · Firma: Ana Torres Delgado (pendiente)". Earlier rounds (a returned
+    draft) are left out: only the steps after the last return count."""
+    by_doc: dict[int, list[dict[str, Any]]] = {}
+    for r in signature_rows(session, case_id):
+        steps = by_doc.setdefault(r["doc_id"], [])
+        if steps and steps[-1]["status"] == "rechazado":
+            steps.clear()  # a new round after the document came back
+        steps.append(r)
+    out = {}
+    for doc_id, steps in by_doc.items():
+        parts, n = [], 0
+        for r in steps:
+            if r["role"] == "visto_bueno":
+                n += 1
+                label = f"{n}.º visto bueno"
+            else:
+                label = "Firma"
+            state = STEP_STATUS.get(r["status"], r["status"])
+            if r["at"] and r["status"] != "pendiente":
+                state += f" {_when(r['at'])}"
+            parts.append(f"{label}: {r['signer']} ({state})")
+        out[doc_id] = " · ".join(parts)
+    return out

@@ -172,6 +172,10 @@ def internal_docs() -> rx.Component:
                     rx.text(d["subject"], size="2"),
                     rx.text("Redactó ", d["author"], size="1", color=MUTED),
                     rx.cond(
+                        d["round"] != "",
+                        rx.text(d["round"], size="1", color=MUTED, class_name="ronda-firma"),
+                    ),
+                    rx.cond(
                         d["returned"] != "",
                         rx.text(
                             d["returned"],
