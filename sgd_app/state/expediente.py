@@ -15,6 +15,8 @@ from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, DomainError, InvalidInput, InvalidInputs, NotFound
 from sgd_app.domain.intake import format_size
+from sgd_app.domain.routing.signature_trail import round_summaries
+from sgd_app.domain.signing.order import reviewer_order
 from sgd_app.domain.vocabulary import CHANNEL_LABELS
 from sgd_app.state.notice import Notice, refusal
 from sgd_app.state.session import principal_or_none, staff_event
@@ -232,6 +234,7 @@ class ExpedienteState(Notice, rx.State):
             if obs
             else {}
         )
+        rounds = round_summaries(page.view.case.id) if docs else {}  # who gives visto bueno, in order
         self.internal_docs = [
             {
                 "id": str(d.id),
@@ -242,6 +245,7 @@ class ExpedienteState(Notice, rx.State):
                 "author": names.get(d.author_id, ""),
                 "mine_draft": "1" if d.status == "borrador" and d.author_id == who.user.id else "",
                 "returned": _returned_text(page.returns.get(d.id)) if d.id is not None else "",
+                "round": rounds.get(d.id, "") if d.status in ("en_firma", "firmado") else "",
             }
             for d in docs
             if d.status != "descartado" or d.author_id == who.user.id
@@ -420,24 +424,28 @@ class ExpedienteState(Notice, rx.State):
 
     @staff_event
     def send_to_sign(self, who: Principal, form: dict):
-        vistos = [
-            int(k.split("_", 1)[1])
-            for k, v in form.items()
-            if k.startswith("vb_") and k.split("_", 1)[1].isdigit() and v in (True, "on", "true")
-        ]
+        parallel = form.get("paralelo") in (True, "on", "true")
         firmante = str(form.get("firmante", ""))
         doc_id = int(self.send_doc_id or 0)
         if doc_id not in self._doc_versions:
             self.errors = {**_blank(), "general": "Documento no encontrado."}
             return None
-        try:
+        try:  # the order numbers the author gave (1.º first): the round keeps that order
+            vistos = reviewer_order(
+                {
+                    int(k[3:]): str(v)[:3]
+                    for k, v in list(form.items())[:200]
+                    if k.startswith("vb_") and k[3:].isdigit()
+                },
+                parallel=parallel,
+            )
             signing.send_to_sign(
                 who=who,
                 doc_id=doc_id,
                 version=self._doc_versions[doc_id],  # the version this page showed, not today's
                 vistos=vistos,
                 firmante_id=int(firmante) if firmante.isdigit() else 0,
-                parallel=form.get("paralelo") in (True, "on", "true"),
+                parallel=parallel,
             )
         except DomainError as exc:
             return self._refused(who, exc)

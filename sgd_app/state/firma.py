@@ -136,9 +136,11 @@ class FirmaState(Notice, rx.State):
             yield rx.redirect("/ingresar?motivo=sesion")
             return
         results = []
+        results_ok: list[signing.BatchResult] = []
         batch = signing.sign_batch(who, list(titles), passphrase=passphrase)
         for i in range(1, len(titles) + 1):
             done = await asyncio.to_thread(next, batch)  # CPU work off the event loop
+            results_ok.append(done)
             results.append(
                 {
                     "title": done.number if done.ok else titles[done.step_id],
@@ -154,7 +156,7 @@ class FirmaState(Notice, rx.State):
             self.signing = False
             self.selected = []
             self._refresh(who)
-            self._notify(f"{ok} de {len(results)} documento(s) firmados.", "ok" if ok == len(results) else "warning")
+            self._notify(signing.batch_summary(results_ok, len(results)), "ok" if ok == len(results) else "warning")
 
     @rx.event
     def open_reject(self, step_id: str):

@@ -107,7 +107,7 @@ def test_a_returned_draft_comes_back_with_the_reason_is_corrected_resent_and_sig
         expect(page.get_by_text(subject)).to_be_visible()
     page.get_by_role("button", name="Enviar a firma").first.click()
     expect(page.locator("#enviar-titulo")).to_contain_text("Memorando (borrador) — Verificación del pago de la multa")
-    vistos = page.locator("input[name^=vb_]")  # people with a post, shown with it; never the admin
+    vistos = page.locator("select[name^=vb_]")  # people with a post, shown with it; never the admin
     expect(vistos.first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Elena Ríos Medina — Directivo\(a\), "))).to_be_visible()
     expect(page.get_by_text("Administrador del sistema")).to_have_count(0)

@@ -33,6 +33,7 @@ __all__ = [
     "ReceiptFile",
     "format_size",
     "pdf_safe",
+    "qr_image",
     "render_receipt_pdf",
     "wrap_text",
 ]
@@ -45,6 +46,14 @@ LEGAL_NOTE = (
     "Este cargo tiene el mismo valor que el cargo de recepción en papel. "
     "Su clave de acceso no figura en este documento: se muestra al presentar y se envía al "
     "correo registrado."
+)
+
+# The clerk's printed copy for a citizen at the desk (``access_key`` given): the key is printed
+# on it, since it is only known at that moment (the database keeps its hash).
+DESK_COPY_TITLE = "Copia impresa para el administrado"
+DESK_KEY_NOTE = (
+    "Con su número de expediente y esta clave consulta el estado de su trámite. Guárdela: no se "
+    "vuelve a mostrar. El cargo sellado digitalmente se descarga en Seguimiento."
 )
 
 # Query parameter names that would mean a secret is being put in the QR code / the PDF.
@@ -145,6 +154,9 @@ def _qr_image(url: str) -> Image.Image:
     raw = bytes(0 if dark else 255 for row in matrix for dark in row)
     small = Image.frombytes("L", (n, n), raw)
     return small.resize((n * _QR_BOX, n * _QR_BOX), Image.Resampling.NEAREST).convert("1")
+
+
+qr_image = _qr_image  # for the other printed pieces (label, hoja de ruta)
 
 
 # ---------------------------------------------------------------------------- layout
@@ -337,12 +349,36 @@ def _file_block(pdf: _ReceiptPDF, index: int, f: ReceiptFile) -> None:
     pdf.rule()
 
 
-def _qr_block(pdf: _ReceiptPDF, url: str) -> None:
+def _key_block(pdf: _ReceiptPDF, key: str) -> None:
+    """The access key, large, in a framed box (the desk's printed copy only)."""
+    note = pdf.para(DESK_KEY_NOTE, pdf.epw - 8, 8.5, lh=4.2)
+    height = 6 + 11 + note.height + 5
+    pdf.ensure_space(4 + height)
+    pdf.ln(4)
+    top = pdf.get_y()
+    pdf.set_draw_color(*_BRAND)
+    pdf.set_line_width(0.6)
+    pdf.rect(pdf.l_margin, top, pdf.epw, height)
+    pdf.set_xy(pdf.l_margin + 4, top + 3)
+    pdf.set_font("Helvetica", "B", 9)
+    pdf.set_text_color(*_MUTED)
+    pdf.cell(40, 5, "CLAVE DE ACCESO")
+    pdf.set_xy(pdf.l_margin + 4, top + 8)
+    pdf.set_font("Courier", "B", 20)
+    pdf.set_text_color(*_INK)
+    pdf.cell(pdf.epw - 8, 9, pdf_safe(key, multiline=False))
+    pdf.set_y(top + 19)
+    pdf.draw(note, pdf.l_margin + 4, pdf.epw - 8)
+    pdf.set_y(top + height)
+
+
+def _qr_block(pdf: _ReceiptPDF, url: str, *, desk_copy: bool = False) -> None:
     qr_size, gap = 34.0, 6.0
     text_w = pdf.epw - qr_size - gap
     caption = pdf.para(QR_CAPTION, text_w, 9.5, "B", lh=4.8)
     link = pdf.para(pdf_safe(url, multiline=False), text_w, 9, lh=4.4, color=_LINK, link=url)
-    note = pdf.para(LEGAL_NOTE, text_w - 6, 8.5, lh=4.2)
+    legal = LEGAL_NOTE.split(" Su clave")[0] if desk_copy else LEGAL_NOTE
+    note = pdf.para(legal, text_w - 6, 8.5, lh=4.2)
     note_h = note.height + 6
     pdf.ensure_space(6 + max(qr_size, 2 + caption.height + link.height + 3 + note_h))
     pdf.ln(6)
@@ -367,8 +403,10 @@ def _qr_block(pdf: _ReceiptPDF, url: str) -> None:
 SEAL_BAND_MM = 56.0
 
 
-def render_receipt_pdf(data: ReceiptData) -> bytes:
-    """Render the filing receipt of ``data`` as PDF bytes (A4 portrait, Spanish)."""
+def render_receipt_pdf(data: ReceiptData, *, access_key: str = "") -> bytes:
+    """Render the filing receipt of ``data`` as PDF bytes (A4 portrait, Spanish). With
+    ``access_key``: the copy the desk prints for the citizen, the key in a box (never sealed nor
+    filed: the sealed original carries no key)."""
     _check_tracking_url(data.tracking_url)
     number = pdf_safe(data.number, multiline=False)
     institution = pdf_safe(data.institution, multiline=False)
@@ -400,9 +438,12 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 12)
     pdf.set_text_color(*_INK)
-    pdf.cell(pdf.epw, 6, "CARGO DE RECEPCIÓN", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    title = "CARGO DE RECEPCIÓN" + (f" — {DESK_COPY_TITLE.upper()}" if access_key else "")
+    pdf.cell(pdf.epw, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.draw(pdf.para(f"Expediente N° {number}", pdf.epw, 20, "B", lh=9.5, color=_BRAND), pdf.l_margin, pdf.epw)
     pdf.ln(1)
+    if access_key:
+        _key_block(pdf, access_key)
 
     pdf.section_title("Datos de la presentación")
     for label, parts in _details(data):
@@ -413,9 +454,10 @@ def render_receipt_pdf(data: ReceiptData) -> bytes:
     for i, f in enumerate(data.files, start=1):
         _file_block(pdf, i, f)
 
-    _qr_block(pdf, data.tracking_url)
+    _qr_block(pdf, data.tracking_url, desk_copy=bool(access_key))
     # The bottom of the last page stays free for the institution's seal (placed by the signing
     # code 48 pt from the bottom, 100 pt high: see signing/stamp.py), above the footer.
-    if pdf.get_y() > pdf.h - SEAL_BAND_MM:
+    # The desk's copy is printed, never sealed: no band to keep.
+    if not access_key and pdf.get_y() > pdf.h - SEAL_BAND_MM:
         pdf.add_page()
     return bytes(pdf.output())

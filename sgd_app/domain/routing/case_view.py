@@ -15,6 +15,7 @@ from sgd_app.domain.calendar import BusinessCalendar, load_calendar
 from sgd_app.domain.models import Document, Expediente, Movement, Note, Party, Procedure, Unit, User
 from sgd_app.domain.routing.inbox import traffic_light
 from sgd_app.domain.routing.rules import today_lima
+from sgd_app.domain.routing.signature_trail import merged, trail_entries
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES, STATUS_LABELS
 
@@ -117,6 +118,8 @@ def case_view(
                 "received_by": names.get(m.received_by_id, "") if m.received_by_id else "",
             }
         )
+    assert case.id is not None
+    timeline = merged(timeline, trail_entries(session, case.id, units))  # vistos buenos and firmas too
     light, label = (
         traffic_light(cal, today, case.current_due_on)
         if case.status in OPEN_STATUSES

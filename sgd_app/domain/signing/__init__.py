@@ -10,7 +10,7 @@
 """
 
 from sgd_app.domain.signing import config
-from sgd_app.domain.signing.batch import BatchResult, sign_batch
+from sgd_app.domain.signing.batch import BatchResult, batch_summary, sign_batch
 from sgd_app.domain.signing.config import has_certificate, production, store_certificate
 from sgd_app.domain.signing.keys import (
     CachedKeySigner,
@@ -110,6 +110,7 @@ __all__ = [
     "async_extend_to_lta",
     "async_sign_pdf",
     "async_validate_pdf",
+    "batch_summary",
     "check_can_sign",
     "clean_code",
     "config",

@@ -19,6 +19,7 @@ from sgd_app.domain.signing.steps import SigningContext, sign_step
 logger = logging.getLogger(__name__)
 
 MSG_INTERNAL = "No se pudo firmar: error interno."
+VISTO_BUENO_DONE = "Visto bueno dado"  # never "Firmado": only the firma signs the document
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,11 @@ class BatchResult:
     step_id: int
     ok: bool
     number: str  # the document's number once signed, else ""
-    message: str  # "Firmado", or why it was not signed (Spanish)
+    message: str  # "Firmado" / "Visto bueno dado", or why it was not signed (Spanish)
+
+    @property
+    def visto_bueno(self) -> bool:
+        return self.ok and self.message == VISTO_BUENO_DONE
 
 
 def sign_batch(
@@ -64,4 +69,19 @@ def sign_batch(
             logger.exception("Fallo al firmar el paso %s", step_id)
             yield BatchResult(step_id=step_id, ok=False, number="", message=MSG_INTERNAL)
         else:
-            yield BatchResult(step_id=step_id, ok=True, number=doc.number, message="Firmado")
+            # Only the firma leaves the document signed; a visto bueno keeps it "en firma".
+            done = "Firmado" if doc.status == "firmado" else VISTO_BUENO_DONE
+            yield BatchResult(step_id=step_id, ok=True, number=doc.number, message=done)
+
+
+def batch_summary(results: Iterable[BatchResult], total: int) -> str:
+    """What /firma says after a batch, naming vistos buenos and firmas apart:
+    "3 de 3 listos: 2 firmado(s), 1 visto(s) bueno(s)"."""
+    done = [r for r in results if r.ok]
+    vistos = sum(1 for r in done if r.visto_bueno)
+    parts = []
+    if len(done) - vistos:
+        parts.append(f"{len(done) - vistos} firmado(s)")
+    if vistos:
+        parts.append(f"{vistos} visto(s) bueno(s) dado(s)")
+    return f"{len(done)} de {total} listo(s)" + (": " + ", ".join(parts) if parts else "") + "."

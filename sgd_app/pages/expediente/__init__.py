@@ -33,6 +33,7 @@ from sgd_app.pages.expediente.forms import (
     text_form,
 )
 from sgd_app.pages.expediente.internal_docs import internal_docs
+from sgd_app.pages.expediente.prints import print_links
 from sgd_app.state.desk import DeskState
 from sgd_app.state.expediente import ExpedienteState
 
@@ -88,6 +89,7 @@ def _header() -> rx.Component:
             column_gap="1.5rem",
             margin_top="0.75rem",
         ),
+        print_links(),
         style={"margin_bottom": "1rem"},
     )
 

@@ -12,6 +12,7 @@ from sgd_app.components.ui import (
 )
 from sgd_app.domain.drafting import DOC_TYPES
 from sgd_app.pages.expediente.forms import AREA, FIELD, field_error, field_label, panel, submit_row
+from sgd_app.pages.expediente.reviewers import reviewers_fieldset
 from sgd_app.state.expediente import ExpedienteState
 
 
@@ -116,37 +117,11 @@ def internal_docs() -> rx.Component:
     )
     send_form = panel(
         rx.text("Enviar a firma: ", rx.el.strong(ExpedienteState.send_title), id="enviar-titulo", size="2"),
-        rx.el.fieldset(
-            rx.el.legend(
-                "Vistos buenos (en este orden, o todos a la vez)", style={"font_weight": "600", "margin": "0.3rem 0"}
-            ),
-            rx.box(
-                rx.foreach(
-                    ExpedienteState.staff_options,
-                    lambda u: rx.el.label(
-                        rx.el.input(
-                            type="checkbox",
-                            name="vb_" + u[0],
-                            style={"width": "20px", "height": "20px", "flex_shrink": "0"},
-                        ),
-                        rx.text(u[1], size="2"),
-                        style={"display": "flex", "gap": "0.5rem", "align_items": "center", "min_height": "36px"},
-                    ),
-                ),
-                style={
-                    "max_height": "180px",
-                    "overflow_y": "auto",
-                    "border": "1px solid #d8dde3",
-                    "border_radius": "8px",
-                    "padding": "0.25rem 0.6rem",
-                },
-            ),
-            style={"border": "none", "padding": "0", "margin": "0"},
-        ),
+        reviewers_fieldset(),
         field_error("vistos"),
         rx.el.label(
             rx.el.input(type="checkbox", name="paralelo", style={"width": "20px", "height": "20px"}),
-            rx.text("Los vistos buenos pueden darse a la vez (en paralelo)", size="2"),
+            rx.text("Los vistos buenos pueden darse a la vez, en cualquier orden (en paralelo)", size="2"),
             style={"display": "flex", "gap": "0.5rem", "align_items": "center", "margin_top": "0.5rem"},
         ),
         field_label("Firma (jefe de la unidad)", "campo-firmante"),
@@ -196,6 +171,10 @@ def internal_docs() -> rx.Component:
                     ),
                     rx.text(d["subject"], size="2"),
                     rx.text("Redactó ", d["author"], size="1", color=MUTED),
+                    rx.cond(
+                        d["round"] != "",
+                        rx.text(d["round"], size="1", color=MUTED, class_name="ronda-firma"),
+                    ),
                     rx.cond(
                         d["returned"] != "",
                         rx.text(

@@ -17,6 +17,7 @@ from sgd_app.components.ui import (
     primary_button,
     secondary_button,
 )
+from sgd_app.pages.mesa_de_partes.print_cargo import print_cargo_form
 from sgd_app.state.mesa_de_partes import STEP_ANCHOR, MesaDePartesState
 
 _AMBER_INK = "#5c2c06"  # on #fff4d6: contrast above 10:1
@@ -187,6 +188,7 @@ def receipt_screen() -> rx.Component:
             ),
             style={"margin_bottom": "0.75rem", "border": f"2px solid {OK}"},
         ),
+        print_cargo_form(),
         _next_steps(),
         card(
             rx.heading("Cargo de recepción", as_="h2", size="4", margin_bottom="0.25rem"),
