@@ -32,7 +32,14 @@ def _tab_button(key: str, label: str) -> rx.Component:
     return rx.el.button(
         label,
         " ",
-        rx.badge(BandejaState.counts[key], variant=rx.cond(active, "solid", "soft"), color_scheme="gray", size="1"),
+        # High contrast: the solid grey badge of the active tab is white on grey-9 (3.3:1) otherwise.
+        rx.badge(
+            BandejaState.counts[key],
+            variant=rx.cond(active, "solid", "soft"),
+            color_scheme="gray",
+            high_contrast=True,
+            size="1",
+        ),
         on_click=[BandejaState.set_tab(key), BulkState.clear_selection],
         type="button",
         id=f"pestana-{key}",
