@@ -292,7 +292,7 @@ def _delegation() -> rx.Component:
 @staff_page(routes.BANDEJA, title="Bandeja", on_load=BandejaState.load)
 def bandeja() -> rx.Component:
     return rx.fragment(
-        notice(BandejaState),
+        notice(BandejaState, focus=True),  # the focus follows the act's result (issue 14)
         rx.box(
             rx.text(BandejaState.user_name, weight="bold", id="usuario-actual"),
             rx.text(BandejaState.unit_names, size="2", color=MUTED),
