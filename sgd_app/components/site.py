@@ -86,12 +86,16 @@ def _logout_button(**style) -> rx.Component:
     )
 
 
-def _staff_links() -> rx.Component:
-    """Desktop: the signed-in name, "Mi bandeja" and "Salir"; or "Ingresar"."""
+def _staff_links(staff: bool) -> rx.Component:
+    """Desktop: the signed-in name, "Mi bandeja" and "Salir" (on a staff page only the name: its
+    staff bar has the rest); or "Ingresar"."""
+    name = rx.text(HeaderState.staff_name, color="white", size="2", id="cabecera-usuario")
+    if staff:
+        return rx.cond(_SIGNED_IN, name, _nav_link(*LOGIN))
     return rx.cond(
         _SIGNED_IN,
         rx.flex(
-            rx.text(HeaderState.staff_name, color="white", size="2", id="cabecera-usuario"),
+            name,
             _nav_link(*INBOX),
             _logout_button(
                 background="transparent",
@@ -117,7 +121,27 @@ def _menu_link(text: str, href: str) -> rx.Component:
     )
 
 
-def _menu() -> rx.Component:
+def _menu_logout() -> rx.Component:
+    """The phone menu's "Salir", for a signed-in staff member (a public page)."""
+    return rx.cond(
+        _SIGNED_IN,
+        rx.menu.item(
+            _logout_button(
+                background="transparent",
+                color=_INK,
+                border="none",
+                text_align="left",
+                font_weight="400",
+                font_size="1.05rem",
+                padding="0 0.75rem",
+            ),
+            as_child=True,
+            style={"min_height": "44px", "font_size": "1.05rem"},
+        ),
+    )
+
+
+def _menu(staff: bool) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.el.button(
@@ -145,14 +169,7 @@ def _menu() -> rx.Component:
         rx.menu.content(
             *[_menu_link(text, href) for text, href in NAV],
             rx.cond(_SIGNED_IN, _menu_link(*INBOX), _menu_link(*LOGIN)),
-            rx.cond(
-                _SIGNED_IN,
-                rx.menu.item(
-                    _logout_button(background="transparent", color=_INK, border="none", text_align="left"),
-                    as_child=True,
-                    style={"min_height": "44px", "font_size": "1.05rem"},
-                ),
-            ),
+            *([] if staff else [_menu_logout()]),
             id="menu-principal",
             aria_label="Menú principal",
             align="end",
@@ -163,7 +180,8 @@ def _menu() -> rx.Component:
     )
 
 
-def site_header() -> rx.Component:
+def site_header(*, staff: bool = False) -> rx.Component:
+    """``staff``: a staff page (its staff bar carries the navigation and "Salir")."""
     return rx.el.header(
         rx.flex(
             rx.link(
@@ -187,11 +205,13 @@ def site_header() -> rx.Component:
                 style={"_focus_visible": {"outline": "3px solid white", "outline_offset": "2px"}},
             ),
             rx.el.nav(
-                rx.flex(*[_nav_link(t, h) for t, h in NAV], _staff_links(), gap="0.75rem", wrap="wrap", align="center"),
+                rx.flex(
+                    *[_nav_link(t, h) for t, h in NAV], _staff_links(staff), gap="0.75rem", wrap="wrap", align="center"
+                ),
                 aria_label="Principal",
                 display=["none", "none", "block"],
             ),
-            rx.box(_menu(), display=["block", "block", "none"]),
+            rx.box(_menu(staff), display=["block", "block", "none"]),
             justify="between",
             align="center",
             gap="0.5rem",

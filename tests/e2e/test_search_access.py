@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.harness import axe_violations, shot
 from tests.e2e.steps import clerk_registers_paper, login
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,7 @@ def test_the_registering_clerk_finds_the_case_and_the_focus_follows_each_act(app
     expect(page.locator("#solo-lectura")).to_be_visible()
     expect(page.locator("#aviso-ok")).to_be_focused()  # a new message takes the focus again
     expect(page.locator("#aviso-ok")).to_contain_text("hoja de ruta")
+    shot(page, "expediente-aviso-foco-1280")
     page.keyboard.press("Tab")  # and the keyboard goes on from there: the notice's own button
     expect(page.get_by_role("button", name="Cerrar aviso")).to_be_focused()
     # It passed through Tesorería: Tesorería still finds it.
@@ -73,6 +75,7 @@ def test_the_registering_clerk_finds_the_case_and_the_focus_follows_each_act(app
     hit = page.locator(".resultado").filter(has_text=number)
     expect(hit).to_be_visible()
     expect(hit).to_contain_text("Logística")
+    shot(page, "buscar-registrado-por-mesa-1280")
     _search(page, base, number)
     expect(page).to_have_url(re.compile(rf"/expedientes/{number}"))
     expect(page.locator("#numero-expediente")).to_have_text(number)
@@ -96,6 +99,7 @@ def test_the_public_header_greets_a_signed_in_staff_member(app_server, browser):
     expect(menu.get_by_role("menuitem", name="Mi bandeja")).to_be_visible()
     expect(menu.get_by_role("menuitem", name="Salir")).to_be_visible()
     expect(menu.get_by_role("menuitem", name="Ingresar")).to_have_count(0)
+    shot(page, "cabecera-menu-personal-390")
     ctx.close()
     ctx, page = login(browser, base, "mesa")
     page.goto(f"{base}/seguimiento")
@@ -103,6 +107,13 @@ def test_the_public_header_greets_a_signed_in_staff_member(app_server, browser):
     expect(header.locator("#cabecera-usuario")).to_have_text("Rosa Quispe Huamán")
     expect(header.get_by_role("link", name="Mi bandeja")).to_be_visible()
     expect(header.get_by_role("link", name="Ingresar")).to_have_count(0)
+    shot(page, "cabecera-personal-1280")
+    assert axe_violations(page) == []
+    page.goto(f"{base}/bandeja")  # a staff page: the name in the header, one way out (the staff bar's)
+    expect(page.locator("header").first.locator("#cabecera-usuario")).to_have_text("Rosa Quispe Huamán")
+    expect(page.get_by_role("button", name="Salir")).to_have_count(1)
+    page.goto(f"{base}/seguimiento")
+    header = page.locator("header").first
     header.get_by_role("button", name="Salir").click()
     expect(page).to_have_url(re.compile(r"/ingresar"))
     page.goto(f"{base}/seguimiento")
