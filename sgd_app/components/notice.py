@@ -21,10 +21,9 @@ ICON = {"ok": "circle-check", "warning": "triangle-alert", "error": "circle-aler
 
 
 def _body(state: Any, kind: str, focus: bool = False) -> rx.Component:
-    grab: dict[str, Any] = (
-        # A new message is a new element (key), so that it takes the focus again when it mounts.
-        {"tab_index": -1, "key": state.notice, "on_mount": rx.set_focus(f"aviso-{kind}")} if focus else {}
-    )
+    grab: dict[str, Any] = {"tab_index": -1, "on_mount": rx.set_focus(f"aviso-{kind}")} if focus else {}
+    # A new message is a new element (the key of the box around it), so that it takes the focus again.
+    again: dict[str, Any] = {"key": state.notice} if focus else {}
     return rx.flex(
         rx.icon(ICON[kind], size=20, color=EDGE[kind], aria_hidden="true", flex_shrink="0"),
         rx.text(state.notice, color=INK, weight="medium", flex="1", id=f"aviso-{kind}", **grab),
@@ -49,6 +48,7 @@ def _body(state: Any, kind: str, focus: bool = False) -> rx.Component:
         ),
         gap="0.5rem",
         align="center",
+        **again,
         style={
             "background": "white",
             "border": "1px solid #c5ccd3",

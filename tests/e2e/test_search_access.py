@@ -122,3 +122,22 @@ def test_the_public_header_greets_a_signed_in_staff_member(app_server, browser):
     expect(header.get_by_role("link", name="Mi bandeja")).to_have_count(0)
     expect(header.locator("#cabecera-usuario")).to_have_count(0)
     ctx.close()
+
+
+def test_in_the_inbox_the_focus_goes_to_the_result_of_each_act(app_server, browser):
+    """A head delegates their inbox, then revokes it: the "Revocar" button that was pressed goes
+    away with the act, and the focus lands on the result instead of <body>."""
+    ctx, page = login(browser, app_server["base"], "jefe.logistica")
+    page.get_by_text("Delegar mi bandeja (subrogación)").click()
+    page.locator("#d-user").select_option(index=1)
+    page.locator("#d-from").fill("2027-01-04")
+    page.locator("#d-to").fill("2027-01-08")
+    page.get_by_role("button", name="Delegar", exact=True).click()
+    expect(page.locator("#aviso-ok")).to_have_text("Delegación registrada.")
+    expect(page.locator("#aviso-ok")).to_be_focused()
+    page.get_by_role("button", name="Revocar").click()
+    expect(page.locator("#aviso-ok")).to_have_text("Delegación revocada.")
+    expect(page.get_by_role("button", name="Revocar")).to_have_count(0)
+    expect(page.locator("#aviso-ok")).to_be_focused()
+    assert page.evaluate("document.activeElement.id") == "aviso-ok"
+    ctx.close()
