@@ -3,7 +3,8 @@
 Generates a corpus of N documents (default 1 000 000; ``BENCH_SEARCH_DOCS`` or the first argument)
 of ~2 KB of Spanish-like text — a Zipf-distributed vocabulary of real administrative words and
 generated ones, with accents and ñ, a few very common words — attached to cases (2.5 documents per
-case) spread evenly over the institution's units, in its own SQLite file under a temporary
+case) spread evenly over the institution's units (40 % of them derived there from another unit, which
+keeps seeing them), in its own SQLite file under a temporary
 directory (``BENCH_SEARCH_DIR``), never the app's database. Then builds the index with
 ``search.rebuild`` and times ``search.search`` — the function the page and the API call — as the
 officer of one unit ("rop", whose unit holds ~1/11 of the documents):
@@ -526,7 +527,7 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
     doc_id = 0
     text_bytes = 0
     for first in range(0, n_cases, batch):
-        cases, docs, texts = [], [], []
+        cases, docs, texts, moves = [], [], [], []
         for cid in range(first + 1, min(n_cases, first + batch) + 1):
             pid, days = rng.choice(procs)
             received = start + span * (cid / n_cases)
@@ -547,12 +548,14 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
                     _ts(received),
                     filed.isoformat(),
                     (filed + timedelta(days=days + 2)).isoformat(),
-                    rng.choice(units),
+                    holder := rng.choice(units),
                     int(status == "registrado"),
                     key,
                     _ts(received),
                 )
             )
+            if rng.random() < 0.4:  # passed through another unit (it keeps seeing the case)
+                moves.append((cid, rng.choice([u for u in units if u != holder]), holder, _ts(received)))
             # Documents n_docs * cid / n_cases .. : 2 or 3 per case, 2.5 on average.
             upto = n_docs * cid // n_cases
             for k in range(doc_id, upto):
@@ -580,6 +583,11 @@ def generate(path: Path, n_docs: int, seed_: int = SEED) -> dict[str, float]:
             "access_key_hash, folios, created_at) VALUES (?, ?, 2026, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, NULL, ?, ?, "
             "1, ?, 2, ?)",
             cases,
+        )
+        conn.executemany(
+            "INSERT INTO movement (expediente_id, action, from_unit_id, to_unit_id, instructions, priority, "
+            "created_at) VALUES (?, 'derivar', ?, ?, '', 'normal', ?)",
+            moves,
         )
         conn.executemany(
             "INSERT INTO document (id, expediente_id, kind, role, label, filename, sha256, size, pages, mime, number, "
@@ -677,6 +685,11 @@ def run(n_docs: int) -> list[tuple[str, float, str]]:
                 )
             ]
             unit_docs = len(ids)
+            seen_docs = raw.execute(
+                "SELECT count(*) FROM documenttext t JOIN caseunit c ON c.expediente_id = t.expediente_id "
+                "WHERE c.unit_id = ?",
+                (unit,),
+            ).fetchone()[0]
             sample = [
                 raw.execute(
                     "SELECT e.number, p.doc_number, t.text FROM documenttext t JOIN expediente e ON e.id = t.expediente_id "
@@ -715,6 +728,7 @@ def run(n_docs: int) -> list[tuple[str, float, str]]:
         ("search_corpus_mb", meta["text_mb"], "MB of document text"),
         ("search_db_mb", size_mb, "MB (SQLite file: tables + index)"),
         ("search_unit_docs", unit_docs, "docs in the searching officer's unit"),
+        ("search_visible_docs", seen_docs, "docs of the cases the officer may see (held now or before)"),
         ("search_generate_s", meta["generate_s"], "s"),
         ("search_build_s", meta["build_s"], "s"),
         ("search_typical_p95_ms", p95(t_samples) * ms, "ms"),

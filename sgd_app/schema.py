@@ -45,6 +45,32 @@ AUDIT_PG = [
     """CREATE TRIGGER auditevent_append_only BEFORE UPDATE OR DELETE ON auditevent
        FOR EACH ROW EXECUTE FUNCTION sgd_audit_append_only()""",
 ]
+# The units a case has been in (CaseUnit, read by the visibility rule): every movement's units and every
+# current unit, written by the database itself in the statement that records them, whoever writes it.
+CASEUNIT_SQLITE = [
+    "CREATE TRIGGER IF NOT EXISTS caseunit_movement AFTER INSERT ON movement BEGIN "
+    "INSERT OR IGNORE INTO caseunit (unit_id, expediente_id) SELECT u, NEW.expediente_id FROM "
+    "(SELECT NEW.from_unit_id AS u UNION SELECT NEW.to_unit_id) WHERE u IS NOT NULL; END",
+    "CREATE TRIGGER IF NOT EXISTS caseunit_case_ai AFTER INSERT ON expediente BEGIN "
+    "INSERT OR IGNORE INTO caseunit (unit_id, expediente_id) VALUES (NEW.current_unit_id, NEW.id); END",
+    "CREATE TRIGGER IF NOT EXISTS caseunit_case_au AFTER UPDATE OF current_unit_id ON expediente BEGIN "
+    "INSERT OR IGNORE INTO caseunit (unit_id, expediente_id) VALUES (NEW.current_unit_id, NEW.id); END",
+]
+CASEUNIT_PG = [
+    """CREATE OR REPLACE FUNCTION sgd_caseunit_movement() RETURNS trigger AS $$
+       BEGIN INSERT INTO caseunit (unit_id, expediente_id)
+       SELECT DISTINCT u, NEW.expediente_id FROM (VALUES (NEW.from_unit_id), (NEW.to_unit_id)) AS v(u)
+       WHERE u IS NOT NULL ON CONFLICT DO NOTHING; RETURN NULL; END; $$ LANGUAGE plpgsql""",
+    """CREATE OR REPLACE FUNCTION sgd_caseunit_case() RETURNS trigger AS $$
+       BEGIN INSERT INTO caseunit (unit_id, expediente_id) VALUES (NEW.current_unit_id, NEW.id)
+       ON CONFLICT DO NOTHING; RETURN NULL; END; $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS caseunit_movement ON movement",
+    """CREATE TRIGGER caseunit_movement AFTER INSERT ON movement
+       FOR EACH ROW EXECUTE FUNCTION sgd_caseunit_movement()""",
+    "DROP TRIGGER IF EXISTS caseunit_case ON expediente",
+    """CREATE TRIGGER caseunit_case AFTER INSERT OR UPDATE OF current_unit_id ON expediente
+       FOR EACH ROW EXECUTE FUNCTION sgd_caseunit_case()""",
+]
 AUDIT_HEAD = (
     "INSERT INTO audithead (id, seq, hash) SELECT 1, 0, :h WHERE NOT EXISTS (SELECT 1 FROM audithead WHERE id = 1)"
 )
@@ -59,12 +85,12 @@ class SchemaMismatch(RuntimeError):
 # ---------------------------------------------------------------- straight from the models
 def create_all(eng: Engine | None = None) -> None:
     """Create the current schema from the models (idempotent): tables, audit triggers and head row,
-    search index."""
+    the case units' triggers, search index."""
     eng = eng or db.engine()
     with eng.begin() as conn:
         _lock(conn)
         metadata.create_all(conn)
-        for sql in AUDIT_SQLITE if db.is_sqlite(eng) else AUDIT_PG:
+        for sql in AUDIT_SQLITE + CASEUNIT_SQLITE if db.is_sqlite(eng) else AUDIT_PG + CASEUNIT_PG:
             conn.execute(text(sql))
         conn.execute(text(AUDIT_HEAD), {"h": "0" * 64})
     search.ensure_schema(eng)

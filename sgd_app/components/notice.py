@@ -1,6 +1,11 @@
 """The inline notice of a state with the ``Notice`` mixin (sgd_app/state/notice.py): a polite
 status for a success, an alert for a refusal, with a "Cerrar" button. Both live regions are always
-in the page (empty when there is nothing to say), so screen readers announce what appears."""
+in the page (empty when there is nothing to say), so screen readers announce what appears.
+
+``notice(state, focus=True)`` (the case page, the inbox) also moves the keyboard focus to the message
+each time a new one appears: the button that was pressed often goes away with the act (Recibir, a
+closed form), and the focus would drop to the page's <body>. The message is focusable from script
+only (tabindex -1); Tab goes on from there to its "Cerrar" button."""
 
 from __future__ import annotations
 
@@ -15,10 +20,13 @@ EDGE = {"ok": OK, "warning": "#b54708", "error": ERROR}
 ICON = {"ok": "circle-check", "warning": "triangle-alert", "error": "circle-alert"}
 
 
-def _body(state: Any, kind: str) -> rx.Component:
+def _body(state: Any, kind: str, focus: bool = False) -> rx.Component:
+    grab: dict[str, Any] = {"tab_index": -1, "on_mount": rx.set_focus(f"aviso-{kind}")} if focus else {}
+    # A new message is a new element (the key of the box around it), so that it takes the focus again.
+    again: dict[str, Any] = {"key": state.notice} if focus else {}
     return rx.flex(
         rx.icon(ICON[kind], size=20, color=EDGE[kind], aria_hidden="true", flex_shrink="0"),
-        rx.text(state.notice, color=INK, weight="medium", flex="1", id=f"aviso-{kind}"),
+        rx.text(state.notice, color=INK, weight="medium", flex="1", id=f"aviso-{kind}", **grab),
         rx.el.button(
             rx.icon("x", size=18, aria_hidden="true"),
             type="button",
@@ -40,6 +48,7 @@ def _body(state: Any, kind: str) -> rx.Component:
         ),
         gap="0.5rem",
         align="center",
+        **again,
         style={
             "background": "white",
             "border": "1px solid #c5ccd3",
@@ -52,12 +61,13 @@ def _body(state: Any, kind: str) -> rx.Component:
     )
 
 
-def notice(state: Any) -> rx.Component:
-    """Fixed at the bottom of the screen, over the page, where a toast would have been."""
+def notice(state: Any, *, focus: bool = False) -> rx.Component:
+    """Fixed at the bottom of the screen, over the page, where a toast would have been (``focus``:
+    a new message takes the keyboard focus)."""
     shown = state.notice != ""
     return rx.box(
-        rx.box(rx.cond(shown & (state.notice_kind != "error"), _body_match(state)), role="status"),
-        rx.box(rx.cond(shown & (state.notice_kind == "error"), _body(state, "error")), role="alert"),
+        rx.box(rx.cond(shown & (state.notice_kind != "error"), _body_match(state, focus)), role="status"),
+        rx.box(rx.cond(shown & (state.notice_kind == "error"), _body(state, "error", focus)), role="alert"),
         class_name="aviso",
         style={
             "position": "fixed",
@@ -72,8 +82,8 @@ def notice(state: Any) -> rx.Component:
     )
 
 
-def _body_match(state: Any) -> rx.Component:
-    return rx.cond(state.notice_kind == "warning", _body(state, "warning"), _body(state, "ok"))
+def _body_match(state: Any, focus: bool = False) -> rx.Component:
+    return rx.cond(state.notice_kind == "warning", _body(state, "warning", focus), _body(state, "ok", focus))
 
 
 def brief_rejections(handler: Any) -> Any:

@@ -81,7 +81,7 @@ def staff_page(
         @functools.wraps(body)
         def component() -> rx.Component:
             content = rx.cond(StaffNav.refusal != "", _refusal(), body()) if role else body()
-            return shell(staff_bar(), content, title=h1, wide=wide)
+            return shell(staff_bar(), content, title=h1, wide=wide, staff=True)
 
         PAGES.append(Page(component, route, f"{title} — {SITE}", None, loads))
         return component

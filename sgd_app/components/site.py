@@ -13,21 +13,26 @@ from reflex_components_core.el.elements.inline import A
 from reflex_components_core.react_router import ReactRouterLink
 
 from sgd_app import routes, settings
+from sgd_app.state.header import HeaderState
 
 _BRAND = "#8a1538"  # ui.BRAND (ui imports this module, so the value is repeated here)
 _MUTED = "#505a64"
 _SURFACE = "#f6f7f9"
 _INK = "#1f2328"
 
-# What a citizen may want from any page; "Ingresar" is the staff's door.
+# What a citizen may want from any page; "Ingresar" is the staff's door (a signed-in staff member
+# sees "Mi bandeja" and "Salir" instead: HeaderState).
 NAV = [
     ("Mesa de Partes", routes.MESA_DE_PARTES),
     ("Seguimiento", routes.SEGUIMIENTO),
     ("Casilla", routes.CASILLA),
     ("Verificar", routes.VERIFICAR),
     ("Ayuda", routes.AYUDA),
-    ("Ingresar", routes.INGRESAR),
 ]
+LOGIN = ("Ingresar", routes.INGRESAR)
+INBOX = ("Mi bandeja", routes.BANDEJA)
+LOGOUT_FORM = "form-salir"
+_SIGNED_IN = HeaderState.staff_name != ""
 
 MAIN_ID = "contenido"
 
@@ -70,7 +75,73 @@ def _nav_link(text: str, href: str) -> rx.Component:
     )
 
 
-def _menu() -> rx.Component:
+def _logout_button(**style) -> rx.Component:
+    """Submits the header's hidden logout form (a real POST, as the staff bar's)."""
+    return rx.el.button(
+        "Salir",
+        type="submit",
+        form=LOGOUT_FORM,
+        id="salir-cabecera",
+        style={"cursor": "pointer", "font_weight": "600", "min_height": "44px", **style},
+    )
+
+
+def _staff_links(staff: bool) -> rx.Component:
+    """Desktop: the signed-in name, "Mi bandeja" and "Salir" (on a staff page only the name: its
+    staff bar has the rest); or "Ingresar"."""
+    name = rx.text(HeaderState.staff_name, color="white", size="2", id="cabecera-usuario")
+    if staff:
+        return rx.cond(_SIGNED_IN, name, _nav_link(*LOGIN))
+    return rx.cond(
+        _SIGNED_IN,
+        rx.flex(
+            name,
+            _nav_link(*INBOX),
+            _logout_button(
+                background="transparent",
+                color="white",
+                border="2px solid white",
+                border_radius="8px",
+                padding="0 0.8rem",
+                _focus_visible={"outline": "3px solid white", "outline_offset": "2px"},
+            ),
+            gap="0.75rem",
+            align="center",
+        ),
+        _nav_link(*LOGIN),
+    )
+
+
+def _menu_link(text: str, href: str) -> rx.Component:
+    return rx.menu.item(
+        # The router's own link as the item itself (Radix's asChild needs one element).
+        ReactRouterLink.create(text, to=href),
+        as_child=True,
+        style={"min_height": "44px", "font_size": "1.05rem", "color": _INK, "text_decoration": "none"},
+    )
+
+
+def _menu_logout() -> rx.Component:
+    """The phone menu's "Salir", for a signed-in staff member (a public page)."""
+    return rx.cond(
+        _SIGNED_IN,
+        rx.menu.item(
+            _logout_button(
+                background="transparent",
+                color=_INK,
+                border="none",
+                text_align="left",
+                font_weight="400",
+                font_size="1.05rem",
+                padding="0 0.75rem",
+            ),
+            as_child=True,
+            style={"min_height": "44px", "font_size": "1.05rem"},
+        ),
+    )
+
+
+def _menu(staff: bool) -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.el.button(
@@ -96,15 +167,9 @@ def _menu() -> rx.Component:
             ),
         ),
         rx.menu.content(
-            *[
-                rx.menu.item(
-                    # The router's own link as the item itself (Radix's asChild needs one element).
-                    ReactRouterLink.create(text, to=href),
-                    as_child=True,
-                    style={"min_height": "44px", "font_size": "1.05rem", "color": _INK, "text_decoration": "none"},
-                )
-                for text, href in NAV
-            ],
+            *[_menu_link(text, href) for text, href in NAV],
+            rx.cond(_SIGNED_IN, _menu_link(*INBOX), _menu_link(*LOGIN)),
+            *([] if staff else [_menu_logout()]),
             id="menu-principal",
             aria_label="Menú principal",
             align="end",
@@ -115,7 +180,8 @@ def _menu() -> rx.Component:
     )
 
 
-def site_header() -> rx.Component:
+def site_header(*, staff: bool = False) -> rx.Component:
+    """``staff``: a staff page (its staff bar carries the navigation and "Salir")."""
     return rx.el.header(
         rx.flex(
             rx.link(
@@ -139,11 +205,13 @@ def site_header() -> rx.Component:
                 style={"_focus_visible": {"outline": "3px solid white", "outline_offset": "2px"}},
             ),
             rx.el.nav(
-                rx.flex(*[_nav_link(t, h) for t, h in NAV], gap="0.75rem", wrap="wrap"),
+                rx.flex(
+                    *[_nav_link(t, h) for t, h in NAV], _staff_links(staff), gap="0.75rem", wrap="wrap", align="center"
+                ),
                 aria_label="Principal",
                 display=["none", "none", "block"],
             ),
-            rx.box(_menu(), display=["block", "block", "none"]),
+            rx.box(_menu(staff), display=["block", "block", "none"]),
             justify="between",
             align="center",
             gap="0.5rem",
@@ -151,6 +219,8 @@ def site_header() -> rx.Component:
             margin_x="auto",
             width="100%",
         ),
+        rx.el.form(id=LOGOUT_FORM, action="/api/v1/sesion/salir", method="post", on_submit=None),
+        on_mount=HeaderState.look,
         style={"background": _BRAND, "padding": "0.6rem 1rem", "min_height": "60px"},
     )
 

@@ -176,12 +176,13 @@ def info_row(label: str, value: Any, **props) -> rx.Component:
     )
 
 
-def shell(*children, title: str = "", wide: bool = False) -> rx.Component:
+def shell(*children, title: str = "", wide: bool = False, staff: bool = False) -> rx.Component:
     """Skip link, header (menu on a phone), main column and footer shared by every page
-    (sgd_app/components/site.py). The main column reflows down to 320 px: nothing is clipped."""
+    (sgd_app/components/site.py). The main column reflows down to 320 px: nothing is clipped.
+    ``staff``: a staff page (the header leaves "Mi bandeja" and "Salir" to its staff bar)."""
     return rx.box(
         skip_link(),
-        site_header(),
+        site_header(staff=staff),
         rx.el.main(
             rx.cond(title != "", rx.heading(title, as_="h1", size="7", margin_bottom="1rem", color=INK)),
             *children,

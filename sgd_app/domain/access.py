@@ -1,19 +1,34 @@
 """Who may see a case and who may act on it: the one place every reader (routing, reports,
 dashboards, search, observations, the API) asks.
 
-A case is visible to the units that hold it or held it (a route step to or from them), to units
-acting by delegation, and to managers of any unit above those. Acting needs a role in the unit that
-holds the case now; copies are for information only.
+A case is visible to the units that hold it or held it (a route step to or from them, a copy, the
+desk that registered it: the rows of ``CaseUnit``), to units acting by delegation, and to managers
+of any unit above those. That rule is :func:`seen_in`, a condition over the indexed ``caseunit``
+table: the case page (:func:`can_view`) and search (``domain/search``) both use it. Acting needs a
+role in the unit that holds the case now; copies are for information only.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, literal, text
 from sqlmodel import Session, col, select
 
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotFound
-from sgd_app.domain.models import Document, Expediente, InternalDocument, Membership, Movement, Unit, User, pk
+from sgd_app.domain.models import (
+    CaseUnit,
+    Document,
+    Expediente,
+    InternalDocument,
+    Membership,
+    Movement,
+    Unit,
+    User,
+    pk,
+)
 from sgd_app.domain.transaction import query
 from sgd_app.domain.vocabulary import OPEN_STATUSES, ROLE_LABELS
 
@@ -42,21 +57,31 @@ def visible_unit_ids(session: Session, who: Principal) -> set[int]:
     return units
 
 
+def seen_in(case_id: Any, units: Collection[int]) -> ColumnElement[bool]:
+    """THE visibility rule, as a condition on a case id: the case has been in one of ``units`` (the
+    units of :func:`visible_unit_ids`). An indexed lookup in ``caseunit`` (the case page asks it
+    for one case; search for each candidate, or as a semi-join)."""
+    cid = literal(case_id) if isinstance(case_id, int) else case_id
+    return exists().where(col(CaseUnit.expediente_id) == cid, col(CaseUnit.unit_id).in_(sorted(units)))
+
+
 def can_view(session: Session, who: Principal, case: Expediente, units: set[int] | None = None) -> bool:
     units = units if units is not None else visible_unit_ids(session, who)
-    if case.current_unit_id in units:
-        return True
-    if not units:
+    if not units or case.id is None:
         return False
-    hit = session.exec(
-        select(col(Movement.id))
-        .where(
-            col(Movement.expediente_id) == case.id,
-            or_(col(Movement.to_unit_id).in_(units), col(Movement.from_unit_id).in_(units)),
-        )
-        .limit(1)
-    ).first()
-    return hit is not None
+    return session.exec(select(literal(1)).where(seen_in(case.id, units))).first() is not None
+
+
+def record_registration(session: Session, case_id: int, clerk_id: int) -> None:
+    """The desk of the clerk who registered a filing sees the case from then on (its desk units
+    join the case's units; the movements' and current units are added by the database)."""
+    session.connection().execute(
+        text(
+            "INSERT INTO caseunit (unit_id, expediente_id) SELECT DISTINCT unit_id, :c FROM membership "
+            "WHERE user_id = :u AND role = 'clerk' ON CONFLICT DO NOTHING"
+        ),
+        {"c": case_id, "u": clerk_id},
+    )
 
 
 def acting_roles(who: Principal, case: Expediente) -> set[str]:

@@ -246,6 +246,17 @@ class Movement(SQLModel, table=True):
     received_by_id: int | None = Field(default=None, foreign_key="user.id")
 
 
+class CaseUnit(SQLModel, table=True):
+    """A unit a case has been in: it held it, sent it, got a copy of it, or registered it at its desk.
+    The visibility rule (``access.seen_in``) reads it; database triggers (``sgd_app/schema.py``) add a
+    row for every movement's units and every current unit, so no writer can forget one."""
+
+    # (unit, case): the cases of some units (search); the reverse index: may this case be seen (case page).
+    __table_args__ = (Index("ix_caseunit_case", "expediente_id", "unit_id"),)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", primary_key=True)
+
+
 class Note(SQLModel, table=True):
     """A note (anotación) on a case, visible to whoever can see the case."""
 

@@ -322,7 +322,7 @@ def _delegation() -> rx.Component:
 @staff_page(routes.BANDEJA, title="Bandeja", on_load=BandejaState.load)
 def bandeja() -> rx.Component:
     return rx.fragment(
-        notice(BandejaState),
+        notice(BandejaState, focus=True),  # the focus follows the act's result (issue 14)
         notice(BulkState),
         bulk_dialog(),
         rx.box(

@@ -69,10 +69,11 @@ def previous_release(request, empty_engine) -> Engine:
 
 HEAD = "0007"  # the newest revision
 # 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added;
+# 0006: created (case units), SQLite's search facets rewritten and its FTS index rebuilt;
 # 0007: one column added (procedure.desk_review)
-CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure")
+CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure", "caseunit")
 
 
 def untouched_by_0004(digests: dict[str, tuple[int, str]]) -> dict[str, tuple[int, str]]:
-    """The digests of the tables revision 0004 leaves as they were."""
-    return {k: v for k, v in digests.items() if k not in CHANGED_BY_0004}
+    """The digests of the tables the revisions after the baseline leave as they were."""
+    return {k: v for k, v in digests.items() if k not in CHANGED_BY_0004 and not k.startswith("search_")}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from sgd_app import db, schema
-from sgd_app.domain import audit, search
+from sgd_app.domain import access, audit, search
 from sgd_app.domain.auth import Principal
-from sgd_app.domain.models import AuditEvent, Document, Expediente, Movement, Unit, User
+from sgd_app.domain.models import AuditEvent, CaseUnit, Document, Expediente, Movement, Unit, User
 from tests.migrations.conftest import HEAD, table_digests
 
 QUERIES = ["renuncia", "hoja de vida", "cobranza", "quispe"]
@@ -43,10 +43,14 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert counts[Expediente] == 300 and counts[Document] and counts[Movement] and counts[AuditEvent]
 
     assert schema.upgrade(eng) == "adopted"
-    assert _head(eng) == HEAD  # the baseline, 0004 (known devices, lock generation, no throttle), 0005
+    assert _head(eng) == HEAD  # the baseline, 0004 (known devices, lock generation, no throttle), 0005, 0006
     after = table_digests(eng)
     assert "throttle" not in after and after.pop("knowndevice")[0] == 0
     assert after.pop("filingattempt")[0] == 0  # 0005: filing attempts start empty
+    assert after.pop("caseunit")[0] >= counts[Expediente]  # 0006: every case in its units (see below)
+    for name in [n for n in after if n.startswith("search_")]:  # 0006: SQLite's facets gain the units,
+        assert name != "search_entry" or after[name][0] == before[name][0]  # the FTS index is rebuilt
+        after.pop(name), before.pop(name)
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
@@ -108,3 +112,42 @@ def test_0005_filing_attempt_keys_are_unique_and_point_at_a_kept_case(previous_r
         )
     with eng.connect() as conn:
         assert conn.execute(text("SELECT expediente_id FROM filingattempt")).scalars().all() == [first]
+
+
+def test_0006_a_case_is_found_by_every_unit_it_passed_through(previous_release):
+    """0006 on a database with data: the units a case has been in are backfilled, so a unit that held
+    a case and passed it on finds it (by subject and by number) and opens it; one that never held it
+    does not; and the index keeps following new movements."""
+    eng = previous_release
+    assert schema.upgrade(eng) == "adopted"
+    with db.session(eng) as s:
+        passed = s.exec(
+            select(Expediente, Movement.from_unit_id)
+            .join(Movement, col(Movement.expediente_id) == col(Expediente.id))
+            .where(col(Movement.from_unit_id) != col(Expediente.current_unit_id), col(Movement.action) == "derivar")
+            .order_by(col(Expediente.id))
+        ).first()
+        assert passed is not None
+        case, unit_id = passed
+        unit = s.get(Unit, unit_id)
+        route = {
+            u
+            for m in s.exec(select(Movement).where(Movement.expediente_id == case.id))
+            for u in (m.from_unit_id, m.to_unit_id)
+        }
+        outsider = s.exec(select(Unit).where(col(Unit.id).not_in(route | {case.current_unit_id}))).first()
+        units = set(s.exec(select(CaseUnit.unit_id).where(CaseUnit.expediente_id == case.id)).all())
+    assert units >= (route | {case.current_unit_id}) - {None}
+    officer = Principal(User(id=10_000, username="x", full_name="X"), 0, [(unit, "officer")])
+    stranger = Principal(User(id=10_001, username="y", full_name="Y"), 0, [(outsider, "officer")])
+    assert case.number in _found(eng, [officer], case.subject)
+    assert case.number not in _found(eng, [stranger], case.subject)
+    with db.session(eng) as s:
+        assert search.search(s, officer, case.number).jump_to == case.number
+        assert access.can_view(s, officer, case) and not access.can_view(s, stranger, case)
+    # A new movement after the upgrade: the database adds its units (the triggers are in place).
+    with db.write_session(eng) as s:
+        s.add(
+            Movement(expediente_id=case.id, action="copia", from_unit_id=case.current_unit_id, to_unit_id=outsider.id)
+        )
+    assert case.number in _found(eng, [stranger], case.subject)

@@ -214,8 +214,9 @@ def test_results_counts_and_snippets_only_from_visible_cases(world):
         r = _find(e, world[user], "zanahoria")
         assert (r.total, r.hits, r.jump_to) == (0, (), None), user
     assert _find(e, world["dnfpe"], "zanahoria").total == 1
-    # Tesorería handed B on to Logística: gone from Tesorería's results.
-    assert _find(e, world["tesoreria"], "cobranza").total == 0
+    # Tesorería handed B on to Logística: still in Tesorería's results (it passed through), now at Logística.
+    r = _find(e, world["tesoreria"], "cobranza")
+    assert _numbers(r) == {world["b"]} and r.total == 1 and r.hits[0].unit == "Logística"
     # The DGRS manager sees the units below (Logística, Tesorería...).
     assert _numbers(_find(e, world["gerente"], "cobranza")) == {world["b"]}
     # A unit filter outside the user's scope gives nothing.
@@ -224,8 +225,9 @@ def test_results_counts_and_snippets_only_from_visible_cases(world):
 
 
 def test_the_scope_follows_a_move_even_without_reindexing(world):
-    """Whoever moves a case (here a bare UPDATE, no index_case), the old unit stops seeing it in
-    the same transaction — hits, count, jump — and the new unit sees it."""
+    """Whoever moves a case (here a bare UPDATE, no movement, no index_case), the new unit sees it
+    in the same transaction — hits, count, jump — and the old one keeps it (it was there); a unit
+    it never was in does not."""
     e, rop = world["engine"], world["rop"]
     with db.write_session(e) as s:
         s.execute(
@@ -233,12 +235,14 @@ def test_the_scope_follows_a_move_even_without_reindexing(world):
             .where(Expediente.number == world["a"])
             .values(current_unit_id=unit_by_code(e, "DNFPE").id)
         )
-        r = search.search(s, rop, "nunez")  # before the commit, in the moving transaction
-        assert (r.total, r.hits) == (0, ())
-    r = _find(e, rop, "nunez")
-    assert (r.total, r.hits) == (0, ())
-    assert _find(e, rop, world["a"]).jump_to is None
+        r = search.search(s, world["dnfpe"], "nunez")  # before the commit, in the moving transaction
+        assert _numbers(r) == {world["a"]} and r.total == 1
+    assert _numbers(_find(e, rop, "nunez")) == {world["a"]}
+    assert _find(e, rop, world["a"]).jump_to == world["a"]
     assert _numbers(_find(e, world["dnfpe"], "nunez")) == {world["a"]}
+    assert _find(e, world["dnfpe"], world["a"]).jump_to == world["a"]
+    r = _find(e, world["logistica"], "nunez")
+    assert (r.total, r.hits) == (0, ())
     _integrity(e)
 
 
@@ -247,7 +251,7 @@ def test_index_follows_the_case_to_its_new_unit(world):
     dnfpe_user = world["dnfpe"]
     _act(e, routing.receive, world["rop"], world["a"])
     _act(e, routing.derive, world["rop"], world["a"], to_unit_id=unit_by_code(e, "DNFPE").id)
-    assert _find(e, world["rop"], "nunez").total == 0
+    assert _numbers(_find(e, world["rop"], "nunez")) == {world["a"]}  # it passed through ROP
     assert _numbers(_find(e, dnfpe_user, "nunez")) == {world["a"]}
     assert _numbers(_find(e, dnfpe_user, "resolucion")) == {world["a"], world["d"]}
     _integrity(e)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sgd_app import routes, settings
-from sgd_app.domain import audit, digitize, notify, search, summaries
+from sgd_app.domain import access, audit, digitize, notify, search, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
 from sgd_app.domain.documents import FileStore, ScreenedPdf
 from sgd_app.domain.errors import InvalidInput, InvalidInputs
@@ -389,6 +389,8 @@ def _write_filing(
             received_by_id=None,
         ),
     )
+    if registered_by_id:  # the clerk's desk keeps seeing what it registered (search, case page)
+        access.record_registration(session, case_id, registered_by_id)
     audit.record(
         session,
         actor=f"user:{registered_by_id}" if registered_by_id else "ciudadano",

@@ -1,5 +1,6 @@
 """The PostgreSQL engine: ``search_entry.tsv`` (see :mod:`.schema`) matched with ``to_tsquery``,
-ranked with ``ts_rank_cd``, joined with ``expediente`` for the scope and the filters; snippets
+ranked with ``ts_rank_cd``, joined with ``expediente`` for the filters, the scope being
+``access.seen_in`` (a semi-join with ``caseunit``) rendered into the statement; snippets
 from ``ts_headline``. A prefix query runs under ``statement_timeout`` inside a savepoint.
 """
 
@@ -7,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, literal_column, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from sgd_app.domain import access
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.search import limits
 from sgd_app.domain.search.filters import Plan
@@ -34,21 +36,29 @@ def _pg_tsquery(parsed: ParsedQuery) -> str:
     return " & ".join(_pg_term(t) for t in parsed.terms)
 
 
+def _render(conn: Connection, clause: ColumnElement[bool]) -> str:
+    """A condition as SQL text for the statements below (its values are unit ids: integers)."""
+    return str(clause.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
 def find(conn: Connection, parsed: ParsedQuery, plan: Plan, page: int, page_size: int) -> Found:
     q = _pg_tsquery(parsed)
     if not conn.execute(text("SELECT numnode(to_tsquery('sgd_es', :q))"), {"q": q}).scalar():
         raise InvalidInput(FIELD, MSG_COMMON)  # only the configuration's stop words
     f = plan.filters
-    where = ["s.tsv @@ to_tsquery('sgd_es', :q)", "e.current_unit_id = ANY(:units)"]
-    params: dict[str, Any] = {"q": q, "units": sorted(plan.units)}
+    where = ["s.tsv @@ to_tsquery('sgd_es', :q)"]
+    if plan.scoped:
+        where.append(_render(conn, access.seen_in(literal_column("s.case_id"), plan.units)))
+    params: dict[str, Any] = {"q": q}
     for column, value in (
+        ("unit_id", f.unit_id),
         ("procedure_id", f.procedure_id),
         ("status", f.status),
         ("channel", f.channel),
         ("priority", f.priority),
     ):
         if value is not None and value != "":
-            where.append(f"e.{column} = :{column}")
+            where.append(f"e.{'current_unit_id' if column == 'unit_id' else column} = :{column}")
             params[column] = value
     if f.date_from:
         where.append("e.filed_on >= :date_from")

@@ -1,7 +1,8 @@
 """The SQLite engine: one FTS5 index (see :mod:`.schema`) read with bm25, counted in its own order.
 
-The scope (unit), procedure and channel are facets inside the index, kept equal to the case's by
-the trigger search_case_facets; the other filters are checked on ``expediente``. Snippets are cut
+The scope (every unit the case has been in: ``caseunit``, the visibility rule's table), the current
+unit, procedure and channel are facets inside the index, kept equal to the case's by the triggers
+search_case_facets and search_case_units; the other filters are checked on ``expediente``. Snippets are cut
 in Python with the index's folding (:func:`.highlight.highlight`).
 """
 
@@ -18,7 +19,7 @@ from sgd_app.domain.search.highlight import Segment, highlight
 from sgd_app.domain.search.limits import TooSlow
 from sgd_app.domain.search.query import ParsedQuery, Term, word_variants
 from sgd_app.domain.search.results import Found
-from sgd_app.domain.search.schema import SLOT_BITS, channel_token, procedure_token, unit_token
+from sgd_app.domain.search.schema import SLOT_BITS, channel_token, procedure_token, seen_token, unit_token
 
 
 def _fts_term(t: Term) -> str:
@@ -33,27 +34,23 @@ def _fts_term(t: Term) -> str:
 
 
 def _fts_query(parsed: ParsedQuery, plan: Plan) -> str:
-    """The FTS5 expression: the user's terms over case data and text, and the facets (scope)."""
+    """The FTS5 expression: the user's terms over case data and text, and the facets (scope: the
+    case has been in one of the user's units — access.seen_in as index tokens)."""
     parts = ["{head body} : (" + " AND ".join(_fts_term(t) for t in parsed.terms) + ")"]
-    negative = ""
-    units = plan.units
-    if not units >= plan.all_units:
-        others = plan.all_units - units
-        if len(units) <= len(others):
-            parts.append("facets : (" + " OR ".join(f'"{unit_token(u)}"' for u in sorted(units)) + ")")
-        else:
-            negative = "facets : (" + " OR ".join(f'"{unit_token(u)}"' for u in sorted(others)) + ")"
+    if plan.scoped:
+        parts.append("facets : (" + " OR ".join(f'"{seen_token(u)}"' for u in sorted(plan.units)) + ")")
+    if plan.filters.unit_id is not None:
+        parts.append(f'facets : "{unit_token(plan.filters.unit_id)}"')
     if plan.filters.procedure_id is not None:
         parts.append(f'facets : "{procedure_token(plan.filters.procedure_id)}"')
     if plan.filters.channel:
         parts.append(f'facets : "{channel_token(plan.filters.channel)}"')
-    expr = " AND ".join(f"({p})" for p in parts)
-    return f"({expr}) NOT ({negative})" if negative else expr
+    return " AND ".join(f"({p})" for p in parts)
 
 
 def _sqlite_where(plan: Plan) -> tuple[str, list]:
-    f = plan.filters
-    sql = [f"e.current_unit_id IN ({', '.join(str(int(u)) for u in sorted(plan.units))})"]
+    f = plan.filters  # (the scope and the unit are in the MATCH: facets)
+    sql: list[str] = []
     params: list = []
     for column, value in (
         ("procedure_id", f.procedure_id),
@@ -86,7 +83,7 @@ def find(conn: Connection, parsed: ParsedQuery, plan: Plan, page: int, page_size
     args = [_fts_query(parsed, plan)]
     base = "FROM search_fts WHERE search_fts MATCH ?"
     if f.status or f.priority or f.date_from or f.date_to:
-        # Filters the index does not carry: checked on the case itself (with the scope again).
+        # Filters the index does not carry: checked on the case itself.
         where, params = _sqlite_where(plan)
         base = (
             f"FROM search_fts JOIN expediente e ON e.id = (search_fts.rowid >> {SLOT_BITS}) "

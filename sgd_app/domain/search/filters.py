@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlmodel import col
 
+from sgd_app.domain import access
 from sgd_app.domain.filters import FilterParser
 from sgd_app.domain.models import Expediente
 from sgd_app.domain.vocabulary import CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
@@ -56,15 +57,25 @@ def parse_filters(params: Mapping[str, Any]) -> SearchFilters:
 class Plan:
     """What the engine-specific code needs: the scope and the filters, already decided."""
 
-    units: set[int]
+    units: set[int]  # access.visible_unit_ids: a case is in scope when it has been in one of them
     all_units: set[int]
     filters: SearchFilters
 
+    @property
+    def scoped(self) -> bool:
+        """False when ``units`` are every unit (nothing to filter)."""
+        return not self.units >= self.all_units
+
 
 def case_filter_clauses(plan: Plan) -> list:
-    """The scope and the filters as conditions on ``expediente`` (ORM)."""
+    """The scope (access.seen_in) and the filters as conditions on ``expediente`` (ORM). The unit
+    filter is the unit that holds the case now."""
     f = plan.filters
-    clauses: list[ColumnElement[bool]] = [col(Expediente.current_unit_id).in_(sorted(plan.units))]
+    clauses: list[ColumnElement[bool]] = []
+    if plan.scoped:
+        clauses.append(access.seen_in(col(Expediente.id), plan.units))
+    if f.unit_id is not None:
+        clauses.append(col(Expediente.current_unit_id) == f.unit_id)
     if f.procedure_id is not None:
         clauses.append(col(Expediente.procedure_id) == f.procedure_id)
     if f.status:

@@ -98,9 +98,24 @@ def _case_rows(conn: Connection, where, limit: int | None = None):
     return conn.execute(q).all()
 
 
-def _case_values(row) -> tuple[int, str, str]:
+def _case_values(row, seen: Iterable[int] = ()) -> tuple[int, str, str]:
     cid, number, subject, fields, unit_id, procedure_id, channel, name, doc_type, doc_number = row
-    return cid, facets(unit_id, procedure_id, channel), _case_head(number, subject, fields, name, doc_type, doc_number)
+    head = _case_head(number, subject, fields, name, doc_type, doc_number)
+    return cid, facets(unit_id, procedure_id, channel, seen), head
+
+
+def _seen(conn: Connection, first: int, last: int) -> dict[int, list[int]]:
+    """case id -> the units it has been in (``caseunit``), for the cases ``first``..``last``."""
+    out: dict[int, list[int]] = {}
+    for cid, uid in conn.execute(
+        text(
+            "SELECT expediente_id, unit_id FROM caseunit WHERE expediente_id BETWEEN :a AND :b "
+            "ORDER BY expediente_id, unit_id"
+        ),
+        {"a": first, "b": last},
+    ).all():
+        out.setdefault(cid, []).append(uid)
+    return out
 
 
 # ---------------------------------------------------------------- one case, one document
@@ -149,7 +164,7 @@ def _index_case_sqlite(conn: Connection, case_id: int, *, fresh: bool = False) -
     if not rows:
         conn.execute(text("DELETE FROM search_entry WHERE entry_id BETWEEN :lo AND :hi"), {"lo": lo, "hi": hi})
         return
-    _, case_facets, head = _case_values(rows[0])
+    _, case_facets, head = _case_values(rows[0], _seen(conn, case_id, case_id).get(case_id, ()))
     conn.execute(
         text(
             "INSERT INTO search_entry (entry_id, case_id, document_id, facets, head) VALUES (:lo, :c, NULL, :f, :h) "
@@ -287,8 +302,9 @@ def _entries(conn: Connection, batch: int = 20_000) -> Iterable[list[tuple]]:
         if not rows:
             break
         out = []
+        seen = _seen(conn, rows[0][0], rows[-1][0]) if dialect(conn) == "sqlite" else {}
         for row in rows:
-            cid, case_facets, head = _case_values(row)
+            cid, case_facets, head = _case_values(row, seen.get(row[0], ()))
             out.append((cid << SLOT_BITS, cid, None, case_facets, head))
         last = rows[-1][0]
         yield out

@@ -2,15 +2,16 @@
 
 :func:`create_sqlite` and :func:`create_pg` run the whole DDL of their dialect on a connection, in
 its transaction; both are idempotent and need only the application's tables (``expediente``,
-``document``, ``documenttext``) to exist, so an Alembic revision can call them as they are.
+``caseunit``, ``document``, ``documenttext``) to exist, so an Alembic revision can call them as they are.
 ``ensure_schema`` (in :mod:`.index`) adds the locking and the first fill of a new index.
 
 SQLite: the FTS5 table ``search_fts`` (tokenizer ``unicode61 remove_diacritics 2``, a prefix index
 for 3 characters, ranking bm25) with *external content*: the small table ``search_entry`` (one row
 per case, one per document with text), joined to ``documenttext`` by the view ``search_content``,
 so a text is stored once. Triggers on both tables give FTS5 the old values it needs to take a row
-out; ``search_entry.facets`` holds the case's unit, procedure and channel as tokens, rewritten by
-a trigger on ``expediente`` in the very statement that changes them.
+out; ``search_entry.facets`` holds the case's current unit, procedure and channel as tokens, and
+every unit the case has been in (``caseunit``, the visibility rule's table: ``v<id>``), rewritten by
+triggers on ``expediente`` and ``caseunit`` in the very statement that changes them.
 
 PostgreSQL: ``search_entry`` with a stored ``tsvector`` (GIN index) built with the text search
 configuration ``sgd_es`` (spanish + unaccent).
@@ -19,6 +20,8 @@ Entry ids are ``case_id << SLOT_BITS | slot`` (slot 0: the case's own row; 1, 2,
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import sqlite_utils
 from sqlalchemy import text
@@ -49,9 +52,15 @@ def channel_token(channel: str) -> str:
     return "c" + (channel or "").encode().hex().upper()  # = 'c' || hex(channel) in SQLite
 
 
-def facets(unit_id: int, procedure_id: int, channel: str) -> str:
-    """The case's facet tokens; the trigger search_case_facets writes the very same in SQL."""
-    return f"{unit_token(unit_id)} {procedure_token(procedure_id)} {channel_token(channel)}"
+def seen_token(unit_id: int) -> str:
+    """A unit the case has been in (a row of ``caseunit``): the scope of a search."""
+    return f"v{int(unit_id)}"
+
+
+def facets(unit_id: int, procedure_id: int, channel: str, seen: Iterable[int] = ()) -> str:
+    """The case's facet tokens; the triggers write the very same in SQL (``_FACETS_OF``)."""
+    head = f"{unit_token(unit_id)} {procedure_token(procedure_id)} {channel_token(channel)}"
+    return head + "".join(f" {seen_token(u)}" for u in sorted(seen))
 
 
 # ---------------------------------------------------------------- SQLite
@@ -85,7 +94,17 @@ _FTS_ADD = (
     "SELECT entry_id, facets, head, body FROM search_content WHERE entry_id = {}"
 )
 _DOC_ENTRY = "(SELECT entry_id FROM search_entry WHERE document_id = {}.document_id)"
-_FACETS_SQL = "('u' || NEW.current_unit_id || ' p' || NEW.procedure_id || ' c' || hex(NEW.channel))"
+# The facets of case {0} (an SQL expression), as :func:`facets` writes them: current unit, procedure,
+# channel, then every unit of ``caseunit`` in id order.
+_FACETS_OF = (
+    "(SELECT 'u' || e.current_unit_id || ' p' || e.procedure_id || ' c' || hex(e.channel) || coalesce(("
+    "SELECT group_concat(' v' || x.unit_id, '') FROM (SELECT unit_id FROM caseunit "
+    "WHERE expediente_id = e.id ORDER BY unit_id) x), '') FROM expediente e WHERE e.id = {0})"
+)
+_SET_FACETS = (
+    f"UPDATE search_entry SET facets = {_FACETS_OF} WHERE entry_id BETWEEN ({{0}} << {SLOT_BITS}) "
+    f"AND (({{0}} << {SLOT_BITS}) | {SLOT_MASK}) AND facets IS NOT {_FACETS_OF}"
+)
 # FTS5 external content: the index is told the old values when a row goes out, from the view, before
 # the change (BEFORE triggers) and the new ones after it.
 SQLITE_TRIGGERS = {
@@ -99,12 +118,12 @@ SQLITE_TRIGGERS = {
         "BEFORE DELETE ON documenttext BEGIN DELETE FROM search_entry WHERE document_id = OLD.document_id; END"
     ),
     # The scope lives in the index (facets): it follows the case in the same statement, whoever
-    # moves it, so a search never counts a case in a unit it has left (nor misses it in the new one).
+    # moves it, so a search finds a case in every unit it has been in from the moment it arrives.
     "search_case_facets": (
         "AFTER UPDATE OF current_unit_id, procedure_id, channel ON expediente BEGIN "
-        f"UPDATE search_entry SET facets = {_FACETS_SQL} WHERE entry_id BETWEEN (NEW.id << {SLOT_BITS}) "
-        f"AND ((NEW.id << {SLOT_BITS}) | {SLOT_MASK}) AND facets IS NOT {_FACETS_SQL}; END"
+        f"{_SET_FACETS.format('NEW.id')}; END"
     ),
+    "search_case_units": f"AFTER INSERT ON caseunit BEGIN {_SET_FACETS.format('NEW.expediente_id')}; END",
 }
 
 

@@ -1,9 +1,11 @@
 """The search itself: the scope of ``who``, the exact-number and DNI / RUC jumps, then one engine.
 
-Scope: exactly the cases whose current unit is one of ``access.visible_unit_ids(who)`` (the scope
-of reports), for the hits *and* for the count; snippets are only computed for cases in scope. On
-PostgreSQL the test is a join with ``expediente``; on SQLite the case's unit is a token inside the
-index (see :mod:`.schema`); the page's hits are checked against ``expediente`` once more.
+Scope: exactly the cases ``who`` may open (the case page's rule, ``access.seen_in`` over
+``access.visible_unit_ids(who)``: every case that has been in one of those units), for the hits
+*and* for the count; snippets are only computed for cases in scope. On PostgreSQL the rule is a
+semi-join with ``caseunit``; on SQLite every unit of ``caseunit`` is a token inside the index (see
+:mod:`.schema`); the page's hits are checked with ``access.seen_in`` once more. The unit filter is
+the unit that holds the case now.
 """
 
 from __future__ import annotations
@@ -38,19 +40,17 @@ def search(
     page_size = min(max(1, int(page_size)), limits.MAX_PAGE_SIZE)
     page = min(max(0, int(page)), max(0, (limits.COUNT_CAP - 1) // page_size))
     units = access.visible_unit_ids(session, who)
-    if filters.unit_id is not None:
-        units = units & {filters.unit_id}
     empty = SearchResult(query=parsed.text, hits=(), total=0, page=page, page_size=page_size)
     if not units:
         return empty
+    all_units = set(session.execute(select(col(Unit.id))).scalars().all())
+    plan = Plan(units=units, all_units=all_units, filters=filters)
     if parsed.case_number:
         case = session.execute(
-            select(col(Expediente.id), col(Expediente.current_unit_id)).where(
-                col(Expediente.number) == parsed.case_number
-            )
+            select(col(Expediente.id)).where(col(Expediente.number) == parsed.case_number, *case_filter_clauses(plan))
         ).first()
-        if case is not None and case[1] in units:
-            hits = _hits(session, [case[0]], {}, units)
+        if case is not None:
+            hits = _hits(session, [case[0]], {}, plan)
             return SearchResult(
                 query=parsed.text,
                 hits=tuple(hits),
@@ -61,11 +61,9 @@ def search(
                 jump_to=parsed.case_number,
             )
     if parsed.doc_number:
-        found = _by_document_number(session, parsed, units, filters, page, page_size)
+        found = _by_document_number(session, parsed, plan, page, page_size)
         if found is not None:
             return found
-    all_units = set(session.execute(select(col(Unit.id))).scalars().all())
-    plan = Plan(units=units, all_units=all_units, filters=filters)
     conn = session.connection()
     backend = engine_sqlite if dialect(conn) == "sqlite" else engine_pg
     try:
@@ -73,7 +71,7 @@ def search(
     except TooSlow:
         raise InvalidInput(FIELD, MSG_SLOW) from None
     found_in = _found_in(session, best)
-    hits = _hits(session, ids, {cid: (snippets.get(best.get(cid)), found_in.get(best.get(cid))) for cid in ids}, units)
+    hits = _hits(session, ids, {cid: (snippets.get(best.get(cid)), found_in.get(best.get(cid))) for cid in ids}, plan)
     return SearchResult(
         query=parsed.text,
         hits=tuple(hits),
@@ -86,10 +84,9 @@ def search(
 
 
 def _by_document_number(
-    session: Session, parsed: ParsedQuery, units: set[int], filters: SearchFilters, page: int, page_size: int
+    session: Session, parsed: ParsedQuery, plan: Plan, page: int, page_size: int
 ) -> SearchResult | None:
     """A DNI / RUC: the visible cases of that filer (one -> jump to it); None when there are none."""
-    plan = Plan(units=units, all_units=set(), filters=filters)
     where = [
         col(Expediente.party_id).in_(select(col(Party.id)).where(col(Party.doc_number) == parsed.doc_number)),
         *case_filter_clauses(plan),
@@ -108,7 +105,7 @@ def _by_document_number(
         .scalars()
         .all()
     )
-    hits = _hits(session, ids, {}, units)
+    hits = _hits(session, ids, {}, plan)
     jump = hits[0].number if total == 1 and hits else None
     return SearchResult(
         query=parsed.text,
@@ -122,10 +119,11 @@ def _by_document_number(
     )
 
 
-def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[int]) -> list[SearchHit]:
+def _hits(session: Session, ids: list[int], extra: dict[int, tuple], plan: Plan) -> list[SearchHit]:
     """The page's rows, in ``ids`` order; the scope is checked once more on the case itself."""
     if not ids:
         return []
+    scope = [access.seen_in(col(Expediente.id), plan.units)] if plan.scoped else []
     rows = session.execute(
         select(
             col(Expediente.id),
@@ -142,7 +140,7 @@ def _hits(session: Session, ids: list[int], extra: dict[int, tuple], units: set[
         .join(Party, col(Party.id) == col(Expediente.party_id))
         .join(Unit, col(Unit.id) == col(Expediente.current_unit_id))
         .join(Procedure, col(Procedure.id) == col(Expediente.procedure_id))
-        .where(col(Expediente.id).in_(ids), col(Expediente.current_unit_id).in_(sorted(units)))
+        .where(col(Expediente.id).in_(ids), *scope)
     ).all()
     by_id = {r[0]: r for r in rows}
     out = []

@@ -3,7 +3,7 @@ to the Mesa de Partes inbox first, to be checked, reclassified, observed or deri
 existing procedure.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 Frozen operations: never import the live models here. One added column with a server default
 (ALTER TABLE ADD COLUMN on SQLite too): nothing is rewritten.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -337,7 +337,7 @@ def _observation() -> rx.Component:
 @staff_page(routes.EXPEDIENTE, title="Expediente", heading="", on_load=[ExpedienteState.load, DeskState.load])
 def expediente() -> rx.Component:
     return rx.fragment(
-        notice(ExpedienteState),
+        notice(ExpedienteState, focus=True),  # the focus follows the act's result (issue 14)
         rx.cond(
             ExpedienteState.found,
             rx.box(
