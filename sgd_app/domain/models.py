@@ -273,6 +273,12 @@ class Delegation(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Append-only, hash-chained trail. UPDATE and DELETE are refused by database triggers."""
 
+    # (0008) the audit viewer filters by user, action and date, newest first
+    __table_args__ = (
+        Index("ix_auditevent_actor", "actor", "seq"),
+        Index("ix_auditevent_action", "action", "seq"),
+        Index("ix_auditevent_at", "at"),
+    )
     seq: int = Field(primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     actor: str = Field(max_length=100)  # "user:12", "ciudadano", "sistema"

@@ -47,6 +47,7 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     after = table_digests(eng)
     assert "throttle" not in after and after.pop("knowndevice")[0] == 0
     assert after.pop("filingattempt")[0] == 0  # 0005: filing attempts start empty
+    assert after.pop("doctemplate")[0] == 0  # 0008: no document templates until seed adds them
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
