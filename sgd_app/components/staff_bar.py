@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.bell import bell
 from sgd_app.components.ui import BRAND, ERROR, secondary_button
 from sgd_app.state.session import StaffNav
 
@@ -66,11 +67,16 @@ def staff_bar() -> rx.Component:
             wrap="wrap",
             align="center",
         ),
-        rx.el.form(
-            secondary_button("Salir", type="submit", style={"min_height": "44px"}),
-            action="/api/v1/sesion/salir",
-            method="post",
-            on_submit=None,
+        rx.flex(
+            bell(),
+            rx.el.form(
+                secondary_button("Salir", type="submit", style={"min_height": "44px"}),
+                action="/api/v1/sesion/salir",
+                method="post",
+                on_submit=None,
+            ),
+            gap="0.75rem",
+            align="center",
         ),
         justify="between",
         align="center",

@@ -305,7 +305,10 @@ class InternalDocument(SQLModel, table=True):
     at the first signature (the content freezes then) and never reused; once signed it is never
     edited — a correction is a new document that references it."""
 
-    __table_args__ = (UniqueConstraint("unit_id", "doc_type", "year", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "doc_type", "year", "seq"),
+        Index("ix_internaldocument_author", "author_id", "status"),  # (0008) the bell: my returned drafts
+    )
     id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
