@@ -20,6 +20,7 @@ FIRMA = "/firma"
 ADMIN = "/admin"
 BUSCAR = "/buscar"
 REPORTES = "/reportes"
+AUDITORIA = "/auditoria"
 
 # Where a handler sends a browser whose staff session is missing or has expired.
 LOGIN_EXPIRED = f"{INGRESAR}?motivo=sesion"

@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from sgd_app import db
-from sgd_app.domain import models, search  # noqa: F401  (the tables are the metadata)
+from sgd_app.domain import doc_templates, models, search  # noqa: F401  (the tables are the metadata)
 
 metadata = SQLModel.metadata
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -13,6 +13,7 @@ from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize
 from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     admin,
+    auditoria,
     ayuda,
     bandeja,
     buscar,

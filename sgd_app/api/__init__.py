@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sgd_app.api import docs, errors, files, health, printing, reports, search, session, verify
+from sgd_app.api import audit_export, docs, errors, files, health, printing, reports, search, session, verify
 from sgd_app.api.body_limit import BodyLimit
 from sgd_app.api.headers import SecurityHeaders
 from sgd_app.api.static_paths import StaticPaths
@@ -24,6 +24,7 @@ api.include_router(session.router)
 api.include_router(files.router)
 api.include_router(printing.router)
 api.include_router(reports.router)
+api.include_router(audit_export.router)
 api.include_router(search.router)
 api.include_router(verify.router)
 api.include_router(docs.router)

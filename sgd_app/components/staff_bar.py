@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.bell import bell
 from sgd_app.components.ui import BRAND, ERROR, secondary_button
 from sgd_app.state.session import StaffNav
 
@@ -61,15 +62,21 @@ def staff_bar() -> rx.Component:
             rx.cond(StaffNav.may_dashboard, _nav("Tablero", routes.TABLERO)),
             rx.cond(StaffNav.is_clerk, _nav("Registrar documento", routes.REGISTRAR)),
             rx.cond(StaffNav.is_admin, _nav("Administración", routes.ADMIN)),
+            rx.cond(StaffNav.may_audit, _nav("Auditoría", routes.AUDITORIA)),
             gap="1rem",
             wrap="wrap",
             align="center",
         ),
-        rx.el.form(
-            secondary_button("Salir", type="submit", style={"min_height": "44px"}),
-            action="/api/v1/sesion/salir",
-            method="post",
-            on_submit=None,
+        rx.flex(
+            bell(),
+            rx.el.form(
+                secondary_button("Salir", type="submit", style={"min_height": "44px"}),
+                action="/api/v1/sesion/salir",
+                method="post",
+                on_submit=None,
+            ),
+            gap="0.75rem",
+            align="center",
         ),
         justify="between",
         align="center",

@@ -11,6 +11,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -154,7 +155,7 @@ def render(data: RenderData) -> bytes:
     pdf.line(25, pdf.get_y() + 1, 185, pdf.get_y() + 1)
     pdf.ln(5)
     pdf.set_font("Source", "", 11)
-    for para in [p.strip() for p in (data.body or "").replace("\r\n", "\n").split("\n\n")]:
+    for para in body_paragraphs(data.body):
         if para:
             pdf.multi_cell(0, 6, para.replace("\n", " "), align="J", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(3)
@@ -186,6 +187,35 @@ def _case_for_drafting(session: Session, who: Principal, number: str) -> Expedie
     if case.awaiting_receipt:
         raise Forbidden("Primero reciba el expediente.")
     return case
+
+
+case_for_drafting = _case_for_drafting  # templates fill a draft for whoever may write it
+
+# A closing typed at the end of the body ("Atentamente," …): the layout adds its own, once.
+_CLOSING = re.compile(r"^(atentamente|cordialmente|saludos cordiales|atte\.?)\s*[,.]?$", re.IGNORECASE)
+
+
+def body_paragraphs(body: str) -> list[str]:
+    """The body's paragraphs as the page prints them: a closing line the author typed at the end
+    is dropped, because the page prints "Atentamente," under the body itself."""
+    paras = [p.strip() for p in (body or "").replace("\r\n", "\n").split("\n\n")]
+    paras = [p for p in paras if p]
+    if paras:
+        lines = [ln.strip() for ln in paras[-1].split("\n") if ln.strip()]
+        if lines and _CLOSING.match(lines[-1]):
+            lines = lines[:-1]
+        paras[-1] = "\n".join(lines)
+        paras = [p for p in paras if p]
+    return paras
+
+
+def reference_line(case_number: str, reference: str) -> str:
+    """The REFERENCIA line: the case's number once, then what the author wrote (which may already
+    name the case: then it is not repeated)."""
+    ref = (reference or "").strip()
+    if case_number and case_number.lower() in ref.lower():
+        return ref
+    return "; ".join(x for x in (f"Expediente {case_number}" if case_number else "", ref) if x)
 
 
 def _validate(doc_type: str, subject: str, body: str, recipients: str) -> dict[str, str]:
@@ -340,7 +370,7 @@ def render_data(
         when = when.replace(tzinfo=UTC)
     day = when.astimezone(LIMA).date()
     signer_name, signer_post = _signer_block(session, doc, unit)
-    reference = "; ".join(x for x in (f"Expediente {case.number}" if case else "", doc.reference) if x)
+    reference = reference_line(case.number if case else "", doc.reference)
     return RenderData(
         institution=institution,
         unit=unit.name if unit else "",

@@ -286,6 +286,12 @@ class Delegation(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Append-only, hash-chained trail. UPDATE and DELETE are refused by database triggers."""
 
+    # (0008) the audit viewer filters by user, action and date, newest first
+    __table_args__ = (
+        Index("ix_auditevent_actor", "actor", "seq"),
+        Index("ix_auditevent_action", "action", "seq"),
+        Index("ix_auditevent_at", "at"),
+    )
     seq: int = Field(primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     actor: str = Field(max_length=100)  # "user:12", "ciudadano", "sistema"
@@ -312,7 +318,10 @@ class InternalDocument(SQLModel, table=True):
     at the first signature (the content freezes then) and never reused; once signed it is never
     edited — a correction is a new document that references it."""
 
-    __table_args__ = (UniqueConstraint("unit_id", "doc_type", "year", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "doc_type", "year", "seq"),
+        Index("ix_internaldocument_author", "author_id", "status"),  # (0008) the bell: my returned drafts
+    )
     id: int | None = Field(default=None, primary_key=True)
     expediente_id: int = Field(foreign_key="expediente.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")

@@ -27,7 +27,7 @@ from typing import Any
 import reflex as rx
 
 from sgd_app import routes, settings
-from sgd_app.domain import auth, dashboards, routing
+from sgd_app.domain import audit_viewer, auth, dashboards, routing
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.vocabulary import Role
@@ -130,6 +130,7 @@ class StaffNav(rx.State):
     is_admin: bool = False
     may_dashboard: bool = False  # heads, managers and delegates: /tablero
     may_sign: bool = False  # those who give vistos buenos or sign: /firma
+    may_audit: bool = False  # administrators and managers: /auditoria
     expiring: int = 0  # cases of the user's units due within one business day (or overdue)
     refusal: str = ""  # shown instead of the page when the user lacks the page's role
 
@@ -146,6 +147,7 @@ class StaffNav(rx.State):
         self.is_admin = who.has_role(Role.ADMIN)
         self.may_dashboard = dashboards.may_view(who)
         self.may_sign = who.has_role(Role.OFFICER, Role.HEAD, Role.MANAGER) or bool(who.delegated)
+        self.may_audit = audit_viewer.may_view(who)
         self.refusal = refusal if role and not who.has_role(role) else ""
         units = sorted(set(who.unit_ids) | set(who.delegated))
         self.expiring = len(routing.expiring_soon(units, today=routing.today_lima()))

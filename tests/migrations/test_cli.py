@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sgd_app import db, schema
+from sgd_app.domain import doc_templates
 from tests.migrations.conftest import HEAD, load_previous_release, table_digests, untouched_by_0004
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +61,12 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     # the catalogue and demo accounts were there already; init completes the procedures once
     # (0005: requirements, fees, the "Solicitud general"), each completion in the audit trail
     after = table_digests(eng)
-    audited = ("auditevent", "audithead")
+    assert after["doctemplate"][0] == len(doc_templates.DEFAULTS)  # 0008: the default templates, once
+    audited = ("auditevent", "audithead", "doctemplate")
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited
     }
-    assert after["auditevent"][0] == before["auditevent"][0] + 8  # 7 completed, 1 created
+    assert after["auditevent"][0] == before["auditevent"][0] + 9  # 7 completed, 1 created, the templates
     assert table_digests(eng) == after  # a second look changes nothing
     _cli(eng, data_dir, "init")
     assert table_digests(eng) == after  # and a second init neither: no audit record on a no-op

@@ -154,6 +154,8 @@ def args_for(cls, name: str, w: world.World) -> list:
         "unit_id": str(i["unit_rop"]),
         "user_id": str(i["user_rop"]),
         "procedure_id": str(i["procedure"]),
+        "template_id": "1",
+        "doc_type": "memorando",
         "doc_id": str(i["draft"]),
         "step_id": str(i["step"]),
         "notice_id": str(i["notice"]),

@@ -43,6 +43,7 @@ LISTING_ROUTES = {
     "/api/v1/reportes/expedientes.csv",
     "/api/v1/reportes/expedientes.xlsx",
     "/api/v1/reportes/resumen.pdf",
+    "/api/v1/auditoria/eventos.csv",  # administrators and managers only: officers get 403
 }
 
 

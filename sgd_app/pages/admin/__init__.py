@@ -11,6 +11,7 @@ from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
 from sgd_app.pages.admin.non_working_days import days_tab
 from sgd_app.pages.admin.procedures import procedures_tab
+from sgd_app.pages.admin.templates import templates_tab
 from sgd_app.pages.admin.units import units_tab
 from sgd_app.pages.admin.users import users_tab
 from sgd_app.state.admin import NO_PERMISSION, AdminState
@@ -27,6 +28,7 @@ def _content() -> rx.Component:
                 rx.tabs.trigger("Usuarios", value="usuarios", style=_TAB),
                 rx.tabs.trigger("Trámites", value="tramites", style=_TAB),
                 rx.tabs.trigger("Días no laborables", value="dias", style=_TAB),
+                rx.tabs.trigger("Plantillas", value="plantillas", style=_TAB),
                 size="2",
                 style={"flex_wrap": "wrap", "margin_bottom": "1rem"},
             ),
@@ -34,6 +36,7 @@ def _content() -> rx.Component:
             rx.tabs.content(users_tab(), value="usuarios"),
             rx.tabs.content(procedures_tab(), value="tramites"),
             rx.tabs.content(days_tab(), value="dias"),
+            rx.tabs.content(templates_tab(), value="plantillas"),
             value=AdminState.tab,
             on_change=AdminState.set_tab,
         ),

@@ -13,6 +13,7 @@ from sgd_app.components.ui import (
 from sgd_app.domain.drafting import DOC_TYPES
 from sgd_app.pages.expediente.forms import AREA, FIELD, field_error, field_label, panel, submit_row
 from sgd_app.pages.expediente.reviewers import reviewers_fieldset
+from sgd_app.state.draft_template import DraftTemplateState
 from sgd_app.state.expediente import ExpedienteState
 
 
@@ -62,6 +63,8 @@ def internal_docs() -> rx.Component:
             id="campo-doc_type",
             name="doc_type",
             style=FIELD,
+            on_change=DraftTemplateState.fill,
+            on_mount=DraftTemplateState.fill(next(iter(DOC_TYPES))),
         ),
         field_error("doc_type"),
         field_label("Dirigido a", "campo-recipients"),
@@ -73,7 +76,17 @@ def internal_docs() -> rx.Component:
         field_label("Referencia (opcional)", "campo-reference"),
         rx.el.input(id="campo-reference", name="reference", style=FIELD),
         field_label("Contenido", "campo-body"),
-        rx.el.textarea(id="campo-body", name="body", style={**AREA, "min_height": "200px"}),
+        rx.el.textarea(
+            id="campo-body",
+            name="body",
+            default_value=DraftTemplateState.body,
+            key=DraftTemplateState.key.to(str),
+            style={**AREA, "min_height": "200px"},
+        ),
+        rx.cond(
+            DraftTemplateState.template_name != "",
+            rx.text("Empieza con la plantilla «", DraftTemplateState.template_name, "».", size="1", color=MUTED),
+        ),
         rx.text("Separe los párrafos con una línea en blanco.", size="1", color=MUTED),
         field_error("body"),
         submit_row("Guardar borrador"),
