@@ -253,10 +253,54 @@ def app_server(request, tmp_path_factory, mailbox):
             admin.dispose()
 
 
+# Pages are painted before their scripts run (sgd_app/frontend_build.py): a click on the painted
+# HTML before React has taken over does nothing, as for a person tapping in the first second. The
+# tests act as a person who waits for the page to come alive: every context marks the document when
+# the app's socket connects (Reflex's instrumentation hook, after React mounted), and `goto` to an
+# app page waits for that mark.
+_ALIVE_SCRIPT = """
+(function () {
+  var hooks = window.__reflex_otel || {};
+  var previous = hooks.onSocketConnect;
+  hooks.onSocketConnect = function () {
+    document.documentElement.setAttribute("data-e2e-vivo", "");
+    if (previous) return previous.apply(this, arguments);
+  };
+  window.__reflex_otel = hooks;
+})();
+"""
+
+
+def _patch_playwright() -> None:
+    from playwright.sync_api import Browser, Page
+
+    if getattr(Page, "_sgd_patched", False):
+        return
+    new_context = Browser.new_context
+    goto = Page.goto
+
+    def new_context_alive(self, *args, **kwargs):
+        ctx = new_context(self, *args, **kwargs)
+        ctx.add_init_script(_ALIVE_SCRIPT)
+        return ctx
+
+    def goto_alive(self, url, *args, **kwargs):
+        response = goto(self, url, *args, **kwargs)
+        kind = (response.headers.get("content-type", "") if response else "") or ""
+        if kind.startswith("text/html") and "/api/" not in url:
+            self.wait_for_selector("html[data-e2e-vivo]", state="attached", timeout=30000)
+        return response
+
+    Browser.new_context = new_context_alive  # type: ignore[method-assign]
+    Page.goto = goto_alive  # type: ignore[method-assign]
+    Page._sgd_patched = True  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
+    _patch_playwright()
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
