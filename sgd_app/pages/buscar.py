@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from sgd_app import routes
+from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import BRAND, ERROR, INK, MUTED, SMALL_INPUT, card, primary_button, secondary_button
 from sgd_app.state.buscar import BuscarState
@@ -129,6 +130,7 @@ def _form() -> rx.Component:
             reset_on_submit=False,
             role="search",
             aria_label="Búsqueda",
+            key=BuscarState.form_key,
         ),
         style={"margin_bottom": "1rem"},
     )
@@ -191,10 +193,99 @@ def _hit(h: rx.Var, i: rx.Var) -> rx.Component:
     )
 
 
+def _saved_list() -> rx.Component:
+    """The person's saved searches: each reruns with one tap; × deletes it."""
+    return rx.cond(
+        BuscarState.saved.length() > 0,
+        rx.box(
+            rx.heading("Mis búsquedas guardadas", as_="h2", size="3", margin_bottom="0.4rem"),
+            rx.el.ul(
+                rx.foreach(
+                    BuscarState.saved,
+                    lambda s: rx.el.li(
+                        rx.el.button(
+                            rx.text(s["name"], weight="bold", color=BRAND),
+                            rx.text(s["what"], size="1", color=MUTED, style={"overflow_wrap": "anywhere"}),
+                            type="button",
+                            on_click=BuscarState.run_saved(s["id"]),
+                            class_name="busqueda-guardada",
+                            style={
+                                "flex": "1",
+                                "min_width": "0",
+                                "min_height": "44px",
+                                "text_align": "left",
+                                "background": "none",
+                                "border": "none",
+                                "cursor": "pointer",
+                                "padding": "0.3rem 0",
+                            },
+                        ),
+                        rx.el.button(
+                            "×",
+                            type="button",
+                            aria_label="Eliminar la búsqueda " + s["name"].to(str),
+                            on_click=BuscarState.delete_saved(s["id"]),
+                            style={
+                                "min_width": "44px",
+                                "min_height": "44px",
+                                "font_size": "1.3rem",
+                                "background": "none",
+                                "border": "none",
+                                "color": MUTED,
+                                "cursor": "pointer",
+                            },
+                        ),
+                        style={
+                            "display": "flex",
+                            "align_items": "center",
+                            "gap": "0.5rem",
+                            "border_bottom": "1px solid #eef0f3",
+                        },
+                    ),
+                ),
+                id="busquedas-guardadas",
+                style={"list_style": "none", "margin": "0", "padding": "0"},
+            ),
+            style={"margin_bottom": "1rem"},
+        ),
+    )
+
+
+def _save_form() -> rx.Component:
+    """Under the results: keep this search (the words and filters last searched) under a name."""
+    return rx.form(
+        rx.el.label("Guardar esta búsqueda como", html_for="nombre-busqueda", style=_LABEL),
+        rx.flex(
+            rx.el.input(
+                id="nombre-busqueda",
+                name="name",
+                max_length=60,
+                auto_complete="off",
+                placeholder="Por ejemplo: Multas urgentes",
+                aria_invalid=rx.cond(BuscarState.save_error != "", "true", "false"),
+                aria_describedby="error-guardar",
+                style={**SMALL_INPUT, "flex": "1", "min_width": "0"},
+            ),
+            secondary_button("Guardar", type="submit", style={"min_height": "44px"}),
+            gap="0.5rem",
+            align="center",
+        ),
+        rx.cond(
+            BuscarState.save_error != "",
+            rx.text(BuscarState.save_error, id="error-guardar", color=ERROR, size="2", margin_top="0.3rem"),
+        ),
+        on_submit=BuscarState.save_current,
+        reset_on_submit=True,
+        id="guardar-busqueda",
+        style={"margin_top": "1rem"},
+    )
+
+
 @staff_page(routes.BUSCAR, title="Buscar", on_load=BuscarState.load)
 def buscar() -> rx.Component:
     return rx.fragment(
         _form(),
+        _saved_list(),
         rx.cond(
             BuscarState.error != "",
             rx.text(BuscarState.error, color=ERROR, role="alert", id="busqueda-error", margin_bottom="0.75rem"),
@@ -237,4 +328,6 @@ def buscar() -> rx.Component:
                 margin_top="0.5rem",
             ),
         ),
+        rx.cond(BuscarState.searched & (BuscarState.error == ""), _save_form()),
+        notice(BuscarState, focus=True),
     )

@@ -11,14 +11,16 @@ import reflex as rx
 
 from sgd_app import routes
 from sgd_app.domain import search
-from sgd_app.domain.errors import InvalidInput, NotAuthenticated
+from sgd_app.domain.auth import Principal
+from sgd_app.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from sgd_app.domain.vocabulary import PRIORITY_LABELS, STATUS_LABELS, Priority
-from sgd_app.state.session import current_principal
+from sgd_app.state.notice import Notice
+from sgd_app.state.session import current_principal, staff_event
 
 PAGE_SIZE = 20
 
 
-class BuscarState(rx.State):
+class BuscarState(Notice, rx.State):
     query: str = ""
     filters: dict[str, str] = {k: "" for k in search.FILTER_KEYS}
     hits: list[dict[str, str]] = []
@@ -33,6 +35,11 @@ class BuscarState(rx.State):
     unit_options: list[list[str]] = []
     procedure_options: list[list[str]] = []
     status_options: list[list[str]] = [[k, v] for k, v in STATUS_LABELS.items()]
+    # The form's inputs are uncontrolled: a new key re-mounts it with the words and filters of a
+    # search the page (a link, a saved search) has set.
+    form_key: int = 0
+    saved: list[dict[str, str]] = []  # the person's saved searches: id, name, what it searches
+    save_error: str = ""
 
     async def _run(self, *, may_jump: bool = True):
         """Search; an exact number or a DNI with one case opens it, but only when the person asked
@@ -90,7 +97,10 @@ class BuscarState(rx.State):
         q = str(self.router.page.params.get("q", "") or "")[:200]
         if q:
             self.query, self.page = q, 0
-        return await self._run(may_jump=bool(q))
+        self.form_key += 1
+        result = await self._run(may_jump=bool(q))
+        self._load_saved()
+        return result
 
     @rx.event
     async def submit(self, form: dict):
@@ -108,3 +118,79 @@ class BuscarState(rx.State):
     async def previous_page(self):
         self.page = max(0, self.page - 1)
         return await self._run()
+
+    # Saved searches (personal; domain.search.saved). A rerun is an ordinary search of what the
+    # person may see now.
+
+    def _load_saved(self) -> None:
+        try:
+            who = current_principal(self)
+        except NotAuthenticated:
+            self.saved = []
+            return
+        names = {
+            "unit_id": dict(map(tuple, self.unit_options)),
+            "procedure_id": dict(map(tuple, self.procedure_options)),
+        }
+        self.saved = [
+            {"id": str(s.id), "name": s.name, "what": _describe(s, names)} for s in search.saved_searches(who)
+        ]
+
+    @staff_event
+    def save_current(self, who: Principal, form: dict):
+        """Keep the search on screen (the words and filters last searched) under a name."""
+        try:
+            kept = search.save_search(
+                who, name=str(form.get("name", "") or "")[:100], text=self.query, filters=self.filters
+            )
+        except InvalidInput as exc:
+            self.save_error = exc.message
+            return
+        self.save_error = ""
+        self._load_saved()
+        self._notify(f"Búsqueda «{kept.name}» guardada.")
+
+    @staff_event
+    async def run_saved(self, who: Principal, saved_id: str):
+        try:
+            kept = search.saved_search(who, int(saved_id))
+        except (NotFound, ValueError):
+            self._load_saved()
+            self._notify("Esa búsqueda guardada ya no existe.", "warning")
+            return None
+        self.query = kept.query
+        self.filters = {k: kept.filters.get(k, "") for k in search.FILTER_KEYS}
+        self.page = 0
+        self.form_key += 1
+        return await self._run(may_jump=False)
+
+    @staff_event
+    def delete_saved(self, who: Principal, saved_id: str):
+        try:
+            name = search.delete_saved_search(who, int(saved_id))
+        except (NotFound, ValueError):
+            self._load_saved()
+            self._notify("Esa búsqueda guardada ya no existe.", "warning")
+            return
+        self._load_saved()
+        self._notify(f"Búsqueda «{name}» eliminada.")
+
+
+def _describe(kept: search.Saved, names: dict[str, dict[str, str]]) -> str:
+    """What a saved search looks for, in words: «multa» · Estado: En trámite · desde 01/11/2026."""
+    parts = [f"«{kept.query}»"]
+    f = kept.filters
+    if f.get("status"):
+        parts.append(f"Estado: {STATUS_LABELS.get(f['status'], f['status'])}")
+    if f.get("priority"):
+        parts.append(f"Prioridad: {PRIORITY_LABELS.get(f['priority'], f['priority'])}")
+    if f.get("channel"):
+        parts.append(f"Canal: {f['channel'].capitalize()}")
+    for key, word in (("unit_id", "Unidad"), ("procedure_id", "Trámite")):
+        if f.get(key):
+            parts.append(f"{word}: {names[key].get(f[key], 'ya no disponible')}")
+    for key, word in (("date_from", "desde"), ("date_to", "hasta")):
+        if f.get(key):
+            y, m, d = f[key].split("-")
+            parts.append(f"{word} {d}/{m}/{y}")
+    return " · ".join(parts)

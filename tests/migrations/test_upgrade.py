@@ -43,7 +43,7 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert counts[Expediente] == 300 and counts[Document] and counts[Movement] and counts[AuditEvent]
 
     assert schema.upgrade(eng) == "adopted"
-    assert _head(eng) == HEAD  # the baseline, 0004 (known devices, lock generation, no throttle), 0005, 0006
+    assert _head(eng) == HEAD  # the baseline, 0004 (known devices, lock generation, no throttle), 0005 … 0009
     after = table_digests(eng)
     assert "throttle" not in after and after.pop("knowndevice")[0] == 0
     assert after.pop("filingattempt")[0] == 0  # 0005: filing attempts start empty
@@ -52,6 +52,7 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
         assert name != "search_entry" or after[name][0] == before[name][0]  # the FTS index is rebuilt
         after.pop(name), before.pop(name)
     assert after.pop("doctemplate")[0] == 0  # 0008: no document templates until seed adds them
+    assert after.pop("savedsearch")[0] == 0  # 0009: nobody has saved a search yet
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)

@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from sgd_app import db, settings
-from sgd_app.domain import auth, casework, drafting, intake, routing, signing
+from sgd_app.domain import auth, casework, drafting, intake, routing, search, signing
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Document, Expediente, NonWorkingDay, Notice, Procedure, Unit, User
 from tests.conftest import DEMO_PW, make_pdf
@@ -30,7 +30,8 @@ SUBJECT_2 = "Asunto reservado QZX-7782"
 NOTE = "Nota interna reservada QZX-7783"
 DRAFT_SUBJECT = "Informe reservado QZX-7784"
 OBSERVATION = "Falta la copia reservada QZX-7785"
-MARKERS = (FILER_NAME, SUBJECT, SUBJECT_2, NOTE, DRAFT_SUBJECT, OBSERVATION)
+SAVED_SEARCH = "Búsqueda reservada QZX-7786"  # ROP's officer's saved search: personal
+MARKERS = (FILER_NAME, SUBJECT, SUBJECT_2, NOTE, DRAFT_SUBJECT, OBSERVATION, SAVED_SEARCH)
 
 OTHER_CITIZEN = intake.FilerInput(
     doc_type="DNI",
@@ -114,6 +115,8 @@ def build() -> World:
     routing.receive(who=rop, number=w.a2, version=_case(w.a2).version)
     casework.observe(who=rop, number=w.a2, version=_case(w.a2).version, items=[OBSERVATION])
 
+    saved = search.save_search(rop, name=SAVED_SEARCH, text="qzx reservada", filters={})
+
     rb = _file(OTHER_CITIZEN, "Constancia para mí mismo")
     w.b, w.b_key = rb.case.number, rb.access_key
 
@@ -134,6 +137,7 @@ def build() -> World:
         "step": step.id,
         "notice": notice.id,
         "delegation": deleg.id,
+        "saved": saved.id,
         "procedure": proc.id,
         "unit_rop": _unit("ROP"),
         "unit_tes": _unit("TES"),

@@ -21,7 +21,8 @@ This door is the whole public surface; behind it, each readable in one sitting:
 * :mod:`.highlight`: snippets; :mod:`.results`: what a search answers;
 * :mod:`.schema`: every table, view, trigger and FTS table of the index, per dialect;
 * :mod:`.index`: keeping the index up to date, in the caller's transaction;
-* :mod:`.limits`: the numbers that bound a search.
+* :mod:`.limits`: the numbers that bound a search;
+* :mod:`.saved`: a person's saved searches (named, rerun from /buscar).
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ from sgd_app.domain.search.query import (
     word_variants,
 )
 from sgd_app.domain.search.results import SearchHit, SearchResult
+from sgd_app.domain.search.saved import (
+    Saved,
+    SavedSearch,
+    delete_saved_search,
+    save_search,
+    saved_search,
+    saved_searches,
+)
 from sgd_app.domain.search.schema import create_pg, create_sqlite
 from sgd_app.domain.search.service import filter_options, search
 
@@ -59,6 +68,8 @@ __all__ = [
     "MSG_SLOW",
     "MSG_TERMS",
     "ParsedQuery",
+    "Saved",
+    "SavedSearch",
     "SearchFilters",
     "SearchHit",
     "SearchResult",
@@ -66,6 +77,7 @@ __all__ = [
     "Term",
     "create_pg",
     "create_sqlite",
+    "delete_saved_search",
     "ensure_schema",
     "filter_options",
     "fold",
@@ -75,6 +87,9 @@ __all__ = [
     "parse_filters",
     "parse_query",
     "rebuild",
+    "save_search",
+    "saved_search",
+    "saved_searches",
     "search",
     "word_variants",
 ]
