@@ -95,9 +95,9 @@ class BuscarState(Notice, rx.State):
         """Opening /buscar (a link, the URL, Back from a case): ``?q=`` searches (and may open the
         one case it names); without it the last search is shown again, never jumped into."""
         q = str(self.router.page.params.get("q", "") or "")[:200]
-        if q:
+        if q:  # the box shows the words of the link (never re-mounted under a person's typing otherwise)
             self.query, self.page = q, 0
-        self.form_key += 1
+            self.form_key += 1
         result = await self._run(may_jump=bool(q))
         self._load_saved()
         return result
