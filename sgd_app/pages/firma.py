@@ -153,13 +153,7 @@ def firma() -> rx.Component:
                 rx.cond(
                     FirmaState.confirming,
                     rx.box(
-                        rx.text(
-                            "Va a firmar digitalmente ",
-                            FirmaState.selected.length(),
-                            " documento(s) con su certificado "
-                            "(firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?",
-                            weight="medium",
-                        ),
+                        rx.text(FirmaState.confirm_text, weight="medium", id="texto-confirmacion"),
                         rx.cond(
                             FirmaState.needs_passphrase,
                             rx.form(

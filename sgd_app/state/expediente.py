@@ -449,7 +449,12 @@ class ExpedienteState(Notice, rx.State):
             )
         except DomainError as exc:
             return self._refused(who, exc)
-        return self._done(who, "Documento guardado.")
+        if vistos:
+            first = "todos a la vez" if parallel else "en el orden indicado"
+            sent = f"Documento enviado: {len(vistos)} visto(s) bueno(s) ({first}), luego la firma."
+        else:
+            sent = "Documento enviado a la firma."
+        return self._done(who, sent)
 
     @staff_event
     def receive(self, who: Principal):

@@ -28,6 +28,7 @@ class FirmaState(Notice, rx.State):
     needs_passphrase: bool = False  # production: the official's own PKCS#12
     has_certificate: bool = False
     cert_message: str = ""
+    confirm_text: str = ""  # what the confirmation says the certificate will do (firmas and vistos buenos)
 
     def _refresh(self, who) -> None:
         rows = [
@@ -38,6 +39,7 @@ class FirmaState(Notice, rx.State):
                 "subject": p.subject,
                 "case": p.case_number,
                 "role": p.role_label,
+                "kind": p.role,  # visto_bueno / firma
                 "author": p.author,
             }
             for p in signing.signing_queue(who)
@@ -82,6 +84,7 @@ class FirmaState(Notice, rx.State):
             self.error = "Marque al menos un documento."
             return
         self.confirming = True
+        self.confirm_text = _confirm_text([r["kind"] for r in self.rows if r["step"] in self.selected])
 
     @rx.event
     def certificate_rejected(self, rejections: list[dict]):
@@ -179,3 +182,19 @@ class FirmaState(Notice, rx.State):
         self._refresh(who)
         self._notify("Documento devuelto a su autor con sus observaciones.")
         return None
+
+
+def _confirm_text(kinds: list[str]) -> str:
+    """«Va a firmar digitalmente 2 documento(s) y dar su visto bueno a 1…»: a visto bueno is a
+    signature of the reviewer too (the same certificate and legal value), but it is not the
+    document's signature, and the person must read what each tap does."""
+    signs, vbs = kinds.count("firma"), kinds.count("visto_bueno")
+    parts = []
+    if signs:
+        parts.append(f"firmar digitalmente {signs} documento{'s' if signs != 1 else ''}")
+    if vbs:
+        parts.append(f"dar su visto bueno a {vbs} documento{'s' if vbs != 1 else ''}")
+    what = " y ".join(parts) or "firmar los documentos marcados"
+    return (
+        f"Va a {what} con su certificado digital (firma con el mismo valor que la manuscrita, Ley N° 27269). ¿Confirma?"
+    )

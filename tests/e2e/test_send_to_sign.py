@@ -24,6 +24,9 @@ def _sign_from_firma(browser, base, username: str, number: str, expected: str) -
     expect(row).to_have_count(1)
     row.get_by_role("checkbox").click()
     page.locator("#firmar-seleccionados").click()
+    # The confirmation says what the certificate will do: a visto bueno is not the document's firma.
+    said = "firmar digitalmente 1 documento" if expected == "Firmado" else "dar su visto bueno a 1 documento"
+    expect(page.locator("#texto-confirmacion")).to_contain_text(f"Va a {said} con su certificado digital")
     page.locator("#confirmar-firma").click()
     expect(page.locator("#resultado-firma")).to_contain_text(expected)
     if expected != "Firmado":
@@ -74,6 +77,9 @@ def test_two_vistos_buenos_in_the_chosen_order_then_the_firma(app_server, browse
     page.get_by_label("Firma (jefe de la unidad)").select_option(label="Ana Torres Delgado")
     shot(page, "enviar-a-firma-orden")
     page.locator("#confirmar").click()
+    expect(page.locator("#aviso-ok")).to_contain_text(
+        "Documento enviado: 2 visto(s) bueno(s) (en el orden indicado), luego la firma."
+    )
     expect(page.get_by_text("En firma")).to_be_visible()
     expect(page.locator(".ronda-firma")).to_have_text(
         "1.º visto bueno: Miguel Flores Rojas (pendiente) · 2.º visto bueno: Elena Ríos Medina (pendiente)"
