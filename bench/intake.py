@@ -28,12 +28,12 @@ def _pdf() -> bytes:
 _p95 = p95
 
 
-def run_service(tmp: Path, pdf: bytes) -> dict[str, float]:
-    eng = db.make_engine(f"sqlite:///{tmp / 'svc.db'}")
+def run_service(tmp: Path, pdf: bytes, *, name: str = "svc") -> dict[str, float]:
+    eng = db.make_engine(f"sqlite:///{tmp / f'{name}.db'}")
     schema.create_all(eng)
     with db.write_session(eng) as s:
         seed.seed_catalogue(s)
-    store = FileStore(tmp / "files")
+    store = FileStore(tmp / f"files-{name}")
     cal = None
     with db.session(eng) as s:
         from sgd_app.domain.calendar import load_calendar
@@ -151,7 +151,7 @@ def run_floor(tmp: Path, pdf: bytes) -> dict[str, float]:
     eng.dispose()
     conn = sqlite3.connect(tmp / "floor.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={db.SQLITE_SYNCHRONOUS}")  # as the service
     sha = hashlib.sha256(pdf).hexdigest()
     now = datetime.now(UTC).isoformat()
     conn.execute("INSERT OR IGNORE INTO casecounter (year, last) VALUES (2026, 0)")
@@ -202,12 +202,22 @@ def main() -> list[tuple[str, float, str]]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         svc = run_service(tmp, pdf)
+        # The same with the SQLite setting before issue 15 (synchronous=NORMAL): the cost of a
+        # receipt that survives a power cut (db.SQLITE_SYNCHRONOUS = FULL).
+        setting, db.SQLITE_SYNCHRONOUS = db.SQLITE_SYNCHRONOUS, "NORMAL"
+        try:
+            normal = run_service(tmp, pdf, name="normal")
+        finally:
+            db.SQLITE_SYNCHRONOUS = setting
         floor = run_floor(tmp, pdf)
         sealed = run_sealed(tmp, pdf)
     return [
         ("intake_per_s", svc["intake_per_s"], "filings/s"),
         ("intake_p95_ms", svc["intake_p95_ms"], "ms"),
         ("intake_median_ms", svc["intake_median_ms"], "ms"),
+        ("intake_normal_sync_per_s", normal["intake_per_s"], "filings/s (synchronous=NORMAL, before issue 15)"),
+        ("intake_normal_sync_median_ms", normal["intake_median_ms"], "ms"),
+        ("intake_full_sync_cost_ms", svc["intake_median_ms"] - normal["intake_median_ms"], "ms per filing (median)"),
         ("intake_floor_per_s", floor["intake_floor_per_s"], "filings/s"),
         ("intake_floor_ratio", floor["intake_floor_per_s"] / svc["intake_per_s"], "x"),
         ("intake_sealed_per_s", sealed["intake_sealed_per_s"], "filings/s"),

@@ -88,9 +88,13 @@ class MesaDePartesState(rx.State):
     r_download: str = ""
 
     _staged: dict[str, str] = {}  # attachment id -> staged file path (server only)
-    # The idempotency key of this filing attempt (server only), made when the wizard starts:
-    # a resend of the same attempt gets the same receipt, never a second case.
-    _attempt_key: str = ""
+    # The idempotency key of this filing attempt, made when the wizard starts: a resend of the
+    # same attempt gets the same receipt, never a second case. Kept in the tab's sessionStorage
+    # too, so that it outlives the server's copy of this state (a worker killed or restarted on
+    # deadline night): the citizen who sends again from the same tab gets the receipt of what
+    # was already filed. Cleared with the receipt on screen (the next filing is a new attempt).
+    # A forged value is refused by the domain (its format) and is worthless otherwise (random).
+    attempt_key: str = rx.SessionStorage("", name="sgd_intento")
 
     # ------------------------------------------------------------ computed
     @rx.var
@@ -230,8 +234,8 @@ class MesaDePartesState(rx.State):
                 }
                 for f in offer.fields
             ]
-        if not self._attempt_key:
-            self._attempt_key = intake.new_attempt_key()
+        if not self.attempt_key:
+            self.attempt_key = intake.new_attempt_key()
         self.proc_code = offer.code
         self.proc_name = offer.name
         self.proc_unit = offer.unit_name
@@ -494,7 +498,10 @@ class MesaDePartesState(rx.State):
     # ------------------------------------------------------------ sending
     @rx.event
     async def submit(self):
-        if self.submitting or self.r_number:
+        # Not "if self.submitting": events of one tab run one after another, so a second tap
+        # waits for the first and finds the receipt; a flag left set by a server killed
+        # mid-submit must never block the citizen's resend.
+        if self.r_number:
             return
         missing = {}
         if not self.privacy_ack and not self.desk_mode:  # at the desk the notice is given on paper
@@ -530,7 +537,7 @@ class MesaDePartesState(rx.State):
                 tracking_url=f"{settings.PUBLIC_URL}{routes.SEGUIMIENTO}",
                 virtual_place=settings.FILING_PLACE,
                 client_ip=self.router.session.client_ip or "?",
-                attempt_key=self._attempt_key or intake.new_attempt_key(),
+                attempt_key=self.attempt_key or intake.new_attempt_key(),
             )
         except TooManyAttempts as exc:  # over the filing limits: everything typed stays
             self.submitting = False
@@ -575,6 +582,7 @@ class MesaDePartesState(rx.State):
             for d in filed.documents
         ]
         self.r_download = links.download_url(case.number)
+        self.attempt_key = ""  # filed: the tab's next filing is a new attempt
         self.attachments = []
         self.submitting = False
         self.step = 5
@@ -589,5 +597,5 @@ class MesaDePartesState(rx.State):
         for att_id in list(self._staged):
             self._unstage(att_id)
         self.reset()
-        self._attempt_key = ""  # a new filing is a new attempt
+        self.attempt_key = ""  # a new filing is a new attempt
         return MesaDePartesState.load_desk if desk else MesaDePartesState.load

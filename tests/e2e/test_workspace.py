@@ -38,7 +38,8 @@ def test_paper_filing_is_received_derived_with_copy_and_seen_by_the_right_people
 
     # 2. Tesorería's officer receives it and derives it to Logística with a copy to Contabilidad.
     ctx, page = _login(browser, base, "tesoreria")
-    expect(page.locator("#pestana-por_recibir")).to_contain_text("1")
+    expect(page.locator("#pestana-por_recibir")).to_contain_text(re.compile(r"Por recibir [1-9]"))
+    expect(page.locator("#lista-bandeja")).to_contain_text(number)  # other tests' cases may wait there too
     expect(page.get_by_role("link", name="Registrar documento")).to_have_count(0)  # not a clerk
     page.get_by_role("link", name=re.compile(number)).click()
     expect(page.locator("#numero-expediente")).to_have_text(number)

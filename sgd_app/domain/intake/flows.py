@@ -85,6 +85,18 @@ def filed_case(session: Session, result: FilingResult, *, sealed: bool, virtual_
     )
 
 
+@query
+def _has_sealed_receipt(session: Session, case_id: int) -> bool:
+    return sealing.sealed_receipt(session, case_id) is not None
+
+
+def _sealed_or_seal(result: FilingResult, *, engine: Engine | None) -> bool:
+    """A resend's receipt: sealed already, or sealed now (the server that filed the case may have
+    stopped between the filing's commit and the sealing: the case stands, its receipt comes now)."""
+    assert result.case.id is not None
+    return _has_sealed_receipt(result.case.id, engine=engine) or seal_receipt(result.case.number)
+
+
 def _filer_key(filer: FilerInput) -> str:
     return f"{filer.doc_type}:{(filer.doc_number or '').strip().upper()}"
 
@@ -123,7 +135,9 @@ def file_case_and_seal(
     online = clerk_id is None
     earlier = replayed_filing(attempt_key, engine=engine) if attempt_key else None
     if earlier is not None:  # a resend of an attempt already filed: the same receipt
-        return filed_case(earlier, sealed=True, virtual_place=virtual_place, engine=engine)
+        return filed_case(
+            earlier, sealed=_sealed_or_seal(earlier, engine=engine), virtual_place=virtual_place, engine=engine
+        )
     if online:
         check_filing_limits(filer, client_ip)
     result = file_case(
@@ -140,7 +154,9 @@ def file_case_and_seal(
         engine=engine,
     )
     if result.replayed:  # filed by a concurrent resend of this attempt
-        return filed_case(result, sealed=True, virtual_place=virtual_place, engine=engine)
+        return filed_case(
+            result, sealed=_sealed_or_seal(result, engine=engine), virtual_place=virtual_place, engine=engine
+        )
     if online:
         count_filing(filer, client_ip)
     sealed = seal_receipt(result.case.number)
