@@ -222,7 +222,7 @@ def backup(dest: Path, target: Target | None = None) -> dict[str, Any]:
         raise BackupError(f"El destino {dest} ya existe y no está vacío: elija un directorio nuevo.")
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = dest.parent / f".{dest.name}.incompleta-{secrets.token_hex(4)}"
-    work.mkdir()
+    work.mkdir(mode=0o700)  # personal data and private keys: the service user only
     try:
         manifest = _build(work, target)
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False, sort_keys=True))
