@@ -20,15 +20,24 @@ tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json | $(VENV)/.st
 
 setup: $(VENV)/.stamp-req
 
-## Debian packages the app calls: OCR (tesseract + Spanish), pdftotext. Installed when missing (root).
-SYSDEPS := tesseract-ocr tesseract-ocr-spa poppler-utils
+## Debian packages the app and its tests call, installed when missing (as root; otherwise the one
+## apt-get line to run is printed and make stops): OCR (tesseract + Spanish), pdftotext (poppler),
+## Chromium (browser tests), Ghostscript (PDF tests), redis-server (the tests start their own).
+SYSDEPS := tesseract-ocr tesseract-ocr-spa poppler-utils chromium ghostscript redis-server
 sysdeps:
-	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx spa \
-	    || ! command -v pdftotext >/dev/null; then \
+	@missing=""; \
+	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
+	tesseract --list-langs 2>/dev/null | grep -qx spa || missing="$$missing tesseract-ocr-spa"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v gs >/dev/null || missing="$$missing ghostscript"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Instalando $(SYSDEPS)…"; apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null; \
-	  else echo "Faltan paquetes: sudo apt-get install $(SYSDEPS)"; exit 1; fi; \
+	    echo "Instalando$$missing…"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$$missing >/dev/null; \
+	  else echo "Faltan paquetes del sistema; instálelos como root con:"; \
+	    echo "  sudo apt-get install$$missing"; exit 1; fi; \
 	fi
 
 ## Set everything up, create the database with demo data, and serve the production build.
@@ -40,7 +49,6 @@ run: setup sysdeps
 ## the browser tests (production build + Chromium) alone, so nothing else competes for the CPU.
 TEST_WORKERS ?= 2
 test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
-	@command -v chromium >/dev/null || echo "chromium is missing: browser tests need Debian's chromium (apt-get install chromium)"
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
 	$(PY) -m pytest -q -m browser

@@ -1,12 +1,14 @@
-"""Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild | audit verify``."""
+"""Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
+audit verify | backup DEST | restore SRC [--force] | verify-backup SRC`` (docs/operations.md)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from sgd_app import db, demo_data, schema, seed, settings
+from sgd_app import backup, db, demo_data, schema, seed, settings
 from sgd_app.domain import audit, summaries
 
 _SCHEMA_DONE = {
@@ -88,6 +90,37 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     return 1
 
 
+def _backup(args: argparse.Namespace) -> int:
+    try:
+        manifest = backup.backup(Path(args.dest))
+    except backup.BackupError as exc:
+        print(f"Copia de seguridad NO realizada: {exc}", file=sys.stderr)
+        return 1
+    print(f"Copia de seguridad completa en {Path(args.dest).resolve()}: {backup.describe(manifest)}.")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    try:
+        manifest = backup.restore(Path(args.src), force=args.force)
+    except backup.BackupError as exc:
+        print(f"Restauración NO realizada: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restaurado desde {args.src} (copia del {manifest['created_at']}): {backup.describe(manifest)}.")
+    print("Compruebe la cadena de auditoría con: python -m sgd_app audit verify")
+    return 0
+
+
+def _verify_backup(args: argparse.Namespace) -> int:
+    try:
+        manifest = backup.verify(Path(args.src))
+    except backup.BackupError as exc:
+        print(f"Copia de seguridad NO válida: {exc}", file=sys.stderr)
+        return 1
+    print(f"Copia íntegra (todos los SHA-256 coinciden): {backup.describe(manifest)}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sgd_app")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     audit_p = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit_p.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="recompute the hash chain").set_defaults(fn=_audit_verify)
+    backup_p = sub.add_parser("backup", help="back up the database, the file store and the signing keys")
+    backup_p.add_argument("dest", help="a new directory")
+    backup_p.set_defaults(fn=_backup)
+    restore_p = sub.add_parser("restore", help="restore a backup into this installation (stop the app first)")
+    restore_p.add_argument("src")
+    restore_p.add_argument("--force", action="store_true", help="replace a target that already holds data")
+    restore_p.set_defaults(fn=_restore)
+    verify_p = sub.add_parser("verify-backup", help="check every file of a backup against its manifest")
+    verify_p.add_argument("src")
+    verify_p.set_defaults(fn=_verify_backup)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -17,8 +17,8 @@ from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.documents import FileStore
 
 # The production-build server, the SMTP catcher and Chromium, shared by tests/e2e and tests/security;
-# the security suite's summary line.
-pytest_plugins = ["tests.e2e.harness", "tests.security.tally"]
+# the session's own Redis server; the security suite's summary line.
+pytest_plugins = ["tests.e2e.harness", "tests.redis_server", "tests.security.tally"]
 
 _BROWSER_FIXTURES = {"app_server", "browser", "phone", "desktop"}
 
@@ -40,7 +40,6 @@ auth._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 PG_URL = os.environ.get("SGD_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-REDIS_LIMITS_URL = os.environ.get("SGD_TEST_RATELIMIT_REDIS", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +52,9 @@ def fresh_limits():
 @pytest.fixture(params=["memory", "redis"])
 def limits_storage(request):
     """The rate-limit store of a test: memory (one worker), then Redis (several workers) under a
-    prefix of its own, deleted afterwards."""
+    prefix of its own, deleted afterwards (the session's Redis: tests/redis_server.py)."""
     if request.param == "redis":
-        ratelimit.configure(REDIS_LIMITS_URL, key_prefix=f"sgd-test-{uuid.uuid4().hex[:12]}")
+        ratelimit.configure(request.getfixturevalue("redis_url"), key_prefix=f"sgd-test-{uuid.uuid4().hex[:12]}")
         yield "redis"
         ratelimit.reset()
     else:

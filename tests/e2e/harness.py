@@ -172,7 +172,7 @@ def app_server(request, tmp_path_factory, mailbox):
     if request.param == "redis":
         import redis
 
-        redis_url = os.environ.get("SGD_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+        redis_url = request.getfixturevalue("redis_url")  # the session's Redis (tests/redis_server.py)
         redis.Redis.from_url(redis_url).flushdb()
         redis_env = {"REFLEX_REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"}
     if request.param == "postgresql" or (request.param == "redis" and PG_URL):

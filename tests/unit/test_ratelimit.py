@@ -12,7 +12,6 @@ import redis
 from sgd_app import settings
 from sgd_app.domain import ratelimit
 from sgd_app.domain.errors import TooManyAttempts
-from tests.conftest import REDIS_LIMITS_URL
 
 
 def test_every_named_limit_parses_and_refuses_in_spanish():
@@ -106,15 +105,15 @@ def test_limits_are_configured_from_settings(monkeypatch):
         ratelimit.configure("memory://")
 
 
-def test_redis_keeps_the_counters_under_its_prefix_and_reset_removes_only_those():
-    client = redis.Redis.from_url(REDIS_LIMITS_URL)
+def test_redis_keeps_the_counters_under_its_prefix_and_reset_removes_only_those(redis_url):
+    client = redis.Redis.from_url(redis_url)
     client.set("otro-programa:clave", "1")
     try:
-        ratelimit.configure(REDIS_LIMITS_URL, key_prefix="sgd-test-prefijo")
+        ratelimit.configure(redis_url, key_prefix="sgd-test-prefijo")
         ratelimit.hit("filing-ip", "203.0.113.9")
         assert client.keys("sgd-test-prefijo:*")
         # another worker (another limiter on the same Redis) sees the same count
-        ratelimit.configure(REDIS_LIMITS_URL, key_prefix="sgd-test-prefijo")
+        ratelimit.configure(redis_url, key_prefix="sgd-test-prefijo")
         assert ratelimit.count("filing-ip", "203.0.113.9") == 1
         ratelimit.reset()
         assert client.keys("sgd-test-prefijo:*") == [] and client.get("otro-programa:clave") == b"1"
