@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sgd_app import db, settings
-from sgd_app.domain import intake, notify, observations, routing
+from sgd_app.domain import intake, notify, observations, routing, visits
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -285,5 +285,11 @@ def staff_digest(engine: Engine, now: datetime) -> str:
     return f"{sent} resumen(es)"
 
 
+def flush_visits(engine: Engine, now: datetime) -> str:
+    """The public pages' visits counted in memory / Redis since the last flush, into PageVisit."""
+    return f"{visits.flush(engine)} visita(s)"
+
+
+JOBS.append(Job("visitas", timedelta(seconds=visits.FLUSH_SECONDS), flush_visits))
 JOBS.append(Job("observaciones", timedelta(minutes=1), expire_observations))
 JOBS.append(Job("resumen", f"daily@{settings.DIGEST_AT}", staff_digest))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 
 import reflex as rx
 
@@ -10,7 +12,7 @@ from sgd_app import jobs, live
 from sgd_app.api import BodyLimit, SecurityHeaders, StaticPaths, api
 from sgd_app.components.page import PAGES
 from sgd_app.components.ui import connection_banner
-from sgd_app.domain import digitize
+from sgd_app.domain import digitize, visits
 from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     admin,
     auditoria,
@@ -68,6 +70,19 @@ async def _jobs():
 
 
 app.register_lifespan_task(_jobs)
+
+
+@contextlib.asynccontextmanager
+async def _visits_at_shutdown():
+    """The visits counted in this process since the last `visitas` job are written at shutdown."""
+    yield
+    try:
+        await asyncio.to_thread(visits.flush)
+    except Exception:
+        logging.getLogger("sgd.visits").exception("No se pudo guardar las visitas al cerrar")
+
+
+app.register_lifespan_task(_visits_at_shutdown)
 
 # Digitisation: text extraction and OCR of stored documents, one job at a time per process.
 app.register_lifespan_task(digitize.worker_loop)
