@@ -62,7 +62,8 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     # (0005: requirements, fees, the "Solicitud general"), each completion in the audit trail
     after = table_digests(eng)
     assert after["doctemplate"][0] == len(doc_templates.DEFAULTS)  # 0008: the default templates, once
-    audited = ("auditevent", "audithead", "doctemplate")
+    assert after["cacheversion"][0] == 0  # 0011: created empty
+    audited = ("auditevent", "audithead", "doctemplate", "cacheversion")
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited
     }
