@@ -244,3 +244,18 @@ def test_json_logs_carry_the_case_number_of_a_filing(ready_env, json_logs):
     intake.seal_receipt("EXP-1999-999999")
     failed = [ln for ln in _lines(json_logs) if "No se pudo sellar" in ln["msg"]][-1]
     assert failed["case"] == "EXP-1999-999999" and failed["level"] == "error" and "exc" in failed
+
+
+# ---------------------------------------------------------------- tab state expiry
+def test_the_tab_state_expiry_reaches_reflexs_state_manager():
+    code = (
+        "from reflex.istate.manager import _default_token_expiration\n"
+        "from reflex.istate.manager.memory import StateManagerMemory\n"
+        "print(_default_token_expiration(), StateManagerMemory().token_expiration)"
+    )
+    for hours, seconds in (("", "10800"), ("5", "18000")):
+        env = {**os.environ, "SGD_STATE_EXPIRY_HOURS": hours}
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=60, capture_output=True, text=True
+        ).stdout.split()
+        assert out == [seconds, seconds]  # 3 h by default (README "Operación"), Reflex's own is 1 h
