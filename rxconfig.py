@@ -16,6 +16,8 @@ config = rx.Config(
     backend_port=settings.PORT,
     cors_allowed_origins=settings.ALLOWED_ORIGINS,
     show_built_with_reflex=False,
+    # A tab's state lives this long after its last event (settings.STATE_EXPIRY_HOURS, README "Operación").
+    redis_token_expiration=int(settings.STATE_EXPIRY_HOURS * 3600),
     telemetry_enabled=False,
     disable_plugins=[rx.plugins.SitemapPlugin],
     # Brotli first (Chrome on a phone asks for it; about a sixth smaller than gzip), gzip for the rest.

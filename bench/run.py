@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bulk, dashboard, intake, push, signing, workspace
+from bench import bulk, dashboard, intake, push, signing, state_size, workspace
 
 
 def _print(rows) -> None:
@@ -17,6 +17,8 @@ def main() -> int:
     _print(intake.main())
     print("# signing: PAdES B-T, RSA-2048, local TSA, one process, 1-page PDF")
     _print(signing.main())
+    print("# state: one citizen tab after hydrating /mesa-de-partes (pickled per state, as Redis keeps it)")
+    _print(state_size.main())
     print(f"# workspace: {workspace.N_CASES} generated cases, SQLite, first inbox page with tab counts, case page")
     _print(workspace.main())
     print(f"# bulk: {bulk.N} cases received at once in /bandeja (routing.bulk, one transaction each), SQLite")

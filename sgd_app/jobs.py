@@ -41,8 +41,8 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from sgd_app import db, settings
-from sgd_app.domain import intake, notify, observations, routing
+from sgd_app import db, metrics, settings
+from sgd_app.domain import intake, notify, observations, routing, visits
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -54,6 +54,10 @@ _KEEP_INTERVAL_RUNS = timedelta(days=2)  # older JobRun rows of interval jobs ar
 _MAX_DETAIL = 2000
 
 JobFn = Callable[[Engine, datetime], Any]
+
+# time.monotonic() of this process's last scheduler tick (None: the scheduler does not run here);
+# /api/v1/ready checks that it keeps ticking.
+last_tick: float | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,7 @@ def run_due(engine: Engine, jobs: Iterable[Job], now: datetime | None = None) ->
         try:
             result = job.fn(engine, now)
         except Exception:
+            metrics.job_run(job.name, ok=False)
             log.exception("La tarea %s (%s) falló; se reintentará", job.name, period)
             try:
                 _release(engine, job, period)
@@ -194,6 +199,7 @@ def run_due(engine: Engine, jobs: Iterable[Job], now: datetime | None = None) ->
             _finish(engine, job, period, "" if result is None else str(result), now)
         except Exception:
             log.exception("No se pudo cerrar la ejecución de %s (%s)", job.name, period)
+        metrics.job_run(job.name, ok=True)
         done.append(job.name)
     return done
 
@@ -246,9 +252,11 @@ async def scheduler_loop(jobs: Iterable[Job] | None = None, tick_seconds: float 
     to :data:`JOBS` after start-up are picked up). Register with
     ``app.register_lifespan_task(scheduler_loop)``.
     """
+    global last_tick
     fixed = list(jobs) if jobs is not None else None
     log.info("Planificador de tareas iniciado (cada %s s)", tick_seconds)
     while True:
+        last_tick = time.monotonic()
         try:
             current = fixed if fixed is not None else default_jobs()
             if current:
@@ -285,5 +293,11 @@ def staff_digest(engine: Engine, now: datetime) -> str:
     return f"{sent} resumen(es)"
 
 
+def flush_visits(engine: Engine, now: datetime) -> str:
+    """The public pages' visits counted in memory / Redis since the last flush, into PageVisit."""
+    return f"{visits.flush(engine)} visita(s)"
+
+
+JOBS.append(Job("visitas", timedelta(seconds=visits.FLUSH_SECONDS), flush_visits))
 JOBS.append(Job("observaciones", timedelta(minutes=1), expire_observations))
 JOBS.append(Job("resumen", f"daily@{settings.DIGEST_AT}", staff_digest))

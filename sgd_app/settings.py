@@ -62,6 +62,12 @@ SESSION_COOKIE: str = "sgd_sesion"
 DEVICE_COOKIE: str = "sgd_dispositivo"
 DEVICE_DAYS: int = _int("SGD_DEVICE_DAYS", 180)
 
+# How long Reflex keeps a browser tab's state after its last event (memory or Redis state manager):
+# a citizen who leaves the filing wizard to find or scan a document keeps what was typed for this
+# long; uploads in progress are swept after a day (sgd_app/state/intake_steps.py). Reflex's default
+# is one hour. README "Operación" gives the memory this costs.
+STATE_EXPIRY_HOURS: float = float(os.environ.get("SGD_STATE_EXPIRY_HOURS", "") or 3)
+
 # Rate limits (domain/ratelimit.py). Counters live in memory with one worker, in Redis when several
 # workers run (REFLEX_REDIS_URL) or SGD_RATELIMIT_STORAGE says so ("memory://", "redis://host:6379/0").
 RATELIMIT_STORAGE: str = os.environ.get("SGD_RATELIMIT_STORAGE", "") or REDIS_URL or "memory://"
@@ -86,6 +92,18 @@ TSA_URL: str = os.environ.get("SGD_TSA_URL", "")  # external RFC 3161 timestamp 
 JOBS_TICK_SECONDS: float = float(os.environ.get("SGD_JOBS_TICK_SECONDS", "20"))
 EMAIL_EVERY_SECONDS: float = float(os.environ.get("SGD_EMAIL_EVERY_SECONDS", "30"))
 DIGEST_AT: str = os.environ.get("SGD_DIGEST_AT", "07:00")  # Lima time
+
+# Operation (README "Operación"). /api/v1/metrics answers only with "Authorization: Bearer <token>";
+# without a token configured it answers 404 (never "loopback only": behind a reverse proxy on the
+# same host every visitor would come from 127.0.0.1).
+METRICS_TOKEN: str = os.environ.get("SGD_METRICS_TOKEN", "").strip()
+# prometheus-client's multiprocess mode (several workers): an empty directory, made before start.
+METRICS_MULTIPROC_DIR: str = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+# "json": one JSON object per log line (with the request id, and the case number when known).
+LOG_FORMAT: str = os.environ.get("SGD_LOG_FORMAT", "").strip().lower()
+# /api/v1/ready answers 503 when the oldest waiting OCR job / e-mail (with SMTP_URL) waits longer.
+READY_OCR_MAX_MINUTES: int = _int("SGD_READY_OCR_MAX_MINUTES", 60)
+READY_MAIL_MAX_MINUTES: int = _int("SGD_READY_MAIL_MAX_MINUTES", 60)
 
 # Tests point this at PostgreSQL to run the database tests there too.
 TEST_DATABASE_URL: str = os.environ.get("SGD_TEST_DATABASE_URL", "")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 
 import reflex as rx
 
-from sgd_app import jobs, live
-from sgd_app.api import BodyLimit, SecurityHeaders, StaticPaths, api
+from sgd_app import jobs, live, logs
+from sgd_app.api import BodyLimit, RequestId, SecurityHeaders, StaticPaths, api
 from sgd_app.components.page import PAGES
 from sgd_app.components.ui import connection_banner
-from sgd_app.domain import digitize
+from sgd_app.domain import digitize, visits
 from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     admin,
     auditoria,
@@ -30,21 +32,27 @@ from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     tablero,
     verificar,
 )
+from sgd_app.state.event_metrics import EventMetrics
 from sgd_app.state.mesa_de_partes import sweep_staging
 from sgd_app.state.tablero import feed_hub
+
+logs.configure()  # SGD_LOG_FORMAT=json: one JSON object per line, with the request id and case
 
 app = rx.App(
     html_lang="es",
     # Applied in order: our API mounted over Reflex's app, then wrapped by the body guard, then by
     # the page-path/caching layer (/seguimiento served without a 307, immutable /assets/), then by
-    # the security headers (outermost, so every response gets them, the guard's 413 included).
-    api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders],
+    # the security headers (so every response gets them, the guard's 413 included), then by the
+    # request id (outermost: every log line of the request carries it).
+    api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders, RequestId],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
     # No toaster: handlers send no toasts (state/notice.py shows messages inline) and the receipt's
     # "Copiar" answers in its own live region, so sonner (and its English "Notifications alt+T"
     # region) is not shipped to every phone.
     toaster=None,
 )
+# Every event: its duration in the metrics and a request id in the logs (first, before hydration's).
+app.add_middleware(EventMetrics(), index=0)
 # Reflex's own overlay shows an English "Cannot connect to server" toast: use a Spanish banner.
 app.app_wraps[(5, "Overlay")] = lambda stateful: rx.fragment(connection_banner()) if stateful else None
 
@@ -68,6 +76,19 @@ async def _jobs():
 
 
 app.register_lifespan_task(_jobs)
+
+
+@contextlib.asynccontextmanager
+async def _visits_at_shutdown():
+    """The visits counted in this process since the last `visitas` job are written at shutdown."""
+    yield
+    try:
+        await asyncio.to_thread(visits.flush)
+    except Exception:
+        logging.getLogger("sgd.visits").exception("No se pudo guardar las visitas al cerrar")
+
+
+app.register_lifespan_task(_visits_at_shutdown)
 
 # Digitisation: text extraction and OCR of stored documents, one job at a time per process.
 app.register_lifespan_task(digitize.worker_loop)

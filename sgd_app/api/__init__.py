@@ -10,9 +10,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from sgd_app.api import audit_export, docs, errors, files, health, printing, reports, search, session, verify
+from sgd_app.api import (
+    audit_export,
+    docs,
+    errors,
+    files,
+    health,
+    metrics,
+    printing,
+    reports,
+    search,
+    session,
+    verify,
+)
 from sgd_app.api.body_limit import BodyLimit
 from sgd_app.api.headers import SecurityHeaders
+from sgd_app.api.request_id import RequestId
 from sgd_app.api.static_paths import StaticPaths
 
 # FastAPI's own /docs and /openapi.json are off (they are public and load Swagger UI from a CDN):
@@ -20,6 +33,7 @@ from sgd_app.api.static_paths import StaticPaths
 api = FastAPI(title="Trámite Digital API", version="1", openapi_url=None, docs_url=None, redoc_url=None)
 errors.install(api)
 api.include_router(health.router)
+api.include_router(metrics.router)
 api.include_router(session.router)
 api.include_router(files.router)
 api.include_router(printing.router)
@@ -30,4 +44,4 @@ api.include_router(verify.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 
-__all__ = ["BodyLimit", "SecurityHeaders", "StaticPaths", "api"]
+__all__ = ["BodyLimit", "RequestId", "SecurityHeaders", "StaticPaths", "api"]

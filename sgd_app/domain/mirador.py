@@ -36,8 +36,9 @@ _cache_lock = threading.Lock()
 
 
 @act
-def count_visit(session: Session, path: str, day: date | None = None) -> None:
-    """One more visit to a public page on ``day`` (today in Lima): only the page and the day are kept."""
+def count_visit(session: Session, path: str, day: date | None = None, *, n: int = 1) -> None:
+    """``n`` more visits to a public page on ``day`` (today in Lima): only the page and the day are
+    kept. Page views do not call this: they count in memory (domain/visits.py), flushed here."""
     if path not in PUBLIC_PATHS:
         return
     day = day or today_lima()
@@ -45,7 +46,7 @@ def count_visit(session: Session, path: str, day: date | None = None) -> None:
     session.execute(
         update(PageVisit)
         .where(col(PageVisit.day) == day, col(PageVisit.path) == path)
-        .values(count=col(PageVisit.count) + 1)
+        .values(count=col(PageVisit.count) + n)
         .execution_options(synchronize_session=False)
     )
 

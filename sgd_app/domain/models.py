@@ -467,6 +467,14 @@ class PageVisit(SQLModel, table=True):
     count: int = 0
 
 
+class CacheVersion(SQLModel, table=True):
+    """(0011) The version of data every worker caches in memory (e.g. "catalogo", the public
+    procedure catalogue): bumped in the transaction that changes it, so each worker drops its copy."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    version: int = 0
+
+
 # ---------------------------------------------------------------- digitisation and search
 class DocumentText(SQLModel, table=True):
     """The searchable text of one document: extracted from a born-digital or signed PDF, or read

@@ -64,6 +64,21 @@ def first_invalid(errors: dict[str, str], proc_fields: list[str], *, desk: bool)
     return STEP_ANCHOR
 
 
+def catalogue_cards(*, public_only: bool) -> list[dict[str, Any]]:
+    """The cards of the worker's cached catalogue: ONE list per catalogue version, shared by every
+    tab (a state keeps a reference, never a copy; see MesaDePartesState.procedures)."""
+    snap = intake.snapshot()
+    key = "cards-public" if public_only else "cards-desk"
+    cards: list[dict[str, Any]] = snap.derived(
+        key, lambda: procedure_cards(snap.public if public_only else snap.active)
+    )
+    return cards
+
+
+def catalogue_version() -> int:
+    return intake.snapshot().version
+
+
 def procedure_cards(procedures: Iterable[Procedure]) -> list[dict[str, Any]]:
     """What each procedure card shows before starting: requirements, annexes, fee, deadline."""
     return [

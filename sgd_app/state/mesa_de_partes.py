@@ -23,9 +23,10 @@ from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, swe
     STEP_OF_FIELD,
     STEPS,
     blank_errors,
+    catalogue_cards,
+    catalogue_version,
     first_invalid,
     place_errors,
-    procedure_cards,
     rejection_summaries,
     staged_files,
     sweep_staging,
@@ -37,8 +38,9 @@ from sgd_app.state.session import current_principal
 
 class MesaDePartesState(rx.State):
     step: int = 0
-    # [{"code","name","description","category","deadline","fee","requirements":[...],"annexes":[...]}]
-    procedures: list[dict[str, Any]] = []
+    # The version of the worker's cached catalogue the list shows (-1: not loaded, or refused).
+    # The list itself is the computed var `procedures`, never a per-tab copy.
+    catalogue_version: int = -1
     proc_code: str = ""
     proc_name: str = ""
     proc_unit: str = ""
@@ -97,6 +99,20 @@ class MesaDePartesState(rx.State):
     attempt_key: str = rx.SessionStorage("", name="sgd_intento")
 
     # ------------------------------------------------------------ computed
+    @rx.var(initial_value=[], deps=["catalogue_version", "desk_mode"], auto_deps=False)
+    def procedures(self) -> list[dict[str, Any]]:
+        """[{"code","name","description","category","deadline","fee","requirements","annexes"}]: the
+        worker's cached list, one object shared by every tab and left out of the pickled state."""
+        if self.catalogue_version < 0:
+            return []
+        return catalogue_cards(public_only=not self.desk_mode)
+
+    def __getstate__(self):
+        """The state a Redis worker stores for this tab: without the shared catalogue (recomputed
+        from the worker's cache when needed)."""
+        fields = super().__getstate__()
+        return {k: v for k, v in fields.items() if k != _PROCEDURES_CACHE}
+
     @rx.var
     def step_title(self) -> str:
         return STEPS[min(self.step, len(STEPS) - 1)]
@@ -151,14 +167,14 @@ class MesaDePartesState(rx.State):
         if self.desk_mode:
             self._clear_all()
         self.desk_mode = False
-        self._load_procedures(public_only=True)
+        self._load_procedures()
         return self._follow_url()
 
     @rx.event
     def ensure_loaded(self):
         """Safety net when the page's on_load event was lost on a fast reconnect (reflex #6345)."""
-        if not self.procedures and not self.desk_mode:
-            self._load_procedures(public_only=True)
+        if self.catalogue_version < 0 and not self.desk_mode:
+            self._load_procedures()
 
     @rx.event
     def load_desk(self):
@@ -168,7 +184,7 @@ class MesaDePartesState(rx.State):
             return rx.redirect(routes.LOGIN_EXPIRED)
         except Forbidden:
             self.desk_mode = False
-            self.procedures = []
+            self.catalogue_version = -1
             self.errors = {
                 **blank_errors(),
                 "general": "Solo el personal de mesa de partes registra documentos presentados en papel.",
@@ -177,7 +193,7 @@ class MesaDePartesState(rx.State):
         if not self.desk_mode:
             self._clear_all()
         self.desk_mode = True
-        self._load_procedures(public_only=False)
+        self._load_procedures()
         return self._follow_url()
 
     def _follow_url(self):
@@ -211,8 +227,9 @@ class MesaDePartesState(rx.State):
     def _annex_count(self) -> int:
         return len([a for a in self.attachments if a["role"] == ANNEX])
 
-    def _load_procedures(self, *, public_only: bool) -> None:
-        self.procedures = procedure_cards(intake.offered_procedures(public_only=public_only))
+    def _load_procedures(self) -> None:
+        """Show the worker's current catalogue (no database read while its cache is fresh)."""
+        self.catalogue_version = catalogue_version()
 
     @rx.event
     def choose(self, code: str):
@@ -599,3 +616,7 @@ class MesaDePartesState(rx.State):
         self.reset()
         self.attempt_key = ""  # a new filing is a new attempt
         return MesaDePartesState.load_desk if desk else MesaDePartesState.load
+
+
+# Where Reflex caches the computed list on a state instance (left out of __getstate__).
+_PROCEDURES_CACHE = MesaDePartesState.computed_vars["procedures"]._cache_attr

@@ -6,7 +6,7 @@ import asyncio
 
 import reflex as rx
 
-from sgd_app.domain import mirador
+from sgd_app.domain import mirador, visits
 from sgd_app.domain.calendar import format_datetime_es
 
 # What the charts draw: the last MONTHS months and the TOP procedures (the rest as "Otros"); the
@@ -81,6 +81,7 @@ class MiradorState(rx.State):
     @rx.event
     async def load(self):
         f = await asyncio.to_thread(mirador.cached_figures)  # aggregate queries off the event loop
+        seen = f.visits + await asyncio.to_thread(visits.pending)  # and the visits not flushed yet
         self.kpis = [
             {"label": "Trámites recibidos", "value": mirador.fmt_int(f.total)},
             {"label": "Por la Mesa de Partes Virtual", "value": mirador.fmt_int(f.virtual)},
@@ -92,7 +93,7 @@ class MiradorState(rx.State):
             {"label": "Hojas que no se imprimieron", "value": mirador.fmt_int(f.pages_digital)},
             {"label": "Papel ahorrado", "value": f"{mirador.fmt_dec(f.kg_saved)} kg"},
             {"label": "Ahorro estimado en papel", "value": f"S/ {mirador.fmt_dec(f.soles_saved)}"},
-            {"label": "Visitas a las páginas públicas", "value": mirador.fmt_int(f.visits)},
+            {"label": "Visitas a las páginas públicas", "value": mirador.fmt_int(seen)},
         ]
         self.updated = format_datetime_es(f.computed_at)
         self._describe(f)
@@ -129,8 +130,9 @@ class MiradorState(rx.State):
 
 
 class VisitState(rx.State):
-    """Counts a visit to a public page: the page and the day only (no IP, no cookie, no person)."""
+    """Counts a visit to a public page: the page and the day only (no IP, no cookie, no person).
+    In memory or Redis, never the database: domain/visits.py flushes the counts every 30 s."""
 
     @rx.event
     def count(self, path: str):
-        mirador.count_visit(path)
+        visits.count(path)

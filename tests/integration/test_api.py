@@ -72,10 +72,10 @@ def _assert_forbidden(resp) -> None:
 
 
 # ---------------------------------------------------------------- health
-def test_health_reports_ok_with_the_database(app_db):
+def test_health_is_liveness_only(app_db):
     resp = _client().get("/api/v1/health")
     assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "database": "ok"}
+    assert resp.json() == {"status": "ok"}  # readiness (database, Redis, queues): /api/v1/ready
 
 
 # ---------------------------------------------------------------- receipt download
@@ -432,11 +432,13 @@ def test_production_body_limits_are_the_configured_ones():
         if kw.arg == "api_transformer"
     ]
     assert len(transformers) == 1
-    # SecurityHeaders last: it wraps the guard too, so a 413 carries the security headers; StaticPaths
-    # (pages served without the trailing slash) sits inside the headers too.
+    # SecurityHeaders wraps the guard too, so a 413 carries the security headers; StaticPaths
+    # (pages served without the trailing slash) sits inside the headers too; RequestId outermost, so
+    # every log line of a request carries its id.
     assert [getattr(e, "id", None) for e in transformers[0].elts] == [
         "api",
         "BodyLimit",
         "StaticPaths",
         "SecurityHeaders",
+        "RequestId",
     ]

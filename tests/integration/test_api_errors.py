@@ -26,6 +26,8 @@ PASSWORD = "clave-demo-123"
 # Routes for the public or for holders of a signed link; every other route needs a staff session.
 PUBLIC = {
     "/api/v1/health",
+    "/api/v1/ready",
+    "/api/v1/metrics",  # no staff session: the monitoring's bearer token (tests/integration/test_operations.py)
     "/api/v1/sesion",
     "/api/v1/sesion/salir",
     "/api/v1/cargo/{number}.pdf",

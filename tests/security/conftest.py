@@ -91,8 +91,6 @@ def hostile(world_env) -> Env:
     settings.DATA_DIR = env.data_dir
     db.use_engine(env.cleanup[0])
     ratelimit.reset()
-    with db.write_session() as s:
-        s.execute(text("DELETE FROM pagevisit"))
     if not snapshot.same(snapshot.take(), env.pristine):
         _drop(env)
         env = world_env["env"] = world_env["new"]()

@@ -3,7 +3,6 @@ dir, in a form two snapshots can be compared with ``==`` (and a readable diff wh
 
 Left out, on purpose (each legitimately written by a refused or anonymous call):
 - column ``staffsession.last_seen_at``: the hostile caller's own session kept alive;
-- table ``pagevisit``: only for ``VisitState.count`` (see test_handlers.ALLOWED_WRITES);
 - data dir ``staging/``: a public wizard's uploads of its own tab (swept after a day; never
   attached to a case without a submit, which writes rows and is therefore compared), and
   ``exports/``: a staff member's own report export (its content is checked for leaks instead).

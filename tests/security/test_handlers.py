@@ -33,7 +33,6 @@ FRAMEWORK = {"setvar"}
 
 # Handlers that may write, and what, with the reason. Nothing else is allowed to change.
 ALLOWED_WRITES: dict[str, tuple[set[str], str]] = {
-    "VisitState.count": ({"pagevisit"}, "public page-visit counter (per day and page, no person): anonymous by design"),
     "CasillaState.send_code": (
         {"casillaaccount", "outboxmessage"},
         "by design anyone may ask for a one-time code for a document number: it is mailed only to the "

@@ -27,6 +27,8 @@ from tests.security.test_handlers import CALLERS, call, new_state, public_text
 # Routes that take no id of a case, with why they are not "id routes".
 NOT_ID_ROUTES = {
     "/api/v1/health": "public liveness probe, no data",
+    "/api/v1/ready": "public readiness probe: which check failed, queue lengths and ages, no case data",
+    "/api/v1/metrics": "Prometheus metrics: 404 without SGD_METRICS_TOKEN, else the bearer token (test_operations.py)",
     "/api/v1/sesion": "login: tested in tests/integration/test_api.py (throttling, cookies)",
     "/api/v1/sesion/salir": "logout of the caller's own session",
     "/api/v1/openapi.json": "the API's description: staff only (tests/integration/test_api_docs.py)",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from sgd_app.domain import cache_versions
 from sgd_app.domain.admin.common import (
     CODE_RE,
     MAX_ANNEXES,
@@ -259,6 +260,7 @@ def create_procedure(
     session.add(proc)
     session.flush()
     record(session, actor, "crear_procedimiento", "procedure", proc.code, _procedure_data(proc))
+    cache_versions.bump(session, cache_versions.CATALOGUE)  # every worker reloads the catalogue
     return proc
 
 
@@ -310,4 +312,5 @@ def update_procedure(
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:
         record(session, actor, "editar_procedimiento", "procedure", proc.code, changes)
+        cache_versions.bump(session, cache_versions.CATALOGUE)  # every worker reloads the catalogue
     return proc

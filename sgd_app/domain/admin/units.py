@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from sgd_app.domain import cache_versions
 from sgd_app.domain.admin.common import (
     CODE_RE,
     KINDS,
@@ -258,6 +259,7 @@ def update_unit(
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:  # saving an unchanged form is not an event
         record(session, actor, "editar_unidad", "unit", unit.code, changes)
+        cache_versions.bump(session, cache_versions.CATALOGUE)  # the catalogue shows unit names
     return unit
 
 

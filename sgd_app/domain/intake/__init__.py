@@ -18,6 +18,7 @@ from sgd_app.domain.intake.catalogue import (
     offered_procedures,
     procedure_offer,
     public_procedures,
+    snapshot,
 )
 from sgd_app.domain.intake.filing import (
     FilingResult,
@@ -154,6 +155,7 @@ __all__ = [
     "seal_and_file",
     "seal_receipt",
     "sealed_receipt",
+    "snapshot",
     "throttle_keys",
     "track",
     "tracking_view",

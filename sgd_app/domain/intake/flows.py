@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sgd_app import logs, metrics
 from sgd_app.domain import notify, ratelimit
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
@@ -63,7 +64,8 @@ def seal_receipt(number: str) -> bool:
     try:
         sealing.seal_and_file(number)
     except Exception:
-        log.exception("No se pudo sellar el cargo de %s", number)
+        metrics.signing_error("sello")
+        log.exception("No se pudo sellar el cargo de %s", number, extra={"case": number})
         return False
     return True
 
@@ -159,5 +161,8 @@ def file_case_and_seal(
         )
     if online:
         count_filing(filer, client_ip)
+    metrics.filing(result.case.channel)
+    logs.bind_case(result.case.number)
+    log.info("Trámite registrado (%s)", result.case.channel)
     sealed = seal_receipt(result.case.number)
     return filed_case(result, sealed=sealed, virtual_place=virtual_place, engine=engine)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from sgd_app import settings
+from sgd_app import metrics, settings
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import DomainError
@@ -66,6 +66,7 @@ def sign_batch(
         except DomainError as exc:
             yield BatchResult(step_id=step_id, ok=False, number="", message=exc.message)
         except Exception:  # one broken document (a bad file, a TSA failure) must not stop the others
+            metrics.signing_error("firma")
             logger.exception("Fallo al firmar el paso %s", step_id)
             yield BatchResult(step_id=step_id, ok=False, number="", message=MSG_INTERNAL)
         else:
