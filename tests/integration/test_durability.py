@@ -32,7 +32,7 @@ from sgd_app import db
 from sgd_app.domain import audit
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.models import Document, Expediente, FilingAttempt, Movement, Party
-from tests.conftest import PG_URL, make_pdf  # noqa: F401  (PG_URL: the 2-worker setup, next)
+from tests.conftest import PG_URL, make_pdf
 
 N = 100
 REDIS_URL = os.environ.get("SGD_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
