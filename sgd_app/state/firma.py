@@ -84,7 +84,7 @@ class FirmaState(Notice, rx.State):
             self.error = "Marque al menos un documento."
             return
         self.confirming = True
-        self.confirm_text = _confirm_text([r["kind"] for r in self.rows if r["step"] in self.selected])
+        self.confirm_text = _confirm_text([r.get("kind", "") for r in self.rows if r.get("step") in self.selected])
 
     @rx.event
     def certificate_rejected(self, rejections: list[dict]):
