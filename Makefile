@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-search lighthouse audit-verify lint format demo-data migrate clean
+.PHONY: setup sysdeps run test test-unit test-e2e bench bench-peak bench-search lighthouse audit-verify lint format demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -62,6 +62,11 @@ test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
 
 bench: setup sysdeps
 	$(PY) -m bench.run
+
+## 1,000 citizens at /mesa-de-partes at once, this app vs a bare Reflex app (bench/bare), one worker and
+## two workers + Redis (about 12 minutes; BENCH_PEAK_CITIZENS, BENCH_PEAK_WORKERS=1 for a shorter run).
+bench-peak: setup sysdeps
+	$(PY) -m bench.peak
 
 ## Search over a generated corpus (default 1,000,000 documents of ~2 KB; BENCH_SEARCH_DOCS=20000 for a quick run).
 bench-search: setup
