@@ -137,6 +137,15 @@ def stop(backend: Backend, *, kill: bool = False) -> None:
         backend.proc.wait(timeout=30)
 
 
+def initial_hashes() -> list[str]:
+    """What the compiled frontend of the Reflex app imported in this process sends on its first
+    hydrate (the hashes of its initial state, as ``reflex export`` computes them)."""
+    from reflex.compiler.utils import compile_state
+    from reflex.state import State, state_snapshot_hashes
+
+    return state_snapshot_hashes(compile_state(State))
+
+
 class Dropped(Exception):
     """The connection went away before the answer came."""
 
@@ -155,6 +164,9 @@ class Citizen:
     hydrated_s: float = 0.0
     event_ms: list[float] = field(default_factory=list)
     state_name: str = ""  # another app's form state (the peak benchmark's bare app); default the wizard's
+    # The per-state hashes of the compiled initial state (:func:`initial_hashes`): a browser sends them
+    # on its first hydrate and gets only what differs from the defaults it already holds.
+    hashes: list[str] | None = None
     new_tokens: int = 0  # times the server replaced this tab's token (its state started over)
 
     def __post_init__(self) -> None:
@@ -165,6 +177,7 @@ class Citizen:
         self._final = asyncio.Event()
         self._updated = asyncio.Event()
         self._until: Any = None
+        self._hydrated_once = False
 
     # ---------------------------------------------------------------- protocol
     def _on_event(self, update: Any) -> None:
@@ -203,6 +216,8 @@ class Citizen:
         payload: dict[str, Any] = {}
         if self.session_storage.get(self.key_var):
             payload["vars"] = dict(self.session_storage)
+        if self.hashes and not self._hydrated_once:
+            payload["hashes"] = self.hashes
         event = {"name": HYDRATE, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
         t = time.perf_counter()
         await self._sio.connect(
@@ -215,6 +230,7 @@ class Citizen:
         )
         await self._wait(self._hydrated, timeout)
         self.hydrated_s = time.perf_counter() - t
+        self._hydrated_once = True
 
     async def _wait(self, ev: asyncio.Event, timeout: float) -> None:
         end = time.monotonic() + timeout

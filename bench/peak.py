@@ -2,7 +2,8 @@
 app and against a bare Reflex app (bench/bare: one page, one form state) in the same run.
 
 Each citizen is a Socket.IO client speaking Reflex's protocol (bench/citizen.py), spread over
-several generator processes so that the generator is not what is measured. Phases, each started
+several generator processes so that the generator is not what is measured. Like a browser, its
+first hydrate sends the hashes of the compiled initial state and gets only what differs. Phases, each started
 by the parent at the same moment in every generator:
 
 1. *hydrate*: every citizen opens /mesa-de-partes (connect + hydrate + on_load), 100 at a time;
@@ -159,8 +160,20 @@ async def _generator(cfg: dict[str, Any]) -> None:
     """Reads phase names on stdin, runs each for its citizens, prints one JSON line per phase."""
     pdf = big_pdf() if cfg["submitters"] else b""
     first = cfg["first"]
+    if cfg["app"] == "app":  # the app's states, for the hashes its compiled frontend sends
+        import sgd_app.sgd_app  # noqa: F401
+    else:
+        sys.path.insert(0, str(BARE))
+        import bare_form.bare_form  # noqa: F401
+    hashes = tab.initial_hashes()
     citizens = [
-        tab.Citizen(cfg["base"], f"7{i:07d}", pdf + f"%{i}\n".encode() if pdf else b"", state_name=cfg["state"])
+        tab.Citizen(
+            cfg["base"],
+            f"7{i:07d}",
+            pdf + f"%{i}\n".encode() if pdf else b"",
+            state_name=cfg["state"],
+            hashes=hashes,
+        )
         for i in range(first, first + cfg["count"])
     ]
     submitters = [c for k, c in enumerate(citizens) if (first + k) % SUBMIT_EVERY == 0]
@@ -258,7 +271,7 @@ def run_one(app: str, workers: int, redis_url: str, work: Path) -> dict[str, flo
             gens.append(
                 subprocess.Popen(
                     [*pin_gen, sys.executable, "-m", "bench.peak", "--generate", json.dumps(cfg)],
-                    cwd=tab.ROOT,
+                    cwd=cwd,  # the app's own rxconfig
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     text=True,
