@@ -1,0 +1,26 @@
+"""Staff single sign-on with OpenID Connect (docs/sso.md): the authorization code flow with PKCE
+through authlib's client, ID token validation against the provider's rotating keys, linking of
+provider identities to staff accounts, RP-initiated logout. The few names callers use:"""
+
+from __future__ import annotations
+
+from sgd_app.domain.sso.accounts import Opened, identities_of, link_identity, sign_out
+from sgd_app.domain.sso.config import SsoConfig, from_settings, parse_group_roles
+from sgd_app.domain.sso.errors import MESSAGES, SsoRefused
+from sgd_app.domain.sso.flow import Start, begin, finish, logout_url
+
+__all__ = [
+    "MESSAGES",
+    "Opened",
+    "SsoConfig",
+    "SsoRefused",
+    "Start",
+    "begin",
+    "finish",
+    "from_settings",
+    "identities_of",
+    "link_identity",
+    "logout_url",
+    "parse_group_roles",
+    "sign_out",
+]
