@@ -118,7 +118,9 @@ class OidcProvider:
 
     def start(self) -> OidcProvider:
         if not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists():
-            pytest.fail("Falta tests/oidc/node_modules: ejecute `make tests/oidc/node_modules/oidc-provider` (make test lo hace)")
+            pytest.fail(
+                "Falta tests/oidc/node_modules: ejecute `make tests/oidc/node_modules/oidc-provider` (make test lo hace)"
+            )
         config = self.workdir / f"oidc-{self.port}.json"
         config.write_text(json.dumps(self._config()))
         self.log = self.workdir / f"oidc-{self.port}.log"

@@ -58,9 +58,7 @@ def start(request: Request) -> Response:
 
 
 @router.get(f"{PATH}/retorno")
-def callback(
-    request: Request, code: Param = "", state: Param = "", error: Param = "", iss: Param = ""
-) -> Response:
+def callback(request: Request, code: Param = "", state: Param = "", error: Param = "", iss: Param = "") -> Response:
     config = sso.from_settings()
     if config is None:
         return _refused("no_configurado")

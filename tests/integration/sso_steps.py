@@ -3,7 +3,7 @@ the provider, the provider's login form, the provider's redirect back to our cal
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit, urlunsplit, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -59,8 +59,9 @@ def at_provider(idp: httpx.Client, url: str, user: dict | None) -> str:
     raise AssertionError("the provider did not send the browser back")
 
 
-def sign_in(app: TestClient, prov: OidcProvider, user: dict, idp: httpx.Client | None = None,
-            mutate=None) -> httpx.Response:
+def sign_in(
+    app: TestClient, prov: OidcProvider, user: dict, idp: httpx.Client | None = None, mutate=None
+) -> httpx.Response:
     """The whole trip; the answer of our callback (303 to /bandeja or to /ingresar?motivo=...).
     ``mutate(params)`` may change the authorization request's parameters on the way (an attacker)."""
     start = app.get("/api/v1/sso/ingresar")

@@ -69,7 +69,7 @@ def test_admin_mapping_signs_in_and_logout_ends_both_sessions(sso_app):
     assert "httponly" in r.headers["set-cookie"].lower()
     ok = _events(engine, "ingresar_sso")
     assert len(ok) == 1 and ok[0].object_id == str(who.user.id)
-    assert [e.data for e in _events(engine, "vincular_identidad")][0]["por"] == "línea de órdenes"
+    assert next(e.data for e in _events(engine, "vincular_identidad"))["por"] == "línea de órdenes"
 
     # Salir: the local session ends and the browser goes to the provider's end_session_endpoint.
     out = app.post("/api/v1/sesion/salir", headers={"origin": "http://testserver"})
@@ -139,7 +139,7 @@ def test_verified_email_links_on_first_sign_in_and_groups_map_roles(sso_app, mon
 
 
 def test_email_linking_needs_the_mode(sso_app):
-    engine, prov = sso_app
+    _engine, prov = sso_app
     r = sso_steps.sign_in(sso_steps.app_client(), prov, ANA)  # mode "admin": the e-mail is not enough
     assert r.headers["location"] == "/ingresar?motivo=sso-no_vinculada"
 
@@ -230,3 +230,15 @@ def test_provider_down_is_a_spanish_message(app_db, monkeypatch, tmp_path):
 def test_not_configured(app_db):
     r = sso_steps.app_client().get("/api/v1/sso/ingresar")
     assert r.headers["location"] == "/ingresar?motivo=sso-no_configurado"
+
+
+def test_password_login_off_for_all_but_break_glass(app_db, monkeypatch):
+    monkeypatch.setattr(settings, "LOCAL_PASSWORDS", "emergencia")
+    monkeypatch.setattr(settings, "BREAK_GLASS_USERS", frozenset({"admin"}))
+    app = sso_steps.app_client()
+    form = {"usuario": "rop", "clave": "clave-demo-123"}
+    assert app.post("/api/v1/sesion", data=form).headers["location"] == "/ingresar?motivo=institucional"
+    wrong = app.post("/api/v1/sesion", data={**form, "clave": "otra-clave"})
+    assert wrong.headers["location"] == "/ingresar?motivo=credenciales"
+    ok = app.post("/api/v1/sesion", data={"usuario": "admin", "clave": "clave-demo-123"})
+    assert ok.headers["location"] == "/bandeja" and ok.cookies.get(settings.SESSION_COOKIE)
