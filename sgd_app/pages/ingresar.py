@@ -58,6 +58,7 @@ def ingresar() -> rx.Component:
                     rx.el.a(
                         "Ingresar con la cuenta institucional",
                         href="/api/v1/sso/ingresar",
+                        reload_document=True,
                         id="ingresar-institucional",
                         style=SSO_BUTTON,
                     ),
