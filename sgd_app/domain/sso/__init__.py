@@ -4,13 +4,22 @@ provider identities to staff accounts, RP-initiated logout. The few names caller
 
 from __future__ import annotations
 
-from sgd_app.domain.sso.accounts import Opened, identities_of, link_identity, sign_out
+from sgd_app.domain.sso.accounts import (
+    LinkRow,
+    Opened,
+    identities_of,
+    link_identity,
+    list_identities,
+    sign_out,
+    unlink_identity,
+)
 from sgd_app.domain.sso.config import SsoConfig, from_settings, parse_group_roles
 from sgd_app.domain.sso.errors import MESSAGES, SsoRefused
 from sgd_app.domain.sso.flow import Start, begin, finish, logout_url
 
 __all__ = [
     "MESSAGES",
+    "LinkRow",
     "Opened",
     "SsoConfig",
     "SsoRefused",
@@ -20,7 +29,9 @@ __all__ = [
     "from_settings",
     "identities_of",
     "link_identity",
+    "list_identities",
     "logout_url",
     "parse_group_roles",
     "sign_out",
+    "unlink_identity",
 ]

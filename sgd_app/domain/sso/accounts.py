@@ -5,9 +5,10 @@ act that opens the staff session once the ID token has been validated."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, auth
@@ -201,3 +202,65 @@ def link_identity(
 @query
 def identities_of(session: Session, user_id: int) -> list[ExternalIdentity]:
     return list(session.exec(select(ExternalIdentity).where(ExternalIdentity.user_id == user_id)).all())
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    id: int
+    username: str
+    full_name: str
+    subject: str
+    linked_by: str
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+
+@query
+def list_identities(session: Session, *, by: Principal, issuer: str) -> list[LinkRow]:
+    """Every provider account linked to a staff user (administrators only), newest first."""
+    ensure_admin(by, "ver las cuentas institucionales vinculadas")
+    rows = session.exec(
+        select(ExternalIdentity, User)
+        .join(User, col(User.id) == col(ExternalIdentity.user_id))
+        .where(ExternalIdentity.issuer == issuer)
+        .order_by(col(ExternalIdentity.id).desc())
+    ).all()
+    return [
+        LinkRow(
+            id=i.id or 0,
+            username=u.username,
+            full_name=u.full_name,
+            subject=i.subject,
+            linked_by="correo verificado" if i.linked_by == "correo" else "administrador",
+            created_at=i.created_at,
+            last_sign_in_at=i.last_sign_in_at,
+        )
+        for i, u in rows
+    ]
+
+
+@act
+def unlink_identity(session: Session, *, by: Principal, identity_id: int) -> None:
+    """Remove a link: the person can no longer sign in through the provider as that user (the
+    sessions already open through it end with the link)."""
+    ensure_admin(by, "desvincular cuentas institucionales")
+    identity = session.get(ExternalIdentity, identity_id)
+    if identity is None:
+        raise NotFound("Esa vinculación ya no existe.")
+    open_ids = session.exec(select(SsoSession.staff_session_id).where(SsoSession.identity_id == identity_id)).all()
+    if open_ids:
+        session.execute(delete(SsoSession).where(col(SsoSession.identity_id) == identity_id))
+        session.execute(
+            update(StaffSession)
+            .where(col(StaffSession.id).in_(open_ids), col(StaffSession.revoked_at) == None)  # noqa: E711
+            .values(revoked_at=utcnow())
+        )
+    session.delete(identity)
+    audit.record(
+        session,
+        actor=by.actor,
+        action="desvincular_identidad",
+        object_type="user",
+        object_id=identity.user_id,
+        data={"iss": identity.issuer, "sub": identity.subject, "sesiones_cerradas": len(open_ids)},
+    )
