@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from tests.e2e import harness
 from tests.e2e.harness import DEMO_PASSWORD, ROOT, db_rows, shot
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, PATRICIA, start_provider
+from tests.oidc_provider import ANA, CLIENT_ID, CLIENT_SECRET, PATRICIA, start_provider
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +43,7 @@ def sso_server(tmp_path_factory, browser):
         "SGD_OIDC_CLIENT_SECRET_FILE": str(secret),
         "SGD_OIDC_SCOPES": "openid email profile groups",
         "SGD_OIDC_GROUP_ROLES": "jne-rop-oficiales=ROP:officer;jne-tablero=DGRS:manager",
+        "SGD_LOCAL_PASSWORDS": "emergencia",  # passwords only for break-glass administrators
         "SGD_RATE_LIMITS": "login-ip=10000/15 minutes",
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
@@ -191,4 +192,43 @@ def test_a_tampered_id_token_is_refused(sso_server, browser):
         assert any('"motivo":"token"' in r[0] for r in reasons)
     finally:
         prov.tamper("off")
+        ctx.close()
+
+
+def _password_login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/ingresar")
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Ingresar", exact=True).click()
+
+
+def test_break_glass_admin_links_an_account_in_admin_then_it_signs_in(sso_server, browser):
+    base = sso_server["base"]
+    ctx, page = _context(browser)
+    try:
+        _password_login(page, base, "jefe.logistica")  # local passwords are off for her
+        expect(page.locator("#aviso")).to_contain_text("Su cuenta ingresa con la cuenta institucional")
+        _password_login(page, base, "admin")  # a break-glass administrator
+        expect(page).to_have_url(re.compile(r"/bandeja"))
+        page.goto(f"{base}/admin")
+        page.get_by_role("tab", name="Cuentas institucionales").click()
+        page.get_by_label("Usuario del sistema").fill("jefe.logistica")
+        page.get_by_label("Identificador en el proveedor (sub)").fill(ANA["sub"])
+        page.get_by_role("button", name="Vincular").click()
+        links = page.locator("#lista-sso")
+        expect(links).to_contain_text("Ana Torres Delgado (jefe.logistica)")
+        expect(links).to_contain_text(ANA["sub"])
+        shot(page, "sso-admin-1280")
+        page.set_viewport_size(harness.PHONE)
+        shot(page, "sso-admin-390")
+    finally:
+        ctx.close()
+    ctx, page = _context(browser)
+    try:
+        page.goto(f"{base}/ingresar")
+        page.get_by_role("link", name="Ingresar con la cuenta institucional").click()
+        _at_provider_login(page, ANA)
+        expect(page).to_have_url(re.compile(r"/bandeja"))
+        expect(page.get_by_text("Ana Torres Delgado").first).to_be_visible()
+    finally:
         ctx.close()

@@ -231,7 +231,7 @@ def list_identities(session: Session, *, by: Principal, issuer: str) -> list[Lin
             username=u.username,
             full_name=u.full_name,
             subject=i.subject,
-            linked_by="correo verificado" if i.linked_by == "correo" else "administrador",
+            linked_by={"correo": "correo verificado", "cli": "línea de órdenes"}.get(i.linked_by, "administrador"),
             created_at=i.created_at,
             last_sign_in_at=i.last_sign_in_at,
         )
