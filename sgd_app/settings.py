@@ -91,8 +91,13 @@ SSO_STATE_COOKIE: str = "sgd_sso"  # the pending sign-in (state, nonce), signed,
 
 
 def oidc_client_secret() -> str:
+    """The client secret; "" when its file cannot be read (the provider then refuses the code, and
+    the sign-in says so: a page load must not fail for it)."""
     if OIDC_CLIENT_SECRET_FILE:
-        return Path(OIDC_CLIENT_SECRET_FILE).read_text().strip()
+        try:
+            return Path(OIDC_CLIENT_SECRET_FILE).read_text().strip()
+        except OSError:
+            return ""
     return OIDC_CLIENT_SECRET
 
 

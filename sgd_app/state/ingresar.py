@@ -35,7 +35,7 @@ class IngresarState(rx.State):
 
     @rx.event
     def load(self):
-        self.sso = sso.from_settings() is not None
+        self.sso = sso.enabled()
         self.passwords_for_all = settings.LOCAL_PASSWORDS != "emergencia"
         code = self.router.url.query_parameters.get("motivo", "")
         self.notice = NOTICES.get(code, "")

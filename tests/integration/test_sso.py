@@ -242,3 +242,18 @@ def test_password_login_off_for_all_but_break_glass(app_db, monkeypatch):
     assert wrong.headers["location"] == "/ingresar?motivo=credenciales"
     ok = app.post("/api/v1/sesion", data={"usuario": "admin", "clave": "clave-demo-123"})
     assert ok.headers["location"] == "/bandeja" and ok.cookies.get(settings.SESSION_COOKIE)
+
+
+def test_failed_answers_are_limited_per_address_and_audited_once_locked(sso_app):
+    from sgd_app.domain import ratelimit
+
+    engine, _prov = sso_app
+    ratelimit.configure("memory://", overrides={"sso-fail-ip": "3/15 minutes"})
+    app = sso_steps.app_client()
+    for _ in range(3):  # forged answers: no pending sign-in, another state
+        assert app.get("/api/v1/sso/retorno?code=x&state=y").headers["location"].endswith("sso-estado")
+    for _ in range(3):
+        assert app.get("/api/v1/sso/retorno?code=x&state=y").headers["location"].endswith("sso-limite")
+    motives = [e.data["motivo"] for e in _events(engine, "rechazar_ingreso_sso")]
+    assert motives == ["estado", "estado", "estado", "limite"]  # the lock-out is audited once, not each try
+    assert "Demasiados intentos fallidos" in sso.MESSAGES["limite"]

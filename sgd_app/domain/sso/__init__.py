@@ -13,7 +13,7 @@ from sgd_app.domain.sso.accounts import (
     sign_out,
     unlink_identity,
 )
-from sgd_app.domain.sso.config import SsoConfig, from_settings, parse_group_roles
+from sgd_app.domain.sso.config import SsoConfig, enabled, from_settings, parse_group_roles
 from sgd_app.domain.sso.errors import MESSAGES, SsoRefused
 from sgd_app.domain.sso.flow import Start, begin, finish, logout_url
 
@@ -25,6 +25,7 @@ __all__ = [
     "SsoRefused",
     "Start",
     "begin",
+    "enabled",
     "finish",
     "from_settings",
     "identities_of",

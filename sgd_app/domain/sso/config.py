@@ -52,9 +52,14 @@ def parse_group_roles(text: str) -> tuple[GroupRole, ...]:
     return tuple(out)
 
 
+def enabled() -> bool:
+    """Single sign-on configured (what /ingresar asks on every load: no file is read)."""
+    return bool(settings.OIDC_ISSUER and settings.OIDC_CLIENT_ID)
+
+
 def from_settings() -> SsoConfig | None:
     """The configuration, or None when single sign-on is off (no issuer or no client id)."""
-    if not settings.OIDC_ISSUER or not settings.OIDC_CLIENT_ID:
+    if not enabled():
         return None
     linking = settings.OIDC_LINKING if settings.OIDC_LINKING in LINKING_MODES else "admin"
     return SsoConfig(

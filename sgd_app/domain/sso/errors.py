@@ -22,6 +22,8 @@ MESSAGES = {
     "no_vinculada": "Su cuenta institucional no está vinculada a un usuario del sistema. Pida a un administrador "
     "que la vincule a su usuario.",
     "inactiva": "Su usuario del sistema está desactivado. Consulte con un administrador.",
+    "limite": "Demasiados intentos fallidos de ingreso con la cuenta institucional desde su conexión. Espere unos "
+    "minutos antes de volver a intentarlo.",
 }
 
 

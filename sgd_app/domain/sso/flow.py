@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 
+from sgd_app.domain import ratelimit
 from sgd_app.domain.sso import accounts, provider
 from sgd_app.domain.sso.config import SsoConfig
 from sgd_app.domain.sso.errors import SsoRefused
@@ -133,6 +134,13 @@ def finish(
     audited with its reason and raised as SsoRefused; nothing else is written then."""
     at = time.time() if now is None else now
     claims: dict[str, Any] = {}
+    source = ip or "?"
+    try:
+        ratelimit.check("sso-fail-ip", source)
+    except ratelimit.Limited as exc:  # refused without a look; audited once per lock-out
+        if ratelimit.first_refusal("sso-fail-ip", source):
+            accounts.record_refusal(reason="limite", detail=exc.message, ip=ip, issuer=config.issuer)
+        raise SsoRefused("limite", exc.message) from None
     try:
         if error:
             raise SsoRefused("proveedor_rechazo", f"error={error[:80]}")
@@ -158,6 +166,8 @@ def finish(
             config=config, claims=claims, id_token=id_token, ip=ip, absolute_hours=absolute_hours
         )
     except SsoRefused as exc:
+        if exc.reason != "proveedor_caido":  # the provider's outage is no one's failed attempt
+            ratelimit.hit("sso-fail-ip", source)
         accounts.record_refusal(
             reason=exc.reason, detail=exc.detail, ip=ip, issuer=config.issuer, subject=str(claims.get("sub", ""))
         )
