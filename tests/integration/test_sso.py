@@ -171,7 +171,7 @@ def test_tampered_id_token_is_refused(sso_app):
     assert sso_steps.sign_in(sso_steps.app_client(), prov, PATRICIA).headers["location"] == "/bandeja"
 
 
-def test_state_of_another_browser_is_refused(sso_app):
+def test_state_of_another_browser_and_another_providers_answer_are_refused(sso_app):
     engine, prov = sso_app
     _link(engine, prov, "rop", PATRICIA)
     victim, attacker = sso_steps.app_client(), sso_steps.app_client()
@@ -179,11 +179,24 @@ def test_state_of_another_browser_is_refused(sso_app):
     start = victim.get("/api/v1/sso/ingresar")
     with httpx.Client(base_url=prov.issuer, follow_redirects=False, timeout=10) as idp:
         back = sso_steps.at_provider(idp, start.headers["location"], PATRICIA)
+    path = back.removeprefix("http://testserver")
     # The victim's code and state, delivered to another browser (login CSRF / injection): refused.
-    r = attacker.get(back.removeprefix("http://testserver"))
-    assert r.headers["location"] == "/ingresar?motivo=sso-estado"
+    assert attacker.get(path).headers["location"] == "/ingresar?motivo=sso-estado"
     # Without the pending sign-in's cookie at all, too.
-    assert sso_steps.app_client().get(back.removeprefix("http://testserver")).headers["location"].endswith("sso-estado")
+    assert sso_steps.app_client().get(path).headers["location"].endswith("sso-estado")
+    # The right browser, but the answer names another provider, or none while this one always names
+    # itself (RFC 9207, mix-up): refused before the code is redeemed.
+    for iss in ("https://otro-proveedor.example.pe", None):
+        trip = sso_steps.app_client()
+        begun = trip.get("/api/v1/sso/ingresar")
+        with httpx.Client(base_url=prov.issuer, follow_redirects=False, timeout=10) as idp:
+            url = httpx.URL(sso_steps.at_provider(idp, begun.headers["location"], PATRICIA))
+        assert url.params["iss"] == prov.issuer
+        params = {k: v for k, v in url.params.items() if k != "iss"} | ({"iss": iss} if iss else {})
+        assert trip.get("/api/v1/sso/retorno", params=params).headers["location"] == "/ingresar?motivo=sso-estado"
+    details = [e.data["detalle"] for e in _events(engine, "rechazar_ingreso_sso")]
+    assert sum("iss de la respuesta" in d for d in details) == 2
+    assert _counts(engine)[0] == 0  # no session anywhere
 
 
 def test_key_rotation_refetches_the_jwks(sso_app):
@@ -209,6 +222,7 @@ def test_server_clock_behind_is_refused_as_clock_skew(sso_app, monkeypatch):
             cookie=app.cookies.get(settings.SSO_STATE_COOKIE),
             state=back.params["state"],
             code=back.params["code"],
+            iss=back.params["iss"],
             now=time.time() - 600,
         )
     assert refused.value.reason == "reloj"

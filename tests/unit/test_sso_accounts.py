@@ -78,6 +78,7 @@ def test_pending_sign_in_cookie_is_bound_signed_and_short_lived():
         (f"{body}.{flow._mac(b'x' * 32, body)}", "estado1", 1_999_999_000),  # another secret
         ("", "estado1", 0),
         ("basura", "estado1", 0),
+        ("estado1.nonce1.2000000000.ñandú", "estado1", 0),  # not ASCII: refused, not a server error
     ]:
         with pytest.raises(sso.SsoRefused) as refused:
             flow._pending(secret, bad_cookie, state, now)

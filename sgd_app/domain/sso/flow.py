@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 
@@ -92,7 +93,7 @@ def _pending(secret: bytes, cookie: str, state: str, now: float) -> tuple[str, s
         expires = int(expires_s)
     except ValueError:
         raise SsoRefused("estado", "sin cookie de la solicitud o ilegible") from None
-    if not hmac.compare_digest(mac, _mac(secret, f"{c_state}.{nonce}.{expires}")):
+    if not hmac.compare_digest(mac.encode(), _mac(secret, f"{c_state}.{nonce}.{expires}").encode()):
         raise SsoRefused("estado", "cookie de la solicitud alterada")
     if expires < now:
         raise SsoRefused("estado", "la solicitud venció")
@@ -102,8 +103,6 @@ def _pending(secret: bytes, cookie: str, state: str, now: float) -> tuple[str, s
 
 
 def _exchange(config: SsoConfig, token_endpoint: str, code: str, verifier: str) -> dict[str, Any]:
-    import httpx
-
     try:
         with _client(config) as client:
             token = client.fetch_token(
@@ -148,7 +147,7 @@ def finish(
         if not code or len(code) > 2000:
             raise SsoRefused("estado", "sin code")
         meta = provider.metadata(config)
-        if iss and iss != meta.issuer:  # RFC 9207: the answer of another provider (mix-up attack)
+        if (iss or meta.iss_in_response) and iss != meta.issuer:  # RFC 9207: another provider's answer (mix-up)
             raise SsoRefused("estado", f"iss de la respuesta: {iss[:200]!r}")
         token = _exchange(config, meta.token_endpoint, code, _verifier(secret, c_state, nonce))
         id_token = str(token.get("id_token") or "")

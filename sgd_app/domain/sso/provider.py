@@ -32,6 +32,7 @@ class Metadata:
     jwks_uri: str
     end_session_endpoint: str
     algorithms: tuple[str, ...]
+    iss_in_response: bool = False  # RFC 9207: the provider names itself in every authorization response
 
 
 _lock = threading.Lock()
@@ -86,6 +87,7 @@ def metadata(config: SsoConfig) -> Metadata:
             jwks_uri=str(doc["jwks_uri"]),
             end_session_endpoint=str(doc.get("end_session_endpoint", "")),
             algorithms=algs or ("RS256",),
+            iss_in_response=doc.get("authorization_response_iss_parameter_supported") is True,
         )
     except (KeyError, TypeError) as exc:
         raise SsoRefused("proveedor_caido", f"descubrimiento incompleto: falta {exc}") from None
