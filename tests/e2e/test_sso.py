@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import harness
-from tests.e2e.harness import DEMO_PASSWORD, ROOT, db_rows, shot
+from tests.e2e.harness import DEMO_PASSWORD, ROOT, axe_violations, db_rows, dump, shot
 from tests.oidc_provider import ANA, CLIENT_ID, CLIENT_SECRET, PATRICIA, start_provider
 
 
@@ -118,6 +118,7 @@ def test_sign_in_with_the_provider_then_logout_ends_both_sessions(sso_server, br
         page.goto(f"{base}/ingresar")
         button = page.get_by_role("link", name="Ingresar con la cuenta institucional")
         expect(button).to_be_visible()
+        assert axe_violations(page) == [], dump(axe_violations(page))
         shot(page, "sso-ingresar-1280")
         button.click()
         expect(page).to_have_url(re.compile(re.escape(sso_server["provider"].issuer) + r"/interaction/"))
@@ -171,6 +172,7 @@ def test_a_wrong_nonce_is_refused(sso_server, browser):
         expect(page).to_have_url(re.compile(r"/ingresar\?motivo=sso-nonce"))
         expect(page.locator("#aviso")).to_contain_text("no corresponde a esta solicitud de ingreso")
         shot(page, "sso-nonce-390")
+        assert axe_violations(page) == [], dump(axe_violations(page))
         page.goto(f"{sso_server['base']}/bandeja")
         expect(page).to_have_url(re.compile(r"/ingresar"))  # no session was opened
     finally:
@@ -218,6 +220,7 @@ def test_break_glass_admin_links_an_account_in_admin_then_it_signs_in(sso_server
         links = page.locator("#lista-sso")
         expect(links).to_contain_text("Ana Torres Delgado (jefe.logistica)")
         expect(links).to_contain_text(ANA["sub"])
+        assert axe_violations(page) == [], dump(axe_violations(page))
         shot(page, "sso-admin-1280")
         page.set_viewport_size(harness.PHONE)
         shot(page, "sso-admin-390")
