@@ -36,11 +36,6 @@ def _link(engine, prov, username: str, person: dict) -> None:
         sso.link_identity(s, by=None, username=username, subject=person["sub"], issuer=prov.issuer)
 
 
-def _user(engine, username: str) -> User:
-    with db.session(engine) as s:
-        return s.exec(select(User).where(User.username == username)).one()
-
-
 def _counts(engine) -> tuple[int, int, int]:
     with db.session(engine) as s:
         return (
@@ -230,7 +225,7 @@ def test_server_clock_behind_is_refused_as_clock_skew(sso_app, monkeypatch):
 
 
 def test_provider_down_is_a_spanish_message(app_db, monkeypatch, tmp_path):
-    from tests.oidc_provider import free_port, start_provider
+    from tests.oidc_provider import start_provider
 
     prov = start_provider(tmp_path, redirect_base="http://testserver")
     prov.stop()  # nobody listens at the issuer now
@@ -238,7 +233,6 @@ def test_provider_down_is_a_spanish_message(app_db, monkeypatch, tmp_path):
     r = sso_steps.app_client().get("/api/v1/sso/ingresar")
     assert r.headers["location"] == "/ingresar?motivo=sso-proveedor_caido"
     assert [e.data["motivo"] for e in _events(app_db, "rechazar_ingreso_sso")] == ["proveedor_caido"]
-    assert free_port()
 
 
 def test_not_configured(app_db):
@@ -271,3 +265,16 @@ def test_failed_answers_are_limited_per_address_and_audited_once_locked(sso_app)
     motives = [e.data["motivo"] for e in _events(engine, "rechazar_ingreso_sso")]
     assert motives == ["estado", "estado", "estado", "limite"]  # the lock-out is audited once, not each try
     assert "Demasiados intentos fallidos" in sso.MESSAGES["limite"]
+
+
+def test_a_deactivated_user_is_refused(sso_app):
+    engine, prov = sso_app
+    _link(engine, prov, "rop", PATRICIA)
+    with db.write_session(engine) as s:
+        user = s.exec(select(User).where(User.username == "rop")).one()
+        user.active = False
+        s.add(user)
+    before = _counts(engine)
+    r = sso_steps.sign_in(sso_steps.app_client(), prov, PATRICIA)
+    assert r.headers["location"] == "/ingresar?motivo=sso-inactiva"
+    assert _counts(engine) == before
