@@ -18,6 +18,12 @@ $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json | $(VENV)/.stamp-req
 	cd tests/e2e && npm install --no-audit --no-fund --loglevel=error
 
+## The real OpenID provider the single sign-on tests start on loopback (npm oidc-provider, tests/oidc_provider.py).
+OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json | $(VENV)/.stamp-req
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 setup: $(VENV)/.stamp-req
 
 ## Debian packages the app and its tests call, installed when missing (as root; otherwise the one
@@ -48,16 +54,16 @@ run: setup sysdeps
 ## Set everything up and run every test: unit and integration on $(TEST_WORKERS) processes, then
 ## the browser tests (production build + Chromium) alone, so nothing else competes for the CPU.
 TEST_WORKERS ?= 2
-test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
+test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js $(OIDC_PROVIDER)
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
 	$(PY) -m pytest -q -m browser
 
-test-unit: setup
+test-unit: setup $(OIDC_PROVIDER)
 	$(PY) -m pytest -q tests/unit tests/integration
 
 ## Browser tests only (Playwright on Debian's chromium against the production build).
-test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
+test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js $(OIDC_PROVIDER)
 	$(PY) -m pytest -q tests/e2e
 
 bench: setup sysdeps
