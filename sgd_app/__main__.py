@@ -1,5 +1,6 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
-audit verify | backup DEST | restore SRC [--force] | verify-backup SRC`` (docs/operations.md)."""
+audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | scale`` (docs/operations.md,
+docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from sgd_app import backup, db, demo_data, schema, seed, settings
+from sgd_app import backup, db, demo_data, scale, schema, seed, settings
 from sgd_app.domain import audit, summaries
 
 _SCHEMA_DONE = {
@@ -121,6 +122,25 @@ def _verify_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scale(args: argparse.Namespace) -> int:
+    layout = scale.Layout(
+        workers=args.workers,
+        https_port=args.port,
+        http_port=args.http_port,
+        listen=args.listen,
+        first_worker_port=args.first_worker_port,
+    )
+    if args.render_only:
+        try:
+            main_conf = scale.write_configs(layout)
+        except scale.ScaleError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"Configuración de nginx escrita: {main_conf} y {layout.dir / 'nginx-site.conf'}")
+        return 0
+    return scale.run(layout, build=not args.no_build)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sgd_app")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     verify_p = sub.add_parser("verify-backup", help="check every file of a backup against its manifest")
     verify_p.add_argument("src")
     verify_p.set_defaults(fn=_verify_backup)
+    scale_p = sub.add_parser("scale", help="N workers + Redis behind nginx over HTTPS (docs/deploy.md)")
+    scale_p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    scale_p.add_argument("--port", type=int, default=8443, help="HTTPS port of nginx (default 8443)")
+    scale_p.add_argument("--http-port", type=int, default=8080, help="HTTP port, redirected to HTTPS (8080)")
+    scale_p.add_argument("--listen", default="127.0.0.1", help="address nginx listens on (0.0.0.0: every one)")
+    scale_p.add_argument("--first-worker-port", type=int, default=8001, help="port of the first worker (8001)")
+    scale_p.add_argument("--no-build", action="store_true", help="reuse the frontend built by the last start")
+    scale_p.add_argument("--render-only", action="store_true", help="write the nginx files and stop")
+    scale_p.set_defaults(fn=_scale)
     args = parser.parse_args(argv)
     return args.fn(args)
 
