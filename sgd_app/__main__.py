@@ -129,13 +129,16 @@ def _scale(args: argparse.Namespace) -> int:
         http_port=args.http_port,
         listen=args.listen,
         first_worker_port=args.first_worker_port,
+        scale_dir=Path(args.dir) if args.dir else None,
     )
-    if args.render_only:
+    if args.render_only or args.build_only:
         try:
-            main_conf = scale.write_configs(layout)
+            main_conf = scale.build_only(layout) if args.build_only else scale.write_configs(layout)
         except scale.ScaleError as exc:
             print(exc, file=sys.stderr)
             return 1
+        if args.build_only:
+            print(f"Interfaz construida en {layout.static_dir} para {layout.public_url}")
         print(f"Configuración de nginx escrita: {main_conf} y {layout.dir / 'nginx-site.conf'}")
         return 0
     return scale.run(layout, build=not args.no_build)
@@ -179,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     scale_p.add_argument("--first-worker-port", type=int, default=8001, help="port of the first worker (8001)")
     scale_p.add_argument("--no-build", action="store_true", help="reuse the frontend built by the last start")
     scale_p.add_argument("--render-only", action="store_true", help="write the nginx files and stop")
+    scale_p.add_argument("--build-only", action="store_true", help="build the frontend, write the nginx files, stop")
+    scale_p.add_argument("--dir", help="where the configuration, build and logs go (default SGD_DATA_DIR/scale)")
     scale_p.set_defaults(fn=_scale)
     args = parser.parse_args(argv)
     return args.fn(args)

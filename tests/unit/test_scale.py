@@ -66,6 +66,31 @@ def test_the_self_signed_certificate_is_made_once(layout):
 
 def test_a_template_value_left_out_is_an_error(tmp_path, monkeypatch):
     (tmp_path / "x.template").write_text("listen @@PORT@@;\nroot @@ROOT@@;\n")
-    monkeypatch.setattr(scale, "DEPLOY", tmp_path)
+    monkeypatch.setattr(scale.nginx, "DEPLOY", tmp_path)
     with pytest.raises(scale.ScaleError, match="@@ROOT@@"):
-        scale._fill("x.template", {"PORT": "1"})
+        scale.nginx._fill("x.template", {"PORT": "1"})
+
+
+def test_the_previous_builds_assets_stay_a_week(layout):
+    import os
+    import time
+
+    from sgd_app.scale.stack import keep_previous_assets
+
+    assets = layout.static_dir / "assets"
+    assets.mkdir()
+    (assets / "_mesa-ABC123.js").write_text("viejo")
+    keep_previous_assets(layout)
+    kept = layout.previous_dir / "assets" / "_mesa-ABC123.js"
+    assert kept.read_text() == "viejo"
+    # The new build replaces the directory: the old name is still there for a tab opened before.
+    shutil.rmtree(assets)
+    assets.mkdir()
+    (assets / "_mesa-DEF456.js").write_text("nuevo")
+    old = time.time() - 8 * 86400
+    os.utime(kept, (old, old))
+    keep_previous_assets(layout)
+    assert (layout.previous_dir / "assets" / "_mesa-DEF456.js").exists()
+    assert not kept.exists()  # more than a week after the upgrade that replaced it
+    site = scale.render_site(layout, *scale.ensure_certificate(layout))
+    assert f"root {layout.previous_dir};" in site and "try_files $uri @previous_asset;" in site

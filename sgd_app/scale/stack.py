@@ -1,24 +1,8 @@
-"""The scaled set-up on one machine (``python -m sgd_app scale``, ``make scale``; docs/deploy.md).
-
-N backend workers (``reflex run --env prod --backend-only``, one granian worker each, on
-127.0.0.1:8001…) sharing the tabs' state through Redis (``REFLEX_REDIS_URL``, or a redis-server
-started here), the database of ``DATABASE_URL`` (PostgreSQL), and Debian's nginx in front, run in
-the foreground with its own configuration, pid and logs under ``SGD_DATA_DIR/scale/`` (never the
-system's nginx service): HTTPS (a self-signed certificate made at first start unless
-``SGD_TLS_CERT``/``SGD_TLS_KEY`` name one), HTTP -> HTTPS, the static build served by nginx with
-the app's security headers, immutable caching of fingerprinted files, the websocket, the upload
-limits, and the client's address passed to the app from a proxy address the app trusts alone.
-
-Each worker is its own process so that an upgrade restarts them one at a time (SIGHUP to this
-command, or ``Stack.rolling_restart``): nginx stops sending new requests to the worker, the worker
-finishes what it has and stops, the new one starts, answers /api/v1/health, and nginx takes it back.
-"""
+"""The processes of the scaled set-up: Redis, the workers, nginx; the supervising command."""
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import ipaddress
 import os
 import shutil
 import signal
@@ -27,273 +11,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sgd_app import settings
-
-ROOT = Path(__file__).resolve().parents[1]
-DEPLOY = ROOT / "deploy"
-# nginx connects to the workers from this address (proxy_bind) and the workers believe
-# X-Forwarded-For from it only: no other program on the machine can claim a client's address.
-PROXY_ADDRESS = "127.0.0.2"
-BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
-
-
-class ScaleError(Exception):
-    """The set-up cannot start (Spanish message for the operator)."""
-
-
-@dataclass
-class Layout:
-    """Where everything of one scaled set-up lives and listens."""
-
-    data_dir: Path = field(default_factory=lambda: settings.DATA_DIR)
-    workers: int = 2
-    https_port: int = 8443
-    http_port: int = 8080
-    listen: str = "127.0.0.1"
-    first_worker_port: int = 8001
-    public_url: str = ""
-    proxy_address: str = PROXY_ADDRESS
-    redis_port: int = 6390
-
-    def __post_init__(self) -> None:
-        self.data_dir = Path(self.data_dir).resolve()
-        if not self.public_url:
-            given = settings.PUBLIC_URL
-            self.public_url = given if given.startswith("https://") else f"https://localhost:{self.https_port}"
-        self.public_url = self.public_url.rstrip("/")
-
-    @property
-    def dir(self) -> Path:
-        return self.data_dir / "scale"
-
-    @property
-    def web_dir(self) -> Path:  # REFLEX_WEB_WORKDIR of the build and of the workers
-        return self.dir / "web"
-
-    @property
-    def static_dir(self) -> Path:
-        return self.web_dir / "build" / "client"
-
-    @property
-    def run_dir(self) -> Path:
-        return self.dir / "run"
-
-    @property
-    def log_dir(self) -> Path:
-        return self.dir / "logs"
-
-    @property
-    def worker_ports(self) -> list[int]:
-        return [self.first_worker_port + i for i in range(self.workers)]
-
-    @property
-    def server_name(self) -> str:
-        return urlsplit(self.public_url).hostname or "localhost"
-
-
-# ---------------------------------------------------------------------------------- TLS
-
-
-def ensure_certificate(layout: Layout) -> tuple[Path, Path]:
-    """The configured certificate and key, or a self-signed pair made once under scale/tls/."""
-    if settings.TLS_CERT and settings.TLS_KEY:
-        cert, key = Path(settings.TLS_CERT), Path(settings.TLS_KEY)
-        if not cert.is_file() or not key.is_file():
-            raise ScaleError(f"No se encuentra el certificado TLS configurado ({cert}, {key}).")
-        return cert, key
-    tls = layout.dir / "tls"
-    cert, key = tls / "cert.pem", tls / "key.pem"
-    if cert.is_file() and key.is_file():
-        return cert, key
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    tls.mkdir(parents=True, exist_ok=True)
-    os.chmod(tls, 0o700)
-    private = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
-    host = layout.server_name
-    try:
-        names.append(x509.IPAddress(ipaddress.ip_address(host)))
-    except ValueError:
-        if host != "localhost":
-            names.append(x509.DNSName(host))
-    for loopback in ("127.0.0.1", "::1"):
-        if x509.IPAddress(ipaddress.ip_address(loopback)) not in names:
-            names.append(x509.IPAddress(ipaddress.ip_address(loopback)))
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, host),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"{settings.INSTITUTION_SHORT} (certificado autofirmado)"),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(private, hashes.SHA256())
-    )
-    tmp = key.with_suffix(".tmp")
-    tmp.write_bytes(
-        private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    os.chmod(tmp, 0o600)
-    tmp.replace(key)
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return cert, key
-
-
-# ------------------------------------------------------------------------------- nginx
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    text = (DEPLOY / template).read_text(encoding="utf-8")
-    for name, value in values.items():
-        text = text.replace(f"@@{name}@@", value)
-    if "@@" in text:
-        left = text[text.index("@@") :].split("\n", 1)[0]
-        raise ScaleError(f"Falta un valor en deploy/{template}: {left}")
-    return text
-
-
-def _listen(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def security_header_lines(layout: Layout, indent: str = "        ") -> str:
-    """The app's own security headers (sgd_app/api/headers.py, with the inline-script hashes of
-    this build) as nginx ``add_header`` lines, for the files nginx serves itself."""
-    from sgd_app.api.headers import build_secure, inline_script_hashes
-
-    headers = build_secure(
-        inline_script_hashes(layout.static_dir), public_url=layout.public_url, own_origins=[layout.public_url]
-    ).headers
-    lines = []
-    for name, value in headers.items():
-        if "$" in value or '"' in value:  # nginx would read a variable or end the string there
-            raise ScaleError(f"La cabecera {name} no se puede escribir en la configuración de nginx.")
-        quoted = value
-        lines.append(f'{indent}add_header {name} "{quoted}" always;')
-    return "\n".join(lines)
-
-
-def dynamic_route_locations(layout: Layout) -> str:
-    """An nginx location per page whose address has a parameter (``/expedientes/[numero]``): the
-    build's SPA shell (404.html) with status 200, as Reflex's own static server answers them."""
-    import json
-    import re
-
-    try:
-        routes = json.loads((layout.web_dir / "routes.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        routes = []
-    blocks = []
-    for route in sorted(r for r in routes if "[" in r):
-        parts = []
-        for part in route.strip("/").split("/"):
-            if part.startswith("[[...") or part.startswith("[..."):
-                parts.append(".*")
-            elif part.startswith("["):
-                parts.append("[^/]+")
-            else:
-                parts.append(re.escape(part))
-        blocks.append(
-            f"    location ~ ^/{'/'.join(parts)}/?$ {{\n{security_header_lines(layout)}\n"
-            '        add_header Cache-Control "no-cache" always;\n'
-            "        try_files /404.html =404;\n    }"
-        )
-    return "\n".join(blocks)
-
-
-def too_large_message() -> str:
-    limit = settings.MAX_MAIN_BYTES
-    return f"El archivo es demasiado grande: el máximo es {limit / (1024 * 1024):.0f} MB."
-
-
-def render_site(layout: Layout, cert: Path, key: Path, *, down: frozenset[int] = frozenset()) -> str:
-    servers = [
-        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=3s{' down' if port in down else ''};"
-        for port in layout.worker_ports
-    ]
-    return _fill(
-        "nginx-site.conf.template",
-        {
-            "UPSTREAM_SERVERS": "\n".join(servers),
-            "HTTP_LISTEN": _listen(layout.listen, layout.http_port),
-            "HTTPS_LISTEN": _listen(layout.listen, layout.https_port),
-            "SERVER_NAME": layout.server_name,
-            "PUBLIC_URL": layout.public_url,
-            "TLS_CERT": str(cert),
-            "TLS_KEY": str(key),
-            "STATIC_DIR": str(layout.static_dir),
-            "BROTLI": "    brotli_static on;" if BROTLI_MODULE.exists() else "",
-            "MAX_API_BODY": str(settings.MAX_API_BODY),
-            "MAX_UPLOAD_BODY": str(settings.MAX_UPLOAD_BODY),
-            "PROXY_ADDRESS": layout.proxy_address,
-            "PROXY_BIND": f"    proxy_bind {layout.proxy_address};" if layout.proxy_address else "",
-            "SECURITY_HEADERS": security_header_lines(layout),
-            "TOO_LARGE": too_large_message(),
-            "DYNAMIC_ROUTES": dynamic_route_locations(layout),
-        },
-    )
-
-
-def render_main(layout: Layout, site_conf: Path) -> str:
-    return _fill(
-        "nginx-main.conf.template",
-        {
-            "LOAD_MODULES": f"load_module {BROTLI_MODULE};" if BROTLI_MODULE.exists() else "",
-            # As root nginx would hand its workers to "nobody", who cannot read a private data dir.
-            "USER": "user root;" if os.geteuid() == 0 else "",
-            "RUN_DIR": str(layout.run_dir),
-            "LOG_DIR": str(layout.log_dir),
-            "SITE_CONF": str(site_conf),
-        },
-    )
-
-
-def write_configs(layout: Layout, *, down: frozenset[int] = frozenset()) -> Path:
-    """Render both files into scale/ (the site file on its own, for Debian's nginx too)."""
-    cert, key = ensure_certificate(layout)
-    for d in (layout.run_dir, layout.log_dir):
-        d.mkdir(parents=True, exist_ok=True)
-    site = layout.dir / "nginx-site.conf"
-    main = layout.dir / "nginx.conf"
-    site.write_text(render_site(layout, cert, key, down=down), encoding="utf-8")
-    main.write_text(render_main(layout, site), encoding="utf-8")
-    return main
-
-
-def nginx_binary() -> str:
-    exe = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if not exe:
-        raise ScaleError("Falta nginx: instálelo con «make sysdeps» (apt-get install nginx).")
-    return exe
-
-
-def nginx_args(layout: Layout, main: Path) -> list[str]:
-    return [
-        nginx_binary(),
-        *("-p", str(layout.dir), "-c", str(main), "-e", str(layout.log_dir / "nginx-error.log")),
-    ]
-
-
-# ----------------------------------------------------------------------------- processes
+from sgd_app.scale.layout import ROOT, Layout, ScaleError
+from sgd_app.scale.nginx import nginx_args, write_configs
 
 
 def child_env(layout: Layout, redis_url: str) -> dict[str, str]:
@@ -329,9 +51,32 @@ def _seed_web_dir(layout: Layout) -> None:
         shutil.rmtree(target / "node_modules", ignore_errors=True)
 
 
+def keep_previous_assets(layout: Layout, *, days: int = 7) -> None:
+    """Keep the fingerprinted files of the build being replaced (hard links) for ``days``: a tab
+    opened before the upgrade still loads the page modules it asks for later (nginx looks there
+    when the new build does not have a name)."""
+    current = layout.static_dir / "assets"
+    kept = layout.previous_dir / "assets"
+    kept.mkdir(parents=True, exist_ok=True)
+    if current.is_dir():
+        for f in current.iterdir():
+            target = kept / f.name
+            if f.is_file() and not target.exists():
+                try:
+                    os.link(f, target)
+                except OSError:
+                    shutil.copy2(f, target)
+                os.utime(target)  # its age counts from this upgrade
+    limit = time.time() - days * 86400
+    for f in kept.iterdir():
+        if f.is_file() and f.stat().st_mtime < limit:
+            f.unlink()
+
+
 def build_frontend(layout: Layout, env: dict[str, str], log) -> None:
     """``reflex export --frontend-only`` into scale/web with the public URL baked in."""
     _seed_web_dir(layout)
+    keep_previous_assets(layout)
     done = subprocess.run(
         [str(Path(sys.executable).parent / "reflex"), "export", "--frontend-only", "--no-zip"],
         cwd=ROOT,
@@ -532,6 +277,15 @@ def _healthy_https(url: str) -> bool:
             return r.status == 200
     except Exception:
         return False
+
+
+def build_only(layout: Layout) -> Path:
+    """Build the frontend and write the nginx files, starting nothing (a release on systemd)."""
+    for d in (layout.dir, layout.log_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    with open(layout.log_dir / "setup.log", "a") as log:
+        build_frontend(layout, child_env(layout, settings.REDIS_URL), log)
+    return write_configs(layout)
 
 
 def run(layout: Layout, *, build: bool = True) -> int:
