@@ -75,6 +75,30 @@ def too_large_message() -> str:
     return f"El archivo es demasiado grande: el máximo es {limit / (1024 * 1024):.0f} MB."
 
 
+def down_page() -> str:
+    """The page nginx answers when no worker answers (every one stopped or failing)."""
+    from html import escape
+
+    inst, phone, hours = (
+        escape(v) for v in (settings.INSTITUTION_NAME, settings.CONTACT_PHONE, settings.CONTACT_HOURS)
+    )
+    page = (
+        '<!doctype html><html lang="es"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Servicio no disponible — {inst}</title>"
+        '<body style="margin:0;font-family:system-ui,sans-serif;color:#1c2024;line-height:1.5">'
+        f'<header style="background:#8a1538;color:#fff;padding:0.9rem 1rem;font-weight:700">{inst}</header>'
+        '<main style="max-width:36rem;margin:0 auto;padding:1.5rem 1rem">'
+        '<h1 style="font-size:1.6rem;line-height:1.25">La Mesa de Partes Virtual no responde en este momento</h1>'
+        "<p>Estamos restableciendo el servicio. Vuelva a intentarlo en unos minutos.</p>"
+        "<p>Los documentos de los que recibió el cargo con su número de expediente están registrados.</p>"
+        f"<p>Consultas: {phone} ({hours}).</p></main></body></html>"
+    )
+    if "'" in page or "$" in page:  # the page is an nginx single-quoted string
+        raise ScaleError("La página de servicio no disponible no se puede escribir en la configuración de nginx.")
+    return page
+
+
 def render_site(layout: Layout, cert: Path, key: Path, *, down: frozenset[int] = frozenset()) -> str:
     servers = [
         f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=3s{' down' if port in down else ''};"
@@ -99,6 +123,7 @@ def render_site(layout: Layout, cert: Path, key: Path, *, down: frozenset[int] =
             "PROXY_BIND": f"    proxy_bind {layout.proxy_address};" if layout.proxy_address else "",
             "SECURITY_HEADERS": security_header_lines(layout),
             "TOO_LARGE": too_large_message(),
+            "DOWN_PAGE": down_page(),
             "DYNAMIC_ROUTES": dynamic_route_locations(layout),
         },
     )

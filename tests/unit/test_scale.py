@@ -44,6 +44,7 @@ def test_nginx_accepts_the_rendered_configuration(layout):
     # The CSP nginx sends carries the hash of the build's inline script, as the app's does.
     digest = base64.b64encode(hashlib.sha256(INLINE.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in site and "Strict-Transport-Security" in site
+    assert 'return 503 \'<!doctype html><html lang="es">' in site and "no responde en este momento" in site
 
 
 def test_a_worker_taken_out_is_marked_down(layout):
