@@ -123,6 +123,9 @@ def _verify_backup(args: argparse.Namespace) -> int:
 
 
 def _scale(args: argparse.Namespace) -> int:
+    if not 1 <= args.workers <= 64:
+        print("El número de trabajadores debe estar entre 1 y 64.", file=sys.stderr)
+        return 2
     layout = scale.Layout(
         workers=args.workers,
         https_port=args.port,
