@@ -28,6 +28,9 @@ def child_env(layout: Layout, redis_url: str) -> dict[str, str]:
         "REFLEX_REDIS_URL": redis_url,
         "GRANIAN_WORKERS": "1",
         "REFLEX_WEB_WORKDIR": str(layout.web_dir),
+        # Reflex's own folders of this set-up, not the checkout's (another server may use those).
+        "REFLEX_STATES_WORKDIR": str(layout.run_dir / "states"),
+        "REFLEX_UPLOADED_FILES_DIR": str(layout.run_dir / "uploaded_files"),
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
@@ -198,6 +201,10 @@ class Stack:
         port = self.layout.worker_ports[i]
         if not _port_free(port):
             raise ScaleError(f"El puerto {port} del trabajador {i + 1} está ocupado.")
+        # Each `reflex run` empties its states folder at start: one folder per worker, never the
+        # checkout's .states that another server of the same checkout uses (two starting at once
+        # race on the same files).
+        env = {**self.env, "REFLEX_STATES_WORKDIR": str(self.layout.run_dir / f"states-{port}")}
         with open(self.layout.log_dir / f"worker-{port}.log", "a") as log:
             self.workers[i] = subprocess.Popen(
                 [
@@ -206,7 +213,7 @@ class Stack:
                     *("--backend-host", "127.0.0.1", "--backend-port", str(port)),
                 ],
                 cwd=ROOT,
-                env=self.env,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
