@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run scale test test-unit test-e2e bench bench-search lighthouse audit-verify lint format demo-data migrate clean
+.PHONY: setup sysdeps run scale test test-unit test-e2e bench bench-peak bench-search lighthouse audit-verify lint format demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,6 +17,12 @@ $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 
 tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json | $(VENV)/.stamp-req
 	cd tests/e2e && npm install --no-audit --no-fund --loglevel=error
+
+## The real OpenID provider the single sign-on tests start on loopback (npm oidc-provider, tests/oidc_provider.py).
+OIDC_PROVIDER := tests/oidc/node_modules/oidc-provider/package.json
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json | $(VENV)/.stamp-req
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 setup: $(VENV)/.stamp-req
 
@@ -61,20 +67,25 @@ scale: setup sysdeps
 ## Set everything up and run every test: unit and integration on $(TEST_WORKERS) processes, then
 ## the browser tests (production build + Chromium) alone, so nothing else competes for the CPU.
 TEST_WORKERS ?= 2
-test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
+test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js $(OIDC_PROVIDER)
 	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
 	$(PY) -m pytest -q -m browser
 
-test-unit: setup
+test-unit: setup $(OIDC_PROVIDER)
 	$(PY) -m pytest -q tests/unit tests/integration
 
 ## Browser tests only (Playwright on Debian's chromium against the production build).
-test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js
+test-e2e: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js $(OIDC_PROVIDER)
 	$(PY) -m pytest -q tests/e2e
 
 bench: setup sysdeps
 	$(PY) -m bench.run
+
+## 1,000 citizens at /mesa-de-partes at once, this app vs a bare Reflex app (bench/bare), one worker and
+## two workers + Redis (about 12 minutes; BENCH_PEAK_CITIZENS, BENCH_PEAK_WORKERS=1 for a shorter run).
+bench-peak: setup sysdeps
+	$(PY) -m bench.peak
 
 ## Search over a generated corpus (default 1,000,000 documents of ~2 KB; BENCH_SEARCH_DOCS=20000 for a quick run).
 bench-search: setup

@@ -83,17 +83,28 @@ def backend_env(data: Path, port: int, *, db_url: str = "", redis_url: str = "",
     return env
 
 
-def start_backend(env: dict[str, str], port: int, log: Path, *, timeout: float = 240) -> Backend:
-    """The app's backend (production mode, no frontend build) on ``port``; returns once it answers."""
+def start_backend(
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    *,
+    timeout: float = 240,
+    cwd: Path = ROOT,
+    health: str = "/api/v1/health",
+    prefix: tuple[str, ...] = (),
+) -> Backend:
+    """The app's backend (production mode, no frontend build) on ``port``; returns once it answers.
+    ``cwd``: another Reflex app (the peak benchmark's bare app); ``prefix``: e.g. ``taskset -c 0``."""
     with open(log, "a") as out:
         proc = subprocess.Popen(
             [
+                *prefix,
                 str(Path(sys.executable).parent / "reflex"),
                 *("run", "--env", "prod", "--backend-only"),
                 "--backend-port",
                 str(port),
             ],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -105,7 +116,7 @@ def start_backend(env: dict[str, str], port: int, log: Path, *, timeout: float =
         if proc.poll() is not None:
             raise RuntimeError("the app exited:\n" + log.read_text()[-3000:])
         try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+            if httpx.get(f"{base}{health}", timeout=2).status_code == 200:
                 return Backend(proc, base, port, env, log)
         except httpx.HTTPError:
             pass
@@ -126,6 +137,15 @@ def stop(backend: Backend, *, kill: bool = False) -> None:
         backend.proc.wait(timeout=30)
 
 
+def initial_hashes() -> list[str]:
+    """What the compiled frontend of the Reflex app imported in this process sends on its first
+    hydrate (the hashes of its initial state, as ``reflex export`` computes them)."""
+    from reflex.compiler.utils import compile_state
+    from reflex.state import State, state_snapshot_hashes
+
+    return state_snapshot_hashes(compile_state(State))
+
+
 class Dropped(Exception):
     """The connection went away before the answer came."""
 
@@ -143,15 +163,21 @@ class Citizen:
     receipt: str = ""  # the case number on the receipt screen, once it reached this tab
     hydrated_s: float = 0.0
     event_ms: list[float] = field(default_factory=list)
+    state_name: str = ""  # another app's form state (the peak benchmark's bare app); default the wizard's
+    # The per-state hashes of the compiled initial state (:func:`initial_hashes`): a browser sends them
+    # on its first hydrate and gets only what differs from the defaults it already holds.
+    hashes: list[str] | None = None
+    new_tokens: int = 0  # times the server replaced this tab's token (its state started over)
 
     def __post_init__(self) -> None:
-        self.sname = _state_name()
+        self.sname = self.state_name or _state_name()
         self.key_var = f"{self.sname}.attempt_key_rx_state_"
         self._sio: socketio.AsyncClient | None = None
         self._hydrated = asyncio.Event()
         self._final = asyncio.Event()
         self._updated = asyncio.Event()
         self._until: Any = None
+        self._hydrated_once = False
 
     # ---------------------------------------------------------------- protocol
     def _on_event(self, update: Any) -> None:
@@ -174,15 +200,24 @@ class Citizen:
         if self._until is not None and self._until(self.state):
             self._final.set()
 
+    def _on_new_token(self, token: str) -> None:
+        """Reflex took this tab for a duplicate and gave it a new token (the browser then keeps
+        the new one in sessionStorage, with a fresh state): do the same, and count it."""
+        self.token = token
+        self.new_tokens += 1
+
     async def connect(self, timeout: float = 60) -> None:
         """Open the tab on /mesa-de-partes: connect, hydrate (with the tab's sessionStorage), on_load."""
         self._sio = socketio.AsyncClient(reconnection=False)
         self._sio.on("event", self._on_event, namespace=NS)
+        self._sio.on("new_token", self._on_new_token, namespace=NS)
         # New events: a reconnect may run on another event loop (another asyncio.run).
         self._hydrated, self._final, self._updated = asyncio.Event(), asyncio.Event(), asyncio.Event()
         payload: dict[str, Any] = {}
         if self.session_storage.get(self.key_var):
             payload["vars"] = dict(self.session_storage)
+        if self.hashes and not self._hydrated_once:
+            payload["hashes"] = self.hashes
         event = {"name": HYDRATE, "payload": payload, "router_data": {"pathname": PAGE, "asPath": PAGE}}
         t = time.perf_counter()
         await self._sio.connect(
@@ -195,6 +230,7 @@ class Citizen:
         )
         await self._wait(self._hydrated, timeout)
         self.hydrated_s = time.perf_counter() - t
+        self._hydrated_once = True
 
     async def _wait(self, ev: asyncio.Event, timeout: float) -> None:
         end = time.monotonic() + timeout
@@ -234,7 +270,7 @@ class Citizen:
                 await self._wait(self._final, timeout)
         except TimeoutError:
             seen = {k: self.state.get(k) for k in ("step", "errors", "submitting", "r_number")}
-            raise TimeoutError(f"{handler}: no answer in {timeout} s; the tab shows {seen}") from None
+            raise TimeoutError(f"{handler}: no answer in {timeout} s; the tab {self.token} shows {seen}") from None
         finally:
             self._until = None
         return first

@@ -1,6 +1,6 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
-audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | scale`` (docs/operations.md,
-docs/deploy.md)."""
+audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT |
+scale`` (docs/operations.md, docs/sso.md, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -147,6 +147,23 @@ def _scale(args: argparse.Namespace) -> int:
     return scale.run(layout, build=not args.no_build)
 
 
+def _sso_link(args: argparse.Namespace) -> int:
+    """Link the provider account ``subject`` (its ``sub``) to a staff user: the operator's mapping."""
+    from sgd_app.domain import sso
+    from sgd_app.domain.errors import DomainError
+
+    if not settings.OIDC_ISSUER:
+        print("SGD_OIDC_ISSUER no está configurado: el ingreso institucional está apagado.", file=sys.stderr)
+        return 2
+    try:
+        sso.link_identity(by=None, username=args.user, subject=args.subject, issuer=settings.OIDC_ISSUER)
+    except DomainError as exc:
+        print(f"No se vinculó: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Cuenta institucional {args.subject} vinculada al usuario {args.user} ({settings.OIDC_ISSUER}).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sgd_app")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     scale_p.add_argument("--build-only", action="store_true", help="build the frontend, write the nginx files, stop")
     scale_p.add_argument("--dir", help="where the configuration, build and logs go (default SGD_DATA_DIR/scale)")
     scale_p.set_defaults(fn=_scale)
+
+    sso_p = sub.add_parser("sso", help="single sign-on (OpenID Connect, docs/sso.md)")
+    sso_sub = sso_p.add_subparsers(dest="sso_command", required=True)
+    link_p = sso_sub.add_parser("link", help="link a provider account (its sub claim) to a staff user")
+    link_p.add_argument("user", help="the staff username")
+    link_p.add_argument("subject", help="the provider's sub claim of that person")
+    link_p.set_defaults(fn=_sso_link)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -72,6 +72,45 @@ SESSION_COOKIE: str = "sgd_sesion"
 DEVICE_COOKIE: str = "sgd_dispositivo"
 DEVICE_DAYS: int = _int("SGD_DEVICE_DAYS", 180)
 
+# Staff single sign-on with OpenID Connect (docs/sso.md). On when SGD_OIDC_ISSUER is set: the issuer's
+# /.well-known/openid-configuration gives every endpoint and the keys (JWKS).
+OIDC_ISSUER: str = os.environ.get("SGD_OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_CLIENT_ID: str = os.environ.get("SGD_OIDC_CLIENT_ID", "").strip()
+# The client secret, or better a 0600 file holding it (SGD_OIDC_CLIENT_SECRET_FILE).
+OIDC_CLIENT_SECRET: str = os.environ.get("SGD_OIDC_CLIENT_SECRET", "").strip()
+OIDC_CLIENT_SECRET_FILE: str = os.environ.get("SGD_OIDC_CLIENT_SECRET_FILE", "").strip()
+OIDC_SCOPES: str = os.environ.get("SGD_OIDC_SCOPES", "").strip() or "openid email profile"
+# How a first sign-in finds its staff account: "admin" (only an administrator's mapping subject -> user)
+# or "email" (also the provider's e-mail claim, when email_verified is true and one active user has it).
+OIDC_LINKING: str = os.environ.get("SGD_OIDC_LINKING", "").strip().lower() or "admin"
+# Optional roles from a group claim: "group=UNIT:role;group2=UNIT2:role2" (the claim named by
+# SGD_OIDC_GROUPS_CLAIM, default "groups"). Only the (unit, role) pairs named here follow the claim.
+OIDC_GROUPS_CLAIM: str = os.environ.get("SGD_OIDC_GROUPS_CLAIM", "").strip() or "groups"
+OIDC_GROUP_ROLES: str = os.environ.get("SGD_OIDC_GROUP_ROLES", "").strip()
+OIDC_CLOCK_SKEW_SECONDS: int = _int("SGD_OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_TIMEOUT_SECONDS: float = float(os.environ.get("SGD_OIDC_TIMEOUT_SECONDS", "") or 10)
+# A PEM bundle to trust for the provider's TLS certificate (an institution's own CA); default: the system's.
+OIDC_CA_FILE: str = os.environ.get("SGD_OIDC_CA_FILE", "").strip()
+# "todos" (default): every account may sign in with its local password. "emergencia": only break-glass
+# administrators may (the usernames in SGD_BREAK_GLASS_USERS, or every administrator when it is empty).
+LOCAL_PASSWORDS: str = os.environ.get("SGD_LOCAL_PASSWORDS", "").strip().lower() or "todos"
+BREAK_GLASS_USERS: frozenset[str] = frozenset(
+    u.strip().lower() for u in os.environ.get("SGD_BREAK_GLASS_USERS", "").split(",") if u.strip()
+)
+SSO_STATE_COOKIE: str = "sgd_sso"  # the pending sign-in (state, nonce), signed, 10 minutes
+
+
+def oidc_client_secret() -> str:
+    """The client secret; "" when its file cannot be read (the provider then refuses the code, and
+    the sign-in says so: a page load must not fail for it)."""
+    if OIDC_CLIENT_SECRET_FILE:
+        try:
+            return Path(OIDC_CLIENT_SECRET_FILE).read_text().strip()
+        except OSError:
+            return ""
+    return OIDC_CLIENT_SECRET
+
+
 # How long Reflex keeps a browser tab's state after its last event (memory or Redis state manager):
 # a citizen who leaves the filing wizard to find or scan a document keeps what was typed for this
 # long; uploads in progress are swept after a day (sgd_app/state/intake_steps.py). Reflex's default

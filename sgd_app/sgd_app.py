@@ -8,7 +8,7 @@ import logging
 
 import reflex as rx
 
-from sgd_app import jobs, live, logs
+from sgd_app import jobs, live, logs, worker_tokens
 from sgd_app.api import BodyLimit, ProxyHeaders, RequestId, SecurityHeaders, StaticPaths, api
 from sgd_app.components.page import PAGES
 from sgd_app.components.ui import connection_banner
@@ -97,3 +97,5 @@ app.register_lifespan_task(digitize.worker_loop)
 # Live dashboards: every commit that changes the summaries signals the feed hub.
 live.install()
 app.register_lifespan_task(feed_hub, rx_app=app)
+# Several workers + Redis: a tab whose worker died keeps its token and state on another.
+app.register_lifespan_task(worker_tokens.keep_alive, rx_app=app)

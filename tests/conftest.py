@@ -17,8 +17,8 @@ from sgd_app.domain import auth, ratelimit
 from sgd_app.domain.documents import FileStore
 
 # The production-build server, the SMTP catcher and Chromium, shared by tests/e2e and tests/security;
-# the session's own Redis server; the security suite's summary line.
-pytest_plugins = ["tests.e2e.harness", "tests.redis_server", "tests.security.tally"]
+# the session's own Redis server; the security suite's summary line; the OpenID provider of the SSO tests.
+pytest_plugins = ["tests.e2e.harness", "tests.redis_server", "tests.security.tally", "tests.oidc_provider"]
 
 _BROWSER_FIXTURES = {"app_server", "browser", "phone", "desktop"}
 

@@ -21,6 +21,7 @@ from sgd_app.api import (
     reports,
     search,
     session,
+    sso,
     verify,
 )
 from sgd_app.api.body_limit import BodyLimit
@@ -36,6 +37,7 @@ errors.install(api)
 api.include_router(health.router)
 api.include_router(metrics.router)
 api.include_router(session.router)
+api.include_router(sso.router)
 api.include_router(files.router)
 api.include_router(printing.router)
 api.include_router(reports.router)

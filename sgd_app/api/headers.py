@@ -81,8 +81,17 @@ def _websocket_origins(origins: Iterable[str]) -> list[str]:
     return found
 
 
+def _origin(url: str) -> list[str]:
+    parts = urlsplit(url or "")
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
 def content_security_policy(
-    script_hashes: Iterable[str], *, own_origins: Iterable[str], frame_ancestors: str = "'none'"
+    script_hashes: Iterable[str],
+    *,
+    own_origins: Iterable[str],
+    frame_ancestors: str = "'none'",
+    sso_issuer: str | None = None,
 ) -> ContentSecurityPolicy:
     """The policy the production build was checked under in Chromium (tests/e2e/test_headers_csp.py)."""
     return (
@@ -106,7 +115,9 @@ def content_security_policy(
         .worker_src("'self'", "blob:")
         .object_src("'none'")
         .base_uri("'self'")
-        .form_action("'self'")
+        # Forms post to this site; "Salir" of a single sign-on session is answered with a redirect
+        # to the identity provider's logout (RP-initiated logout), which form-action also governs.
+        .form_action("'self'", *_origin(settings.OIDC_ISSUER if sso_issuer is None else sso_issuer))
         .frame_ancestors(frame_ancestors)
     )
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from sgd_app import routes, settings
 from sgd_app.api.deps import NO_NUL
-from sgd_app.domain import auth, ratelimit
+from sgd_app.domain import auth, ratelimit, sso
 from sgd_app.domain.errors import NotAuthenticated, TooManyAttempts
 
 router = APIRouter()
@@ -25,7 +25,7 @@ LIMIT_REASONS = {"login-ip": "limite", "login-source": "bloqueada", "login-devic
 LIMIT_REASONS["login-account"] = "protegida"
 
 
-def _login_page(reason: str, minutes: int = 0) -> RedirectResponse:
+def login_page(reason: str, minutes: int = 0) -> RedirectResponse:
     tail = f"&minutos={minutes}" if minutes else ""
     return RedirectResponse(f"{routes.INGRESAR}?motivo={reason}{tail}", status_code=303)
 
@@ -47,7 +47,7 @@ def _client_ip(request: Request) -> str:
 @router.post("/api/v1/sesion")
 def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Response:
     if not _same_origin(request):
-        return _login_page("origen")
+        return login_page("origen")
     try:
         signed = auth.sign_in(
             username=usuario[:60],
@@ -56,15 +56,19 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
             device_token=request.cookies.get(settings.DEVICE_COOKIE, "")[:100],
             absolute_hours=settings.SESSION_ABSOLUTE_HOURS,
             device_days=settings.DEVICE_DAYS,
+            local_passwords=settings.LOCAL_PASSWORDS,
+            break_glass=settings.BREAK_GLASS_USERS,
         )
     except ratelimit.Limited as exc:
         if exc.waiting:
-            return _login_page("espera")
-        return _login_page(LIMIT_REASONS.get(exc.rule, "limite"), max(1, math.ceil(exc.retry_after / 60)))
+            return login_page("espera")
+        return login_page(LIMIT_REASONS.get(exc.rule, "limite"), max(1, math.ceil(exc.retry_after / 60)))
     except TooManyAttempts:
-        return _login_page("limite")
+        return login_page("limite")
+    except auth.PasswordsOff:
+        return login_page("institucional")
     except NotAuthenticated:
-        return _login_page("credenciales")
+        return login_page("credenciales")
     token = signed.token
     resp = RedirectResponse(routes.BANDEJA, status_code=303)
     if signed.device_token:  # a browser seen for the first time: its own counters from now on
@@ -77,6 +81,11 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
             secure=settings.SECURE_COOKIES,
             max_age=settings.DEVICE_DAYS * 86400,
         )
+    return with_session_cookie(resp, token)
+
+
+def with_session_cookie(resp: Response, token: str) -> Response:
+    """The one session cookie of a staff session, however it was opened (password or single sign-on)."""
     resp.set_cookie(
         settings.SESSION_COOKIE,
         token,
@@ -91,7 +100,14 @@ def login(request: Request, usuario: FormText = "", clave: FormText = "") -> Res
 
 @router.post("/api/v1/sesion/salir")
 def logout(request: Request) -> Response:
-    auth.logout(request.cookies.get(settings.SESSION_COOKIE, ""))
-    resp = _login_page("salio")
+    """Ends the local session; one opened through the provider also ends there (RP-initiated
+    logout: the browser goes to its end_session_endpoint, which sends it back to /ingresar)."""
+    id_token = sso.sign_out(request.cookies.get(settings.SESSION_COOKIE, ""))
+    config = sso.from_settings() if id_token else None
+    target = sso.logout_url(config, id_token) if config is not None and id_token else None
+    if target is not None:
+        resp: Response = RedirectResponse(target, status_code=303)
+    else:
+        resp = login_page("salio-local" if id_token else "salio")
     resp.delete_cookie(settings.SESSION_COOKIE, path="/")
     return resp

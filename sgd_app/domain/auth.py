@@ -20,12 +20,19 @@ from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.errors import NotAuthenticated
 from sgd_app.domain.models import Delegation, KnownDevice, Membership, StaffSession, Unit, User, utcnow
 from sgd_app.domain.transaction import act, query
-from sgd_app.domain.vocabulary import ROLE_LABELS
+from sgd_app.domain.vocabulary import ROLE_LABELS, Role
 
 DEVICES_KEPT = 10  # known devices remembered per user (the most recently used)
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 # A hash to verify against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("contraseña-inexistente")
+
+
+PASSWORDS_OFF = "Su cuenta ingresa con la cuenta institucional: use «Ingresar con la cuenta institucional»."
+
+
+class PasswordsOff(NotAuthenticated):
+    """A right password of an account that may not use local passwords (SGD_LOCAL_PASSWORDS)."""
 
 
 def hash_password(password: str) -> str:
@@ -133,6 +140,8 @@ def sign_in(
     idle_minutes: int = 60,
     absolute_hours: int = 12,
     device_days: int = 180,
+    local_passwords: str = "todos",
+    break_glass: frozenset[str] = frozenset(),
 ) -> SignIn:
     """Check the password and open a session; a browser seen for the first time gets a device token.
 
@@ -164,6 +173,18 @@ def sign_in(
         if rule != "login-account":  # the account-wide count is not a single source's to reset
             ratelimit.clear(rule, *keys)
     assert user.id is not None
+    if not may_use_password(session, user, local_passwords=local_passwords, break_glass=break_glass):
+        # Said only after a right password, so it reveals nothing to someone guessing.
+        audit.record(
+            session,
+            actor=f"user:{user.id}",
+            action="rechazar_ingreso",
+            object_type="user",
+            object_id=user.id,
+            data={"ip": ip, "motivo": "contraseña local desactivada: solo la cuenta institucional"},
+        )
+        session.commit()
+        raise PasswordsOff(PASSWORDS_OFF)
     new_device = ""
     if device is None:
         new_device = secrets.token_urlsafe(32)
@@ -172,17 +193,7 @@ def sign_in(
     else:
         device.last_used_at = now
         session.add(device)
-    token = secrets.token_urlsafe(32)
-    session.add(
-        StaffSession(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            ip=ip[:64],
-            expires_at=now + timedelta(hours=absolute_hours),
-        )
-    )
+    token, _row = open_session(session, user, ip=ip, absolute_hours=absolute_hours)
     audit.record(
         session,
         actor=f"user:{user.id}",
@@ -193,6 +204,41 @@ def sign_in(
     )
     session.commit()
     return SignIn(token=token, device_token=new_device)
+
+
+def open_session(session: Session, user: User, *, ip: str, absolute_hours: int) -> tuple[str, StaffSession]:
+    """The one way a staff session starts (password or single sign-on): a random token for the
+    browser's HttpOnly cookie, only its hash kept. Part of the caller's act (it audits how)."""
+    assert user.id is not None
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    row = StaffSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        ip=ip[:64],
+        expires_at=now + timedelta(hours=absolute_hours),
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def may_use_password(session: Session, user: User, *, local_passwords: str, break_glass: frozenset[str]) -> bool:
+    """Local passwords on for everyone ("todos"), or only for break-glass administrators
+    ("emergencia"): the usernames in ``break_glass`` holding the admin role, or every
+    administrator when the list is empty."""
+    if local_passwords != "emergencia":
+        return True
+    if break_glass and user.username not in break_glass:
+        return False
+    return (
+        session.exec(
+            select(Membership.id).where(Membership.user_id == user.id, Membership.role == Role.ADMIN).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _forget_old_devices(session: Session, user_id: int) -> None:

@@ -63,6 +63,9 @@ RULES: dict[str, Rule] = {
             "{cuando}. Si lo necesita antes, pida a un administrador que la desbloquee.",
             lock="1 hour",
         ),
+        # Single sign-on: answers at /api/v1/sso/retorno that opened nothing (each one is audited).
+        Rule("sso-fail-ip", "30/15 minutes", "Demasiados intentos fallidos de ingreso con la cuenta institucional "
+             "desde su conexión. Intente nuevamente {cuando}.", lock="15 minutes"),
         # Public tracking: wrong number + key pairs, slowed down, then refused per address.
         Rule("track-ip", "100/15 minutes",
              "Demasiadas consultas fallidas desde su conexión. Intente nuevamente {cuando}.", free=3),

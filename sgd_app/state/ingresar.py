@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app import routes
+from sgd_app import routes, settings
+from sgd_app.domain import sso
 from sgd_app.state.session import principal_or_none
 
 NOTICES = {
@@ -18,6 +19,10 @@ NOTICES = {
     "limite": "Demasiados intentos desde su conexión. Espere unos minutos.",
     "sesion": "Su sesión terminó o no ha ingresado. Ingrese de nuevo.",
     "salio": "Cerró su sesión.",
+    "salio-local": "Cerró su sesión en este sistema. El proveedor de identidad no respondió: cierre también su "
+    "sesión institucional.",
+    "institucional": "Su cuenta ingresa con la cuenta institucional: use «Ingresar con la cuenta institucional».",
+    **{f"sso-{reason}": message for reason, message in sso.MESSAGES.items()},
     "origen": "La solicitud no vino de esta página. Vuelva a intentarlo.",
 }
 
@@ -25,9 +30,13 @@ NOTICES = {
 class IngresarState(rx.State):
     notice: str = ""
     is_error: bool = False
+    sso: bool = False  # "Ingresar con la cuenta institucional" (single sign-on configured)
+    passwords_for_all: bool = True  # False: local passwords only for break-glass administrators
 
     @rx.event
     def load(self):
+        self.sso = sso.enabled()
+        self.passwords_for_all = settings.LOCAL_PASSWORDS != "emergencia"
         code = self.router.url.query_parameters.get("motivo", "")
         self.notice = NOTICES.get(code, "")
         minutes = self.router.url.query_parameters.get("minutos", "")

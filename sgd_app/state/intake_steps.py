@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sgd_app import settings
-from sgd_app.domain import intake
+from sgd_app.domain import intake, links
+from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.errors import InvalidInputs
 from sgd_app.domain.models import Procedure
 from sgd_app.domain.vocabulary import Category
@@ -162,3 +163,33 @@ def staged_files(attachments: list[dict[str, str]], staged: dict[str, str]) -> l
             raise InvalidInputs({field: "Vuelva a adjuntar este archivo: la carga expiró."})
         files.append(intake.IncomingFile(a["filename"], Path(path).read_bytes(), a["role"], a["label"]))
     return files
+
+
+def receipt_vars(filed: Any, *, procedure: str, filer: str) -> dict[str, Any]:
+    """The receipt screen's vars (``r_*``) of a filing just registered (``intake`` result)."""
+    case = filed.case
+    return {
+        "r_number": case.number,
+        "r_received": format_datetime_es(case.received_at) + " (hora de Lima)",
+        "r_filed": format_date_es(case.filed_on, weekday=True),
+        "r_filed_note": filed.late_note,
+        "r_due": format_date_es(case.due_on, weekday=True),
+        "r_place": filed.place,
+        "r_procedure": procedure,
+        "r_unit": filed.unit_name,
+        "r_filer": filer,
+        "r_folios": str(case.folios),
+        "r_key": filed.access_key,
+        "r_promise": filed.promise,
+        "r_files": [
+            {
+                "label": d.label,
+                "filename": d.filename,
+                "pages": str(d.pages),
+                "size": intake.format_size(d.size),
+                "sha256": d.sha256,
+            }
+            for d in filed.documents
+        ],
+        "r_download": links.download_url(case.number),
+    }

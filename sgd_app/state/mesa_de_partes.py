@@ -11,8 +11,7 @@ from typing import Any
 import reflex as rx
 
 from sgd_app import routes, settings
-from sgd_app.domain import intake, links, notify
-from sgd_app.domain.calendar import format_date_es, format_datetime_es
+from sgd_app.domain import intake, notify
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Forbidden, InvalidInput, InvalidInputs, NotAuthenticated, TooManyAttempts
 from sgd_app.domain.identity import PARTY_KINDS, format_document
@@ -27,6 +26,7 @@ from sgd_app.state.intake_steps import (  # noqa: F401  (STEP_ANCHOR, STEPS, swe
     catalogue_version,
     first_invalid,
     place_errors,
+    receipt_vars,
     rejection_summaries,
     staged_files,
     sweep_staging,
@@ -574,31 +574,12 @@ class MesaDePartesState(rx.State):
             return
         for att_id in list(self._staged):
             self._unstage(att_id)
-        case = filed.case
-        self.r_number = case.number
-        self.r_received = format_datetime_es(case.received_at) + " (hora de Lima)"
-        self.r_filed = format_date_es(case.filed_on, weekday=True)
-        self.r_filed_note = filed.late_note
-        self.r_due = format_date_es(case.due_on, weekday=True)
-        self.r_place = filed.place
-        self.r_procedure = self.proc_name
-        self.r_unit = filed.unit_name
-        self.r_filer = f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
-        self.r_folios = str(case.folios)
-        self.r_key = filed.access_key
+        receipt = receipt_vars(
+            filed, procedure=self.proc_name, filer=f"{self.name} · {format_document(self.doc_type, self.doc_number)}"
+        )
+        for var, value in receipt.items():
+            setattr(self, var, value)
         self.r_email = notify.mask_email(self.email) if self.email else ""
-        self.r_promise = filed.promise
-        self.r_files = [
-            {
-                "label": d.label,
-                "filename": d.filename,
-                "pages": str(d.pages),
-                "size": format_size(d.size),
-                "sha256": d.sha256,
-            }
-            for d in filed.documents
-        ]
-        self.r_download = links.download_url(case.number)
         self.attempt_key = ""  # filed: the tab's next filing is a new attempt
         self.attachments = []
         self.submitting = False

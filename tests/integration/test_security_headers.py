@@ -134,3 +134,12 @@ def test_a_rebuilt_frontend_gets_fresh_hashes(build):
     os.utime(build / "index.html", ns=(1, 1))
     after = dict(middleware.headers(frameable=False))[b"content-security-policy"]
     assert _sha("console.log('nuevo')").encode() in after and _sha("console.log('nuevo')").encode() not in before
+
+
+def test_form_action_admits_the_identity_provider_only_when_single_sign_on_is_on():
+    from sgd_app.api.headers import content_security_policy
+
+    off = content_security_policy([], own_origins=[], sso_issuer="").header_value
+    assert "form-action 'self';" in off
+    on = content_security_policy([], own_origins=[], sso_issuer="https://idp.jne.gob.pe/realms/jne").header_value
+    assert "form-action 'self' https://idp.jne.gob.pe;" in on  # "Salir" redirects to its logout

@@ -64,7 +64,16 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     assert after["doctemplate"][0] == len(doc_templates.DEFAULTS)  # 0008: the default templates, once
     assert after["savedsearch"][0] == 0  # 0009: a new, empty table
     assert after["cacheversion"][0] == 0  # 0011: created empty
-    audited = ("auditevent", "audithead", "doctemplate", "savedsearch", "cacheversion")
+    assert after["externalidentity"][0] == after["ssosession"][0] == 0  # 0012: created empty
+    audited = (
+        "auditevent",
+        "audithead",
+        "doctemplate",
+        "savedsearch",
+        "cacheversion",
+        "externalidentity",
+        "ssosession",
+    )
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited
     }

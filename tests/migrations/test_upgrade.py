@@ -54,6 +54,7 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert after.pop("doctemplate")[0] == 0  # 0008: no document templates until seed adds them
     assert after.pop("savedsearch")[0] == 0  # 0009: nobody has saved a search yet
     assert after.pop("cacheversion")[0] == 0  # 0011: no cached data changed yet
+    assert after.pop("externalidentity")[0] == after.pop("ssosession")[0] == 0  # 0012: nobody linked yet
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)

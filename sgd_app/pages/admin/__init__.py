@@ -11,6 +11,7 @@ from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
 from sgd_app.pages.admin.non_working_days import days_tab
 from sgd_app.pages.admin.procedures import procedures_tab
+from sgd_app.pages.admin.sso import sso_tab
 from sgd_app.pages.admin.templates import templates_tab
 from sgd_app.pages.admin.units import units_tab
 from sgd_app.pages.admin.users import users_tab
@@ -29,6 +30,7 @@ def _content() -> rx.Component:
                 rx.tabs.trigger("Trámites", value="tramites", style=_TAB),
                 rx.tabs.trigger("Días no laborables", value="dias", style=_TAB),
                 rx.tabs.trigger("Plantillas", value="plantillas", style=_TAB),
+                rx.tabs.trigger("Cuentas institucionales", value="sso", style=_TAB),
                 size="2",
                 style={"flex_wrap": "wrap", "margin_bottom": "1rem"},
             ),
@@ -37,6 +39,7 @@ def _content() -> rx.Component:
             rx.tabs.content(procedures_tab(), value="tramites"),
             rx.tabs.content(days_tab(), value="dias"),
             rx.tabs.content(templates_tab(), value="plantillas"),
+            rx.tabs.content(sso_tab(), value="sso"),
             value=AdminState.tab,
             on_change=AdminState.set_tab,
         ),
