@@ -7,7 +7,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup sysdeps run test test-unit test-e2e bench bench-peak bench-search lighthouse audit-verify lint format demo-data migrate clean
+.PHONY: setup sysdeps run scale test test-unit test-e2e bench bench-peak bench-search lighthouse audit-verify lint format demo-data migrate clean
 
 $(VENV)/.stamp-req: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,8 +28,9 @@ setup: $(VENV)/.stamp-req
 
 ## Debian packages the app and its tests call, installed when missing (as root; otherwise the one
 ## apt-get line to run is printed and make stops): OCR (tesseract + Spanish), pdftotext (poppler),
-## Chromium (browser tests), Ghostscript (PDF tests), redis-server (the tests start their own).
-SYSDEPS := tesseract-ocr tesseract-ocr-spa poppler-utils chromium ghostscript redis-server
+## Chromium (browser tests), Ghostscript (PDF tests), redis-server (the tests start their own), nginx
+## with its brotli_static module (`make scale` and tests/e2e/test_proxy.py; its service is never used).
+SYSDEPS := tesseract-ocr tesseract-ocr-spa poppler-utils chromium ghostscript redis-server nginx libnginx-mod-http-brotli-static
 sysdeps:
 	@missing=""; \
 	command -v tesseract >/dev/null || missing="$$missing tesseract-ocr"; \
@@ -38,6 +39,8 @@ sysdeps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v gs >/dev/null || missing="$$missing ghostscript"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	test -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || missing="$$missing libnginx-mod-http-brotli-static"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Instalando$$missing…"; apt-get update -qq && \
@@ -50,6 +53,16 @@ sysdeps:
 run: setup sysdeps
 	$(PY) -m sgd_app init
 	PORT=$(PORT) $(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+
+## The scaled set-up on this machine (docs/deploy.md): $(WORKERS) workers sharing state through Redis
+## (REFLEX_REDIS_URL, or a redis-server started here), DATABASE_URL (PostgreSQL), behind nginx on
+## https://localhost:$(HTTPS_PORT) (HTTP $(HTTP_PORT) redirects). Ctrl+C stops; kill -HUP restarts the workers one by one.
+WORKERS ?= 2
+HTTPS_PORT ?= 8443
+HTTP_PORT ?= 8080
+scale: setup sysdeps
+	$(PY) -m sgd_app init
+	$(PY) -m sgd_app scale --workers $(WORKERS) --port $(HTTPS_PORT) --http-port $(HTTP_PORT)
 
 ## Set everything up and run every test: unit and integration on $(TEST_WORKERS) processes, then
 ## the browser tests (production build + Chromium) alone, so nothing else competes for the CPU.

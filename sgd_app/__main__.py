@@ -1,6 +1,6 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
-audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT`` (docs/operations.md,
-docs/sso.md)."""
+audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT |
+scale`` (docs/operations.md, docs/sso.md, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from sgd_app import backup, db, demo_data, schema, seed, settings
+from sgd_app import backup, db, demo_data, scale, schema, seed, settings
 from sgd_app.domain import audit, summaries
 
 _SCHEMA_DONE = {
@@ -122,6 +122,31 @@ def _verify_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scale(args: argparse.Namespace) -> int:
+    if not 1 <= args.workers <= 64:
+        print("El número de trabajadores debe estar entre 1 y 64.", file=sys.stderr)
+        return 2
+    layout = scale.Layout(
+        workers=args.workers,
+        https_port=args.port,
+        http_port=args.http_port,
+        listen=args.listen,
+        first_worker_port=args.first_worker_port,
+        scale_dir=Path(args.dir) if args.dir else None,
+    )
+    if args.render_only or args.build_only:
+        try:
+            main_conf = scale.build_only(layout) if args.build_only else scale.write_configs(layout)
+        except scale.ScaleError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        if args.build_only:
+            print(f"Interfaz construida en {layout.static_dir} para {layout.public_url}")
+        print(f"Configuración de nginx escrita: {main_conf} y {layout.dir / 'nginx-site.conf'}")
+        return 0
+    return scale.run(layout, build=not args.no_build)
+
+
 def _sso_link(args: argparse.Namespace) -> int:
     """Link the provider account ``subject`` (its ``sub``) to a staff user: the operator's mapping."""
     from sgd_app.domain import sso
@@ -169,6 +194,18 @@ def main(argv: list[str] | None = None) -> int:
     verify_p = sub.add_parser("verify-backup", help="check every file of a backup against its manifest")
     verify_p.add_argument("src")
     verify_p.set_defaults(fn=_verify_backup)
+    scale_p = sub.add_parser("scale", help="N workers + Redis behind nginx over HTTPS (docs/deploy.md)")
+    scale_p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    scale_p.add_argument("--port", type=int, default=8443, help="HTTPS port of nginx (default 8443)")
+    scale_p.add_argument("--http-port", type=int, default=8080, help="HTTP port, redirected to HTTPS (8080)")
+    scale_p.add_argument("--listen", default="127.0.0.1", help="address nginx listens on (0.0.0.0: every one)")
+    scale_p.add_argument("--first-worker-port", type=int, default=8001, help="port of the first worker (8001)")
+    scale_p.add_argument("--no-build", action="store_true", help="reuse the frontend built by the last start")
+    scale_p.add_argument("--render-only", action="store_true", help="write the nginx files and stop")
+    scale_p.add_argument("--build-only", action="store_true", help="build the frontend, write the nginx files, stop")
+    scale_p.add_argument("--dir", help="where the configuration, build and logs go (default SGD_DATA_DIR/scale)")
+    scale_p.set_defaults(fn=_scale)
+
     sso_p = sub.add_parser("sso", help="single sign-on (OpenID Connect, docs/sso.md)")
     sso_sub = sso_p.add_subparsers(dest="sso_command", required=True)
     link_p = sso_sub.add_parser("link", help="link a provider account (its sub claim) to a staff user")

@@ -28,6 +28,16 @@ ALLOWED_ORIGINS: list[str] = [
     ).split(",")
     if o.strip()
 ]
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto the app believes (comma-separated
+# addresses or networks, e.g. "127.0.0.2" or "10.0.0.0/24"). Empty (the default): the headers are
+# ignored and the client address is the peer of the connection. The scaled set-up (docs/deploy.md)
+# has nginx connect to the workers from 127.0.0.2 and trusts only that address, so no other local
+# program can claim another client address (sgd_app/api/proxy_headers.py).
+TRUSTED_PROXIES: list[str] = [p.strip() for p in os.environ.get("SGD_TRUSTED_PROXIES", "").split(",") if p.strip()]
+# The scaled set-up's TLS certificate and key (PEM files; sgd_app/scale.py, docs/deploy.md). Without
+# them `python -m sgd_app scale` makes a self-signed pair once under SGD_DATA_DIR/scale/tls/.
+TLS_CERT: str = os.environ.get("SGD_TLS_CERT", "").strip()
+TLS_KEY: str = os.environ.get("SGD_TLS_KEY", "").strip()
 # Cookies get the Secure flag, and responses the HSTS header, when the public URL is https.
 SECURE_COOKIES: bool = PUBLIC_URL.startswith("https://")
 # Swagger UI at /api/v1/docs (staff only, served from the swagger-ui-bundle package, never a CDN).

@@ -9,7 +9,7 @@ import logging
 import reflex as rx
 
 from sgd_app import jobs, live, logs, worker_tokens
-from sgd_app.api import BodyLimit, RequestId, SecurityHeaders, StaticPaths, api
+from sgd_app.api import BodyLimit, ProxyHeaders, RequestId, SecurityHeaders, StaticPaths, api
 from sgd_app.components.page import PAGES
 from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize, visits
@@ -43,8 +43,9 @@ app = rx.App(
     # Applied in order: our API mounted over Reflex's app, then wrapped by the body guard, then by
     # the page-path/caching layer (/seguimiento served without a 307, immutable /assets/), then by
     # the security headers (so every response gets them, the guard's 413 included), then by the
-    # request id (outermost: every log line of the request carries it).
-    api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders, RequestId],
+    # request id (every log line of the request carries it), then by the proxy headers (outermost:
+    # everything inside, Reflex's /_event socket included, sees the client's address).
+    api_transformer=[api, BodyLimit, StaticPaths, SecurityHeaders, RequestId, ProxyHeaders],
     head_components=[rx.el.meta(name="theme-color", content="#8a1538")],
     # No toaster: handlers send no toasts (state/notice.py shows messages inline) and the receipt's
     # "Copiar" answers in its own live region, so sonner (and its English "Notifications alt+T"

@@ -26,6 +26,7 @@ from sgd_app.api import (
 )
 from sgd_app.api.body_limit import BodyLimit
 from sgd_app.api.headers import SecurityHeaders
+from sgd_app.api.proxy_headers import ProxyHeaders
 from sgd_app.api.request_id import RequestId
 from sgd_app.api.static_paths import StaticPaths
 
@@ -46,4 +47,4 @@ api.include_router(verify.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 
-__all__ = ["BodyLimit", "RequestId", "SecurityHeaders", "StaticPaths", "api"]
+__all__ = ["BodyLimit", "ProxyHeaders", "RequestId", "SecurityHeaders", "StaticPaths", "api"]

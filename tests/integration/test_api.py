@@ -434,11 +434,13 @@ def test_production_body_limits_are_the_configured_ones():
     assert len(transformers) == 1
     # SecurityHeaders wraps the guard too, so a 413 carries the security headers; StaticPaths
     # (pages served without the trailing slash) sits inside the headers too; RequestId outermost, so
-    # every log line of a request carries its id.
+    # every log line of a request carries its id; ProxyHeaders outside it (the client's address
+    # for everything, the /_event socket included).
     assert [getattr(e, "id", None) for e in transformers[0].elts] == [
         "api",
         "BodyLimit",
         "StaticPaths",
         "SecurityHeaders",
         "RequestId",
+        "ProxyHeaders",
     ]
