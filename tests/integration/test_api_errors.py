@@ -35,6 +35,10 @@ PUBLIC = {
     "/api/v1/avisos/{notice_id}.pdf",
     "/api/v1/verificacion/{code}",
     "/api/v1/verificacion",
+    # single sign-on: the browser's redirects before and after the provider (tests/integration/test_sso.py)
+    "/api/v1/sso/ingresar",
+    "/api/v1/sso/retorno",
+    "/api/v1/sso/salida",
 }
 # A well-formed value for each path parameter (of nothing in particular).
 WELL_FORMED = {
