@@ -207,3 +207,25 @@ def test_verification_upload_is_idempotent(app_db):
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     other = c.post("/api/v1/ext/verificacion", files={"archivo": ("x.pdf", make_pdf(2), "application/pdf")}, headers=h)
     assert other.status_code == 422 and other.json()["code"] == "dato_invalido"
+
+
+def test_cli_registers_lists_and_deactivates(app_db, tmp_path, capsys):
+    from sgd_app.__main__ import main
+
+    key = ac.new_key("EC")
+    jwk = tmp_path / "cliente.jwk"
+    jwk.write_text(json.dumps(key.as_dict(private=False)))
+    assert main(["api-client", "add", "SGD Municipal", "--ruc", "20131370998", "--scopes", "expedientes:leer",
+                 "--user", "rop", "--jwk", str(jwk)]) == 0  # fmt: skip
+    cid = capsys.readouterr().out.split("client_id: ")[1].split()[0]
+    assert ac.token(_client(), cid, key)
+    private = tmp_path / "privada.jwk"
+    private.write_text(json.dumps(key.as_dict(private=True)))
+    assert main(["api-client", "add", "Otro", "--ruc", "20131370998", "--scopes", "expedientes:leer",
+                 "--user", "rop", "--jwk", str(private)]) == 1  # fmt: skip
+    assert "solo la clave pública" in capsys.readouterr().err
+    assert main(["api-client", "add", "Con secreto", "--ruc", "20131370998", "--scopes", "verificacion",
+                 "--user", "rop"]) == 0  # fmt: skip
+    assert "client_secret (guárdelo ahora" in capsys.readouterr().out
+    assert main(["api-client", "deactivate", cid]) == 0 and main(["api-client", "list"]) == 0
+    assert f"{cid}\tdesactivado" in capsys.readouterr().out
