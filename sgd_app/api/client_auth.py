@@ -15,13 +15,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from sgd_app import db
-from sgd_app.domain import audit, auth, ratelimit
 from sgd_app.domain.apiclients import tokens
 from sgd_app.domain.apiclients.tables import ApiClient
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import Forbidden, NotAuthenticated
-from sgd_app.domain.models import User
 
 MSG_SCOPE = "El token no tiene el alcance «{scope}» que esta operación requiere."
 
@@ -49,21 +46,7 @@ def bearer(authorization: Annotated[str, Header(max_length=4100)] = "") -> token
 
 
 def api_client(request: Request, claims: Annotated[tokens.TokenClaims, Depends(bearer)]) -> ApiCaller:
-    with db.write_session() as s:
-        client = tokens.active_client(s, claims)
-        ratelimit.take("api-client", client.client_id, limit=client.rate_limit)
-        user = s.get(User, client.user_id)
-        if user is None or not user.active:
-            raise NotAuthenticated(tokens.MSG_BAD_TOKEN)
-        who = auth.principal_for(s, user)
-        audit.record(
-            s,
-            actor=f"cliente:{client.client_id}",
-            action="api_llamada",
-            object_type="api",
-            object_id=request.url.path[:200],
-            data={"metodo": request.method, "cliente": client.client_id, "jti": claims.jti},
-        )
+    client, who = tokens.caller(claims, method=request.method, path=request.url.path)
     return ApiCaller(client=client, who=who, scopes=claims.scopes)
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from sgd_app import db, settings
+from sgd_app import settings
 from sgd_app.api import verify
 from sgd_app.api.client_auth import ApiCaller, Cases, Documents, Verification
 from sgd_app.api.deps import NO_NUL, CaseNumber, RecordId
@@ -163,11 +163,9 @@ def _replay(caller: ApiCaller, key: str, request: Request, raw: bytes) -> idempo
         return None
     idempotency.check_key(key)
     assert caller.client.id is not None
-    with db.session() as s:
-        return idempotency.find(s, caller.client.id, key, idempotency.request_hash("POST", request.url.path, raw))
+    return idempotency.find(caller.client.id, key, idempotency.request_hash("POST", request.url.path, raw))
 
 
 def _keep(caller: ApiCaller, key: str, request: Request, raw: bytes, body: Any) -> None:
     assert caller.client.id is not None
-    with db.write_session() as s:
-        idempotency.store(s, caller.client.id, key, idempotency.request_hash("POST", request.url.path, raw), 200, body)
+    idempotency.store(caller.client.id, key, idempotency.request_hash("POST", request.url.path, raw), 200, body)

@@ -16,9 +16,8 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse
 
-from sgd_app import db
 from sgd_app.api.responses import NO_STORE
-from sgd_app.domain import audit, ratelimit
+from sgd_app.domain import ratelimit
 from sgd_app.domain.apiclients import keys, tokens
 from sgd_app.domain.apiclients.tables import ApiClient
 from sgd_app.domain.apiclients.tokens import OAuthError
@@ -59,26 +58,16 @@ def _authenticate(request: Request, authorization: str, client_id: str, client_s
     if basic_id and (client_secret or assertion):
         raise OAuthError("invalid_request", "Use un solo método de autenticación del cliente.")
     try:
-        with db.write_session() as s:
-            return tokens.authenticate(
-                s,
-                client_id=basic_id or client_id,
-                client_secret=basic_secret or client_secret,
-                assertion_type=assertion_type,
-                assertion=assertion,
-            )
+        return tokens.authenticate(
+            client_id=basic_id or client_id,
+            client_secret=basic_secret or client_secret,
+            assertion_type=assertion_type,
+            assertion=assertion,
+        )
     except OAuthError as exc:
         if exc.error == "invalid_client":
             first = ratelimit.hit("api-token-fail-ip", ip)
-            with db.write_session() as s:
-                audit.record(
-                    s,
-                    actor=f"ip:{ip}",
-                    action="api_token_rechazado",
-                    object_type="apiclient",
-                    object_id=(basic_id or client_id)[:64] or "-",
-                    data={"motivo": exc.reason, "bloqueo": first},
-                )
+            tokens.record_refusal(ip=ip, client_id=basic_id or client_id, reason=exc.reason, locked=first)
         raise
 
 
@@ -101,9 +90,7 @@ def token(
         client = _authenticate(
             request, authorization, client_id, client_secret, client_assertion_type, client_assertion
         )
-        with db.write_session() as s:
-            granted = tokens.granted_scopes(client, scope)
-            issued = tokens.issue(s, client, scope=granted)
+        issued = tokens.issue(client, scope=tokens.granted_scopes(client, scope))
     except OAuthError as exc:
         return _oauth_error(exc)
     body = {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
@@ -129,8 +116,7 @@ def revoke(
         client = _authenticate(
             request, authorization, client_id, client_secret, client_assertion_type, client_assertion
         )
-        with db.write_session() as s:
-            tokens.revoke(s, client, token)
+        tokens.revoke(client, token)
     except OAuthError as exc:
         return _oauth_error(exc)
     return JSONResponse({}, headers=NO_STORE)

@@ -6,8 +6,8 @@ routes answering what the same domain functions give the staff screens."""
 from __future__ import annotations
 
 import base64
-import json
 import hashlib
+import json
 import time
 
 from fastapi.testclient import TestClient
@@ -23,7 +23,9 @@ from sgd_app.domain.models import AuditEvent
 from tests.conftest import make_pdf, principal
 from tests.integration import api_clients as ac
 
-FILER = intake.FilerInput(doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe", email="maria@example.pe", phone="987654321")
+FILER = intake.FilerInput(
+    doc_type="DNI", doc_number="45678912", name="María Ñahui Quispe", email="maria@example.pe", phone="987654321"
+)
 
 
 def _client() -> TestClient:
@@ -111,7 +113,10 @@ def test_assertion_is_checked_and_used_once(app_db):
         resp = c.post(ac.TOKEN, data=bad)
         assert resp.status_code == 401, resp.text
     with db.session() as s:
-        reasons = [json.loads(e.data)["motivo"] for e in s.exec(select(AuditEvent).where(col(AuditEvent.action) == "api_token_rechazado"))]
+        reasons = [
+            json.loads(e.data)["motivo"]
+            for e in s.exec(select(AuditEvent).where(col(AuditEvent.action) == "api_token_rechazado"))
+        ]
     assert any("jti repetido" in r for r in reasons) and any("audiencia" in r for r in reasons)
     resp = c.post(ac.TOKEN, data={**ac.jwt_form(cid, key), "grant_type": "password"})
     assert resp.status_code == 400 and resp.json()["error"] == "unsupported_grant_type"

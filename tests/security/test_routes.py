@@ -102,13 +102,19 @@ def _body_text(resp) -> str:
 def test_every_api_route_is_classified():
     """A new route must be added to one of the lists here (or be an id route, tested below)."""
     for r in _routes():
-        assert r.path.startswith(CLIENT_ROUTES_PREFIX) or r.path in NOT_ID_ROUTES or r.path in CAPABILITY_ROUTES or r.path in LISTING_ROUTES or "{" in r.path, (
-            f"classify the new route {r.path}"
-        )
+        assert (
+            r.path.startswith(CLIENT_ROUTES_PREFIX)
+            or r.path in NOT_ID_ROUTES
+            or r.path in CAPABILITY_ROUTES
+            or r.path in LISTING_ROUTES
+            or "{" in r.path
+        ), f"classify the new route {r.path}"
 
 
 ID_ROUTES = [
-    r for r in _routes() if "{" in r.path and r.path not in CAPABILITY_ROUTES and not r.path.startswith(CLIENT_ROUTES_PREFIX)
+    r
+    for r in _routes()
+    if "{" in r.path and r.path not in CAPABILITY_ROUTES and not r.path.startswith(CLIENT_ROUTES_PREFIX)
 ]
 CLIENT_ROUTES = [r for r in _routes() if r.path.startswith(CLIENT_ROUTES_PREFIX)]
 

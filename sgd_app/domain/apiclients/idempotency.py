@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, select
 from sgd_app.domain.apiclients.tables import ApiIdempotency
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import utcnow
+from sgd_app.domain.transaction import act, query
 
 KEEP_HOURS = 24
 MSG_KEY = "La clave Idempotency-Key debe tener de 8 a 200 caracteres visibles."
@@ -37,6 +38,7 @@ def check_key(key: str) -> None:
         raise InvalidInput("Idempotency-Key", MSG_KEY)
 
 
+@query
 def find(session: Session, client_pk: int, key: str, req_hash: str) -> Stored | None:
     row = session.exec(
         select(ApiIdempotency).where(col(ApiIdempotency.client_pk) == client_pk, col(ApiIdempotency.key) == key)
@@ -48,6 +50,7 @@ def find(session: Session, client_pk: int, key: str, req_hash: str) -> Stored | 
     return Stored(row.status, json.loads(row.body))
 
 
+@act
 def store(session: Session, client_pk: int, key: str, req_hash: str, status: int, body: Any) -> Stored:
     """Keep the answer; when a concurrent resend stored first, return that one."""
     session.execute(

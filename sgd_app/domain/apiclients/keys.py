@@ -39,8 +39,9 @@ def _load(directory: str) -> tuple[ECKey, tuple[dict[str, Any], ...]]:
         with contextlib.suppress(FileExistsError):  # the first worker wins; the others read its key
             os.link(tmp, path)
         tmp.unlink(missing_ok=True)
-    key = JWKRegistry.import_key(json.loads(path.read_text()))
-    assert isinstance(key, ECKey)
+    loaded = JWKRegistry.import_key(json.loads(path.read_text()))
+    assert isinstance(loaded, ECKey)
+    key = loaded
     previous = Path(directory) / "previous-keys.json"
     old = tuple(json.loads(previous.read_text()).get("keys", [])) if previous.exists() else ()
     return key, old

@@ -63,7 +63,7 @@ def parse_public_jwk(text: str) -> str:
     except (ValueError, JoseError, TypeError, KeyError):
         raise InvalidInput("public_jwk", "La clave pública no es un JWK válido.") from None
     if isinstance(key, RSAKey):
-        if key.raw_value.key_size < 2048:  # type: ignore[union-attr]
+        if key.raw_value.key_size < 2048:
             raise InvalidInput("public_jwk", "La clave RSA debe tener al menos 2048 bits.")
     elif not (isinstance(key, ECKey) and key.curve_name == "P-256"):
         raise InvalidInput("public_jwk", "Use una clave RSA o EC P-256.")

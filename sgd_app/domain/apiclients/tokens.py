@@ -28,11 +28,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from sgd_app import settings
-from sgd_app.domain import audit, auth
+from sgd_app.domain import audit, auth, ratelimit
 from sgd_app.domain.apiclients import keys
 from sgd_app.domain.apiclients.tables import ApiAssertionUse, ApiClient, ApiRevokedToken
 from sgd_app.domain.errors import DomainError, NotAuthenticated
-from sgd_app.domain.models import utcnow
+from sgd_app.domain.models import User, utcnow
+from sgd_app.domain.transaction import act
 
 TOKEN_TTL = 300  # seconds
 ASSERTION_MAX_LIFE = 300
@@ -126,6 +127,7 @@ def _check_assertion(session: Session, client: ApiClient, assertion: str, now: f
         raise _refuse("aserción ya usada (jti repetido)") from None
 
 
+@act
 def authenticate(
     session: Session,
     *,
@@ -174,6 +176,7 @@ def granted_scopes(client: ApiClient, requested: str) -> str:
     return " ".join(sorted(asked))
 
 
+@act
 def issue(session: Session, client: ApiClient, *, scope: str, now: float | None = None) -> Issued:
     at = int(time.time() if now is None else now)
     jti = secrets.token_urlsafe(24)
@@ -248,13 +251,16 @@ def active_client(session: Session, claims: TokenClaims) -> ApiClient:
     return client
 
 
+@act
 def revoke(session: Session, client: ApiClient, token: str) -> None:
     """RFC 7009: the client's own token is revoked; anything else is ignored (200 all the same)."""
     try:
         claims = decode(token)
     except NotAuthenticated:
         return
-    if not hmac.compare_digest(claims.client_id, client.client_id) or session.get(ApiRevokedToken, claims.jti):
+    if not hmac.compare_digest(claims.client_id, client.client_id):
+        return
+    if session.get(ApiRevokedToken, claims.jti) is not None:
         return
     assert client.id is not None
     session.add(
@@ -269,3 +275,24 @@ def revoke(session: Session, client: ApiClient, token: str) -> None:
         object_id=client.client_id,
         data={"jti": claims.jti},
     )
+
+
+@act
+def record_refusal(session: Session, *, ip: str, client_id: str, reason: str, locked: bool) -> None:
+    audit.record(session, actor=f"ip:{ip}", action="api_token_rechazado", object_type="apiclient",
+                 object_id=client_id[:64] or "-", data={"motivo": reason, "bloqueo": locked})  # fmt: skip
+
+
+@act
+def caller(session: Session, claims: TokenClaims, *, method: str, path: str) -> tuple[ApiClient, auth.Principal]:
+    """The client of a token and its service account's Principal; the call counted against the
+    client's rate limit and audited with the client id."""
+    client = active_client(session, claims)
+    ratelimit.take("api-client", client.client_id, limit=client.rate_limit)
+    user = session.get(User, client.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated(MSG_BAD_TOKEN)
+    who = auth.principal_for(session, user)
+    audit.record(session, actor=f"cliente:{client.client_id}", action="api_llamada", object_type="api",
+                 object_id=path[:200], data={"metodo": method, "cliente": client.client_id, "jti": claims.jti})  # fmt: skip
+    return client, who
