@@ -87,7 +87,7 @@ RULES: dict[str, Rule] = {
              "demasiados códigos incorrectos. Intente nuevamente {cuando}.", lock="1 day"),
         # API clients: calls per client (SGD_RATE_LIMITS "api-client=..." or the client's own limit), and
         # failed client authentications at the token endpoint per address.
-        Rule("api-client", "300/minute", "Se superó el límite de solicitudes de este cliente. Intente nuevamente "
+        Rule("api-client", "300/minute", "Demasiadas solicitudes de este cliente. Intente nuevamente "
              "{cuando}."),
         Rule("api-token-fail-ip", "30/15 minutes", "Demasiadas autenticaciones fallidas desde su conexión. "
              "Intente nuevamente {cuando}.", lock="15 minutes"),

@@ -293,6 +293,12 @@ def caller(session: Session, claims: TokenClaims, *, method: str, path: str) -> 
     if user is None or not user.active:
         raise NotAuthenticated(MSG_BAD_TOKEN)
     who = auth.principal_for(session, user)
-    audit.record(session, actor=f"cliente:{client.client_id}", action="api_llamada", object_type="api",
-                 object_id=path[:200], data={"metodo": method, "cliente": client.client_id, "jti": claims.jti})  # fmt: skip
+    audit.record(
+        session,
+        actor=f"cliente:{client.client_id}",
+        action="api_llamada",
+        object_type="apiclient",
+        object_id=client.client_id,
+        data={"metodo": method, "ruta": path[:300], "jti": claims.jti},
+    )
     return client, who
