@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import bulk, dashboard, intake, push, signing, state_size, workspace
+from bench import api, bulk, dashboard, intake, push, signing, state_size, workspace
 
 
 def _print(rows) -> None:
@@ -13,6 +13,10 @@ def _print(rows) -> None:
 
 
 def main() -> int:
+    print(
+        f"# api: OAuth2 client (private_key_jwt, ES256) over ASGI in process, {api.N_CASES} cases, SQLite, p95 of {api.N}"
+    )
+    _print(api.main())
     print(f"# intake: {intake.N} sequential filings of a 1-page PDF, SQLite (WAL), one process")
     _print(intake.main())
     print("# signing: PAdES B-T, RSA-2048, local TSA, one process, 1-page PDF")

@@ -1,6 +1,6 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
 audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT |
-scale`` (docs/operations.md, docs/sso.md, docs/deploy.md)."""
+scale | api-client add|list|deactivate`` (docs/operations.md, docs/sso.md, docs/deploy.md, docs/api.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from sgd_app import backup, db, demo_data, scale, schema, seed, settings
+from sgd_app import api_cli, backup, db, demo_data, scale, schema, seed, settings
 from sgd_app.domain import audit, summaries
 
 _SCHEMA_DONE = {
@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     link_p.add_argument("user", help="the staff username")
     link_p.add_argument("subject", help="the provider's sub claim of that person")
     link_p.set_defaults(fn=_sso_link)
+    api_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     return args.fn(args)
 

@@ -14,9 +14,11 @@ from sgd_app.api import (
     audit_export,
     docs,
     errors,
+    ext,
     files,
     health,
     metrics,
+    oauth,
     printing,
     reports,
     search,
@@ -44,6 +46,8 @@ api.include_router(reports.router)
 api.include_router(audit_export.router)
 api.include_router(search.router)
 api.include_router(verify.router)
+api.include_router(oauth.router)
+api.include_router(ext.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 

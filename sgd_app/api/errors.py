@@ -27,9 +27,36 @@ from sgd_app.domain.errors import DomainError, InvalidInput, InvalidInputs, TooM
 
 _WHERE = ("path", "query", "body", "cookie", "header")
 
+# The stable ``code`` of every JSON error (clients branch on it; the Spanish ``detail`` may change).
+_CODES = {
+    400: "solicitud_invalida",
+    401: "no_autenticado",
+    403: "sin_permiso",
+    404: "no_encontrado",
+    405: "metodo_no_permitido",
+    406: "formato_no_admitido",
+    409: "conflicto",
+    410: "ya_no_disponible",
+    413: "demasiado_grande",
+    415: "tipo_no_admitido",
+    422: "dato_invalido",
+    429: "limite_excedido",
+}
+
+
+def error_code(status: int, exc: Exception | None = None) -> str:
+    return getattr(exc, "code", None) or _CODES.get(status, "error")
+
+
+def _bearer(request: Request, status: int, headers: dict[str, str]) -> dict[str, str]:
+    """A 401 of the clients' API says how to authenticate (RFC 6750)."""
+    if status == 401 and request.url.path.startswith("/api/v1/ext/"):
+        return {**headers, "WWW-Authenticate": 'Bearer realm="sgd", error="invalid_token"'}
+    return headers
+
 
 def domain_error(request: Request, exc: DomainError) -> Response:
-    body: dict[str, Any] = {"detail": exc.message}
+    body: dict[str, Any] = {"detail": exc.message, "code": error_code(exc.status_code, exc)}
     if isinstance(exc, InvalidInput):
         body["campo"] = exc.field
     elif isinstance(exc, InvalidInputs):
@@ -37,6 +64,7 @@ def domain_error(request: Request, exc: DomainError) -> Response:
     headers = dict(NO_STORE)
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    headers = _bearer(request, exc.status_code, headers)
     if wants_html(request):  # a person opened the link: a page with a way on, not JSON
         return html_error(exc.status_code, exc.message, headers)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
@@ -51,7 +79,7 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         else:
             fields.setdefault(name, f"El dato «{name}» no es válido.")
     field, message = next(iter(fields.items()), ("solicitud", "La solicitud no es válida."))
-    body: dict[str, Any] = {"detail": message, "campo": field}
+    body: dict[str, Any] = {"detail": message, "code": "dato_invalido", "campo": field}
     if len(fields) > 1:
         body["campos"] = fields
     if wants_html(request):
@@ -81,7 +109,9 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     headers = {**NO_STORE, **(exc.headers or {})}
     if wants_html(request):
         return html_error(exc.status_code, detail, headers)
-    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+    headers = _bearer(request, exc.status_code, headers)
+    body = {"detail": detail, "code": error_code(exc.status_code)}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def _phrase(status: int) -> str:

@@ -24,7 +24,7 @@ VerifyCode = Annotated[str, Path(max_length=100)]  # 32 hex digits, maybe groupe
 @router.get("/api/v1/verificacion/{code}")
 def verify_code(code: VerifyCode) -> JSONResponse:
     """The verification report of the signed document registered under ``code``."""
-    return JSONResponse(_report(signing.verify_by_code(code)), headers=NO_STORE)
+    return JSONResponse(report(signing.verify_by_code(code)), headers=NO_STORE)
 
 
 @router.post("/api/v1/verificacion")
@@ -36,14 +36,14 @@ async def verify_upload(request: Request) -> JSONResponse:
         raise InvalidInput("archivo", MSG_ONE_FILE)
     data = await files[0].read(signing.MAX_VERIFY_BYTES + 1)  # a bigger file is refused as too big
     found = await run_in_threadpool(signing.verify_by_bytes, data)
-    return JSONResponse(_report(found), headers=NO_STORE)
+    return JSONResponse(report(found), headers=NO_STORE)
 
 
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
-def _report(found: signing.Verification) -> dict:
+def report(found: signing.Verification) -> dict:
     report, doc = found.report, found.document
     return {
         "veredicto": report.verdict,

@@ -290,16 +290,23 @@ def resolve(session: Session, token: str | None, *, idle_minutes: int = 60, touc
     if touch and now - _aware(row.last_seen_at) > timedelta(minutes=1):
         session.execute(update(StaffSession).where(col(StaffSession.id) == row.id).values(last_seen_at=now))
         session.commit()
+    assert row.id is not None
+    return principal_for(session, user, session_id=row.id)
+
+
+def principal_for(session: Session, user: User, *, session_id: int = 0) -> Principal:
+    """A user's units, roles and delegations in force, read fresh (a staff session, or the
+    service account of an API client with ``session_id`` 0)."""
     pairs = session.exec(
         select(Unit, col(Membership.role))
         .join(Membership, col(Membership.unit_id) == col(Unit.id))
         .where(col(Membership.user_id) == user.id, col(Unit.active) == True)  # noqa: E712
         .order_by(col(Unit.name))
     ).all()
-    assert row.id is not None and user.id is not None
+    assert user.id is not None
     return Principal(
         user=user,
-        session_id=row.id,
+        session_id=session_id,
         memberships=[(u, r) for u, r in pairs],
         delegated=delegations_in_force(session, user.id),
     )

@@ -85,6 +85,12 @@ RULES: dict[str, Rule] = {
              "demasiados códigos incorrectos. Intente nuevamente {cuando}.", lock="1 day"),
         Rule("casilla-fail-ip", "30/day", "Por seguridad, el ingreso desde su conexión está bloqueado por "
              "demasiados códigos incorrectos. Intente nuevamente {cuando}.", lock="1 day"),
+        # API clients: calls per client (SGD_RATE_LIMITS "api-client=..." or the client's own limit), and
+        # failed client authentications at the token endpoint per address.
+        Rule("api-client", "300/minute", "Demasiadas solicitudes de este cliente. Intente nuevamente "
+             "{cuando}."),
+        Rule("api-token-fail-ip", "30/15 minutes", "Demasiadas autenticaciones fallidas desde su conexión. "
+             "Intente nuevamente {cuando}.", lock="15 minutes"),
         # Mesa de partes virtual: filings sent.
         Rule("filing-ip", "20/hour", "Por seguridad, desde su conexión ya se enviaron muchos documentos en la "
              "última hora. Intente nuevamente {cuando}; sus datos se conservan."),
@@ -267,3 +273,16 @@ def when_es(at: datetime, now: datetime | None = None) -> str:
     if local.date() == today + timedelta(days=1):
         return f"mañana a las {hhmm}"
     return f"el {format_date_es(local.date())} a las {hhmm}"
+
+
+def take(name: str, *keys: Any, limit: str = "") -> None:
+    """Count one event and raise :class:`Limited` when it is over the limit (``limit``, e.g. a
+    client's own "120/minute", replaces the rule's; each limit counts apart)."""
+    st, r = _state(), rule(name)
+    text = limit or r.limit
+    item, ks = parse(text), (text, *_keys(keys))
+    if st.limiter.hit(item, name, *ks):
+        return
+    seconds = max(1.0, st.limiter.get_window_stats(item, name, *ks).reset_time - time.time())
+    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    raise Limited(r.refusal.format(cuando=when_es(until)), seconds, rule=name, until=until)

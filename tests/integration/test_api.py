@@ -142,7 +142,7 @@ def test_receipt_download_needs_a_valid_link_or_a_session_of_the_case_unit(app_d
     unknown = "EXP-2026-999999"
     resp = client.get(links.download_url(unknown))
     assert resp.status_code == 404
-    assert resp.json() == {"detail": "Expediente no encontrado."}
+    assert resp.json() == {"detail": "Expediente no encontrado.", "code": "no_encontrado"}
     assert resp.headers["cache-control"] == "no-store"
 
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from sgd_app import db, settings
-from sgd_app.api import api, deps
+from sgd_app.api import api, client_auth, deps
 from sgd_app.domain import auth, drafting, exports, intake, routing
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.filters import ReportFilters
@@ -39,6 +39,9 @@ PUBLIC = {
     "/api/v1/sso/ingresar",
     "/api/v1/sso/retorno",
     "/api/v1/sso/salida",
+    "/api/v1/oauth/token",  # OAuth2 clients authenticate in the form (tests/integration/test_api_clients.py)
+    "/api/v1/oauth/revoke",
+    "/api/v1/oauth/jwks.json",
 }
 # A well-formed value for each path parameter (of nothing in particular).
 WELL_FORMED = {
@@ -131,7 +134,9 @@ def test_every_route_is_public_by_declaration_or_needs_a_staff_session():
     paths = {r.path for r in _routes()}
     assert paths >= PUBLIC, PUBLIC - paths
     staff = {r.path for r in _staff_routes()}
-    assert staff == paths - PUBLIC
+    clients = {r.path for r in _routes() if _needs(r, client_auth.api_client)}
+    assert clients and all(p.startswith("/api/v1/ext/") for p in clients)
+    assert staff == paths - PUBLIC - clients
     assert {"/api/v1/documentos/{document_id}", "/api/v1/buscar", "/api/v1/reportes/expedientes.csv"} <= staff
 
 
@@ -223,7 +228,7 @@ def test_absurd_path_values_are_404_or_422_never_500(app_db, signed_in):
                 # path twice, so "%2e%2e%2f" arrives as "../".)
                 if "/" in unquote(value):
                     _assert_spanish_json(resp, 401, 404)
-                elif not signed_in and _needs(route, deps.current_staff):
+                elif _needs(route, client_auth.api_client) or (not signed_in and _needs(route, deps.current_staff)):
                     _assert_spanish_json(resp, 401)
                 elif route.path in PUBLIC and "t" in _query_params(route):
                     _assert_spanish_json(resp, 403, 404, 422)  # no signed link given
@@ -271,7 +276,8 @@ def test_absurd_query_and_form_values_never_give_500(app_db, signed_in):
                 resp = _call(client, route, url, **kwargs)
                 assert resp.status_code < 500, (route.path, name, value[:40], resp.text[:300])
                 if resp.status_code >= 400:
-                    body = _assert_spanish_json(resp, 401, 403, 404, 422)
+                    oauth = route.path.startswith("/api/v1/oauth/")  # RFC 6749 §5.2: 400 invalid_request
+                    body = _assert_spanish_json(resp, *((400,) if oauth else ()), 401, 403, 404, 422)
                     if resp.status_code == 422:
                         assert body["campo"] == name
 
@@ -294,6 +300,14 @@ def test_a_wrong_method_or_an_unknown_path_is_a_spanish_405_or_404(app_db, signe
 
 def test_a_malformed_request_is_422_naming_the_field(app_db):
     resp = _client("rop").get("/api/v1/buscar", params={"q": "x", "page": "dos"})
-    assert _assert_spanish_json(resp, 422) == {"detail": "El dato «page» no es válido.", "campo": "page"}
+    assert _assert_spanish_json(resp, 422) == {
+        "detail": "El dato «page» no es válido.",
+        "code": "dato_invalido",
+        "campo": "page",
+    }
     resp = _client().get("/api/v1/avisos/0.pdf")
-    assert _assert_spanish_json(resp, 422) == {"detail": "El dato «notice_id» no es válido.", "campo": "notice_id"}
+    assert _assert_spanish_json(resp, 422) == {
+        "detail": "El dato «notice_id» no es válido.",
+        "code": "dato_invalido",
+        "campo": "notice_id",
+    }

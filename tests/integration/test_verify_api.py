@@ -97,7 +97,7 @@ def test_a_non_pdf_or_no_file_is_422_with_a_spanish_detail(app_db):
     resp = _upload(client, b"hola, no soy un PDF", "nota.txt")
     assert resp.status_code == 422
     body = _assert_public_json(resp)
-    assert body == {"detail": "El archivo no es un PDF válido.", "campo": "archivo"}
+    assert body == {"detail": "El archivo no es un PDF válido.", "code": "dato_invalido", "campo": "archivo"}
     resp = client.post("/api/v1/verificacion", data={"otra": "cosa"})
     assert resp.status_code == 422
     assert "archivo" in _assert_public_json(resp)["detail"]
@@ -115,6 +115,7 @@ def test_an_html_pdf_polyglot_is_422_and_never_validated(app_db):
     assert resp.status_code == 422
     assert _assert_public_json(resp) == {
         "detail": "El archivo no es un PDF: debe empezar con la firma %PDF-.",
+        "code": "dato_invalido",
         "campo": "archivo",
     }
 

@@ -16,6 +16,9 @@ from tests.migrations.conftest import HEAD, load_previous_release, table_digests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+API_TABLES = ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency")
+
+
 def _cli(eng, data_dir: Path, *args: str) -> str:
     env = {**os.environ, "SGD_DATA_DIR": str(data_dir), "SGD_DEMO_PASSWORD": "clave-demo-123"}
     env["DATABASE_URL"] = "" if db.is_sqlite(eng) else eng.url.render_as_string(hide_password=False)
@@ -65,6 +68,7 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     assert after["savedsearch"][0] == 0  # 0009: a new, empty table
     assert after["cacheversion"][0] == 0  # 0011: created empty
     assert after["externalidentity"][0] == after["ssosession"][0] == 0  # 0012: created empty
+    assert [after[t][0] for t in API_TABLES] == [0, 0, 0, 0]  # 0014: created empty
     audited = (
         "auditevent",
         "audithead",
@@ -73,6 +77,7 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
         "cacheversion",
         "externalidentity",
         "ssosession",
+        *API_TABLES,
     )
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited

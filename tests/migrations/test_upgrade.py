@@ -55,6 +55,8 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert after.pop("savedsearch")[0] == 0  # 0009: nobody has saved a search yet
     assert after.pop("cacheversion")[0] == 0  # 0011: no cached data changed yet
     assert after.pop("externalidentity")[0] == after.pop("ssosession")[0] == 0  # 0012: nobody linked yet
+    for table in ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency"):
+        assert after.pop(table)[0] == 0  # 0014: no API client registered yet
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)

@@ -39,8 +39,14 @@ NOT_ID_ROUTES = {
     "/api/v1/docs/inicio.js": "Swagger UI's start script, same rule",
     "/api/v1/docs/swagger-ui-bundle.js": "Swagger UI's files (swagger-ui-bundle), same rule",
     "/api/v1/docs/swagger-ui.css": "Swagger UI's files (swagger-ui-bundle), same rule",
+    "/api/v1/oauth/token": "OAuth2 client credentials: client authentication (tests/integration/test_api_clients.py)",
+    "/api/v1/oauth/revoke": "RFC 7009 revocation by the authenticated client of its own token (test_api_clients.py)",
+    "/api/v1/oauth/jwks.json": "the public keys of this instance's access tokens: public by design",
 }
 # Public capability routes: whoever holds the code/link may read; tested with wrong ones below.
+# The OAuth2 clients' API: a bearer token only (a staff cookie is not enough: 401 below); what
+# a client sees is its service account's view, tested in tests/integration/test_api_clients.py.
+CLIENT_ROUTES_PREFIX = "/api/v1/ext/"
 CAPABILITY_ROUTES = {"/api/v1/verificacion/{code}", "/api/v1/verificacion"}
 # Routes that list what the caller may see (no id): must answer without any of ROP's cases.
 LISTING_ROUTES = {
@@ -96,12 +102,35 @@ def _body_text(resp) -> str:
 def test_every_api_route_is_classified():
     """A new route must be added to one of the lists here (or be an id route, tested below)."""
     for r in _routes():
-        assert r.path in NOT_ID_ROUTES or r.path in CAPABILITY_ROUTES or r.path in LISTING_ROUTES or "{" in r.path, (
-            f"classify the new route {r.path}"
-        )
+        assert (
+            r.path.startswith(CLIENT_ROUTES_PREFIX)
+            or r.path in NOT_ID_ROUTES
+            or r.path in CAPABILITY_ROUTES
+            or r.path in LISTING_ROUTES
+            or "{" in r.path
+        ), f"classify the new route {r.path}"
 
 
-ID_ROUTES = [r for r in _routes() if "{" in r.path and r.path not in CAPABILITY_ROUTES]
+ID_ROUTES = [
+    r
+    for r in _routes()
+    if "{" in r.path and r.path not in CAPABILITY_ROUTES and not r.path.startswith(CLIENT_ROUTES_PREFIX)
+]
+CLIENT_ROUTES = [r for r in _routes() if r.path.startswith(CLIENT_ROUTES_PREFIX)]
+
+
+@pytest.mark.parametrize("route", CLIENT_ROUTES, ids=lambda r: r.path)
+def test_client_routes_refuse_staff_cookies_and_anonymous(hostile, route):
+    w = hostile.w
+    values = _path_values(w, w.rop_export)
+    path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path)
+    for caller in ("anonimo", *[c for c in CALLERS if c != "anonimo"][:2]):
+        client = _client("" if caller == "anonimo" else hostile.tokens[caller])
+        for method in route.methods - {"HEAD"}:
+            resp = client.request(method, path, params={"q": "reservado QZX"})
+            assert resp.status_code == 401, f"{method} {path} as {caller}: {resp.status_code}"
+            assert resp.json()["code"] == "no_autenticado" and resp.headers["www-authenticate"].startswith("Bearer")
+            assert not [m for m in world.MARKERS if m in resp.text]
 
 
 @pytest.mark.parametrize("caller", CALLERS)
