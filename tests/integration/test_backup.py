@@ -111,6 +111,8 @@ def source(seeded, tmp_path):
     (data / "files").mkdir(parents=True)
     (data / "secret.key").write_text(os.urandom(32).hex())
     DevPKI.ensure(data / "pki")
+    (data / "api").mkdir()
+    (data / "api" / "token-key.json").write_text('{"kty": "EC"}')  # the API's signing key (its shape is not read)
     return Site(backup.Target(_url(seeded), data))
 
 
@@ -219,6 +221,7 @@ def test_a_backup_taken_while_cases_are_filed_restores_complete_and_consistent(
     for name, entry in manifest["data"].items():
         assert hashlib.sha256((target.target.data_dir / name).read_bytes()).hexdigest() == entry["sha256"]
     assert "secret.key" in manifest["data"] and any(n.startswith("pki/") for n in manifest["data"])
+    assert "api/token-key.json" in manifest["data"]
 
 
 def _leftovers(site: Site) -> list[str]:
