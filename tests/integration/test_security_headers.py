@@ -96,7 +96,10 @@ def test_headers_on_a_page_an_asset_an_api_route_a_download_a_404_and_a_413(serv
         assert resp.status_code == 404
         _assert_headers(resp)
     api_404 = server.get("/api/v1/no-existe")
-    assert api_404.status_code == 404 and api_404.json() == {"detail": "La dirección solicitada no existe."}
+    assert api_404.status_code == 404 and api_404.json() == {
+        "detail": "La dirección solicitada no existe.",
+        "code": "no_encontrado",
+    }
     _assert_headers(api_404)
     too_big = server.post("/_upload", content=b"x" * (settings.MAX_UPLOAD_BODY + 1))
     assert too_big.status_code == 413 and "demasiado grande" in too_big.json()["detail"]
