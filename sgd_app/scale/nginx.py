@@ -44,6 +44,17 @@ def security_header_lines(layout: Layout, indent: str = "        ") -> str:
     return "\n".join(lines)
 
 
+def asset_header_lines(layout: Layout, indent: str = "        ") -> str:
+    """The lean headers of a subresource (sgd_app/api/headers.py ``build_lean``) for the
+    fingerprinted files nginx serves itself."""
+    from sgd_app.api.headers import build_lean
+
+    return "\n".join(
+        f'{indent}add_header {name} "{value}" always;'
+        for name, value in build_lean(public_url=layout.public_url).headers.items()
+    )
+
+
 def dynamic_route_locations(layout: Layout) -> str:
     """An nginx location per page whose address has a parameter (``/expedientes/[numero]``): the
     build's SPA shell (404.html) with status 200, as Reflex's own static server answers them."""
@@ -122,6 +133,7 @@ def render_site(layout: Layout, cert: Path, key: Path, *, down: frozenset[int] =
             "PROXY_ADDRESS": layout.proxy_address,
             "PROXY_BIND": f"    proxy_bind {layout.proxy_address};" if layout.proxy_address else "",
             "SECURITY_HEADERS": security_header_lines(layout),
+            "ASSET_HEADERS": asset_header_lines(layout),
             "TOO_LARGE": too_large_message(),
             "DOWN_PAGE": down_page(),
             "DYNAMIC_ROUTES": dynamic_route_locations(layout),

@@ -157,6 +157,34 @@ def _desk_review_off(db_url: str) -> None:
         eng.dispose()
 
 
+def start_prod(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """The production build (frontend and backend on one port) in a process group of its own."""
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "reflex"),
+                *("run", "--env", "prod", "--single-port"),
+                *("--frontend-port", str(port), "--backend-port", str(port)),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_prod(proc: subprocess.Popen) -> None:
+    """SIGTERM the app's process group; SIGKILL if it has not gone in 20 s."""
+    try:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+
+
 @pytest.fixture(scope="session", params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def app_server(request, tmp_path_factory, mailbox):
     """The production build on a free port, on SQLite — and, when SGD_TEST_DATABASE_URL is set,
@@ -214,25 +242,7 @@ def app_server(request, tmp_path_factory, mailbox):
     subprocess.run([sys.executable, "-m", "sgd_app", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
     _desk_review_off(db_url)
     log = data / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_prod(env, port, log)
     base = f"http://127.0.0.1:{port}"
     mailbox.messages.clear()  # each backend's run starts numbering again: never match old mail
     try:
@@ -240,13 +250,7 @@ def app_server(request, tmp_path_factory, mailbox):
         _wait(f"{base}/", proc, log)
         yield {"base": base, "data": data, "env": env, "mail": mailbox, "db_url": db_url, "backend": request.param}
     finally:
-        try:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        stop_prod(proc)
         if schema:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

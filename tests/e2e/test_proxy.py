@@ -203,6 +203,9 @@ def test_a_citizen_files_through_nginx_with_two_workers(scaled, browser, tmp_pat
     assert assets, [r.url for r in responses][:20]
     for r in assets:
         assert r.headers.get("cache-control") == "public, max-age=31536000, immutable", r.url
+        assert r.headers.get("x-content-type-options") == "nosniff", r.url
+        assert r.headers.get("content-security-policy", "").startswith("default-src 'none'"), r.url
+        assert "permissions-policy" not in r.headers, r.url
     pages = [r for r in responses if r.url.split("?")[0] == f"{base}/mesa-de-partes" and r.status == 200]
     assert pages and pages[0].headers.get("cache-control") == "no-cache"
     assert "script-src 'self' 'sha256-" in pages[0].headers.get("content-security-policy", "")

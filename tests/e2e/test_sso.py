@@ -58,37 +58,13 @@ def sso_server(tmp_path_factory, browser):
     )
     assert linked.returncode == 0 and "vinculada al usuario rop" in linked.stdout, linked.stderr
     log = data / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "reflex"),
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--frontend-port",
-                str(port),
-                "--backend-port",
-                str(port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = harness.start_prod(env, port, log)
     try:
         harness._wait(f"{base}/api/v1/health", proc, log)
         harness._wait(f"{base}/", proc, log)
         yield {"base": base, "provider": prov, "db_url": f"sqlite:///{data / 'sgd.db'}", "data": data}
     finally:
-        try:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+        harness.stop_prod(proc)
         prov.stop()
 
 

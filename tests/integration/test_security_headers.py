@@ -81,13 +81,25 @@ def _assert_headers(resp, *, frameable: bool = False):
     assert "strict-transport-security" not in resp.headers
 
 
+def _assert_lean(resp):
+    """A subresource: nosniff and a policy that runs nothing, none of the page's long headers."""
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert (
+        resp.headers["content-security-policy"]
+        == "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    for name in ("permissions-policy", "x-frame-options", "referrer-policy", "cross-origin-opener-policy"):
+        assert name not in resp.headers, name
+    assert len(resp.headers["content-security-policy"]) < 100
+
+
 def test_headers_on_a_page_an_asset_an_api_route_a_download_a_404_and_a_413(server, rop_objects):  # noqa: F811
     page = server.get("/", headers={"Accept-Encoding": "gzip"})
     assert page.status_code == 200 and page.text == PAGE
     _assert_headers(page)
     asset = server.get("/assets/app.js", headers={"Accept-Encoding": "gzip"})
     assert asset.status_code == 200 and asset.headers["content-encoding"] == "gzip"
-    _assert_headers(asset)
+    _assert_lean(asset)
     health = server.get("/api/v1/health")
     assert health.status_code == 200
     _assert_headers(health)
@@ -132,10 +144,10 @@ def test_a_rebuilt_frontend_gets_fresh_hashes(build):
     import os
 
     middleware = SecurityHeaders(None, public_url="http://x", own_origins=[], static_dir=build)
-    before = dict(middleware.headers(frameable=False))[b"content-security-policy"]
+    before = dict(middleware.headers("page"))[b"content-security-policy"]
     (build / "index.html").write_text("<script>console.log('nuevo')</script>")
     os.utime(build / "index.html", ns=(1, 1))
-    after = dict(middleware.headers(frameable=False))[b"content-security-policy"]
+    after = dict(middleware.headers("page"))[b"content-security-policy"]
     assert _sha("console.log('nuevo')").encode() in after and _sha("console.log('nuevo')").encode() not in before
 
 
@@ -146,3 +158,33 @@ def test_form_action_admits_the_identity_provider_only_when_single_sign_on_is_on
     assert "form-action 'self';" in off
     on = content_security_policy([], own_origins=[], sso_issuer="https://idp.jne.gob.pe/realms/jne").header_value
     assert "form-action 'self' https://idp.jne.gob.pe;" in on  # "Salir" redirects to its logout
+
+
+def test_a_subresource_gets_the_lean_set_even_when_the_app_set_page_headers(build):
+    """A stylesheet answered by an app that already set page headers: the lean set replaces them;
+    a JSON answer and a 404 page keep the page set."""
+
+    async def app(scope, receive, send):
+        kind = {"/estilo.css": b"text/css", "/datos": b"application/json"}.get(scope["path"], b"text/html")
+        status = 404 if scope["path"] == "/no-existe.css" else 200
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", kind),
+                    (b"x-frame-options", b"SAMEORIGIN"),
+                    (b"permissions-policy", b"x"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"."})
+
+    client = TestClient(SecurityHeaders(app, public_url="https://sgd.example.pe", static_dir=build))
+    css = client.get("/estilo.css")
+    _assert_lean(css)
+    assert css.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    for path in ("/datos", "/no-existe.css"):
+        resp = client.get(path)
+        assert "default-src 'self'" in resp.headers["content-security-policy"], path
+        assert resp.headers.get_list("x-frame-options") == ["DENY"], path
