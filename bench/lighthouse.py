@@ -4,9 +4,8 @@ Builds and serves the app on its own data dir with demo data (``LH_DEMO_CASES``,
 cases) the way a citizen's phone reaches it in production (``LH_VIA=nginx``, the default):
 ``python -m sgd_app scale --workers 1`` — one worker and Redis behind Debian's nginx over HTTPS
 (self-signed; Chromium is told to accept it), so the phone gets what production sends: HTTP/2,
-Brotli, immutable assets. Chrome asks for Brotli only over HTTPS, so the plain-HTTP server
-(``LH_VIA=direct``: ``reflex run --env prod --single-port``) is measured in gzip, about a sixth
-heavier. Then it runs the offline Lighthouse set-up script
+Brotli, immutable assets, nginx's headers. ``LH_VIA=direct`` measures the app's own server
+(``reflex run --env prod --single-port``, HTTP/1.1). Then it runs the offline Lighthouse set-up script
 (``LIGHTHOUSE``, default ../shared/tools/lighthouse.sh) ``LH_RUNS`` times (default 3) over every
 page, and prints the median of each figure, one line each:
 
