@@ -417,6 +417,21 @@ PDF_HEADERS = {
     "content-security-policy": lambda v: "frame-ancestors 'self'" in v and "default-src 'self'" in v,
     "x-frame-options": lambda v: v.upper() == "SAMEORIGIN",
 }
+# A subresource (script, stylesheet, font, image): the lean set of sgd_app/api/headers.py.
+LEAN_HEADERS = {
+    "content-security-policy": lambda v: v == "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    "x-content-type-options": lambda v: v.lower() == "nosniff",
+    "permissions-policy": lambda v: v == "",
+    "x-frame-options": lambda v: v == "",
+}
+
+
+def _rules(content_type: str) -> dict:
+    if content_type.startswith("application/pdf"):
+        return PDF_HEADERS
+    if content_type.startswith(("text/javascript", "application/javascript", "text/css", "font/", "image/")):
+        return LEAN_HEADERS
+    return HEADERS
 
 
 def test_security_headers_on_every_route(app_server, xss):
@@ -424,7 +439,7 @@ def test_security_headers_on_every_route(app_server, xss):
     missing = []
     for method, path in _targets(xss):
         status, headers = _fetch(f"{base}{path}", method)
-        rules = PDF_HEADERS if headers.get("content-type", "").startswith("application/pdf") else HEADERS
+        rules = _rules(headers.get("content-type", ""))
         bad = [h for h, ok in rules.items() if not ok(headers.get(h, ""))]
         if bad:
             missing.append(f"{method} {path} ({status}): {', '.join(bad)}")
