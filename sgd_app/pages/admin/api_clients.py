@@ -181,7 +181,6 @@ def _secret() -> rx.Component:
             ),
             rx.flex(
                 secondary_button(
-                    rx.icon("copy", size=18, aria_hidden="true"),
                     "Copiar secreto",
                     type="button",
                     id="copiar-secreto",
