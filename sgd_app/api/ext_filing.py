@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from sgd_app import routes, settings
 from sgd_app.api.client_auth import ApiCaller, Filing
+from sgd_app.api.ext_models import errors
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import intake, links
 from sgd_app.domain.apiclients import idempotency
@@ -94,24 +95,6 @@ class FilingOut(BaseModel):
     documentos: list[FiledDocument]
 
 
-class ErrorOut(BaseModel):
-    detail: str
-    code: str
-    campo: str | None = None
-    campos: dict[str, str] | None = None
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut, "description": d}
-    for s, d in {
-        401: "Sin token o token no válido",
-        403: "El token no tiene el alcance expedientes:crear",
-        413: "Solicitud demasiado grande",
-        415: "Ni JSON ni multipart/form-data",
-        422: "Datos, archivos o Idempotency-Key no válidos",
-        429: "Límite de llamadas del cliente",
-    }.items()
-}
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -235,7 +218,9 @@ def _attempt_key(caller: ApiCaller, key: str) -> str:
     return "api-" + hashlib.sha256(f"{caller.client.client_id}\n{key}".encode()).hexdigest()[:60]
 
 
-@router.post("/expedientes", status_code=201, response_model=FilingOut, responses=ERRORS, openapi_extra=_BODY_DOC)
+@router.post(
+    "/expedientes", status_code=201, response_model=FilingOut, responses=errors(413, 415), openapi_extra=_BODY_DOC
+)
 async def file_case(request: Request, caller: Filing, key: RequiredIdemKey) -> JSONResponse:
     """Present documents (a new case) on behalf of an applicant, as the channel «API»."""
     idempotency.check_key(key)

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse
 
+from sgd_app.api.ext_models import Jwks, TokenOut, oauth_errors
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import ratelimit
 from sgd_app.domain.apiclients import keys, tokens
@@ -71,7 +72,7 @@ def _authenticate(request: Request, authorization: str, client_id: str, client_s
         raise
 
 
-@router.post("/api/v1/oauth/token")
+@router.post("/api/v1/oauth/token", response_model=TokenOut, responses=oauth_errors(), tags=["clientes"])
 def token(
     request: Request,
     grant_type: FormValue = "",
@@ -98,7 +99,7 @@ def token(
     return JSONResponse(body, headers=TOKEN_HEADERS)
 
 
-@router.post("/api/v1/oauth/revoke")
+@router.post("/api/v1/oauth/revoke", response_model=dict[str, str], responses=oauth_errors(), tags=["clientes"])
 def revoke(
     request: Request,
     token: FormValue = "",
@@ -122,7 +123,7 @@ def revoke(
     return JSONResponse({}, headers=NO_STORE)
 
 
-@router.get("/api/v1/oauth/jwks.json")
+@router.get("/api/v1/oauth/jwks.json", response_model=Jwks, tags=["clientes"])
 def jwks() -> JSONResponse:
     """The public keys that sign this instance's access tokens (public, as any JWKS)."""
     return JSONResponse(keys.public_jwks(), headers={"Cache-Control": "public, max-age=300"})
