@@ -75,7 +75,9 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(send, limit: int) -> None:
     size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit / 1024:.0f} KB"
-    body = json.dumps({"detail": f"El archivo es demasiado grande: el máximo es {size}."}).encode()
+    body = json.dumps(
+        {"detail": f"El archivo es demasiado grande: el máximo es {size}.", "code": "demasiado_grande"}
+    ).encode()
     await send(
         {
             "type": "http.response.start",

@@ -82,15 +82,22 @@ def client_description(full: dict[str, Any]) -> dict[str, Any]:
     components = doc.setdefault("components", {})
     components["securitySchemes"] = {
         "token": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "basico": {
+            "type": "http",
+            "scheme": "basic",
+            "description": "client_secret_basic (o el secreto en el formulario)",
+        },
         "credenciales": {
             "type": "oauth2",
             "flows": {"clientCredentials": {"tokenUrl": tokens.token_endpoint(), "scopes": dict(SCOPES)}},
         },
     }
     for path, ops in doc["paths"].items():
-        if path.startswith("/api/v1/ext/"):
-            for op in ops.values():
+        for op in ops.values():
+            if path.startswith("/api/v1/ext/"):
                 op["security"] = [{"token": []}]
+            elif path in ("/api/v1/oauth/token", "/api/v1/oauth/revoke"):
+                op["security"] = [{"basico": []}, {}]  # or private_key_jwt / the secret in the form
     return doc
 
 

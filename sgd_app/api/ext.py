@@ -169,7 +169,7 @@ def verify_code(code: VerifyCode, caller: Verification) -> JSONResponse:
     return JSONResponse(verify.report(signing.verify_by_code(code)), headers=NO_STORE)
 
 
-@router.post("/verificacion", response_model=VerificationOut, responses=errors(413), openapi_extra=UPLOAD)
+@router.post("/verificacion", response_model=VerificationOut, responses=errors(400, 413), openapi_extra=UPLOAD)
 async def verify_upload(request: Request, caller: Verification, key: IdemKey = "") -> JSONResponse:
     """VÁLIDO / NO VÁLIDO / INDETERMINADO with the reason for an uploaded PDF (field ``archivo``)."""
     form = await request.form()

@@ -219,7 +219,7 @@ def _attempt_key(caller: ApiCaller, key: str) -> str:
 
 
 @router.post(
-    "/expedientes", status_code=201, response_model=FilingOut, responses=errors(413, 415), openapi_extra=_BODY_DOC
+    "/expedientes", status_code=201, response_model=FilingOut, responses=errors(400, 413, 415), openapi_extra=_BODY_DOC
 )
 async def file_case(request: Request, caller: Filing, key: RequiredIdemKey) -> JSONResponse:
     """Present documents (a new case) on behalf of an applicant, as the channel «API»."""

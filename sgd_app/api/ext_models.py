@@ -19,6 +19,7 @@ class ErrorOut(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The error answers of a route (401 and 429 always: token and rate limit)."""
     said = {
+        400: "Cuerpo ilegible (multipart mal formado)",
         401: "Sin token, o token vencido, revocado o de un cliente desactivado",
         403: "El token no tiene el alcance que la operación requiere",
         404: "No existe, o la cuenta del cliente no puede verlo",
@@ -147,6 +148,7 @@ def oauth_errors() -> dict[int | str, dict[str, Any]]:
     return {
         400: {"model": OAuthErrorOut, "description": "Solicitud no válida (invalid_request, invalid_scope, …)"},
         401: {"model": OAuthErrorOut, "description": "Autenticación del cliente fallida (invalid_client)"},
+        413: {"model": ErrorOut, "description": "Solicitud demasiado grande"},
         422: {"model": ErrorOut, "description": "Un dato del formulario no es válido"},
         429: {"model": ErrorOut, "description": "Demasiados intentos fallidos desde esta dirección"},
     }

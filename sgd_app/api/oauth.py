@@ -26,6 +26,8 @@ from sgd_app.domain.apiclients.tokens import OAuthError
 router = APIRouter()
 FormValue = Annotated[str, Form(max_length=8000)]
 TOKEN_HEADERS = {**NO_STORE, "Pragma": "no-cache"}
+# client_secret_basic: declared in the description as the ``basico`` security scheme
+BasicHeader = Annotated[str, Header(alias="Authorization", max_length=2000, include_in_schema=False)]
 
 
 def _ip(request: Request) -> str:
@@ -81,7 +83,7 @@ def token(
     client_secret: FormValue = "",
     client_assertion_type: FormValue = "",
     client_assertion: FormValue = "",
-    authorization: Annotated[str, Header(max_length=2000)] = "",
+    authorization: BasicHeader = "",
 ) -> JSONResponse:
     """Client credentials grant: an access token (JWT, 5 minutes) for the scopes asked (all the
     client holds when ``scope`` is empty)."""
@@ -108,7 +110,7 @@ def revoke(
     client_secret: FormValue = "",
     client_assertion_type: FormValue = "",
     client_assertion: FormValue = "",
-    authorization: Annotated[str, Header(max_length=2000)] = "",
+    authorization: BasicHeader = "",
 ) -> JSONResponse:
     """RFC 7009: the client revokes one of its access tokens; 200 whether or not it was valid."""
     try:
