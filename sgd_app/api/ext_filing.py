@@ -72,7 +72,7 @@ class FilingData(BaseModel):
 
 
 class FilingIn(FilingData):
-    archivos: list[FileIn] = Field(min_length=1, max_length=6)
+    archivos: list[FileIn] = Field(min_length=1, max_length=MAX_FILES)
 
 
 class FiledDocument(BaseModel):

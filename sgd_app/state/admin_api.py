@@ -44,7 +44,7 @@ def _row(r: registry.ClientRow) -> dict[str, str]:
         "account": r.username,
         "active": "1" if c.active else "",
         "limit": c.rate_limit,
-        "limit_label": c.rate_limit or "el general",
+        "limit_label": c.rate_limit or "general",
         "last": _when(r.last_used_at),
         "created": _when(c.created_at),
     }

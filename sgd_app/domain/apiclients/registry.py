@@ -40,6 +40,7 @@ RUC = re.compile(r"^(10|15|17|20)[0-9]{9}$")
 LIMIT = re.compile(r"^[0-9]{1,6}/(second|minute|hour|day)$")
 
 
+USE_ACTIONS = ("api_token", "api_llamada")  # what counts as the client's last use
 MSG_LIMIT = "El límite se escribe como «120/minute» (por second, minute, hour o day); vacío: el general."
 
 
@@ -171,7 +172,8 @@ class ClientRow:
 
 @query
 def client_rows(session: Session, *, by: Principal) -> list[ClientRow]:
-    """Every client, oldest first, with the last call audited under it (``api_llamada``)."""
+    """Every client, oldest first, with its last use: the last token issued to it or call it
+    made, as audited (``api_token``, ``api_llamada``)."""
     ensure_admin(by, "ver los clientes de la API")
     clients = list_clients(session)
     ids = [c.client_id for c in clients]
@@ -179,7 +181,7 @@ def client_rows(session: Session, *, by: Principal) -> list[ClientRow]:
     if ids:
         rows = session.exec(
             select(AuditEvent.object_id, func.max(AuditEvent.at))
-            .where(col(AuditEvent.object_type) == "apiclient", col(AuditEvent.action) == "api_llamada")
+            .where(col(AuditEvent.object_type) == "apiclient", col(AuditEvent.action).in_(USE_ACTIONS))
             .where(col(AuditEvent.object_id).in_(ids))
             .group_by(col(AuditEvent.object_id))
         ).all()
