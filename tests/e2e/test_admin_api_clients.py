@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import db_rows, shot
+from tests.e2e.harness import axe_violations, db_rows, dump, shot
 from tests.e2e.steps import login
 from tests.integration import api_clients as ac
 
@@ -63,6 +63,9 @@ def test_admin_registers_limits_and_deactivates_an_api_client(app_server, browse
     client_id = page.locator("#nuevo-client-id").inner_text().strip()
     assert client_id.startswith("sgd-") and len(secret) > 30
     shot(page, f"admin-api-secreto-{size}")
+    problems = {}
+    if found := axe_violations(page):
+        problems["secreto"] = found
     page.locator("#copiar-secreto").click()
     expect(page.locator("#secreto-copia")).to_have_text("Secreto copiado.")
     assert page.evaluate("navigator.clipboard.readText()") == secret
@@ -96,7 +99,7 @@ def test_admin_registers_limits_and_deactivates_an_api_client(app_server, browse
     assert httpx.post(f"{base}/api/v1/oauth/token", data=jwt_form, timeout=20).status_code == 200
 
     # the limit
-    row.get_by_role("button", name=f"Cambiar el límite de {name}").click()
+    row.get_by_role("button", name=f"Cambiar límite de {name}").click()
     page.locator("#api-nuevo-limite").fill("mucho")
     page.get_by_role("button", name="Guardar límite").click()
     expect(page.locator("#api-nuevo-limite-error")).to_contain_text("120/minute")
@@ -112,6 +115,9 @@ def test_admin_registers_limits_and_deactivates_an_api_client(app_server, browse
     expect(row).to_contain_text("Desactivado")
     assert _token(base, client_id, secret) == 401
     shot(page, f"admin-api-clientes-{size}")
+    if found := axe_violations(page):
+        problems["lista y límite"] = found
+    assert not problems, dump(problems)
     row.get_by_role("button", name=f"Reactivar {name}").click()
     expect(row).to_contain_text("Activo")
     assert _token(base, client_id, secret) == 200

@@ -252,7 +252,7 @@ def _row(r) -> rx.Component:
                     "Cambiar límite",
                     type="button",
                     on_click=S.edit_limit(r["client_id"]),
-                    aria_label="Cambiar el límite de " + r["name"],
+                    aria_label="Cambiar límite de " + r["name"],
                     style=SMALL_BUTTON,
                 ),
                 rx.cond(
