@@ -19,6 +19,7 @@ from sgd_app.domain import intake
 from sgd_app.domain.models import AuditEvent, Document, Expediente
 from tests.conftest import make_pdf
 from tests.integration import api_clients as ac
+from tests.security.snapshot import pdf_text
 
 URL = "/api/v1/ext/expedientes"
 PDF = make_pdf(2)  # once: a PDF made later may carry another creation time
@@ -86,6 +87,8 @@ def test_a_client_files_a_case_through_the_front_desk_flow(app_db):
     path = out["cargo"].removeprefix(settings.PUBLIC_URL)
     pdf = c.get(path)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = " ".join(pdf_text(pdf.content).split())
+    assert number in text and "Canal API" in text and "María Ñahui Quispe" in text
     # the report figures of the client's account answer (found by schemathesis: they were a 500)
     summary = c.get("/api/v1/ext/reportes/resumen", headers=auth)
     assert summary.status_code == 200 and "Expedientes" in summary.json()["indicadores"]
