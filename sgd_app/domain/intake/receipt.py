@@ -120,6 +120,9 @@ def _lima(dt: datetime) -> datetime:
     return dt.astimezone(LIMA)
 
 
+_CHANNELS: dict[str, str] = {str(k): v for k, v in CHANNEL_SHORT_LABELS.items()}  # "api" -> "API"
+
+
 def _cap(s: str) -> str:
     s = s.strip()
     return s[:1].upper() + s[1:] if s else s
@@ -287,7 +290,7 @@ def _details(data: ReceiptData) -> list[tuple[str, list[tuple[str, str, float]]]
         ),
         ("Fecha legal de presentación", filed_parts),
         ("Lugar de presentación", [(s(data.place), "", 9.5)]),
-        ("Canal", [(s(CHANNEL_SHORT_LABELS.get(data.channel, _cap(data.channel))), "", 9.5)]),
+        ("Canal", [(s(_CHANNELS.get(data.channel, _cap(data.channel))), "", 9.5)]),
         ("Procedimiento", [(s(data.procedure), "", 9.5)]),
         ("Categoría", [(s(_cap(data.category)), "", 9.5)]),
         ("Unidad de destino", [(s(data.unit), "", 9.5)]),
