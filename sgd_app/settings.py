@@ -62,6 +62,8 @@ MAX_ANNEXES: int = 5
 # Largest request body accepted by the upload endpoint (one file per request + multipart overhead).
 MAX_UPLOAD_BODY: int = MAX_MAIN_BYTES + 512 * 1024
 MAX_API_BODY: int = 64 * 1024
+# A filing sent by an API client (POST /api/v1/ext/expedientes): its PDFs in one request.
+MAX_API_FILING_BODY: int = 40 * 1024 * 1024
 
 # Staff sessions.
 SESSION_IDLE_MINUTES: int = _int("SGD_SESSION_IDLE_MINUTES", 60)

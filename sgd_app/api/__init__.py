@@ -15,6 +15,7 @@ from sgd_app.api import (
     docs,
     errors,
     ext,
+    ext_filing,
     files,
     health,
     metrics,
@@ -48,6 +49,7 @@ api.include_router(search.router)
 api.include_router(verify.router)
 api.include_router(oauth.router)
 api.include_router(ext.router)
+api.include_router(ext_filing.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 

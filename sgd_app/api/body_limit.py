@@ -19,7 +19,11 @@ class BodyLimit:
         self.default_limit = default_limit
 
     def _limit(self, path: str) -> int:
-        return self.upload_limit if path.startswith(("/_upload", "/api/v1/verificacion")) else self.default_limit
+        if path == "/api/v1/ext/expedientes":
+            return max(self.default_limit, settings.MAX_API_FILING_BODY)
+        if path.startswith(("/_upload", "/api/v1/verificacion", "/api/v1/ext/verificacion")):
+            return self.upload_limit
+        return self.default_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
@@ -71,7 +75,9 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(send, limit: int) -> None:
     size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit / 1024:.0f} KB"
-    body = json.dumps({"detail": f"El archivo es demasiado grande: el máximo es {size}."}).encode()
+    body = json.dumps(
+        {"detail": f"El archivo es demasiado grande: el máximo es {size}.", "code": "demasiado_grande"}
+    ).encode()
     await send(
         {
             "type": "http.response.start",

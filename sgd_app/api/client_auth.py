@@ -38,7 +38,9 @@ class ApiCaller:
         return f"cliente:{self.client.client_id}"
 
 
-def bearer(authorization: Annotated[str, Header(max_length=4100)] = "") -> tokens.TokenClaims:
+def bearer(authorization: Annotated[str, Header(max_length=4100, include_in_schema=False)] = "") -> tokens.TokenClaims:
+    """The token of ``Authorization: Bearer`` (declared in the description as the ``token``
+    security scheme, not as a parameter)."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated(tokens.MSG_NO_TOKEN)

@@ -56,8 +56,8 @@ OptionalStaff = Annotated[Principal | None, Depends(optional_staff)]
 
 
 def api_caller(who: CurrentStaff) -> Principal:
-    """Who may read the API's own description (/api/v1/openapi.json, /api/v1/docs): today a
-    signed-in staff session. API clients (tokens) are to be accepted HERE when they arrive."""
+    """Who may open Swagger UI (/api/v1/docs): a signed-in staff session. The description itself
+    (/api/v1/openapi.json) also answers an API client's token (``docs.docs_reader``)."""
     return who
 
 

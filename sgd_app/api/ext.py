@@ -22,6 +22,14 @@ from sgd_app import settings
 from sgd_app.api import verify
 from sgd_app.api.client_auth import ApiCaller, Cases, Documents, Verification
 from sgd_app.api.deps import NO_NUL, CaseNumber, RecordId
+from sgd_app.api.ext_models import (
+    CaseStatusOut,
+    ReportOut,
+    SearchOut,
+    TrailOut,
+    VerificationOut,
+    errors,
+)
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import access, reports, routing, search, signing
 from sgd_app.domain.apiclients import idempotency
@@ -34,13 +42,33 @@ Page = Annotated[int, Query(ge=0, le=9999)]
 PerPage = Annotated[int, Query(ge=1, le=100)]
 IdemKey = Annotated[str, Header(alias="Idempotency-Key", max_length=200)]
 VerifyCode = verify.VerifyCode
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "El PDF original",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["archivo"],
+                    "properties": {"archivo": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-@router.get("/expedientes/{number}")
+@router.get("/expedientes/{number}", response_model=CaseStatusOut, responses=errors(404))
 def case_status(number: CaseNumber, caller: Cases) -> JSONResponse:
     """Status of a case the client's account may see (404 otherwise, never saying which)."""
     v = routing.case_view(caller.who, number)
@@ -63,7 +91,7 @@ def case_status(number: CaseNumber, caller: Cases) -> JSONResponse:
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/expedientes/{number}/movimientos")
+@router.get("/expedientes/{number}/movimientos", response_model=TrailOut, responses=errors(404))
 def case_trail(number: CaseNumber, caller: Cases, pagina: Page = 0, por_pagina: PerPage = 50) -> JSONResponse:
     """The route (hoja de ruta) of the case, oldest first, one page at a time."""
     v = routing.case_view(caller.who, number)
@@ -91,7 +119,7 @@ def case_trail(number: CaseNumber, caller: Cases, pagina: Page = 0, por_pagina: 
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/documentos/{document_id}")
+@router.get("/documentos/{document_id}", response_class=FileResponse, responses={**PDF, **errors(404, 410)})
 def document(document_id: RecordId, caller: Documents) -> FileResponse:
     """The original file; ``X-Content-SHA256`` (hex) and ``Repr-Digest`` (RFC 9530) carry its hash."""
     doc = access.document_for(caller.who, document_id)
@@ -103,7 +131,7 @@ def document(document_id: RecordId, caller: Documents) -> FileResponse:
     return FileResponse(path, media_type="application/pdf", headers=headers)
 
 
-@router.get("/buscar")
+@router.get("/buscar", response_model=SearchOut, responses=errors())
 def search_cases(request: Request, caller: Cases, q: Annotated[str, Query(pattern=NO_NUL, max_length=200)] = "",
                  pagina: Page = 0, por_pagina: PerPage = 20) -> JSONResponse:  # fmt: skip
     """The cases the client's account may see that match ``q`` (and the filters of /buscar)."""
@@ -128,20 +156,20 @@ def search_cases(request: Request, caller: Cases, q: Annotated[str, Query(patter
     return JSONResponse(body, headers=NO_STORE)
 
 
-@router.get("/reportes/resumen")
+@router.get("/reportes/resumen", response_model=ReportOut, responses=errors())
 def report_summary(request: Request, caller: Cases) -> JSONResponse:
     """The figures of /reportes for the client's cases (same filters as query parameters)."""
     agg = reports.aggregates(caller.who, parse_filters(request.query_params))
     return JSONResponse({"indicadores": dict(reports.kpis(agg))}, headers=NO_STORE)
 
 
-@router.get("/verificacion/{code}")
+@router.get("/verificacion/{code}", response_model=VerificationOut, responses=errors(404))
 def verify_code(code: VerifyCode, caller: Verification) -> JSONResponse:
     """The verification report of the signed document registered under ``code``."""
     return JSONResponse(verify.report(signing.verify_by_code(code)), headers=NO_STORE)
 
 
-@router.post("/verificacion")
+@router.post("/verificacion", response_model=VerificationOut, responses=errors(400, 413), openapi_extra=UPLOAD)
 async def verify_upload(request: Request, caller: Verification, key: IdemKey = "") -> JSONResponse:
     """VÁLIDO / NO VÁLIDO / INDETERMINADO with the reason for an uploaded PDF (field ``archivo``)."""
     form = await request.form()

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse
 
+from sgd_app.api.ext_models import Jwks, TokenOut, oauth_errors
 from sgd_app.api.responses import NO_STORE
 from sgd_app.domain import ratelimit
 from sgd_app.domain.apiclients import keys, tokens
@@ -25,6 +26,8 @@ from sgd_app.domain.apiclients.tokens import OAuthError
 router = APIRouter()
 FormValue = Annotated[str, Form(max_length=8000)]
 TOKEN_HEADERS = {**NO_STORE, "Pragma": "no-cache"}
+# client_secret_basic: declared in the description as the ``basico`` security scheme
+BasicHeader = Annotated[str, Header(alias="Authorization", max_length=2000, include_in_schema=False)]
 
 
 def _ip(request: Request) -> str:
@@ -71,7 +74,7 @@ def _authenticate(request: Request, authorization: str, client_id: str, client_s
         raise
 
 
-@router.post("/api/v1/oauth/token")
+@router.post("/api/v1/oauth/token", response_model=TokenOut, responses=oauth_errors(), tags=["clientes"])
 def token(
     request: Request,
     grant_type: FormValue = "",
@@ -80,7 +83,7 @@ def token(
     client_secret: FormValue = "",
     client_assertion_type: FormValue = "",
     client_assertion: FormValue = "",
-    authorization: Annotated[str, Header(max_length=2000)] = "",
+    authorization: BasicHeader = "",
 ) -> JSONResponse:
     """Client credentials grant: an access token (JWT, 5 minutes) for the scopes asked (all the
     client holds when ``scope`` is empty)."""
@@ -98,7 +101,7 @@ def token(
     return JSONResponse(body, headers=TOKEN_HEADERS)
 
 
-@router.post("/api/v1/oauth/revoke")
+@router.post("/api/v1/oauth/revoke", response_model=dict[str, str], responses=oauth_errors(), tags=["clientes"])
 def revoke(
     request: Request,
     token: FormValue = "",
@@ -107,7 +110,7 @@ def revoke(
     client_secret: FormValue = "",
     client_assertion_type: FormValue = "",
     client_assertion: FormValue = "",
-    authorization: Annotated[str, Header(max_length=2000)] = "",
+    authorization: BasicHeader = "",
 ) -> JSONResponse:
     """RFC 7009: the client revokes one of its access tokens; 200 whether or not it was valid."""
     try:
@@ -122,7 +125,7 @@ def revoke(
     return JSONResponse({}, headers=NO_STORE)
 
 
-@router.get("/api/v1/oauth/jwks.json")
+@router.get("/api/v1/oauth/jwks.json", response_model=Jwks, tags=["clientes"])
 def jwks() -> JSONResponse:
     """The public keys that sign this instance's access tokens (public, as any JWKS)."""
     return JSONResponse(keys.public_jwks(), headers={"Cache-Control": "public, max-age=300"})

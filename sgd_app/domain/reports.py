@@ -204,6 +204,7 @@ def _grouped(session: Session, clauses: list, key, label_of=None, join=None) -> 
     return sorted(out, key=lambda r: (-r[1], str(r[0])))
 
 
+@query
 def aggregates(session: Session, who: Principal, filters: ReportFilters = ReportFilters()) -> dict[str, Any]:
     """Counts, deadline compliance and business days of the cases ``who`` may see, from the
     dashboard summaries (a few thousand rows whatever the number of cases)."""

@@ -39,6 +39,7 @@ class Channel(_Labelled):
     VIRTUAL = "virtual"
     PRESENCIAL = "presencial"
     INTEROPERABILIDAD = "interoperabilidad"
+    API = "api"  # filed by another institution's system through /api/v1/ext (OAuth2 client)
 
 
 class Category(_Labelled):
@@ -75,6 +76,7 @@ _LABELS: dict[type[_Labelled], dict[_Labelled, str]] = {
         Channel.VIRTUAL: "Mesa de Partes Virtual",
         Channel.PRESENCIAL: "Mesa de Partes presencial",
         Channel.INTEROPERABILIDAD: "Interoperabilidad",
+        Channel.API: "API de clientes (sistema de otra entidad)",
     },
     Category: {Category.ADMINISTRATIVO: "Administrativo", Category.JURISDICCIONAL: "Jurisdiccional"},
     Priority: {Priority.NORMAL: "Normal", Priority.URGENTE: "Urgente", Priority.MUY_URGENTE: "Muy urgente"},
@@ -100,6 +102,7 @@ CHANNEL_SHORT_LABELS = {
     Channel.VIRTUAL: "Virtual",
     Channel.PRESENCIAL: "Presencial",
     Channel.INTEROPERABILIDAD: "Interoperabilidad",
+    Channel.API: "API",
 }
 CATEGORY_LABELS = Category.labels()
 PRIORITY_LABELS = Priority.labels()

@@ -1,4 +1,5 @@
-"""The API's description is not public: /api/v1/openapi.json only for a signed-in staff member,
+"""The API's description is not public: /api/v1/openapi.json for a signed-in staff member (every route)
+or an API client's token (its own routes),
 Swagger UI (/api/v1/docs) off unless SGD_API_DOCS is on, then staff-only and served from the
 swagger-ui-bundle package (no CDN, no inline script). FastAPI's own /docs and /openapi.json are off."""
 
@@ -81,3 +82,25 @@ def test_switched_on_swagger_ui_is_served_from_local_files_with_no_inline_script
         assert resp.headers["content-type"].split(";")[0] in ("text/javascript", "text/css"), src
     assert "SwaggerUI" in staff.get("/api/v1/docs/swagger-ui-bundle.js").text[:5000]
     assert '"/api/v1/openapi.json"' in staff.get("/api/v1/docs/inicio.js").text
+
+
+def test_an_api_client_reads_the_description_of_its_routes(app_db):
+    from tests.integration import api_clients as ac
+
+    key = ac.new_key("EC")
+    cid, _ = ac.register("rop", "expedientes:leer", key=key)
+    client = TestClient(api, follow_redirects=False)
+    tok = ac.token(client, cid, key)
+    resp = client.get("/api/v1/openapi.json", headers={"Authorization": f"Bearer {tok}"})
+    assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
+    doc = resp.json()
+    paths = set(doc["paths"])
+    assert "/api/v1/ext/expedientes" in paths and "/api/v1/oauth/token" in paths
+    assert all(p.startswith(docs.CLIENT_PATHS) for p in paths)  # not the staff routes
+    assert doc["paths"]["/api/v1/ext/buscar"]["get"]["security"] == [{"token": []}]
+    assert doc["components"]["securitySchemes"]["credenciales"]["flows"]["clientCredentials"]["tokenUrl"].endswith(
+        "/api/v1/oauth/token"
+    )
+    # a forged token, or the client's token for Swagger UI (staff only), is refused
+    assert client.get("/api/v1/openapi.json", headers={"Authorization": "Bearer x.y.z"}).status_code == 401
+    assert client.get("/api/v1/docs", headers={"Authorization": f"Bearer {tok}"}).status_code == 401

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from sgd_app import db, settings
-from sgd_app.api import api, client_auth, deps
+from sgd_app.api import api, client_auth, deps, docs
 from sgd_app.domain import auth, drafting, exports, intake, routing
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.filters import ReportFilters
@@ -136,7 +136,10 @@ def test_every_route_is_public_by_declaration_or_needs_a_staff_session():
     staff = {r.path for r in _staff_routes()}
     clients = {r.path for r in _routes() if _needs(r, client_auth.api_client)}
     assert clients and all(p.startswith("/api/v1/ext/") for p in clients)
-    assert staff == paths - PUBLIC - clients
+    # the API's description: a staff session or an API client's token (tests/integration/test_api_docs.py)
+    either = {r.path for r in _routes() if _needs(r, docs.docs_reader)}
+    assert either == {docs.OPENAPI_URL}
+    assert staff == paths - PUBLIC - clients - either
     assert {"/api/v1/documentos/{document_id}", "/api/v1/buscar", "/api/v1/reportes/expedientes.csv"} <= staff
 
 

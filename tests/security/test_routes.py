@@ -34,7 +34,7 @@ NOT_ID_ROUTES = {
     "/api/v1/sso/ingresar": "single sign-on start: a redirect to the provider (tests/integration/test_sso.py)",
     "/api/v1/sso/retorno": "single sign-on callback: state, PKCE, ID token checked (tests/integration/test_sso.py)",
     "/api/v1/sso/salida": "where the provider's logout sends the browser back: a redirect to /ingresar",
-    "/api/v1/openapi.json": "the API's description: staff only (tests/integration/test_api_docs.py)",
+    "/api/v1/openapi.json": "the API's description: staff, or an API client's token (its routes only; test_api_docs.py)",
     "/api/v1/docs": "Swagger UI: off unless SGD_API_DOCS=1, then staff only (test_api_docs.py)",
     "/api/v1/docs/inicio.js": "Swagger UI's start script, same rule",
     "/api/v1/docs/swagger-ui-bundle.js": "Swagger UI's files (swagger-ui-bundle), same rule",

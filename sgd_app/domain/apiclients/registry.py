@@ -12,15 +12,20 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, JWKRegistry, RSAKey
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from sgd_app.domain import audit, auth
+from sgd_app.domain.admin.common import ensure_admin
 from sgd_app.domain.apiclients.tables import ApiClient
+from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput, NotFound
-from sgd_app.domain.models import User, utcnow
+from sgd_app.domain.models import AuditEvent, User, utcnow
+from sgd_app.domain.transaction import act, query
 
 SCOPES = {
     "expedientes:leer": "Leer el estado y el recorrido de los expedientes que su cuenta puede ver, buscar y reportes",
@@ -35,10 +40,29 @@ RUC = re.compile(r"^(10|15|17|20)[0-9]{9}$")
 LIMIT = re.compile(r"^[0-9]{1,6}/(second|minute|hour|day)$")
 
 
+USE_ACTIONS = ("api_token", "api_llamada")  # what counts as the client's last use
+MSG_LIMIT = "El límite se escribe como «120/minute» (por second, minute, hour o day); vacío: el general."
+
+
 @dataclass(frozen=True)
 class Registered:
     client: ApiClient
     secret: str  # "" for private_key_jwt: shown once, never stored
+
+
+def _actor(actor: str | Principal) -> str:
+    """The CLI passes its name; a screen passes the administrator's Principal, checked here."""
+    if isinstance(actor, str):
+        return actor
+    ensure_admin(actor, "gestionar los clientes de la API")
+    return actor.actor
+
+
+def parse_limit(text: str) -> str:
+    limit = text.strip()
+    if limit and not LIMIT.match(limit):
+        raise InvalidInput("rate_limit", MSG_LIMIT)
+    return limit
 
 
 def parse_scopes(text: str) -> list[str]:
@@ -72,10 +96,11 @@ def parse_public_jwk(text: str) -> str:
     return json.dumps(key.as_dict(private=False), sort_keys=True)
 
 
+@act
 def register(
     session: Session,
     *,
-    actor: str,
+    actor: str | Principal,
     name: str,
     ruc: str,
     scopes: str,
@@ -84,6 +109,7 @@ def register(
     public_jwk: str = "",
     rate_limit: str = "",
 ) -> Registered:
+    actor = _actor(actor)
     name = " ".join(name.split())
     if not 3 <= len(name) <= 200:
         raise InvalidInput("name", "Escriba el nombre del sistema cliente (de 3 a 200 caracteres).")
@@ -92,8 +118,7 @@ def register(
     scope_list = parse_scopes(scopes)
     if auth_method not in METHODS:
         raise InvalidInput("auth_method", "Elija private_key_jwt o client_secret.")
-    if rate_limit and not LIMIT.match(rate_limit):
-        raise InvalidInput("rate_limit", "El límite se escribe como «120/minute».")
+    rate_limit = parse_limit(rate_limit)
     user = session.exec(select(User).where(col(User.username) == username.strip())).first()
     if user is None or not user.active or user.id is None:
         raise InvalidInput("username", "La cuenta de servicio no existe o está desactivada.")
@@ -131,12 +156,44 @@ def get(session: Session, client_id: str) -> ApiClient:
     return client
 
 
+@query
 def list_clients(session: Session) -> list[ApiClient]:
     return list(session.exec(select(ApiClient).order_by(col(ApiClient.id))).all())
 
 
-def deactivate(session: Session, *, actor: str, client_id: str) -> ApiClient:
+@dataclass(frozen=True)
+class ClientRow:
+    """A registered client as the /admin tab lists it: with its service account and last call."""
+
+    client: ApiClient
+    username: str
+    last_used_at: datetime | None
+
+
+@query
+def client_rows(session: Session, *, by: Principal) -> list[ClientRow]:
+    """Every client, oldest first, with its last use: the last token issued to it or call it
+    made, as audited (``api_token``, ``api_llamada``)."""
+    ensure_admin(by, "ver los clientes de la API")
+    clients = list_clients(session)
+    ids = [c.client_id for c in clients]
+    last: dict[str, datetime] = {}
+    if ids:
+        rows = session.exec(
+            select(AuditEvent.object_id, func.max(AuditEvent.at))
+            .where(col(AuditEvent.object_type) == "apiclient", col(AuditEvent.action).in_(USE_ACTIONS))
+            .where(col(AuditEvent.object_id).in_(ids))
+            .group_by(col(AuditEvent.object_id))
+        ).all()
+        last = {oid: at for oid, at in rows if at is not None}
+    users = {u.id: u.username for u in session.exec(select(User).where(col(User.id).in_({c.user_id for c in clients})))}
+    return [ClientRow(c, users.get(c.user_id, "?"), last.get(c.client_id)) for c in clients]
+
+
+@act
+def deactivate(session: Session, *, actor: str | Principal, client_id: str) -> ApiClient:
     """Its tokens stop working at once (every call reads the client); it can get no new ones."""
+    actor = _actor(actor)
     client = get(session, client_id)
     if client.active:
         client.active = False
@@ -145,4 +202,33 @@ def deactivate(session: Session, *, actor: str, client_id: str) -> ApiClient:
         audit.record(
             session, actor=actor, action="api_cliente_desactivar", object_type="apiclient", object_id=client_id
         )
+    return client
+
+
+@act
+def reactivate(session: Session, *, actor: str | Principal, client_id: str) -> ApiClient:
+    """It may ask for tokens again; a token it got before the deactivation and that has not
+    expired yet (5 minutes at most) works again too, unless it was revoked."""
+    actor = _actor(actor)
+    client = get(session, client_id)
+    if not client.active:
+        client.active = True
+        client.deactivated_at = None
+        session.add(client)
+        audit.record(session, actor=actor, action="api_cliente_reactivar", object_type="apiclient", object_id=client_id)
+    return client
+
+
+@act
+def set_limit(session: Session, *, actor: str | Principal, client_id: str, rate_limit: str) -> ApiClient:
+    """The client's own rate limit ("" : the general ``api-client`` rule of SGD_RATE_LIMITS)."""
+    actor = _actor(actor)
+    limit = parse_limit(rate_limit)
+    client = get(session, client_id)
+    if client.rate_limit != limit:
+        before = client.rate_limit
+        client.rate_limit = limit
+        session.add(client)
+        audit.record(session, actor=actor, action="api_cliente_limite", object_type="apiclient",
+                     object_id=client_id, data={"antes": before, "ahora": limit})  # fmt: skip
     return client

@@ -178,6 +178,7 @@ def file_case(
     calendar: BusinessCalendar | None = None,
     tracking_url: str | None = None,
     attempt_key: str = "",
+    actor: str = "",
 ) -> FilingResult:
     """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong.
     Without a session it opens its own write transaction. With ``attempt_key`` (idempotency key of
@@ -187,7 +188,8 @@ def file_case(
     received_at = received_at or utcnow()
     if channel not in CHANNEL_LABELS:
         raise InvalidInput("channel", "Canal de recepción desconocido.")
-    procedure = get_procedure(session, procedure_code, public_only=channel == Channel.VIRTUAL)
+    online = channel in (Channel.VIRTUAL, Channel.API)  # no clerk: only the public catalogue
+    procedure = get_procedure(session, procedure_code, public_only=online)
     clean_filer, errors = validate_filer(filer, require_email=channel == Channel.VIRTUAL)
     subject, clean_fields, detail_errors = validate_details(procedure, subject, fields or {})
     errors.update(detail_errors)
@@ -222,6 +224,7 @@ def file_case(
             received_at=received_at,
             registered_by_id=registered_by_id,
             calendar=calendar,
+            actor=actor,
         )
         if tracking_url and clean_filer.email:
             queue_confirmation(
@@ -301,6 +304,7 @@ def _write_filing(
     received_at: datetime,
     registered_by_id: int | None,
     calendar: BusinessCalendar | None,
+    actor: str = "",
 ) -> FilingResult:
     """The rows of one filing, written with plain INSERTs (this is the hot path)."""
     year = received_at.astimezone(LIMA).year
@@ -339,7 +343,7 @@ def _write_filing(
     conn = session.connection()
     desk_id = conn.execute(_DESK_UNIT).scalar()
     # "Revisión en mesa de partes": an online filing waits in the desk's inbox first.
-    review = channel == Channel.VIRTUAL and procedure.desk_review and desk_id is not None
+    review = channel in (Channel.VIRTUAL, Channel.API) and procedure.desk_review and desk_id is not None
     if review:
         case_values["current_unit_id"] = desk_id
     case_id = conn.execute(_INSERT_CASE, case_values).scalar_one()
@@ -393,7 +397,7 @@ def _write_filing(
         access.record_registration(session, case_id, registered_by_id)
     audit.record(
         session,
-        actor=f"user:{registered_by_id}" if registered_by_id else "ciudadano",
+        actor=actor or (f"user:{registered_by_id}" if registered_by_id else "ciudadano"),
         action="registrar",
         object_type="expediente",
         object_id=case.number,

@@ -129,12 +129,17 @@ def file_case_and_seal(
     virtual_place: str,
     client_ip: str = "",
     attempt_key: str = "",
+    channel: str = "",
+    actor: str = "",
     engine: Engine | None = None,
 ) -> FiledCase:
     """File a case (its own transaction), seal its receipt, and return what the filer sees.
     Raises InvalidInput(s) and writes nothing when the filing is wrong; online filings beyond
-    the limits per address and per document number are refused (Limited) before anything."""
-    online = clerk_id is None
+    the limits per address and per document number are refused (Limited) before anything.
+    ``channel="api"`` (with ``actor`` the client): a filing sent by an API client, limited by
+    the client's own rate limit instead of the per-address one."""
+    channel = channel or channel_for(clerk_id)
+    online = clerk_id is None and channel == Channel.VIRTUAL
     earlier = replayed_filing(attempt_key, engine=engine) if attempt_key else None
     if earlier is not None:  # a resend of an attempt already filed: the same receipt
         return filed_case(
@@ -149,10 +154,11 @@ def file_case_and_seal(
         subject=subject,
         fields=fields,
         files=files,
-        channel=channel_for(clerk_id),
+        channel=channel,
         registered_by_id=clerk_id,
         tracking_url=tracking_url,
         attempt_key=attempt_key,
+        actor=actor,
         engine=engine,
     )
     if result.replayed:  # filed by a concurrent resend of this attempt

@@ -27,6 +27,7 @@ from PIL import Image
 
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.intake.pdf_text import ENCODING, fit_text, meta_safe, pdf_safe, wrap_text
+from sgd_app.domain.vocabulary import CHANNEL_SHORT_LABELS
 
 __all__ = [
     "ReceiptData",
@@ -77,7 +78,7 @@ class ReceiptData:
     received_at: datetime  # timezone-aware UTC (naive is taken as UTC): the real arrival moment
     filed_on: date  # legal filing date (next business day if received on a non-working day)
     place: str  # "Mesa de Partes Virtual — Lima, Perú"
-    channel: str  # "virtual" / "presencial"
+    channel: str  # "virtual" / "presencial" / "api"
     procedure: str
     category: str  # "administrativo" / "jurisdiccional"
     unit: str  # unit the case was routed to
@@ -117,6 +118,9 @@ def _lima(dt: datetime) -> datetime:
     if dt.tzinfo is None:  # SQLite hands back naive datetimes: they are stored as UTC
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(LIMA)
+
+
+_CHANNELS: dict[str, str] = {str(k): v for k, v in CHANNEL_SHORT_LABELS.items()}  # "api" -> "API"
 
 
 def _cap(s: str) -> str:
@@ -286,7 +290,7 @@ def _details(data: ReceiptData) -> list[tuple[str, list[tuple[str, str, float]]]
         ),
         ("Fecha legal de presentación", filed_parts),
         ("Lugar de presentación", [(s(data.place), "", 9.5)]),
-        ("Canal", [(s(_cap(data.channel)), "", 9.5)]),
+        ("Canal", [(s(_CHANNELS.get(data.channel, _cap(data.channel))), "", 9.5)]),
         ("Procedimiento", [(s(data.procedure), "", 9.5)]),
         ("Categoría", [(s(_cap(data.category)), "", 9.5)]),
         ("Unidad de destino", [(s(data.unit), "", 9.5)]),
