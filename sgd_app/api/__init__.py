@@ -17,6 +17,7 @@ from sgd_app.api import (
     ext,
     files,
     health,
+    interop,
     metrics,
     oauth,
     printing,
@@ -48,6 +49,7 @@ api.include_router(search.router)
 api.include_router(verify.router)
 api.include_router(oauth.router)
 api.include_router(ext.router)
+api.include_router(interop.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 

@@ -12,13 +12,21 @@ class BodyLimit:
     front and by counting streamed bytes (chunked uploads) as they arrive."""
 
     def __init__(
-        self, app, *, upload_limit: int = settings.MAX_UPLOAD_BODY, default_limit: int = settings.MAX_API_BODY
+        self,
+        app,
+        *,
+        upload_limit: int = settings.MAX_UPLOAD_BODY,
+        default_limit: int = settings.MAX_API_BODY,
+        interop_limit: int = settings.INTEROP_MAX_BYTES,
     ):
         self.app = app
         self.upload_limit = upload_limit
         self.default_limit = default_limit
+        self.interop_limit = interop_limit
 
     def _limit(self, path: str) -> int:
+        if path.startswith("/api/v1/interoperabilidad/"):  # a package: manifest + PDFs (docs/interop.md)
+            return self.interop_limit
         return self.upload_limit if path.startswith(("/_upload", "/api/v1/verificacion")) else self.default_limit
 
     async def __call__(self, scope, receive, send):
@@ -71,7 +79,9 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(send, limit: int) -> None:
     size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit / 1024:.0f} KB"
-    body = json.dumps({"detail": f"El archivo es demasiado grande: el máximo es {size}."}).encode()
+    body = json.dumps(
+        {"detail": f"El archivo es demasiado grande: el máximo es {size}.", "code": "demasiado_grande"}
+    ).encode()
     await send(
         {
             "type": "http.response.start",

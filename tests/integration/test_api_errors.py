@@ -135,7 +135,7 @@ def test_every_route_is_public_by_declaration_or_needs_a_staff_session():
     assert paths >= PUBLIC, PUBLIC - paths
     staff = {r.path for r in _staff_routes()}
     clients = {r.path for r in _routes() if _needs(r, client_auth.api_client)}
-    assert clients and all(p.startswith("/api/v1/ext/") for p in clients)
+    assert clients and all(p.startswith(("/api/v1/ext/", "/api/v1/interoperabilidad/")) for p in clients)
     assert staff == paths - PUBLIC - clients
     assert {"/api/v1/documentos/{document_id}", "/api/v1/buscar", "/api/v1/reportes/expedientes.csv"} <= staff
 
