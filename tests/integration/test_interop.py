@@ -165,7 +165,7 @@ def _token(b: Instance, client_id: str, key: ECKey) -> httpx.Response:
 
 def _bearer(b: Instance, client_id: str, key: ECKey) -> dict[str, str]:
     r = _token(b, client_id, key)
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200, r.text[:300]
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
@@ -205,7 +205,7 @@ def test_a_signed_oficio_sent_from_a_is_registered_at_b_and_a_sees_it_registered
     trail = a.rows("SELECT action, instructions FROM movement WHERE expediente_id = :id AND action LIKE 'interop%' "
                    "ORDER BY id", id=a_case)  # fmt: skip
     assert [t[0] for t in trail] == ["interop_envio", "interop_acuse", "interop_registro"]
-    assert f"Registrado como EXP-{b_number} en Entidad B" in trail[2][1]
+    assert f"Registrado como {b_number} en Entidad B" in trail[2][1]
     ((sha,),) = a.rows("SELECT sha256 FROM document WHERE expediente_id = :id AND kind = 'cargo_entidad'", id=a_case)
     ((b_sha,),) = b.rows("SELECT sha256 FROM document WHERE expediente_id = :id AND kind = 'cargo'", id=case_id)
     assert sha == b_sha  # the very bytes B sealed
@@ -266,10 +266,10 @@ def test_a_manifest_or_a_pdf_changed_by_one_byte_is_rejected_with_its_reason(pai
     raw[raw.index(b'"asunto":"') + 10] ^= 0x01  # one byte of the subject
     forged = f"{head}.{base64.urlsafe_b64encode(bytes(raw)).rstrip(b'=').decode()}.{sig}"
     r = _post(b, headers, forged, files)
-    assert r.status_code == 422 and r.json()["code"] == "manifiesto_alterado", r.text
+    assert r.status_code == 422 and r.json()["code"] == "manifiesto_alterado", r.text[:300]
     assert r.json()["estado"] == "rechazado" and "firma del manifiesto" in r.json()["detail"]
     r = _post(b, headers, manifest, [_one_byte(files[0], len(files[0]) // 2)])
-    assert r.status_code == 422 and r.json()["code"] == "archivo_alterado", r.text
+    assert r.status_code == 422 and r.json()["code"] == "archivo_alterado", r.text[:300]
     assert "SHA-256" in r.json()["detail"] and r.json()["respuesta"]
     assert b.rows("SELECT count(*) FROM expediente")[0][0] == before  # nothing registered
 
@@ -286,10 +286,10 @@ def test_unknown_or_revoked_senders_get_401_and_a_client_outside_the_directory_4
                               "intercambio:recibir", "--user", "mesa", "--jwk", str(tmp / "C.jwk")))  # fmt: skip
     headers = _bearer(b, c_at_b, stranger)
     r = _post(b, headers, manifest, files)
-    assert r.status_code == 403 and r.json()["code"] == "remitente_desconocido", r.text
+    assert r.status_code == 403 and r.json()["code"] == "remitente_desconocido", r.text[:300]
     b.cli("api-client", "deactivate", c_at_b)
     r = _post(b, headers, manifest, files)
-    assert r.status_code == 401 and r.json()["code"] == "no_autenticado", r.text
+    assert r.status_code == 401 and r.json()["code"] == "no_autenticado", r.text[:300]
     r = httpx.post(f"{b.base}{ENVIOS}", data={"manifiesto": manifest})
     assert r.status_code == 401
 
@@ -299,4 +299,4 @@ def test_a_package_over_the_size_limit_gets_413(pair):
     ((cuo,),) = a.rows("SELECT cuo FROM interopsend ORDER BY id LIMIT 1")
     manifest, files = _package(a, cuo)
     r = _post(b, _bearer(b, pair["a_at_b"], a.key()), manifest, [files[0] + b"\0" * (LIMIT + 1)])
-    assert r.status_code == 413 and r.json()["code"] == "demasiado_grande", r.text
+    assert r.status_code == 413 and r.json()["code"] == "demasiado_grande", r.text[:300]

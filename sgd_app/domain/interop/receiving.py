@@ -125,12 +125,12 @@ def receive(*, client_id: str, token: str, files: list[tuple[str, bytes]], engin
         cuo = data["cuo"]
         _check_parties(entity, data)
         digest = manifest.sha256(token.encode())
+        contents = _check_files(data["documentos"], files)  # a resend's files are checked too
         earlier = stored_answer(entity.id, cuo, engine=engine)
         if earlier is not None:
             if earlier[0] != digest:
                 raise manifest.MessageError("cuo_duplicado", "Ese CUO ya se usó para otro envío.")
             return confirm(earlier[1], engine=engine)
-        contents = _check_files(data["documentos"], files)
         notes = _check_signatures(data["documentos"], contents)
         return _register(entity, data, contents, digest, received, notes, engine=engine)
     except manifest.MessageError as exc:

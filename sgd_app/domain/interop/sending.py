@@ -23,7 +23,7 @@ from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, NotFound
 from sgd_app.domain.interop import manifest
 from sgd_app.domain.interop.tables import InteropEntity, InteropSend
-from sgd_app.domain.models import Document, Expediente, Movement, Signature, utcnow
+from sgd_app.domain.models import Document, Expediente, Movement, Signature, pk, utcnow
 from sgd_app.domain.routing import _bump, _ensure, _load
 from sgd_app.domain.transaction import act, query
 
@@ -175,14 +175,13 @@ def backoff(attempts: int) -> timedelta:
 @query
 def due(session: Session, *, now: datetime, limit: int = 20) -> list[int]:
     """The outbox rows whose (next) delivery attempt is due, oldest first."""
-    return list(
-        session.exec(
-            select(InteropSend.id)
-            .where(col(InteropSend.status) == QUEUED, col(InteropSend.next_attempt_at) <= now)
-            .order_by(col(InteropSend.next_attempt_at), col(InteropSend.id))
-            .limit(limit)
-        ).all()
-    )  # type: ignore[arg-type]
+    rows = session.exec(
+        select(pk(InteropSend))
+        .where(col(InteropSend.status) == QUEUED, col(InteropSend.next_attempt_at) <= now)
+        .order_by(col(InteropSend.next_attempt_at), col(InteropSend.id))
+        .limit(limit)
+    ).all()
+    return list(rows)
 
 
 @act
@@ -259,7 +258,7 @@ def record_answer(
     if data.get("estado") == REGISTERED:
         conf = data.get("confirmacion") or {}
         send.status, send.receiver_number = REGISTERED, str(conf.get("expediente", ""))[:40]
-        text = f"Registrado como EXP-{send.receiver_number} en {entity.name} (CUO {send.cuo})"
+        text = f"Registrado como {send.receiver_number} en {entity.name} (CUO {send.cuo})"
         if receipt is not None and manifest.sha256(receipt) == conf.get("cargo_sha256"):
             _file_receipt(session, case, receipt, send.receiver_number, entity, at)
         elif receipt is not None:
@@ -300,7 +299,7 @@ def _file_receipt(
             expediente_id=case.id,
             kind=RECEIPT_KIND,
             role="anexo",
-            label=f"Cargo de {entity.name} — EXP-{number}"[:200],
+            label=f"Cargo de {entity.name} — {number}"[:200],
             filename=f"cargo-{entity.ruc}-{number}.pdf"[:255],
             sha256=screened.sha256,
             size=screened.size,
