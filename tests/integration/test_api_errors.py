@@ -51,6 +51,7 @@ WELL_FORMED = {
     "notice_id": "1",
     "token": "0" * 32,
     "code": "ABCDEF0123456789",
+    "cuo": "20131378972-2026-00000001",
 }
 # Query parameters a route needs for a call to be valid at all.
 WELL_FORMED_QUERY = {"/api/v1/buscar": {"q": "resolución"}}

@@ -233,3 +233,99 @@ def test_send_writes_outbox_step_and_audit_in_one_transaction_only_with_signed_d
     assert (row.status, row.attempts, row.document_ids) == ("en_cola", 0, str(signed_id))
     assert interop.sends_of_case(case.id)[0]["estado_texto"] == "En cola de envío"
     assert routing.ACTION_LABELS["interop_envio"] == "Enviado a otra entidad"
+
+
+# ---------------------------------------------------------------- receiving (this process is B)
+RUC_A = "20131378972"
+
+
+@pytest.fixture
+def receiver(app, monkeypatch):
+    """This installation as B (RUC_B), with A in its directory: A's key signs A's manifests."""
+    monkeypatch.setattr(settings, "INSTITUTION_RUC", RUC_B)
+    monkeypatch.setattr(settings, "INSTITUTION_NAME", "Entidad B")
+    a_key = ECKey.generate_key("P-256", private=True, auto_kid=True)
+    interop.add_entity(actor="admin", data=interop.EntityInput(name="Entidad A", ruc=RUC_A,
+                       endpoint="https://sgd.a.gob.pe", public_jwk=_jwk(a_key), client_id="sgd-a"))  # fmt: skip
+    return a_key
+
+
+def _signed_pdf() -> bytes:
+    from sgd_app.domain.signing import config, sign_pdf
+
+    pki = config.pki()
+    return sign_pdf(make_pdf(1, "Oficio de A"), signer=pki.staff_signer("jperez", "Juana Perez"),
+                    timestamper=pki.timestamper(), reason="Firma", verify_url=config.verify_url("AB12"), level="B-T")  # fmt: skip
+
+
+def _package(a_key: ECKey, files: list[bytes], *, seq: int = 1, to: str = RUC_B, signed: bool = True) -> str:
+    docs = [
+        manifest.ManifestDocument(
+            i, "principal" if i == 1 else "anexo", f"d{i}.pdf", "oficio", manifest.sha256(f), len(f), 1, signed, "B-T"
+        )  # fmt: skip
+        for i, f in enumerate(files, 1)
+    ]
+    body = manifest.build_manifest(cuo=manifest.format_cuo(RUC_A, 2026, seq), sender=(RUC_A, "Entidad A"),
+                                   addressee=(to, "Entidad B"), case_number="EXP-2026-000777",
+                                   subject="Remite oficio", note="", documents=docs,
+                                   created_at="2026-12-04T10:00:00+00:00")  # fmt: skip
+    return manifest.sign(body, typ=manifest.MANIFEST_TYP, key=a_key)
+
+
+def test_a_package_is_registered_through_the_intake_once_per_cuo(receiver):
+    pdf = _signed_pdf()
+    token = _package(receiver, [pdf])
+    answer = interop.receive(client_id="sgd-a", token=token, files=[("d1.pdf", pdf)])
+    assert answer.status_code == 200, answer.payload
+    data = manifest.verify(answer.token, json.dumps(interop.keys.public_jwk()), typ=manifest.ANSWER_TYP,
+                           code="x", what="acuse")  # fmt: skip
+    number = data["confirmacion"]["expediente"]
+    assert data["estado"] == "registrado" and data["acuse"]["recibido"]
+    assert manifest.sha256(answer.receipt or b"") == data["confirmacion"]["cargo_sha256"]
+    again = interop.receive(client_id="sgd-a", token=token, files=[("d1.pdf", pdf)])
+    assert again.token == answer.token and again.receipt == answer.receipt
+    with db.session() as s:
+        cases = s.exec(select(Expediente).where(col(Expediente.channel) == "interoperabilidad")).all()
+        steps = s.exec(select(Movement.action, Movement.instructions).where(
+            col(Movement.expediente_id) == cases[0].id)).all()  # fmt: skip
+    assert [c.number for c in cases] == [number]
+    assert any(a == "interop_recepcion" and "EXP-2026-000777" in t and RUC_A in t for a, t in steps)
+    other = _package(receiver, [pdf, make_pdf()], seq=1)  # the same CUO, another package
+    assert interop.receive(client_id="sgd-a", token=other, files=[("a", pdf), ("b", make_pdf())]).payload["rechazo"][
+        "codigo"
+    ] in ("cuo_duplicado", "archivo_alterado")
+
+
+@pytest.mark.parametrize(
+    "case, code",
+    [
+        ("wrong_addressee", "destinatario_incorrecto"),
+        ("unsigned", "firma_invalida"),
+        ("tampered_pdf", "archivo_alterado"),
+        ("missing_file", "archivo_alterado"),
+        ("other_key", "manifiesto_alterado"),
+    ],
+)
+def test_a_package_is_rejected_with_its_code_and_nothing_is_registered(receiver, case, code):
+    pdf = make_pdf(1, "Sin firma") if case == "unsigned" else _signed_pdf()
+    key = ECKey.generate_key("P-256", private=True) if case == "other_key" else receiver
+    token = _package(key, [pdf], to="20100000009" if case == "wrong_addressee" else RUC_B)
+    files = {"tampered_pdf": [("d1.pdf", pdf[:-20] + b"%" + pdf[-19:])], "missing_file": []}.get(
+        case, [("d1.pdf", pdf)]
+    )
+    answer = interop.receive(client_id="sgd-a", token=token, files=files)
+    assert answer.status_code == 422 and answer.payload["rechazo"]["codigo"] == code, answer.payload
+    assert answer.as_json()["code"] == code and answer.as_json()["detail"].endswith(".")
+    with db.session(db.engine()) as s:
+        assert not s.exec(select(Expediente)).all()
+        assert s.exec(select(AuditEvent.action).where(col(AuditEvent.action) == "interop_rechazar")).all()
+
+
+def test_an_unknown_or_inactive_sender_is_refused_before_anything(receiver):
+    with pytest.raises(interop.SenderRefused) as exc:
+        interop.receive(client_id="sgd-otro", token="x", files=[])
+    assert exc.value.code == "remitente_desconocido" and exc.value.status_code == 403
+    interop.deactivate_entity(actor="admin", ruc=RUC_A)
+    with pytest.raises(interop.SenderRefused) as exc:
+        interop.receive(client_id="sgd-a", token="x", files=[])
+    assert exc.value.code == "remitente_inactivo"

@@ -75,7 +75,7 @@ def sign(payload: dict[str, Any], *, typ: str, key: ECKey | None = None) -> str:
     """``payload`` as a compact JWS signed with our interop key (canonical JSON, UTF-8)."""
     key = key or keys.signing_key()
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    header = {"alg": keys.ALG, "kid": key.kid, "typ": typ}
+    header = {"alg": keys.ALG, "typ": typ, **({"kid": key.kid} if key.kid else {})}
     return jws.serialize_compact(header, body, key, algorithms=[keys.ALG])
 
 
