@@ -262,7 +262,7 @@ def _package(a_key: ECKey, files: list[bytes], *, seq: int = 1, to: str = RUC_B,
     docs = [
         manifest.ManifestDocument(
             i, "principal" if i == 1 else "anexo", f"d{i}.pdf", "oficio", manifest.sha256(f), len(f), 1, signed, "B-T"
-        )  # fmt: skip
+        )
         for i, f in enumerate(files, 1)
     ]
     body = manifest.build_manifest(cuo=manifest.format_cuo(RUC_A, 2026, seq), sender=(RUC_A, "Entidad A"),
