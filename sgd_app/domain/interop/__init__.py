@@ -16,7 +16,7 @@ from sgd_app.domain.interop.directory import (
     update_entity,
 )
 from sgd_app.domain.interop.receiving import Answer, SenderRefused, answer_for_cuo, receive
-from sgd_app.domain.interop.sending import send_status, send_to_entity, sends_of_case
+from sgd_app.domain.interop.sending import SendPanel, send_panel, send_status, send_to_entity, sends_of_case
 from sgd_app.domain.interop.tables import InteropCounter, InteropEntity, InteropReceipt, InteropSend
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "InteropEntity",
     "InteropReceipt",
     "InteropSend",
+    "SendPanel",
     "SenderRefused",
     "add_entity",
     "answer_for_cuo",
@@ -39,6 +40,7 @@ __all__ = [
     "manifest",
     "receive",
     "receiving",
+    "send_panel",
     "send_status",
     "send_to_entity",
     "sending",

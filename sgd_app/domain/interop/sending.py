@@ -10,6 +10,7 @@ addressee's sealed receipt filed in the case) or "Rechazado por <entidad>" with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from sgd_app import settings
 from sgd_app.domain import audit
+from sgd_app.domain.access import get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.documents import FileStore, screen_pdf
@@ -339,3 +341,34 @@ def send_status(session: Session, cuo: str) -> InteropSend:
         raise NotFound("No hay ningún envío con ese CUO.")
     session.expunge(send)
     return send
+
+
+@dataclass(frozen=True)
+class SendPanel:
+    """What the case page's "Enviar a otra entidad" shows: the active entities, the documents
+    that may go (signed ones and annexes) and the packages already sent with their state."""
+
+    entities: list[tuple[str, str]]  # (RUC, name)
+    documents: list[tuple[int, str, bool]]  # (id, "label: file", signed)
+    sends: list[dict[str, Any]]
+
+
+@query
+def send_panel(session: Session, who: Principal, number: str) -> SendPanel:
+    case = get_case(session, who, number)  # NotFound unless the caller may see the case
+    entities = session.exec(
+        select(InteropEntity.ruc, InteropEntity.name)
+        .where(col(InteropEntity.active) == True, col(InteropEntity.ruc) != settings.INSTITUTION_RUC)  # noqa: E712
+        .order_by(col(InteropEntity.name))
+    ).all()
+    docs = session.exec(select(Document).where(col(Document.expediente_id) == case.id).order_by(col(Document.id))).all()
+    assert case.id is not None
+    return SendPanel(
+        entities=[(r, n) for r, n in entities],
+        documents=[
+            (d.id, f"{d.label or d.kind}: {d.filename}", d.signed)
+            for d in docs
+            if d.id is not None and (d.signed or d.kind == "anexo") and d.kind not in ("cargo", RECEIPT_KIND)
+        ],
+        sends=sends_of_case(session, case.id),
+    )
