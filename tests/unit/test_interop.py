@@ -282,6 +282,11 @@ def test_a_package_is_registered_through_the_intake_once_per_cuo(receiver):
     number = data["confirmacion"]["expediente"]
     assert data["estado"] == "registrado" and data["acuse"]["recibido"]
     assert manifest.sha256(answer.receipt or b"") == data["confirmacion"]["cargo_sha256"]
+    from tests.security.snapshot import pdf_text
+
+    receipt_text = pdf_text(answer.receipt or b"")
+    assert "intercambio electrónico entre entidades" in receipt_text and "Entidad A" in receipt_text
+    assert RUC_A in receipt_text
     again = interop.receive(client_id="sgd-a", token=token, files=[("d1.pdf", pdf)])
     assert again.token == answer.token and again.receipt == answer.receipt
     with db.session() as s:

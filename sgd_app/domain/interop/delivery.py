@@ -120,8 +120,11 @@ def deliver_due(now: datetime | None = None, *, transport: httpx.BaseTransport |
     """Deliver every due row once (the job's body)."""
     at = now or utcnow()
     report = Report()
+    due = sending.due(now=at)
+    if not due:
+        return report
     with httpx.Client(timeout=settings.INTEROP_TIMEOUT_SECONDS, transport=transport) as http:
-        for send_id in sending.due(now=at):
+        for send_id in due:
             if deliver_one(send_id, now=at, http=http):
                 report.delivered += 1
             else:
