@@ -5,6 +5,7 @@ second instance is tests/integration/test_interop.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -14,6 +15,7 @@ from sqlmodel import col, select
 
 from sgd_app import db
 from sgd_app.domain import interop
+from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, Expediente
 from tests.e2e.harness import db_rows, shot
 from tests.e2e.steps import citizen_files, login
@@ -25,9 +27,11 @@ def _signed_oficio_and_entity(server: dict, number: str) -> None:
     eng = db.make_engine(server["db_url"])
     try:
         key = ECKey.generate_key("P-256", private=True)
-        interop.add_entity(actor="admin", data=interop.EntityInput(name="Oficina Nacional de Procesos Electorales",
-                           ruc="20291973851", endpoint="http://127.0.0.1:9", category="Organismo electoral",
-                           public_jwk=json.dumps(key.as_dict(private=False))), engine=eng)  # fmt: skip
+        entry = interop.EntityInput(name="Oficina Nacional de Procesos Electorales", ruc="20291973851",
+                                    endpoint="http://127.0.0.1:9", category="Organismo electoral",
+                                    public_jwk=json.dumps(key.as_dict(private=False)))  # fmt: skip
+        with contextlib.suppress(InvalidInput):  # the server is shared by both widths: added once
+            interop.add_entity(actor="admin", data=entry, engine=eng)
         with db.write_session(eng) as s:
             case = s.exec(select(Expediente).where(col(Expediente.number) == number)).one()
             s.add(Document(expediente_id=case.id, kind="oficio", label="Oficio N.° 012-2026-ROP",
@@ -49,7 +53,8 @@ def test_rop_sends_a_signed_oficio_to_another_entity(app_server, browser, phone,
     page.locator("#confirmar-envio").click()
     expect(page.locator("#envio-error")).to_have_text("Elija una entidad activa del directorio.")
     page.locator("#campo-entidad").select_option("20291973851")
-    page.get_by_text("Oficio N.° 012-2026-ROP: oficio-012-2026.pdf").click()
+    page.locator("#documentos-envio").get_by_text("Oficio N.° 012-2026-ROP: oficio-012-2026.pdf").click()
+    expect(page.locator("#documentos-envio input[type=checkbox]")).to_be_checked()
     page.locator("#campo-note").fill("Se remite la constancia solicitada.")
     shot(page, f"interop-enviar-{'390' if on_phone else '1280'}")
     page.locator("#confirmar-envio").click()
@@ -57,7 +62,7 @@ def test_rop_sends_a_signed_oficio_to_another_entity(app_server, browser, phone,
     expect(page.locator("#envios-entidades")).to_contain_text("En cola de envío")
     expect(page.get_by_text("Enviado a otra entidad").first).to_be_visible()
     shot(page, f"interop-enviado-{'390' if on_phone else '1280'}")
-    (status,), = db_rows(app_server, "SELECT status FROM interopsend s JOIN expediente e ON e.id = s.expediente_id "
+    (status,), = db_rows(app_server, "SELECT s.status FROM interopsend s JOIN expediente e ON e.id = s.expediente_id "
                                      "WHERE e.number = ?", number)  # fmt: skip
     assert status == "en_cola"
     ctx.close()

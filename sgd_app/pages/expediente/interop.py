@@ -19,7 +19,7 @@ def _doc(o: rx.Var) -> rx.Component:
             id="doc-" + o[0].to(str),
             style={"width": "20px", "height": "20px", "flex_shrink": "0"},
         ),
-        rx.text(o[1], " ", rx.text.em("(", o[2], ")", color=MUTED), size="2", style={"overflow_wrap": "anywhere"}),
+        rx.text(o[1], " ", rx.text.span("(", o[2], ")", color=MUTED), size="2", style={"overflow_wrap": "anywhere"}),
         style={"display": "flex", "gap": "0.5rem", "align_items": "center", "min_height": "44px"},
     )
 
