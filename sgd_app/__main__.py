@@ -1,6 +1,7 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
 audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT |
-scale | api-client add|list|deactivate`` (docs/operations.md, docs/sso.md, docs/deploy.md, docs/api.md)."""
+scale | api-client add|list|deactivate | entidad add|list|import|deactivate|clave`` (docs/operations.md,
+docs/sso.md, docs/deploy.md, docs/api.md, docs/interop.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from sgd_app import api_cli, backup, db, demo_data, scale, schema, seed, settings
-from sgd_app.domain import audit, summaries
+from sgd_app import api_cli, backup, db, demo_data, interop_cli, scale, schema, seed, settings
+from sgd_app.domain import audit, interop, summaries
 
 _SCHEMA_DONE = {
     "created": "Esquema de la base de datos creado.",
@@ -36,6 +37,7 @@ def _init(_args: argparse.Namespace) -> int:
         d.mkdir(parents=True, exist_ok=True)
     if status := _migrate():
         return status
+    interop.keys.ensure()  # the interop key (docs/interop.md), like the API token key, under the data dir
     with db.write_session() as s:
         seed.seed_catalogue(s)
     with db.write_session() as s:
@@ -213,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     link_p.add_argument("subject", help="the provider's sub claim of that person")
     link_p.set_defaults(fn=_sso_link)
     api_cli.add_parsers(sub)
+    interop_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     return args.fn(args)
 

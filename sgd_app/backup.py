@@ -46,8 +46,9 @@ from sgd_app import db, settings
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-# Under the data dir, besides files/ (staging/ and exports/ are transient); api/: the API token key.
-DATA_ITEMS = ("secret.key", "pki", "api")
+# Under the data dir, besides files/ (staging/ and exports/ are transient); api/: the API token key;
+# interop/: the institution's interoperability key (docs/interop.md).
+DATA_ITEMS = ("secret.key", "pki", "api", "interop")
 _SHA = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1024 * 1024
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

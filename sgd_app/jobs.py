@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sgd_app import db, metrics, settings
-from sgd_app.domain import intake, notify, observations, routing, visits
+from sgd_app.domain import intake, interop, notify, observations, routing, visits
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -298,6 +298,12 @@ def flush_visits(engine: Engine, now: datetime) -> str:
     return f"{visits.flush(engine)} visita(s)"
 
 
+def deliver_interop(engine: Engine, now: datetime) -> str:
+    """The outbox of packages for other entities: each due row tried once (docs/interop.md)."""
+    return str(interop.delivery.deliver_due(now))
+
+
+JOBS.append(Job("interoperabilidad", timedelta(seconds=settings.INTEROP_EVERY_SECONDS), deliver_interop))
 JOBS.append(Job("visitas", timedelta(seconds=visits.FLUSH_SECONDS), flush_visits))
 JOBS.append(Job("observaciones", timedelta(minutes=1), expire_observations))
 JOBS.append(Job("resumen", f"daily@{settings.DIGEST_AT}", staff_digest))

@@ -27,6 +27,7 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 from sgd_app import db
 from sgd_app.domain import doc_templates, models, search  # noqa: F401  (the tables are the metadata)
 from sgd_app.domain.apiclients import tables as api_tables  # noqa: F401
+from sgd_app.domain.interop import tables as interop_tables  # noqa: F401
 from sgd_app.domain.sso import tables as sso_tables  # noqa: F401
 
 metadata = SQLModel.metadata

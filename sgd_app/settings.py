@@ -156,6 +156,20 @@ LOG_FORMAT: str = os.environ.get("SGD_LOG_FORMAT", "").strip().lower()
 READY_OCR_MAX_MINUTES: int = _int("SGD_READY_OCR_MAX_MINUTES", 60)
 READY_MAIL_MAX_MINUTES: int = _int("SGD_READY_MAIL_MAX_MINUTES", 60)
 
+# Exchange with other institutions (docs/interop.md). The institution's RUC makes the CUO and
+# is the sender / addressee of every package; filings that arrive are registered under
+# INTEROP_PROCEDURE. Packages over INTEROP_MAX_BYTES are refused with 413. The outbox is
+# delivered every INTEROP_EVERY_SECONDS; a failed delivery is retried after
+# INTEROP_RETRY_SECONDS * 2^(attempt-1) (at most INTEROP_RETRY_MAX_SECONDS), INTEROP_MAX_ATTEMPTS times.
+INSTITUTION_RUC: str = os.environ.get("SGD_INSTITUTION_RUC", "20131378972").strip()
+INTEROP_PROCEDURE: str = os.environ.get("SGD_INTEROP_PROCEDURE", "SOL-GEN").strip()
+INTEROP_MAX_BYTES: int = _int("SGD_INTEROP_MAX_BYTES", 45 * 1024 * 1024)
+INTEROP_EVERY_SECONDS: float = float(os.environ.get("SGD_INTEROP_EVERY_SECONDS", "10"))
+INTEROP_RETRY_SECONDS: float = float(os.environ.get("SGD_INTEROP_RETRY_SECONDS", "30"))
+INTEROP_RETRY_MAX_SECONDS: float = float(os.environ.get("SGD_INTEROP_RETRY_MAX_SECONDS", "3600"))
+INTEROP_MAX_ATTEMPTS: int = _int("SGD_INTEROP_MAX_ATTEMPTS", 20)
+INTEROP_TIMEOUT_SECONDS: float = float(os.environ.get("SGD_INTEROP_TIMEOUT_SECONDS", "60"))
+
 # Tests point this at PostgreSQL to run the database tests there too.
 TEST_DATABASE_URL: str = os.environ.get("SGD_TEST_DATABASE_URL", "")
 

@@ -18,6 +18,7 @@ from sgd_app.api import (
     ext_filing,
     files,
     health,
+    interop,
     metrics,
     oauth,
     printing,
@@ -50,6 +51,7 @@ api.include_router(verify.router)
 api.include_router(oauth.router)
 api.include_router(ext.router)
 api.include_router(ext_filing.router)
+api.include_router(interop.router)
 api.include_router(docs.router)
 errors.install_fallback(api)  # last: an unknown /api/... path is a Spanish 404, not the frontend's
 

@@ -12,13 +12,21 @@ class BodyLimit:
     front and by counting streamed bytes (chunked uploads) as they arrive."""
 
     def __init__(
-        self, app, *, upload_limit: int = settings.MAX_UPLOAD_BODY, default_limit: int = settings.MAX_API_BODY
+        self,
+        app,
+        *,
+        upload_limit: int = settings.MAX_UPLOAD_BODY,
+        default_limit: int = settings.MAX_API_BODY,
+        interop_limit: int = settings.INTEROP_MAX_BYTES,
     ):
         self.app = app
         self.upload_limit = upload_limit
         self.default_limit = default_limit
+        self.interop_limit = interop_limit
 
     def _limit(self, path: str) -> int:
+        if path.startswith("/api/v1/interoperabilidad/"):  # a package: manifest + PDFs (docs/interop.md)
+            return self.interop_limit
         if path == "/api/v1/ext/expedientes":
             return max(self.default_limit, settings.MAX_API_FILING_BODY)
         if path.startswith(("/_upload", "/api/v1/verificacion", "/api/v1/ext/verificacion")):

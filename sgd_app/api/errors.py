@@ -50,7 +50,7 @@ def error_code(status: int, exc: Exception | None = None) -> str:
 
 def _bearer(request: Request, status: int, headers: dict[str, str]) -> dict[str, str]:
     """A 401 of the clients' API says how to authenticate (RFC 6750)."""
-    if status == 401 and request.url.path.startswith("/api/v1/ext/"):
+    if status == 401 and request.url.path.startswith(("/api/v1/ext/", "/api/v1/interoperabilidad/")):
         return {**headers, "WWW-Authenticate": 'Bearer realm="sgd", error="invalid_token"'}
     return headers
 

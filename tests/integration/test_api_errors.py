@@ -51,6 +51,7 @@ WELL_FORMED = {
     "notice_id": "1",
     "token": "0" * 32,
     "code": "ABCDEF0123456789",
+    "cuo": "20131378972-2026-00000001",
 }
 # Query parameters a route needs for a call to be valid at all.
 WELL_FORMED_QUERY = {"/api/v1/buscar": {"q": "resolución"}}
@@ -135,7 +136,7 @@ def test_every_route_is_public_by_declaration_or_needs_a_staff_session():
     assert paths >= PUBLIC, PUBLIC - paths
     staff = {r.path for r in _staff_routes()}
     clients = {r.path for r in _routes() if _needs(r, client_auth.api_client)}
-    assert clients and all(p.startswith("/api/v1/ext/") for p in clients)
+    assert clients and all(p.startswith(("/api/v1/ext/", "/api/v1/interoperabilidad/")) for p in clients)
     # the API's description: a staff session or an API client's token (tests/integration/test_api_docs.py)
     either = {r.path for r in _routes() if _needs(r, docs.docs_reader)}
     assert either == {docs.OPENAPI_URL}

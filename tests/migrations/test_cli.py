@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 API_TABLES = ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency")
+INTEROP_TABLES = ("interopentity", "interopcounter", "interopsend", "interopreceipt")
 
 
 def _cli(eng, data_dir: Path, *args: str) -> str:
@@ -69,6 +70,8 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     assert after["cacheversion"][0] == 0  # 0011: created empty
     assert after["externalidentity"][0] == after["ssosession"][0] == 0  # 0012: created empty
     assert [after[t][0] for t in API_TABLES] == [0, 0, 0, 0]  # 0014: created empty
+    assert [after[t][0] for t in INTEROP_TABLES] == [0, 0, 0, 0]  # 0016: created empty
+    assert (data_dir / "interop" / "key.json").is_file()  # the interop key, made by init
     audited = (
         "auditevent",
         "audithead",
@@ -78,6 +81,7 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
         "externalidentity",
         "ssosession",
         *API_TABLES,
+        *INTEROP_TABLES,
     )
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited

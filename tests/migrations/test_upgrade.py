@@ -57,6 +57,8 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert after.pop("externalidentity")[0] == after.pop("ssosession")[0] == 0  # 0012: nobody linked yet
     for table in ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency"):
         assert after.pop(table)[0] == 0  # 0014: no API client registered yet
+    for table in ("interopentity", "interopcounter", "interopsend", "interopreceipt"):
+        assert after.pop(table)[0] == 0  # 0016: no entity in the directory yet
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
@@ -157,3 +159,37 @@ def test_0006_a_case_is_found_by_every_unit_it_passed_through(previous_release):
             Movement(expediente_id=case.id, action="copia", from_unit_id=case.current_unit_id, to_unit_id=outsider.id)
         )
     assert case.number in _found(eng, [stranger], case.subject)
+
+
+def test_0016_the_directory_and_outbox_tables_come_empty_and_keep_every_case(previous_release):
+    """0016 from the previous head (0014) on a database with data: the four tables are new and
+    empty, nothing else changes, and an outbox row can point at a case already there (one CUO once)."""
+    eng = previous_release
+    assert schema.upgrade(eng, to="0014") == "adopted"
+    assert _head(eng) == "0014"
+    with eng.connect() as conn:
+        assert "interopsend" not in set(conn.dialect.get_table_names(conn))
+    before = table_digests(eng)
+    assert schema.upgrade(eng) == "upgraded"
+    assert _head(eng) == HEAD
+    after = table_digests(eng)
+    for table in ("interopentity", "interopcounter", "interopsend", "interopreceipt"):
+        assert after.pop(table)[0] == 0
+    assert after == before
+    with eng.connect() as conn:
+        case_id = conn.execute(text("SELECT id FROM expediente ORDER BY id LIMIT 1")).scalar_one()
+    row = {"t": "2026-12-04 10:00:00+00:00", "case": case_id}
+    with eng.begin() as conn:
+        conn.execute(text("INSERT INTO interopentity (name, ruc, category, endpoint, public_jwk, client_id, "
+                          "our_client_id, active, created_at, updated_at) VALUES ('Entidad B', '20555555556', '', "
+                          "'https://b.gob.pe', '{}', 'sgd-b', 'sgd-a', true, :t, :t)"), row)  # fmt: skip
+        entity = conn.execute(text("SELECT id FROM interopentity")).scalar_one()
+        insert = text("INSERT INTO interopsend (cuo, expediente_id, entity_id, subject, note, document_ids, manifest, "
+                      "status, attempts, last_error, answer, answer_code, receiver_number, created_at) VALUES "
+                      "('20131378972-2026-00000001', :case, :e, 'Asunto', '', '1', 'jws', 'en_cola', 0, '', '', '', "
+                      "'', :t)")  # fmt: skip
+        conn.execute(insert, {**row, "e": entity})
+    with pytest.raises(DBAPIError), eng.begin() as conn:  # a CUO is sent once
+        conn.execute(insert, {**row, "e": entity})
+    with db.session(eng) as s:
+        assert s.exec(select(Expediente.number).order_by(Expediente.id)).all()

@@ -46,7 +46,9 @@ NOT_ID_ROUTES = {
 # Public capability routes: whoever holds the code/link may read; tested with wrong ones below.
 # The OAuth2 clients' API: a bearer token only (a staff cookie is not enough: 401 below); what
 # a client sees is its service account's view, tested in tests/integration/test_api_clients.py.
-CLIENT_ROUTES_PREFIX = "/api/v1/ext/"
+# The exchange between institutions: a client token of an entity of the directory
+# (tests/integration/test_interop.py).
+CLIENT_ROUTES_PREFIX = ("/api/v1/ext/", "/api/v1/interoperabilidad/")
 CAPABILITY_ROUTES = {"/api/v1/verificacion/{code}", "/api/v1/verificacion"}
 # Routes that list what the caller may see (no id): must answer without any of ROP's cases.
 LISTING_ROUTES = {
@@ -78,6 +80,7 @@ def _path_values(w: world.World, rop_export: str) -> dict[str, str]:
         "notice_id": str(w.ids["notice"]),
         "token": rop_export,
         "code": secrets.token_hex(16),
+        "cuo": "20131378972-2026-00000001",
     }
 
 

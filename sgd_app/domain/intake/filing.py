@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -179,10 +179,13 @@ def file_case(
     tracking_url: str | None = None,
     attempt_key: str = "",
     actor: str = "",
+    before_commit: Callable[[Session, FilingResult], None] | None = None,
 ) -> FilingResult:
     """Register a filing and commit it; raise InvalidInput(s) and write nothing when it is wrong.
     Without a session it opens its own write transaction. With ``attempt_key`` (idempotency key of
-    the wizard's attempt) a resend returns the case that attempt created, and files nothing."""
+    the wizard's attempt) a resend returns the case that attempt created, and files nothing.
+    ``before_commit`` adds the channel's own rows to the same transaction (the interoperability
+    channel records the origin entity and the CUO)."""
     if (earlier := replayed_filing(session, attempt_key)) is not None:
         return earlier
     received_at = received_at or utcnow()
@@ -190,7 +193,9 @@ def file_case(
         raise InvalidInput("channel", "Canal de recepción desconocido.")
     online = channel in (Channel.VIRTUAL, Channel.API)  # no clerk: only the public catalogue
     procedure = get_procedure(session, procedure_code, public_only=online)
-    clean_filer, errors = validate_filer(filer, require_email=channel == Channel.VIRTUAL)
+    clean_filer, errors = validate_filer(
+        filer, require_email=channel == Channel.VIRTUAL, require_phone=channel != Channel.INTEROPERABILIDAD
+    )
     subject, clean_fields, detail_errors = validate_details(procedure, subject, fields or {})
     errors.update(detail_errors)
     errors.update(validate_file_counts(procedure, files))
@@ -239,6 +244,9 @@ def file_case(
         queue_processing(session, result.case.id)
         if attempt_key:
             session.add(FilingAttempt(key=attempt_key, expediente_id=result.case.id))
+            session.flush()
+        if before_commit is not None:
+            before_commit(session, result)
             session.flush()
         session.commit()
     except IntegrityError:  # the same attempt filed meanwhile (a concurrent resend): that case

@@ -31,7 +31,10 @@ def late_filing_note(case: Expediente) -> str:
 
 
 def filing_place(session: Session, case: Expediente, *, virtual_place: str) -> str:
-    """Where a filing was received: the virtual desk, or the city of the clerk's desk."""
+    """Where a filing was received: the virtual desk, the exchange between institutions, or the
+    city of the clerk's desk."""
+    if case.channel == Channel.INTEROPERABILIDAD:
+        return "Interoperabilidad — intercambio electrónico entre entidades"
     if case.channel != Channel.PRESENCIAL or not case.registered_by_id:
         return virtual_place
     city = session.exec(

@@ -56,9 +56,12 @@ class PreparedUpload:
     screened: ScreenedPdf
 
 
-def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[FilerInput, dict[str, str]]:
+def validate_filer(
+    filer: FilerInput, *, require_email: bool = True, require_phone: bool = True
+) -> tuple[FilerInput, dict[str, str]]:
     """Normalised filer data and the errors per field (empty dict when all is right).
-    The e-mail is required online (the receipt and notices go there); at the desk it is optional."""
+    The e-mail is required online (the receipt and notices go there); at the desk it is optional.
+    Another entity's system (interoperability) is answered through the exchange: no phone needed."""
     errors: dict[str, str] = {}
     clean = FilerInput(**vars(filer))
     if filer.kind not in identity.PARTY_KINDS:
@@ -88,7 +91,7 @@ def validate_filer(filer: FilerInput, *, require_email: bool = True) -> tuple[Fi
     except ValueError as exc:
         errors["email"] = str(exc)
     try:
-        clean.phone = identity.normalize_phone(filer.phone)
+        clean.phone = identity.normalize_phone(filer.phone) if require_phone or (filer.phone or "").strip() else ""
     except ValueError as exc:
         errors["phone"] = str(exc)
     address = " ".join((filer.address or "").split())

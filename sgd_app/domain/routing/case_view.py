@@ -35,6 +35,11 @@ ACTION_LABELS = {
     "no_presentado": "No presentado",
     "documento": "Documento emitido",
     "reclasificar": "Procedimiento corregido por mesa de partes",
+    "interop_envio": "Enviado a otra entidad",
+    "interop_acuse": "Acuse de recibo de la entidad",
+    "interop_registro": "Registrado por la entidad destinataria",
+    "interop_rechazo": "Rechazado por la entidad destinataria",
+    "interop_recepcion": "Recibido por interoperabilidad",
 }
 
 

@@ -33,9 +33,11 @@ from sgd_app.pages.expediente.forms import (
     text_form,
 )
 from sgd_app.pages.expediente.internal_docs import internal_docs
+from sgd_app.pages.expediente.interop import interop_box
 from sgd_app.pages.expediente.prints import print_links
 from sgd_app.state.desk import DeskState
 from sgd_app.state.expediente import ExpedienteState
+from sgd_app.state.interop import InteropSendState
 
 
 def _header() -> rx.Component:
@@ -180,6 +182,7 @@ def _actions() -> rx.Component:
             ("anexo", annex_form()),
             rx.fragment(),
         ),
+        interop_box(),
         style={"margin_bottom": "1rem"},
     )
 
@@ -334,7 +337,12 @@ def _observation() -> rx.Component:
     )
 
 
-@staff_page(routes.EXPEDIENTE, title="Expediente", heading="", on_load=[ExpedienteState.load, DeskState.load])
+@staff_page(
+    routes.EXPEDIENTE,
+    title="Expediente",
+    heading="",
+    on_load=[ExpedienteState.load, DeskState.load, InteropSendState.load],
+)
 def expediente() -> rx.Component:
     return rx.fragment(
         notice(ExpedienteState, focus=True),  # the focus follows the act's result (issue 14)
