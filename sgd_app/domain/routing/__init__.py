@@ -20,6 +20,7 @@ from sgd_app.domain.routing.actions import (
     attend,
     derive,
     receive,
+    reopen,
     return_case,
     set_priority,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "matching_numbers",
     "procedure_choices",
     "receive",
+    "reopen",
     "reclassify",
     "return_case",
     "revoke_delegation",

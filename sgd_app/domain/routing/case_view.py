@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "no_presentado": "No presentado",
     "documento": "Documento emitido",
     "reclasificar": "Procedimiento corregido por mesa de partes",
+    "reabrir": "Reabierto",
 }
 
 

@@ -1,0 +1,75 @@
+"""Records management (AGN rules, ISO 15489): the classification scheme and the classification of
+every case and issued document at creation (``classification``), the electronic file of a case,
+frozen at its closing with a foliation index (``files``; the database's own guard in
+``triggers``), and the tables (``tables``). Sealing the index and the export package are in
+``domain/dossier``, above the signing code."""
+
+from sgd_app.domain.records.classification import (
+    ACCESS_LEVELS,
+    DEFAULT_SERIES,
+    DISPOSITIONS,
+    SeriesRow,
+    case_file,
+    change_case_series,
+    classify_case,
+    classify_internal_document,
+    create_series,
+    list_series,
+    map_doc_type,
+    map_procedure,
+    mappings,
+    seed_defaults,
+    update_series,
+)
+from sgd_app.domain.records.files import (
+    FROZEN,
+    close_file,
+    ensure_open,
+    index_by_code,
+    index_by_sha,
+    index_data,
+    is_frozen,
+    latest_index,
+    reopen_file,
+)
+from sgd_app.domain.records.tables import (
+    CaseFile,
+    DocTypeSeries,
+    DocumentSeries,
+    FileIndex,
+    ProcedureSeries,
+    RecordSeries,
+)
+
+__all__ = [
+    "ACCESS_LEVELS",
+    "DEFAULT_SERIES",
+    "DISPOSITIONS",
+    "FROZEN",
+    "CaseFile",
+    "DocTypeSeries",
+    "DocumentSeries",
+    "FileIndex",
+    "ProcedureSeries",
+    "RecordSeries",
+    "SeriesRow",
+    "case_file",
+    "change_case_series",
+    "classify_case",
+    "classify_internal_document",
+    "close_file",
+    "create_series",
+    "ensure_open",
+    "index_by_code",
+    "index_by_sha",
+    "index_data",
+    "is_frozen",
+    "latest_index",
+    "list_series",
+    "map_doc_type",
+    "map_procedure",
+    "mappings",
+    "reopen_file",
+    "seed_defaults",
+    "update_series",
+]
