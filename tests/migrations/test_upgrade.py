@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from sgd_app import db, schema
-from sgd_app.domain import access, audit, search
+from sgd_app.domain import access, audit, records, search
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.models import AuditEvent, CaseUnit, Document, Expediente, Movement, Unit, User
 from tests.migrations.conftest import HEAD, table_digests
@@ -57,6 +57,8 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
     assert after.pop("externalidentity")[0] == after.pop("ssosession")[0] == 0  # 0012: nobody linked yet
     for table in ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency"):
         assert after.pop(table)[0] == 0  # 0014: no API client registered yet
+    for table in ("recordseries", "procedureseries", "doctypeseries", "documentseries", "casefile", "fileindex"):
+        assert after.pop(table)[0] == 0  # 0015: the scheme comes with init's seed; files open on first use
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
@@ -157,3 +159,23 @@ def test_0006_a_case_is_found_by_every_unit_it_passed_through(previous_release):
             Movement(expediente_id=case.id, action="copia", from_unit_id=case.current_unit_id, to_unit_id=outsider.id)
         )
     assert case.number in _found(eng, [stranger], case.subject)
+
+
+def test_0015_from_0014_with_data_classifies_and_freezes_old_cases(previous_release):
+    """A database at 0014 holding cases moves to 0015: nothing lost, an old case gets its file on
+    first use, and once archived its documents are frozen by the new triggers."""
+    eng = previous_release
+    schema.upgrade(eng, to="0014")
+    with db.session(eng) as s:
+        before = len(s.exec(select(Document)).all())
+        case = s.get(Expediente, s.exec(select(Document.expediente_id).order_by(Document.id)).first())
+    schema.upgrade(eng)
+    assert _head(eng) == "0015"
+    with db.write_session(eng) as s:
+        assert len(s.exec(select(Document)).all()) == before
+        row = records.case_file(s, s.get(Expediente, case.id))
+        assert not row.frozen
+        row.frozen = True
+        s.add(row)
+    with pytest.raises(DBAPIError, match="expediente cerrado"), eng.begin() as conn:
+        conn.execute(text("UPDATE document SET label = 'x' WHERE expediente_id = :c"), {"c": case.id})

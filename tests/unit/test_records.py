@@ -79,9 +79,10 @@ def _draft_to_sign(o) -> int:
             recipients="Tesorería",
         )
         signing.send_to_sign(s, who=o["rop"], doc_id=doc.id, version=1, vistos=[], firmante_id=o["jefe"].user.id)
-        assert s.get(records.DocumentSeries, doc.id).series_id == s.exec(
-            select(records.RecordSeries.id).where(records.RecordSeries.code == "SG-04")
-        ).one()
+        assert (
+            s.get(records.DocumentSeries, doc.id).series_id
+            == s.exec(select(records.RecordSeries.id).where(records.RecordSeries.code == "SG-04")).one()
+        )
         return s.exec(select(SignatureStep.id).where(SignatureStep.internal_document_id == doc.id)).one()
 
 
