@@ -404,11 +404,16 @@ def seed_defaults(session: Session) -> bool:
     for proc_code, series_code in DEFAULT_PROCEDURES.items():
         pid = procs.get(proc_code)
         if pid is not None and pid not in mapped:
-            session.add(ProcedureSeries(procedure_id=pid, series_id=have[series_code].id))
+            session.add(ProcedureSeries(procedure_id=pid, series_id=pk_of(have[series_code])))
             added = True
     typed = {m.doc_type for m in session.exec(select(DocTypeSeries)).all()}
     for doc_type, series_code in DEFAULT_DOC_TYPES.items():
         if doc_type not in typed:
-            session.add(DocTypeSeries(doc_type=doc_type, series_id=have[series_code].id))
+            session.add(DocTypeSeries(doc_type=doc_type, series_id=pk_of(have[series_code])))
             added = True
     return added
+
+
+def pk_of(row: RecordSeries) -> int:
+    assert row.id is not None
+    return row.id
