@@ -3,7 +3,14 @@
 Above signing and printing; the freeze itself is ``domain/records``."""
 
 from sgd_app.domain.dossier.check import PackageReport, verify_package
-from sgd_app.domain.dossier.index_pdf import INDEX_ATTACHMENT, NOT_CLOSED, embedded_index, index_pdf, seal_index
+from sgd_app.domain.dossier.index_pdf import (
+    INDEX_ATTACHMENT,
+    NOT_CLOSED,
+    embedded_index,
+    index_pdf,
+    seal_after_closing,
+    seal_index,
+)
 from sgd_app.domain.dossier.package import export_package
 
 __all__ = [
@@ -13,6 +20,7 @@ __all__ = [
     "embedded_index",
     "export_package",
     "index_pdf",
+    "seal_after_closing",
     "seal_index",
     "verify_package",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,9 @@ from sgd_app.domain.printing.layout import BRAND, INK, MUTED, Sheet, stamp
 from sgd_app.domain.printing.route_sheet import Cols, _row, _section
 from sgd_app.domain.records.classification import ACCESS_LEVELS, DISPOSITIONS
 from sgd_app.domain.signing import config as signing_config
+from sgd_app.domain.signing.pades import SigningRefused
+
+logger = logging.getLogger(__name__)
 
 INDEX_ATTACHMENT = "indice.json"
 NOT_CLOSED = "El expediente no está cerrado: su índice de foliación se genera al atenderlo o archivarlo."
@@ -214,3 +218,19 @@ def index_pdf(who: Principal, number: str, *, engine: Engine | None = None) -> b
     with db.session(engine) as s:
         case = _case_for(s, who, number)
     return seal_index(case.number, engine=engine)
+
+
+def seal_after_closing(number: str, *, engine: Engine | None = None) -> bool:
+    """The named step after a closing act: seal the new index right away (True when sealed). A
+    seal that cannot be made now (the TSA down, a refused certificate) is logged and left for the
+    first download of the index, which seals it then."""
+    with db.session(engine) as s:
+        case = s.exec(select(Expediente).where(Expediente.number == number)).first()
+        if case is None or case.id is None or not records.is_frozen(s, case.id):
+            return False
+    try:
+        seal_index(number, engine=engine)
+    except (SigningRefused, OSError) as exc:
+        logger.warning("Índice de %s sin sellar por ahora: %s", number, exc)
+        return False
+    return True

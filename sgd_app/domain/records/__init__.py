@@ -25,12 +25,15 @@ from sgd_app.domain.records.files import (
     FROZEN,
     close_file,
     ensure_open,
+    file_panel,
     index_by_code,
     index_by_sha,
     index_data,
     is_frozen,
     latest_index,
     reopen_file,
+    section_choices,
+    series_choices,
 )
 from sgd_app.domain.records.tables import (
     CaseFile,
@@ -60,6 +63,7 @@ __all__ = [
     "close_file",
     "create_series",
     "ensure_open",
+    "file_panel",
     "index_by_code",
     "index_by_sha",
     "index_data",
@@ -70,6 +74,8 @@ __all__ = [
     "map_procedure",
     "mappings",
     "reopen_file",
+    "section_choices",
     "seed_defaults",
+    "series_choices",
     "update_series",
 ]

@@ -96,6 +96,8 @@ class SeriesRow:
     access: str
     access_label: str
     active: bool
+    unit_id: int | None = None
+    parent_id: int | None = None
 
 
 def ensure_admin(who: Principal) -> None:
@@ -345,6 +347,8 @@ def list_series(session: Session) -> list[SeriesRow]:
                 access=r.access,
                 access_label=ACCESS_LEVELS.get(r.access, r.access),
                 active=r.active,
+                unit_id=r.unit_id,
+                parent_id=r.parent_id,
             )
         )
     return out

@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from sgd_app import settings
 from sgd_app.domain.errors import Forbidden
 from sgd_app.domain.models import Document, Expediente, Procedure, Signature, Unit, utcnow
-from sgd_app.domain.records.classification import case_file
+from sgd_app.domain.records.classification import DISPOSITIONS, case_file
 from sgd_app.domain.records.tables import CaseFile, FileIndex, RecordSeries
+from sgd_app.domain.transaction import query
 
 FROZEN = (
     "El expediente está cerrado y su expediente electrónico quedó congelado: no admite nuevos documentos "
@@ -164,3 +165,47 @@ def index_by_code(session: Session, code: str) -> FileIndex | None:
 
 def index_by_sha(session: Session, sha: str) -> FileIndex | None:
     return session.exec(select(FileIndex).where(col(FileIndex.pdf_sha256) == sha)).first()
+
+
+def file_panel(session: Session, who_roles: set[str], is_admin: bool, case: Expediente) -> dict[str, str]:
+    """What the case page's "Expediente electrónico" card shows (strings, for the screen):
+    ``who_roles`` are the viewer's roles in the unit holding the case."""
+    assert case.id is not None
+    row = session.get(CaseFile, case.id)
+    series = session.get(RecordSeries, row.series_id) if row and row.series_id else None
+    index = latest_index(session, case.id)
+    frozen = bool(row and row.frozen)
+    head = "head" in who_roles
+    return {
+        "series": f"{series.code} — {series.name}" if series else "Sin clasificar",
+        "series_id": str(series.id) if series else "",
+        "retention": (
+            f"{series.office_years} años en gestión, {series.central_years} en archivo central · "
+            f"{DISPOSITIONS.get(series.disposition, series.disposition)}"
+            if series
+            else ""
+        ),
+        "state": (
+            f"Cerrado y congelado · índice de foliación versión {index.version if index else 0}"
+            if frozen
+            else "Abierto: admite documentos"
+        ),
+        "frozen": "1" if frozen else "",
+        "version": str(index.version) if frozen and index else "",
+        "can_reopen": "1" if frozen and head else "",
+        "can_reclassify": "1" if not frozen and (head or is_admin) else "",
+    }
+
+
+def series_choices(session: Session) -> list[tuple[int, str]]:
+    rows = session.exec(
+        select(RecordSeries).where(col(RecordSeries.active) == True).order_by(col(RecordSeries.code))  # noqa: E712
+    ).all()
+    return [(r.id, f"{r.code} — {r.name}") for r in rows if r.id is not None]
+
+
+@query
+def section_choices(session: Session) -> list[tuple[int, str]]:
+    """The sections a series can belong to: the active organisational units."""
+    rows = session.exec(select(Unit).where(col(Unit.active) == True).order_by(col(Unit.name))).all()  # noqa: E712
+    return [(u.id, u.name) for u in rows if u.id is not None]

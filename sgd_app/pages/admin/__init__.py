@@ -9,6 +9,7 @@ from sgd_app import routes
 from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
+from sgd_app.pages.admin.classification import classification_tab
 from sgd_app.pages.admin.non_working_days import days_tab
 from sgd_app.pages.admin.procedures import procedures_tab
 from sgd_app.pages.admin.sso import sso_tab
@@ -31,6 +32,7 @@ def _content() -> rx.Component:
                 rx.tabs.trigger("Días no laborables", value="dias", style=_TAB),
                 rx.tabs.trigger("Plantillas", value="plantillas", style=_TAB),
                 rx.tabs.trigger("Cuentas institucionales", value="sso", style=_TAB),
+                rx.tabs.trigger("Clasificación", value="clasificacion", style=_TAB),
                 size="2",
                 style={"flex_wrap": "wrap", "margin_bottom": "1rem"},
             ),
@@ -40,6 +42,7 @@ def _content() -> rx.Component:
             rx.tabs.content(days_tab(), value="dias"),
             rx.tabs.content(templates_tab(), value="plantillas"),
             rx.tabs.content(sso_tab(), value="sso"),
+            rx.tabs.content(classification_tab(), value="clasificacion"),
             value=AdminState.tab,
             on_change=AdminState.set_tab,
         ),
