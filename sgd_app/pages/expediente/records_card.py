@@ -19,6 +19,8 @@ def _download(icon: str, label: str, file: str, link_id: str) -> rx.Component:
         rx.icon(icon, size=18, aria_hidden="true"),
         label,
         href="/api/v1/expedientes/" + ExpedienteState.number + "/" + file,
+        download="",
+        reload_document=True,  # a plain anchor fetched over HTTP, not a route of the app
         id=link_id,
         style=_LINK,
     )

@@ -1,0 +1,85 @@
+"""The electronic file in the browser (issue 18, items 1-3): a head archives a case, the card
+"Expediente electrónico" shows it closed and frozen at 1280 and 390 px, the sealed foliation index
+downloads (and validates), and an official who was drafting a document in the case when it closed
+gets the Spanish refusal instead of a new document."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.harness import shot
+from tests.e2e.steps import citizen_files, login
+
+pytestmark = pytest.mark.e2e
+
+
+def _text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_a_head_closes_a_case_downloads_its_index_and_the_frozen_file_refuses_a_document(
+    app_server, browser, phone, tmp_path
+):
+    base = app_server["base"]
+    number, _ = citizen_files(phone, base, tmp_path, "Constancia de afiliación para el archivo")
+
+    # The officer receives the case and starts drafting a memorando (not saved yet).
+    octx, officer = login(browser, base, "rop")
+    officer.goto(f"{base}/expedientes/{number}")
+    officer.locator("#accion-recibir").click()
+    card = officer.locator("#tarjeta-expediente-electronico")
+    expect(card).to_contain_text("ROP-02 — Constancias de afiliación")  # classified at filing
+    expect(card).to_contain_text("Abierto")
+    officer.locator("#accion-redactar").click()
+    officer.get_by_label("Tipo de documento").select_option(label="Memorando")
+    officer.get_by_label("Dirigido a").fill("Tesorería")
+    officer.get_by_label("Asunto", exact=True).fill("Pedido de información")
+    officer.get_by_label("Contenido").fill("Sírvase informar sobre el estado de la multa.")
+
+    # The head archives it: the file freezes and its index is sealed.
+    hctx, head = login(browser, base, "jefe.rop")
+    head.goto(f"{base}/expedientes/{number}")
+    head.locator("#accion-archivar").click()
+    head.get_by_label("Motivo del archivo").fill("El administrado desistió de su pedido")
+    head.locator("#confirmar").click()
+    expect(head.locator("#estado-expediente")).to_have_text("Archivado")
+    card = head.locator("#tarjeta-expediente-electronico")
+    expect(card).to_contain_text("Cerrado y congelado · índice de foliación versión 1")
+    expect(head.locator("#abrir-reabrir")).to_be_visible()
+    card.scroll_into_view_if_needed()
+    shot(head, "expediente-electronico-1280")
+    with head.expect_download() as got:
+        head.locator("#descargar-indice").click()
+    assert got.value.suggested_filename == f"indice-{number}.pdf"
+    pdf = open(got.value.path(), "rb").read()
+    text = _text(pdf)
+    assert "ÍNDICE DE FOLIACIÓN" in text and number in text and "ROP-02" in text
+    if shutil.which("pdfsig"):
+        path = tmp_path / "indice.pdf"
+        path.write_bytes(pdf)
+        assert "Signature is Valid" in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    with head.expect_download() as got:
+        head.locator("#descargar-paquete").click()
+    assert got.value.suggested_filename == f"paquete-{number}.zip"
+
+    # The officer's draft arrives after the closing: refused, in Spanish, nothing saved.
+    officer.locator("#confirmar").click()
+    expect(officer.get_by_text(re.compile("expediente electrónico quedó congelado"))).to_be_visible()
+    expect(officer.get_by_text("Aún no hay documentos emitidos.")).to_be_visible()
+    shot(officer, "expediente-congelado-rechazo-1280")
+    octx.close()
+    hctx.close()
+
+    # The same card on a phone.
+    pctx, small = login(browser, base, "jefe.rop", phone=True)
+    small.goto(f"{base}/expedientes/{number}")
+    card = small.locator("#tarjeta-expediente-electronico")
+    expect(card).to_contain_text("Cerrado y congelado")
+    card.scroll_into_view_if_needed()
+    shot(small, "expediente-electronico-390")
+    pctx.close()
