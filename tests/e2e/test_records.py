@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -56,7 +57,7 @@ def test_a_head_closes_a_case_downloads_its_index_and_the_frozen_file_refuses_a_
     with head.expect_download() as got:
         head.locator("#descargar-indice").click()
     assert got.value.suggested_filename == f"indice-{number}.pdf"
-    pdf = open(got.value.path(), "rb").read()
+    pdf = Path(got.value.path()).read_bytes()
     text = _text(pdf)
     assert "ÍNDICE DE FOLIACIÓN" in text and number in text and "ROP-02" in text
     if shutil.which("pdfsig"):
