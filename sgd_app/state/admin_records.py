@@ -53,8 +53,12 @@ class ClassificationState(Notice, rx.State):
     errors: dict[str, str] = _blank()
 
     unit_options: list[list[str]] = []
+    # Bumped at every refresh: the mapping lists are remounted, so each select shows its current
+    # series (a select keeps its chosen position when the options around it change).
+    lists_key: int = 0
 
     def _refresh(self) -> None:
+        self.lists_key += 1
         self.unit_options = [[str(i), name] for i, name in records.section_choices()]
         shown = records.list_series()
         self.rows = [_row(r) for r in shown]

@@ -84,3 +84,39 @@ def test_a_head_closes_a_case_downloads_its_index_and_the_frozen_file_refuses_a_
     card.scroll_into_view_if_needed()
     shot(small, "expediente-electronico-390")
     pctx.close()
+
+
+def test_an_administrator_keeps_the_classification_scheme(app_server, browser):
+    base = app_server["base"]
+    ctx, page = login(browser, base, "admin")
+    page.goto(f"{base}/admin")
+    page.get_by_role("tab", name="Clasificación").click()
+    series = page.locator("#lista-series")
+    expect(series).to_contain_text("SG-01")
+    expect(series.locator("li")).to_have_count(13)
+    page.locator("#nueva-serie").click()
+    page.get_by_label("Código").fill("ROP-03")
+    page.get_by_label("Nombre").fill("Padrones de afiliados")
+    page.get_by_label("Años en el archivo de gestión").fill("3")
+    page.get_by_label("Años en el archivo central").fill("7")
+    page.get_by_label("Disposición final").select_option(label="Selección")
+    page.locator("#guardar-serie").click()
+    expect(series.locator("li")).to_have_count(14)
+    expect(series).to_contain_text("Padrones de afiliados")
+    expect(page.locator("#series-tramites")).to_contain_text("CONST-AF")
+    # every select shows its own series, even after a new one moved the options around
+    expect(page.get_by_label("Serie de SOL-GEN — Solicitud general")).to_have_value(
+        page.locator("#series-tramites option", has_text="SG-03 — Trámite documentario general").first.get_attribute(
+            "value"
+        )
+    )
+    memo = page.locator("#series-documentos option", has_text="SG-04 — Memorandos").first.get_attribute("value")
+    expect(page.get_by_label("Serie de Memorando")).to_have_value(memo)
+    shot(page, "admin-clasificacion-1280")
+    ctx.close()
+    pctx, small = login(browser, base, "admin", phone=True)
+    small.goto(f"{base}/admin")
+    small.get_by_role("tab", name="Clasificación").click()
+    expect(small.locator("#lista-series")).to_contain_text("Padrones de afiliados")
+    shot(small, "admin-clasificacion-390")
+    pctx.close()

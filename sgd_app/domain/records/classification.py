@@ -110,12 +110,16 @@ def _fallback(session: Session) -> int | None:
 
 
 # ---------------------------------------------------------------- classification at creation
+def procedure_series(session: Session, procedure_id: int) -> int | None:
+    """The series of a procedure's cases (the fallback series when it is not mapped)."""
+    found = session.exec(select(ProcedureSeries.series_id).where(ProcedureSeries.procedure_id == procedure_id)).first()
+    return found or _fallback(session)
+
+
 def classify_case(session: Session, *, case_id: int, procedure_id: int) -> int | None:
     """Open the electronic file of a new case in the series of its procedure (every intake path
     calls this in the filing's transaction); returns the series id (None: no scheme yet)."""
-    series_id = session.exec(
-        select(ProcedureSeries.series_id).where(ProcedureSeries.procedure_id == procedure_id)
-    ).first() or _fallback(session)
+    series_id = procedure_series(session, procedure_id)
     session.add(CaseFile(expediente_id=case_id, series_id=series_id))
     return series_id
 
@@ -131,11 +135,12 @@ def classify_internal_document(session: Session, doc: InternalDocument) -> int |
 
 
 def case_file(session: Session, case: Expediente) -> CaseFile:
-    """The electronic file of a case (made on first use for cases filed before 0015)."""
+    """The electronic file of a case (made on first use, in its procedure's series, for cases
+    written before 0015 or by the demo data's bulk inserts)."""
     assert case.id is not None
     row = session.get(CaseFile, case.id)
     if row is None:
-        row = CaseFile(expediente_id=case.id, series_id=_fallback(session))
+        row = CaseFile(expediente_id=case.id, series_id=procedure_series(session, case.procedure_id))
         session.add(row)
         session.flush()
     return row

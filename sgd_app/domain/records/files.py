@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from sgd_app import settings
 from sgd_app.domain.errors import Forbidden
 from sgd_app.domain.models import Document, Expediente, Procedure, Signature, Unit, utcnow
-from sgd_app.domain.records.classification import DISPOSITIONS, case_file
+from sgd_app.domain.records.classification import DISPOSITIONS, case_file, procedure_series
 from sgd_app.domain.records.tables import CaseFile, FileIndex, RecordSeries
 from sgd_app.domain.transaction import query
 
@@ -172,7 +172,8 @@ def file_panel(session: Session, who_roles: set[str], is_admin: bool, case: Expe
     ``who_roles`` are the viewer's roles in the unit holding the case."""
     assert case.id is not None
     row = session.get(CaseFile, case.id)
-    series = session.get(RecordSeries, row.series_id) if row and row.series_id else None
+    series_id = row.series_id if row else procedure_series(session, case.procedure_id)  # not opened yet
+    series = session.get(RecordSeries, series_id) if series_id else None
     index = latest_index(session, case.id)
     frozen = bool(row and row.frozen)
     head = "head" in who_roles

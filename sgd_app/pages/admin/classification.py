@@ -201,6 +201,7 @@ def classification_tab() -> rx.Component:
             ),
             aria_label="Serie de cada trámite",
             id="series-tramites",
+            key="p" + S.lists_key.to(str),
         ),
         section_head("Serie de cada tipo de documento emitido"),
         item_list(
@@ -210,6 +211,7 @@ def classification_tab() -> rx.Component:
             ),
             aria_label="Serie de cada tipo de documento",
             id="series-documentos",
+            key="d" + S.lists_key.to(str),
         ),
         on_mount=S.load,
     )
