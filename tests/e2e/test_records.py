@@ -74,6 +74,21 @@ def test_a_head_closes_a_case_downloads_its_index_and_the_frozen_file_refuses_a_
     expect(officer.get_by_text("Aún no hay documentos emitidos.")).to_be_visible()
     shot(officer, "expediente-congelado-rechazo-1280")
     octx.close()
+
+    # The head reopens it with a reason (too short first), then archives it again: index version 2.
+    head.locator("#abrir-reabrir").click()
+    head.get_by_label(re.compile("Motivo de la reapertura")).fill("corto")
+    head.locator("#confirmar").click()
+    expect(head.get_by_text("Explique el motivo de la reapertura (mínimo 10 caracteres).")).to_be_visible()
+    head.get_by_label(re.compile("Motivo de la reapertura")).fill("El administrado presentó un escrito nuevo")
+    head.locator("#confirmar").click()
+    expect(head.locator("#estado-expediente")).to_have_text("En trámite")
+    expect(head.locator("#tarjeta-expediente-electronico")).to_contain_text("Abierto")
+    expect(head.get_by_text("Reabierto")).to_be_visible()
+    head.locator("#accion-archivar").click()
+    head.get_by_label("Motivo del archivo").fill("Se atendió el escrito y se archiva otra vez")
+    head.locator("#confirmar").click()
+    expect(head.locator("#tarjeta-expediente-electronico")).to_contain_text("índice de foliación versión 2")
     hctx.close()
 
     # The same card on a phone.
