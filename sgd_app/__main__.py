@@ -1,5 +1,5 @@
 """Command line: ``python -m sgd_app init | migrate | makemigration MSG | demo-data | summaries rebuild |
-audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | sso link USER SUBJECT |
+audit verify | backup DEST | restore SRC [--force] | verify-backup SRC | verify-package FILE.zip | sso link USER SUBJECT |
 scale | api-client add|list|deactivate | entidad add|list|import|deactivate|clave`` (docs/operations.md,
 docs/sso.md, docs/deploy.md, docs/api.md, docs/interop.md)."""
 
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from sgd_app import api_cli, backup, db, demo_data, interop_cli, scale, schema, seed, settings
-from sgd_app.domain import audit, interop, summaries
+from sgd_app.domain import audit, dossier, interop, summaries
 
 _SCHEMA_DONE = {
     "created": "Esquema de la base de datos creado.",
@@ -124,6 +124,17 @@ def _verify_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_package(args: argparse.Namespace) -> int:
+    """Check an export package offline: hashes, the manifest's seal, the index's seal, the audit chain."""
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"No existe el archivo {path}.", file=sys.stderr)
+        return 2
+    report = dossier.verify_package(path.read_bytes())
+    print(report.verdict())
+    return 0 if report.valid else 1
+
+
 def _scale(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         print("El número de trabajadores debe estar entre 1 y 64.", file=sys.stderr)
@@ -196,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     verify_p = sub.add_parser("verify-backup", help="check every file of a backup against its manifest")
     verify_p.add_argument("src")
     verify_p.set_defaults(fn=_verify_backup)
+    package_p = sub.add_parser("verify-package", help="verify a case's export package offline (hashes and seals)")
+    package_p.add_argument("file")
+    package_p.set_defaults(fn=_verify_package)
     scale_p = sub.add_parser("scale", help="N workers + Redis behind nginx over HTTPS (docs/deploy.md)")
     scale_p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     scale_p.add_argument("--port", type=int, default=8443, help="HTTPS port of nginx (default 8443)")

@@ -28,6 +28,8 @@ from sgd_app import db
 from sgd_app.domain import doc_templates, models, search  # noqa: F401  (the tables are the metadata)
 from sgd_app.domain.apiclients import tables as api_tables  # noqa: F401
 from sgd_app.domain.interop import tables as interop_tables  # noqa: F401
+from sgd_app.domain.records import tables as records_tables  # noqa: F401
+from sgd_app.domain.records.triggers import FREEZE_PG, FREEZE_SQLITE
 from sgd_app.domain.sso import tables as sso_tables  # noqa: F401
 
 metadata = SQLModel.metadata
@@ -88,12 +90,13 @@ class SchemaMismatch(RuntimeError):
 # ---------------------------------------------------------------- straight from the models
 def create_all(eng: Engine | None = None) -> None:
     """Create the current schema from the models (idempotent): tables, audit triggers and head row,
-    the case units' triggers, search index."""
+    the case units' triggers, the frozen files' triggers, search index."""
     eng = eng or db.engine()
     with eng.begin() as conn:
         _lock(conn)
         metadata.create_all(conn)
-        for sql in AUDIT_SQLITE + CASEUNIT_SQLITE if db.is_sqlite(eng) else AUDIT_PG + CASEUNIT_PG:
+        sqlite = db.is_sqlite(eng)
+        for sql in AUDIT_SQLITE + CASEUNIT_SQLITE + FREEZE_SQLITE if sqlite else AUDIT_PG + CASEUNIT_PG + FREEZE_PG:
             conn.execute(text(sql))
         conn.execute(text(AUDIT_HEAD), {"h": "0" * 64})
     search.ensure_schema(eng)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from sgd_app.domain import audit, auth, doc_templates
+from sgd_app.domain import audit, auth, doc_templates, records
 from sgd_app.domain.models import Procedure, Unit, User
 
 # code, name, kind, parent, place
@@ -266,6 +266,10 @@ def seed_catalogue(session: Session) -> None:
                 object_id=code,
                 data={"unidad": unit, "plazo": days},
             )
+    if records.seed_defaults(session):
+        audit.record(
+            session, actor="sistema", action="crear_cuadro_clasificacion", object_type="serie", object_id="-", data={}
+        )
     if doc_templates.seed_defaults(session):
         audit.record(
             session, actor="sistema", action="crear_plantillas", object_type="plantilla", object_id="-", data={}

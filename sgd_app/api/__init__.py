@@ -22,6 +22,7 @@ from sgd_app.api import (
     metrics,
     oauth,
     printing,
+    records,
     reports,
     search,
     session,
@@ -44,6 +45,7 @@ api.include_router(session.router)
 api.include_router(sso.router)
 api.include_router(files.router)
 api.include_router(printing.router)
+api.include_router(records.router)
 api.include_router(reports.router)
 api.include_router(audit_export.router)
 api.include_router(search.router)

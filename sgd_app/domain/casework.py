@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from sgd_app import routes, settings
-from sgd_app.domain import access, digitize, drafting, observations
+from sgd_app.domain import access, digitize, drafting, observations, records
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.models import Document, InternalDocument, Membership, Observation, Unit, User, pk
@@ -89,6 +89,8 @@ class CasePage:
     heads: list[tuple[int, str]]  # heads of the unit holding the case (firmantes)
     staff: list[tuple[int, str]] = field(default_factory=list)  # other active users (vistos buenos)
     returns: dict[int, ReturnNote] = field(default_factory=dict)  # draft id -> why it came back
+    file: dict[str, str] = field(default_factory=dict)  # the electronic file (records.file_panel)
+    series: list[tuple[int, str]] = field(default_factory=list)  # active series, for a head's reclassification
 
 
 @query
@@ -124,6 +126,8 @@ def case_page(session: Session, who: Principal, number: str) -> CasePage:
         ).first(),
         heads=[(uid, name) for uid, name in heads],
         staff=staff,
+        file=records.file_panel(session, who.roles_in(case.current_unit_id), who.has_role("admin"), case),
+        series=records.series_choices(session),
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from sgd_app import settings
-from sgd_app.domain import audit, routing
+from sgd_app.domain import audit, records, routing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, MONTHS_ES
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInputs, NotFound
@@ -38,13 +38,7 @@ from sgd_app.domain.models import (
 from sgd_app.domain.transaction import act, query
 from sgd_app.domain.vocabulary import OPEN_STATUSES
 
-DOC_TYPES = {
-    "memorando": "Memorando",
-    "informe": "Informe",
-    "oficio": "Oficio",
-    "carta": "Carta",
-    "resolucion": "Resolución",
-}
+DOC_TYPES = vocabulary.DOC_TYPES
 STATUS_LABELS = {
     "borrador": "Borrador",
     "en_firma": "En firma",
@@ -182,6 +176,7 @@ def _case_for_drafting(session: Session, who: Principal, number: str) -> Expedie
     roles = routing.acting_roles(who, case)
     if not roles & {"officer", "head"}:
         raise Forbidden("Solo el personal de la unidad que tiene el expediente puede redactar documentos en él.")
+    records.ensure_open(session, case)
     if case.status not in OPEN_STATUSES:
         raise Forbidden("El expediente ya no está en trámite.")
     if case.awaiting_receipt:
@@ -273,6 +268,7 @@ def create_draft(
     )
     session.add(doc)
     session.flush()
+    records.classify_internal_document(session, doc)
     audit.record(
         session,
         actor=who.actor,
@@ -338,6 +334,7 @@ def own_draft(session: Session, who: Principal, doc_id: int) -> InternalDocument
         raise NotFound("Documento no encontrado.")
     if doc.author_id != who.user.id:
         raise Forbidden("Solo quien redactó el documento puede modificarlo.")
+    records.ensure_open(session, doc.expediente_id)
     if doc.status != "borrador":
         raise Forbidden(
             "El documento ya no es un borrador: no se puede modificar. Para corregirlo, redacte uno "

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import audit, digitize, notify, ratelimit, routing, summaries
+from sgd_app.domain import audit, digitize, notify, ratelimit, records, routing, summaries
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, format_datetime_es, load_calendar
 from sgd_app.domain.documents import FileStore
@@ -310,6 +310,7 @@ def fix(
     """The filer fixes the observations (the caller has verified the number + access key or the
     casilla). Files are screened like any upload. The case keeps its original filing date."""
     now = now or utcnow()
+    records.ensure_open(session, case)
     obs = open_observation(session, case.id)
     if case.status != CaseStatus.OBSERVADO or obs is None:
         raise Conflict("Este expediente no tiene observaciones pendientes.")

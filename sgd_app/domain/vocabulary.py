@@ -108,6 +108,15 @@ CATEGORY_LABELS = Category.labels()
 PRIORITY_LABELS = Priority.labels()
 ROLE_LABELS = Role.labels()
 
+# The types of document the institution issues inside a case (drafting, records classification).
+DOC_TYPES = {
+    "memorando": "Memorando",
+    "informe": "Informe",
+    "oficio": "Oficio",
+    "carta": "Carta",
+    "resolucion": "Resolución",
+}
+
 # Statuses in which the unit holding a case may still route it (receive, derive, return, close).
 OPEN_STATUSES = (CaseStatus.REGISTRADO, CaseStatus.EN_TRAMITE, CaseStatus.SUBSANADO)
 # Statuses in which a case still waits for someone (an observed case waits for its filer).

@@ -9,7 +9,7 @@ import asyncio
 import reflex as rx
 
 from sgd_app import settings
-from sgd_app.domain import casework, drafting, routing, signing, vocabulary
+from sgd_app.domain import casework, dossier, drafting, records, routing, signing, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import format_date_es, format_datetime_es
 from sgd_app.domain.documents import FileStore
@@ -43,6 +43,7 @@ FORM_KEYS = (
     "replaces",
     "items",
     "answer",
+    "series",
 )
 
 
@@ -106,6 +107,8 @@ class ExpedienteState(Notice, rx.State):
     edit_doc: dict[str, str] = {}  # the draft being corrected in the "editar" panel
     signed_docs: list[list[str]] = []  # signed internal documents: possible answers
     observation: dict[str, str] = {}
+    file: dict[str, str] = {}  # the electronic file: series, state, what a head may do
+    series_options: list[list[str]] = []
     _doc_versions: dict[int, int] = {}  # internal document id -> the version this page shows
 
     @rx.var
@@ -148,6 +151,8 @@ class ExpedienteState(Notice, rx.State):
         self.copy_options = [[str(u.id), u.name] for u in page.units if u.id != here]
         self.found = True
         self.missing = ""
+        self.file = page.file
+        self.series_options = [[str(i), label] for i, label in page.series]
         self.number = c.number
         self.version = c.version
         self.h = {
@@ -295,6 +300,8 @@ class ExpedienteState(Notice, rx.State):
     @rx.event
     def open_panel(self, panel: str):
         allowed = set(self.actions) | ({"documento"} if "atender" in self.actions else set())
+        allowed |= {"reabrir"} if self.file.get("can_reopen") else set()
+        allowed |= {"serie"} if self.file.get("can_reclassify") else set()
         self.panel = panel if panel in allowed or panel == "" else ""
         self.errors = _blank()
         self.message = ""
@@ -490,16 +497,38 @@ class ExpedienteState(Notice, rx.State):
 
     @staff_event
     def archive(self, who: Principal, form: dict):
-        return self._run(who, routing.archive, reason=str(form.get("reason", "")))
+        return self._closed(who, self._run(who, routing.archive, reason=str(form.get("reason", ""))))
+
+    def _closed(self, who: Principal, result):
+        """After a closing act: seal the new foliation index now (or on its first download)."""
+        if self.file.get("frozen"):
+            dossier.seal_after_closing(self.number)
+        return result
+
+    @staff_event
+    def reopen(self, who: Principal, form: dict):
+        return self._run(who, routing.reopen, reason=str(form.get("reason", "")))
+
+    @staff_event
+    def change_series(self, who: Principal, form: dict):
+        series = str(form.get("series", ""))
+        try:
+            records.change_case_series(who=who, number=self.number, series_id=int(series) if series.isdigit() else 0)
+        except DomainError as exc:
+            return self._refused(who, exc)
+        return self._done(who, "Serie documental cambiada (queda en la auditoría).")
 
     @staff_event
     def attend(self, who: Principal, form: dict):
         answer = str(form.get("answer", ""))
-        return self._run(
+        return self._closed(
             who,
-            casework.attend_with_answer,
-            summary=str(form.get("summary", "")),
-            answer_id=int(answer) if answer.isdigit() else None,
+            self._run(
+                who,
+                casework.attend_with_answer,
+                summary=str(form.get("summary", "")),
+                answer_id=int(answer) if answer.isdigit() else None,
+            ),
         )
 
     @staff_event

@@ -209,6 +209,8 @@ def test_another_units_session_gets_404_on_every_id_route(rop_objects):
         mine = _call(own, route, url)
         if route.path.endswith("/copia.pdf"):  # the desk copy needs the key shown once: ROP reaches the check
             assert mine.status_code == 422 and "clave" in mine.json()["detail"], (url, mine.text[:300])
+        elif route.path.endswith(("/indice.pdf", "/paquete.zip")):  # the sample case is open: no index yet
+            assert _assert_spanish_json(mine, 409)["code"] == "conflicto", (url, mine.text[:300])
         else:
             assert mine.status_code == 200, (url, mine.text[:300])  # the sample is real and ROP's
         body = _assert_spanish_json(_call(other, route, url), 404)

@@ -73,6 +73,7 @@ HEAD = "0016"  # the newest revision
 # 0007: one column added (procedure.desk_review); 0008: created (document templates), audit indexes;
 # 0011: created (cacheversion); 0012: created (externalidentity, ssosession)
 # 0014: created (apiclient, apirevokedtoken, apiassertionuse, apiidempotency)
+# 0015: created (recordseries, procedureseries, doctypeseries, documentseries, casefile, fileindex), freeze triggers
 # 0016: created (interopentity, interopcounter, interopsend, interopreceipt)
 CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure", "caseunit")
 

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 API_TABLES = ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency")
 INTEROP_TABLES = ("interopentity", "interopcounter", "interopsend", "interopreceipt")
+RECORDS_TABLES = ("recordseries", "procedureseries", "doctypeseries", "documentseries", "casefile", "fileindex")
 
 
 def _cli(eng, data_dir: Path, *args: str) -> str:
@@ -72,6 +73,8 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     assert [after[t][0] for t in API_TABLES] == [0, 0, 0, 0]  # 0014: created empty
     assert [after[t][0] for t in INTEROP_TABLES] == [0, 0, 0, 0]  # 0016: created empty
     assert (data_dir / "interop" / "key.json").is_file()  # the interop key, made by init
+    assert after["recordseries"][0] == 13  # 0015: the default classification scheme, seeded by init
+    assert after["casefile"][0] == after["fileindex"][0] == 0  # 0015: files are opened on first use
     audited = (
         "auditevent",
         "audithead",
@@ -82,11 +85,13 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
         "ssosession",
         *API_TABLES,
         *INTEROP_TABLES,
+        *RECORDS_TABLES,
     )
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited
     }
-    assert after["auditevent"][0] == before["auditevent"][0] + 9  # 7 completed, 1 created, the templates
+    # 7 completed, 1 created, the templates, the classification scheme (0015)
+    assert after["auditevent"][0] == before["auditevent"][0] + 10
     assert table_digests(eng) == after  # a second look changes nothing
     _cli(eng, data_dir, "init")
     assert table_digests(eng) == after  # and a second init neither: no audit record on a no-op

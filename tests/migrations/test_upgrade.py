@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from sgd_app import db, schema
-from sgd_app.domain import access, audit, search
+from sgd_app.domain import access, audit, records, search
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.models import AuditEvent, CaseUnit, Document, Expediente, Movement, Unit, User
 from tests.migrations.conftest import HEAD, table_digests
@@ -59,6 +59,8 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
         assert after.pop(table)[0] == 0  # 0014: no API client registered yet
     for table in ("interopentity", "interopcounter", "interopsend", "interopreceipt"):
         assert after.pop(table)[0] == 0  # 0016: no entity in the directory yet
+    for table in ("recordseries", "procedureseries", "doctypeseries", "documentseries", "casefile", "fileindex"):
+        assert after.pop(table)[0] == 0  # 0015: the scheme comes with init's seed; files open on first use
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
@@ -161,12 +163,33 @@ def test_0006_a_case_is_found_by_every_unit_it_passed_through(previous_release):
     assert case.number in _found(eng, [stranger], case.subject)
 
 
-def test_0016_the_directory_and_outbox_tables_come_empty_and_keep_every_case(previous_release):
-    """0016 from the previous head (0014) on a database with data: the four tables are new and
+def test_0015_from_0014_with_data_classifies_and_freezes_old_cases(previous_release):
+    """A database at 0014 holding cases moves to 0015: nothing lost, an old case gets its file on
+    first use, and once archived its documents are frozen by the new triggers."""
+    eng = previous_release
+    schema.upgrade(eng, to="0014")
+    with db.session(eng) as s:
+        before = len(s.exec(select(Document)).all())
+        case = s.get(Expediente, s.exec(select(Document.expediente_id).order_by(Document.id)).first())
+    schema.upgrade(eng, to="0015")
+    assert _head(eng) == "0015"
+    with db.write_session(eng) as s:
+        assert len(s.exec(select(Document)).all()) == before
+        row = records.case_file(s, s.get(Expediente, case.id))
+        assert not row.frozen
+        row.frozen = True
+        s.add(row)
+    with pytest.raises(DBAPIError, match="expediente cerrado"), eng.begin() as conn:
+        conn.execute(text("UPDATE document SET label = 'x' WHERE expediente_id = :c"), {"c": case.id})
+
+
+def test_0016_from_0015_the_directory_and_outbox_tables_come_empty_and_keep_every_case(previous_release):
+    """0016 from the previous head (0015) on a database with data: the four tables are new and
     empty, nothing else changes, and an outbox row can point at a case already there (one CUO once)."""
     eng = previous_release
     assert schema.upgrade(eng, to="0014") == "adopted"
-    assert _head(eng) == "0014"
+    schema.upgrade(eng, to="0015")
+    assert _head(eng) == "0015"
     with eng.connect() as conn:
         assert "interopsend" not in set(conn.dialect.get_table_names(conn))
     before = table_digests(eng)

@@ -164,6 +164,7 @@ def args_for(cls, name: str, w: world.World) -> list:
         "notice_id": str(i["notice"]),
         "delegation_id": str(i["delegation"]),
         "saved_id": str(i["saved"]),
+        "series_id": "1",
         "identity_id": "1",
         "client_id": "sgd-0123456789abcdef",
         "number": w.a1,

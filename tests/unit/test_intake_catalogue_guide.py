@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import func, select
 
 from sgd_app import db, seed
-from sgd_app.domain import intake
+from sgd_app.domain import intake, records
 from sgd_app.domain.models import AuditEvent, Procedure
 
 
@@ -52,7 +52,10 @@ def test_a_catalogue_from_before_0005_is_completed_once_and_the_admin_edits_are_
         edited = s.exec(select(Procedure).where(Procedure.code == "REN-OP")).one()
         edited.requirements = ["Lo que el administrador escribió"]
         s.add(edited)
-        s.delete(s.exec(select(Procedure).where(Procedure.code == "SOL-GEN")).one())
+        gone = s.exec(select(Procedure).where(Procedure.code == "SOL-GEN")).one()
+        s.delete(s.get_one(records.ProcedureSeries, gone.id))  # (0015) its series mapping goes with it
+        s.flush()
+        s.delete(gone)
     before = _audit_count(seeded)
     with db.write_session(seeded) as s:
         seed.seed_catalogue(s)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sgd_app import routes, settings
-from sgd_app.domain import access, audit, digitize, notify, search, summaries
+from sgd_app.domain import access, audit, digitize, notify, records, search, summaries
 from sgd_app.domain.calendar import LIMA, BusinessCalendar, format_date_es, load_calendar
 from sgd_app.domain.documents import FileStore, ScreenedPdf
 from sgd_app.domain.errors import InvalidInput, InvalidInputs
@@ -356,6 +356,8 @@ def _write_filing(
         case_values["current_unit_id"] = desk_id
     case_id = conn.execute(_INSERT_CASE, case_values).scalar_one()
     case = Expediente(id=case_id, **case_values)
+    assert procedure.id is not None
+    records.classify_case(session, case_id=case_id, procedure_id=procedure.id)
     summaries.apply(session, None, summaries.facts(case_values), calendar=cal)
     doc_rows = []
     annex_no = 0

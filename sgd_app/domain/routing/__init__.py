@@ -20,6 +20,7 @@ from sgd_app.domain.routing.actions import (
     attend,
     derive,
     receive,
+    reopen,
     return_case,
     set_priority,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "procedure_choices",
     "receive",
     "reclassify",
+    "reopen",
     "return_case",
     "revoke_delegation",
     "set_priority",

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import digitize, summaries
+from sgd_app.domain import digitize, records, summaries
 from sgd_app.domain.access import ACTING_ROLES, can_view
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import BusinessCalendar, load_calendar
@@ -256,7 +256,10 @@ def _close(
         )
     )
     _bump(session, case, version, status=status, closed_at=now, **(extra or {}))
-    _record(session, who, case, action, on_behalf, {"motivo": text})
+    data: dict[str, Any] = {"motivo": text}
+    if status in (CaseStatus.ATENDIDO, CaseStatus.ARCHIVADO):  # the record is closed: its file freezes
+        data["indice_version"] = records.close_file(session, case, actor=who.actor).version
+    _record(session, who, case, action, on_behalf, data)
     return on_behalf
 
 
@@ -403,6 +406,7 @@ def add_annex(
     """Attach a PDF to the case (screened like any upload; the original is stored as is)."""
     case = _load(session, who, number, version)
     on_behalf = _ensure(who, case, "anexo")
+    records.ensure_open(session, case)
     screened = screen_pdf(data, max_bytes=MAX_ANNEX_BYTES, field="annex")
     sha, created = store.put(data)
     try:
@@ -442,3 +446,37 @@ def add_annex(
             store.remove(sha)
         raise
     return doc
+
+
+REOPENABLE = (CaseStatus.ATENDIDO, CaseStatus.ARCHIVADO)
+
+
+@act
+def reopen(session: Session, *, who: Principal, number: str, version: int, reason: str) -> None:
+    """A head of the unit that closed the case reopens it, with the reason (recorded in the route
+    and the audit trail): its electronic file unfreezes; closing it again makes a new index."""
+    case = _load(session, who, number, version)
+    if case.status not in REOPENABLE:
+        raise Forbidden("Solo se reabre un expediente atendido o archivado.")
+    if "head" not in who.roles_in(case.current_unit_id):
+        raise Forbidden("Solo un jefe de la unidad que cerró el expediente puede reabrirlo.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise InvalidInput("reason", "Explique el motivo de la reapertura (mínimo 10 caracteres).")
+    assert case.id is not None
+    previous = case.status
+    session.add(
+        Movement(
+            expediente_id=case.id,
+            action="reabrir",
+            from_unit_id=case.current_unit_id,
+            to_unit_id=case.current_unit_id,
+            actor_id=who.user.id,
+            instructions=reason[:2000],
+            priority=case.priority,
+            created_at=utcnow(),
+        )
+    )
+    _bump(session, case, version, status=CaseStatus.EN_TRAMITE, closed_at=None, awaiting_receipt=False)
+    records.reopen_file(session, case)
+    _record(session, who, case, "reabrir", None, {"motivo": reason, "estado_anterior": previous})

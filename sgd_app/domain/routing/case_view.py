@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "interop_registro": "Registrado por la entidad destinataria",
     "interop_rechazo": "Rechazado por la entidad destinataria",
     "interop_recepcion": "Recibido por interoperabilidad",
+    "reabrir": "Reabierto",
 }
 
 

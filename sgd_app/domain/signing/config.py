@@ -169,6 +169,24 @@ def seal(data: bytes, *, code: str, reason: str) -> bytes:
     )
 
 
+def seal_archival(data: bytes, *, code: str, reason: str) -> bytes:
+    """Seal a PDF for the archive: the institution's seal at PAdES B-LTA (timestamp, the chain and
+    CRLs in a DSS, then a document timestamp), so it stays verifiable for the retention period."""
+    return sign_pdf(
+        data,
+        signer=_seal_signer(),
+        timestamper=_timestamper(),
+        level="B-LTA",
+        reason=reason,
+        signer_name=f"Sello electrónico — {settings.INSTITUTION_NAME}",
+        verify_url=verify_url(code),
+        role="firma",
+        trust_roots=trust_roots(),
+        crls=crls(),
+        allow_fetching=production(),
+    )
+
+
 def validate(data: bytes) -> VerificationReport:
     """Validate every signature of ``data`` against this installation's trust roots and CRLs."""
     return validate_pdf(data, trust_roots=trust_roots(), crls=crls())

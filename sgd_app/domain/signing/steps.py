@@ -22,7 +22,7 @@ from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps.api import TimeStamper
 from sqlmodel import Session, col, select
 
-from sgd_app.domain import access, audit, digitize, drafting
+from sgd_app.domain import access, audit, digitize, drafting, records
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.documents import FileStore
@@ -196,6 +196,7 @@ def check_can_sign(session: Session, who: Principal, step_id: int) -> tuple[Sign
     doc = session.get(InternalDocument, step.internal_document_id)
     if doc is None or doc.status != "en_firma":
         raise Conflict("El documento ya no está en firma.")
+    records.ensure_open(session, doc.expediente_id)
     if step.status != "pendiente":
         raise Conflict("Esta firma ya se registró.")
     assert doc.id is not None

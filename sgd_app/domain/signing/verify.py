@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from sgd_app import db, settings
+from sgd_app.domain import records
 from sgd_app.domain.documents import MSG_EMPTY, FileStore, ensure_pdf_signature
 from sgd_app.domain.errors import InvalidInput, NotFound
 from sgd_app.domain.models import Document, Expediente
@@ -30,6 +31,7 @@ KIND_LABELS = {
     "oficio": "Oficio",
     "carta": "Carta",
     "resolucion": "Resolución",
+    "indice": "Índice de foliación",
 }
 
 
@@ -72,8 +74,12 @@ def verify_by_code(code: str, *, engine: Engine | None = None) -> Verification:
             else None
         )
         if doc is None:
-            raise NotFound(MSG_UNKNOWN_CODE)
-        registered = _registered(s, doc)
+            index = records.index_by_code(s, code) if code else None
+            if index is None:
+                raise NotFound(MSG_UNKNOWN_CODE)
+            registered = _registered_index(s, index)
+        else:
+            registered = _registered(s, doc)
     data = FileStore(settings.files_dir()).read(registered.sha256)
     return Verification(report=config.validate(data), document=registered)
 
@@ -87,6 +93,8 @@ def verify_by_bytes(data: bytes, *, engine: Engine | None = None) -> Verificatio
     with db.session(engine) as s:
         doc = s.exec(select(Document).where(Document.sha256 == sha, Document.signed == True)).first()  # noqa: E712
         registered = _registered(s, doc) if doc is not None else None
+        if registered is None and (index := records.index_by_sha(s, sha)) is not None:
+            registered = _registered_index(s, index)
     return Verification(report=config.validate(data), document=registered)
 
 
@@ -109,4 +117,17 @@ def _registered(session: Session, doc: Document) -> RegisteredDocument:
         case_number=case.number if case else "",
         created_at=doc.created_at,
         sha256=doc.sha256,
+    )
+
+
+def _registered_index(session: Session, index: records.FileIndex) -> RegisteredDocument:
+    """A sealed foliation index (kept with the case's file, not among its documents)."""
+    case = session.get(Expediente, index.expediente_id)
+    return RegisteredDocument(
+        kind="indice",
+        kind_label=KIND_LABELS["indice"],
+        label=f"Índice de foliación, versión {index.version}",
+        case_number=case.number if case else "",
+        created_at=index.sealed_at or index.created_at,
+        sha256=index.pdf_sha256,
     )

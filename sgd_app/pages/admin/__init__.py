@@ -11,6 +11,7 @@ from sgd_app.components.notice import notice
 from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
 from sgd_app.pages.admin.api_clients import api_clients_tab
+from sgd_app.pages.admin.classification import classification_tab
 from sgd_app.pages.admin.non_working_days import days_tab
 from sgd_app.pages.admin.procedures import procedures_tab
 from sgd_app.pages.admin.sso import sso_tab
@@ -34,6 +35,7 @@ def _content() -> rx.Component:
                 rx.tabs.trigger("Plantillas", value="plantillas", style=_TAB),
                 rx.tabs.trigger("Cuentas institucionales", value="sso", style=_TAB),
                 rx.tabs.trigger("Clientes API", value="api", style=_TAB),
+                rx.tabs.trigger("Clasificación", value="clasificacion", style=_TAB),
                 size="2",
                 style={"flex_wrap": "wrap", "margin_bottom": "1rem"},
             ),
@@ -44,6 +46,7 @@ def _content() -> rx.Component:
             rx.tabs.content(templates_tab(), value="plantillas"),
             rx.tabs.content(sso_tab(), value="sso"),
             rx.tabs.content(api_clients_tab(), value="api"),
+            rx.tabs.content(classification_tab(), value="clasificacion"),
             value=AdminState.tab,
             on_change=AdminState.set_tab,
         ),

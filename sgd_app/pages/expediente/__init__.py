@@ -35,6 +35,7 @@ from sgd_app.pages.expediente.forms import (
 from sgd_app.pages.expediente.internal_docs import internal_docs
 from sgd_app.pages.expediente.interop import interop_box
 from sgd_app.pages.expediente.prints import print_links
+from sgd_app.pages.expediente.records_card import records_card
 from sgd_app.state.desk import DeskState
 from sgd_app.state.expediente import ExpedienteState
 from sgd_app.state.interop import InteropSendState
@@ -353,6 +354,7 @@ def expediente() -> rx.Component:
                 _actions(),
                 _observation(),
                 internal_docs(),
+                records_card(),
                 rx.grid(
                     rx.box(_documents(), _notes()), _timeline(), columns=rx.breakpoints(initial="1", lg="2"), gap="1rem"
                 ),

@@ -1,0 +1,80 @@
+"""The tables of records management (migration 0015): the classification scheme (series and
+subseries under the sections, which are the organisational units), which series each procedure
+and each internal document type goes to, the electronic file of every case (its series and
+whether it is frozen) and the foliation indexes made at each closing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from sgd_app.domain.models import utcnow
+
+
+class RecordSeries(SQLModel, table=True):
+    """A documentary series (or a subseries when ``parent_id`` is set) of the fondo, kept by a
+    section (``unit_id``), with its retention at the office and at the central archive."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=20)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="recordseries.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    office_years: int = 2  # archivo de gestión
+    central_years: int = 5  # archivo central
+    disposition: str = Field(default="conservacion_permanente", max_length=30)
+    access: str = Field(default="publico", max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcedureSeries(SQLModel, table=True):
+    """The series every case of a procedure is classified in at filing."""
+
+    procedure_id: int = Field(primary_key=True, foreign_key="procedure.id")
+    series_id: int = Field(foreign_key="recordseries.id", index=True)
+
+
+class DocTypeSeries(SQLModel, table=True):
+    """The series every internal document of a type (memorando, informe, …) is classified in."""
+
+    doc_type: str = Field(primary_key=True, max_length=20)
+    series_id: int = Field(foreign_key="recordseries.id", index=True)
+
+
+class DocumentSeries(SQLModel, table=True):
+    """The series an internal document got when it was drafted."""
+
+    internal_document_id: int = Field(primary_key=True, foreign_key="internaldocument.id")
+    series_id: int = Field(foreign_key="recordseries.id", index=True)
+
+
+class CaseFile(SQLModel, table=True):
+    """The electronic file (expediente electrónico) of a case: its series, and ``frozen`` from its
+    closing until a recorded reopening (database triggers refuse its documents meanwhile)."""
+
+    expediente_id: int = Field(primary_key=True, foreign_key="expediente.id")
+    series_id: int | None = Field(default=None, foreign_key="recordseries.id", index=True)
+    frozen: bool = False
+    closed_at: datetime | None = None
+    index_version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FileIndex(SQLModel, table=True):
+    """One foliation index of a case, made when it was closed (version 1, 2, … after reopenings):
+    the machine-readable index (JSON) and, once sealed, the PDF in the file store."""
+
+    __table_args__ = (UniqueConstraint("expediente_id", "version", name="uq_fileindex_case_version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    version: int
+    index_json: str = Field(sa_column=Column(Text, nullable=False))
+    pdf_sha256: str = Field(default="", max_length=64)
+    verify_code: str = Field(default="", max_length=32, index=True)
+    pages: int = 0
+    closed_by: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    sealed_at: datetime | None = None
