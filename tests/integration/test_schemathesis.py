@@ -1,5 +1,5 @@
 """schemathesis against the live backend: the production backend (`reflex run --env prod
---backend-only`, SQLite) on a free loopback port, a client registered with the CLI, a real token
+--backend-only`, on SQLite and, when SGD_TEST_DATABASE_URL is set, on PostgreSQL) on a free loopback port, a client registered with the CLI, a real token
 from /api/v1/oauth/token, and the OpenAPI description that the backend serves to that token
 (/api/v1/openapi.json: the /api/v1/ext and /api/v1/oauth routes). Every operation is called with
 positive and negative data (a few examples each, to keep the run short): no 5xx, every status
@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
+
+from sgd_app import db
+from tests.conftest import BACKENDS, PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = [
@@ -50,9 +55,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory):
+def _database(kind: str, data: Path) -> tuple[str, str | None]:
+    """The backend's database: a SQLite file, or a fresh schema of the PostgreSQL test database."""
+    if kind == "sqlite":
+        return f"sqlite:///{data / 'sgd.db'}", None
+    schema = f"st_{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def _drop(schema: str | None) -> None:
+    if schema:
+        admin = db.make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("schemathesis")
+    (tmp / "data").mkdir()
+    db_url, pg_schema = _database(request.param, tmp / "data")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -67,6 +95,7 @@ def backend(tmp_path_factory):
     }
     for name in ("DATABASE_URL", "PORT", "REFLEX_REDIS_URL", "SMTP_URL", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
+    env["DATABASE_URL"] = db_url
     run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True}
     subprocess.run([sys.executable, "-m", "sgd_app", "init"], **run)
     added = subprocess.run(
@@ -101,6 +130,7 @@ def backend(tmp_path_factory):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+        _drop(pg_schema)
 
 
 class _Token:

@@ -2,10 +2,9 @@
 packages sent (with their answers) and the packages received.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 Frozen operations: never import the live models here. Four new tables: nothing is rewritten.
-(Another branch adds 0015; whoever merges both re-chains this one after it.)
 """
 
 from __future__ import annotations
