@@ -1,5 +1,5 @@
 """Signatures in the browser: a sealed receipt verifies from its QR link; a tampered copy does
-not; an official drafts a memo, the head signs it from /firma and it is filed signed."""
+not; an official drafts a memo, the head signs it from /firma on a phone and it is filed signed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.harness import shot
 from tests.e2e.steps import citizen_files, clerk_registers_paper
 from tests.e2e.steps import login as _login
 
@@ -103,16 +104,19 @@ def test_official_drafts_a_memo_and_the_head_signs_it_in_the_browser(app_server,
     expect(page.get_by_text("En firma")).to_be_visible()
     ctx.close()
 
-    # The head signs it from the signing queue, with one confirmation.
-    ctx, page = _login(browser, base, "jefe.logistica")
+    # The head signs it from the signing queue on a phone (390 px), with one confirmation.
+    ctx, page = _login(browser, base, "jefe.logistica", phone=True)
     page.get_by_role("link", name="Firma", exact=True).click()
     row = page.locator("#pendientes > div", has_text="Verificación de la dispensa de multa")
     expect(row).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+    shot(page, "firma-390")
     row.get_by_role("checkbox").click()
     page.locator("#firmar-seleccionados").click()
     page.locator("#confirmar-firma").click()
     expect(page.locator("#resultado-firma")).to_contain_text(re.compile(r"MEMORANDO N° \d{4}-2026-LOG/JNE: Firmado"))
     expect(page.locator("#sin-pendientes")).to_be_visible()
+    shot(page, "firma-390-firmado")
     page.goto(f"{base}/expedientes/{number}")
     expect(page.get_by_text(re.compile(r"MEMORANDO N° \d{4}-2026-LOG/JNE")).first).to_be_visible()
     expect(page.locator("#hoja-de-ruta")).to_contain_text("MEMORANDO N°")
