@@ -69,8 +69,8 @@ scale: setup sysdeps
 TEST_WORKERS ?= 2
 test: setup sysdeps tests/e2e/node_modules/axe-core/axe.min.js $(OIDC_PROVIDER)
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser"
-	$(PY) -m pytest -q -m browser
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not browser" --durations=15
+	$(PY) -m pytest -q -m browser --durations=15
 
 test-unit: setup $(OIDC_PROVIDER)
 	$(PY) -m pytest -q tests/unit tests/integration
