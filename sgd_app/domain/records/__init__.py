@@ -35,8 +35,12 @@ from sgd_app.domain.records.files import (
     section_choices,
     series_choices,
 )
+from sgd_app.domain.records import retention
 from sgd_app.domain.records.tables import (
     CaseFile,
+    InventoryItem,
+    LegalHold,
+    RecordInventory,
     DocTypeSeries,
     DocumentSeries,
     FileIndex,
@@ -50,6 +54,9 @@ __all__ = [
     "DISPOSITIONS",
     "FROZEN",
     "CaseFile",
+    "InventoryItem",
+    "LegalHold",
+    "RecordInventory",
     "DocTypeSeries",
     "DocumentSeries",
     "FileIndex",
@@ -74,6 +81,7 @@ __all__ = [
     "map_procedure",
     "mappings",
     "reopen_file",
+    "retention",
     "section_choices",
     "seed_defaults",
     "series_choices",
