@@ -179,8 +179,10 @@ def test_0015_from_0014_with_data_classifies_and_freezes_old_cases(previous_rele
         assert conn.execute(text("SELECT count(*) FROM document")).scalar_one() == before
         conn.execute(text("UPDATE document SET label = label WHERE expediente_id = :c"), {"c": case.id})  # open
         conn.execute(
-            text("INSERT INTO casefile (expediente_id, frozen, index_version, updated_at) "
-                 "VALUES (:c, true, 1, '2026-12-04 10:00:00+00:00')"),  # fmt: skip
+            text(
+                "INSERT INTO casefile (expediente_id, frozen, index_version, updated_at) "
+                "VALUES (:c, true, 1, '2026-12-04 10:00:00+00:00')"
+            ),
             {"c": case.id},
         )
     with pytest.raises(DBAPIError, match="expediente cerrado"), eng.begin() as conn:
@@ -201,8 +203,10 @@ def test_0017_from_0016_with_data_every_file_stays_in_the_office_and_holds_and_i
         cases = conn.execute(text("SELECT id FROM expediente ORDER BY id LIMIT 2")).scalars().all()
         for n, case_id in enumerate(cases):
             conn.execute(
-                text("INSERT INTO casefile (expediente_id, series_id, frozen, closed_at, index_version, updated_at) "
-                     "VALUES (:c, NULL, :f, :t, :v, :t)"),  # fmt: skip
+                text(
+                    "INSERT INTO casefile (expediente_id, series_id, frozen, closed_at, index_version, updated_at) "
+                    "VALUES (:c, NULL, :f, :t, :v, :t)"
+                ),
                 {"c": case_id, "f": bool(n), "t": "2020-06-15 10:00:00+00:00", "v": n},
             )
         user_id = conn.execute(text('SELECT id FROM "user" ORDER BY id LIMIT 1')).scalar_one()
@@ -226,15 +230,19 @@ def test_0017_from_0016_with_data_every_file_stays_in_the_office_and_holds_and_i
         conn.execute(text("UPDATE document SET label = 'x' WHERE expediente_id = :c"), {"c": cases[1]})
     with db.write_session(eng) as s:
         s.add(records.LegalHold(expediente_id=cases[1], reason="Proceso judicial", set_by_id=user_id))
-        inv = records.RecordInventory(kind="transferencia", number="IT-2026-0001", data_json="{}", prepared_by_id=user_id)
+        inv = records.RecordInventory(
+            kind="transferencia", number="IT-2026-0001", data_json="{}", prepared_by_id=user_id
+        )
         s.add(inv)
         s.flush()
         s.add(records.InventoryItem(inventory_id=inv.id, expediente_id=cases[1]))
     with pytest.raises(DBAPIError), eng.begin() as conn:  # an inventory number is used once
         conn.execute(
-            text("INSERT INTO recordinventory (kind, number, status, data_json, pdf_sha256, verify_code, "
-                 "prepared_by_id, prepared_at) VALUES ('transferencia', 'IT-2026-0001', 'preparado', '{}', '', '', "
-                 ":u, '2026-12-04 10:00:00+00:00')"),  # fmt: skip
+            text(
+                "INSERT INTO recordinventory (kind, number, status, data_json, pdf_sha256, verify_code, "
+                "prepared_by_id, prepared_at) VALUES ('transferencia', 'IT-2026-0001', 'preparado', '{}', '', '', "
+                ":u, '2026-12-04 10:00:00+00:00')"
+            ),
             {"u": user_id},
         )
 

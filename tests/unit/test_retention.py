@@ -39,7 +39,11 @@ def test_retention_counts_calendar_years_from_the_year_end_of_the_closing():
 def _user(engine, username, code, role):
     with db.write_session(engine) as s:
         auth.create_user(
-            s, username=username, full_name=username.title(), password=DEMO_PW, memberships=[(unit_by_code(engine, code), role)]
+            s,
+            username=username,
+            full_name=username.title(),
+            password=DEMO_PW,
+            memberships=[(unit_by_code(engine, code), role)],
         )
     return principal(engine, username)
 
@@ -62,7 +66,9 @@ def _closed_case(o, *, series: str, closed_at: datetime, pdf: bytes | None = Non
             s,
             o["store"],
             procedure_code="CONST-AF",
-            filer=intake.FilerInput(doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"),
+            filer=intake.FilerInput(
+                doc_type="DNI", doc_number="45678912", name="Rosa Ñahui", email="r@example.pe", phone="987654321"
+            ),
             subject="Constancia",
             files=[intake.IncomingFile("s.pdf", pdf or make_pdf(2), "principal")],
         ).case
@@ -173,9 +179,9 @@ def _to_central(o, numbers):
     inv = archive.prepare(o["archivo"], "transferencia", today=TODAY, engine=o["e"])
     archive.approve(who=o["archivo"], inventory_id=inv, engine=o["e"])
     with db.session(o["e"]) as s:
-        assert {retention.stage_of(s, c) for c in s.exec(select(Expediente.id).where(Expediente.number.in_(numbers)))} == {
-            "central"
-        }
+        assert {
+            retention.stage_of(s, c) for c in s.exec(select(Expediente.id).where(Expediente.number.in_(numbers)))
+        } == {"central"}
 
 
 def test_disposal_needs_an_approved_proposal_by_the_committee_and_destroys_only_the_contents(archive_env):
@@ -193,7 +199,8 @@ def test_disposal_needs_an_approved_proposal_by_the_committee_and_destroys_only_
         archive.approve(who=o["archivo"], inventory_id=proposal, engine=o["e"])
     with db.session(o["e"]) as s:
         docs = {
-            n: s.exec(select(Document.sha256).join(Expediente).where(Expediente.number == n)).all() for n in (a, b, kept)
+            n: s.exec(select(Document.sha256).join(Expediente).where(Expediente.number == n)).all()
+            for n in (a, b, kept)
         }
         indexes = [
             records.latest_index(s, s.exec(select(Expediente.id).where(Expediente.number == n)).one()).pdf_sha256

@@ -4,6 +4,7 @@ frozen at its closing with a foliation index (``files``; the database's own guar
 ``triggers``), and the tables (``tables``). Sealing the index and the export package are in
 ``domain/dossier``, above the signing code."""
 
+from sgd_app.domain.records import retention
 from sgd_app.domain.records.classification import (
     ACCESS_LEVELS,
     DEFAULT_SERIES,
@@ -35,16 +36,15 @@ from sgd_app.domain.records.files import (
     section_choices,
     series_choices,
 )
-from sgd_app.domain.records import retention
 from sgd_app.domain.records.tables import (
     CaseFile,
-    InventoryItem,
-    LegalHold,
-    RecordInventory,
     DocTypeSeries,
     DocumentSeries,
     FileIndex,
+    InventoryItem,
+    LegalHold,
     ProcedureSeries,
+    RecordInventory,
     RecordSeries,
 )
 
@@ -54,13 +54,13 @@ __all__ = [
     "DISPOSITIONS",
     "FROZEN",
     "CaseFile",
-    "InventoryItem",
-    "LegalHold",
-    "RecordInventory",
     "DocTypeSeries",
     "DocumentSeries",
     "FileIndex",
+    "InventoryItem",
+    "LegalHold",
     "ProcedureSeries",
+    "RecordInventory",
     "RecordSeries",
     "SeriesRow",
     "case_file",

@@ -188,9 +188,11 @@ def file_panel(session: Session, who_roles: set[str], is_admin: bool, case: Expe
         ),
         "state": (
             f"Cerrado y congelado · índice de foliación versión {index.version if index else 0}"
-            + ({"central": " · en custodia del Archivo Central", "eliminado": " · contenido eliminado"}.get(
-                row.stage if row else "", ""
-            ))
+            + (
+                {"central": " · en custodia del Archivo Central", "eliminado": " · contenido eliminado"}.get(
+                    row.stage if row else "", ""
+                )
+            )
             if frozen
             else "Abierto: admite documentos"
         ),

@@ -23,9 +23,7 @@ from sgd_app.domain.models import Expediente, pk
 from sgd_app.domain.records.tables import CaseFile, InventoryItem, LegalHold, RecordInventory, RecordSeries
 
 STAGES = {"gestion": "Archivo de gestión", "central": "Archivo central", "eliminado": "Eliminado"}
-IN_CUSTODY = (
-    "El expediente está bajo custodia del Archivo Central: las oficinas ya no pueden reabrirlo ni modificarlo."
-)
+IN_CUSTODY = "El expediente está bajo custodia del Archivo Central: las oficinas ya no pueden reabrirlo ni modificarlo."
 
 
 def closing_date(closed_at: datetime) -> date:
@@ -170,7 +168,7 @@ def holdings(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[lis
     total = session.exec(select(func.count()).select_from(RecordSeries)).one()
     series = session.exec(select(RecordSeries).order_by(col(RecordSeries.code)).limit(limit).offset(offset)).all()
     ids = [s.id for s in series]
-    counts: dict[tuple[int, str], int] = {}
+    counts: dict[tuple[int | None, str], int] = {}
     for sid, stage, n in session.exec(
         select(col(CaseFile.series_id), col(CaseFile.stage), func.count())
         .where(col(CaseFile.series_id).in_(ids))
