@@ -31,7 +31,7 @@ class ArchivoState(Notice, rx.State):
         data = archive.board(who, tab=self.tab, page=self.page_no)
         self.rows, self.total, self.pages, self.page_no = data["rows"], data["total"], data["pages"], data["page"]
 
-    def _run(self, who: Principal, fn, *args, ok: str = "", **kwargs) -> bool:
+    def _run(self, viewer: Principal, fn, /, *args, ok: str = "", **kwargs) -> bool:
         self.error = ""
         try:
             fn(*args, **kwargs)
@@ -40,7 +40,7 @@ class ArchivoState(Notice, rx.State):
             return False
         if ok:
             self._notify(ok)
-        self._refresh(who)
+        self._refresh(viewer)
         return True
 
     @staff_event

@@ -14,7 +14,7 @@ from sqlmodel import select
 from sgd_app import db, settings
 from sgd_app.domain import archive, audit, auth, dossier, intake, records, routing
 from sgd_app.domain.documents import FileStore
-from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput
+from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sgd_app.domain.models import Document, Expediente
 from sgd_app.domain.records import retention
 from sgd_app.domain.signing import config
@@ -151,6 +151,8 @@ def test_transfer_inventory_moves_files_to_the_archive_and_offices_cannot_reopen
         archive.prepare(o["jefe"], "transferencia", today=TODAY, engine=o["e"])
     inv = archive.prepare(o["archivo"], "transferencia", today=TODAY, engine=o["e"])
     pdf = archive.inventory_pdf(o["archivo"], inv, engine=o["e"])
+    with pytest.raises(NotFound):  # an office's head does not see the archive's inventories
+        archive.inventory_pdf(o["jefe"], inv, engine=o["e"])
     report = config.validate(pdf)
     assert report.verdict == "VÁLIDO"
     with db.session(o["e"]) as s:
