@@ -15,7 +15,7 @@ from sgd_app import db, settings
 from sgd_app.domain import archive, audit, auth, dossier, intake, records, routing
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sgd_app.domain.models import Document, Expediente
+from sgd_app.domain.models import Document, DocumentText, Expediente
 from sgd_app.domain.records import retention
 from sgd_app.domain.signing import config
 from tests.conftest import DEMO_PW, make_pdf, principal, unit_by_code
@@ -209,6 +209,9 @@ def test_disposal_needs_an_approved_proposal_by_the_committee_and_destroys_only_
             for n in (a, b)
         ]
     assert all(o["store"].exists(sha) for shas in docs.values() for sha in shas)
+    with db.write_session(o["e"]) as s:  # a's text, as the digitisation worker writes it
+        doc = s.exec(select(Document).join(Expediente).where(Expediente.number == a)).first()
+        s.add(DocumentText(document_id=doc.id, expediente_id=doc.expediente_id, method="texto", text="Zapallar"))
     # A hold set after the proposal blocks its approval and its execution.
     hold = archive.set_hold(who=o["archivo"], number=b, reason="Auditoría del Órgano de Control", engine=o["e"])
     with pytest.raises(Conflict, match="retención"):
@@ -221,6 +224,8 @@ def test_disposal_needs_an_approved_proposal_by_the_committee_and_destroys_only_
     assert all(o["store"].exists(sha) for sha in docs[b] + docs[kept])
     assert all(o["store"].exists(sha) for sha in indexes)  # the sealed indexes stay forever
     assert _stage(o, a) == _stage(o, b) == "eliminado"
+    with db.session(o["e"]) as s:  # the text is content too: emptied
+        assert [(t.text, t.method) for t in s.exec(select(DocumentText)).all()] == [("", "eliminado")]
     with db.session(o["e"]) as s:
         inv = s.get_one(records.RecordInventory, proposal)
         assert inv.status == "ejecutado" and o["store"].exists(inv.pdf_sha256)

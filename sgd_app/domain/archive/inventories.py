@@ -16,12 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from sgd_app import db, settings
-from sgd_app.domain import audit
+from sgd_app.domain import audit, search
 from sgd_app.domain.archive.pdf import render_inventory_pdf
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sgd_app.domain.models import Document, Expediente, User, utcnow
+from sgd_app.domain.models import Document, DocumentText, Expediente, InternalDocument, User, utcnow
 from sgd_app.domain.records import retention
 from sgd_app.domain.records.tables import (
     CaseFile,
@@ -252,6 +252,12 @@ def execute_disposal(
         items = _check_items(s, inv, "central")
         ids = [cf.expediente_id for cf, _, _ in items]
         shas = set(s.exec(select(col(Document.sha256)).where(col(Document.expediente_id).in_(ids))).all())
+        shas |= set(
+            s.exec(select(col(InternalDocument.current_sha256)).where(col(InternalDocument.expediente_id).in_(ids)))
+        )
+        texts = s.exec(select(DocumentText).where(col(DocumentText.expediente_id).in_(ids))).all()
+        shas |= {t.searchable_sha256 for t in texts}
+        shas.discard("")
         kept = set(
             s.exec(
                 select(col(Document.sha256))
@@ -269,6 +275,12 @@ def execute_disposal(
         )
         remove = sorted(shas - kept)
         now = utcnow()
+        for t in texts:  # the extracted / OCR text is content too (the rows stay, emptied)
+            t.text, t.searchable_sha256, t.method, t.updated_at = "", "", "eliminado", now
+            s.add(t)
+        s.flush()
+        for t in texts:  # and the search index forgets it
+            search.index_document(s, t.document_id)
         for cf, case, _series in items:
             cf.stage, cf.destroyed_at, cf.updated_at = "eliminado", now, now
             s.add(cf)
