@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from sgd_app import db, settings
+from sgd_app import db, jobs, settings
 from sgd_app.domain import archive, audit, auth, dossier, intake, records, routing
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -118,6 +118,10 @@ def test_due_for_transfer_per_series_reopening_restarts_and_holds_block(archive_
     old = _closed_case(o, series="ROP-02", closed_at=datetime(2028, 6, 1, tzinfo=UTC))  # due 2031-01-01
     late = _closed_case(o, series="ROP-02", closed_at=datetime(2029, 1, 10, tzinfo=UTC))  # due 2032-01-01
     assert _due(o, "transferencia") == [old]
+    # The daily job's line, per series.
+    assert jobs.retention_due(o["e"], datetime(2031, 3, 1, 12, 0, tzinfo=UTC)) == (
+        "ROP-02: transferir=1 eliminar=0 retenidos=0"
+    )
     assert _due(o, "transferencia", today=date(2030, 12, 31)) == []
     assert _due(o, "transferencia", today=date(2032, 1, 1)) == [old, late]
     # A reopening unfreezes the file (never due while open); closing again restarts the count.
