@@ -64,29 +64,55 @@ def _tabs() -> rx.Component:
     )
 
 
+# Below 48em (phones) the table becomes a list of cards: every row a block, every cell a line
+# with its column's name in front (the header row is hidden).
+def _phone_block(desktop: str) -> list[str]:
+    return ["block", "block", desktop]
+
+
 def _table(headers: tuple[str, ...], row) -> rx.Component:
     return rx.box(
         rx.el.table(
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", style=_TH) for h in headers])),
-            rx.el.tbody(rx.foreach(S.rows, row)),
+            rx.el.thead(
+                rx.el.tr(*[rx.el.th(h, scope="col", style=_TH) for h in headers]),
+                display=["none", "none", "table-header-group"],
+            ),
+            rx.el.tbody(rx.foreach(S.rows, row), display=_phone_block("table-row-group")),
             style={"width": "100%", "border_collapse": "collapse", "font_size": "0.9rem"},
+            display=_phone_block("table"),
             id="tabla-archivo",
         ),
-        style={"overflow_x": "auto"},
     )
 
 
 def _tr(*cells) -> rx.Component:
-    return rx.el.tr(*cells, style={"border_bottom": "1px solid #eceff2"})
+    return rx.el.tr(
+        *cells,
+        style={"border_bottom": "1px solid #eceff2"},
+        display=_phone_block("table-row"),
+        padding=["0.5rem 0", "0.5rem 0", "0"],
+    )
+
+
+def _td(label: str, *children, **style) -> rx.Component:
+    return rx.el.td(
+        rx.el.span(label + ": ", display=["inline", "inline", "none"], font_weight="600", color=MUTED)
+        if label
+        else rx.fragment(),
+        *children,
+        style={**_TD, **style},
+        display=_phone_block("table-cell"),
+        padding=["0.15rem 0", "0.15rem 0", "0.4rem"],
+    )
 
 
 def _holdings(r) -> rx.Component:
     return _tr(
-        rx.el.td(rx.text(r["code"], weight="bold"), rx.text(r["name"], color=MUTED, size="2"), style=_TD),
-        rx.el.td(r["gestion"], style=_TD),
-        rx.el.td(r["central"], style=_TD),
-        rx.el.td(r["eliminado"], style=_TD),
-        rx.el.td(r["held"], style=_TD),
+        _td("", rx.text(r["code"], weight="bold"), rx.text(r["name"], color=MUTED, size="2")),
+        _td("Archivo de gestión", r["gestion"]),
+        _td("Archivo central", r["central"]),
+        _td("Eliminados", r["eliminado"]),
+        _td("Retenidos", r["held"]),
     )
 
 
@@ -96,20 +122,21 @@ def _case_link(number) -> rx.Component:
 
 def _due(r) -> rx.Component:
     return _tr(
-        rx.el.td(_case_link(r["number"]), rx.text(r["subject"], color=MUTED, size="2"), style=_TD),
-        rx.el.td(r["series"], style={**_TD, "min_width": "12rem"}),
-        rx.el.td(r["closed"], style={**_TD, "white_space": "nowrap"}),
-        rx.el.td(r["due"], style=_TD),
-        rx.el.td(rx.cond(r["hold"] != "", rx.text(r["hold"], color=ERROR, weight="bold"), "Libre"), style=_TD),
+        _td("", _case_link(r["number"]), rx.text(r["subject"], color=MUTED, size="2")),
+        _td("Serie", r["series"], min_width=["0", "0", "12rem"]),
+        _td("Cerrado", r["closed"]),
+        _td("Desde", r["due"]),
+        _td("Estado", rx.cond(r["hold"] != "", rx.text(r["hold"], color=ERROR, weight="bold", as_="span"), "Libre")),
     )
 
 
 def _hold(r) -> rx.Component:
     return _tr(
-        rx.el.td(_case_link(r["number"]), style=_TD),
-        rx.el.td(r["reason"], style={**_TD, "min_width": "12rem"}),
-        rx.el.td(r["since"], style={**_TD, "white_space": "nowrap"}),
-        rx.el.td(
+        _td("", _case_link(r["number"])),
+        _td("Motivo", r["reason"], min_width=["0", "0", "12rem"]),
+        _td("Desde", r["since"]),
+        _td(
+            "",
             rx.cond(
                 S.is_archivist,
                 rx.el.form(
@@ -124,18 +151,22 @@ def _hold(r) -> rx.Component:
                     style={"display": "grid", "gap": "0.3rem", "min_width": "12rem"},
                 ),
             ),
-            style=_TD,
         ),
     )
 
 
 def _inventory(r) -> rx.Component:
     return _tr(
-        rx.el.td(rx.text(r["number"], weight="bold"), rx.text(r["kind_label"], color=MUTED, size="2"), style=_TD),
-        rx.el.td(r["files"], style=_TD),
-        rx.el.td(r["status_label"], style=_TD, class_name="estado-inventario"),
-        rx.el.td(r["prepared"], rx.cond(r["approved"] != "", rx.text("Aprobó: ", r["approved"], size="2")), style=_TD),
-        rx.el.td(
+        _td("", rx.text(r["number"], weight="bold"), rx.text(r["kind_label"], color=MUTED, size="2")),
+        _td("Expedientes", r["files"]),
+        _td("Estado", r["status_label"]),
+        _td(
+            "Preparó",
+            r["prepared"],
+            rx.cond(r["approved"] != "", rx.text("Aprobó: ", r["approved"], size="2")),
+        ),
+        _td(
+            "",
             rx.flex(
                 rx.link(
                     "Ver PDF",
@@ -162,7 +193,6 @@ def _inventory(r) -> rx.Component:
                 wrap="wrap",
                 align="center",
             ),
-            style=_TD,
         ),
     )
 
@@ -198,11 +228,13 @@ def _body() -> rx.Component:
     return rx.match(
         S.tab,
         ("transferir", rx.fragment(
-            rx.cond(S.is_archivist, primary_button("Preparar inventario de transferencia", type="button", on_click=S.prepare("transferencia"), id="preparar-transferencia")),
+            rx.cond(S.is_archivist, rx.box(primary_button("Preparar inventario de transferencia", type="button", on_click=S.prepare("transferencia"),
+                    id="preparar-transferencia"))),
             _table(("Expediente", "Serie", "Cerrado", "Transferible desde", "Estado"), _due),
         )),
         ("eliminar", rx.fragment(
-            rx.cond(S.is_archivist, primary_button("Preparar propuesta de eliminación", type="button", on_click=S.prepare("eliminacion"), id="preparar-eliminacion")),
+            rx.cond(S.is_archivist, rx.box(primary_button("Preparar propuesta de eliminación", type="button", on_click=S.prepare("eliminacion"),
+                    id="preparar-eliminacion"))),
             _table(("Expediente", "Serie", "Cerrado", "Eliminable desde", "Estado"), _due),
         )),
         ("retenidos", rx.fragment(

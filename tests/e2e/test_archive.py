@@ -154,8 +154,8 @@ def test_the_archive_transfers_and_the_committee_approves_an_elimination(app_ser
     expect(proposal).to_contain_text("Ejecutado")
     small.locator("#pestana-resumen").click()
     rop02 = small.locator("#tabla-archivo tr", has_text="ROP-02")
-    expect(rop02.locator("td").nth(3)).to_have_text("1")  # eliminated
-    expect(rop02.locator("td").nth(4)).to_have_text("1")  # held
+    expect(rop02.locator("td").nth(3)).to_have_text("Eliminados: 1")  # the phone's cards name each column
+    expect(rop02.locator("td").nth(4)).to_have_text("Retenidos: 1")
     shot(small, "archivo-resumen-390")
     pctx.close()
     with db.session(archive_world["engine"]) as s:
