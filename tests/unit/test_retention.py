@@ -17,7 +17,7 @@ from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sgd_app.domain.models import Document, DocumentText, Expediente
 from sgd_app.domain.records import retention
-from sgd_app.domain.signing import config
+from sgd_app.domain.signing import config, verify
 from tests.conftest import DEMO_PW, make_pdf, principal, unit_by_code
 
 TODAY = date(2031, 3, 1)
@@ -140,6 +140,8 @@ def test_due_for_transfer_per_series_reopening_restarts_and_holds_block(archive_
         archive.lift_hold(who=o["archivo"], hold_id=hold, reason="corto", engine=o["e"])
     with pytest.raises(Forbidden):
         archive.set_hold(who=o["jefe"], number=old, reason="Proceso judicial en curso", engine=o["e"])
+    with pytest.raises(InvalidInput, match="No existe"):
+        archive.set_hold(who=o["archivo"], number="EXP-1999-999999", reason="Proceso judicial", engine=o["e"])
     archive.lift_hold(who=o["archivo"], hold_id=hold, reason="Sentencia firme, archivo del proceso", engine=o["e"])
     assert _due(o, "transferencia", today=date(2032, 1, 1)) == [old, late]
     with db.session(o["e"]) as s:
@@ -147,7 +149,7 @@ def test_due_for_transfer_per_series_reopening_restarts_and_holds_block(archive_
     assert "retener_expediente" in actions and "levantar_retencion" in actions
 
 
-def test_transfer_inventory_moves_files_to_the_archive_and_offices_cannot_reopen(archive_env):
+def test_transfer_inventory_moves_files_to_the_archive_and_offices_cannot_reopen(archive_env, tmp_path):
     o = archive_env
     _series(o, "ROP-02", office_years=1, central_years=1, disposition="eliminacion")
     a = _closed_case(o, series="ROP-02", closed_at=datetime(2026, 3, 1, tzinfo=UTC))
@@ -155,8 +157,13 @@ def test_transfer_inventory_moves_files_to_the_archive_and_offices_cannot_reopen
         archive.prepare(o["jefe"], "transferencia", today=TODAY, engine=o["e"])
     inv = archive.prepare(o["archivo"], "transferencia", today=TODAY, engine=o["e"])
     pdf = archive.inventory_pdf(o["archivo"], inv, engine=o["e"])
+    with db.session(o["e"]) as s:
+        code = s.get_one(records.RecordInventory, inv).verify_code
+    for found in (verify.verify_by_code(code, engine=o["e"]), verify.verify_by_bytes(pdf, engine=o["e"])):
+        assert found.document.label.startswith("Inventario de transferencia IT-")  # /verificar knows it
     with pytest.raises(NotFound):  # an office's head does not see the archive's inventories
         archive.inventory_pdf(o["jefe"], inv, engine=o["e"])
+    (tmp_path / "inventario.pdf").write_bytes(pdf)  # kept with the test's files, to look at
     report = config.validate(pdf)
     assert report.verdict == "VÁLIDO"
     with db.session(o["e"]) as s:

@@ -33,7 +33,7 @@ from sgd_app.domain.records.tables import (
 )
 from sgd_app.domain.signing import config as signing_config
 from sgd_app.domain.transaction import act, query
-from sgd_app.domain.vocabulary import Role, today_lima
+from sgd_app.domain.vocabulary import Role, parse_number, today_lima
 
 KINDS = {"transferencia": "Inventario de transferencia", "eliminacion": "Propuesta de eliminación"}
 PREFIX = {"transferencia": "IT", "eliminacion": "IE"}
@@ -308,7 +308,8 @@ def execute_disposal(
 
 
 def _case(session: Session, number: str) -> Expediente:
-    case = session.exec(select(Expediente).where(col(Expediente.number) == number.strip().upper())).first()
+    canonical = parse_number(number or "")
+    case = session.exec(select(Expediente).where(col(Expediente.number) == canonical)).first() if canonical else None
     if case is None or case.id is None:
         raise InvalidInput("number", "No existe un expediente con ese número.")
     return case

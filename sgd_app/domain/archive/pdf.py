@@ -18,6 +18,10 @@ def _when(iso: str | None) -> str:
     return stamp(datetime.fromisoformat(iso)) if iso else "—"
 
 
+def _total(files: int, folios: int) -> str:
+    return f"{files} expediente{'' if files == 1 else 's'}, {folios} folio{'' if folios == 1 else 's'}"
+
+
 def render_inventory_pdf(data: dict[str, Any], data_json: bytes) -> bytes:
     pdf = Sheet(
         title=f"{TITLES[data['tipo']].capitalize()} {data['numero']}",
@@ -41,7 +45,7 @@ def render_inventory_pdf(data: dict[str, Any], data_json: bytes) -> bytes:
         ("De", data["origen"]),
         ("A", data["destino"]),
         ("Preparado por", f"{data['preparado_por']} · {_when(data['preparado_en'])} (hora de Lima)"),
-        ("Total", f"{len(data['expedientes'])} expedientes, {data['folios']} folios"),
+        ("Total", _total(len(data["expedientes"]), data["folios"])),
     ]
     for label, value in head:
         _row(pdf, [(40, [(label, "B", 8, MUTED)]), (pdf.epw - 40, [(value, "", 8.5, INK)])])

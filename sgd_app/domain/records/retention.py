@@ -205,3 +205,14 @@ def holds(session: Session, *, limit: int = 50, offset: int = 0) -> tuple[list[t
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     rows = session.exec(base.order_by(col(LegalHold.set_at).desc()).limit(limit).offset(offset)).all()
     return [(h, n) for h, n in rows], int(total)
+
+
+def inventory_by(session: Session, *, code: str = "", sha: str = "") -> RecordInventory | None:
+    """A sealed inventory by the code in its QR or by its bytes' SHA-256 (for /verificar)."""
+    if code:
+        where = col(RecordInventory.verify_code) == code
+    elif sha:
+        where = col(RecordInventory.pdf_sha256) == sha
+    else:
+        return None
+    return session.exec(select(RecordInventory).where(where, col(RecordInventory.pdf_sha256) != "")).first()
