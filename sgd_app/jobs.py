@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from sgd_app import db, metrics, settings
-from sgd_app.domain import intake, interop, notify, observations, routing, visits
+from sgd_app.domain import archive, intake, interop, notify, observations, routing, visits
 from sgd_app.domain.models import JobRun, utcnow
 
 log = logging.getLogger("sgd.jobs")
@@ -303,6 +303,14 @@ def deliver_interop(engine: Engine, now: datetime) -> str:
     return str(interop.delivery.deliver_due(now))
 
 
+def retention_due(engine: Engine, now: datetime) -> str:
+    """Daily: per series, the closed files whose retention at the office (transfer due) or at the
+    central archive (elimination due) has ended, and the ones a legal hold blocks; kept in the
+    run's detail and shown on /archivo (docs/records.md)."""
+    return archive.due_summary(now.astimezone(LIMA).date(), engine=engine)
+
+
+JOBS.append(Job("retencion", "daily@06:00", retention_due))
 JOBS.append(Job("interoperabilidad", timedelta(seconds=settings.INTEROP_EVERY_SECONDS), deliver_interop))
 JOBS.append(Job("visitas", timedelta(seconds=visits.FLUSH_SECONDS), flush_visits))
 JOBS.append(Job("observaciones", timedelta(minutes=1), expire_observations))

@@ -21,6 +21,7 @@ ADMIN = "/admin"
 BUSCAR = "/buscar"
 REPORTES = "/reportes"
 AUDITORIA = "/auditoria"
+ARCHIVO = "/archivo"
 
 # Where a handler sends a browser whose staff session is missing or has expired.
 LOGIN_EXPIRED = f"{INGRESAR}?motivo=sesion"

@@ -15,6 +15,7 @@ from sgd_app.components.ui import connection_banner
 from sgd_app.domain import digitize, visits
 from sgd_app.pages import (  # noqa: F401  (each module declares its page)
     admin,
+    archivo,
     auditoria,
     ayuda,
     bandeja,

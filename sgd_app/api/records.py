@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from sgd_app.api.deps import CaseNumber, CurrentStaff
 from sgd_app.api.responses import file_headers, pdf_response
-from sgd_app.domain import dossier
+from sgd_app.domain import archive, dossier
 
 router = APIRouter()
 
@@ -27,3 +27,10 @@ def package_zip(number: CaseNumber, who: CurrentStaff) -> Response:
         media_type="application/zip",
         headers=file_headers(f"paquete-{number}.zip"),
     )
+
+
+@router.get("/api/v1/archivo/inventarios/{inventory_id}.pdf")
+def inventory_pdf(inventory_id: int, who: CurrentStaff) -> Response:
+    """A transfer inventory or elimination proposal, sealed (PAdES B-LTA), with its JSON attached:
+    for the central archive's head and the committee (404 otherwise)."""
+    return pdf_response(archive.inventory_pdf(who, inventory_id), f"inventario-{inventory_id}.pdf")

@@ -63,6 +63,7 @@ def staff_bar() -> rx.Component:
             rx.cond(StaffNav.is_clerk, _nav("Registrar documento", routes.REGISTRAR)),
             rx.cond(StaffNav.is_admin, _nav("Administración", routes.ADMIN)),
             rx.cond(StaffNav.may_audit, _nav("Auditoría", routes.AUDITORIA)),
+            rx.cond(StaffNav.may_archive, _nav("Archivo", routes.ARCHIVO)),
             gap="1rem",
             wrap="wrap",
             align="center",

@@ -59,6 +59,8 @@ class Role(_Labelled):
     HEAD = "head"
     MANAGER = "manager"
     ADMIN = "admin"
+    ARCHIVIST = "archivist"  # jefe(a) del archivo central: transfer inventories, holds, disposal
+    COMMITTEE = "committee"  # comité evaluador de documentos: approves elimination proposals
 
 
 _LABELS: dict[type[_Labelled], dict[_Labelled, str]] = {
@@ -86,6 +88,8 @@ _LABELS: dict[type[_Labelled], dict[_Labelled, str]] = {
         Role.HEAD: "Jefe(a) de unidad",
         Role.MANAGER: "Directivo(a)",
         Role.ADMIN: "Administrador(a)",
+        Role.ARCHIVIST: "Jefe(a) del Archivo Central",
+        Role.COMMITTEE: "Comité Evaluador de Documentos",
     },
 }
 

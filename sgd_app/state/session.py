@@ -131,6 +131,7 @@ class StaffNav(rx.State):
     may_dashboard: bool = False  # heads, managers and delegates: /tablero
     may_sign: bool = False  # those who give vistos buenos or sign: /firma
     may_audit: bool = False  # administrators and managers: /auditoria
+    may_archive: bool = False  # the central archive's head and the committee: /archivo
     expiring: int = 0  # cases of the user's units due within one business day (or overdue)
     refusal: str = ""  # shown instead of the page when the user lacks the page's role
 
@@ -148,6 +149,7 @@ class StaffNav(rx.State):
         self.may_dashboard = dashboards.may_view(who)
         self.may_sign = who.has_role(Role.OFFICER, Role.HEAD, Role.MANAGER) or bool(who.delegated)
         self.may_audit = audit_viewer.may_view(who)
+        self.may_archive = who.has_role(Role.ARCHIVIST, Role.COMMITTEE)
         self.refusal = refusal if role and not who.has_role(role) else ""
         units = sorted(set(who.unit_ids) | set(who.delegated))
         self.expiring = len(routing.expiring_soon(units, today=routing.today_lima()))

@@ -52,6 +52,7 @@ WELL_FORMED = {
     "token": "0" * 32,
     "code": "ABCDEF0123456789",
     "cuo": "20131378972-2026-00000001",
+    "inventory_id": "1",
 }
 # Query parameters a route needs for a call to be valid at all.
 WELL_FORMED_QUERY = {"/api/v1/buscar": {"q": "resolución"}}
@@ -197,7 +198,13 @@ def rop_objects(app_db) -> dict[str, str]:
     )
     export = secrets.token_hex(16)
     exports.prepare_xlsx(rop, ReportFilters(), export)
-    return {"number": number, "document_id": str(document_id), "doc_id": str(draft.id), "token": export}
+    return {
+        "number": number,
+        "document_id": str(document_id),
+        "doc_id": str(draft.id),
+        "token": export,
+        "inventory_id": "1",
+    }
 
 
 def test_another_units_session_gets_404_on_every_id_route(rop_objects):
@@ -211,6 +218,8 @@ def test_another_units_session_gets_404_on_every_id_route(rop_objects):
             assert mine.status_code == 422 and "clave" in mine.json()["detail"], (url, mine.text[:300])
         elif route.path.endswith(("/indice.pdf", "/paquete.zip")):  # the sample case is open: no index yet
             assert _assert_spanish_json(mine, 409)["code"] == "conflicto", (url, mine.text[:300])
+        elif route.path.startswith("/api/v1/archivo/"):  # the archive's inventories: an office's officer gets 404
+            assert _assert_spanish_json(mine, 404)["code"], (url, mine.text[:300])
         else:
             assert mine.status_code == 200, (url, mine.text[:300])  # the sample is real and ROP's
         body = _assert_spanish_json(_call(other, route, url), 404)

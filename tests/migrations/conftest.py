@@ -67,7 +67,7 @@ def previous_release(request, empty_engine) -> Engine:
     return empty_engine
 
 
-HEAD = "0016"  # the newest revision
+HEAD = "0017"  # the newest revision
 # 0004: dropped, created, one column added; 0005: created (filing attempts), two columns added;
 # 0006: created (case units), SQLite's search facets rewritten and its FTS index rebuilt;
 # 0007: one column added (procedure.desk_review); 0008: created (document templates), audit indexes;
@@ -75,6 +75,7 @@ HEAD = "0016"  # the newest revision
 # 0014: created (apiclient, apirevokedtoken, apiassertionuse, apiidempotency)
 # 0015: created (recordseries, procedureseries, doctypeseries, documentseries, casefile, fileindex), freeze triggers
 # 0016: created (interopentity, interopcounter, interopsend, interopreceipt)
+# 0017: created (legalhold, recordinventory, inventoryitem), casefile gains stage, transferred_at, destroyed_at
 CHANGED_BY_0004 = ("throttle", "knowndevice", "user", "filingattempt", "procedure", "caseunit")
 
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 API_TABLES = ("apiclient", "apirevokedtoken", "apiassertionuse", "apiidempotency")
 INTEROP_TABLES = ("interopentity", "interopcounter", "interopsend", "interopreceipt")
 RECORDS_TABLES = ("recordseries", "procedureseries", "doctypeseries", "documentseries", "casefile", "fileindex")
+RETENTION_TABLES = ("legalhold", "recordinventory", "inventoryitem")
 
 
 def _cli(eng, data_dir: Path, *args: str) -> str:
@@ -75,6 +76,7 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
     assert (data_dir / "interop" / "key.json").is_file()  # the interop key, made by init
     assert after["recordseries"][0] == 13  # 0015: the default classification scheme, seeded by init
     assert after["casefile"][0] == after["fileindex"][0] == 0  # 0015: files are opened on first use
+    assert [after[t][0] for t in RETENTION_TABLES] == [0, 0, 0]  # 0017: created empty
     audited = (
         "auditevent",
         "audithead",
@@ -86,6 +88,7 @@ def test_init_upgrades_a_previous_release_data_dir(empty_engine, data_dir):
         *API_TABLES,
         *INTEROP_TABLES,
         *RECORDS_TABLES,
+        *RETENTION_TABLES,
     )
     assert {k: v for k, v in untouched_by_0004(after).items() if k not in audited} == {
         k: v for k, v in untouched_by_0004(before).items() if k not in audited

@@ -61,6 +61,8 @@ def test_previous_release_upgrades_in_place_with_nothing_lost(previous_release):
         assert after.pop(table)[0] == 0  # 0016: no entity in the directory yet
     for table in ("recordseries", "procedureseries", "doctypeseries", "documentseries", "casefile", "fileindex"):
         assert after.pop(table)[0] == 0  # 0015: the scheme comes with init's seed; files open on first use
+    for table in ("legalhold", "recordinventory", "inventoryitem"):
+        assert after.pop(table)[0] == 0  # 0017: no hold, no inventory yet
     before.pop("throttle")  # transient counters, not carried over
     with eng.connect() as conn:  # every user kept, each at lock generation 0
         assert conn.execute(text('SELECT count(*), max(lock_generation) FROM "user"')).one() == (before["user"][0], 0)
@@ -173,14 +175,76 @@ def test_0015_from_0014_with_data_classifies_and_freezes_old_cases(previous_rele
         case = s.get(Expediente, s.exec(select(Document.expediente_id).order_by(Document.id)).first())
     schema.upgrade(eng, to="0015")
     assert _head(eng) == "0015"
-    with db.write_session(eng) as s:
-        assert len(s.exec(select(Document)).all()) == before
-        row = records.case_file(s, s.get(Expediente, case.id))
-        assert not row.frozen
-        row.frozen = True
-        s.add(row)
+    with eng.begin() as conn:  # raw SQL: the live CaseFile model has 0017's columns already
+        assert conn.execute(text("SELECT count(*) FROM document")).scalar_one() == before
+        conn.execute(text("UPDATE document SET label = label WHERE expediente_id = :c"), {"c": case.id})  # open
+        conn.execute(
+            text(
+                "INSERT INTO casefile (expediente_id, frozen, index_version, updated_at) "
+                "VALUES (:c, true, 1, '2026-12-04 10:00:00+00:00')"
+            ),
+            {"c": case.id},
+        )
     with pytest.raises(DBAPIError, match="expediente cerrado"), eng.begin() as conn:
         conn.execute(text("UPDATE document SET label = 'x' WHERE expediente_id = :c"), {"c": case.id})
+    schema.upgrade(eng)  # at the head, another old case gets its file on first use, open
+    with db.write_session(eng) as s:
+        other = s.exec(select(Expediente).where(Expediente.id != case.id).order_by(Expediente.id)).first()
+        assert not records.case_file(s, other).frozen
+
+
+def test_0017_from_0016_with_data_every_file_stays_in_the_office_and_holds_and_inventories_work(previous_release):
+    """0017 from the previous head (0016) on a database with cases and open and frozen files: every
+    file is in the office's custody (stage 'gestion'), the three new tables are empty, nothing else
+    changes, the freeze triggers still hold, and a hold and an inventory can point at old cases."""
+    eng = previous_release
+    assert schema.upgrade(eng, to="0016") == "adopted"
+    with eng.begin() as conn:  # two old files, one of them frozen (raw: the live model has 0017's columns)
+        cases = conn.execute(text("SELECT id FROM expediente ORDER BY id LIMIT 2")).scalars().all()
+        for n, case_id in enumerate(cases):
+            conn.execute(
+                text(
+                    "INSERT INTO casefile (expediente_id, series_id, frozen, closed_at, index_version, updated_at) "
+                    "VALUES (:c, NULL, :f, :t, :v, :t)"
+                ),
+                {"c": case_id, "f": bool(n), "t": "2020-06-15 10:00:00+00:00", "v": n},
+            )
+        user_id = conn.execute(text('SELECT id FROM "user" ORDER BY id LIMIT 1')).scalar_one()
+    with eng.connect() as conn:
+        assert "legalhold" not in set(conn.dialect.get_table_names(conn))
+    before = table_digests(eng)
+    assert schema.upgrade(eng) == "upgraded"
+    assert _head(eng) == HEAD
+    after = table_digests(eng)
+    for table in ("legalhold", "recordinventory", "inventoryitem"):
+        assert after.pop(table)[0] == 0
+    assert after.pop("casefile")[0] == before.pop("casefile")[0] == 2
+    assert after == before
+    with db.session(eng) as s:
+        files = s.exec(select(records.CaseFile).order_by(records.CaseFile.expediente_id)).all()
+        assert [(f.stage, f.frozen, f.transferred_at, f.destroyed_at) for f in files] == [
+            ("gestion", False, None, None),
+            ("gestion", True, None, None),
+        ]
+    with pytest.raises(DBAPIError, match="expediente cerrado"), eng.begin() as conn:  # the freeze still holds
+        conn.execute(text("UPDATE document SET label = 'x' WHERE expediente_id = :c"), {"c": cases[1]})
+    with db.write_session(eng) as s:
+        s.add(records.LegalHold(expediente_id=cases[1], reason="Proceso judicial", set_by_id=user_id))
+        inv = records.RecordInventory(
+            kind="transferencia", number="IT-2026-0001", data_json="{}", prepared_by_id=user_id
+        )
+        s.add(inv)
+        s.flush()
+        s.add(records.InventoryItem(inventory_id=inv.id, expediente_id=cases[1]))
+    with pytest.raises(DBAPIError), eng.begin() as conn:  # an inventory number is used once
+        conn.execute(
+            text(
+                "INSERT INTO recordinventory (kind, number, status, data_json, pdf_sha256, verify_code, "
+                "prepared_by_id, prepared_at) VALUES ('transferencia', 'IT-2026-0001', 'preparado', '{}', '', '', "
+                ":u, '2026-12-04 10:00:00+00:00')"
+            ),
+            {"u": user_id},
+        )
 
 
 def test_0016_from_0015_the_directory_and_outbox_tables_come_empty_and_keep_every_case(previous_release):
@@ -193,12 +257,13 @@ def test_0016_from_0015_the_directory_and_outbox_tables_come_empty_and_keep_ever
     with eng.connect() as conn:
         assert "interopsend" not in set(conn.dialect.get_table_names(conn))
     before = table_digests(eng)
-    assert schema.upgrade(eng) == "upgraded"
-    assert _head(eng) == HEAD
+    assert schema.upgrade(eng, to="0016") == "upgraded"
+    assert _head(eng) == "0016"
     after = table_digests(eng)
     for table in ("interopentity", "interopcounter", "interopsend", "interopreceipt"):
         assert after.pop(table)[0] == 0
     assert after == before
+    schema.upgrade(eng)
     with eng.connect() as conn:
         case_id = conn.execute(text("SELECT id FROM expediente ORDER BY id LIMIT 1")).scalar_one()
     row = {"t": "2026-12-04 10:00:00+00:00", "case": case_id}

@@ -81,6 +81,7 @@ def _path_values(w: world.World, rop_export: str) -> dict[str, str]:
         "token": rop_export,
         "code": secrets.token_hex(16),
         "cuo": "20131378972-2026-00000001",
+        "inventory_id": "1",
     }
 
 

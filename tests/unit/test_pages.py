@@ -15,7 +15,7 @@ for module in pkgutil.iter_modules(pages.__path__):
 
 ROUTES = {v for k, v in vars(routes).items() if k.isupper() and k not in ("LOGIN_EXPIRED", "EXPEDIENTE_PREFIX")}
 STAFF = {routes.BANDEJA, routes.EXPEDIENTE, routes.REGISTRAR, routes.TABLERO, routes.FIRMA, routes.ADMIN}
-STAFF |= {routes.BUSCAR, routes.REPORTES, routes.AUDITORIA}
+STAFF |= {routes.BUSCAR, routes.REPORTES, routes.AUDITORIA, routes.ARCHIVO}
 
 
 def _by_route():

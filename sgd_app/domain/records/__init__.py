@@ -4,6 +4,7 @@ frozen at its closing with a foliation index (``files``; the database's own guar
 ``triggers``), and the tables (``tables``). Sealing the index and the export package are in
 ``domain/dossier``, above the signing code."""
 
+from sgd_app.domain.records import retention
 from sgd_app.domain.records.classification import (
     ACCESS_LEVELS,
     DEFAULT_SERIES,
@@ -40,7 +41,10 @@ from sgd_app.domain.records.tables import (
     DocTypeSeries,
     DocumentSeries,
     FileIndex,
+    InventoryItem,
+    LegalHold,
     ProcedureSeries,
+    RecordInventory,
     RecordSeries,
 )
 
@@ -53,7 +57,10 @@ __all__ = [
     "DocTypeSeries",
     "DocumentSeries",
     "FileIndex",
+    "InventoryItem",
+    "LegalHold",
     "ProcedureSeries",
+    "RecordInventory",
     "RecordSeries",
     "SeriesRow",
     "case_file",
@@ -74,6 +81,7 @@ __all__ = [
     "map_procedure",
     "mappings",
     "reopen_file",
+    "retention",
     "section_choices",
     "seed_defaults",
     "series_choices",

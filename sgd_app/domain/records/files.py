@@ -176,7 +176,7 @@ def file_panel(session: Session, who_roles: set[str], is_admin: bool, case: Expe
     series = session.get(RecordSeries, series_id) if series_id else None
     index = latest_index(session, case.id)
     frozen = bool(row and row.frozen)
-    head = "head" in who_roles
+    head = "head" in who_roles and (row is None or row.stage == "gestion")
     return {
         "series": f"{series.code} — {series.name}" if series else "Sin clasificar",
         "series_id": str(series.id) if series else "",
@@ -188,6 +188,11 @@ def file_panel(session: Session, who_roles: set[str], is_admin: bool, case: Expe
         ),
         "state": (
             f"Cerrado y congelado · índice de foliación versión {index.version if index else 0}"
+            + (
+                {"central": " · en custodia del Archivo Central", "eliminado": " · contenido eliminado"}.get(
+                    row.stage if row else "", ""
+                )
+            )
             if frozen
             else "Abierto: admite documentos"
         ),

@@ -61,6 +61,11 @@ class CaseFile(SQLModel, table=True):
     closed_at: datetime | None = None
     index_version: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+    # Custody (migration 0017): gestion (the office) -> central (the central archive, after an
+    # approved transfer inventory) -> eliminado (contents destroyed by an approved proposal).
+    stage: str = Field(default="gestion", max_length=20, index=True, sa_column_kwargs={"server_default": "gestion"})
+    transferred_at: datetime | None = None
+    destroyed_at: datetime | None = None
 
 
 class FileIndex(SQLModel, table=True):
@@ -78,3 +83,43 @@ class FileIndex(SQLModel, table=True):
     closed_by: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     sealed_at: datetime | None = None
+
+
+class LegalHold(SQLModel, table=True):
+    """A legal hold on a case (litigation, audit by the Órgano de Control): while it is not
+    lifted the file is neither transferred nor eliminated. Set and lifted with a reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    expediente_id: int = Field(foreign_key="expediente.id", index=True)
+    reason: str = Field(max_length=500)
+    set_by_id: int = Field(foreign_key="user.id")
+    set_at: datetime = Field(default_factory=utcnow)
+    lifted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    lifted_at: datetime | None = None
+    lift_reason: str = Field(default="", max_length=500)
+
+
+class RecordInventory(SQLModel, table=True):
+    """An inventory of files: ``transferencia`` (office -> central archive) or ``eliminacion``
+    (the elimination proposal). Prepared (its PDF sealed), then approved; an approved
+    elimination proposal is then executed. Its rows stay forever."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, index=True)  # transferencia / eliminacion
+    number: str = Field(max_length=30, unique=True)
+    status: str = Field(default="preparado", max_length=20)  # preparado / aprobado / ejecutado
+    data_json: str = Field(sa_column=Column(Text, nullable=False))
+    pdf_sha256: str = Field(default="", max_length=64)
+    verify_code: str = Field(default="", max_length=32, index=True)
+    prepared_by_id: int = Field(foreign_key="user.id")
+    prepared_at: datetime = Field(default_factory=utcnow)
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = None
+    executed_at: datetime | None = None
+
+
+class InventoryItem(SQLModel, table=True):
+    """A file listed in an inventory."""
+
+    inventory_id: int = Field(primary_key=True, foreign_key="recordinventory.id")
+    expediente_id: int = Field(primary_key=True, foreign_key="expediente.id", index=True)

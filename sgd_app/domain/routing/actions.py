@@ -460,6 +460,9 @@ def reopen(session: Session, *, who: Principal, number: str, version: int, reaso
         raise Forbidden("Solo se reabre un expediente atendido o archivado.")
     if "head" not in who.roles_in(case.current_unit_id):
         raise Forbidden("Solo un jefe de la unidad que cerró el expediente puede reabrirlo.")
+    assert case.id is not None
+    if records.retention.stage_of(session, case.id) != "gestion":
+        raise Forbidden(records.retention.IN_CUSTODY)
     reason = " ".join((reason or "").split())
     if len(reason) < 10:
         raise InvalidInput("reason", "Explique el motivo de la reapertura (mínimo 10 caracteres).")

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "carta": "Carta",
     "resolucion": "Resolución",
     "indice": "Índice de foliación",
+    "inventario": "Inventario del Archivo Central",
 }
 
 
@@ -75,9 +76,10 @@ def verify_by_code(code: str, *, engine: Engine | None = None) -> Verification:
         )
         if doc is None:
             index = records.index_by_code(s, code) if code else None
-            if index is None:
+            inventory = records.retention.inventory_by(s, code=code) if code and index is None else None
+            if index is None and inventory is None:
                 raise NotFound(MSG_UNKNOWN_CODE)
-            registered = _registered_index(s, index)
+            registered = _registered_index(s, index) if index is not None else _registered_inventory(inventory)
         else:
             registered = _registered(s, doc)
     data = FileStore(settings.files_dir()).read(registered.sha256)
@@ -95,6 +97,8 @@ def verify_by_bytes(data: bytes, *, engine: Engine | None = None) -> Verificatio
         registered = _registered(s, doc) if doc is not None else None
         if registered is None and (index := records.index_by_sha(s, sha)) is not None:
             registered = _registered_index(s, index)
+        if registered is None and (inventory := records.retention.inventory_by(s, sha=sha)) is not None:
+            registered = _registered_inventory(inventory)
     return Verification(report=config.validate(data), document=registered)
 
 
@@ -117,6 +121,20 @@ def _registered(session: Session, doc: Document) -> RegisteredDocument:
         case_number=case.number if case else "",
         created_at=doc.created_at,
         sha256=doc.sha256,
+    )
+
+
+def _registered_inventory(inventory: records.RecordInventory | None) -> RegisteredDocument:
+    """A sealed transfer inventory or elimination proposal of the central archive."""
+    assert inventory is not None
+    label = "Inventario de transferencia" if inventory.kind == "transferencia" else "Propuesta de eliminación"
+    return RegisteredDocument(
+        kind="inventario",
+        kind_label=KIND_LABELS["inventario"],
+        label=f"{label} {inventory.number}",
+        case_number="",
+        created_at=inventory.prepared_at,
+        sha256=inventory.pdf_sha256,
     )
 
 
