@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,7 +28,13 @@ pytestmark = pytest.mark.e2e
 
 
 def _start(inst: Instance):
-    proc = harness.start_prod(inst.env, inst.port, inst.log)
+    """The production build (frontend and backend on one port) bound to the instance's own address."""
+    with open(inst.log, "a") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "reflex"), *("run", "--env", "prod", "--single-port"),
+             *("--frontend-port", str(inst.port), "--backend-port", str(inst.port), "--backend-host", inst.host)],
+            cwd=harness.ROOT, env=inst.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
         harness._wait(f"{inst.base}/api/v1/health", proc, inst.log)
         harness._wait(f"{inst.base}/", proc, inst.log)
@@ -41,12 +49,15 @@ def sites(tmp_path_factory):
     if not Path(harness.CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("interop-e2e")
-    common = {"SGD_DEMO_PASSWORD": harness.DEMO_PASSWORD}
-    a = make_instance(tmp, "A", RUC_A, port=harness._free_port(), env=common)
+    # One port, two loopback addresses: both builds bake the same socket address (localhost:PORT,
+    # which the browser rewrites to the page's host), so the second build in the worktree's .web
+    # serves the first instance too; and each site keeps its own cookies (another host).
+    port = harness._free_port()
+    common = {"SGD_DEMO_PASSWORD": harness.DEMO_PASSWORD, "PORT": str(port)}
+    a = make_instance(tmp, "A", RUC_A, port=port, env=common)
     # B registers what arrives as a request for ROP (its staff's inbox), not the general desk.
-    b = make_instance(tmp, "B", RUC_B, port=harness._free_port(), env={**common, "SGD_INTEROP_PROCEDURE": "CONST-AF"})
+    b = make_instance(tmp, "B", RUC_B, port=port, host="127.0.0.2", env={**common, "SGD_INTEROP_PROCEDURE": "CONST-AF"})
     for inst in (a, b):
-        inst.env["PORT"] = str(inst.port)
         inst.starter, inst.stopper = _start, harness.stop_prod
     made = set_up(a, b, tmp)
     a.start()  # one after the other: each builds the frontend in the worktree's .web

@@ -37,10 +37,11 @@ class Instance:
     # starts the server (default: the backend only); returns what ``stopper`` stops
     starter: Callable[[Instance], Any] | None = None
     stopper: Callable[[Any], None] | None = None
+    host: str = "127.0.0.1"  # the browser test puts B on 127.0.0.2 (same port, see its docstring)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def cli(self, *args: str) -> str:
         r = subprocess.run([sys.executable, "-m", "sgd_app", *args], cwd=tab.ROOT, env=self.env,
@@ -77,11 +78,17 @@ class Instance:
 
 
 def make_instance(
-    tmp: Path, name: str, ruc: str, *, port: int | None = None, env: dict[str, str] | None = None
+    tmp: Path,
+    name: str,
+    ruc: str,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
 ) -> Instance:
     data = tmp / name
     data.mkdir()
-    inst = Instance(name, ruc, data, port or tab.free_port(), tmp / f"{name}.log")
+    inst = Instance(name, ruc, data, port or tab.free_port(), tmp / f"{name}.log", host=host)
     inst.env = {
         **tab.backend_env(data, inst.port),
         "SGD_INSTITUTION": f"Entidad {name}",
@@ -92,6 +99,7 @@ def make_instance(
         "SGD_INTEROP_RETRY_SECONDS": "1",
         "SGD_INTEROP_RETRY_MAX_SECONDS": "2",
         "SGD_INTEROP_MAX_BYTES": str(LIMIT),
+        "SGD_PUBLIC_URL": inst.base,
         **(env or {}),
     }
     return inst
