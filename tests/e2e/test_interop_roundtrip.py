@@ -9,10 +9,13 @@ case page and uploaded in A's /verificar, is VÁLIDO. On a phone (390 px) and a 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,12 +30,59 @@ from tests.integration.interop_pair import RUC_A, RUC_B, Instance, make_instance
 pytestmark = pytest.mark.e2e
 
 
+class Relay:
+    """A TCP relay on loopback (what a load balancer does): 127.0.0.1:PORT to A's server and
+    127.0.0.2:PORT to B's. Both production builds bake the same socket address, localhost:PORT,
+    which the browser rewrites to the page's host: each site's pages reach their own server
+    although the second build in the worktree's .web serves the first instance too. Each site
+    keeps its own cookies (another host)."""
+
+    def __init__(self, routes: dict[tuple[str, int], int]):
+        self.routes = routes
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    def _handler(self, target: int):
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                t_reader, t_writer = await asyncio.open_connection("127.0.0.1", target)
+            except OSError:
+                writer.close()
+                return
+            await asyncio.gather(self._pipe(reader, t_writer), self._pipe(t_reader, writer))
+
+        return handle
+
+    def start(self) -> None:
+        self.thread.start()
+        for (host, port), target in self.routes.items():
+            asyncio.run_coroutine_threadsafe(asyncio.start_server(self._handler(target), host, port), self.loop).result(
+                10
+            )
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 def _start(inst: Instance):
-    """The production build (frontend and backend on one port) bound to the instance's own address."""
+    """The production build (frontend and backend on one port, ``PORT``), reached through the relay."""
+    port = int(inst.env["PORT"])
     with open(inst.log, "a") as out:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "reflex"), *("run", "--env", "prod", "--single-port"),
-             *("--frontend-port", str(inst.port), "--backend-port", str(inst.port), "--backend-host", inst.host)],
+             *("--frontend-port", str(port), "--backend-port", str(port))],
             cwd=harness.ROOT, env=inst.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
@@ -49,24 +99,25 @@ def sites(tmp_path_factory):
     if not Path(harness.CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for browser tests (apt-get install chromium)")
     tmp = tmp_path_factory.mktemp("interop-e2e")
-    # One port, two loopback addresses: both builds bake the same socket address (localhost:PORT,
-    # which the browser rewrites to the page's host), so the second build in the worktree's .web
-    # serves the first instance too; and each site keeps its own cookies (another host).
-    port = harness._free_port()
-    common = {"SGD_DEMO_PASSWORD": harness.DEMO_PASSWORD, "PORT": str(port)}
-    a = make_instance(tmp, "A", RUC_A, port=port, env=common)
+    public, port_a, port_b = harness._free_port(), harness._free_port(), harness._free_port()
+    common = {"SGD_DEMO_PASSWORD": harness.DEMO_PASSWORD, "REFLEX_API_URL": f"http://localhost:{public}"}
+    a = make_instance(tmp, "A", RUC_A, port=public, env={**common, "PORT": str(port_a)})
     # B registers what arrives as a request for ROP (its staff's inbox), not the general desk.
-    b = make_instance(tmp, "B", RUC_B, port=port, host="127.0.0.2", env={**common, "SGD_INTEROP_PROCEDURE": "CONST-AF"})
+    b = make_instance(tmp, "B", RUC_B, port=public, host="127.0.0.2",
+                      env={**common, "PORT": str(port_b), "SGD_INTEROP_PROCEDURE": "CONST-AF"})  # fmt: skip
     for inst in (a, b):
         inst.starter, inst.stopper = _start, harness.stop_prod
+    relay = Relay({("127.0.0.1", public): port_a, ("127.0.0.2", public): port_b})
+    relay.start()
     made = set_up(a, b, tmp)
-    a.start()  # one after the other: each builds the frontend in the worktree's .web
-    b.start()
     try:
+        a.start()  # one after the other: each builds the frontend in the worktree's .web
+        b.start()
         yield made
     finally:
         a.stop()
         b.stop()
+        relay.stop()
 
 
 def _registered(a: Instance, cuo: str, timeout: float = 120) -> str:
