@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import api, bulk, dashboard, intake, push, signing, state_size, workspace
+from bench import api, bulk, dashboard, intake, interop, push, signing, state_size, workspace
 
 
 def _print(rows) -> None:
@@ -37,6 +37,11 @@ def main() -> int:
         f"{push.N_CHANGES} filings, time from commit to each client's update"
     )
     _print(push.main())
+    print(
+        f"# interop: two instances on loopback (backend + SQLite each), {interop.N} packages of one signed oficio, "
+        "send act -> confirmation stored at the sender"
+    )
+    _print(interop.main())
     return 0
 
 

@@ -173,7 +173,7 @@ def _assemble(
             "attended": attended,
         },
         "daily": [
-            {"day": d, "virtual": c.get("virtual", 0), "presencial": c.get("presencial", 0)}
+            {"day": d, **{str(ch): c.get(str(ch), 0) for ch in vocabulary.CHANNEL_SHORT_LABELS}}
             for d, c in sorted(daily.items())
             if sum(c.values())
         ],

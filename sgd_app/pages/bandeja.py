@@ -21,7 +21,7 @@ from sgd_app.components.ui import (
     secondary_button,
 )
 from sgd_app.domain.routing import TABS
-from sgd_app.domain.vocabulary import PRIORITY_LABELS
+from sgd_app.domain.vocabulary import CHANNEL_SHORT_LABELS, PRIORITY_LABELS
 from sgd_app.pages.expediente.desk import copy_read_control
 from sgd_app.state.bandeja import BandejaState
 from sgd_app.state.bandeja_bulk import BulkState
@@ -116,6 +116,18 @@ def _filters() -> rx.Component:
                         style=select_style,
                     ),
                     "f-category",
+                ),
+                field(
+                    "Canal",
+                    rx.el.select(
+                        rx.el.option("Todos", value=""),
+                        *[rx.el.option(label, value=code) for code, label in CHANNEL_SHORT_LABELS.items()],
+                        id="f-channel",
+                        name="channel",
+                        default_value=BandejaState.filters["channel"],
+                        style=select_style,
+                    ),
+                    "f-channel",
                 ),
                 field(
                     "Remitente (nombre o documento)",

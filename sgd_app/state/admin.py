@@ -22,7 +22,7 @@ from sgd_app.state.notice import Notice
 from sgd_app.state.session import staff_event
 
 NBSP = "\u00a0"
-TABS = ("unidades", "usuarios", "tramites", "dias", "plantillas", "sso", "api", "clasificacion")
+TABS = ("unidades", "usuarios", "tramites", "dias", "plantillas", "sso", "api", "clasificacion", "entidades")
 NO_PERMISSION = "No tiene permiso para administrar el sistema. Esta página es solo para administradores."
 
 # form prefix -> the field keys of that form (errors always holds every key of every form)

@@ -15,7 +15,7 @@ from sgd_app.state.notice import Notice
 from sgd_app.state.session import staff_event
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("procedure", "priority", "sender", "date_from", "date_to", "category")
+FILTER_KEYS = ("procedure", "priority", "sender", "date_from", "date_to", "category", "channel")
 
 
 def _parse_date(value: str) -> date | None:
@@ -61,6 +61,7 @@ class BandejaState(Notice, rx.State):
             date_from=_parse_date(f.get("date_from", "")),
             date_to=_parse_date(f.get("date_to", "")),
             category=f.get("category") or None,
+            channel=f.get("channel") if f.get("channel") in vocabulary.CHANNEL_LABELS else None,
         )
 
     def _refresh(self, who: Principal) -> None:
@@ -99,7 +100,7 @@ class BandejaState(Notice, rx.State):
                 "status": r.status_label,
                 "priority": vocabulary.PRIORITY_LABELS.get(r.priority, r.priority),
                 "urgent": "1" if r.priority != "normal" else "",
-                "channel": r.channel.capitalize(),
+                "channel": vocabulary.CHANNEL_SHORT_LABELS.get(r.channel, r.channel.capitalize()),
                 "unit": r.unit,
                 "light": r.light,
                 "light_label": r.light_label,

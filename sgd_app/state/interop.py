@@ -18,10 +18,12 @@ class InteropSendState(rx.State):
     entity_options: list[list[str]] = []  # [RUC, name]
     doc_options: list[list[str]] = []  # [id, label, "firmado" | "anexo"]
     sends: list[dict[str, str]] = []  # the packages of this case and their state
+    origin: dict[str, str] = {}  # a case received by interoperability: entity, CUO, sender's number
     error: str = ""
 
     def _clear(self) -> None:
         self.open, self.entity_options, self.doc_options, self.sends, self.error = False, [], [], [], ""
+        self.origin = {}
 
     def _refresh(self, who: Principal, number: str) -> None:
         try:
@@ -32,9 +34,14 @@ class InteropSendState(rx.State):
         self.entity_options = [[r, n] for r, n in p.entities]
         self.doc_options = [[str(i), label, "firmado" if signed else "anexo"] for i, label, signed in p.documents]
         self.sends = [
-            {k: str(v) for k, v in s.items() if k in ("cuo", "entidad", "estado", "estado_texto", "expediente_destino")}
+            {
+                k: str(v)
+                for k, v in s.items()
+                if k in ("cuo", "entidad", "estado", "estado_texto", "expediente_destino", "cargo_fuera")
+            }
             for s in p.sends
         ]
+        self.origin = dict(p.origin)
 
     @staff_event
     def load(self, who: Principal):

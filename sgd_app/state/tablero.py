@@ -21,7 +21,7 @@ import reflex as rx
 from reflex.istate.manager.token import BaseStateToken
 
 from sgd_app import live
-from sgd_app.domain import access, dashboards, filters, reports
+from sgd_app.domain import access, dashboards, filters, reports, vocabulary
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.errors import InvalidInput
 from sgd_app.domain.filters import ReportFilters
@@ -31,6 +31,7 @@ from sgd_app.state.session import staff_event
 
 log = logging.getLogger(__name__)
 BRAND, GREY = "#8a1538", "#7b8794"
+CHANNEL_COLORS = {"virtual": BRAND, "presencial": GREY, "interoperabilidad": "#1d4ed8", "api": "#0f766e"}
 LIGHTS = {"rojo": ("Vencidos", "#b42318"), "ambar": ("Por vencer", "#d97706"), "verde": ("En plazo", "#146c2e")}
 FILTER_KEYS = ("date_from", "date_to", "unit_id", "procedure_id", "category")
 COALESCE_S = 0.15  # changes arriving within this window are shown together
@@ -86,8 +87,9 @@ def build(units: set[int], filters: ReportFilters) -> dict:
         "overdue": [{**o, "late": str(o["late"])} for o in data["overdue"]],
         "daily": {
             "data": [
-                bar("Virtual", days, [d["virtual"] for d in data["daily"]], BRAND),
-                bar("Presencial", days, [d["presencial"] for d in data["daily"]], GREY),
+                bar(label, days, [d[str(ch)] for d in data["daily"]], CHANNEL_COLORS.get(str(ch), GREY))
+                for ch, label in vocabulary.CHANNEL_SHORT_LABELS.items()
+                if any(d[str(ch)] for d in data["daily"]) or ch in ("virtual", "presencial")
             ],
             "layout": _layout("Presentaciones por día y canal (30 días)", barmode="stack"),
         },

@@ -12,125 +12,35 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import subprocess
-import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, JWKRegistry
-from sqlalchemy import create_engine, text
+from joserfc.jwk import ECKey
 
-from bench import citizen as tab
-
-RUC_A, RUC_B = "20131378972", "20555555556"
-LIMIT = 3 * 1024 * 1024
-ENVIOS = "/api/v1/interoperabilidad/envios"
-ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-
-
-@dataclass
-class Instance:
-    name: str
-    ruc: str
-    data: Path
-    port: int
-    log: Path
-    env: dict[str, str] = field(default_factory=dict)
-    server: tab.Backend | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def cli(self, *args: str) -> str:
-        r = subprocess.run([sys.executable, "-m", "sgd_app", *args], cwd=tab.ROOT, env=self.env,
-                           capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert r.returncode == 0, r.stderr
-        return r.stdout
-
-    def step(self, *args: str) -> dict[str, Any]:
-        r = subprocess.run([sys.executable, "-m", "tests.integration.interop_steps", *args], cwd=tab.ROOT,
-                           env=self.env, capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert r.returncode == 0, r.stderr
-        return json.loads(r.stdout.strip().splitlines()[-1])
-
-    def rows(self, sql: str, **params: Any) -> list[Any]:
-        eng = create_engine(f"sqlite:///{self.data / 'sgd.db'}")
-        try:
-            with eng.connect() as conn:
-                return list(conn.execute(text(sql), params).all())
-        finally:
-            eng.dispose()
-
-    def start(self) -> None:
-        self.server = tab.start_backend(self.env, self.port, self.log)
-
-    def stop(self) -> None:
-        if self.server is not None:
-            tab.stop(self.server)
-            self.server = None
-
-    def key(self) -> ECKey:
-        key = JWKRegistry.import_key(json.loads((self.data / "interop" / "key.json").read_text()))
-        assert isinstance(key, ECKey)
-        return key
-
-
-def _instance(tmp: Path, name: str, ruc: str) -> Instance:
-    data = tmp / name
-    data.mkdir()
-    inst = Instance(name, ruc, data, tab.free_port(), tmp / f"{name}.log")
-    inst.env = {
-        **tab.backend_env(data, inst.port),
-        "SGD_INSTITUTION": f"Entidad {name}",
-        "SGD_INSTITUTION_SHORT": name,
-        "SGD_INSTITUTION_RUC": ruc,
-        "SGD_JOBS_TICK_SECONDS": "1",
-        "SGD_INTEROP_EVERY_SECONDS": "1",
-        "SGD_INTEROP_RETRY_SECONDS": "1",
-        "SGD_INTEROP_RETRY_MAX_SECONDS": "2",
-        "SGD_INTEROP_MAX_BYTES": str(LIMIT),
-    }
-    return inst
-
-
-def _client_id(out: str) -> str:
-    return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("client_id:"))
+from tests.integration.interop_pair import (
+    ASSERTION,
+    ENVIOS,
+    LIMIT,
+    RUC_A,
+    RUC_B,
+    Instance,
+    client_id_of,
+    make_instance,
+    set_up,
+)
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("interop")
-    a, b = _instance(tmp, "A", RUC_A), _instance(tmp, "B", RUC_B)
-    for me, other in ((a, b), (b, a)):
-        me.env["SGD_TRUST_ROOTS"] = str(other.data / "pki" / "root-ca.cert.pem")  # the national root, as it were
-    for inst in (a, b):
-        inst.cli("init")
-        inst.step("root")
-        (tmp / f"{inst.name}.jwk").write_text(inst.cli("entidad", "clave"))
-    # Each registers the other's API client (its public interop key, scope intercambio:recibir) ...
-    a_at_b = _client_id(b.cli("api-client", "add", "SGD Entidad A", "--ruc", RUC_A, "--scopes", "intercambio:recibir",
-                              "--user", "mesa", "--jwk", str(tmp / "A.jwk")))  # fmt: skip
-    b_at_a = _client_id(a.cli("api-client", "add", "SGD Entidad B", "--ruc", RUC_B, "--scopes", "intercambio:recibir",
-                              "--user", "mesa", "--jwk", str(tmp / "B.jwk")))  # fmt: skip
-    # ... and the other in its directory: B by ``entidad add``, A by ``entidad import``.
-    b.cli("entidad", "add", "Entidad A", "--ruc", RUC_A, "--endpoint", a.base, "--jwk", str(tmp / "A.jwk"),
-          "--category", "Organismo autónomo", "--client-id", a_at_b, "--our-client-id", b_at_a)  # fmt: skip
-    directory = {"entidades": [{"nombre": "Entidad B", "ruc": RUC_B, "categoria": "Organismo autónomo",
-                                "endpoint": b.base, "clave_publica": json.loads((tmp / "B.jwk").read_text()),
-                                "client_id": b_at_a, "nuestro_client_id": a_at_b}]}  # fmt: skip
-    (tmp / "directorio.json").write_text(json.dumps(directory))
-    assert "1 entidad(es) nueva(s)" in a.cli("entidad", "import", str(tmp / "directorio.json"))
-    assert RUC_B in a.cli("entidad", "list")
+    made = set_up(make_instance(tmp, "A", RUC_A), make_instance(tmp, "B", RUC_B), tmp)
+    a, b = made["a"], made["b"]
     a.start()
     b.start()
     try:
-        yield {"a": a, "b": b, "a_at_b": a_at_b, "tmp": tmp}
+        yield made
     finally:
         a.stop()
         b.stop()
@@ -282,7 +192,7 @@ def test_unknown_or_revoked_senders_get_401_and_a_client_outside_the_directory_4
     r = _token(b, "sgd-desconocido00", stranger)
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
     (tmp / "C.jwk").write_text(json.dumps(stranger.as_dict(private=False)))
-    c_at_b = _client_id(b.cli("api-client", "add", "SGD Entidad C", "--ruc", "20100000009", "--scopes",
+    c_at_b = client_id_of(b.cli("api-client", "add", "SGD Entidad C", "--ruc", "20100000009", "--scopes",
                               "intercambio:recibir", "--user", "mesa", "--jwk", str(tmp / "C.jwk")))  # fmt: skip
     headers = _bearer(b, c_at_b, stranger)
     r = _post(b, headers, manifest, files)

@@ -169,6 +169,7 @@ def args_for(cls, name: str, w: world.World) -> list:
         "inventory_id": "1",
         "identity_id": "1",
         "client_id": "sgd-0123456789abcdef",
+        "ruc": "20131370998",
         "number": w.a1,
         "att_id": "x",
         "name": "hostil.pdf",

@@ -17,14 +17,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from sgd_app import settings
-from sgd_app.domain import audit
+from sgd_app.domain import audit, records
 from sgd_app.domain.access import get_case
 from sgd_app.domain.auth import Principal
 from sgd_app.domain.calendar import LIMA
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, NotFound
 from sgd_app.domain.interop import manifest
-from sgd_app.domain.interop.tables import InteropEntity, InteropSend
+from sgd_app.domain.interop.tables import InteropEntity, InteropReceipt, InteropSend
 from sgd_app.domain.models import Document, Expediente, Movement, Signature, pk, utcnow
 from sgd_app.domain.routing import _bump, _ensure, _load
 from sgd_app.domain.transaction import act, query
@@ -45,6 +45,7 @@ SENT, ACKNOWLEDGED, CONFIRMED, REFUSED, RECEIVED = (
     "interop_recepcion",
 )
 RECEIPT_KIND = "cargo_entidad"  # the addressee's sealed receipt, filed in the sender's case
+RECEIPT_OUTSIDE = "el expediente ya estaba cerrado: el cargo se conserva con el envío, fuera del expediente archivado"
 
 
 def _level(session: Session, sha: str) -> str:
@@ -262,7 +263,14 @@ def record_answer(
         send.status, send.receiver_number = REGISTERED, str(conf.get("expediente", ""))[:40]
         text = f"Registrado como {send.receiver_number} en {entity.name} (CUO {send.cuo})"
         if receipt is not None and manifest.sha256(receipt) == conf.get("cargo_sha256"):
-            _file_receipt(session, case, receipt, send.receiver_number, entity, at)
+            if records.is_frozen(session, send.expediente_id):
+                # The case was closed meanwhile: its electronic file admits no new document (the
+                # freeze trigger). The answer is kept all the same; the receipt stays in the file
+                # store, named by the signed answer's cargo_sha256, and is shown with the send.
+                FileStore(settings.files_dir()).put(receipt)
+                text += f" — {RECEIPT_OUTSIDE}"
+            else:
+                _file_receipt(session, case, receipt, send.receiver_number, entity, at)
         elif receipt is not None:
             text += " — el cargo recibido no coincide con la respuesta firmada: no se archivó"
         _step(session, case, CONFIRMED, text, at, None)
@@ -312,6 +320,41 @@ def _file_receipt(
     )
 
 
+def state_text(send: InteropSend, entity_name: str) -> str:
+    """The state of one package as the sender's case page says it, in plain Spanish."""
+    if send.status == REGISTERED:
+        return f"Registrado como {send.receiver_number or '(sin número)'} en {entity_name}"
+    if send.status == REJECTED:
+        reason = (
+            str((manifest.unverified_payload(send.answer).get("rechazo") or {}).get("motivo", ""))
+            if send.answer
+            else ""
+        )
+        return f"Rechazado por {entity_name}: {reason or 'sin motivo'} ({send.answer_code or 'sin código'})"
+    if send.status == FAILED:
+        return (
+            f"No se pudo entregar a {entity_name} tras {send.attempts} intentos: {send.last_error or 'sin respuesta'}"
+        )
+    if send.attempts == 0:
+        return "En cola de envío"
+    if send.last_error:
+        return f"En cola: se reintentará (intento {send.attempts} de {settings.INTEROP_MAX_ATTEMPTS} sin respuesta: {send.last_error})"
+    return f"Enviado a {entity_name}: esperando su respuesta"
+
+
+def _receipt_outside(session: Session, send: InteropSend) -> str:
+    """The SHA-256 of the addressee's receipt kept outside a case closed before it arrived."""
+    if send.status != REGISTERED or not send.answer:
+        return ""
+    sha = str((manifest.unverified_payload(send.answer).get("confirmacion") or {}).get("cargo_sha256", ""))
+    if not sha:
+        return ""
+    filed = session.exec(
+        select(Document.id).where(col(Document.expediente_id) == send.expediente_id, col(Document.sha256) == sha)
+    ).first()
+    return "" if filed is not None else sha
+
+
 @query
 def sends_of_case(session: Session, case_id: int) -> list[dict[str, Any]]:
     rows = session.exec(
@@ -325,13 +368,33 @@ def sends_of_case(session: Session, case_id: int) -> list[dict[str, Any]]:
             "cuo": s.cuo,
             "entidad": e.name,
             "estado": s.status,
-            "estado_texto": STATUS_LABELS.get(s.status, s.status),
+            "estado_texto": state_text(s, e.name),
             "expediente_destino": s.receiver_number,
             "codigo": s.answer_code,
             "intentos": s.attempts,
+            "cargo_fuera": _receipt_outside(session, s),
         }
         for s, e in rows
     ]
+
+
+@query
+def origin_of_case(session: Session, case_id: int) -> dict[str, str]:
+    """For a case received by interoperability: the origin entity, the CUO and the sender's case
+    number (the header of the receiver's case page); {} for any other case."""
+    row = session.exec(
+        select(InteropReceipt, InteropEntity)
+        .join(InteropEntity, col(InteropEntity.id) == col(InteropReceipt.entity_id))
+        .where(col(InteropReceipt.expediente_id) == case_id)
+    ).first()
+    if row is None:
+        return {}
+    receipt, entity = row
+    return {
+        "entidad": f"{entity.name} (RUC {entity.ruc})",
+        "cuo": receipt.cuo,
+        "expediente_remitente": receipt.sender_case_number or "(sin número)",
+    }
 
 
 @query
@@ -351,6 +414,7 @@ class SendPanel:
     entities: list[tuple[str, str]]  # (RUC, name)
     documents: list[tuple[int, str, bool]]  # (id, "label: file", signed)
     sends: list[dict[str, Any]]
+    origin: dict[str, str]  # a case received by interoperability: entity, CUO, sender's number
 
 
 @query
@@ -371,4 +435,5 @@ def send_panel(session: Session, who: Principal, number: str) -> SendPanel:
             if d.id is not None and (d.signed or d.kind == "anexo") and d.kind not in ("cargo", RECEIPT_KIND)
         ],
         sends=sends_of_case(session, case.id),
+        origin=origin_of_case(session, case.id),
     )

@@ -55,6 +55,7 @@ class InboxFilters:
     date_from: date | None = None
     date_to: date | None = None
     category: str | None = None
+    channel: str | None = None  # e.g. "interoperabilidad": the cases that came by that channel
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def _filter_clauses(f: InboxFilters) -> list:
                 select(col(Party.id)).where(or_(col(Party.doc_number) == s, col(Party.name).ilike(f"{s}%")))
             )
         )
+    if f.channel:
+        clauses.append(col(Expediente.channel) == f.channel)
     if f.date_from:
         clauses.append(col(Expediente.filed_on) >= f.date_from)
     if f.date_to:

@@ -1,5 +1,5 @@
 """/admin — units (tree), users and roles, procedure catalogue, non-working days, templates,
-SSO links and API clients. UI only: the
+SSO links, API clients, classification and the directory of entities. UI only: the
 page and its tabs here, one module per tab beside it, the shared form pieces in ``forms``."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sgd_app.components.page import staff_page
 from sgd_app.components.ui import ERROR, MUTED, card, link_button
 from sgd_app.pages.admin.api_clients import api_clients_tab
 from sgd_app.pages.admin.classification import classification_tab
+from sgd_app.pages.admin.entities import entities_tab
 from sgd_app.pages.admin.non_working_days import days_tab
 from sgd_app.pages.admin.procedures import procedures_tab
 from sgd_app.pages.admin.sso import sso_tab
@@ -36,6 +37,7 @@ def _content() -> rx.Component:
                 rx.tabs.trigger("Cuentas institucionales", value="sso", style=_TAB),
                 rx.tabs.trigger("Clientes API", value="api", style=_TAB),
                 rx.tabs.trigger("Clasificación", value="clasificacion", style=_TAB),
+                rx.tabs.trigger("Entidades", value="entidades", style=_TAB),
                 size="2",
                 style={"flex_wrap": "wrap", "margin_bottom": "1rem"},
             ),
@@ -47,6 +49,7 @@ def _content() -> rx.Component:
             rx.tabs.content(sso_tab(), value="sso"),
             rx.tabs.content(api_clients_tab(), value="api"),
             rx.tabs.content(classification_tab(), value="clasificacion"),
+            rx.tabs.content(entities_tab(), value="entidades"),
             value=AdminState.tab,
             on_change=AdminState.set_tab,
         ),

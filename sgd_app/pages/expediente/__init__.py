@@ -33,7 +33,7 @@ from sgd_app.pages.expediente.forms import (
     text_form,
 )
 from sgd_app.pages.expediente.internal_docs import internal_docs
-from sgd_app.pages.expediente.interop import interop_box
+from sgd_app.pages.expediente.interop import interop_box, origin_rows
 from sgd_app.pages.expediente.prints import print_links
 from sgd_app.pages.expediente.records_card import records_card
 from sgd_app.state.desk import DeskState
@@ -83,6 +83,7 @@ def _header() -> rx.Component:
                 ),
             ),
             info_row("Folios", ExpedienteState.h["folios"]),
+            origin_rows(),
             rx.cond(ExpedienteState.h["fields"] != "", info_row("Datos del trámite", ExpedienteState.h["fields"])),
             rx.cond(
                 ExpedienteState.h["accumulated_into"] != "",

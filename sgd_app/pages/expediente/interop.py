@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from sgd_app.components.ui import ERROR, MUTED, primary_button, secondary_button
+from sgd_app.components.ui import ERROR, MUTED, info_row, primary_button, secondary_button
 from sgd_app.pages.expediente.forms import AREA, FIELD, field_label, panel
 from sgd_app.state.expediente import ExpedienteState
 from sgd_app.state.interop import InteropSendState
@@ -90,18 +90,48 @@ def interop_box() -> rx.Component:
                 rx.text("Envíos a otras entidades", size="2", weight="medium", margin_top="0.75rem"),
                 rx.foreach(
                     InteropSendState.sends,
-                    lambda s: rx.text(
-                        s["entidad"],
-                        " — CUO ",
-                        s["cuo"],
-                        ": ",
-                        s["estado_texto"],
-                        rx.cond(s["expediente_destino"] != "", " (" + s["expediente_destino"].to(str) + ")", ""),
-                        size="2",
-                        style={"overflow_wrap": "anywhere"},
+                    lambda s: rx.box(
+                        rx.text(
+                            s["entidad"],
+                            " — CUO ",
+                            s["cuo"],
+                            size="1",
+                            color=MUTED,
+                            style={"overflow_wrap": "anywhere"},
+                        ),
+                        rx.text(s["estado_texto"], size="2", weight="medium", style={"overflow_wrap": "anywhere"}),
+                        rx.cond(
+                            s["cargo_fuera"] != "",
+                            rx.text(
+                                "El expediente ya estaba cerrado: el cargo de la entidad se conserva con este envío "
+                                "(SHA-256 ",
+                                s["cargo_fuera"],
+                                "), fuera del expediente archivado.",
+                                size="1",
+                                color=MUTED,
+                                style={"overflow_wrap": "anywhere"},
+                            ),
+                        ),
+                        class_name="envio-entidad",
+                        padding_y="0.3rem",
+                        border_bottom="1px solid #eceff2",
                     ),
                 ),
                 id="envios-entidades",
+            ),
+        ),
+    )
+
+
+def origin_rows() -> rx.Component:
+    """The header's fields of a case received from another entity (issue 17)."""
+    return rx.cond(
+        InteropSendState.origin.contains("cuo"),
+        rx.fragment(
+            info_row("Entidad de origen", InteropSendState.origin["entidad"], id="origen-entidad"),
+            info_row("CUO", InteropSendState.origin["cuo"], id="origen-cuo"),
+            info_row(
+                "Expediente del remitente", InteropSendState.origin["expediente_remitente"], id="origen-expediente"
             ),
         ),
     )
