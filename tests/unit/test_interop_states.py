@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from joserfc.jwk import ECKey
@@ -53,7 +53,8 @@ def sent(app):  # noqa: F811
 
 def _answer(sent: dict, status: str, receipt: bytes | None = None, **over) -> str:
     payload = manifest.answer_payload(
-        cuo=sent["send"].cuo, status=status, receiver=(RUC_B, "Entidad B"), received_at=utcnow().isoformat(),
+        cuo=sent["send"].cuo, status=status, receiver=(RUC_B, "Entidad B"),
+        received_at=over.pop("received_at", utcnow().isoformat()),
         answered_at=utcnow().isoformat(), case_number="EXP-2026-000321",
         receipt_sha256=manifest.sha256(receipt) if receipt else "", **over)  # fmt: skip
     return manifest.sign(payload, typ=manifest.ANSWER_TYP, key=sent["b_key"])
@@ -68,6 +69,18 @@ def _case(number: str) -> Expediente:
 
 def _texts(number: str) -> list[str]:
     return [s["estado_texto"] for s in interop.sends_of_case(_case(number).id)]
+
+
+def test_the_acknowledgement_reads_when_the_addressee_received_it_in_lima_time(sent):
+    token = _answer(sent, "rechazado", received_at=datetime(2026, 12, 4, 15, 30, 5, tzinfo=UTC).isoformat())
+    interop.sending.record_answer(sent["send"].id, token=token, receipt=None)
+    with db.session() as s:
+        steps = s.exec(
+            select(Movement.instructions).where(
+                col(Movement.expediente_id) == _case(sent["number"]).id, col(Movement.action) == "interop_acuse"
+            )
+        ).all()
+    assert steps == [f"Entidad B acusó recibo (CUO {sent['send'].cuo}) el 04/12/2026 10:30:05"]
 
 
 def test_the_sender_sees_registered_as_the_receivers_number_with_the_receipt_filed(sent):

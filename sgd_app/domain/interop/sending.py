@@ -20,7 +20,7 @@ from sgd_app import settings
 from sgd_app.domain import audit, records
 from sgd_app.domain.access import get_case
 from sgd_app.domain.auth import Principal
-from sgd_app.domain.calendar import LIMA
+from sgd_app.domain.calendar import LIMA, format_datetime_es
 from sgd_app.domain.documents import FileStore, screen_pdf
 from sgd_app.domain.errors import InvalidInput, NotFound
 from sgd_app.domain.interop import manifest
@@ -239,6 +239,17 @@ def record_failure(session: Session, send_id: int, *, error: str, now: datetime)
     return send.status
 
 
+def _received_text(answer: dict[str, Any]) -> str:
+    """When the addressee says it received the package, as the trail shows dates (Lima time);
+    a value that is not an ISO timestamp is shown as it came."""
+    raw = str((answer.get("acuse") or {}).get("recibido", ""))
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw[:40]
+    return format_datetime_es(when if when.tzinfo else when.replace(tzinfo=UTC))
+
+
 @act
 def record_answer(
     session: Session, send_id: int, *, token: str, receipt: bytes | None, now: datetime | None = None
@@ -255,8 +266,9 @@ def record_answer(
     if data.get("cuo") != send.cuo or (data.get("receptor") or {}).get("ruc") != entity.ruc:
         raise manifest.MessageError("respuesta_invalida", "La respuesta no corresponde a este envío.")
     case = session.get_one(Expediente, send.expediente_id)
-    received = str((data.get("acuse") or {}).get("recibido", ""))
-    _step(session, case, ACKNOWLEDGED, f"{entity.name} acusó recibo (CUO {send.cuo}) el {received}", at, None)
+    _step(
+        session, case, ACKNOWLEDGED, f"{entity.name} acusó recibo (CUO {send.cuo}) el {_received_text(data)}", at, None
+    )
     send.answer, send.answered_at = token, at
     if data.get("estado") == REGISTERED:
         conf = data.get("confirmacion") or {}
