@@ -402,6 +402,8 @@ def _targets(xss: Seeded) -> list[tuple[str, str]]:
     out.append(("GET", "/favicon.ico"))  # a static asset
     values = {"number": c1, "document_id": "1", "doc_id": str(xss.ids["draft"]), "notice_id": "1", "code": "0" * 32}
     values["token"] = "0" * 32
+    values["inventory_id"] = "1"  # an archive inventory (answers 404 for none: the headers still count)
+    values["cuo"] = "20131378972-2026-00000001"  # an exchange's CUO
     for r in _routes():
         path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], r.path)
         for method in sorted(r.methods - {"HEAD"}):
