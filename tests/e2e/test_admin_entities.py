@@ -15,7 +15,8 @@ from tests.e2e.steps import login
 
 pytestmark = pytest.mark.e2e
 
-RUCS = {"1280": ("20291973851", "20295613620"), "390": ("20131380951", "20131370645")}
+# RUCs of no other test: the session's app is shared, and test_interop_send needs ONPE (20291973851) active.
+RUCS = {"1280": ("20600000013", "20600000021"), "390": ("20600000030", "20600000048")}
 
 
 def _jwk() -> str:
