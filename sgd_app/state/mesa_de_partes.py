@@ -38,17 +38,14 @@ from sgd_app.state.session import current_principal
 
 class MesaDePartesState(rx.State):
     step: int = 0
-    # The version of the worker's cached catalogue the list shows (-1: not loaded, or refused).
-    # The list itself is the computed var `procedures`, never a per-tab copy.
+    # Version of the worker's cached catalogue shown (-1: none); the list is the computed `procedures`.
     catalogue_version: int = -1
     proc_code: str = ""
     proc_name: str = ""
     proc_unit: str = ""
     proc_deadline: str = ""
     proc_annexes: list[str] = []
-    # procedure-specific fields: [{"name","label","required","help","value","error"}]
-    proc_fields: list[dict[str, str]] = []
-
+    proc_fields: list[dict[str, str]] = []  # [{"name","label","required","help","value","error"}]
     kind: str = "ciudadano"
     doc_type: str = "DNI"
     doc_number: str = ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sgd_app.domain.printing.layout import BRAND, INK, MUTED, Sheet, stamp
+from sgd_app.domain.printing.layout import INK, MUTED, landscape_record, stamp
 from sgd_app.domain.printing.route_sheet import Cols, _row, _section
 
 ATTACHMENT = "inventario.json"
@@ -23,23 +23,14 @@ def _total(files: int, folios: int) -> str:
 
 
 def render_inventory_pdf(data: dict[str, Any], data_json: bytes) -> bytes:
-    pdf = Sheet(
+    pdf = landscape_record(
         title=f"{TITLES[data['tipo']].capitalize()} {data['numero']}",
         author=data["fondo"],
         created=datetime.fromisoformat(data["preparado_en"]),
         footer=f"{TITLES[data['tipo']].capitalize()} N° {data['numero']}",
-        orientation="L",
-        format="A4",
+        kind=TITLES[data["tipo"]],
+        heading=f"N° {data['numero']}",
     )
-    pdf.set_margins(12, 12, 12)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    pdf.set_fill_color(*BRAND)
-    pdf.rect(0, 0, pdf.w, 4, style="F")
-    pdf.set_y(10)
-    pdf.text_block(data["fondo"].upper(), pdf.l_margin, pdf.epw, 12, "B", color=BRAND, lh=6)
-    pdf.text_block(TITLES[data["tipo"]], pdf.l_margin, pdf.epw, 10.5, "B", lh=5.5)
-    pdf.text_block(f"N° {data['numero']}", pdf.l_margin, pdf.epw, 16, "B", color=BRAND, lh=8)
     _section(pdf, "Datos del inventario")
     head = [
         ("De", data["origen"]),

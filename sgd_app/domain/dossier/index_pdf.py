@@ -23,7 +23,7 @@ from sgd_app.domain.auth import Principal
 from sgd_app.domain.documents import FileStore
 from sgd_app.domain.errors import Conflict
 from sgd_app.domain.models import Expediente, utcnow
-from sgd_app.domain.printing.layout import BRAND, INK, MUTED, Sheet, stamp
+from sgd_app.domain.printing.layout import INK, MUTED, landscape_record, stamp
 from sgd_app.domain.printing.route_sheet import Cols, _row, _section
 from sgd_app.domain.records.classification import ACCESS_LEVELS, DISPOSITIONS
 from sgd_app.domain.signing import config as signing_config
@@ -46,23 +46,14 @@ def _when(iso: str) -> str:
 def render_index_pdf(data: dict[str, Any], index_json: bytes) -> bytes:
     """The foliation index as a PDF, with ``index_json`` embedded (the machine-readable copy)."""
     number = data["expediente"]
-    pdf = Sheet(
+    pdf = landscape_record(
         title=f"Índice de foliación {number} (versión {data['version']})",
         author=data["fondo"],
         created=datetime.fromisoformat(data["cerrado_en"]),
         footer=f"Índice de foliación · Expediente N° {number} · versión {data['version']}",
-        orientation="L",
-        format="A4",
+        kind="ÍNDICE DE FOLIACIÓN DEL EXPEDIENTE ELECTRÓNICO",
+        heading=f"Expediente N° {number}",
     )
-    pdf.set_margins(12, 12, 12)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    pdf.set_fill_color(*BRAND)
-    pdf.rect(0, 0, pdf.w, 4, style="F")
-    pdf.set_y(10)
-    pdf.text_block(data["fondo"].upper(), pdf.l_margin, pdf.epw, 12, "B", color=BRAND, lh=6)
-    pdf.text_block("ÍNDICE DE FOLIACIÓN DEL EXPEDIENTE ELECTRÓNICO", pdf.l_margin, pdf.epw, 10.5, "B", lh=5.5)
-    pdf.text_block(f"Expediente N° {number}", pdf.l_margin, pdf.epw, 16, "B", color=BRAND, lh=8)
     series = data.get("serie") or {}
     keep = data.get("retencion") or {}
     head = [

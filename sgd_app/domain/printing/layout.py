@@ -72,3 +72,19 @@ class Sheet(FPDF):
             self.set_x(x)
             self.cell(w, lh, row, new_x=XPos.LEFT, new_y=YPos.NEXT)
         return len(rows) * lh
+
+
+def landscape_record(*, title: str, author: str, created: datetime, footer: str, kind: str, heading: str) -> Sheet:
+    """An A4 landscape record sheet (the foliation index, the archive's inventories): the brand
+    rule, the institution, the kind of record and its number, on a first page ready for sections."""
+    pdf = Sheet(title=title, author=author, created=created, footer=footer, orientation="L", format="A4")
+    pdf.set_margins(12, 12, 12)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    pdf.set_fill_color(*BRAND)
+    pdf.rect(0, 0, pdf.w, 4, style="F")
+    pdf.set_y(10)
+    pdf.text_block(author.upper(), pdf.l_margin, pdf.epw, 12, "B", color=BRAND, lh=6)
+    pdf.text_block(kind, pdf.l_margin, pdf.epw, 10.5, "B", lh=5.5)
+    pdf.text_block(heading, pdf.l_margin, pdf.epw, 16, "B", color=BRAND, lh=8)
+    return pdf
